@@ -1,0 +1,40 @@
+"""Named exceptions.
+
+Every error a user can cause by what they feed the tool derives from
+:class:`HotspotError`; the CLI prints its one-line message and exits with
+code 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+
+class HotspotError(Exception):
+    """Base class of every error caused by the user's input or settings."""
+
+
+class InputFileError(HotspotError):
+    """An input file is unusable: missing, empty, header only, undecodable,
+    or lacking a required column. The message names the file (and column)."""
+
+
+class AreaError(HotspotError):
+    """A study area could not be found or built (unknown name, bad layer)."""
+
+
+class CRSError(HotspotError):
+    """A coordinate reference system is missing, geographic where metres are
+    needed, or two layers disagree."""
+
+
+class DataPrecisionError(HotspotError):
+    """The data are too coarse for the analysis asked for (e.g. a Knox test in
+    days on month-precision police.uk dates)."""
+
+
+class ModelError(HotspotError):
+    """A model cannot be built or solved with the inputs given (no
+    candidates, k larger than the candidates, infeasible target, ...)."""
+
+
+class FetchError(HotspotError):
+    """A download or a local mirror failed (network, checksum, missing file)."""

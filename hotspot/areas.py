@@ -1,0 +1,212 @@
+"""Study areas: boundary layers, picking an area, its neighbours and fringe.
+
+Boundary layers are read once and projected into the working CRS (metres);
+invalid polygons are repaired with ``shapely.make_valid`` and a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from ._errors import AreaError, InputFileError
+from .crs import as_crs, choose_working_crs, require_metric
+
+
+@dataclass
+class Area:
+    """A study area.
+
+    Attributes
+    ----------
+    name : str
+        Display name (e.g. ``"Barnet"``).
+    code : str or None
+        Official code where the layer has one (e.g. ``"E09000003"``).
+    geometry : shapely Polygon or MultiPolygon
+        In ``crs`` (metres).
+    crs : pyproj.CRS
+    layer : GeoDataFrame
+        The boundary layer it was picked from (same CRS); used for neighbours.
+    index : label
+        Row label of the area in ``layer``.
+    """
+
+    name: str
+    code: str | None
+    geometry: BaseGeometry
+    crs: CRS
+    layer: gpd.GeoDataFrame | None = None
+    index: object = None
+
+    @property
+    def area_km2(self) -> float:
+        """Area in square kilometres."""
+        return self.geometry.area / 1e6
+
+    def to_gdf(self) -> gpd.GeoDataFrame:
+        """The area as a one-row GeoDataFrame."""
+        return gpd.GeoDataFrame({"name": [self.name], "code": [self.code]}, geometry=[self.geometry], crs=self.crs)
+
+    def fringe(self, distance: float) -> BaseGeometry:
+        """Band of ``distance`` metres around the area, outside it."""
+        return fringe(self, distance)
+
+    def neighbours(self, layer: gpd.GeoDataFrame | None = None, tolerance: float = 50.0) -> gpd.GeoDataFrame:
+        """Polygons touching the area (see :func:`neighbours`)."""
+        return neighbours(self, layer, tolerance=tolerance)
+
+
+def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a boundary layer (GeoJSON, GeoPackage, any CRS) into metres.
+
+    Parameters
+    ----------
+    path : path
+        Polygon layer.
+    crs : CRS-like, optional
+        Working CRS (projected, metres). Default: EPSG:27700 for British
+        layers, else the UTM zone of the layer's centre.
+    layer : str, optional
+        Layer name inside a GeoPackage.
+
+    Returns
+    -------
+    GeoDataFrame
+        Polygons in the working CRS, invalid ones repaired.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: boundary file not found")
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise InputFileError(f"{path}: cannot read boundary layer: {exc}") from None
+    if gdf.empty:
+        raise InputFileError(f"{path}: boundary layer has no features")
+    if gdf.crs is None:
+        raise InputFileError(f"{path}: boundary layer has no CRS")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        warnings.warn(f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid", stacklevel=2)
+        fixed = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+        # make_valid can return collections with stray lines; keep the polygons.
+        gdf.loc[invalid, "geometry"] = [_polygonal(g) for g in fixed]
+    work = as_crs(crs)
+    if work is None:
+        ll = gdf.to_crs(4326).geometry.union_all().centroid if not gdf.crs.is_geographic else gdf.geometry.union_all().centroid
+        work = choose_working_crs(np.array([ll.x]), np.array([ll.y]))
+    require_metric(work, "the working CRS")
+    return gdf.to_crs(work)
+
+
+def _polygonal(g: BaseGeometry) -> BaseGeometry:
+    if g.geom_type in ("Polygon", "MultiPolygon"):
+        return g
+    parts = [p for p in getattr(g, "geoms", [g]) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else g
+
+
+def _string_columns(layer: gpd.GeoDataFrame) -> list[str]:
+    return [c for c in layer.columns if c != layer.geometry.name and (layer[c].dtype == object or pd.api.types.is_string_dtype(layer[c]))]
+
+
+def _name_and_code_columns(layer: gpd.GeoDataFrame) -> tuple[str | None, str | None]:
+    cols = _string_columns(layer)
+    code = next((c for c in cols if layer[c].astype(str).str.fullmatch(r"[A-Z]\d{8}").mean() > 0.9), None)
+    names = [c for c in cols if c != code and "name" in c.lower()]
+    name = names[0] if names else next((c for c in cols if c != code), None)
+    return name, code
+
+
+def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) -> Area:
+    """Pick one area from a boundary layer by name or code.
+
+    Matching is case-insensitive over every text column (or ``column``).
+    Several rows with the same name (a borough split into parts) are
+    dissolved into one area.
+
+    Raises
+    ------
+    AreaError
+        Unknown name; the message lists the closest matches.
+    """
+    cols = [column] if column else _string_columns(layer)
+    if column and column not in layer.columns:
+        raise AreaError(f"boundary layer has no column '{column}'")
+    want = name.strip().casefold()
+    for c in cols:
+        hit = layer[c].astype(str).str.strip().str.casefold() == want
+        if hit.any():
+            rows = layer[hit]
+            name_col, code_col = _name_and_code_columns(layer)
+            geom = shapely.union_all(rows.geometry.to_numpy()) if len(rows) > 1 else rows.geometry.iloc[0]
+            return Area(
+                name=str(rows[name_col].iloc[0]) if name_col else name,
+                code=str(rows[code_col].iloc[0]) if code_col else None,
+                geometry=geom, crs=as_crs(layer.crs), layer=layer, index=rows.index[0],
+            )
+    pool = sorted({str(v) for c in cols for v in layer[c].dropna().astype(str)})
+    close = difflib.get_close_matches(name, pool, n=5, cutoff=0.5)
+    if not close:
+        low = {p.casefold(): p for p in pool}
+        close = [low[k] for k in difflib.get_close_matches(want, list(low), n=5, cutoff=0.4)]
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise AreaError(f"no area named '{name}' in the boundary layer{hint}")
+
+
+def load_area(path: str | Path, name: str, *, crs: str | CRS | None = None, column: str | None = None) -> Area:
+    """:func:`load_boundaries` then :func:`find_area`."""
+    return find_area(load_boundaries(path, crs=crs), name, column=column)
+
+
+def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: float = 50.0) -> gpd.GeoDataFrame:
+    """Polygons of ``layer`` that touch the area.
+
+    Generalised layers rarely share edges exactly, so "touching" means
+    within ``tolerance`` metres of the boundary without being the area itself
+    (more than half of a neighbour's area inside the study area marks it as
+    the same unit).
+
+    Parameters
+    ----------
+    area : Area
+    layer : GeoDataFrame, optional
+        Another layer (any CRS; reprojected); default: the area's own layer.
+    tolerance : float
+        Gap allowed between shared edges, metres.
+    """
+    layer = area.layer if layer is None else layer
+    if layer is None:
+        raise AreaError("no layer to find neighbours in")
+    layer = layer.to_crs(area.crs)
+    near = layer.geometry.intersects(area.geometry.buffer(tolerance))
+    overlap = layer.geometry.intersection(area.geometry).area / layer.geometry.area.where(layer.geometry.area > 0, 1)
+    out = layer[near & (overlap < 0.5)]
+    if area.layer is not None and layer is area.layer:
+        out = out.drop(index=area.index, errors="ignore")
+    return out.copy()
+
+
+def fringe(area: Area, distance: float) -> BaseGeometry:
+    """The band within ``distance`` metres outside the area's boundary."""
+    if distance <= 0:
+        raise AreaError("fringe distance must be positive (metres)")
+    return area.geometry.buffer(distance).difference(area.geometry)
+
+
+def area_from_geometry(geometry: BaseGeometry, crs: str | CRS, name: str = "area") -> Area:
+    """Wrap a polygon (in a metric CRS) as an :class:`Area`."""
+    c = as_crs(crs)
+    require_metric(c, "the area CRS")
+    return Area(name=name, code=None, geometry=geometry, crs=c)

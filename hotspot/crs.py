@@ -1,0 +1,97 @@
+"""CRS handling in one place.
+
+Data are projected once, on load, into a *working CRS* in metres; every
+distance in the package is then in metres. British data use the British
+National Grid (EPSG:27700); other data use the CRS the user gives (if it is
+projected and in metres) or the UTM zone of their median location.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pyproj import CRS, Transformer
+
+from ._errors import CRSError
+from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
+
+
+def as_crs(value: str | int | CRS | None) -> CRS | None:
+    """Parse a user's CRS (``"EPSG:27700"``, ``27700``, WKT, CRS) or None."""
+    if value is None or value == "":
+        return None
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:  # pyproj raises its own CRSError subclasses
+        raise CRSError(f"unknown CRS {value!r}: {exc}") from None
+
+
+def is_metric_projected(crs: CRS) -> bool:
+    """True when ``crs`` is projected and both axes are in metres."""
+    if not crs.is_projected:
+        return False
+    return all((ax.unit_name or "").lower() in ("metre", "meter", "m") for ax in crs.axis_info[:2])
+
+
+def utm_crs_for(lon: float, lat: float) -> CRS:
+    """The WGS84 UTM zone CRS containing (lon, lat) in degrees."""
+    zone = int(np.floor((lon + 180.0) / 6.0)) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def choose_working_crs(lon: np.ndarray, lat: np.ndarray, user_crs: str | CRS | None = None) -> CRS:
+    """Pick the working CRS (metres) for points given in lon/lat degrees.
+
+    Parameters
+    ----------
+    lon, lat : array of float
+        Point coordinates in degrees (WGS84); NaNs are ignored.
+    user_crs : CRS-like, optional
+        The user's choice; must be projected in metres.
+
+    Returns
+    -------
+    pyproj.CRS
+        ``user_crs`` if given; EPSG:27700 if the median point lies in Great
+        Britain; otherwise the UTM zone of the median point.
+    """
+    crs = as_crs(user_crs)
+    if crs is not None:
+        require_metric(crs, "the working CRS")
+        return crs
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return CRS.from_user_input(GB_CRS)
+    mlon, mlat = float(np.median(lon[ok])), float(np.median(lat[ok]))
+    x0, y0, x1, y1 = GB_LONLAT_BOUNDS
+    if x0 <= mlon <= x1 and y0 <= mlat <= y1:
+        return CRS.from_user_input(GB_CRS)
+    return utm_crs_for(mlon, mlat)
+
+
+def require_metric(crs: CRS, what: str) -> None:
+    """Raise :class:`CRSError` unless ``crs`` is projected in metres."""
+    if not is_metric_projected(crs):
+        raise CRSError(
+            f"{what} must be a projected CRS in metres, got {crs.to_string()} "
+            "(distances are never measured in degrees or feet)"
+        )
+
+
+def to_lonlat(x: np.ndarray, y: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Project working-CRS coordinates (metres) to lon/lat degrees."""
+    t = Transformer.from_crs(as_crs(crs), WGS84, always_xy=True)
+    return t.transform(np.asarray(x, float), np.asarray(y, float))
+
+
+def from_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Project lon/lat degrees to the working CRS (metres)."""
+    t = Transformer.from_crs(WGS84, as_crs(crs), always_xy=True)
+    return t.transform(np.asarray(lon, float), np.asarray(lat, float))
+
+
+def same_crs(a: CRS | str | None, b: CRS | str | None) -> bool:
+    """True when both CRSs are given and equal."""
+    ca, cb = as_crs(a), as_crs(b)
+    return ca is not None and cb is not None and ca.equals(cb)

@@ -1,0 +1,168 @@
+"""The end-to-end job behind ``hotspot demo``: reference data in, plans and
+maps out. Each capability adds one step here and one layer to the map."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import pandas as pd
+
+from . import settings
+from ._errors import FetchError, InputFileError
+from .areas import Area, load_area
+from .intake import IntakeResult, read_incidents
+from .maps import HotspotMap
+from .sources import slug
+
+log = logging.getLogger("hotspot")
+
+
+@dataclass
+class ReferenceData:
+    """Where the reference files live (the layout of ``../shared/data``)."""
+
+    root: Path
+
+    def _one(self, pattern: str) -> Path:
+        found = sorted(self.root.glob(pattern))
+        if not found:
+            raise InputFileError(f"{self.root}: no file matching {pattern}")
+        return found[-1]
+
+    @property
+    def incidents(self) -> Path:
+        return self._one("crime/barnet_burglary_police_uk_*.csv")
+
+    @property
+    def fringe_incidents(self) -> Path:
+        return self._one("crime/barnet_3km_fringe_burglary_police_uk_*.csv")
+
+    @property
+    def boroughs(self) -> Path:
+        return self._one("boundaries/london_boroughs.geojson")
+
+    def path(self, relative: str) -> Path:
+        p = self.root / relative
+        if not p.exists():
+            raise InputFileError(f"{p}: reference file not found")
+        return p
+
+
+def resolve_data_dir(data: str | Path | None = None) -> Path | None:
+    """``data`` if given, else ``$HOTSPOT_DATA_DIR``, else ``../shared/data``
+    beside the checkout; None when there is none (then the demo downloads)."""
+    if data is not None:
+        p = Path(data)
+        if not p.is_dir():
+            raise InputFileError(f"{p}: data folder not found")
+        return p
+    return settings.shared_data_dir()
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced."""
+
+    area: Area
+    intake: IntakeResult
+    map_path: Path
+    steps: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, Path] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+def run_demo(
+    data: str | Path | None = None,
+    out: str | Path = "maps",
+    *,
+    area_name: str = "Barnet",
+    map_months: int = 12,
+    step: Callable[[str], None] | None = None,
+    tiles: str | None = None,
+) -> DemoResult:
+    """Run the whole pipeline on the reference data.
+
+    Parameters
+    ----------
+    data : path, optional
+        Reference data folder (see :func:`resolve_data_dir`).
+    out : path
+        Folder for maps (reports go beside it under ``reports/``).
+    area_name : str
+        Borough to analyse.
+    map_months : int
+        Months of incidents drawn on the map (the most recent ones).
+    step : callable, optional
+        Called with the name of each step as it starts (progress display).
+    tiles : str, optional
+        Base tiles for the map (none by default: works offline).
+    """
+    timings: dict[str, float] = {}
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def stage(name: str):
+        if step:
+            step(name)
+        timings[name] = time.perf_counter()
+
+    def done(name: str):
+        timings[name] = round(time.perf_counter() - timings[name], 3)
+
+    root = resolve_data_dir(data)
+    stage("areas")
+    if root is not None:
+        ref = ReferenceData(root)
+        area = load_area(ref.boroughs, area_name)
+        incident_files = [ref.incidents]
+    else:
+        area, incident_files = _download_inputs(area_name)
+    neighbours = area.neighbours()
+    done("areas")
+
+    stage("intake")
+    intake = read_incidents(incident_files, crime_types=[settings.BURGLARY], area=area)
+    done("intake")
+
+    stage("map")
+    m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name} burglary")
+    m.add_neighbours(neighbours)
+    recent = recent_incidents(intake.incidents, months=map_months)
+    m.add_incidents(recent, name=f"Burglaries, last {map_months} months")
+    map_path = m.save(out / f"{slug(area.name)}.html")
+    done("map")
+
+    summary = intake.summary()
+    summary.update(area=area.name, area_km2=round(area.area_km2, 2), map=str(map_path))
+    return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, summary=summary)
+
+
+def recent_incidents(incidents: gpd.GeoDataFrame, *, months: int, as_of: pd.Timestamp | None = None) -> gpd.GeoDataFrame:
+    """Incidents in the ``months`` calendar months up to ``as_of`` (default:
+    the latest month in the data)."""
+    if incidents.empty:
+        return incidents
+    end = (as_of or incidents["occurred"].max()).to_period("M")
+    start = (end - (months - 1)).to_timestamp()
+    occ = incidents["occurred"]
+    return incidents[(occ >= start) & (occ < (end + 1).to_timestamp())]
+
+
+def _download_inputs(area_name: str) -> tuple[Area, list[Path]]:  # pragma: no cover - needs internet
+    """No local data: fetch a boundary layer and the last 24 months."""
+    from .sources import fetch_boundary, fetch_police_uk, months_between
+
+    layer = fetch_boundary("england_lads_uk_geojson", progress=True)
+    area = load_area(layer, area_name)
+    end = pd.Timestamp.now().to_period("M") - 3  # police.uk publishes ~2 months behind
+    months = months_between(str(end - 23), str(end))
+    try:
+        files = fetch_police_uk(area, months)
+    except FetchError as exc:
+        raise FetchError(f"no local data (set --data or $HOTSPOT_DATA_DIR) and download failed: {exc}") from None
+    return area, files

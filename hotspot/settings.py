@@ -1,0 +1,62 @@
+"""Settings in one place: defaults, environment variables and folders.
+
+Environment variables
+---------------------
+HOTSPOT_DATA_DIR
+    Folder holding the reference data (same layout as ``../shared/data``).
+HOTSPOT_CACHE_DIR
+    Where downloads (police.uk months, boundary layers, map assets) are cached.
+HOTSPOT_POLICE_API
+    Base address of the police.uk API (tests point it at a local server).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Working CRS for British data: British National Grid, metres.
+GB_CRS = "EPSG:27700"
+#: CRS of lon/lat input (police.uk, GeoJSON).
+WGS84 = "EPSG:4326"
+#: lon/lat box inside which data are taken to be British (then GB_CRS is used).
+GB_LONLAT_BOUNDS = (-8.8, 49.8, 2.0, 60.95)
+
+#: police.uk crime type for burglary (residential and business merged in 2017).
+BURGLARY = "Burglary"
+
+POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
+NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
+
+#: Project root when running from a checkout (``cli.py`` sits beside the package).
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+
+def cache_dir() -> Path:
+    """Folder for cached downloads; created on demand.
+
+    ``$HOTSPOT_CACHE_DIR`` wins; in a checkout it is ``data/`` (git-ignored);
+    otherwise the user's cache folder.
+    """
+    env = os.environ.get("HOTSPOT_CACHE_DIR")
+    if env:
+        path = Path(env)
+    elif (PROJECT_DIR / "data" / "boundaries").is_dir() and os.access(PROJECT_DIR / "data", os.W_OK):
+        path = PROJECT_DIR / "data"
+    else:
+        import pooch
+
+        path = Path(pooch.os_cache("hotspot"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def shared_data_dir() -> Path | None:
+    """The reference data folder, if there is one: ``$HOTSPOT_DATA_DIR``, else
+    ``../shared/data`` beside the checkout (this repository's CI layout)."""
+    env = os.environ.get("HOTSPOT_DATA_DIR")
+    if env:
+        return Path(env)
+    candidate = PROJECT_DIR.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
