@@ -102,15 +102,19 @@ def _summary_table(summary: dict, title: str) -> Table:
 
 
 # --------------------------------------------------------------------------- commands
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"hotspot {hotspot.__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More log output.")] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True,
+                                          callback=_show_version)] = False,
 ):
-    if version:
-        typer.echo(f"hotspot {hotspot.__version__}")
-        raise typer.Exit(0)
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
     if quiet:

@@ -19,7 +19,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from ._errors import AreaError, InputFileError
-from .crs import as_crs, choose_working_crs, require_metric
+from .crs import as_crs, choose_working_crs, is_metric_projected, require_metric
 
 
 @dataclass
@@ -74,8 +74,9 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
     path : path
         Polygon layer.
     crs : CRS-like, optional
-        Working CRS (projected, metres). Default: EPSG:27700 for British
-        layers, else the UTM zone of the layer's centre.
+        Working CRS (projected, metres). Default: the layer's own CRS when
+        it is projected in metres; else EPSG:27700 for British layers and
+        the UTM zone of the layer's centre elsewhere.
     layer : str, optional
         Layer name inside a GeoPackage.
 
@@ -103,8 +104,10 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
         # make_valid can return collections with stray lines; keep the polygons.
         gdf.loc[invalid, "geometry"] = [_polygonal(g) for g in fixed]
     work = as_crs(crs)
-    if work is None:
-        ll = gdf.to_crs(4326).geometry.union_all().centroid if not gdf.crs.is_geographic else gdf.geometry.union_all().centroid
+    if work is None and is_metric_projected(gdf.crs):
+        work = gdf.crs  # already in metres: keep it
+    elif work is None:
+        ll = gdf.to_crs(4326).geometry.union_all().centroid
         work = choose_working_crs(np.array([ll.x]), np.array([ll.y]))
     require_metric(work, "the working CRS")
     return gdf.to_crs(work)

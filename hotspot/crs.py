@@ -8,6 +8,8 @@ projected and in metres) or the UTM zone of their median location.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from pyproj import CRS, Transformer
 
@@ -79,16 +81,57 @@ def require_metric(crs: CRS, what: str) -> None:
         )
 
 
-def to_lonlat(x: np.ndarray, y: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
-    """Project working-CRS coordinates (metres) to lon/lat degrees."""
-    t = Transformer.from_crs(as_crs(crs), WGS84, always_xy=True)
-    return t.transform(np.asarray(x, float), np.asarray(y, float))
+@lru_cache(maxsize=64)
+def _transformer(src: str, dst: str) -> Transformer:
+    try:
+        # Never a "ballpark" operation: pyproj silently falls back to one
+        # (errors of ~150 m for BNG) where its best operation does not apply.
+        return Transformer.from_crs(src, dst, always_xy=True, allow_ballpark=False)
+    except Exception:
+        raise CRSError(f"no accurate transformation from {src} to {dst}") from None
 
 
-def from_lonlat(lon: np.ndarray, lat: np.ndarray, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
-    """Project lon/lat degrees to the working CRS (metres)."""
-    t = Transformer.from_crs(WGS84, as_crs(crs), always_xy=True)
-    return t.transform(np.asarray(lon, float), np.asarray(lat, float))
+def transformer(src: CRS | str, dst: CRS | str) -> Transformer:
+    """The (cached) accurate transformation from ``src`` to ``dst``."""
+    return _transformer(as_crs(src).to_wkt(), as_crs(dst).to_wkt())
+
+
+def project(x, y, src: CRS | str, dst: CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinates between two CRSs (lon/lat order for degrees).
+
+    From WGS84 lon/lat this is :func:`from_lonlat`, the exact inverse of
+    :func:`to_lonlat`.
+    """
+    src_c, dst_c = as_crs(src), as_crs(dst)
+    if src_c.equals(dst_c):
+        return np.asarray(x, float), np.asarray(y, float)
+    if src_c.equals(CRS.from_user_input(WGS84)):
+        return from_lonlat(x, y, dst_c)
+    ox, oy = transformer(src_c, dst_c).transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(ox, float), np.asarray(oy, float)
+
+
+def to_lonlat(x, y, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Project working-CRS coordinates (metres) to WGS84 lon/lat degrees."""
+    lon, lat = transformer(crs, WGS84).transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(lon, float), np.asarray(lat, float)
+
+
+def from_lonlat(lon, lat, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 lon/lat degrees to ``crs`` (metres).
+
+    Two-dimensional datum shifts (e.g. OSGB36 Helmert) drop the ellipsoidal
+    height, so PROJ's inverse is off the forward map by up to ~1 mm. One
+    fixed-point step, ``x1 = 2 x0 - inv(fwd(x0))``, makes this the inverse
+    of :func:`to_lonlat` to well under a micrometre.
+    """
+    t = transformer(crs, WGS84)
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    x0, y0 = t.transform(lon, lat, direction="INVERSE")
+    lon1, lat1 = t.transform(x0, y0)
+    xb, yb = t.transform(lon1, lat1, direction="INVERSE")
+    with np.errstate(invalid="ignore"):  # NaN/inf rows stay NaN
+        return 2 * np.asarray(x0) - np.asarray(xb), 2 * np.asarray(y0) - np.asarray(yb)
 
 
 def same_crs(a: CRS | str | None, b: CRS | str | None) -> bool:

@@ -38,10 +38,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from ._errors import CRSError, InputFileError
-from .crs import as_crs, choose_working_crs, is_metric_projected
+from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import WGS84
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
@@ -479,8 +479,7 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         in_range = (np.abs(a) <= 180) & (np.abs(b) <= 90)
     else:
         lo_lon, lo_lat, hi_lon, hi_lat = p.coord_crs.area_of_use.bounds if p.coord_crs.area_of_use else (-180, -90, 180, 90)
-        t = Transformer.from_crs(WGS84, p.coord_crs, always_xy=True)
-        x0, y0, x1, y1 = t.transform_bounds(lo_lon, lo_lat, hi_lon, hi_lat)
+        x0, y0, x1, y1 = transformer(WGS84, p.coord_crs).transform_bounds(lo_lon, lo_lat, hi_lon, hi_lat)
         # A generous margin: area-of-use boxes are tight and data sit on edges.
         mx, my = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
         in_range = (a >= x0 - mx) & (a <= x1 + mx) & (b >= y0 - my) & (b <= y1 + my)
@@ -592,15 +591,14 @@ def read_incidents(
         lons, lats = [], []
         for p in parsed:
             ok = p.reason == None  # noqa: E711
-            lo, la = Transformer.from_crs(p.coord_crs, WGS84, always_xy=True).transform(p.a[ok], p.b[ok])
+            lo, la = project(p.a[ok], p.b[ok], p.coord_crs, WGS84)
             lons.append(lo)
             lats.append(la)
         work = choose_working_crs(np.concatenate(lons), np.concatenate(lats))
 
     xs, ys = [], []
     for p in parsed:
-        x, y = Transformer.from_crs(p.coord_crs, work, always_xy=True).transform(p.a, p.b)
-        x, y = np.asarray(x, float), np.asarray(y, float)
+        x, y = project(p.a, p.b, p.coord_crs, work)
         _mark(p, ~(np.isfinite(x) & np.isfinite(y)) & np.isfinite(p.a), "coordinates out of range",
               "/".join(p.coord_cols), "cannot be projected")
         if area is not None:

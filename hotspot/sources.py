@@ -200,7 +200,7 @@ def fetch_police_uk(
     Returns
     -------
     list of Path
-        One police.uk-format CSV per month (read them with
+        One police.uk-format CSV per month that has crimes (read them with
         :func:`hotspot.intake.read_incidents`).
     """
     import requests
@@ -213,15 +213,22 @@ def fetch_police_uk(
         session.headers["User-Agent"] = "hotspot (crime analysis tool)"
         for month in months:
             path = folder / f"{month}-{slug(area.name)}-{category}-street.csv"
-            if refresh or not path.is_file():
+            # A month with no crimes leaves a marker instead of a header-only
+            # CSV (which intake rightly refuses as unusable).
+            none = path.with_suffix(".none")
+            if refresh or not (path.is_file() or none.is_file()):
                 records = _get_month(session, base, category, area.geometry, area.crs, month)
-                tmp = path.with_suffix(".part")
-                with open(tmp, "w", newline="", encoding="utf-8") as f:
-                    w = csv.DictWriter(f, fieldnames=list(POLICE_UK_COLUMNS))
-                    w.writeheader()
-                    w.writerows(_crime_rows(records))
-                tmp.replace(path)
-            out.append(path)
+                if records:
+                    tmp = path.with_suffix(".part")
+                    with open(tmp, "w", newline="", encoding="utf-8") as f:
+                        w = csv.DictWriter(f, fieldnames=list(POLICE_UK_COLUMNS))
+                        w.writeheader()
+                        w.writerows(_crime_rows(records))
+                    tmp.replace(path)
+                else:
+                    none.touch()
+            if path.is_file():
+                out.append(path)
             if progress:
                 progress(month)
     return out
