@@ -229,10 +229,175 @@ def fetch(
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
 
 
+def _floats(text: str | None, what: str) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{what}: comma-separated numbers, e.g. 1,200") from None
+
+
+def _nrc(text: str | None, what: str, same_location: float | None):
+    if text is None:
+        return None
+    from hotspot.knox import nrc_edges
+
+    vals = _floats(text, what)
+    if len(vals) != 2:
+        raise typer.BadParameter(f"{what}: BANDWIDTH,BANDS, e.g. 200,5")
+    return nrc_edges(vals[0], int(vals[1]), same_location=same_location)
+
+
+@app.command()
+def knox(
+    inputs: Inputs,
+    crs: Crs = None, fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
+    crime_type: CrimeType = None, area_file: AreaFile = None, area: AreaName = None,
+    distance_edges: Annotated[Optional[str], typer.Option("--distance-edges", help="Finite distance edges, metres: 1,200 gives [0,1) [1,200) [200,inf).")] = None,
+    time_edges: Annotated[Optional[str], typer.Option("--time-edges", help="Finite time edges, days: 7 gives [0,7) [7,inf).")] = None,
+    nrc_distance: Annotated[Optional[str], typer.Option("--nrc-distance", help="NRC style BANDWIDTH,BANDS (with a same-location band).")] = None,
+    nrc_time: Annotated[Optional[str], typer.Option("--nrc-time", help="NRC style BANDWIDTH,BANDS for time.")] = None,
+    metric: Annotated[str, typer.Option("--metric", help="euclidean or manhattan.")] = "euclidean",
+    permutations: Annotated[int, typer.Option("--permutations")] = 999,
+    seed: Annotated[Optional[int], typer.Option("--seed")] = 1,
+    time_unit: Annotated[str, typer.Option("--time-unit", help="days, or months for month-precision data.")] = "days",
+    as_json: JsonOut = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the table as CSV.")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write an HTML heat table.")] = None,
+):
+    """Knox test for near-repeat victimisation by distance and time bands."""
+    from hotspot.knox import knox_from_incidents
+
+    dedges = _nrc(nrc_distance, "--nrc-distance", 1.0) or _floats(distance_edges, "--distance-edges") or [1, 200]
+    tedges = _nrc(nrc_time, "--nrc-time", None) or _floats(time_edges, "--time-edges") or [7]
+    if metric not in ("euclidean", "manhattan"):
+        raise typer.BadParameter("--metric: euclidean or manhattan")
+    result = _read(inputs, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
+                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
+                   type=type_col)
+    with Progress(TextColumn("Knox permutations"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("perm", total=permutations)
+        res = knox_from_incidents(result.incidents, distance_edges=dedges, time_edges=tedges, metric=metric,
+                                  permutations=permutations, seed=seed, time_unit=time_unit,
+                                  progress=lambda d, t: bar.update(task, completed=d))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        res.to_frame().to_csv(out, index=False)
+    if html_out:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(res.to_html(f"Knox test: {res.n_events:,} events"), encoding="utf-8")
+    if as_json:
+        _print_json(res.to_dict())
+        return
+    t = Table(title=f"Knox test: {res.n_events:,} events, {res.permutations} permutations (seed {seed})")
+    t.add_column("distance \\ time")
+    for lab in res.time_labels:
+        t.add_column(lab, justify="right")
+    for a, lab in enumerate(res.distance_labels):
+        t.add_row(lab, *[f"{res.ratio[a, b]:.2f} ({'p=' + format(res.p_value[a, b], '.3f')})"
+                         f"{' *' if res.p_value[a, b] <= 0.05 and res.ratio[a, b] > 1 else ''}"
+                         for b in range(len(res.time_labels))])
+    err.print(t)
+    err.print("cells: Knox ratio (observed / expected); * = significantly more pairs than expected")
+    window = res.significant_window()
+    err.print(f"near-repeat window for nano-beats: {window[0]:g} m, {window[1]:g} {res.time_unit}" if window
+              else "no significant near-repeat window")
+
+
+@app.command()
+def nanobeats(
+    inputs: Inputs,
+    as_of: Annotated[str, typer.Option("--as-of", help="Planning date; burglaries before it are used.")],
+    out: Annotated[Path, typer.Option("--out", help="Targets: .geojson, .gpkg or .csv.")],
+    crs: Crs = None, fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
+    date_format: DateFormat = None, crime_type: CrimeType = None,
+    area_file: AreaFile = None, area: AreaName = None,
+    distance: Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres.")] = None,
+    days: Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (months for police.uk).")] = None,
+    from_knox: Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")] = None,
+    targets: Annotated[int, typer.Option("--targets", help="At most this many targets.")] = 10,
+    start: Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT (e.g. the station).")] = None,
+    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
+    as_json: JsonOut = False,
+):
+    """Nano-beat patrol targets as of a date, with a patrol route."""
+    from hotspot.areas import area_from_points
+    from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+
+    if from_knox and (distance or days):
+        raise typer.BadParameter("give --from-knox or --distance/--days, not both")
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, id=id_col,
+                   date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
+    inc = result.incidents
+    if a is None:
+        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
+    monthly = (inc["date_precision"] == "month").any()
+    if from_knox:
+        try:
+            obj = json.loads(from_knox.read_text())
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
+        planner = NanoBeatPlanner.from_knox(inc, a, obj)
+    else:
+        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
+                                              days=days or (2.0 if monthly else 14.0))
+    start_ll = tuple(_floats(start, "--start")) if start else None
+    if start_ll is not None and len(start_ll) != 2:
+        raise typer.BadParameter("--start LON,LAT")
+    try:
+        when = pd_timestamp(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
+    plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll)
+    write_plan(plan, out)
+    if map_out:
+        from hotspot.maps import HotspotMap
+
+        m = HotspotMap(a, title=f"Nano-beats as of {plan.as_of:%Y-%m-%d}")
+        add_plan_to_map(m, plan)
+        m.save(map_out)
+    for note in plan.notes:
+        err.print(f"note: {note}")
+    if as_json:
+        frame = plan.to_csv_frame()
+        for c in ("first_source", "last_source", "active_until"):
+            frame[c] = frame[c].astype(str)
+        _print_json({"as_of": str(plan.as_of.date()), "variant": plan.variant,
+                     "window": {"distance_m": plan.window[0], "time": plan.window[1]},
+                     "route_length_m": round(plan.route_length_m, 1), "targets": frame.to_dict(orient="records")})
+        return
+    t = Table(title=f"Nano-beats as of {plan.as_of:%Y-%m-%d} ({plan.window[0]:g} m, {plan.window[1]:g} "
+                    f"{'months' if plan.variant == 'monthly' else 'days'})")
+    for c in ("#", "target", "label", "sources", "last source", "active until"):
+        t.add_column(c)
+    for r in plan.targets.itertuples():
+        t.add_row(str(r.patrol_order), r.target_id, r.label, str(r.n_sources), f"{r.last_source:%Y-%m-%d}",
+                  f"{r.active_until:%Y-%m-%d}")
+    err.print(t)
+    err.print(f"route {plan.route_length_m / 1000:.2f} km -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+def pd_timestamp(text: str):
+    import pandas as pd
+
+    ts = pd.Timestamp(text)
+    if pd.isna(ts):
+        raise ValueError(text)
+    return ts
+
+
 @app.command()
 def demo(
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for maps.")] = Path("maps"),
+    reports: Annotated[Path, typer.Option("--reports", help="Folder for plans and reports.")] = Path("reports"),
     area: Annotated[str, typer.Option("--area", help="Borough to analyse.")] = "Barnet",
     tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network).")] = None,
     as_json: JsonOut = False,
@@ -243,13 +408,16 @@ def demo(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                   transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("starting", total=None)
-        result = run_demo(data, out, area_name=area, tiles=tiles, step=lambda s: bar.update(task, description=s))
+        result = run_demo(data, out, reports=reports, area_name=area, tiles=tiles,
+                          step=lambda s: bar.update(task, description=s))
     if as_json:
         _print_json({**result.summary, "timings_s": result.steps})
         return
     err.print(_summary_table(result.summary, f"{result.area.name}: burglary intake"))
     for name, path in {"map": result.map_path, **result.outputs}.items():
         err.print(f"{name}: {path}")
+    for note in result.summary.get("nanobeats", {}).get("notes", []):
+        err.print(f"note: {note}")
     err.print("steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.steps.items()))
 
 

@@ -213,3 +213,13 @@ def area_from_geometry(geometry: BaseGeometry, crs: str | CRS, name: str = "area
     c = as_crs(crs)
     require_metric(c, "the area CRS")
     return Area(name=name, code=None, geometry=geometry, crs=c)
+
+
+def area_from_points(x, y, crs: str | CRS, *, radius: float = 400.0, snap: float = 100.0, name: str = "incident footprint") -> Area:
+    """An area for data without a boundary file: the union of ``radius``-metre
+    discs round every incident location (snapped to ``snap`` metres first,
+    which keeps the union fast). Places with no incident at all, such as a
+    lake, stay outside."""
+    xy = np.unique(np.round(np.column_stack([x, y]) / snap) * snap, axis=0)
+    geom = shapely.union_all(shapely.buffer(shapely.points(xy), radius, quad_segs=4))
+    return area_from_geometry(geom, crs, name=name)

@@ -17,6 +17,7 @@ from ._errors import FetchError, InputFileError
 from .areas import Area, load_area
 from .intake import IntakeResult, read_incidents
 from .maps import HotspotMap
+from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
 from .sources import slug
 
 log = logging.getLogger("hotspot")
@@ -80,6 +81,7 @@ def run_demo(
     data: str | Path | None = None,
     out: str | Path = "maps",
     *,
+    reports: str | Path = "reports",
     area_name: str = "Barnet",
     map_months: int = 12,
     step: Callable[[str], None] | None = None,
@@ -92,7 +94,9 @@ def run_demo(
     data : path, optional
         Reference data folder (see :func:`resolve_data_dir`).
     out : path
-        Folder for maps (reports go beside it under ``reports/``).
+        Folder for maps.
+    reports : path
+        Folder for tables and plans (GeoJSON, CSV, HTML reports).
     area_name : str
         Borough to analyse.
     map_months : int
@@ -103,8 +107,10 @@ def run_demo(
         Base tiles for the map (none by default: works offline).
     """
     timings: dict[str, float] = {}
-    out = Path(out)
+    out, reports = Path(out), Path(reports)
     out.mkdir(parents=True, exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, Path] = {}
 
     def stage(name: str):
         if step:
@@ -129,17 +135,36 @@ def run_demo(
     intake = read_incidents(incident_files, crime_types=[settings.BURGLARY], area=area)
     done("intake")
 
+    inc = intake.incidents
+    name = slug(area.name)
+    # plans are made for the month after the latest data, as an analyst would
+    as_of = (inc["occurred"].max().to_period("M") + 1).to_timestamp()
+
+    stage("nano-beats")
+    planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if _monthly(inc) else 14.0)
+    plan = planner.solve(as_of, n_targets=10)
+    outputs["nano-beats"] = write_plan(plan, reports / f"{name}_nanobeats.geojson")
+    done("nano-beats")
+
     stage("map")
     m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name} burglary")
     m.add_neighbours(neighbours)
-    recent = recent_incidents(intake.incidents, months=map_months)
+    recent = recent_incidents(inc, months=map_months)
     m.add_incidents(recent, name=f"Burglaries, last {map_months} months")
-    map_path = m.save(out / f"{slug(area.name)}.html")
+    add_plan_to_map(m, plan)
+    map_path = m.save(out / f"{name}.html")
     done("map")
 
     summary = intake.summary()
-    summary.update(area=area.name, area_km2=round(area.area_km2, 2), map=str(map_path))
-    return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, summary=summary)
+    summary.update(area=area.name, area_km2=round(area.area_km2, 2), map=str(map_path),
+                   as_of=str(as_of.date()),
+                   nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
+                              "route_length_m": round(plan.route_length_m, 1)})
+    return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)
+
+
+def _monthly(incidents: gpd.GeoDataFrame) -> bool:
+    return bool((incidents["date_precision"] == "month").any())
 
 
 def recent_incidents(incidents: gpd.GeoDataFrame, *, months: int, as_of: pd.Timestamp | None = None) -> gpd.GeoDataFrame:

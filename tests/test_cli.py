@@ -60,3 +60,80 @@ def test_unknown_area_exits_2(barnet_csv, boroughs_file):
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("hotspot ")
+
+
+def _synthetic_exact_csv(tmp_path, seed=3):
+    """A small near-repeat process written as a records-system CSV."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    x, y = rng.uniform(500_000, 510_000, n), rng.uniform(170_000, 180_000, n)
+    t = rng.integers(0, 365, n)
+    kids = rng.random(n) < 0.6
+    cx = x[kids] + rng.uniform(-80, 80, kids.sum())
+    cy = y[kids] + rng.uniform(-80, 80, kids.sum())
+    ct = t[kids] + rng.integers(0, 5, kids.sum())
+    dates = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.r_[t, ct], unit="D")
+    df = pd.DataFrame({"ref": [f"R{k}" for k in range(len(dates))], "occurred": dates.strftime("%Y-%m-%d"),
+                       "easting": np.r_[x, cx].round(1), "northing": np.r_[y, cy].round(1),
+                       "street": ["<b>High St</b>"] * len(dates)})
+    p = tmp_path / "records.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def test_knox_json_shape(tmp_path):
+    p = _synthetic_exact_csv(tmp_path)
+    r = run("knox", p, "--crs", "EPSG:27700", "--distance-edges", "1,200", "--time-edges", "7",
+            "--permutations", "99", "--seed", "1", "--json", "--html", tmp_path / "k.html")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["n_events"] > 400 and obj["permutations"] == 99
+    assert obj["distance_bands"] == [[0, 1], [1, 200], [200, None]]
+    assert obj["time_bands"] == [[0, 7], [7, None]]
+    for key in ("observed", "expected", "ratio", "p_value"):
+        assert len(obj[key]) == 3 and all(len(row) == 2 for row in obj[key])
+    assert obj["ratio"][1][0] > 1.5 and obj["p_value"][1][0] == 0.01
+    assert "<table>" in (tmp_path / "k.html").read_text()
+    # the same seed gives the same answer
+    r2 = run("knox", p, "--crs", "EPSG:27700", "--distance-edges", "1,200", "--time-edges", "7",
+             "--permutations", "99", "--seed", "1", "--json")
+    assert json.loads(r2.stdout) == obj
+
+
+def test_knox_refuses_month_data(barnet_csv):
+    r = run("knox", barnet_csv)
+    assert r.returncode == 2 and "months only" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_nanobeats_from_knox(tmp_path):
+    p = _synthetic_exact_csv(tmp_path)
+    k = run("knox", p, "--crs", "EPSG:27700", "--distance-edges", "100,200,400", "--time-edges", "7,14",
+            "--permutations", "99", "--json")
+    (tmp_path / "knox.json").write_text(k.stdout)
+    r = run("nanobeats", p, "--crs", "EPSG:27700", "--as-of", "2023-12-01", "--from-knox", tmp_path / "knox.json",
+            "--targets", "5", "--start=-0.3,51.45", "--out", tmp_path / "nb.geojson", "--map", tmp_path / "nb.html",
+            "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["window"]["distance_m"] in (100, 200) and obj["window"]["time"] == 7
+    assert 1 <= len(obj["targets"]) <= 5
+    assert [t["patrol_order"] for t in obj["targets"]] == list(range(1, len(obj["targets"]) + 1))
+    import geopandas as gpd
+
+    g = gpd.read_file(tmp_path / "nb.geojson")
+    assert len(g) == len(obj["targets"]) and g.crs.to_epsg() == 4326
+    html = (tmp_path / "nb.html").read_text()
+    assert "<b>High St</b>" not in html  # location text escaped
+
+
+def test_demo_runs_offline(tmp_path, shared_data):
+    r = run("demo", "--data", shared_data, "--out", tmp_path / "maps", "--reports", tmp_path / "reports", "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["area"] == "Barnet" and obj["accepted"] == 34_320
+    assert (tmp_path / "maps" / "barnet.html").is_file()
+    assert obj["nanobeats"]["variant"] == "monthly" and obj["nanobeats"]["targets"] == 10
+    assert (tmp_path / "reports" / "barnet_nanobeats.geojson").is_file()

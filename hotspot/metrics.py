@@ -1,0 +1,96 @@
+"""Forecast accuracy: hit rate, PAI and PEI at coverage levels.
+
+For a score per cell and the incidents that followed (counts per cell):
+
+* **hit rate** at coverage ``a``: share of the incidents that fell in the top
+  ``a`` share of the area's cells;
+* **PAI** (Chainey's predictive accuracy index) = hit rate / area share;
+* **PEI** (predictive efficiency index) = PAI / the best PAI any ranking could
+  have had for that period at the same coverage (the cells with the most
+  incidents first).
+
+Ties at the cut-off are broken without bias: when the cut-off falls inside a
+block of equally scored cells, the block counts in proportion to the part of
+it that is covered. That is the expectation over a random ordering of the
+tied cells, so a constant forecast scores exactly the area share (PAI = 1)
+instead of whatever the cell order happens to give.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+COVERAGE_LEVELS = (0.01, 0.02, 0.05, 0.10, 0.20)
+
+
+def coverage_hits(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> np.ndarray:
+    """Incidents captured by the top ``level`` share of cells, per level.
+
+    Parameters
+    ----------
+    score : array (n_cells,)
+        Forecast score per in-area cell (higher = riskier).
+    counts : array (n_cells,)
+        Incidents per cell in the evaluation period.
+    levels : sequence of float
+        Coverage as shares of the cells (0-1).
+
+    Returns
+    -------
+    ndarray
+        Expected number of incidents captured at each level (fractional where
+        a tied block straddles the cut-off).
+    """
+    score = np.asarray(score, float).ravel()
+    counts = np.asarray(counts, float).ravel()
+    n = len(score)
+    if n == 0:
+        return np.zeros(len(levels))
+    # blocks of equal score, highest first
+    order = np.argsort(-score, kind="stable")
+    s_sorted, c_sorted = score[order], counts[order]
+    starts = np.r_[0, np.nonzero(np.diff(s_sorted))[0] + 1]
+    sizes = np.diff(np.r_[starts, n])
+    block_hits = np.add.reduceat(c_sorted, starts)
+    cum_cells = np.cumsum(sizes)
+    cum_hits = np.cumsum(block_hits)
+    out = []
+    for a in levels:
+        k = a * n  # cells covered (may be fractional)
+        b = int(np.searchsorted(cum_cells, k, side="left"))
+        if b >= len(sizes):
+            out.append(float(cum_hits[-1]))
+            continue
+        before_cells = cum_cells[b - 1] if b > 0 else 0
+        before_hits = cum_hits[b - 1] if b > 0 else 0.0
+        out.append(float(before_hits + block_hits[b] * (k - before_cells) / sizes[b]))
+    return np.array(out)
+
+
+def best_hits(counts: np.ndarray, levels=COVERAGE_LEVELS) -> np.ndarray:
+    """Incidents the perfect ranking would capture at each level."""
+    c = np.asarray(counts, float).ravel()
+    return coverage_hits(c, c, levels)
+
+
+def accuracy(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> dict[str, np.ndarray]:
+    """Hit rate, PAI and PEI at each coverage level for one period.
+
+    Returns a dict of arrays (one value per level); NaN where the period had
+    no incidents.
+    """
+    levels = np.asarray(levels, float)
+    total = float(np.sum(counts))
+    hits = coverage_hits(score, counts, levels)
+    best = best_hits(counts, levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit_rate = hits / total if total > 0 else np.full(len(levels), np.nan)
+        pai = hit_rate / levels
+        best_pai = (best / total) / levels if total > 0 else np.full(len(levels), np.nan)
+        pei = np.where(best_pai > 0, pai / best_pai, np.nan)
+    return {"hits": hits, "total": np.full(len(levels), total), "hit_rate": hit_rate, "pai": pai, "pei": pei}
+
+
+def pai(hit_rate: float, area_share: float) -> float:
+    """Predictive accuracy index: hit rate / area share."""
+    return hit_rate / area_share if area_share > 0 else float("nan")

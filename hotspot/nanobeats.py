@@ -1,0 +1,539 @@
+"""Nano-beat patrol targets: the few places most at risk of a repeat or
+near-repeat burglary in the coming days.
+
+Risk at a 50 m cell as of date D is built from two parts:
+
+* **near-repeat** - every burglary in the ``days`` before D within
+  ``distance`` metres adds ``(1 - d / distance) * (1 - age / days)``
+  (a cone in space and a ramp in time: close and recent counts most);
+* **history** - the location's own longer record: burglaries in the
+  ``history_days`` before D within ``location_radius`` metres, each weighted
+  ``0.5 ** (age / half_life)``.
+
+The two are normalised to sum to one over the area and mixed,
+``risk = (1 - w) * near_repeat + w * history``. The variants (``w`` = 0,
+0.25, 0.5, 0.75, 1) were compared by a rolling weekly backtest on the
+Chicago exact-date data for 2015 (benchmarks/backtest_nanobeats.py): PAI at
+7 days was 12.7, 15.3, 17.3, 22.3 and 21.1, so the default is ``w = 0.75``
+(a location's own record carries most of the signal; near-repeat adds a
+short boost). 2016-2017 is kept for the out-of-sample report.
+
+Targets are compact patrol areas: the cell whose ``target_radius``
+neighbourhood holds the most risk is chosen, that disc of cells becomes a
+target, the risk within two radii of it is cleared (so the next target is a
+different place, not a ring round this one), and so on up to N targets. Each target lists
+its source burglaries (those within ``distance`` of it in the window),
+when it expires (``active_until`` = last source date + ``days``), and a
+label from the incidents' location text.
+
+Month-precision data (police.uk) cannot support a window in days. The
+*monthly variant* uses the last ``months`` complete months (the most recent
+month weighs 1, the one before 1 - 1/months, ...), the history in months,
+and ``active_until`` = the end of the last source month plus ``months``.
+Plans say which variant they used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.signal import fftconvolve
+
+from ._errors import DataPrecisionError, HotspotError
+from .areas import Area
+from .crs import from_lonlat, to_lonlat
+from .grid import Grid
+from .routing import patrol_route
+
+#: Mix of history in the risk score, chosen by backtest (see module doc).
+DEFAULT_HISTORY_WEIGHT = 0.75
+
+
+def _cone(cell: float, radius: float) -> np.ndarray:
+    """``max(0, 1 - d / radius)`` on the lattice (the centre cell is 1)."""
+    r = int(np.ceil(radius / cell))
+    off = np.arange(-r, r + 1) * cell
+    dx, dy = np.meshgrid(off, off)
+    return np.clip(1.0 - np.hypot(dx, dy) / radius, 0.0, None)
+
+
+def _disc(cell: float, radius: float) -> np.ndarray:
+    r = int(np.floor(radius / cell))
+    off = np.arange(-r, r + 1) * cell
+    dx, dy = np.meshgrid(off, off)
+    return (np.hypot(dx, dy) <= radius + 1e-9).astype(float)
+
+
+@dataclass
+class NanoBeatPlan:
+    """Result of :meth:`NanoBeatPlanner.solve`.
+
+    Attributes
+    ----------
+    targets : GeoDataFrame
+        One polygon per target, in patrol order, with ``target_id``,
+        ``patrol_order``, ``rank``, ``risk``, ``n_sources`` (``n_recent`` of
+        them in the near-repeat window), ``first_source``,
+        ``last_source``, ``active_until``, ``label``, ``area_m2``,
+        ``centroid_lon``, ``centroid_lat``.
+    route_length_m : float
+    start : (x, y) or None
+    as_of : Timestamp
+    window : (distance metres, days or months)
+    variant : str
+        ``"daily"`` or ``"monthly"``.
+    risk : ndarray
+        The risk surface (grid cells).
+    grid : Grid
+    notes : list of str
+    """
+
+    targets: gpd.GeoDataFrame
+    route_length_m: float
+    start: tuple[float, float] | None
+    as_of: pd.Timestamp
+    window: tuple[float, float]
+    variant: str
+    risk: np.ndarray = field(repr=False)
+    grid: Grid = field(repr=False)
+    target_cells: np.ndarray = field(repr=False, default=None)
+    notes: list[str] = field(default_factory=list)
+
+    def to_csv_frame(self) -> pd.DataFrame:
+        """Targets without geometry (centroid lon/lat kept), for CSV."""
+        return pd.DataFrame(self.targets.drop(columns="geometry"))
+
+    def route_line(self) -> shapely.LineString | None:
+        pts = [self.start] if self.start else []
+        pts += [(r.centroid_x, r.centroid_y) for r in self.targets.itertuples()]
+        if self.start:
+            pts.append(self.start)
+        return shapely.LineString(pts) if len(pts) >= 2 else None
+
+
+class NanoBeatPlanner:
+    """Plan nano-beat patrols from recent burglaries.
+
+    Build with :meth:`from_window` or :meth:`from_knox`, then call
+    :meth:`solve` for a date.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Accepted incidents (working CRS, metres).
+    area : Area
+        The patrol area (targets lie inside it).
+    distance : float
+        Near-repeat distance, metres.
+    days : float
+        Near-repeat window, days (months for the monthly variant).
+    cell : float
+        Cell size, metres (default 50).
+    history_weight : float
+        Share of the long-history component in the risk (0-1).
+    history_days : float
+        Length of the history window, days (default two years).
+    half_life_days : float
+        Half-life of a past burglary's weight in the history, days.
+    location_radius : float
+        Radius of "the same location" for the history, metres.
+    target_radius : float
+        Radius of one patrol area, metres.
+    """
+
+    def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
+                 cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
+                 half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
+                 grid: Grid | None = None):
+        if distance <= 0 or days <= 0:
+            raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
+        if not 0 <= history_weight <= 1:
+            raise HotspotError("history_weight must be between 0 and 1")
+        self.area = area
+        self.distance, self.days = float(distance), float(days)
+        self.cell = float(cell)
+        self.history_weight = float(history_weight)
+        self.history_days, self.half_life_days = float(history_days), float(half_life_days)
+        self.location_radius, self.target_radius = float(location_radius), float(target_radius)
+        self.monthly = bool((incidents["date_precision"] == "month").any())
+        inc = incidents.sort_values("occurred", kind="stable")
+        self.x = inc.geometry.x.to_numpy()
+        self.y = inc.geometry.y.to_numpy()
+        self.t = inc["occurred"].to_numpy("datetime64[ns]")
+        self.location = inc["location_text"].fillna("").to_numpy() if "location_text" in inc else np.full(len(inc), "")
+        self.grid = grid or Grid.for_geometry(area.geometry, cell, area.crs)
+        self.mask = self.grid.mask(area.geometry)
+        self._cone = _cone(self.cell, self.distance)
+        self._loc = _cone(self.cell, self.location_radius)
+        self._disc = _disc(self.cell, self.target_radius)
+        self._excl = _disc(self.cell, 2 * self.target_radius)
+        if self._excl.shape[0] != 2 * self._disc.shape[0] - 1:  # keep the stencils concentric
+            self._excl = np.pad(self._excl, (2 * self._disc.shape[0] - 1 - self._excl.shape[0]) // 2)
+
+    # -- constructors -------------------------------------------------------------
+    @classmethod
+    def from_window(cls, incidents: gpd.GeoDataFrame, area: Area, distance: float = 200.0, days: float = 14.0,
+                    **kwargs) -> "NanoBeatPlanner":
+        """A planner with a window given by the user (metres, days)."""
+        return cls(incidents, area, distance=distance, days=days, **kwargs)
+
+    @classmethod
+    def from_knox(cls, incidents: gpd.GeoDataFrame, area: Area, knox, *, alpha: float = 0.05,
+                  min_ratio: float = 1.2, **kwargs) -> "NanoBeatPlanner":
+        """A planner whose window is the largest distance and time band of a
+        Knox result that is significant (``p <= alpha``) with ratio
+        ``>= min_ratio``. ``knox`` is a :class:`~hotspot.knox.KnoxResult` or
+        its JSON dict."""
+        window = knox_window(knox, alpha=alpha, min_ratio=min_ratio)
+        if window is None:
+            raise HotspotError(f"the Knox result shows no near-repeat band with p <= {alpha} and ratio >= {min_ratio}; "
+                               "give --distance and --days instead")
+        return cls(incidents, area, distance=window[0], days=window[1], **kwargs)
+
+    # -- risk ---------------------------------------------------------------------
+    def _ages(self, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of incidents before ``as_of`` and their ages (days, or
+        months for the monthly variant: 1 = the month before)."""
+        before = self.t < np.datetime64(as_of)
+        idx = np.nonzero(before)[0]
+        if self.monthly:
+            ts = pd.DatetimeIndex(self.t[idx])
+            age = (as_of.year * 12 + as_of.month) - (ts.year * 12 + ts.month).to_numpy()
+            return idx, age.astype(float)
+        return idx, (np.datetime64(as_of) - self.t[idx]) / np.timedelta64(1, "D")
+
+    def components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
+        """The near-repeat and history surfaces (each sums to 1 over the
+        area, or is all zero)."""
+        as_of = self._as_of(as_of)
+        idx, age = self._ages(as_of)
+        if self.monthly:
+            w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
+            hist_age = age * 30.44
+        else:
+            w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
+            hist_age = age
+        w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
+        out = []
+        for w, stencil in ((w_nr, self._cone), (w_h, self._loc)):
+            keep = w > 0
+            binned = self.grid.bin(self.x[idx][keep], self.y[idx][keep], w[keep])
+            s = fftconvolve(binned, stencil, mode="same") if keep.any() else np.zeros(self.grid.shape)
+            s = np.where(self.mask, np.clip(s, 0, None), 0.0)
+            s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
+            total = s.sum()
+            out.append(s / total if total > 0 else s)
+        return out[0], out[1]
+
+    def risk(self, as_of, history_weight: float | None = None) -> np.ndarray:
+        """Risk per cell as of a date (see module doc)."""
+        w = self.history_weight if history_weight is None else history_weight
+        nr, hist = self.components(as_of)
+        return (1 - w) * nr + w * hist
+
+    def _as_of(self, as_of) -> pd.Timestamp:
+        ts = pd.Timestamp(as_of)
+        if self.monthly:
+            ts = ts.to_period("M").to_timestamp()  # monthly variant: plans start on a month
+        return ts
+
+    # -- targets ------------------------------------------------------------------
+    def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
+        """Greedy compact patrol areas: a list of (k, 2) arrays of (row, col)."""
+        r = risk.copy()
+        score = fftconvolve(r, self._disc, mode="same")
+        score = np.where(self.mask, score, -np.inf)
+        rr = self._disc.shape[0] // 2
+        taken = np.zeros(self.grid.shape, bool)
+        targets = []
+        for _ in range(n_targets):
+            k = int(np.argmax(score))
+            if not np.isfinite(score.flat[k]) or score.flat[k] <= 1e-12:
+                break
+            row, col = divmod(k, self.grid.nx)
+            r0, r1 = max(row - rr, 0), min(row + rr + 1, self.grid.ny)
+            c0, c1 = max(col - rr, 0), min(col + rr + 1, self.grid.nx)
+            sub = self._disc[rr - (row - r0): rr + (r1 - row), rr - (col - c0): rr + (c1 - col)] > 0
+            # the whole disc is the patrol area (every target has the same
+            # size, so methods compare at equal area), minus cells outside
+            # the area or already in an earlier target
+            patch = sub & self.mask[r0:r1, c0:c1] & ~taken[r0:r1, c0:c1]
+            rows, cols = np.nonzero(patch)
+            targets.append(np.column_stack([rows + r0, cols + c0]))
+            taken[r0:r1, c0:c1] |= patch
+            # clear the risk within two radii, so the next target is another
+            # place, not a ring around this one
+            e0, e1 = max(row - 2 * rr, 0), min(row + 2 * rr + 1, self.grid.ny)
+            g0, g1 = max(col - 2 * rr, 0), min(col + 2 * rr + 1, self.grid.nx)
+            ex = self._excl[2 * rr - (row - e0): 2 * rr + (e1 - row), 2 * rr - (col - g0): 2 * rr + (g1 - col)] > 0
+            r[e0:e1, g0:g1][ex] = 0.0
+            # risk changed within two radii, so scores within three can
+            # change: recompute them locally
+            a0, a1 = max(row - 3 * rr, 0), min(row + 3 * rr + 1, self.grid.ny)
+            b0, b1 = max(col - 3 * rr, 0), min(col + 3 * rr + 1, self.grid.nx)
+            p0, p1 = max(a0 - rr, 0), min(a1 + rr, self.grid.ny)
+            q0, q1 = max(b0 - rr, 0), min(b1 + rr, self.grid.nx)
+            local = fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same")
+            local = local[a0 - p0: a1 - p0, b0 - q0: b1 - q0]
+            score[a0:a1, b0:b1] = np.where(self.mask[a0:a1, b0:b1], local, -np.inf)
+        return targets
+
+    def solve(self, as_of, *, n_targets: int = 10, start: tuple[float, float] | None = None,
+              start_lonlat: tuple[float, float] | None = None) -> NanoBeatPlan:
+        """Nano-beat targets as of a date.
+
+        Parameters
+        ----------
+        as_of : date-like
+            Planning date D; incidents strictly before it are used.
+        n_targets : int
+            At most this many targets (fewer when risk runs out).
+        start : (x, y), optional
+            Start/end of the patrol route, metres (working CRS).
+        start_lonlat : (lon, lat), optional
+            The same in WGS84 degrees.
+
+        Returns
+        -------
+        NanoBeatPlan
+        """
+        if n_targets < 1:
+            raise HotspotError("n_targets must be at least 1")
+        as_of = self._as_of(as_of)
+        if start_lonlat is not None:
+            sx, sy = from_lonlat([start_lonlat[0]], [start_lonlat[1]], self.area.crs)
+            start = (float(sx[0]), float(sy[0]))
+        risk = self.risk(as_of)
+        cells = self.select_cells(risk, n_targets)
+        notes = []
+        if self.monthly:
+            notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
+        if not cells:
+            notes.append("no burglaries in the window: no targets")
+        targets = self._describe(cells, risk, as_of)
+        if len(targets):
+            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start)
+            targets = targets.iloc[order].reset_index(drop=True)
+            targets["patrol_order"] = np.arange(1, len(targets) + 1)
+            cells = [cells[k] for k in order]
+        else:
+            length = 0.0
+        return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
+                            window=(self.distance, self.days), variant="monthly" if self.monthly else "daily",
+                            risk=risk, grid=self.grid, target_cells=cells, notes=notes)
+
+    def _describe(self, cells: list[np.ndarray], risk: np.ndarray, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
+        """Targets with their source burglaries: the recent ones within the
+        near-repeat distance and the older ones (history window) within the
+        location radius, i.e. those that gave the target its risk."""
+        idx, age = self._ages(as_of)
+        recent_ok = (age <= self.days) if self.monthly else (age < self.days)
+        hist_age = age * 30.44 if self.monthly else age
+        recent, older = idx[recent_ok], idx[~recent_ok & (hist_age < self.history_days)]
+        rows = []
+        for rank, rc in enumerate(cells, start=1):
+            poly = shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1]))
+            c = poly.centroid
+            near = recent[shapely.dwithin(poly, shapely.points(self.x[recent], self.y[recent]), self.distance)]
+            past = older[shapely.dwithin(poly, shapely.points(self.x[older], self.y[older]), self.location_radius)]
+            src = np.r_[past, near]
+            times = pd.DatetimeIndex(self.t[src])
+            if self.monthly:
+                last = pd.Timestamp(self.t[near].max()).to_period("M") if len(near) else as_of.to_period("M") - 1
+                until = (last + int(self.days)).to_timestamp(how="end").normalize()
+            else:
+                # a target held up by its history alone lasts one window from the plan date
+                until = (pd.Timestamp(self.t[near].max()) if len(near) else as_of) + pd.Timedelta(days=self.days)
+            locs = pd.Series(self.location[src])
+            locs = locs[locs != ""]
+            n = len(src)
+            label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
+            rows.append({
+                "target_id": f"NB{rank:02d}", "rank": rank, "risk": float(risk[rc[:, 0], rc[:, 1]].sum()),
+                "n_sources": int(n), "n_recent": int(len(near)),
+                "first_source": times.min() if n else pd.NaT,
+                "last_source": times.max() if n else pd.NaT,
+                "active_until": until, "label": label, "area_m2": float(poly.area),
+                "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
+            })
+        gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(
+            {"target_id": []}, geometry=gpd.GeoSeries([], crs=self.area.crs))
+        if rows:
+            lon, lat = to_lonlat(gdf["centroid_x"], gdf["centroid_y"], self.area.crs)
+            gdf["centroid_lon"], gdf["centroid_lat"] = np.round(lon, 6), np.round(lat, 6)
+        return gdf
+
+
+def knox_window(knox, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[float, float] | None:
+    """(distance, time) window from a Knox result or its JSON dict."""
+    if hasattr(knox, "significant_window"):
+        return knox.significant_window(alpha=alpha, min_ratio=min_ratio)
+    try:
+        p = np.array(knox["p_value"], dtype=float)
+        ratio = np.array(knox["ratio"], dtype=float)
+        dist = [b[1] for b in knox["distance_bands"]]
+        time = [b[1] for b in knox["time_bands"]]
+    except (KeyError, TypeError) as exc:
+        raise HotspotError(f"not a Knox result: missing {exc}") from None
+    ok = (p <= alpha) & (np.nan_to_num(ratio) >= min_ratio)
+    ok = ok[: len(dist) - 1, : len(time) - 1]
+    if not ok.any():
+        return None
+    rows, cols = np.nonzero(ok)
+    return float(dist[rows.max()]), float(time[cols.max()])
+
+
+def require_daily(incidents) -> None:
+    """Raise when dates are months only (for analyses that need days)."""
+    if (incidents["date_precision"] == "month").any():
+        raise DataPrecisionError("this needs day-precision dates; police.uk dates are months only")
+
+
+def backtest_nanobeats(
+    incidents: gpd.GeoDataFrame,
+    area: Area,
+    *,
+    start,
+    end,
+    step_days: int = 7,
+    horizons: tuple[int, ...] = (7, 14),
+    distance: float = 200.0,
+    days: float = 14.0,
+    history_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    n_targets: int = 10,
+    kde_bandwidth: float = 200.0,
+    kde_days: int = 365,
+    random_draws: int = 20,
+    seed: int = 0,
+    progress=None,
+) -> pd.DataFrame:
+    """Rolling backtest of nano-beat targets against same-area baselines.
+
+    For each planning date D from ``start`` to ``end`` every ``step_days``,
+    targets are built from incidents before D only, and scored on the
+    incidents of the next ``h`` days for each horizon: hit rate = share of
+    those incidents inside the targets, area share = the targets' share of
+    the area's cells, PAI = hit rate / area share (pooled over periods).
+
+    Methods: each nano-beat variant (``history_weights``), a retrospective
+    KDE (quartic, ``kde_bandwidth`` m, the last ``kde_days`` days) taking its
+    top cells with the same area as the default nano-beat plan, the same KDE
+    cut into compact patrol areas like the nano-beats, and random in-area
+    cells of the same area (``random_draws`` seeded draws).
+
+    Returns
+    -------
+    DataFrame
+        One row per method and horizon: ``periods, incidents, hits,
+        hit_rate, area_share, pai, pai_mean, pai_sd``.
+    """
+    from .kde import kde
+
+    require_daily(incidents)
+    planner = NanoBeatPlanner(incidents, area, distance=distance, days=days)
+    grid, mask = planner.grid, planner.mask
+    in_area = np.flatnonzero(mask.ravel())
+    n_area = len(in_area)
+    row, col, ok = grid.index(planner.x, planner.y)
+    flat = np.where(ok, row * grid.nx + col, -1)
+    t = planner.t
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{step_days}D")
+    default_w = min(history_weights, key=lambda w: abs(w - DEFAULT_HISTORY_WEIGHT))
+    records = []
+    for k, D in enumerate(dates):
+        nr, hist = planner.components(D)
+        chosen: dict[str, np.ndarray] = {}
+        for w in history_weights:
+            cells = planner.select_cells((1 - w) * nr + w * hist, n_targets)
+            chosen[f"nano-beat (history weight {w:g})"] = (
+                np.unique(np.concatenate([c[:, 0] * grid.nx + c[:, 1] for c in cells])) if cells else np.empty(0, int))
+        size = len(chosen[f"nano-beat (history weight {default_w:g})"])
+        lo = np.searchsorted(t, np.datetime64(D - pd.Timedelta(days=kde_days)))
+        hi = np.searchsorted(t, np.datetime64(D))
+        surf = kde(planner.x[lo:hi], planner.y[lo:hi], grid, bandwidth=kde_bandwidth).values
+        surf = np.where(mask, surf, -np.inf)
+        chosen[f"KDE top cells ({kde_days} d)"] = np.argsort(-surf.ravel(), kind="stable")[:size]
+        kd = np.where(mask, np.clip(surf, 0, None), 0.0)
+        cells = planner.select_cells(kd / kd.sum() if kd.sum() > 0 else kd, n_targets)
+        chosen[f"KDE patrol areas ({kde_days} d)"] = (
+            np.unique(np.concatenate([c[:, 0] * grid.nx + c[:, 1] for c in cells])) if cells else np.empty(0, int))
+        draws = [rng.choice(in_area, size=size, replace=False) for _ in range(random_draws)] if size else []
+        for h in horizons:
+            f0 = np.searchsorted(t, np.datetime64(D))
+            f1 = np.searchsorted(t, np.datetime64(D + pd.Timedelta(days=h)))
+            future = flat[f0:f1]
+            future = future[future >= 0]
+            future = future[mask.ravel()[future]]
+            total = len(future)
+            for name, cellset in chosen.items():
+                hits = int(np.isin(future, cellset).sum())
+                records.append((name, h, D, total, hits, len(cellset) / n_area))
+            if draws:
+                hits = float(np.mean([np.isin(future, d).sum() for d in draws]))
+                records.append(("random cells", h, D, total, hits, size / n_area))
+        if progress:
+            progress(k + 1, len(dates))
+    df = pd.DataFrame(records, columns=["method", "horizon_days", "date", "incidents", "hits", "area_share"])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df["pai"] = (df["hits"] / df["incidents"]) / df["area_share"]
+    out = df.groupby(["method", "horizon_days"], sort=False).agg(
+        periods=("date", "size"), incidents=("incidents", "sum"), hits=("hits", "sum"),
+        area_share=("area_share", "mean"), pai_mean=("pai", "mean"), pai_sd=("pai", "std")).reset_index()
+    out["hit_rate"] = out["hits"] / out["incidents"]
+    out["pai"] = out["hit_rate"] / out["area_share"]
+    return out[["method", "horizon_days", "periods", "incidents", "hits", "hit_rate", "area_share", "pai",
+                "pai_mean", "pai_sd"]]
+
+
+def write_plan(plan: NanoBeatPlan, path) -> "Path":
+    """Write targets as GeoJSON (WGS84), GeoPackage or CSV, by extension."""
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    t = plan.targets.copy()
+    for c in ("first_source", "last_source", "active_until"):
+        if c in t:
+            t[c] = pd.to_datetime(t[c]).dt.strftime("%Y-%m-%d")
+    ext = path.suffix.lower()
+    if ext == ".csv":
+        pd.DataFrame(t.drop(columns="geometry")).to_csv(path, index=False)
+    elif ext in (".geojson", ".json"):
+        t.to_crs(4326).to_file(path, driver="GeoJSON")
+    elif ext == ".gpkg":
+        t.to_file(path, layer="nanobeats", driver="GPKG")
+    else:
+        raise HotspotError(f"{path}: write .geojson, .gpkg or .csv")
+    return path
+
+
+def add_plan_to_map(m, plan: NanoBeatPlan, name: str = "Nano-beat targets") -> None:
+    """Targets (numbered in patrol order, tooltips with expiry) and the route."""
+    import folium
+
+    from .maps import COLOURS, esc
+
+    if plan.targets.empty:
+        return
+    t = plan.targets.copy()
+    t["tip"] = [
+        f"#{r.patrol_order} {r.target_id}: {r.label} · {r.n_sources} source burglaries, {r.n_recent} recent "
+        f"({pd.Timestamp(r.first_source):%Y-%m-%d} to {pd.Timestamp(r.last_source):%Y-%m-%d}) · "
+        f"active until {pd.Timestamp(r.active_until):%Y-%m-%d}"
+        for r in t.itertuples()]
+    m.add_polygons(t, name, colour=COLOURS["target"], weight=2, fill_opacity=0.35, tooltip=["tip"],
+                   aliases=["Target"], legend=f"{name} (as of {plan.as_of:%Y-%m-%d})")
+    pts = gpd.GeoDataFrame(t[["patrol_order", "tip"]], geometry=gpd.points_from_xy(t.centroid_x, t.centroid_y),
+                           crs=t.crs)
+    m.add_points(pts, f"{name}: patrol order", colour=COLOURS["target"], radius=9, tooltip="tip", label="patrol_order")
+    line = plan.route_line()
+    if line is not None:
+        ll = gpd.GeoSeries([line], crs=t.crs).to_crs(4326).iloc[0]
+        fg = folium.FeatureGroup(name=esc(f"{name}: route ({plan.route_length_m / 1000:.1f} km)"))
+        folium.PolyLine([(y, x) for x, y in ll.coords], color=COLOURS["target"], weight=2, dash_array="6 6").add_to(fg)
+        m.add_layer(fg)
