@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -384,6 +385,133 @@ def nanobeats(
     err.print(f"route {plan.route_length_m / 1000:.2f} km -> {out}" + (f", map {map_out}" if map_out else ""))
 
 
+Cell = Annotated[float, typer.Option("--cell", help="Cell size, metres.")]
+
+
+@app.command()
+def kde(
+    inputs: Inputs,
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    out: Annotated[Path, typer.Option("--out", help="GeoPackage with layers 'cells' and 'hotspots'.")],
+    cell: Cell = 50.0,
+    bandwidth: Annotated[Optional[float], typer.Option("--bandwidth", help="Metres (default max(150, 5 x cell)).")] = None,
+    kernel: Annotated[str, typer.Option("--kernel", help="quartic or gaussian.")] = "quartic",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use incidents before this date (default: all).")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of.")] = None,
+    hot_share: Annotated[float, typer.Option("--hot-share", help="Hotspots: top share of cells (0-1).")] = 0.05,
+    hot_sd: Annotated[Optional[float], typer.Option("--hot-sd", help="Hotspots: cells above mean + K sd instead.")] = None,
+    gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (slow on first use).")] = False,
+    gi_cell: Annotated[float, typer.Option("--gi-cell", help="Cell size for Gi*, metres.")] = 250.0,
+    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
+    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    tiles: Annotated[Optional[str], typer.Option("--tiles")] = None,
+):
+    """Kernel density surface and hotspot polygons."""
+    import pandas as pd
+
+    from hotspot.grid import Grid
+    from hotspot.hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
+    from hotspot.kde import kde as kde_surface
+    from hotspot.maps import HotspotMap, add_month_slider, add_surface
+
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
+    inc = result.incidents
+    if as_of:
+        inc = inc[inc["occurred"] < pd_timestamp(as_of)]
+    if months:
+        end = pd_timestamp(as_of) if as_of else (inc["occurred"].max().to_period("M") + 1).to_timestamp()
+        inc = inc[inc["occurred"] >= end - pd.DateOffset(months=months)]
+    grid = Grid.for_geometry(a.geometry, cell, a.crs)
+    with _spinner("kernel density"):
+        surf = kde_surface(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), grid, bandwidth=bandwidth,
+                           kernel=kernel, mask=grid.mask(a.geometry))
+        hot = hotspot_mask(surf, method="sd", k=hot_sd) if hot_sd is not None else hotspot_mask(surf, share=hot_share)
+        polys = hotspot_polygons(surf, hot, inc)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    surf.to_gdf("density").drop(columns=["row", "col"]).to_file(out, layer="cells", driver="GPKG")
+    polys.to_file(out, layer="hotspots", driver="GPKG")
+    if map_out:
+        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
+        m.add_neighbours(a.neighbours())
+        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)")
+        add_hotspots_to_map(m, polys)
+        if gi:
+            g = Grid.for_geometry(a.geometry, gi_cell, a.crs)
+            with _spinner("Gi* (permutations)"):
+                add_gi_to_map(m, gi_star(g.bin(inc.geometry.x, inc.geometry.y), g, g.mask(a.geometry)))
+        add_month_slider(m, inc)
+        m.save(map_out)
+    err.print(f"{len(inc):,} incidents, {int(surf.mask.sum()):,} cells, {len(polys)} hotspots -> {out}"
+              + (f", map {map_out}" if map_out else ""))
+
+
+@app.command()
+def backtest(
+    inputs: Inputs,
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    start: Annotated[Optional[str], typer.Option("--from", help="First forecast period (YYYY-MM, or a date).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last forecast period.")] = None,
+    coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = 5.0,
+    methods: Annotated[Optional[str], typer.Option("--methods", help="Comma-separated methods (default: all).")] = None,
+    cell: Cell = 50.0,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
+    as_json: JsonOut = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Coverage-curve plot (PNG).")] = None,
+):
+    """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
+    from hotspot.forecast import DEFAULT_METHODS, PeriodCounts
+    from hotspot.forecast import backtest as run_backtest
+
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
+    pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
+    chosen = [m.strip() for m in methods.split(",")] if methods else list(DEFAULT_METHODS)
+    unknown = [m for m in chosen if m not in DEFAULT_METHODS and not m.startswith(("counts_", "kde_"))]
+    if unknown:
+        raise typer.BadParameter(f"unknown methods {unknown}; known: {', '.join(DEFAULT_METHODS)}")
+    level = coverage / 100.0
+    with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
+                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("bt", total=None)
+        res = run_backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]),
+                           end=end or str(pc.periods[-1]), methods=chosen,
+                           levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
+                           progress=lambda d, t: bar.update(task, completed=d, total=t))
+    if plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 5))
+        for mname, curve in res.curves.items():
+            ax.plot(res.curve_levels * 100, curve * 100, label=mname, lw=2.2 if mname == res.best else 1)
+        ax.set_xlabel("area covered (%)")
+        ax.set_ylabel("incidents captured (%)")
+        ax.set_title(f"{a.name}: forecast coverage curves, {res.n_periods} periods")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot, dpi=120, bbox_inches="tight")
+    if as_json:
+        _print_json(res.to_json(level))
+        return
+    t = Table(title=f"{a.name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
+    for c in ("method", "PAI 1%", "PAI 5%", "PAI 10%", f"hit rate {coverage:g}%", f"PEI {coverage:g}%", "PAI 95% CI"):
+        t.add_column(c)
+    s = res.summary
+    for mname in res.at(level)["method"]:
+        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in (0.01, 0.05, 0.10, level)}
+        t.add_row(mname, f"{row[0.01].pai:.2f}", f"{row[0.05].pai:.2f}", f"{row[0.10].pai:.2f}",
+                  f"{row[level].hit_rate:.1%}", f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+    err.print(t)
+    err.print(f"best at {coverage:g}% coverage: {res.best}")
+
+
 def pd_timestamp(text: str):
     import pandas as pd
 
@@ -400,6 +528,7 @@ def demo(
     reports: Annotated[Path, typer.Option("--reports", help="Folder for plans and reports.")] = Path("reports"),
     area: Annotated[str, typer.Option("--area", help="Borough to analyse.")] = "Barnet",
     tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network).")] = None,
+    gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles ~25 s on first use).")] = True,
     as_json: JsonOut = False,
 ):
     """Run the whole pipeline on the Barnet reference data."""
@@ -408,7 +537,7 @@ def demo(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                   transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("starting", total=None)
-        result = run_demo(data, out, reports=reports, area_name=area, tiles=tiles,
+        result = run_demo(data, out, reports=reports, area_name=area, tiles=tiles, gi_star_layer=gi,
                           step=lambda s: bar.update(task, description=s))
     if as_json:
         _print_json({**result.summary, "timings_s": result.steps})

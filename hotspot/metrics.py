@@ -54,17 +54,14 @@ def coverage_hits(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS)
     block_hits = np.add.reduceat(c_sorted, starts)
     cum_cells = np.cumsum(sizes)
     cum_hits = np.cumsum(block_hits)
-    out = []
-    for a in levels:
-        k = a * n  # cells covered (may be fractional)
-        b = int(np.searchsorted(cum_cells, k, side="left"))
-        if b >= len(sizes):
-            out.append(float(cum_hits[-1]))
-            continue
-        before_cells = cum_cells[b - 1] if b > 0 else 0
-        before_hits = cum_hits[b - 1] if b > 0 else 0.0
-        out.append(float(before_hits + block_hits[b] * (k - before_cells) / sizes[b]))
-    return np.array(out)
+    k = np.asarray(levels, float) * n  # cells covered at each level (may be fractional)
+    b = np.searchsorted(cum_cells, k, side="left")
+    full = b >= len(sizes)
+    b = np.minimum(b, len(sizes) - 1)
+    before_cells = np.where(b > 0, cum_cells[b - 1], 0)
+    before_hits = np.where(b > 0, cum_hits[b - 1], 0.0)
+    part = before_hits + block_hits[b] * (k - before_cells) / sizes[b]
+    return np.where(full, cum_hits[-1], part)
 
 
 def best_hits(counts: np.ndarray, levels=COVERAGE_LEVELS) -> np.ndarray:

@@ -16,7 +16,10 @@ from . import settings
 from ._errors import FetchError, InputFileError
 from .areas import Area, load_area
 from .intake import IntakeResult, read_incidents
-from .maps import HotspotMap
+from .forecast import PeriodCounts, backtest, forecast_surface
+from .grid import Grid
+from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
+from .maps import HotspotMap, add_month_slider, add_surface
 from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
 from .sources import slug
 
@@ -86,6 +89,8 @@ def run_demo(
     map_months: int = 12,
     step: Callable[[str], None] | None = None,
     tiles: str | None = None,
+    backtest_periods: int = 24,
+    gi_star_layer: bool = True,
 ) -> DemoResult:
     """Run the whole pipeline on the reference data.
 
@@ -105,6 +110,10 @@ def run_demo(
         Called with the name of each step as it starts (progress display).
     tiles : str, optional
         Base tiles for the map (none by default: works offline).
+    backtest_periods : int
+        Periods of the rolling backtest that picks the hotspot method.
+    gi_star_layer : bool
+        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
     """
     timings: dict[str, float] = {}
     out, reports = Path(out), Path(reports)
@@ -140,6 +149,26 @@ def run_demo(
     # plans are made for the month after the latest data, as an analyst would
     as_of = (inc["occurred"].max().to_period("M") + 1).to_timestamp()
 
+    stage("hotspots")
+    # let the data choose the surface: a rolling backtest of every method
+    # over the last two years, then that method's forecast for next month
+    pc = PeriodCounts.from_incidents(inc, area, cell=50.0)
+    bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - backtest_periods, 13)]), end=str(pc.periods[-1]),
+                  bootstrap=200)
+    surface = forecast_surface(pc, bt.best, as_of)
+    hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent_incidents(inc, months=12))
+    outputs["hotspots"] = reports / f"{name}_hotspots.gpkg"
+    surface.to_gdf("score").drop(columns=["row", "col"]).to_file(outputs["hotspots"], layer="cells", driver="GPKG")
+    hot.to_file(outputs["hotspots"], layer="hotspots", driver="GPKG")
+    bt.at(0.05).to_csv(reports / f"{name}_backtest.csv", index=False)
+    outputs["backtest"] = reports / f"{name}_backtest.csv"
+    gi = None
+    if gi_star_layer:
+        g = Grid.for_geometry(area.geometry, 250.0, area.crs)
+        recent12 = recent_incidents(inc, months=12)
+        gi = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
+    done("hotspots")
+
     stage("nano-beats")
     planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if _monthly(inc) else 14.0)
     plan = planner.solve(as_of, n_targets=10)
@@ -151,6 +180,11 @@ def run_demo(
     m.add_neighbours(neighbours)
     recent = recent_incidents(inc, months=map_months)
     m.add_incidents(recent, name=f"Burglaries, last {map_months} months")
+    add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({bt.best})")
+    add_hotspots_to_map(m, hot, "Hotspots (top 5% of cells)")
+    if gi is not None:
+        add_gi_to_map(m, gi)
+    add_month_slider(m, inc)
     add_plan_to_map(m, plan)
     map_path = m.save(out / f"{name}.html")
     done("map")
@@ -158,6 +192,8 @@ def run_demo(
     summary = intake.summary()
     summary.update(area=area.name, area_km2=round(area.area_km2, 2), map=str(map_path),
                    as_of=str(as_of.date()),
+                   hotspots={"method": bt.best, "backtest_periods": bt.n_periods, "polygons": len(hot),
+                             "pai_5pct": round(float(bt.at(0.05).iloc[0]["pai"]), 2)},
                    nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                               "route_length_m": round(plan.route_length_m, 1)})
     return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)

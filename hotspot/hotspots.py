@@ -1,0 +1,163 @@
+"""Hotspot classes, hotspot polygons and the Getis-Ord Gi* layer.
+
+* :func:`hotspot_mask` - the cells that are "hot": the top ``share`` of the
+  area's cells by value (ties at the cut-off all included, so equal cells are
+  treated alike), or cells above ``mean + k * sd`` of the in-area values (the
+  rule common in practice).
+* :func:`hotspot_polygons` - contiguous hot cells (edge-sharing, "rook")
+  dissolved into polygons, ranked by the incidents they hold, with area and
+  share of incidents.
+* :func:`gi_star` - Getis-Ord Gi* (esda, ``star=True``) on cell counts with
+  permutation p-values and a false-discovery-rate cut (Benjamini-Hochberg via
+  ``esda.fdr``), as hot and cold cells.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from scipy import ndimage
+
+from ._errors import HotspotError
+from .grid import Grid
+from .kde import Surface
+
+
+def hotspot_mask(surface: Surface, *, method: str = "top", share: float = 0.05, k: float = 2.0) -> np.ndarray:
+    """Boolean mask of hot cells.
+
+    Parameters
+    ----------
+    surface : Surface
+    method : {"top", "sd"}
+        ``"top"``: the top ``share`` of in-area cells by value; ``"sd"``:
+        cells above mean + ``k`` standard deviations of the in-area values.
+    share : float
+        Share of the area's cells for ``"top"`` (0-1).
+    k : float
+        Number of standard deviations for ``"sd"``.
+    """
+    vals = surface.values[surface.mask]
+    if len(vals) == 0:
+        raise HotspotError("the surface has no cells inside the area")
+    if method == "top":
+        if not 0 < share <= 1:
+            raise HotspotError("share must be in (0, 1]")
+        n = max(1, int(np.ceil(share * len(vals))))
+        cut = np.sort(vals)[::-1][n - 1]
+        hot = surface.values >= cut
+    elif method == "sd":
+        cut = vals.mean() + k * vals.std()
+        hot = surface.values > cut
+    else:
+        raise HotspotError(f"unknown hotspot method {method!r}: top or sd")
+    return hot & surface.mask & (surface.values > 0)
+
+
+def hotspot_polygons(surface: Surface, hot: np.ndarray, incidents: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Dissolve contiguous hot cells into ranked hotspot polygons.
+
+    Parameters
+    ----------
+    surface : Surface
+    hot : ndarray of bool
+        From :func:`hotspot_mask`.
+    incidents : GeoDataFrame, optional
+        Incidents to count in each hotspot (e.g. the training window).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``rank`` (1 = most incidents, then highest total value), ``cells``,
+        ``area_km2``, ``value_sum``, ``incidents``, ``share`` (of all the
+        incidents given), geometry.
+    """
+    labels, n = ndimage.label(hot)  # rook contiguity: corner contacts do not merge
+    grid = surface.grid
+    if n == 0:
+        return gpd.GeoDataFrame({"rank": [], "cells": [], "area_km2": [], "value_sum": [], "incidents": [],
+                                 "share": []}, geometry=gpd.GeoSeries([], crs=grid.crs), crs=grid.crs)
+    rows, cols = np.nonzero(labels)
+    lab = labels[rows, cols]
+    boxes = grid.boxes(rows, cols)
+    polys = [shapely.coverage_union_all(boxes[lab == k]) for k in range(1, n + 1)]
+    value_sum = ndimage.sum(surface.values, labels, index=np.arange(1, n + 1))
+    cells = np.bincount(lab, minlength=n + 1)[1:]
+    inc_count = np.zeros(n, int)
+    total = 0
+    if incidents is not None and len(incidents):
+        r, c, ok = grid.index(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
+        total = len(incidents)
+        hit = labels[r[ok], c[ok]]
+        inc_count = np.bincount(hit, minlength=n + 1)[1:]
+    df = gpd.GeoDataFrame({"cells": cells, "area_km2": cells * grid.cell_area_km2, "value_sum": value_sum,
+                           "incidents": inc_count, "share": inc_count / total if total else np.nan},
+                          geometry=polys, crs=grid.crs)
+    df = df.sort_values(["incidents", "value_sum"], ascending=False, kind="stable").reset_index(drop=True)
+    df.insert(0, "rank", np.arange(1, len(df) + 1))
+    return df
+
+
+def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: int = 999, alpha: float = 0.05,
+            seed: int = 0) -> gpd.GeoDataFrame:
+    """Getis-Ord Gi* hot and cold cells from counts per cell.
+
+    Neighbours are the 8 surrounding cells (queen) plus the cell itself
+    (``star=True``). p-values are from ``permutations`` conditional
+    permutations; cells are called hot or cold when their p-value passes
+    the Benjamini-Hochberg false-discovery-rate threshold at ``alpha``.
+
+    Returns
+    -------
+    GeoDataFrame
+        In-area cells with ``count``, ``z``, ``p_sim``, ``class`` ("hot",
+        "cold" or "not significant").
+    """
+    import esda
+    from libpysal.weights import DistanceBand
+
+    X, Y = grid.centres()
+    pts = np.column_stack([X[mask], Y[mask]])
+    y = counts[mask].astype(float)
+    if len(y) < 10:
+        raise HotspotError("Gi* needs at least 10 cells in the area")
+    w = DistanceBand(pts, threshold=grid.cell * 1.5, binary=True, silence_warnings=True)
+    g = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, keep_simulations=False,
+                     n_jobs=1, seed=seed)
+    p = np.asarray(g.p_sim, float)
+    cut = esda.fdr(p, alpha)
+    z = np.asarray(g.Zs, float)
+    sig = p <= cut
+    cls = np.where(sig & (z > 0), "hot", np.where(sig & (z < 0), "cold", "not significant"))
+    rows, cols = np.nonzero(mask)
+    return gpd.GeoDataFrame({"row": rows, "col": cols, "count": y, "z": z, "p_sim": p, "class": cls},
+                            geometry=grid.boxes(rows, cols), crs=grid.crs)
+
+
+
+def add_hotspots_to_map(m, polygons: gpd.GeoDataFrame, name: str = "Hotspots") -> None:
+    """Hotspot polygons with rank, incidents and share in the tooltip."""
+    from .maps import COLOURS
+
+    if polygons.empty:
+        return
+    p = polygons.copy()
+    p["tip"] = [f"Hotspot {r.rank}: {r.incidents:,} incidents ({r.share:.1%} of all), {r.area_km2:.3f} km²"
+                for r in p.itertuples()]
+    m.add_polygons(p, name, colour=COLOURS["hot"], weight=2, fill_opacity=0.1, tooltip=["tip"], aliases=["Hotspot"],
+                   legend=name)
+
+
+def add_gi_to_map(m, gi: gpd.GeoDataFrame, name: str = "Gi*") -> None:
+    """Significant Gi* hot (red) and cold (blue) cells."""
+    from .maps import COLOURS
+
+    for cls, colour in (("hot", COLOURS["hot"]), ("cold", COLOURS["cold"])):
+        sub = gi[gi["class"] == cls].copy()
+        if sub.empty:
+            continue
+        sub["tip"] = [f"Gi* {cls}: z = {z:.2f}, p = {p:.3f}, {int(c)} incidents" for z, p, c in
+                      zip(sub["z"], sub["p_sim"], sub["count"])]
+        m.add_polygons(sub, f"{name} {cls} spots (FDR 5%)", colour=colour, weight=0.5, fill_opacity=0.35,
+                       tooltip=["tip"], aliases=["Gi*"], legend=f"{name} {cls} spots", show=False)
