@@ -102,3 +102,37 @@ def test_exact_points_are_pooled_to_cells(shared_data, tmp_path):
     for v in (np.asarray(x), np.asarray(y)):
         k = (v - 50) / 100
         assert np.abs(k - np.round(k)).max() < 1e-5  # within 1 mm of a cell centre
+
+
+@pytest.mark.browser
+def test_analysis_map_layers_and_month_slider(tmp_path, browser, barnet, barnet_intake):
+    from hotspot.forecast import PeriodCounts, forecast_surface
+    from hotspot.hotspots import add_hotspots_to_map, hotspot_mask, hotspot_polygons
+    from hotspot.maps import add_month_slider, add_surface
+    from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map
+
+    inc = barnet_intake.incidents
+    pc = PeriodCounts.from_incidents(inc, barnet)
+    surf = forecast_surface(pc, "counts_36")
+    m = HotspotMap(barnet)
+    add_surface(m, surf, "Forecast")
+    add_hotspots_to_map(m, hotspot_polygons(surf, hotspot_mask(surf, share=0.05), inc))
+    add_month_slider(m, inc, months=12)
+    add_plan_to_map(m, NanoBeatPlanner.from_window(inc, barnet, days=2).solve("2025-03-01"))
+    path = m.save(tmp_path / "analysis.html")
+    page = load_map(browser, path)
+    assert page["severe"] == [] and page["errors"] == []
+    for name in ("Forecast", "Hotspots", "Nano-beat targets", "Nano-beat targets: patrol order"):
+        assert name in page["layers"]
+    assert browser.execute_script("return document.querySelectorAll('img.leaflet-image-layer').length") == 1
+    label = browser.find_element("css selector", ".hotspot-month-slider div")
+    assert label.text.startswith("Monthly heat: 2025-02")
+    heat = "return document.querySelectorAll('canvas.leaflet-heatmap-layer').length"
+    assert browser.execute_script(heat) == 1  # one month at a time
+    browser.execute_script("var i=document.querySelector('.hotspot-month-slider input'); i.value=0;"
+                           "i.dispatchEvent(new Event('input'));")
+    assert label.text.startswith("Monthly heat: 2024-03")
+    assert browser.execute_script(heat) == 1
+    # targets are numbered 1..10 in patrol order on the map
+    numbers = [e.text for e in browser.find_elements("css selector", ".leaflet-marker-icon div")]
+    assert sorted(int(n) for n in numbers if n.isdigit()) == list(range(1, 11))
