@@ -512,6 +512,159 @@ def backtest(
     err.print(f"best at {coverage:g}% coverage: {res.best}")
 
 
+DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]
+
+
+def _reference(data: Path | None):
+    from hotspot.pipeline import ReferenceData, resolve_data_dir
+
+    root = resolve_data_dir(data)
+    if root is None:
+        raise typer.BadParameter("no reference data folder: give --data DIR (or --roads and the other layers)")
+    return ReferenceData(root)
+
+
+def _read_layer(path: Path, crs):
+    import geopandas as gpd
+
+    from hotspot._errors import InputFileError
+
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    g = gpd.read_file(path)
+    if g.crs is None:
+        from hotspot._errors import CRSError
+
+        raise CRSError(f"{path}: layer has no CRS")
+    return g.to_crs(crs)
+
+
+@app.command()
+def crossborder(
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    incidents: Annotated[list[Path], typer.Option("--incidents", help="Incidents inside the area (repeatable).")],
+    outside: Annotated[Optional[list[Path]], typer.Option("--outside", help="Incidents beyond the boundary (repeatable).")] = None,
+    neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: --area-file).")] = None,
+    strip: Annotated[float, typer.Option("--strip", help="Strip width either side of the boundary, metres.")] = 1000.0,
+    crime_type: CrimeType = None,
+    as_json: JsonOut = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the month-by-month figures as CSV.")] = None,
+):
+    """Border-zone figures: burglary near the boundary, and density either side."""
+    from hotspot.areas import load_boundaries
+    from hotspot.crossborder import border_concentration, density_by_neighbour
+
+    a = _area(area_file, area)
+    inside = _read(incidents, area=a, crime_type=crime_type).incidents
+    conc = border_concentration(inside, a)
+    dens = None
+    if outside:
+        out_inc = _read(outside, crime_type=crime_type).incidents.to_crs(a.crs)
+        layer = load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None
+        dens = density_by_neighbour(inside, out_inc, a, a.neighbours(layer), strip=strip)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        conc.to_csv(out, index=False)
+    overall = conc[conc["month"] == "all"]
+    if as_json:
+        _print_json({"area": a.name,
+                     "zones": [{"distance_m": r.distance_m, "incident_share": round(r.incident_share, 4),
+                                "area_share": round(r.area_share, 4), "ratio": round(r.ratio, 3)} for r in overall.itertuples()],
+                     "monthly": conc[conc["month"] != "all"].round(4).to_dict(orient="records"),
+                     "neighbours": [] if dens is None else dens.round(3).replace({np.nan: None}).to_dict(orient="records")})
+        return
+    t = Table(title=f"{a.name}: burglary near the boundary ({int(overall.incidents.iloc[0]):,} burglaries)")
+    for c in ("zone", "burglaries", "share of burglaries", "share of area", "concentration ratio"):
+        t.add_column(c, justify="right")
+    for r in overall.itertuples():
+        t.add_row(f"within {r.distance_m:g} m", f"{r.in_zone:,}", f"{r.incident_share:.1%}", f"{r.area_share:.1%}", f"{r.ratio:.2f}")
+    err.print(t)
+    if dens is not None:
+        t = Table(title=f"Burglaries per km² per year, {strip:g} m either side ({int(dens.months.max()) if len(dens) else 0} months)")
+        for c in ("neighbour", "shared boundary km", "inside", "outside", "outside / inside"):
+            t.add_column(c, justify="right")
+        for r in dens.itertuples():
+            t.add_row(str(r.neighbour), f"{r.shared_boundary_km:.1f}", f"{r.inside_density:.1f}",
+                      "no data" if np.isnan(r.outside_density) else f"{r.outside_density:.1f}",
+                      "" if np.isnan(r.ratio_outside_inside) else f"{r.ratio_outside_inside:.2f}")
+        err.print(t)
+
+
+@app.command()
+def anpr(
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    incidents: Annotated[list[Path], typer.Option("--incidents", help="Incident files (repeatable).")],
+    roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
+    candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
+    existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
+    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site.")] = 20,
+    radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = 500.0,
+    months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = 12,
+    data: DataDir = None,
+    crime_type: CrimeType = None,
+    out: Annotated[Path, typer.Option("--out", help="Sites (.geojson, .gpkg or .csv).")] = Path("anpr_sites.geojson"),
+    as_json: JsonOut = False,
+    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+):
+    """Optimal new ANPR camera sites on roads crossing the boundary."""
+    from hotspot.anpr import add_siting_to_map, plan_anpr
+    from hotspot.crossborder import read_roads
+    from hotspot.pipeline import recent_incidents
+
+    a = _area(area_file, area)
+    inc = recent_incidents(_read(incidents, area=a, crime_type=crime_type).incidents, months=months)
+    ref = None
+    if roads:
+        layers = {p.name: read_roads(p, a.crs) for p in roads}
+    else:
+        ref = _reference(data)
+        layers = ref.road_layers(a.crs)
+    if ref is None and data is not None:
+        ref = _reference(data)
+    cands = _read_layer(candidates, a.crs) if candidates else None
+    if cands is not None and "site_id" not in cands:
+        cands["site_id"] = [f"S{k + 1}" for k in range(len(cands))]
+    if cands is not None and "kind" not in cands:
+        cands["kind"] = "candidate"
+    if cands is not None and "road" not in cands:
+        cands["road"] = None
+    ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
+    with _spinner("siting cameras (CBC)"):
+        plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
+                         candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
+                         k=cameras, radius=radius)
+    res = plan.result
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sites = res.sites.drop(columns=["x", "y"])
+    if out.suffix.lower() == ".csv":
+        sites.drop(columns="geometry").to_csv(out, index=False)
+    else:
+        sites.to_crs(4326).to_file(out, driver="GPKG" if out.suffix.lower() == ".gpkg" else "GeoJSON")
+    if map_out:
+        from hotspot.maps import HotspotMap
+
+        m = HotspotMap(a, title=f"{a.name}: ANPR sites")
+        label = "Existing cameras" if existing else "TfL traffic cameras (JamCams, not ANPR)"
+        add_siting_to_map(m, res, plan.crossings, plan.existing, existing_label=label)
+        m.save(map_out)
+    for note in plan.notes:
+        err.print(f"note: {note}")
+    if as_json:
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras})
+        return
+    t = Table(title=f"{a.name}: {res.k} new cameras, {res.radius_m:g} m radius ({'optimal' if res.optimal else res.status}, CBC)")
+    for c in ("#", "site", "road", "lon", "lat", "marginal gain", "coverage after"):
+        t.add_column(c)
+    for r, cov in zip(res.sites.itertuples(), res.marginal["coverage_after"]):
+        t.add_row(str(r.install_order), r.site_id, str(r.road), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
+    err.print(t)
+    err.print(f"coverage of weighted cross-border demand: {res.coverage_before:.1%} before, {res.coverage_after:.1%} after "
+              f"(greedy {res.greedy_coverage:.1%}); fewest new cameras for " +
+              ", ".join(f"{k}: {v}" for k, v in plan.min_cameras.items()))
+
+
 def pd_timestamp(text: str):
     import pandas as pd
 

@@ -14,7 +14,9 @@ import pandas as pd
 
 from . import settings
 from ._errors import FetchError, InputFileError
-from .areas import Area, load_area
+from .anpr import add_siting_to_map, plan_anpr
+from .areas import Area, load_area, load_boundaries
+from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .intake import IntakeResult, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
 from .grid import Grid
@@ -49,6 +51,31 @@ class ReferenceData:
     @property
     def boroughs(self) -> Path:
         return self._one("boundaries/london_boroughs.geojson")
+
+    @property
+    def lads(self) -> Path:
+        return self._one("boundaries/lads_*.geojson")
+
+    def road_layers(self, crs) -> dict:
+        """The partial road layers (motorways, bus-route paths) as lines."""
+        from .crossborder import read_roads
+
+        return {"OSM motorways": read_roads(self._one("roads/osm_motorways_*.geojson"), crs),
+                "TfL bus routes": read_roads(self._one("roads/tfl_bus_routes_*.geojson"), crs)}
+
+    def red_routes(self):
+        return gpd.read_file(self._one("roads/tfl_tlrn_red_route_areas_*.geojson"))
+
+    def count_points(self, crs):
+        """DfT count points with their latest counted flow."""
+        from .crossborder import count_point_flows
+
+        pts = gpd.read_file(self._one("roads/london_dft_traffic_count_points.geojson")).to_crs(crs)
+        return count_point_flows(pts, pd.read_csv(self._one("roads/london_dft_traffic_counts_*.csv")))
+
+    def traffic_cameras(self, crs):
+        """TfL JamCam traffic cameras (NOT ANPR): a stand-in existing layer."""
+        return gpd.read_file(self._one("cameras/tfl_jamcams_*.geojson")).to_crs(crs)
 
     def path(self, relative: str) -> Path:
         p = self.root / relative
@@ -169,6 +196,29 @@ def run_demo(
         gi = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
     done("hotspots")
 
+    if root is not None:
+        stage("cross-border")
+        outside = read_incidents([ref.fringe_incidents], crime_types=[settings.BURGLARY]).incidents
+        lads = load_boundaries(ref.lads, crs=area.crs)
+        zones = border_zones(area)
+        conc = border_concentration(inc, area)
+        dens = density_by_neighbour(inc, outside.to_crs(area.crs), area, area.neighbours(lads), name_column="lad_name")
+        conc.to_csv(reports / f"{name}_border_zones.csv", index=False)
+        dens.to_csv(reports / f"{name}_border_density.csv", index=False)
+        outputs["border zones"] = reports / f"{name}_border_zones.csv"
+        done("cross-border")
+
+        stage("anpr")
+        anpr = plan_anpr(area, road_layers=ref.road_layers(area.crs), surface=surface,
+                         count_points=ref.count_points(area.crs), existing=ref.traffic_cameras(area.crs),
+                         red_routes=ref.red_routes(), k=20, radius=500.0)
+        outputs["anpr"] = reports / f"{name}_anpr_sites.geojson"
+        anpr.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(outputs["anpr"], driver="GeoJSON")
+        anpr.result.marginal.to_csv(reports / f"{name}_anpr_marginal.csv", index=False)
+        done("anpr")
+    else:
+        zones = anpr = conc = None
+
     stage("nano-beats")
     planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if _monthly(inc) else 14.0)
     plan = planner.solve(as_of, n_targets=10)
@@ -185,6 +235,12 @@ def run_demo(
     if gi is not None:
         add_gi_to_map(m, gi)
     add_month_slider(m, inc)
+    if zones is not None:
+        m.add_polygons(zones.iloc[::-1], "Border zones (250 m / 500 m / 1 km)", colour="#2c3e50", weight=0.5,
+                       fill_opacity=0.08, tooltip=["distance_m"], aliases=["within (m) of the boundary"], show=False)
+    if anpr is not None:
+        add_siting_to_map(m, anpr.result, anpr.crossings, anpr.existing,
+                          existing_label="TfL traffic cameras (JamCams, not ANPR)")
     add_plan_to_map(m, plan)
     map_path = m.save(out / f"{name}.html")
     done("map")
@@ -194,6 +250,10 @@ def run_demo(
                    as_of=str(as_of.date()),
                    hotspots={"method": bt.best, "backtest_periods": bt.n_periods, "polygons": len(hot),
                              "pai_5pct": round(float(bt.at(0.05).iloc[0]["pai"]), 2)},
+                   border={"ratio_250m": round(float(conc[(conc.month == "all") & (conc.distance_m == 250)].ratio.iloc[0]), 3)}
+                   if conc is not None else None,
+                   anpr=anpr.result.to_json() | {"min_cameras": anpr.min_cameras, "notes": anpr.notes}
+                   if anpr is not None else None,
                    nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                               "route_length_m": round(plan.route_length_m, 1)})
     return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)

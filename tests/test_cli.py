@@ -129,11 +129,61 @@ def test_nanobeats_from_knox(tmp_path):
     assert "<b>High St</b>" not in html  # location text escaped
 
 
-def test_demo_runs_offline(tmp_path, shared_data):
+@pytest.mark.browser
+def test_demo_runs_offline_and_its_map_renders(tmp_path, shared_data, browser):
+    from browser import load_map
+
     r = run("demo", "--data", shared_data, "--out", tmp_path / "maps", "--reports", tmp_path / "reports", "--json")
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
     assert obj["area"] == "Barnet" and obj["accepted"] == 34_320
-    assert (tmp_path / "maps" / "barnet.html").is_file()
     assert obj["nanobeats"]["variant"] == "monthly" and obj["nanobeats"]["targets"] == 10
-    assert (tmp_path / "reports" / "barnet_nanobeats.geojson").is_file()
+    assert obj["anpr"]["optimal"] is True and len(obj["anpr"]["sites"]) == 20
+    import pandas as pd
+
+    bt = pd.read_csv(tmp_path / "reports" / "barnet_backtest.csv")
+    assert obj["hotspots"]["method"] == bt.iloc[0]["method"]  # the map uses the backtest's best method
+    for f in ("barnet_nanobeats.geojson", "barnet_hotspots.gpkg", "barnet_backtest.csv", "barnet_anpr_sites.geojson",
+              "barnet_border_zones.csv"):
+        assert (tmp_path / "reports" / f).is_file(), f
+    page = load_map(browser, tmp_path / "maps" / "barnet.html", settle=2.5)
+    assert page["severe"] == [] and page["errors"] == []
+    for name in ("Area: Barnet", "Neighbouring areas", "Hotspots (top 5% of cells)", "Gi* hot spots (FDR 5%)",
+                 "New ANPR sites (20)", "TfL traffic cameras (JamCams, not ANPR)", "Nano-beat targets"):
+        assert name in page["layers"], (name, page["layers"])
+    assert any(n.startswith("Forecast ") for n in page["layers"])
+
+
+def test_anpr_json_on_reference_data(tmp_path, shared_data, boroughs_file):
+    r = run("anpr", "--area-file", boroughs_file, "--area", "Barnet", "--incidents",
+            shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv", "--data", shared_data,
+            "--cameras", "20", "--radius", "500", "--out", tmp_path / "sites.geojson", "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["k"] == 20 and obj["radius_m"] == 500 and obj["optimal"] is True and obj["solver"] == "CBC"
+    assert 0 <= obj["coverage_before"] <= obj["coverage_after"] <= 1
+    assert obj["greedy_coverage"] <= obj["coverage_after"] + 1e-9
+    assert [s["install_order"] for s in obj["sites"]] == list(range(1, 21))
+    for s in obj["sites"]:
+        assert {"id", "lon", "lat", "road", "marginal_gain", "install_order"} <= set(s)
+        assert -0.35 < s["lon"] < -0.05 and 51.55 < s["lat"] < 51.7
+    assert (tmp_path / "sites.geojson").is_file()
+
+
+def test_anpr_bad_input_exits_2(tmp_path, shared_data, boroughs_file):
+    r = run("anpr", "--area-file", boroughs_file, "--area", "Barnet", "--incidents",
+            shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv", "--data", shared_data,
+            "--cameras", "100000", "--out", tmp_path / "s.geojson")
+    assert r.returncode == 2 and "candidate sites" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_crossborder_json(shared_data, boroughs_file):
+    r = run("crossborder", "--area-file", boroughs_file, "--area", "Barnet", "--incidents",
+            shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv", "--outside",
+            shared_data / "crime" / "barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv", "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert [z["distance_m"] for z in obj["zones"]] == [250, 500, 1000]
+    names = {n["neighbour"] for n in obj["neighbours"]}
+    assert names == {"Brent", "Camden", "Enfield", "Haringey", "Harrow"}
+    assert len({m["month"] for m in obj["monthly"]}) == 135

@@ -1,0 +1,158 @@
+"""Camera siting (MCLP, greedy, partial covering) and cross-border figures."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, box
+
+from hotspot._errors import CRSError, ModelError
+from hotspot.anpr import CameraSiting
+from hotspot.areas import area_from_geometry
+from hotspot.crossborder import border_concentration, border_zones, density_by_neighbour, road_crossings
+
+
+def instance(seed, n_dem=30, n_cand=9, n_exist=2, size=3000):
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(0, size, (n_dem, 2)), rng.integers(0, 20, n_dem).astype(float),
+            rng.uniform(0, size, (n_cand, 2)), rng.uniform(0, size, (n_exist, 2)))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_mclp_optimum_equals_brute_force(seed):
+    D, w, C, E = instance(seed)
+    model = CameraSiting(D, w, C, E, radius=600)
+    for k in (1, 2, 3):
+        res = model.solve(k)
+        best = max(model.covered_weight(c) for c in combinations(range(len(C)), k))
+        assert res.optimal and res.coverage_after * model.total == pytest.approx(best)
+        assert res.greedy_coverage <= res.coverage_after + 1e-12  # greedy never beats the optimum
+        assert len(res.sites) == k
+
+
+def test_mclp_matches_spopt():
+    import pulp
+    from spopt.locate import MCLP
+
+    D, w, C, _ = instance(11, n_dem=400, n_cand=60, n_exist=0, size=8000)
+    ours = CameraSiting(D, w, C, radius=700).solve(6)
+    cost = np.hypot(D[:, None, 0] - C[None, :, 0], D[:, None, 1] - C[None, :, 1])
+    ref = MCLP.from_cost_matrix(cost, w, service_radius=700, p_facilities=6).solve(pulp.PULP_CBC_CMD(msg=False))
+    assert ours.coverage_after * w.sum() == pytest.approx(pulp.value(ref.problem.objective))
+
+
+def test_existing_cameras_stay_and_count_before():
+    D, w, C, E = instance(3)
+    with_e = CameraSiting(D, w, C, E, radius=600)
+    pre = np.hypot(D[:, None, 0] - E[None, :, 0], D[:, None, 1] - E[None, :, 1]).min(axis=1) <= 600
+    res = with_e.solve(2)
+    assert res.coverage_before == pytest.approx(w[pre].sum() / w.sum())
+    # the new sites are candidates, never the existing cameras, and demand
+    # already covered never counts as a gain
+    assert set(res.sites["site_id"]) <= {f"S{j}" for j in range(len(C))}
+    assert res.coverage_after >= res.coverage_before
+    assert res.marginal["coverage_after"].iloc[-1] == pytest.approx(res.coverage_after)
+
+
+@given(st.integers(0, 10_000), st.integers(1, 4), st.floats(200, 900))
+@settings(max_examples=25, deadline=None)
+def test_coverage_never_falls_as_k_or_radius_grows(seed, k, radius):
+    D, w, C, E = instance(seed, n_dem=25, n_cand=8)
+    a = CameraSiting(D, w, C, E, radius=radius).solve(k).coverage_after
+    b = CameraSiting(D, w, C, E, radius=radius).solve(k + 1).coverage_after
+    c = CameraSiting(D, w, C, E, radius=radius * 1.3).solve(k).coverage_after
+    assert b >= a - 1e-12 and c >= a - 1e-12
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_min_cameras_is_the_smallest_k_reaching_the_target(seed):
+    D, w, C, E = instance(seed)
+    model = CameraSiting(D, w, C, E, radius=600)
+    target = 0.6
+    if (model.before + model.row_weights.sum()) / model.total < target:
+        with pytest.raises(ModelError, match="no choice of sites"):
+            model.min_cameras(target)
+        return
+    n, sites = model.min_cameras(target)
+    assert model.covered_weight(sites) >= target * model.total - 1e-9
+    smaller = [model.covered_weight(c) for c in combinations(range(len(C)), n - 1)] if n > 1 else [model.before]
+    assert max(smaller) < target * model.total
+
+
+def test_install_order_gains_decrease_and_sum_up():
+    D, w, C, E = instance(5)
+    res = CameraSiting(D, w, C, E, radius=600).solve(4)
+    gains = res.sites["marginal_gain"].to_numpy()
+    assert list(res.sites["install_order"]) == [1, 2, 3, 4]
+    assert np.all(np.diff(gains) <= 1e-12)
+    assert res.coverage_before + gains.sum() == pytest.approx(res.coverage_after)
+
+
+def _pts(xy, crs=27700, **cols):
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(*np.asarray(xy).T), crs=crs)
+
+
+def test_bad_inputs_are_clear_errors():
+    dem = _pts([(0, 0), (100, 0)], demand=[1.0, 2.0])
+    cand = _pts([(50, 0), (5000, 0)], site_id=["a", "b"])
+    with pytest.raises(CRSError, match="CRS mismatch: candidates"):
+        CameraSiting.from_geodataframes(dem, cand.set_crs(3857, allow_override=True))
+    with pytest.raises(ModelError, match="no candidate sites"):
+        CameraSiting.from_geodataframes(dem, cand.iloc[:0])
+    with pytest.raises(ModelError, match="k = 3 new cameras but only 2 candidate sites"):
+        CameraSiting.from_geodataframes(dem, cand).solve(3)
+    with pytest.raises(ModelError, match="outside the study region: b"):
+        CameraSiting.from_geodataframes(dem, cand, region=box(-1000, -1000, 1000, 1000))
+
+
+SQUARE = area_from_geometry(box(0, 0, 1000, 1000), 27700, "square")
+
+
+def test_border_zone_shares_by_hand():
+    z = border_zones(SQUARE, (100, 250))
+    # a 1 km square: the band within 100 m of the edge is 1 - 0.8^2 = 36 % of it
+    assert z["area_share"].tolist() == pytest.approx([0.36, 0.75])
+    occ = pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01"])
+    inc = gpd.GeoDataFrame({"occurred": occ}, geometry=gpd.points_from_xy([50, 500, 500, 950], [500, 500, 150, 980]),
+                           crs=27700)
+    c = border_concentration(inc, SQUARE, (100, 250))
+    allrow = c[(c.month == "all") & (c.distance_m == 100)].iloc[0]
+    assert allrow.in_zone == 2 and allrow.incident_share == 0.5 and allrow.ratio == pytest.approx(0.5 / 0.36)
+    jan = c[(c.month == "2024-01") & (c.distance_m == 250)].iloc[0]
+    assert jan.in_zone == 1 and jan.incidents == 2
+    feb = c[(c.month == "2024-02") & (c.distance_m == 250)].iloc[0]
+    assert feb.in_zone == 2
+
+
+def test_density_either_side_by_hand():
+    nb = gpd.GeoDataFrame({"name": ["east", "north"]}, geometry=[box(1000, 0, 2000, 1000), box(0, 1000, 1000, 2000)],
+                          crs=27700)
+    months = pd.to_datetime(["2024-01-01"] * 3 + ["2024-06-01"])
+    inside = gpd.GeoDataFrame({"occurred": months}, geometry=gpd.points_from_xy([900, 950, 100, 500], [500, 200, 500, 500]), crs=27700)
+    outside = gpd.GeoDataFrame({"occurred": pd.to_datetime(["2024-01-01", "2024-06-01"])},
+                               geometry=gpd.points_from_xy([1100, 1500], [500, 500]), crs=27700)
+    d = density_by_neighbour(inside, outside, SQUARE, nb, strip=200, min_density=0.5).set_index("neighbour")
+    # east strip inside: x 800..1000 -> 2 burglaries in 0.2 km2 over 2 common months (1/6 year)
+    assert d.loc["east", "inside_incidents"] == 2 and d.loc["east", "outside_incidents"] == 1
+    # the shared edge is x = 1000 (plus up to 50 m of tolerance at the corners)
+    assert 0.2 <= d.loc["east", "inside_km2"] <= 0.2 + 2 * 50 * 200 / 1e6
+    assert d.loc["east", "inside_density"] == pytest.approx(2 / d.loc["east", "inside_km2"] / (2 / 12))
+    assert np.isnan(d.loc["north", "outside_density"])  # no data at all north: not zero
+
+
+def test_road_crossings_merge_carriageways():
+    roads = gpd.GeoDataFrame({"road": ["A1", "A1", "B2"]}, geometry=[
+        LineString([(500, -200), (500, 500)]), LineString([(520, -200), (520, 500)]),  # two carriageways
+        LineString([(-100, 300), (1100, 300)])], crs=27700)  # crosses twice
+    x = road_crossings(SQUARE, {"roads": roads}, merge_distance=60)
+    assert sorted(x["road"]) == ["A1", "B2", "B2"]
+    a1 = x[x.road == "A1"].iloc[0]
+    assert a1.n_lines == 2 and a1.geometry.y == pytest.approx(0) and a1.geometry.x == pytest.approx(510)
+    with pytest.raises(CRSError):
+        road_crossings(SQUARE, {"roads": roads.to_crs(4326)})
