@@ -665,6 +665,135 @@ def anpr(
               ", ".join(f"{k}: {v}" for k, v in plan.min_cameras.items()))
 
 
+@app.command()
+def report(
+    inputs: Inputs,
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")],
+    baseline_fy: Annotated[Optional[int], typer.Option("--baseline-fy", help="Baseline financial year (2014 = Apr 2014-Mar 2015).")] = None,
+    peers: Annotated[Optional[str], typer.Option("--peers", help="Comma-separated peer boroughs (default: nearest in density and deprivation).")] = None,
+    z: Annotated[float, typer.Option("--z", help="Exception band, standard deviations.")] = 2.5,
+    green: Annotated[float, typer.Option("--green", help="GREEN at or below -X % rolling change.")] = 5.0,
+    red: Annotated[float, typer.Option("--red", help="RED at or above +X % rolling change.")] = 5.0,
+    data: DataDir = None,
+    crime_type: CrimeType = None,
+    as_json: JsonOut = False,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report.")] = None,
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the monthly series with the expected range.")] = None,
+):
+    """Quarterly burglary performance report for a partnership board."""
+    from hotspot.report import build_report
+
+    a = _area(area_file, area)
+    inc = _read(inputs, area=a, crime_type=crime_type).incidents
+    london = _reference(data).london_context() if (data is not None or _has_reference()) else None
+    try:
+        pd_timestamp(month + "-01" if len(month) == 7 else month)
+    except ValueError:
+        raise typer.BadParameter(f"--month {month!r}: use YYYY-MM") from None
+    rep = build_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
+                       peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
+    if html_out:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(rep.to_html(), encoding="utf-8")
+    if csv_out:
+        csv_out.parent.mkdir(parents=True, exist_ok=True)
+        rep.to_csv_frame().to_csv(csv_out, index=False)
+    if as_json:
+        _print_json(rep.to_json())
+        return
+    j = rep.to_json()
+    t = Table(title=f"{a.name}: burglary performance {rep.month} - {rep.rag}")
+    for c in ("measure", "burglaries", "change"):
+        t.add_column(c)
+    t.add_row("latest quarter", f"{j['latest_quarter']['volume']:,}", f"{j['latest_quarter']['change_pct']}%")
+    t.add_row("rolling 12 months", f"{j['rolling_12m']['volume']:,}", f"{j['rolling_12m']['change_pct']}%")
+    t.add_row(f"vs FY {j['vs_baseline']['fy']}", f"{j['vs_baseline']['volume']:,}", f"{j['vs_baseline']['change_pct']}%")
+    err.print(t)
+    err.print(f"rates per 1,000: {j['rate_per_1000']}; London rank {j['london_rank']} of {j['london_of']}; "
+              f"peer rank {j['peer_rank']}; exceptions: {len(j['exceptions'])}")
+
+
+def _has_reference() -> bool:
+    from hotspot.pipeline import resolve_data_dir
+
+    return resolve_data_dir(None) is not None
+
+
+@app.command()
+def leaflets(
+    inputs: Inputs,
+    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
+    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    units: Annotated[Optional[Path], typer.Option("--units", help="Polygon layer of units; households from a 'households' column or interpolated from LSOAs.")] = None,
+    unit_column: Annotated[Optional[str], typer.Option("--unit-column", help="Name/id column of --units.")] = None,
+    leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = 25_000,
+    timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = 3_000,
+    rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = "partial",
+    method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = "counts_36",
+    year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next autumn).")] = None,
+    data: DataDir = None,
+    crime_type: CrimeType = None,
+    as_json: JsonOut = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV.")] = None,
+    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+):
+    """Leaflet and timer-switch targeting, with the campaign window."""
+    import geopandas as gpd
+
+    from hotspot.campaigns import add_campaign_to_map, interpolate_households, plan_campaign
+    from hotspot.forecast import PeriodCounts, forecast_surface
+
+    if rule not in ("partial", "whole"):
+        raise typer.BadParameter("--rule: partial or whole")
+    a = _area(area_file, area)
+    inc = _read(inputs, area=a, crime_type=crime_type).incidents
+    ref = _reference(data) if (data is not None or _has_reference()) else None
+    if units is None:
+        if ref is None:
+            raise typer.BadParameter("give --units (with households) or --data for LSOAs and census households")
+        u = ref.lsoa_units(a)
+    else:
+        u = _read_layer(units, a.crs)
+        col = unit_column or next((c for c in u.columns if c != "geometry" and u[c].dtype == object), None)
+        if col is None:
+            raise typer.BadParameter("--unit-column: the units need a name/id column")
+        u = u[u.geometry.representative_point().within(a.geometry.buffer(1))].copy()
+        if "households" not in u:
+            if ref is None:
+                raise typer.BadParameter("--units has no 'households' column; give --data to interpolate from LSOAs")
+            lsoa = ref.lsoa_units(a)
+            u = interpolate_households(u, lsoa, unit_column=col)
+        u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
+    surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
+    plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
+                         rule=rule, year=year)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plan.targets.drop(columns="geometry").to_csv(out, index=False)
+    if map_out:
+        from hotspot.maps import HotspotMap
+
+        m = HotspotMap(a, title=f"{a.name}: prevention campaign")
+        add_campaign_to_map(m, plan)
+        m.save(map_out)
+    if as_json:
+        _print_json(plan.to_json())
+        return
+    t = Table(title=f"{a.name}: leaflets and timer switches ({plan.rule} rule)")
+    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh"):
+        t.add_column(c)
+    for r in plan.targets.head(25).itertuples():
+        t.add_row(str(r.rank), str(r.name), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
+                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}")
+    err.print(t)
+    err.print(f"{plan.leaflets_used:,} leaflets and {plan.timer_switches_used:,} timer switches reach "
+              f"{plan.share_reached:.1%} of expected burglary; campaign {plan.campaign_window[0]:%d %b %Y} to "
+              f"{plan.campaign_window[1]:%d %b %Y} (clocks go back {plan.clocks_go_back:%d %b}); "
+              f"winter/summer {plan.winter_summer_ratio:.2f}")
+
+
 def pd_timestamp(text: str):
     import pandas as pd
 

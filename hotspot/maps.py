@@ -78,7 +78,7 @@ def format_date(ts: pd.Timestamp, precision: str) -> str:
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
 <div class="hotspot-legend" style="position:absolute;z-index:1000;{{ this.position }};background:rgba(255,255,255,0.92);
- padding:6px 9px;border:1px solid #888;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px;">
+ padding:6px 9px;border:1px solid #888;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px;max-height:45%;overflow:auto;">
 {{ this.body }}
 </div>
 {% endmacro %}
@@ -88,7 +88,7 @@ _LEGEND = Template("""
 class Legend(MacroElement):
     """A fixed legend box; ``items`` are (colour, label) pairs, escaped here."""
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str]], position: str = "bottom:24px;right:10px"):
+    def __init__(self, title: str, items: Sequence[tuple[str, str]], position: str = "top:10px;left:54px"):
         super().__init__()
         self._name = "Legend"
         self._template = _LEGEND
@@ -196,7 +196,7 @@ class HotspotMap:
                           tooltip=[col] if col else None, legend="Neighbouring areas")
 
     def add_incidents(self, incidents: gpd.GeoDataFrame, *, show_points: bool = False, cell: float = 100.0,
-                      name: str = "Incidents") -> None:
+                      name: str = "Incidents", show_markers: bool = True) -> None:
         """Incidents as a heat layer and as clustered markers.
 
         police.uk points (month precision) are shown at their own snap points,
@@ -217,8 +217,11 @@ class HotspotMap:
             " weight: 1, fillOpacity: 0.7});"
             " m.bindTooltip(row[2]); return m; }"
         )
-        self.add_layer(folium.plugins.FastMarkerCluster(rows, callback=callback, name=esc(f"{name}: markers")),
-                       (COLOURS["incident"], f"{name} ({len(incidents):,})"))
+        # FastMarkerCluster's template adds itself to the map whatever its
+        # ``show``; inside a FeatureGroup the layer control decides
+        group = folium.FeatureGroup(name=esc(f"{name}: markers"), show=show_markers)
+        folium.plugins.FastMarkerCluster(rows, callback=callback, control=False).add_to(group)
+        self.add_layer(group, (COLOURS["incident"], f"{name} ({len(incidents):,})"))
 
     # -- output ----------------------------------------------------------------
     def render(self) -> str:

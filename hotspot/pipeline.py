@@ -15,6 +15,7 @@ import pandas as pd
 from . import settings
 from ._errors import FetchError, InputFileError
 from .anpr import add_siting_to_map, plan_anpr
+from .campaigns import add_campaign_to_map, plan_campaign
 from .areas import Area, load_area, load_boundaries
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .intake import IntakeResult, read_incidents
@@ -23,6 +24,7 @@ from .grid import Grid
 from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
 from .maps import HotspotMap, add_month_slider, add_surface
 from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+from .report import build_report
 from .sources import slug
 
 log = logging.getLogger("hotspot")
@@ -51,6 +53,23 @@ class ReferenceData:
     @property
     def boroughs(self) -> Path:
         return self._one("boundaries/london_boroughs.geojson")
+
+    def london_context(self):
+        """Borough counts, population, households and peer measures."""
+        from .report import LondonContext
+
+        return LondonContext.from_files(
+            self._one("crime/london_burglary_lsoa_month_counts_*.csv.gz"),
+            self._one("demographics/london_lsoa_population_mid2015.csv"),
+            self._one("demographics/lsoa2011_census2011_population_households.csv"),
+            self._one("demographics/london_lsoa_imd2019.csv"), self.boroughs)
+
+    def lsoa_units(self, area):
+        """2011 LSOAs of the area with Census 2011 households."""
+        from .campaigns import lsoa_units
+
+        return lsoa_units(self._one("boundaries/lsoa2011_*.geojson"),
+                          self._one("demographics/lsoa2011_census2011_population_households.csv"), area)
 
     @property
     def lads(self) -> Path:
@@ -216,8 +235,21 @@ def run_demo(
         anpr.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(outputs["anpr"], driver="GeoJSON")
         anpr.result.marginal.to_csv(reports / f"{name}_anpr_marginal.csv", index=False)
         done("anpr")
+
+        stage("campaign")
+        campaign = plan_campaign(ref.lsoa_units(area), inc, surface=surface)
+        outputs["campaign"] = reports / f"{name}_leaflet_plan.csv"
+        campaign.targets.drop(columns="geometry").to_csv(outputs["campaign"], index=False)
+        done("campaign")
+
+        stage("report")
+        report = build_report(inc, area.name, str(inc["occurred"].max().to_period("M")), london=ref.london_context())
+        outputs["report"] = reports / f"{name}_performance_{report.month}.html"
+        outputs["report"].write_text(report.to_html(), encoding="utf-8")
+        report.to_csv_frame().to_csv(reports / f"{name}_performance_{report.month}.csv", index=False)
+        done("report")
     else:
-        zones = anpr = conc = None
+        zones = anpr = conc = campaign = report = None
 
     stage("nano-beats")
     planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if _monthly(inc) else 14.0)
@@ -229,7 +261,7 @@ def run_demo(
     m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name} burglary")
     m.add_neighbours(neighbours)
     recent = recent_incidents(inc, months=map_months)
-    m.add_incidents(recent, name=f"Burglaries, last {map_months} months")
+    m.add_incidents(recent, name=f"Burglaries, last {map_months} months", show_markers=False)
     add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({bt.best})")
     add_hotspots_to_map(m, hot, "Hotspots (top 5% of cells)")
     if gi is not None:
@@ -238,6 +270,8 @@ def run_demo(
     if zones is not None:
         m.add_polygons(zones.iloc[::-1], "Border zones (250 m / 500 m / 1 km)", colour="#2c3e50", weight=0.5,
                        fill_opacity=0.08, tooltip=["distance_m"], aliases=["within (m) of the boundary"], show=False)
+    if campaign is not None:
+        add_campaign_to_map(m, campaign)
     if anpr is not None:
         add_siting_to_map(m, anpr.result, anpr.crossings, anpr.existing,
                           existing_label="TfL traffic cameras (JamCams, not ANPR)")
@@ -254,6 +288,8 @@ def run_demo(
                    if conc is not None else None,
                    anpr=anpr.result.to_json() | {"min_cameras": anpr.min_cameras, "notes": anpr.notes}
                    if anpr is not None else None,
+                   campaign={k: v for k, v in campaign.to_json().items() if k != "targets"} if campaign else None,
+                   report=report.to_json() if report else None,
                    nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                               "route_length_m": round(plan.route_length_m, 1)})
     return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)

@@ -1,0 +1,295 @@
+"""Prevention campaigns: where to drop leaflets and give timer switches, and when.
+
+Units and households
+--------------------
+Any polygon layer with a households column: 2011 LSOAs joined to Census 2011
+household counts (:func:`lsoa_units`), or any other layer (postcode districts,
+hotspot polygons) whose households are interpolated from LSOAs by area
+(:func:`interpolate_households`: households assumed spread evenly over each
+LSOA).
+
+Expected burglaries
+-------------------
+A unit's expected burglaries over the next 12 months are its share of the
+forecast surface (cell values summed over the cells whose centres fall in the
+unit) times the area's burglaries in the last 12 months; with no surface,
+the unit's own count in the last 12 months. Risk per 1,000 households =
+expected / households x 1000.
+
+Allocation rule (:func:`allocate`)
+----------------------------------
+One leaflet per household; a unit reached by leaflets reaches its expected
+burglaries in proportion to the households that get one. Maximising the
+expected burglaries reached with a fixed number of leaflets is then a
+knapsack: with ``rule="partial"`` (default) units are filled in order of risk
+per household and the last one gets a partial drop - which is optimal for the
+fractional problem; with ``rule="whole"`` only whole units are dropped and the
+0/1 knapsack is solved exactly (pulp/CBC). Timer switches go one per
+household, to the highest-risk households first (risk per household order,
+at most one per household), independently of the leaflets.
+
+Timing (:func:`seasonal_index`, :func:`campaign_window`)
+--------------------------------------------------------
+The seasonal index of month m is the mean over complete years of (burglaries
+in m / that year's monthly mean). Winter (Nov-Feb) vs summer (May-Aug) ratio
+is reported. The clocks go back on the last Sunday of October; the
+recommended window starts two weeks before that (leaflets and switches in
+homes before the dark evenings) and runs to the end of the last month of the
+above-average winter season.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import HotspotError, InputFileError
+from .areas import Area
+
+WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
+
+
+# --------------------------------------------------------------------------- units
+
+
+def lsoa_units(boundaries: str, census_csv: str, area: Area, *, code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
+    """LSOAs of the area (centroid inside it) with Census 2011 households."""
+    lsoa = gpd.read_file(boundaries).to_crs(area.crs)
+    if code_column not in lsoa:
+        raise InputFileError(f"{boundaries}: column '{code_column}' not found")
+    census = pd.read_csv(census_csv, dtype={"lsoa_code": str})
+    for col in ("lsoa_code", "households"):
+        if col not in census:
+            raise InputFileError(f"{census_csv}: required column '{col}' is missing")
+    inside = lsoa.geometry.representative_point().within(area.geometry)
+    units = lsoa[inside].merge(census[["lsoa_code", "lsoa_name", "households"]], left_on=code_column,
+                               right_on="lsoa_code", how="left")
+    missing = units["households"].isna()
+    if missing.any():
+        raise InputFileError(f"{census_csv}: no households for {int(missing.sum())} LSOAs, e.g. "
+                             f"{units.loc[missing, code_column].iloc[0]}")
+    units = units.rename(columns={code_column: "unit"})
+    units["name"] = units["lsoa_name"]
+    return gpd.GeoDataFrame(units[["unit", "name", "households", "geometry"]], geometry="geometry", crs=area.crs)
+
+
+def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *, unit_column: str) -> gpd.GeoDataFrame:
+    """Households of any polygons, by area from ``source`` polygons (e.g.
+    LSOAs) with a ``households`` column, assuming each source's households are
+    spread evenly over it."""
+    src = source[["households", "geometry"]].to_crs(units.crs).copy()
+    src["src_area"] = src.geometry.area
+    tgt = units[[unit_column, "geometry"]].copy()
+    inter = gpd.overlay(tgt, src, how="intersection", keep_geom_type=True)
+    inter["hh"] = inter["households"] * inter.geometry.area / inter["src_area"]
+    hh = inter.groupby(unit_column)["hh"].sum()
+    out = units.copy()
+    out["households"] = out[unit_column].map(hh).fillna(0.0).round().astype(int)
+    return out
+
+
+def expected_burglaries(units: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame, surface=None,
+                        months: int = 12) -> gpd.GeoDataFrame:
+    """Expected burglaries per unit over the next 12 months and the risk per
+    1,000 households (see the module doc)."""
+    end = incidents["occurred"].max().to_period("M")
+    recent = incidents[incidents["occurred"].dt.to_period("M") > end - months]
+    annual = len(recent) * 12.0 / months
+    out = units.copy()
+    geoms = out.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    if surface is not None:
+        X, Y = surface.grid.centres()
+        m = surface.mask & (surface.values > 0)
+        pts = shapely.points(X[m], Y[m])
+        vals = surface.values[m]
+        pi, ui = tree.query(pts, predicate="within")
+        mass = np.bincount(ui, weights=vals[pi], minlength=len(out))
+        total = vals.sum()
+        out["expected_burglaries"] = mass / total * annual if total > 0 else 0.0
+        out["basis"] = f"forecast surface ({surface.meta.get('method', 'surface')})"
+    else:
+        pts = shapely.points(recent.geometry.x.to_numpy(), recent.geometry.y.to_numpy())
+        pi, ui = tree.query(pts, predicate="within")
+        out["expected_burglaries"] = np.bincount(ui, minlength=len(out)) * 12.0 / months
+        out["basis"] = f"counts, last {months} months"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate_per_1000_households"] = np.where(out["households"] > 0,
+                                                   out["expected_burglaries"] / out["households"] * 1000, 0.0)
+    return out
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def allocate(units: pd.DataFrame, *, leaflets: int = 25_000, timer_switches: int = 3_000,
+             rule: str = "partial") -> pd.DataFrame:
+    """Leaflets and timer switches per unit (see the module doc for the rule).
+
+    Returns ``units`` with ``leaflets``, ``timer_switches``, ``reached_by_leaflets``
+    and ``reached_by_switches`` (expected burglaries), sorted by risk rate.
+    """
+    if leaflets < 0 or timer_switches < 0:
+        raise HotspotError("budgets must not be negative")
+    if rule not in ("partial", "whole"):
+        raise HotspotError("rule must be 'partial' or 'whole'")
+    u = units.sort_values(["rate_per_1000_households", "expected_burglaries"], ascending=False, kind="stable").copy()
+    hh = u["households"].to_numpy(int)
+    exp = u["expected_burglaries"].to_numpy(float)
+    per_hh = np.where(hh > 0, exp / np.maximum(hh, 1), 0.0)
+    if rule == "partial":
+        cum = np.cumsum(hh)
+        before = cum - hh
+        given = np.clip(leaflets - before, 0, hh)
+    else:
+        given = _knapsack(hh, exp, leaflets)
+    u["leaflets"] = given.astype(int)
+    u["reached_by_leaflets"] = per_hh * given
+    cum = np.cumsum(hh)
+    switches = np.clip(timer_switches - (cum - hh), 0, hh)
+    u["timer_switches"] = switches.astype(int)
+    u["reached_by_switches"] = per_hh * switches
+    return u
+
+
+def _knapsack(weights: np.ndarray, values: np.ndarray, capacity: int) -> np.ndarray:
+    """Whole-unit 0/1 knapsack, exact with CBC: households given per unit."""
+    import pulp
+
+    if capacity <= 0 or len(weights) == 0:
+        return np.zeros(len(weights), int)
+    prob = pulp.LpProblem("leaflets", pulp.LpMaximize)
+    x = [pulp.LpVariable(f"u{i}", cat="Binary") for i in range(len(weights))]
+    prob += pulp.lpSum(float(v) * xi for v, xi in zip(values, x))
+    prob += pulp.lpSum(int(w) * xi for w, xi in zip(weights, x)) <= int(capacity)
+    status = prob.solve(pulp.PULP_CBC_CMD(msg=False))
+    if pulp.LpStatus[status] != "Optimal":
+        raise HotspotError(f"leaflet knapsack: solver status {pulp.LpStatus[status]}")
+    return np.array([int(round(xi.value() or 0)) * w for xi, w in zip(x, weights)])
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def seasonal_index(incidents: gpd.GeoDataFrame) -> pd.Series:
+    """Seasonal index by calendar month (1 = average month), over the
+    complete calendar years in the data."""
+    per = incidents["occurred"].dt.to_period("M")
+    counts = per.value_counts().sort_index()
+    full = pd.period_range(per.min(), per.max(), freq="M")
+    counts = counts.reindex(full, fill_value=0)
+    df = pd.DataFrame({"year": full.year, "month": full.month, "n": counts.to_numpy()})
+    complete = df.groupby("year")["month"].nunique()
+    df = df[df["year"].isin(complete[complete == 12].index)]
+    if df.empty:
+        raise HotspotError("a seasonal index needs at least one complete calendar year of data")
+    df["ratio"] = df["n"] / df.groupby("year")["n"].transform("mean")
+    return df.groupby("month")["ratio"].mean().rename("index")
+
+
+def winter_summer_ratio(index: pd.Series) -> float:
+    """Mean index Nov-Feb over mean index May-Aug."""
+    return float(index.loc[list(WINTER)].mean() / index.loc[list(SUMMER)].mean())
+
+
+def clocks_go_back(year: int) -> pd.Timestamp:
+    """Last Sunday of October (UK clocks go back an hour)."""
+    last = calendar.monthrange(year, 10)[1]
+    d = pd.Timestamp(year=year, month=10, day=last)
+    return d - pd.Timedelta(days=(d.weekday() - 6) % 7)
+
+
+def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Recommended window: from ``lead_days`` before the clocks go back to
+    the end of the last above-average month of the winter season that
+    follows (at least the end of November)."""
+    start = clocks_go_back(year) - pd.Timedelta(days=lead_days)
+    end_month = 11
+    for m in (11, 12, 1, 2, 3):
+        if index.loc[m] > 1.0:
+            end_month = m
+        else:
+            break
+    end_year = year + (1 if end_month < 10 else 0)
+    end = pd.Timestamp(year=end_year, month=end_month, day=calendar.monthrange(end_year, end_month)[1])
+    return start, end
+
+
+@dataclass
+class CampaignPlan:
+    """Targets, budgets used and timing of a campaign."""
+
+    targets: gpd.GeoDataFrame
+    leaflets_used: int
+    timer_switches_used: int
+    share_reached: float
+    expected_total: float
+    campaign_window: tuple[pd.Timestamp, pd.Timestamp]
+    clocks_go_back: pd.Timestamp
+    seasonal_index: pd.Series
+    winter_summer_ratio: float
+    rule: str
+    basis: str
+
+    def to_json(self) -> dict:
+        t = self.targets
+        return {
+            "leaflets_used": self.leaflets_used, "timer_switches_used": self.timer_switches_used,
+            "share_reached": round(self.share_reached, 4), "rule": self.rule, "basis": self.basis,
+            "campaign_window": [str(self.campaign_window[0].date()), str(self.campaign_window[1].date())],
+            "clocks_go_back": str(self.clocks_go_back.date()),
+            "winter_summer_ratio": round(self.winter_summer_ratio, 3),
+            "seasonal_index": {int(k): round(float(v), 3) for k, v in self.seasonal_index.items()},
+            "targets": [{"unit": str(r.unit), "name": str(r.name), "households": int(r.households),
+                         "leaflets": int(r.leaflets), "timer_switches": int(r.timer_switches),
+                         "expected_burglaries": round(float(r.expected_burglaries), 3),
+                         "rate_per_1000_households": round(float(r.rate_per_1000_households), 3)}
+                        for r in t.itertuples()],
+        }
+
+
+def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surface=None, leaflets: int = 25_000,
+                  timer_switches: int = 3_000, rule: str = "partial", year: int | None = None) -> CampaignPlan:
+    """Expected burglaries per unit, the allocation and the timing."""
+    if "households" not in units:
+        raise HotspotError("units need a 'households' column")
+    scored = expected_burglaries(units, incidents=incidents, surface=surface)
+    alloc = allocate(scored, leaflets=leaflets, timer_switches=timer_switches, rule=rule)
+    total = float(scored["expected_burglaries"].sum())
+    targets = alloc[(alloc["leaflets"] > 0) | (alloc["timer_switches"] > 0)].copy()
+    targets.insert(0, "rank", np.arange(1, len(targets) + 1))
+    index = seasonal_index(incidents)
+    if year is None:
+        last = incidents["occurred"].max()
+        year = last.year if last.month < 10 else last.year + 1
+    return CampaignPlan(
+        targets=gpd.GeoDataFrame(targets, geometry="geometry", crs=units.crs),
+        leaflets_used=int(alloc["leaflets"].sum()), timer_switches_used=int(alloc["timer_switches"].sum()),
+        share_reached=float(alloc["reached_by_leaflets"].sum() / total) if total > 0 else 0.0,
+        expected_total=total, campaign_window=campaign_window(index, year), clocks_go_back=clocks_go_back(year),
+        seasonal_index=index, winter_summer_ratio=winter_summer_ratio(index), rule=rule,
+        basis=str(scored["basis"].iloc[0]) if len(scored) else "",
+    )
+
+
+def add_campaign_to_map(m, plan: CampaignPlan, name: str = "Leaflet and timer-switch targets") -> None:
+    """Target units shaded by risk, tooltips with the allocation."""
+    t = plan.targets.copy()
+    if t.empty:
+        return
+    import matplotlib
+
+    cm = matplotlib.colormaps["Purples"]
+    top = max(float(t["rate_per_1000_households"].max()), 1e-9)
+    t["fill"] = [matplotlib.colors.to_hex(cm(0.3 + 0.7 * r / top)) for r in t["rate_per_1000_households"]]
+    t["tip"] = [f"#{r.rank} {r.name}: {r.households:,} households, {r.leaflets:,} leaflets, {r.timer_switches:,} "
+                f"timer switches, {r.expected_burglaries:.1f} expected burglaries/yr "
+                f"({r.rate_per_1000_households:.1f} per 1,000 households)" for r in t.itertuples()]
+    m.add_polygons(t, name, colour="#6c3483", weight=1, fill_opacity=0.45, tooltip=["tip"], aliases=["Target"],
+                   legend=f"{name} ({plan.campaign_window[0]:%d %b} to {plan.campaign_window[1]:%d %b %Y})",
+                   fill_column="fill", show=False)

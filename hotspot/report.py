@@ -1,0 +1,381 @@
+"""The partnership board's burglary performance report.
+
+For an area and a reporting month M:
+
+* **latest quarter** - the three months ending M, and the change against the
+  same three months a year before;
+* **rolling 12 months** - the twelve months ending M against the twelve
+  before;
+* **baseline** - the rolling 12 months against a baseline financial year
+  (April-March; the earliest complete one in the data unless given);
+* **rates** per 1,000 residents and per 1,000 households (rolling 12 months);
+* **London rank** of the rolling-12-month rate per 1,000 residents among all
+  boroughs in the London LSOA counts (1 = highest rate), and the rank within
+  a **peer group** (given, or the boroughs nearest in population density and
+  deprivation - standardised, Euclidean - plus the area);
+* **exceptions** - months (in the 24 up to M) outside the expected range of a
+  Poisson model with calendar-month effects and a linear trend, fitted to
+  the 60 months up to M (a local trend: burglary's long-run path is not a
+  straight line; refitted once without months beyond the limit, so a spike
+  does not hide itself), with a quasi-Poisson band of ``z`` standard
+  deviations (default 2.5: about 1 month in 80 by chance);
+* **RAG** (:func:`rag_rating`) - by the rolling-12-month change: GREEN at or
+  below ``-green`` %, RED at or above ``+red`` %, AMBER between; a high
+  exception in the latest quarter lifts GREEN to AMBER.
+
+``change_pct`` values are percentages rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ._errors import HotspotError, InputFileError
+
+
+def change_pct(now: float, before: float) -> float | None:
+    """Percentage change, one decimal; None when the base is zero."""
+    if before == 0:
+        return None
+    return round((now - before) / before * 100.0, 1)
+
+
+def monthly_series(incidents, *, end: pd.Period | None = None) -> pd.Series:
+    """Incidents per calendar month, zero-filled, indexed by Period."""
+    per = incidents["occurred"].dt.to_period("M")
+    last = end if end is not None else per.max()
+    idx = pd.period_range(per.min(), last, freq="M")
+    return per.value_counts().reindex(idx, fill_value=0).sort_index().astype(int)
+
+
+def window_sum(series: pd.Series, end: pd.Period, months: int) -> int:
+    """Sum of the ``months`` months ending at ``end`` (inclusive)."""
+    return int(series.loc[(series.index > end - months) & (series.index <= end)].sum())
+
+
+def complete_financial_years(series: pd.Series) -> list[int]:
+    """Financial years (April of year y to March of y+1) fully in the series."""
+    months = set(series.index)
+    out = []
+    for y in range(series.index.min().year - 1, series.index.max().year + 1):
+        fy = pd.period_range(pd.Period(f"{y}-04", "M"), pd.Period(f"{y + 1}-03", "M"), freq="M")
+        if all(p in months for p in fy):
+            out.append(y)
+    return out
+
+
+def fy_volume(series: pd.Series, fy: int) -> int:
+    return window_sum(series, pd.Period(f"{fy + 1}-03", "M"), 12)
+
+
+# --------------------------------------------------------------------------- exceptions
+
+
+def poisson_glm(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, *, tol: float = 1e-10,
+                max_iter: int = 100) -> np.ndarray:
+    """Maximum-likelihood Poisson regression (log link) by iteratively
+    reweighted least squares: coefficients for the columns of ``X``."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    beta = np.zeros(X.shape[1])
+    beta[0] = np.log(max(np.average(y, weights=w), 1e-9))
+    for _ in range(max_iter):
+        eta = X @ beta
+        mu = np.exp(eta)
+        z = eta + (y - mu) / mu
+        W = w * mu
+        new = np.linalg.lstsq(X * np.sqrt(W)[:, None], z * np.sqrt(W), rcond=None)[0]
+        if np.max(np.abs(new - beta)) < tol:
+            return new
+        beta = new
+    return beta
+
+
+def expected_range(series: pd.Series, *, z: float = 2.5, fit_months: int | None = 60) -> pd.DataFrame:
+    """Expected monthly counts from a Poisson GLM (calendar-month effects +
+    linear trend) with a quasi-Poisson band of ``z`` sd.
+
+    Returns a frame indexed like ``series`` (its last ``fit_months`` months,
+    all when None) with ``observed, expected, lower, upper, direction``
+    ("high", "low" or "")."""
+    if fit_months is not None:
+        series = series.iloc[-fit_months:]
+    y = series.to_numpy(float)
+    n = len(y)
+    if n < 24:
+        raise HotspotError("an expected range needs at least 24 months of data")
+    months = np.array([p.month for p in series.index])
+    X = np.column_stack([np.ones(n), np.eye(12)[months - 1][:, 1:], (np.arange(n) - n / 2) / 12.0])
+
+    def fit(weights):
+        beta = poisson_glm(X, y, weights)
+        mu = np.exp(X @ beta)
+        w = weights > 0
+        phi = max(1.0, float(np.sum(weights[w] * (y[w] - mu[w]) ** 2 / mu[w]) / max(w.sum() - X.shape[1], 1)))
+        return mu, phi
+
+    weights = np.ones(n)
+    mu, phi = fit(weights)
+    resid = (y - mu) / np.sqrt(phi * mu)
+    if np.any(np.abs(resid) > z):
+        weights = (np.abs(resid) <= z).astype(float)  # refit without the outliers
+        mu, phi = fit(weights)
+    sd = np.sqrt(phi * mu)
+    lower, upper = np.maximum(mu - z * sd, 0), mu + z * sd
+    direction = np.where(y > upper, "high", np.where(y < lower, "low", ""))
+    return pd.DataFrame({"observed": y.astype(int), "expected": mu, "lower": lower, "upper": upper,
+                         "direction": direction}, index=series.index)
+
+
+# --------------------------------------------------------------------------- RAG
+
+
+def rag_rating(rolling_change: float | None, *, green: float = 5.0, red: float = 5.0,
+               high_exception_recent: bool = False) -> str:
+    """RED / AMBER / GREEN from the rolling-12-month change (percent).
+
+    GREEN when the change is at or below ``-green``; RED at or above
+    ``+red``; AMBER otherwise (and when the change cannot be computed). A
+    high exception in the latest quarter lifts GREEN to AMBER.
+    """
+    if rolling_change is None:
+        return "AMBER"
+    if rolling_change >= red:
+        return "RED"
+    if rolling_change <= -green:
+        return "AMBER" if high_exception_recent else "GREEN"
+    return "AMBER"
+
+
+# --------------------------------------------------------------------------- London
+
+
+def borough_of_lsoa_name(names: pd.Series) -> pd.Series:
+    """'Barnet 001A' -> 'Barnet' (works for 2011 and 2021 LSOA codes alike)."""
+    return names.astype(str).str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+
+
+@dataclass
+class LondonContext:
+    """Borough-level counts, population, households and peer measures."""
+
+    monthly: pd.DataFrame  # borough x period
+    population: pd.Series
+    households: pd.Series
+    density: pd.Series
+    deprivation: pd.Series
+
+    @classmethod
+    def from_files(cls, counts_csv, population_csv, households_csv=None, imd_csv=None, boroughs_layer=None) -> "LondonContext":
+        c = pd.read_csv(counts_csv)
+        for col in ("LSOA name", "Month", "burglary_count"):
+            if col not in c:
+                raise InputFileError(f"{counts_csv}: required column '{col}' is missing")
+        c["borough"] = borough_of_lsoa_name(c["LSOA name"])
+        c["period"] = pd.PeriodIndex(c["Month"], freq="M")
+        monthly = c.pivot_table(index="borough", columns="period", values="burglary_count", aggfunc="sum", fill_value=0)
+        pop = pd.read_csv(population_csv)
+        pcol = next(col for col in pop.columns if col.lower().startswith("total population"))
+        lad = next(col for col in pop.columns if col.lower().startswith("local authority district name"))
+        population = pop.groupby(lad)[pcol].sum()
+        households = pd.Series(dtype=float)
+        if households_csv is not None:
+            hh = pd.read_csv(households_csv)
+            households = hh.groupby("lad_name")["households"].sum()
+        deprivation = pd.Series(dtype=float)
+        if imd_csv is not None:
+            imd = pd.read_csv(imd_csv)
+            code = "LSOA code (2011)"
+            score = "Index of Multiple Deprivation (IMD) Score"
+            m = imd[[code, score]].merge(pop[["LSOA code (2011)", lad, pcol]], on=code)
+            deprivation = m.groupby(lad).apply(lambda g: np.average(g[score], weights=g[pcol]), include_groups=False)
+        density = pd.Series(dtype=float)
+        if boroughs_layer is not None:
+            import geopandas as gpd
+
+            b = gpd.read_file(boroughs_layer).to_crs(27700)
+            name = next(col for col in b.columns if "name" in col.lower())
+            km2 = pd.Series(b.geometry.area.to_numpy() / 1e6, index=b[name])
+            density = population.reindex(km2.index) / km2
+        return cls(monthly, population, households, density, deprivation)
+
+    def rolling_rates(self, end: pd.Period) -> pd.Series:
+        cols = [p for p in self.monthly.columns if end - 12 < p <= end]
+        vol = self.monthly[cols].sum(axis=1)
+        pop = self.population.reindex(vol.index)
+        return (vol / pop * 1000).dropna()
+
+    def peers(self, area: str, n: int = 5) -> list[str]:
+        """The ``n`` boroughs nearest in density and deprivation (z-scores)."""
+        df = pd.DataFrame({"density": self.density, "deprivation": self.deprivation}).dropna()
+        if area not in df.index:
+            raise HotspotError(f"no density/deprivation for {area}; give the peer group explicitly")
+        z = (df - df.mean()) / df.std()
+        d = np.hypot(z["density"] - z.loc[area, "density"], z["deprivation"] - z.loc[area, "deprivation"])
+        return [b for b in d.sort_values().index if b != area][:n]
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class PerformanceReport:
+    area: str
+    month: pd.Period
+    latest_quarter: dict
+    rolling_12m: dict
+    vs_baseline: dict
+    rate_per_1000: dict
+    london_rank: int | None
+    london_of: int | None
+    peer_rank: int | None
+    peers: list[str]
+    exceptions: list[dict]
+    rag: str
+    series: pd.DataFrame = field(repr=False)
+    seasonal: pd.Series = field(repr=False)
+
+    def to_json(self) -> dict:
+        return {"area": self.area, "month": str(self.month), "latest_quarter": self.latest_quarter,
+                "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
+                "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
+                "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag}
+
+    def to_csv_frame(self) -> pd.DataFrame:
+        s = self.series.copy()
+        s.index = s.index.astype(str)
+        return s.rename_axis("month").reset_index()
+
+    def to_html(self) -> str:
+        """A self-contained one-page report (tables and inline charts)."""
+        e = html.escape
+        colour = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}[self.rag]
+        lq, r12, vb = self.latest_quarter, self.rolling_12m, self.vs_baseline
+
+        def pct(v):
+            return "n/a" if v is None else f"{v:+.1f}%"
+
+        rows = [("Latest quarter (3 months to " + str(self.month) + ")", f"{lq['volume']:,}", pct(lq["change_pct"]),
+                 "vs the same quarter a year before"),
+                ("Rolling 12 months", f"{r12['volume']:,}", pct(r12["change_pct"]), "vs the previous 12 months"),
+                (f"Baseline FY {vb['fy']}/{str(vb['fy'] + 1)[-2:]}", f"{vb['volume']:,}", pct(vb["change_pct"]),
+                 "rolling 12 months vs the baseline year")]
+        table = "".join(f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(c)}</td><td>{e(d)}</td></tr>" for a, b, c, d in rows)
+        rates = "".join(f"<tr><td>{e(k)}</td><td>{'n/a' if v is None else f'{v:.2f}'}</td></tr>"
+                        for k, v in self.rate_per_1000.items())
+        exc = "".join(f"<tr><td>{e(x['month'])}</td><td>{e(x['direction'])}</td><td>{x['observed']}</td>"
+                      f"<td>{x['expected']:.1f}</td></tr>" for x in self.exceptions) or \
+            "<tr><td colspan=4>No month outside the expected range</td></tr>"
+        rank = (f"{self.london_rank} of {self.london_of} London boroughs (1 = highest rate)" if self.london_rank else "n/a")
+        peer = (f"{self.peer_rank} of {len(self.peers) + 1} ({', '.join(self.peers)})" if self.peer_rank else "n/a")
+        return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(self.area)} burglary report {self.month}</title>
+<style>body{{font:14px/1.4 sans-serif;margin:24px;max-width:1000px}}table{{border-collapse:collapse;margin:8px 0 16px}}
+td,th{{border:1px solid #bbb;padding:4px 8px}}th{{background:#f2f2f2}}.rag{{display:inline-block;padding:4px 14px;color:#fff;
+border-radius:4px;background:{colour};font-weight:bold}}img{{max-width:100%}}</style></head><body>
+<h1>{e(self.area)}: burglary performance, {self.month}</h1>
+<p>Rating: <span class="rag" id="rag">{e(self.rag)}</span></p>
+<table><tr><th>Measure</th><th>Burglaries</th><th>Change</th><th>Compared with</th></tr>{table}</table>
+<h2>Rates (rolling 12 months)</h2><table>{rates}</table>
+<p>London rank: {e(rank)}<br>Peer rank: {e(peer)}</p>
+<h2>Monthly burglaries and the expected range</h2><img alt="monthly series" src="{self._chart_series()}">
+<h2>Unusual months (last 24)</h2><table><tr><th>Month</th><th>Direction</th><th>Observed</th><th>Expected</th></tr>{exc}</table>
+<h2>Seasonal profile</h2><img alt="seasonal profile" src="{self._chart_seasonal()}">
+<p><small>Expected range: Poisson model with month effects and trend, quasi-Poisson band. RAG: rolling 12-month change
+(GREEN &le; -5%, RED &ge; +5%, AMBER between; a high month in the latest quarter lifts GREEN to AMBER).
+Source: data.police.uk (Open Government Licence v3.0).</small></p></body></html>"""
+
+    def _png(self, fig) -> str:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+    def _chart_series(self) -> str:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        s = self.series.iloc[-48:]
+        x = s.index.to_timestamp()
+        fig, ax = plt.subplots(figsize=(9, 3.4))
+        ax.fill_between(x, s["lower"], s["upper"], color="#95a5a6", alpha=0.35, label="expected range")
+        ax.plot(x, s["expected"], color="#7f8c8d", lw=1, label="expected")
+        ax.plot(x, s["observed"], color="#2c3e50", lw=1.8, marker="o", ms=3, label="burglaries")
+        hi, lo = s[s["direction"] == "high"], s[s["direction"] == "low"]
+        ax.scatter(hi.index.to_timestamp(), hi["observed"], color="#c0392b", zorder=5, label="high")
+        ax.scatter(lo.index.to_timestamp(), lo["observed"], color="#2e86c1", zorder=5, label="low")
+        ax.set_ylabel("burglaries per month")
+        ax.legend(fontsize=8, ncol=5)
+        ax.grid(alpha=0.3)
+        return self._png(fig)
+
+    def _chart_seasonal(self) -> str:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 2.8))
+        ax.bar(range(1, 13), self.seasonal.reindex(range(1, 13)).to_numpy(), color="#5d6d7e")
+        ax.axhline(1, color="k", lw=0.8)
+        ax.set_xticks(range(1, 13), ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"])
+        ax.set_ylabel("seasonal index")
+        return self._png(fig)
+
+
+def build_report(incidents, area_name: str, month: str, *, london: LondonContext | None = None,
+                 baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5,
+                 green: float = 5.0, red: float = 5.0) -> PerformanceReport:
+    """Compute the report for ``area_name`` and reporting month ``month``."""
+    from .campaigns import seasonal_index
+
+    M = pd.Period(month, "M")
+    series = monthly_series(incidents, end=max(M, incidents["occurred"].max().to_period("M")))
+    series = series[series.index <= M]
+    if len(series) < 24 or M - 23 < series.index.min():
+        raise HotspotError(f"the report for {M} needs 24 months of data up to it; the data start {series.index.min()}")
+    q = window_sum(series, M, 3)
+    q_prev = window_sum(series, M - 12, 3)
+    r = window_sum(series, M, 12)
+    r_prev = window_sum(series, M - 12, 12)
+    fys = complete_financial_years(series)
+    if baseline_fy is None:
+        if not fys:
+            raise HotspotError("no complete financial year in the data for a baseline")
+        baseline_fy = fys[0]
+    elif baseline_fy not in fys:
+        raise HotspotError(f"financial year {baseline_fy}/{baseline_fy + 1} is not complete in the data")
+    base = fy_volume(series, baseline_fy)
+    rng = expected_range(series, z=z)
+    recent = rng[rng.index > M - 24]
+    exceptions = [{"month": str(p), "direction": row.direction, "observed": int(row.observed),
+                   "expected": round(float(row.expected), 1)} for p, row in recent.iterrows() if row.direction]
+    high_q = any(x["direction"] == "high" and pd.Period(x["month"], "M") > M - 3 for x in exceptions)
+    rates, london_rank, london_of, peer_rank, peer_list = {"residents": None, "households": None}, None, None, None, []
+    if london is not None:
+        pop = london.population.get(area_name)
+        hh = london.households.get(area_name)
+        rates = {"residents": round(r / pop * 1000, 3) if pop else None,
+                 "households": round(r / hh * 1000, 3) if hh else None}
+        lr = london.rolling_rates(M)
+        if area_name in lr.index:
+            london_rank = int(lr.rank(ascending=False, method="min")[area_name])
+            london_of = len(lr)
+            peer_list = peers or london.peers(area_name)
+            group = lr.reindex([area_name] + list(peer_list)).dropna()
+            peer_rank = int(group.rank(ascending=False, method="min")[area_name])
+    change = change_pct(r, r_prev)
+    return PerformanceReport(
+        area=area_name, month=M,
+        latest_quarter={"volume": q, "change_pct": change_pct(q, q_prev)},
+        rolling_12m={"volume": r, "change_pct": change},
+        vs_baseline={"fy": baseline_fy, "volume": base, "change_pct": change_pct(r, base)},
+        rate_per_1000=rates, london_rank=london_rank, london_of=london_of, peer_rank=peer_rank, peers=list(peer_list),
+        exceptions=exceptions, rag=rag_rating(change, green=green, red=red, high_exception_recent=high_q),
+        series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
+    )

@@ -1,0 +1,213 @@
+"""Leaflet/timer-switch allocation, campaign timing and the performance report."""
+
+from __future__ import annotations
+
+from itertools import product
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hotspot.campaigns import allocate, campaign_window, clocks_go_back, seasonal_index, winter_summer_ratio
+from hotspot.report import (
+    LondonContext,
+    build_report,
+    complete_financial_years,
+    expected_range,
+    rag_rating,
+)
+
+
+def units_frame(hh, exp):
+    hh, exp = np.asarray(hh), np.asarray(exp, float)
+    return pd.DataFrame({"unit": [f"u{i}" for i in range(len(hh))], "name": [f"u{i}" for i in range(len(hh))],
+                         "households": hh, "expected_burglaries": exp,
+                         "rate_per_1000_households": np.where(hh > 0, exp / np.maximum(hh, 1) * 1000, 0)})
+
+
+@given(st.lists(st.tuples(st.integers(0, 2000), st.floats(0, 50)), min_size=1, max_size=25),
+       st.integers(0, 30_000), st.integers(0, 5_000), st.sampled_from(["partial", "whole"]))
+@settings(max_examples=60, deadline=None)
+def test_budgets_are_never_exceeded(units, leaflets, switches, rule):
+    u = units_frame(*zip(*units))
+    a = allocate(u, leaflets=leaflets, timer_switches=switches, rule=rule)
+    assert a["leaflets"].sum() <= leaflets and a["timer_switches"].sum() <= switches
+    assert (a["leaflets"] <= a["households"]).all() and (a["timer_switches"] <= a["households"]).all()
+    assert (a["leaflets"] >= 0).all()
+    if rule == "whole":
+        assert set(np.unique(a["leaflets"] == a["households"])) | set(np.unique(a["leaflets"] == 0)) and \
+            ((a["leaflets"] == 0) | (a["leaflets"] == a["households"])).all()
+    # everything is used when there are enough households (partial rule)
+    if rule == "partial":
+        assert a["leaflets"].sum() == min(leaflets, u["households"].sum())
+
+
+def brute_force_whole(hh, exp, cap):
+    best = 0.0
+    for pick in product([0, 1], repeat=len(hh)):
+        pick = np.array(pick)
+        if (pick * hh).sum() <= cap:
+            best = max(best, float((pick * exp).sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_allocations_are_optimal(seed):
+    rng = np.random.default_rng(seed)
+    hh = rng.integers(100, 900, 9)
+    exp = rng.uniform(1, 30, 9)
+    u = units_frame(hh, exp)
+    cap = int(hh.sum() * 0.4)
+    whole = allocate(u, leaflets=cap, timer_switches=0, rule="whole")
+    assert whole["reached_by_leaflets"].sum() == pytest.approx(brute_force_whole(hh, exp, cap))
+    # the partial rule is the fractional-knapsack optimum: check against an LP
+    from scipy.optimize import linprog
+
+    lp = linprog(-exp / hh, A_ub=[np.ones(9)], b_ub=[cap], bounds=list(zip(np.zeros(9), hh)))
+    partial = allocate(u, leaflets=cap, timer_switches=0, rule="partial")
+    assert partial["reached_by_leaflets"].sum() == pytest.approx(-lp.fun)
+    assert partial["reached_by_leaflets"].sum() >= whole["reached_by_leaflets"].sum() - 1e-9
+
+
+@pytest.mark.parametrize("year,day", [(2023, "2023-10-29"), (2024, "2024-10-27"), (2025, "2025-10-26"),
+                                      (2026, "2026-10-25")])
+def test_clocks_go_back_on_the_last_sunday_of_october(year, day):
+    assert clocks_go_back(year) == pd.Timestamp(day)
+
+
+def _incidents_with_counts(counts: dict[str, int]):
+    occ = np.repeat(pd.to_datetime([f"{m}-01" for m in counts]), list(counts.values()))
+    return gpd.GeoDataFrame({"occurred": occ, "date_precision": "month"},
+                            geometry=gpd.points_from_xy(np.zeros(len(occ)), np.zeros(len(occ))), crs=27700)
+
+
+def test_seasonal_index_and_window_by_hand():
+    # two complete years: winter months 30, others 15 (mean 20)
+    months = pd.period_range("2022-01", "2023-12", freq="M")
+    counts = {str(p): 30 if p.month in (11, 12, 1, 2) else 15 for p in months}
+    idx = seasonal_index(_incidents_with_counts(counts))
+    assert idx.loc[1] == pytest.approx(1.5) and idx.loc[6] == pytest.approx(0.75)
+    assert winter_summer_ratio(idx) == pytest.approx(2.0)
+    start, end = campaign_window(idx, 2024)
+    assert start == pd.Timestamp("2024-10-13") and end == pd.Timestamp("2025-02-28")
+
+
+def seasonal_series(seed, n=120, spike=None, factor=1.6):
+    rng = np.random.default_rng(seed)
+    idx = pd.period_range("2015-01", periods=n, freq="M")
+    mu = 200 * (1 + 0.25 * np.cos(2 * np.pi * (idx.month - 12) / 12)) * np.exp(-0.003 * np.arange(n))
+    y = rng.poisson(mu)
+    if spike is not None:
+        y[spike] = int(mu[spike] * factor)
+    return pd.Series(y, index=idx), mu
+
+
+def test_exceptions_found_on_spikes_and_rarely_on_clean_series():
+    false_alarm, found_high, found_low = 0, 0, 0
+    for seed in range(60):
+        clean, _ = seasonal_series(seed)
+        false_alarm += (expected_range(clean).iloc[-24:]["direction"] != "").any()
+        k = 100 + seed % 20
+        hi, _ = seasonal_series(seed, spike=k, factor=1.6)
+        found_high += expected_range(hi).loc[hi.index[k], "direction"] == "high"
+        lo, _ = seasonal_series(seed, spike=k, factor=0.45)
+        found_low += expected_range(lo).loc[lo.index[k], "direction"] == "low"
+    assert false_alarm <= 6  # at most 10 % of clean series show any flag in 24 months
+    assert found_high >= 57 and found_low >= 57  # at least 95 % of the injected months found
+    clean, _ = seasonal_series(0)
+    assert (expected_range(clean)["direction"] == "").all()  # none on this clean series
+
+
+@pytest.mark.parametrize("change,high,expected", [
+    (-5.0, False, "GREEN"), (-4.9, False, "AMBER"), (4.9, False, "AMBER"), (5.0, False, "RED"),
+    (-20.0, True, "AMBER"), (30.0, True, "RED"), (None, False, "AMBER"), (0.0, False, "AMBER"),
+])
+def test_rag_rule_boundaries(change, high, expected):
+    assert rag_rating(change, high_exception_recent=high) == expected
+
+
+def test_rag_thresholds_are_configurable():
+    assert rag_rating(-3.0, green=2.0) == "GREEN" and rag_rating(3.0, red=2.0) == "RED"
+
+
+@pytest.fixture(scope="module")
+def london(shared_data):
+    d = shared_data
+    return LondonContext.from_files(d / "crime" / "london_burglary_lsoa_month_counts_2013-12_2025-02.csv.gz",
+                                    d / "demographics" / "london_lsoa_population_mid2015.csv",
+                                    d / "demographics" / "lsoa2011_census2011_population_households.csv",
+                                    d / "demographics" / "london_lsoa_imd2019.csv",
+                                    d / "boundaries" / "london_boroughs.geojson")
+
+
+def test_report_volumes_equal_an_independent_pandas_count(barnet_intake, london):
+    inc = barnet_intake.incidents
+    rep = build_report(inc, "Barnet", "2024-12", london=london)
+    m = inc["occurred"].dt.strftime("%Y-%m")
+    count = m.value_counts()
+
+    def total(months):
+        return int(sum(count.get(x, 0) for x in months))
+
+    assert rep.latest_quarter["volume"] == total(["2024-10", "2024-11", "2024-12"])
+    prev_q = total(["2023-10", "2023-11", "2023-12"])
+    assert rep.latest_quarter["change_pct"] == round((rep.latest_quarter["volume"] - prev_q) / prev_q * 100, 1)
+    r12 = total([f"2024-{k:02d}" for k in range(1, 13)])
+    p12 = total([f"2023-{k:02d}" for k in range(1, 13)])
+    assert rep.rolling_12m == {"volume": r12, "change_pct": round((r12 - p12) / p12 * 100, 1)}
+    # the earliest complete financial year in data starting 2013-12 is April 2014 - March 2015
+    fy = total([f"2014-{k:02d}" for k in range(4, 13)] + [f"2015-{k:02d}" for k in range(1, 4)])
+    assert rep.vs_baseline == {"fy": 2014, "volume": fy, "change_pct": round((r12 - fy) / fy * 100, 1)}
+    assert rep.rag == rag_rating(rep.rolling_12m["change_pct"],
+                                 high_exception_recent=any(x["direction"] == "high" and x["month"] >= "2024-10"
+                                                           for x in rep.exceptions))
+    html = rep.to_html()
+    assert 'id="rag"' in html and "data:image/png;base64," in html and "http" not in html.split("<small>")[0]
+
+
+def test_ranks_are_consistent_with_the_london_counts(shared_data, barnet_intake, london):
+    c = pd.read_csv(shared_data / "crime" / "london_burglary_lsoa_month_counts_2013-12_2025-02.csv.gz")
+    c = c[(c["Month"] >= "2024-01") & (c["Month"] <= "2024-12")]
+    c["borough"] = c["LSOA name"].str.rsplit(" ", n=1).str[0]
+    pop = pd.read_csv(shared_data / "demographics" / "london_lsoa_population_mid2015.csv")
+    p = pop.groupby("Local Authority District name (2019)")["Total population: mid 2015 (excluding prisoners)"].sum()
+    rate = (c.groupby("borough")["burglary_count"].sum() / p * 1000).dropna().sort_values(ascending=False)
+    rep = build_report(barnet_intake.incidents, "Barnet", "2024-12", london=london, peers=["Brent", "Harrow", "Enfield"])
+    assert rep.london_of == len(rate) == 33
+    assert rep.london_rank == list(rate.index).index("Barnet") + 1
+    group = rate.loc[["Barnet", "Brent", "Harrow", "Enfield"]].sort_values(ascending=False)
+    assert rep.peer_rank == list(group.index).index("Barnet") + 1
+    pop_barnet = p["Barnet"]
+    assert rep.rate_per_1000["residents"] == pytest.approx(rep.rolling_12m["volume"] / pop_barnet * 1000, abs=1e-3)
+
+
+def test_default_peers_are_the_nearest_in_density_and_deprivation(london):
+    peers = london.peers("Barnet")
+    assert len(peers) == 5 and "Barnet" not in peers
+    df = pd.DataFrame({"d": london.density, "i": london.deprivation}).dropna()
+    z = (df - df.mean()) / df.std()
+    dist = np.hypot(z["d"] - z.loc["Barnet", "d"], z["i"] - z.loc["Barnet", "i"]).drop("Barnet").sort_values()
+    assert peers == list(dist.index[:5])
+
+
+def test_financial_years():
+    s = pd.Series(1, index=pd.period_range("2013-12", "2016-05", freq="M"))
+    assert complete_financial_years(s) == [2014, 2015]
+
+
+def test_poisson_glm_matches_scikit_learn():
+    from sklearn.linear_model import PoissonRegressor
+
+    from hotspot.report import poisson_glm
+
+    rng = np.random.default_rng(1)
+    n = 60
+    X = np.column_stack([np.ones(n), np.eye(12)[np.arange(n) % 12][:, 1:], np.arange(n) / 12])
+    y = rng.poisson(np.exp(X @ np.r_[5, rng.normal(0, 0.2, 11), -0.05])).astype(float)
+    ours = poisson_glm(X, y)
+    ref = PoissonRegressor(alpha=0, max_iter=10_000, tol=1e-12).fit(X[:, 1:], y)
+    np.testing.assert_allclose(ours[1:], ref.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours[0], ref.intercept_, atol=1e-5)
