@@ -35,6 +35,8 @@ log = logging.getLogger("hotspot")
 Inputs = Annotated[list[Path], typer.Argument(help="CSV/GeoJSON/GeoPackage files or folders of them.")]
 AreaFile = Annotated[Optional[Path], typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")]
 AreaName = Annotated[Optional[str], typer.Option("--area", help="Area name or code in the boundary layer.")]
+AreaFileRequired = Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")]
+AreaNameRequired = Annotated[str, typer.Option("--area", help="Area name or code.")]
 AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Tolerance around the area, metres.")]
 CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable).")]
 Crs = Annotated[Optional[str], typer.Option("--crs", help="CRS of x/y columns, e.g. EPSG:26971.")]
@@ -154,8 +156,8 @@ def validate(
 @app.command("map")
 def map_(
     inputs: Inputs,
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
     area_buffer: AreaBuffer = 0.0, crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
@@ -391,8 +393,8 @@ Cell = Annotated[float, typer.Option("--cell", help="Cell size, metres.")]
 @app.command()
 def kde(
     inputs: Inputs,
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     out: Annotated[Path, typer.Option("--out", help="GeoPackage with layers 'cells' and 'hotspots'.")],
     cell: Cell = 50.0,
     bandwidth: Annotated[Optional[float], typer.Option("--bandwidth", help="Metres (default max(150, 5 x cell)).")] = None,
@@ -450,8 +452,8 @@ def kde(
 @app.command()
 def backtest(
     inputs: Inputs,
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     start: Annotated[Optional[str], typer.Option("--from", help="First forecast period (YYYY-MM, or a date).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last forecast period.")] = None,
     coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = 5.0,
@@ -541,8 +543,8 @@ def _read_layer(path: Path, crs):
 
 @app.command()
 def crossborder(
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     incidents: Annotated[list[Path], typer.Option("--incidents", help="Incidents inside the area (repeatable).")],
     outside: Annotated[Optional[list[Path]], typer.Option("--outside", help="Incidents beyond the boundary (repeatable).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: --area-file).")] = None,
@@ -593,8 +595,8 @@ def crossborder(
 
 @app.command()
 def anpr(
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     incidents: Annotated[list[Path], typer.Option("--incidents", help="Incident files (repeatable).")],
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
@@ -668,8 +670,8 @@ def anpr(
 @app.command()
 def report(
     inputs: Inputs,
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")],
     baseline_fy: Annotated[Optional[int], typer.Option("--baseline-fy", help="Baseline financial year (2014 = Apr 2014-Mar 2015).")] = None,
     peers: Annotated[Optional[str], typer.Option("--peers", help="Comma-separated peer boroughs (default: nearest in density and deprivation).")] = None,
@@ -724,8 +726,8 @@ def _has_reference() -> bool:
 @app.command()
 def leaflets(
     inputs: Inputs,
-    area_file: Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")],
-    area: Annotated[str, typer.Option("--area", help="Area name or code.")],
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
     units: Annotated[Optional[Path], typer.Option("--units", help="Polygon layer of units; households from a 'households' column or interpolated from LSOAs.")] = None,
     unit_column: Annotated[Optional[str], typer.Option("--unit-column", help="Name/id column of --units.")] = None,
     leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = 25_000,

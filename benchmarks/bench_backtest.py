@@ -49,7 +49,8 @@ def main():
     at5 = s[np.isclose(s.coverage, 0.05)].set_index("method")
     table["hit rate 5%"] = at5["hit_rate"]
     table["PEI 5%"] = at5["pei"]
-    table["PAI 5% 95% CI"] = [f"{lo:.2f}-{hi:.2f}" for lo, hi in zip(at5["pai_lo"], at5["pai_hi"])]
+    ci = at5["pai_lo"].map("{:.2f}".format) + "-" + at5["pai_hi"].map("{:.2f}".format)
+    table["PAI 5% 95% CI"] = ci.reindex(table.index)  # aligned by method, not by position
     table = table.sort_values("PAI 5%", ascending=False)
     print(f"Barnet, {res.n_periods} monthly forecasts {args.start}..{args.end}, {args.cell:g} m cells; "
           f"whole run (intake + binning + backtest of {len(res.curves)} methods) {wall:.1f} s")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import scipy.fft
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
@@ -186,7 +187,8 @@ def kde(
         fine = Grid(grid.x0, grid.y0, grid.cell / k, grid.nx * k, grid.ny * k, grid.crs)
         binned = _linear_bin(fine, x, y, w)
     stencil = kernel_stencil(fine.cell, h, kernel)
-    dens = fftconvolve(binned, stencil, mode="same") if binned.any() else np.zeros(binned.shape)
+    with scipy.fft.set_workers(-1):  # fftconvolve runs on scipy.fft: use every core
+        dens = fftconvolve(binned, stencil, mode="same") if binned.any() else np.zeros(binned.shape)
     if k > 1:
         dens = dens[k // 2:: k, k // 2:: k]
     dens = np.clip(dens, 0.0, None) * 1e6  # FFT round-off can give -1e-18; per km^2
