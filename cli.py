@@ -326,6 +326,7 @@ def nanobeats(
     from_knox: Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")] = None,
     targets: Annotated[int, typer.Option("--targets", help="At most this many targets.")] = 10,
     start: Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT (e.g. the station).")] = None,
+    roads: Annotated[Optional[Path], typer.Option("--roads", help="Street lines (GeoJSON/GPKG or OSM XML): risk per street segment.")] = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
     as_json: JsonOut = False,
 ):
@@ -342,15 +343,20 @@ def nanobeats(
     if a is None:
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
     monthly = (inc["date_precision"] == "month").any()
+    extra = {}
+    if roads is not None:
+        from hotspot.crossborder import read_roads
+
+        extra["roads"] = read_roads(roads, a.crs)
     if from_knox:
         try:
             obj = json.loads(from_knox.read_text())
         except (OSError, ValueError) as exc:
             raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
-        planner = NanoBeatPlanner.from_knox(inc, a, obj)
+        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
     else:
         planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
-                                              days=days or (2.0 if monthly else 14.0))
+                                              days=days or (2.0 if monthly else 14.0), **extra)
     start_ll = tuple(_floats(start, "--start")) if start else None
     if start_ll is not None and len(start_ll) != 2:
         raise typer.BadParameter("--start LON,LAT")

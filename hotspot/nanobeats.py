@@ -41,6 +41,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from scipy.signal import fftconvolve
 
 from ._errors import DataPrecisionError, HotspotError
@@ -143,12 +144,18 @@ class NanoBeatPlanner:
         Radius of "the same location" for the history, metres.
     target_radius : float
         Radius of one patrol area, metres.
+    roads : GeoDataFrame, optional
+        Street lines (working CRS) with a ``road`` name column. When given,
+        risk is per street segment (distances from each burglary to the
+        segment) and targets are groups of nearby segments.
+    segment_length : float
+        Street segment length, metres.
     """
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
                  cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
-                 grid: Grid | None = None):
+                 grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0):
         if distance <= 0 or days <= 0:
             raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
         if not 0 <= history_weight <= 1:
@@ -170,6 +177,7 @@ class NanoBeatPlanner:
         self._cone = _cone(self.cell, self.distance)
         self._loc = _cone(self.cell, self.location_radius)
         self._disc = _disc(self.cell, self.target_radius)
+        self.segments = street_segments(roads, area, segment_length) if roads is not None else None
         self._excl = _disc(self.cell, 2 * self.target_radius)
         if self._excl.shape[0] != 2 * self._disc.shape[0] - 1:  # keep the stencils concentric
             self._excl = np.pad(self._excl, (2 * self._disc.shape[0] - 1 - self._excl.shape[0]) // 2)
@@ -307,9 +315,11 @@ class NanoBeatPlanner:
         if start_lonlat is not None:
             sx, sy = from_lonlat([start_lonlat[0]], [start_lonlat[1]], self.area.crs)
             start = (float(sx[0]), float(sy[0]))
+        notes = []
+        if self.segments is not None:
+            return self._solve_segments(as_of, n_targets, start, notes)
         risk = self.risk(as_of)
         cells = self.select_cells(risk, n_targets)
-        notes = []
         if self.monthly:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
         if not cells:
@@ -326,7 +336,68 @@ class NanoBeatPlanner:
                             window=(self.distance, self.days), variant="monthly" if self.monthly else "daily",
                             risk=risk, grid=self.grid, target_cells=cells, notes=notes)
 
+    # -- street segments ------------------------------------------------------------
+    def segment_components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
+        """Near-repeat and history risk per street segment (each sums to 1),
+        from the distance between each burglary and each segment."""
+        as_of = self._as_of(as_of)
+        idx, age = self._ages(as_of)
+        if self.monthly:
+            w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
+            hist_age = age * 30.44
+        else:
+            w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
+            hist_age = age
+        w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
+        geoms = self.segments.geometry.to_numpy()
+        tree = shapely.STRtree(geoms)
+        out = []
+        for w, radius, cone in ((w_nr, self.distance, True), (w_h, self.location_radius, False)):
+            keep = w > 0
+            pts = shapely.points(self.x[idx][keep], self.y[idx][keep])
+            pi, si = tree.query(pts, predicate="dwithin", distance=radius)
+            d = shapely.distance(pts[pi], geoms[si])
+            contrib = w[keep][pi] * (np.clip(1 - d / radius, 0, None) if cone else (d < radius))
+            r = np.bincount(si, weights=contrib, minlength=len(geoms))
+            out.append(r / r.sum() if r.sum() > 0 else r)
+        return out[0], out[1]
+
+    def _solve_segments(self, as_of, n_targets, start, notes) -> NanoBeatPlan:
+        nr, hist = self.segment_components(as_of)
+        risk = (1 - self.history_weight) * nr + self.history_weight * hist
+        seg = self.segments
+        mxy = np.column_stack([seg["mx"], seg["my"]])
+        r = risk.copy()
+        groups = []
+        while len(groups) < n_targets and r.max() > 1e-12:
+            k = int(np.argmax(r))
+            d = np.hypot(*(mxy - mxy[k]).T)
+            members = np.flatnonzero((d <= self.target_radius) & (r > 0) | (np.arange(len(r)) == k))
+            groups.append(members)
+            r[d <= 2 * self.target_radius] = 0.0  # the next target is another place
+        if not groups:
+            notes.append("no burglaries in the window: no targets")
+        if self.monthly:
+            notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
+        polys = [shapely.union_all(seg.geometry.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
+        targets = self._describe_polygons(polys, [float(risk[g].sum()) for g in groups], as_of)
+        if len(targets):
+            targets["label"] = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
+            targets["segments"] = [len(g) for g in groups]
+            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start)
+            targets = targets.iloc[order].reset_index(drop=True)
+            targets["patrol_order"] = np.arange(1, len(targets) + 1)
+        else:
+            length = 0.0
+        return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
+                            window=(self.distance, self.days), variant=("monthly" if self.monthly else "daily") + " streets",
+                            risk=risk, grid=self.grid, target_cells=groups, notes=notes)
+
     def _describe(self, cells: list[np.ndarray], risk: np.ndarray, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
+        polys = [shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1])) for rc in cells]
+        return self._describe_polygons(polys, [float(risk[rc[:, 0], rc[:, 1]].sum()) for rc in cells], as_of)
+
+    def _describe_polygons(self, polys: list, risks: list[float], as_of: pd.Timestamp) -> gpd.GeoDataFrame:
         """Targets with their source burglaries: the recent ones within the
         near-repeat distance and the older ones (history window) within the
         location radius, i.e. those that gave the target its risk."""
@@ -335,8 +406,7 @@ class NanoBeatPlanner:
         hist_age = age * 30.44 if self.monthly else age
         recent, older = idx[recent_ok], idx[~recent_ok & (hist_age < self.history_days)]
         rows = []
-        for rank, rc in enumerate(cells, start=1):
-            poly = shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1]))
+        for rank, (poly, target_risk) in enumerate(zip(polys, risks), start=1):
             c = poly.centroid
             near = recent[shapely.dwithin(poly, shapely.points(self.x[recent], self.y[recent]), self.distance)]
             past = older[shapely.dwithin(poly, shapely.points(self.x[older], self.y[older]), self.location_radius)]
@@ -353,7 +423,7 @@ class NanoBeatPlanner:
             n = len(src)
             label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
             rows.append({
-                "target_id": f"NB{rank:02d}", "rank": rank, "risk": float(risk[rc[:, 0], rc[:, 1]].sum()),
+                "target_id": f"NB{rank:02d}", "rank": rank, "risk": target_risk,
                 "n_sources": int(n), "n_recent": int(len(near)),
                 "first_source": times.min() if n else pd.NaT,
                 "last_source": times.max() if n else pd.NaT,
@@ -366,6 +436,29 @@ class NanoBeatPlanner:
             lon, lat = to_lonlat(gdf["centroid_x"], gdf["centroid_y"], self.area.crs)
             gdf["centroid_lon"], gdf["centroid_lat"] = np.round(lon, 6), np.round(lat, 6)
         return gdf
+
+
+def street_segments(roads: gpd.GeoDataFrame, area: Area, length: float = 100.0) -> gpd.GeoDataFrame:
+    """Street lines clipped to the area and cut into pieces of at most
+    ``length`` metres, with their ``road`` name and midpoint."""
+    if roads.crs is None or not roads.crs.equals(area.crs):
+        raise HotspotError("the road layer must be in the area's CRS")
+    names = roads["road"] if "road" in roads else pd.Series("street", index=roads.index)
+    pieces, labels = [], []
+    for geom, name in zip(roads.geometry.intersection(area.geometry), names):
+        for line in shapely.get_parts(shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom):
+            if line.geom_type != "LineString" or line.length == 0:
+                continue
+            n = max(1, int(np.ceil(line.length / length)))
+            for k in range(n):
+                pieces.append(shapely.ops.substring(line, k * line.length / n, (k + 1) * line.length / n))
+                labels.append(str(name))
+    if not pieces:
+        raise HotspotError("no street of the road layer lies inside the area")
+    seg = gpd.GeoDataFrame({"road": labels}, geometry=pieces, crs=area.crs)
+    mid = seg.geometry.interpolate(0.5, normalized=True)
+    seg["mx"], seg["my"] = mid.x.to_numpy(), mid.y.to_numpy()
+    return seg
 
 
 def knox_window(knox, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[float, float] | None:

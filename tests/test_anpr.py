@@ -156,3 +156,37 @@ def test_road_crossings_merge_carriageways():
     assert a1.n_lines == 2 and a1.geometry.y == pytest.approx(0) and a1.geometry.x == pytest.approx(510)
     with pytest.raises(CRSError):
         road_crossings(SQUARE, {"roads": roads.to_crs(4326)})
+
+
+OSM_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="hotspot-tests">
+  <node id="1" lat="51.5000" lon="-0.2000" version="1"/>
+  <node id="2" lat="51.5100" lon="-0.2000" version="1"/>
+  <node id="3" lat="51.5200" lon="-0.2000" version="1"/>
+  <node id="4" lat="51.5100" lon="-0.2200" version="1"/>
+  <node id="5" lat="51.5100" lon="-0.1800" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="primary"/><tag k="name" v="High Road"/><tag k="ref" v="A1000"/></way>
+  <way id="11" version="1"><nd ref="4"/><nd ref="2"/><nd ref="5"/>
+    <tag k="highway" v="residential"/><tag k="name" v="Cross Street"/></way>
+</osm>
+"""
+
+
+def test_crossings_from_an_openstreetmap_extract(tmp_path):
+    """A full road network from a local OSM file (read with osmnx): a
+    crossroads in the middle of a 1 km square crosses its edge four times;
+    osmnx's two directed edges per street merge into one crossing each."""
+    from hotspot.crossborder import read_roads
+    from hotspot.crs import from_lonlat
+
+    p = tmp_path / "extract.osm"
+    p.write_text(OSM_XML)
+    roads = read_roads(p, "EPSG:27700")
+    assert set(roads["road"]) == {"A1000", "Cross Street"}
+    x, y = from_lonlat([-0.2], [51.51], "EPSG:27700")
+    square = area_from_geometry(box(x[0] - 500, y[0] - 500, x[0] + 500, y[0] + 500), 27700, "sq")
+    xs = road_crossings(square, {"osm": roads})
+    assert sorted(xs["road"]) == ["A1000", "A1000", "Cross Street", "Cross Street"]
+    assert (xs["n_lines"] == 2).all()
+    assert np.allclose(square.geometry.boundary.distance(gpd.GeoSeries(xs.geometry)), 0, atol=1e-6)

@@ -140,3 +140,34 @@ def test_route_is_close_to_optimal(seed):
     opt = brute_force_tour(pts, np.array([0.0, 0.0]))
     assert length <= 1.10 * opt  # NN + 2-opt: within 10 % of the optimum on 7 stops
     assert length == pytest.approx(route_length(np.vstack([[0, 0], pts]), [0, *[o + 1 for o in order]], True))
+
+
+def test_street_segment_targets_follow_the_street():
+    from shapely.geometry import LineString
+
+    roads = gpd.GeoDataFrame({"road": ["Oak Road", "Elm Street"]},
+                             geometry=[LineString([(500, 1000), (4500, 1000)]), LineString([(500, 3000), (4500, 3000)])],
+                             crs=27700)
+    inc = incidents([
+        (2000, 1020, "2024-03-10", "On or near Supermarket"),
+        (2080, 990, "2024-03-12", "On or near Supermarket"),
+        (4000, 3030, "2024-01-01", "On or near Elm Street"),  # outside the 14-day window
+    ])
+    planner = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.0, roads=roads)
+    plan = planner.solve("2024-03-14", n_targets=3)
+    t = plan.targets
+    assert len(t) == 1 and plan.variant == "daily streets"
+    assert t.iloc[0]["label"] == "Oak Road"  # labelled by the street, not the snap-point text
+    g = t.geometry.iloc[0]
+    assert g.intersects(LineString([(1900, 1000), (2200, 1000)])) and not g.intersects(roads.geometry.iloc[1])
+    assert abs(g.centroid.y - 1000) < 1 and 1900 < g.centroid.x < 2200
+    assert t.iloc[0]["n_sources"] == 2 and t.iloc[0]["active_until"] == pd.Timestamp("2024-03-26")
+
+
+def test_street_segments_need_the_area_crs():
+    from shapely.geometry import LineString
+
+    roads = gpd.GeoDataFrame({"road": ["x"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=4326)
+    inc = incidents([(1000, 1000, "2024-03-10")])
+    with pytest.raises(HotspotError, match="area's CRS"):
+        NanoBeatPlanner.from_window(inc, AREA, roads=roads)
