@@ -316,18 +316,17 @@ class CameraSiting:
 
     def _problem(self, sense, name: str):
         prob = pulp.LpProblem(name, sense)
-        used = sorted({j for key in self.rows for j in key})
         x = {j: pulp.LpVariable(f"x_{j}", cat="Binary") for j in range(len(self.candidate_xy))}
         # y in [0, 1] needs no integrality: with x binary an optimum has y at 0 or 1
         y = [pulp.LpVariable(f"y_{r}", lowBound=0, upBound=1) for r in range(len(self.rows))]
         for r, key in enumerate(self.rows):
             prob += y[r] <= pulp.lpSum(x[j] for j in key), f"cover_{r}"
-        return prob, x, y, used
+        return prob, x, y
 
     def solve(self, k: int = 20, *, time_limit: float | None = None, msg: bool = False) -> SitingResult:
         """Choose ``k`` new sites maximising covered demand (exact, CBC)."""
         self._check_k(k)
-        prob, x, y, _ = self._problem(pulp.LpMaximize, "mclp")
+        prob, x, y = self._problem(pulp.LpMaximize, "mclp")
         prob += pulp.lpSum(w * y[r] for r, w in enumerate(self.row_weights))
         prob += pulp.lpSum(x.values()) == k, "k_new_cameras"
         status = prob.solve(pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit))
@@ -349,7 +348,7 @@ class CameraSiting:
         if reachable < share * self.total - 1e-9:
             raise ModelError(f"no choice of sites reaches {share:.0%} of demand; the most is "
                              f"{reachable / self.total:.1%} with every candidate")
-        prob, x, y, _ = self._problem(pulp.LpMinimize, "partial_cover")
+        prob, x, y = self._problem(pulp.LpMinimize, "partial_cover")
         prob += pulp.lpSum(x.values())
         prob += pulp.lpSum(w * y[r] for r, w in enumerate(self.row_weights)) >= need - 1e-9, "target"
         status = prob.solve(pulp.PULP_CBC_CMD(msg=msg))

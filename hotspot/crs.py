@@ -132,9 +132,3 @@ def from_lonlat(lon, lat, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
     xb, yb = t.transform(lon1, lat1, direction="INVERSE")
     with np.errstate(invalid="ignore"):  # NaN/inf rows stay NaN
         return 2 * np.asarray(x0) - np.asarray(xb), 2 * np.asarray(y0) - np.asarray(yb)
-
-
-def same_crs(a: CRS | str | None, b: CRS | str | None) -> bool:
-    """True when both CRSs are given and equal."""
-    ca, cb = as_crs(a), as_crs(b)
-    return ca is not None and cb is not None and ca.equals(cb)

@@ -39,10 +39,7 @@ COLOURS = {
     "target": "#8e44ad",
 }
 
-TILES = {
-    "osm": ("OpenStreetMap", None),
-    "light": ("CartoDB positron", None),
-}
+TILES = {"osm": "OpenStreetMap", "light": "CartoDB positron"}
 
 
 def esc(value: object) -> str:
@@ -124,7 +121,7 @@ class HotspotMap:
         if tiles:
             if tiles not in TILES:
                 raise ValueError(f"unknown tiles {tiles!r}; choose from {sorted(TILES)}")
-            folium.TileLayer(TILES[tiles][0], name="Base map", control=True).add_to(self.map)
+            folium.TileLayer(TILES[tiles], name="Base map", control=True).add_to(self.map)
         if title:
             self.map.get_root().html.add_child(folium.Element(f"<title>{esc(title)}</title>"))
         self.legend_items: list[tuple[str, str]] = []

@@ -87,7 +87,3 @@ def accuracy(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> d
         pei = np.where(best_pai > 0, pai / best_pai, np.nan)
     return {"hits": hits, "total": np.full(len(levels), total), "hit_rate": hit_rate, "pai": pai, "pei": pei}
 
-
-def pai(hit_rate: float, area_share: float) -> float:
-    """Predictive accuracy index: hit rate / area share."""
-    return hit_rate / area_share if area_share > 0 else float("nan")

@@ -214,11 +214,11 @@ class NanoBeatPlanner:
             return idx, age.astype(float)
         return idx, (np.datetime64(as_of) - self.t[idx]) / np.timedelta64(1, "D")
 
-    def components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
-        """The near-repeat and history surfaces (each sums to 1 over the
-        area, or is all zero)."""
-        as_of = self._as_of(as_of)
-        idx, age = self._ages(as_of)
+    def _weights(self, as_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Incidents before ``as_of`` with their near-repeat weight
+        ``1 - age / days`` (monthly: the last month weighs 1) and their
+        history weight ``0.5 ** (age / half-life)`` within the history."""
+        idx, age = self._ages(self._as_of(as_of))
         if self.monthly:
             w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
             hist_age = age * 30.44
@@ -226,6 +226,12 @@ class NanoBeatPlanner:
             w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
             hist_age = age
         w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
+        return idx, w_nr, w_h
+
+    def components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
+        """The near-repeat and history surfaces (each sums to 1 over the
+        area, or is all zero)."""
+        idx, w_nr, w_h = self._weights(as_of)
         out = []
         for w, stencil in ((w_nr, self._cone), (w_h, self._loc)):
             keep = w > 0
@@ -340,15 +346,7 @@ class NanoBeatPlanner:
     def segment_components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
         """Near-repeat and history risk per street segment (each sums to 1),
         from the distance between each burglary and each segment."""
-        as_of = self._as_of(as_of)
-        idx, age = self._ages(as_of)
-        if self.monthly:
-            w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
-            hist_age = age * 30.44
-        else:
-            w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
-            hist_age = age
-        w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
+        idx, w_nr, w_h = self._weights(as_of)
         geoms = self.segments.geometry.to_numpy()
         tree = shapely.STRtree(geoms)
         out = []

@@ -186,3 +186,24 @@ def test_chicago_2014_real_data_shows_near_repeat(shared_data):
     # the classic finding: same-location and near (<200 m) repeats within a week
     assert k.ratio[0, 0] > 2 and k.p_value[0, 0] == 0.01
     assert k.ratio[1, 0] > 1.1 and k.p_value[1, 0] == 0.01
+
+
+def test_numpy_fallback_kernel_equals_the_compiled_one():
+    """The pure-numpy permutation kernel (used without numba) gives the same
+    tables as the compiled one."""
+    from hotspot.knox import _HAVE_NUMBA, _band, _permute_counts_numpy, close_pairs
+
+    if not _HAVE_NUMBA:
+        pytest.fail("numba is a dependency; the compiled kernel must be importable", pytrace=False)
+    from hotspot.knox import _permute_counts
+
+    rng = np.random.default_rng(9)
+    x, y = rng.uniform(0, 2000, 300), rng.uniform(0, 2000, 300)
+    t = rng.integers(0, 60, 300).astype(np.int32)
+    i, j, d = close_pairs(x, y, 300.0)
+    dband = _band(d, np.array([1.0, 100.0, 300.0])).astype(np.int64)
+    tp = np.stack([t[rng.permutation(300)] for _ in range(20)], axis=1)
+    edges = np.array([3, 7], np.int32)
+    a = _permute_counts(tp, i, j, dband, edges, 4, 3)
+    b = _permute_counts_numpy(tp, i, j, dband, edges, 4, 3)
+    np.testing.assert_array_equal(a[:, :, :2], b[:, :, :2])  # the last column is derived by the caller
