@@ -156,9 +156,8 @@ def validate(
 @app.command("map")
 def map_(
     inputs: Inputs,
-    area_file: AreaFileRequired,
-    area: AreaNameRequired,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+    area_file: AreaFile = None, area: AreaName = None,
     area_buffer: AreaBuffer = 0.0, crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
@@ -172,14 +171,19 @@ def map_(
     from hotspot.maps import HotspotMap
     from hotspot.pipeline import recent_incidents
 
+    from hotspot.areas import area_from_points
+
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
     inc = recent_incidents(result.incidents, months=months) if months else result.incidents
     with _spinner("drawing map"):
+        if a is None:  # no boundary file: the incidents' footprint
+            a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
         m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
-        m.add_neighbours(a.neighbours())
+        if a.layer is not None:
+            m.add_neighbours(a.neighbours())
         m.add_incidents(inc, show_points=show_points, cell=cell)
         path = m.save(out)
     err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}")
