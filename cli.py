@@ -336,6 +336,7 @@ def nanobeats(
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
     from hotspot.areas import area_from_points
+    from hotspot.intake import has_month_dates
     from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
 
     if from_knox and (distance or days):
@@ -346,7 +347,7 @@ def nanobeats(
     inc = result.incidents
     if a is None:
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
-    monthly = (inc["date_precision"] == "month").any()
+    monthly = has_month_dates(inc)
     extra = {}
     if roads is not None:
         from hotspot.crossborder import read_roads
@@ -627,14 +628,10 @@ def anpr(
 
     a = _area(area_file, area)
     inc = recent_incidents(_read(incidents, area=a, crime_type=crime_type).incidents, months=months)
-    ref = None
-    if roads:
-        layers = {p.name: read_roads(p, a.crs) for p in roads}
-    else:
-        ref = _reference(data)
-        layers = ref.road_layers(a.crs)
-    if ref is None and data is not None:
-        ref = _reference(data)
+    # counts, red routes and cameras come from the reference data; with a full
+    # road layer only when --data names it, otherwise it also gives the roads
+    ref = (_reference(data) if data is not None else None) if roads else _reference(data)
+    layers = {p.name: read_roads(p, a.crs) for p in roads} if roads else ref.road_layers(a.crs)
     cands = _read_layer(candidates, a.crs) if candidates else None
     if cands is not None and "site_id" not in cands:
         cands["site_id"] = [f"S{k + 1}" for k in range(len(cands))]
@@ -699,7 +696,8 @@ def report(
 
     a = _area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    london = _reference(data).london_context() if (data is not None or _has_reference()) else None
+    ref = _optional_reference(data)
+    london = ref.london_context() if ref else None
     try:
         pd_timestamp(month + "-01" if len(month) == 7 else month)
     except ValueError:
@@ -727,10 +725,12 @@ def report(
               f"peer rank {j['peer_rank']}; exceptions: {len(j['exceptions'])}")
 
 
-def _has_reference() -> bool:
-    from hotspot.pipeline import resolve_data_dir
+def _optional_reference(data: Path | None):
+    """The reference data when given or found (../shared/data), else None."""
+    from hotspot.pipeline import ReferenceData, resolve_data_dir
 
-    return resolve_data_dir(None) is not None
+    root = resolve_data_dir(data)
+    return ReferenceData(root) if root is not None else None
 
 
 @app.command()
@@ -761,7 +761,7 @@ def leaflets(
         raise typer.BadParameter("--rule: partial or whole")
     a = _area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    ref = _reference(data) if (data is not None or _has_reference()) else None
+    ref = _optional_reference(data)
     if units is None:
         if ref is None:
             raise typer.BadParameter("give --units (with households) or --data for LSOAs and census households")

@@ -36,6 +36,7 @@ from scipy.signal import fftconvolve
 from ._errors import HotspotError
 from .areas import Area
 from .grid import Grid
+from .intake import has_month_dates
 from .kde import Surface, kernel_stencil
 from .metrics import COVERAGE_LEVELS, accuracy
 
@@ -89,7 +90,7 @@ class PeriodCounts:
         if incidents.empty:
             raise HotspotError("no incidents to forecast from")
         if freq is None:
-            freq = "M" if (incidents["date_precision"] == "month").any() else "W"
+            freq = "M" if has_month_dates(incidents) else "W"
         grid = Grid.for_geometry(area.geometry, cell, area.crs, offset=offset)
         per = period_of(incidents["occurred"], freq)
         periods = pd.period_range(per.min(), per.max(), freq=freq)

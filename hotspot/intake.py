@@ -162,6 +162,12 @@ class IntakeResult:
         }
 
 
+def has_month_dates(incidents) -> bool:
+    """True when any incident is dated to the month only (police.uk), so
+    analyses in days must refuse or switch to their monthly variant."""
+    return bool((incidents["date_precision"] == "month").any())
+
+
 # --------------------------------------------------------------------------- files
 
 

@@ -307,12 +307,8 @@ class KnoxResult:
         any cell with ``p <= alpha`` and ratio ``>= min_ratio``; ``None``
         when no finite cell qualifies.
         """
-        ok = (self.p_value <= alpha) & (self.ratio >= min_ratio)
-        ok = ok[: len(self.distance_edges), : len(self.time_edges)]  # finite bands only
-        if not ok.any():
-            return None
-        rows, cols = np.nonzero(ok)
-        return float(self.distance_edges[rows.max()]), float(self.time_edges[cols.max()])
+        return window_from_table(self.p_value, self.ratio, self.distance_edges, self.time_edges,
+                                 alpha=alpha, min_ratio=min_ratio)
 
     def to_html(self, title: str = "Knox test") -> str:
         """A self-contained HTML heat table (ratio coloured, p-values shown)."""
@@ -344,6 +340,20 @@ class KnoxResult:
             " red = significantly more pairs than expected (p &le; 0.05).</p>"
             f"<table><tr><th>distance \\ time</th>{head}</tr>{''.join(body)}</table></body></html>"
         )
+
+
+def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: float = 0.05,
+                      min_ratio: float = 1.2) -> tuple[float, float] | None:
+    """Largest finite distance and time edge of any cell with ``p <= alpha``
+    and ratio ``>= min_ratio`` (NaN never qualifies); None when none does."""
+    p = np.asarray(p_value, dtype=float)
+    r = np.asarray(ratio, dtype=float)
+    ok = (p <= alpha) & (np.nan_to_num(r) >= min_ratio)
+    ok = ok[: len(distance_edges), : len(time_edges)]  # finite bands only
+    if not ok.any():
+        return None
+    rows, cols = np.nonzero(ok)
+    return float(distance_edges[rows.max()]), float(time_edges[cols.max()])
 
 
 def _num(v):
@@ -493,7 +503,9 @@ def knox_test(
 
 def knox_from_incidents(incidents, *, time_unit: TimeUnit = "days", **kwargs) -> KnoxResult:
     """:func:`knox_test` on an intake GeoDataFrame (refuses month dates in days)."""
-    precision = "month" if (incidents["date_precision"] == "month").any() else None
+    from .intake import has_month_dates
+
+    precision = "month" if has_month_dates(incidents) else None
     t, whole = event_times(incidents["occurred"], precision, time_unit)
     return knox_test(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), t,
                      time_unit=time_unit, whole_units=whole, **kwargs)

@@ -259,10 +259,13 @@ def incident_groups(incidents: gpd.GeoDataFrame, *, show_points: bool = False, c
         "loc": incidents["location_text"].fillna("").to_numpy(),
         "outcome": incidents[outcome_col].fillna("").to_numpy() if outcome_col else "",
     }).sort_values("occurred", kind="stable")
-    g = df.groupby(["x", "y"], sort=False)
-    out = g.agg(count=("occurred", "size"), first=("occurred", "min"), last=("occurred", "max"),
-                loc=("loc", lambda s: s.mode().iloc[0] if len(s.mode()) else ""),
-                outcome=("outcome", "last")).reset_index()
+    out = df.groupby(["x", "y"], sort=False).agg(count=("occurred", "size"), first=("occurred", "min"),
+                                                  last=("occurred", "max"), outcome=("outcome", "last")).reset_index()
+    # commonest location text per place (ties: alphabetically first), in one
+    # grouped count rather than a Python mode() per place
+    texts = df.groupby(["x", "y", "loc"], sort=False).size().reset_index(name="n")
+    texts = texts.sort_values(["n", "loc"], ascending=[False, True], kind="stable").drop_duplicates(["x", "y"])
+    out = out.merge(texts[["x", "y", "loc"]], on=["x", "y"], how="left")
     first = out["first"].map(lambda t: format_date(t, precision))
     last = out["last"].map(lambda t: format_date(t, precision))
     when = np.where(first == last, first, first + " to " + last)

@@ -48,6 +48,7 @@ from ._errors import DataPrecisionError, HotspotError
 from .areas import Area
 from .crs import from_lonlat, to_lonlat
 from .grid import Grid
+from .intake import has_month_dates
 from .routing import patrol_route
 
 #: Mix of history in the risk score, chosen by backtest (see module doc).
@@ -166,7 +167,7 @@ class NanoBeatPlanner:
         self.history_weight = float(history_weight)
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
-        self.monthly = bool((incidents["date_precision"] == "month").any())
+        self.monthly = has_month_dates(incidents)
         inc = incidents.sort_values("occurred", kind="stable")
         self.x = inc.geometry.x.to_numpy()
         self.y = inc.geometry.y.to_numpy()
@@ -463,24 +464,21 @@ def knox_window(knox, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[f
     """(distance, time) window from a Knox result or its JSON dict."""
     if hasattr(knox, "significant_window"):
         return knox.significant_window(alpha=alpha, min_ratio=min_ratio)
+    from .knox import window_from_table
+
     try:
         p = np.array(knox["p_value"], dtype=float)
         ratio = np.array(knox["ratio"], dtype=float)
-        dist = [b[1] for b in knox["distance_bands"]]
-        time = [b[1] for b in knox["time_bands"]]
+        dist = [b[1] for b in knox["distance_bands"][:-1]]  # the finite edges
+        time = [b[1] for b in knox["time_bands"][:-1]]
     except (KeyError, TypeError) as exc:
         raise HotspotError(f"not a Knox result: missing {exc}") from None
-    ok = (p <= alpha) & (np.nan_to_num(ratio) >= min_ratio)
-    ok = ok[: len(dist) - 1, : len(time) - 1]
-    if not ok.any():
-        return None
-    rows, cols = np.nonzero(ok)
-    return float(dist[rows.max()]), float(time[cols.max()])
+    return window_from_table(p, ratio, dist, time, alpha=alpha, min_ratio=min_ratio)
 
 
 def require_daily(incidents) -> None:
     """Raise when dates are months only (for analyses that need days)."""
-    if (incidents["date_precision"] == "month").any():
+    if has_month_dates(incidents):
         raise DataPrecisionError("this needs day-precision dates; police.uk dates are months only")
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .intake import has_month_dates
 from .knox import Metric, close_pairs, event_times
 
 LABELS = ("originator", "repeat", "near-repeat", "isolated")
@@ -60,7 +61,7 @@ def classify_repeats(
         ``chain_id``, ``chain_size``, ``n_prior_links`` (earlier linked
         incidents) and ``n_later_links``.
     """
-    precision = "month" if (incidents["date_precision"] == "month").any() else None
+    precision = "month" if has_month_dates(incidents) else None
     t, _ = event_times(incidents["occurred"], precision, time_unit)  # refuses month data in days
     x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
     n = len(t)

@@ -18,7 +18,7 @@ from .anpr import add_siting_to_map, plan_anpr
 from .campaigns import add_campaign_to_map, plan_campaign
 from .areas import Area, load_area, load_boundaries
 from .crossborder import border_concentration, border_zones, density_by_neighbour
-from .intake import IntakeResult, read_incidents
+from .intake import IntakeResult, has_month_dates, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
 from .grid import Grid
 from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
@@ -202,7 +202,8 @@ def run_demo(
     bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - backtest_periods, 13)]), end=str(pc.periods[-1]),
                   bootstrap=200)
     surface = forecast_surface(pc, bt.best, as_of)
-    hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent_incidents(inc, months=12))
+    recent12 = recent_incidents(inc, months=12)
+    hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
     outputs["hotspots"] = reports / f"{name}_hotspots.gpkg"
     surface.to_gdf("score").drop(columns=["row", "col"]).to_file(outputs["hotspots"], layer="cells", driver="GPKG")
     hot.to_file(outputs["hotspots"], layer="hotspots", driver="GPKG")
@@ -211,7 +212,6 @@ def run_demo(
     gi = None
     if gi_star_layer:
         g = Grid.for_geometry(area.geometry, 250.0, area.crs)
-        recent12 = recent_incidents(inc, months=12)
         gi = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
     done("hotspots")
 
@@ -252,7 +252,7 @@ def run_demo(
         zones = anpr = conc = campaign = report = None
 
     stage("nano-beats")
-    planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if _monthly(inc) else 14.0)
+    planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if has_month_dates(inc) else 14.0)
     plan = planner.solve(as_of, n_targets=10)
     outputs["nano-beats"] = write_plan(plan, reports / f"{name}_nanobeats.geojson")
     done("nano-beats")
@@ -293,10 +293,6 @@ def run_demo(
                    nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                               "route_length_m": round(plan.route_length_m, 1)})
     return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)
-
-
-def _monthly(incidents: gpd.GeoDataFrame) -> bool:
-    return bool((incidents["date_precision"] == "month").any())
 
 
 def recent_incidents(incidents: gpd.GeoDataFrame, *, months: int, as_of: pd.Timestamp | None = None) -> gpd.GeoDataFrame:
