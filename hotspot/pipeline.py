@@ -58,8 +58,11 @@ class ReferenceData:
         """Borough counts, population, households and peer measures."""
         from .report import LondonContext
 
+        # the incident file counts one burglary per Crime ID, as the report does
+        counts = (sorted(self.root.glob("crime/london_burglary_police_uk_*.parquet"))
+                  or [self._one("crime/london_burglary_lsoa_month_counts_*.csv.gz")])[-1]
         return LondonContext.from_files(
-            self._one("crime/london_burglary_lsoa_month_counts_*.csv.gz"),
+            counts,
             self._one("demographics/london_lsoa_population_mid2015.csv"),
             self._one("demographics/lsoa2011_census2011_population_households.csv"),
             self._one("demographics/london_lsoa_imd2019.csv"), self.boroughs)

@@ -170,15 +170,42 @@ class LondonContext:
     density: pd.Series
     deprivation: pd.Series
 
+    #: How the borough counts were made (shown with the ranks).
+    counting: str = "LSOA month counts"
+
     @classmethod
     def from_files(cls, counts_csv, population_csv, households_csv=None, imd_csv=None, boroughs_layer=None) -> "LondonContext":
-        c = pd.read_csv(counts_csv)
-        for col in ("LSOA name", "Month", "burglary_count"):
-            if col not in c:
-                raise InputFileError(f"{counts_csv}: required column '{col}' is missing")
-        c["borough"] = borough_of_lsoa_name(c["LSOA name"])
-        c["period"] = pd.PeriodIndex(c["Month"], freq="M")
-        monthly = c.pivot_table(index="borough", columns="period", values="burglary_count", aggfunc="sum", fill_value=0)
+        """Borough counts, population, households, deprivation and density.
+
+        Parameters
+        ----------
+        counts_csv : path
+            Either police.uk LSOA month counts (``LSOA name, Month,
+            burglary_count``; rows as published, duplicate crime ids included)
+            or a police.uk incident table (``.parquet``/``.csv`` with ``Crime
+            ID, Month, LSOA name``), counted one burglary per Crime ID: the
+            counting the report itself uses, so ranks and volumes agree.
+        population_csv, households_csv, imd_csv : path
+            LSOA population (mid-year), Census households and IMD scores.
+        boroughs_layer : path, optional
+            Borough polygons, for population density (residents per km²).
+        """
+        counts_csv = str(counts_csv)
+        if counts_csv.endswith(".parquet"):
+            monthly, counting = _monthly_from_incident_table(pd.read_parquet(counts_csv), counts_csv)
+        else:
+            c = pd.read_csv(counts_csv)
+            if "Crime ID" in c and "burglary_count" not in c:
+                monthly, counting = _monthly_from_incident_table(c, counts_csv)
+            else:
+                for col in ("LSOA name", "Month", "burglary_count"):
+                    if col not in c:
+                        raise InputFileError(f"{counts_csv}: required column '{col}' is missing")
+                c["borough"] = borough_of_lsoa_name(c["LSOA name"])
+                c["period"] = pd.PeriodIndex(c["Month"], freq="M")
+                monthly = c.pivot_table(index="borough", columns="period", values="burglary_count", aggfunc="sum",
+                                        fill_value=0)
+                counting = "LSOA month counts (rows as published)"
         pop = pd.read_csv(population_csv)
         pcol = next(col for col in pop.columns if col.lower().startswith("total population"))
         lad = next(col for col in pop.columns if col.lower().startswith("local authority district name"))
@@ -202,13 +229,34 @@ class LondonContext:
             name = next(col for col in b.columns if "name" in col.lower())
             km2 = pd.Series(b.geometry.area.to_numpy() / 1e6, index=b[name])
             density = population.reindex(km2.index) / km2
-        return cls(monthly, population, households, density, deprivation)
+        return cls(monthly, population, households, density, deprivation, counting)
 
     def rolling_rates(self, end: pd.Period) -> pd.Series:
         cols = [p for p in self.monthly.columns if end - 12 < p <= end]
         vol = self.monthly[cols].sum(axis=1)
         pop = self.population.reindex(vol.index)
         return (vol / pop * 1000).dropna()
+
+    def volume(self, area: str, end: pd.Period, months: int = 12) -> int | None:
+        """The reference count for ``area`` over the ``months`` months ending
+        ``end``; None when the area or any of those months is absent."""
+        cols = pd.period_range(end - months + 1, end, freq="M")
+        if area not in self.monthly.index or any(p not in self.monthly.columns for p in cols):
+            return None
+        return int(self.monthly.loc[area, cols].sum())
+
+    def check_peers(self, names: list[str]) -> list[str]:
+        """``names`` if every one is a borough of the reference, else an error
+        naming the unknown ones with their closest matches."""
+        import difflib
+
+        known = list(self.monthly.index)
+        bad = [n for n in names if n not in known]
+        if bad:
+            hints = "; ".join(f"{n!r}: did you mean {', '.join(difflib.get_close_matches(n, known, 3, 0.5)) or 'none'}"
+                              for n in bad)
+            raise HotspotError(f"--peers: unknown area {hints} (known: the {len(known)} areas of the London counts)")
+        return list(names)
 
     def peers(self, area: str, n: int = 5) -> list[str]:
         """The ``n`` boroughs nearest in density and deprivation (z-scores)."""
@@ -218,6 +266,43 @@ class LondonContext:
         z = (df - df.mean()) / df.std()
         d = np.hypot(z["density"] - z.loc[area, "density"], z["deprivation"] - z.loc[area, "deprivation"])
         return [b for b in d.sort_values().index if b != area][:n]
+
+
+def _monthly_from_incident_table(table: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
+    """Borough x month counts from police.uk rows, one burglary per Crime ID."""
+    for col in ("Month", "LSOA name"):
+        if col not in table:
+            raise InputFileError(f"{name}: required column '{col}' is missing")
+    t = table.dropna(subset=["LSOA name"])
+    if "Crime ID" in t:
+        # rows without an id are distinct crimes; a repeated id is one crime
+        t = t[t["Crime ID"].isna() | ~t["Crime ID"].duplicated()]
+    counts = pd.crosstab(borough_of_lsoa_name(t["LSOA name"]), pd.PeriodIndex(t["Month"], freq="M"))
+    return counts, "police.uk incidents, one burglary per Crime ID"
+
+
+# --------------------------------------------------------------------------- data coverage
+
+
+def probably_missing_months(series: pd.Series, *, min_level: float | None = None) -> list[pd.Period]:
+    """Months with no incident where the months around them make zero
+    implausible: data missing, not a month without burglary.
+
+    A zero month counts as missing when the median of the up to 12 months
+    around it (6 either side, excluding itself) is at least ``min_level``
+    (default ``settings.MISSING_MONTH_LEVEL``, 5 a month: a Poisson
+    probability of a true zero of exp(-5) = 0.7 %).
+    """
+    from . import settings
+
+    level = settings.MISSING_MONTH_LEVEL if min_level is None else min_level
+    y = series.to_numpy(float)
+    out = []
+    for i in np.flatnonzero(y == 0):
+        around = np.r_[y[max(0, i - 6):i], y[i + 1:i + 7]]
+        if len(around) and np.median(around) >= level:
+            out.append(series.index[i])
+    return out
 
 
 # --------------------------------------------------------------------------- the report
@@ -239,12 +324,18 @@ class PerformanceReport:
     rag: str
     series: pd.DataFrame = field(repr=False)
     seasonal: pd.Series = field(repr=False)
+    #: Conditions that change how the numbers may be read (partial coverage,
+    #: rank withheld, months that look missing): shown on the page too.
+    warnings: list[str] = field(default_factory=list)
+    #: How the London ranks were counted (None without a London reference).
+    rank_counting: str | None = None
 
     def to_json(self) -> dict:
         return {"area": self.area, "month": str(self.month), "latest_quarter": self.latest_quarter,
                 "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
-                "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag}
+                "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag, "warnings": self.warnings,
+                "rank_counting": self.rank_counting}
 
     def to_csv_frame(self) -> pd.DataFrame:
         s = self.series.copy()
@@ -273,12 +364,15 @@ class PerformanceReport:
             "<tr><td colspan=4>No month outside the expected range</td></tr>"
         rank = (f"{self.london_rank} of {self.london_of} London boroughs (1 = highest rate)" if self.london_rank else "n/a")
         peer = (f"{self.peer_rank} of {len(self.peers) + 1} ({', '.join(self.peers)})" if self.peer_rank else "n/a")
+        warn = ("<div id='warnings' style='border:2px solid #c0392b;padding:6px 10px'><b>Read with care:</b><ul>"
+                + "".join(f"<li>{e(w)}</li>" for w in self.warnings) + "</ul></div>") if self.warnings else ""
         return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(self.area)} burglary report {self.month}</title>
 <style>body{{font:14px/1.4 sans-serif;margin:24px;max-width:1000px}}table{{border-collapse:collapse;margin:8px 0 16px}}
 td,th{{border:1px solid #bbb;padding:4px 8px}}th{{background:#f2f2f2}}.rag{{display:inline-block;padding:4px 14px;color:#fff;
 border-radius:4px;background:{colour};font-weight:bold}}img{{max-width:100%}}</style></head><body>
 <h1>{e(self.area)}: burglary performance, {self.month}</h1>
 <p>Rating: <span class="rag" id="rag">{e(self.rag)}</span></p>
+{warn}
 <table><tr><th>Measure</th><th>Burglaries</th><th>Change</th><th>Compared with</th></tr>{table}</table>
 <h2>Rates (rolling 12 months)</h2><table>{rates}</table>
 <p>London rank: {e(rank)}<br>Peer rank: {e(peer)}</p>
@@ -330,45 +424,93 @@ Source: data.police.uk (Open Government Licence v3.0).</small></p></body></html>
 
 def build_report(incidents, area_name: str, month: str, *, london: LondonContext | None = None,
                  baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5,
-                 green: float = 5.0, red: float = 5.0) -> PerformanceReport:
-    """Compute the report for ``area_name`` and reporting month ``month``."""
+                 green: float = 5.0, red: float = 5.0, coverage_tolerance: float | None = None) -> PerformanceReport:
+    """Compute the performance report for an area and a reporting month.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        The area's own incidents (``occurred``), one row per burglary.
+    area_name : str
+        The area's name; with ``london`` it must be a borough of the reference.
+    month : str
+        Reporting month ``YYYY-MM``; it must not be after the last month in
+        the data.
+    london : LondonContext, optional
+        Reference counts, population and households for rates and ranks.
+    baseline_fy : int, optional
+        Baseline financial year (2014 = April 2014 to March 2015); default the
+        earliest complete one.
+    peers : list of str, optional
+        Peer areas (default: nearest in density and deprivation). Unknown
+        names are an error with closest matches.
+    z : float
+        Exception band, standard deviations.
+    green, red : float
+        RAG thresholds, percent change of the rolling 12 months.
+    coverage_tolerance : float, optional
+        Largest relative difference (fraction) between the input's rolling
+        12-month volume and the reference's before the input counts as
+        covering the area only partly (default ``settings.COVERAGE_TOLERANCE``).
+
+    Raises
+    ------
+    HotspotError
+        No incidents, a month after the data end, fewer than 24 months, a
+        month missing inside the windows the figures use, unknown peers.
+    """
+    from . import settings
     from .campaigns import seasonal_index
 
-    M = pd.Period(month, "M")
-    series = monthly_series(incidents, end=max(M, incidents["occurred"].max().to_period("M")))
+    if len(incidents) == 0:
+        raise HotspotError(f"no incidents for {area_name}: nothing to report (check --crime-type and the area)")
+    try:
+        M = pd.Period(month, "M")
+    except (ValueError, TypeError):
+        raise HotspotError(f"--month {month!r}: use YYYY-MM") from None
+    last = incidents["occurred"].max().to_period("M")
+    if M > last:
+        raise HotspotError(f"--month {M}: the data end in {last}; months after it are missing, not zero "
+                           f"(choose {last} or earlier, or add the later months' data)")
+    series = monthly_series(incidents, end=M)
     series = series[series.index <= M]
     if len(series) < 24 or M - 23 < series.index.min():
         raise HotspotError(f"the report for {M} needs 24 months of data up to it; the data start {series.index.min()}")
-    q = window_sum(series, M, 3)
-    q_prev = window_sum(series, M - 12, 3)
-    r = window_sum(series, M, 12)
-    r_prev = window_sum(series, M - 12, 12)
     fys = complete_financial_years(series)
     if baseline_fy is None:
         if not fys:
             raise HotspotError("no complete financial year in the data for a baseline")
         baseline_fy = fys[0]
     elif baseline_fy not in fys:
-        raise HotspotError(f"financial year {baseline_fy}/{baseline_fy + 1} is not complete in the data")
+        raise HotspotError(f"--baseline-fy {baseline_fy}: financial year {baseline_fy}/{baseline_fy + 1} is not "
+                           f"complete in the data (complete: {', '.join(map(str, fys)) or 'none'})")
+    missing = probably_missing_months(series)
+    used = set(pd.period_range(M - 23, M, freq="M")) | set(
+        pd.period_range(pd.Period(f"{baseline_fy}-04", "M"), pd.Period(f"{baseline_fy + 1}-03", "M"), freq="M"))
+    gaps = [p for p in missing if p in used]
+    if gaps:
+        raise HotspotError(f"month(s) {', '.join(map(str, gaps))} have no incident although the months around them "
+                           f"have {settings.MISSING_MONTH_LEVEL:g}+ a month: the data look incomplete there; add "
+                           "those months or choose another --month/--baseline-fy")
+    warnings = [f"{p} has no incident although the months around it have {settings.MISSING_MONTH_LEVEL:g}+ a "
+                "month (probably missing data); the expected range is fitted with it" for p in missing]
+    q, q_prev = window_sum(series, M, 3), window_sum(series, M - 12, 3)
+    r, r_prev = window_sum(series, M, 12), window_sum(series, M - 12, 12)
     base = fy_volume(series, baseline_fy)
     rng = expected_range(series, z=z)
     recent = rng[rng.index > M - 24]
     exceptions = [{"month": str(p), "direction": row.direction, "observed": int(row.observed),
                    "expected": round(float(row.expected), 1)} for p, row in recent.iterrows() if row.direction]
     high_q = any(x["direction"] == "high" and pd.Period(x["month"], "M") > M - 3 for x in exceptions)
-    rates, london_rank, london_of, peer_rank, peer_list = {"residents": None, "households": None}, None, None, None, []
+    rates: dict = {"residents": None, "households": None}
+    london_rank = london_of = peer_rank = None
+    peer_list: list[str] = []
     if london is not None:
-        pop = london.population.get(area_name)
-        hh = london.households.get(area_name)
-        rates = {"residents": round(r / pop * 1000, 3) if pop else None,
-                 "households": round(r / hh * 1000, 3) if hh else None}
-        lr = london.rolling_rates(M)
-        if area_name in lr.index:
-            london_rank = int(lr.rank(ascending=False, method="min")[area_name])
-            london_of = len(lr)
-            peer_list = peers or london.peers(area_name)
-            group = lr.reindex([area_name] + list(peer_list)).dropna()
-            peer_rank = int(group.rank(ascending=False, method="min")[area_name])
+        if peers:
+            peer_list = london.check_peers(peers)
+        london_rank, london_of, peer_rank, peer_list, rates = _ranks(
+            london, area_name, M, r, peer_list, warnings,
+            settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance)
     change = change_pct(r, r_prev)
     return PerformanceReport(
         area=area_name, month=M,
@@ -378,4 +520,40 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
         rate_per_1000=rates, london_rank=london_rank, london_of=london_of, peer_rank=peer_rank, peers=list(peer_list),
         exceptions=exceptions, rag=rag_rating(change, green=green, red=red, high_exception_recent=high_q),
         series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
+        warnings=warnings, rank_counting=london.counting if london is not None else None,
     )
+
+
+def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: list[str], warnings: list[str],
+           tolerance: float):
+    """Rates and ranks from one counting: the reference's, for every area.
+
+    The input's own volume must agree with the reference's for the same
+    months; otherwise the input covers the area only partly (or another
+    area), its rates would not be comparable, and the ranks are withheld.
+    """
+    rates: dict = {"residents": None, "households": None}
+    ref = london.volume(area, M)
+    if ref is None:
+        warnings.append(f"{area} is not in the London reference for the 12 months to {M}: no rates or ranks")
+        return None, None, None, [], rates
+    if abs(volume - ref) > tolerance * max(ref, 1):
+        warnings.append(f"the input has {volume:,} burglaries for {area} in the 12 months to {M}, the London "
+                        f"reference {ref:,} ({change_pct(volume, ref):+.1f}%): the input covers the area only "
+                        "partly, so rates and ranks are withheld")
+        return None, None, None, list(peers), rates
+    pop, hh = london.population.get(area), london.households.get(area)
+    rates = {"residents": round(ref / pop * 1000, 3) if pop else None,
+             "households": round(ref / hh * 1000, 3) if hh else None}
+    lr = london.rolling_rates(M)
+    if area not in lr.index:
+        warnings.append(f"{area}: no population in the London reference, so no rank")
+        return None, None, None, list(peers), rates
+    london_rank = int(lr.rank(ascending=False, method="min")[area])
+    peer_list = peers or london.peers(area)
+    group = lr.reindex([area] + list(peer_list))
+    missing = [p for p in peer_list if pd.isna(group.get(p))]
+    if missing:
+        warnings.append(f"peers without a rate in the reference, left out of the peer rank: {', '.join(missing)}")
+    peer_rank = int(group.dropna().rank(ascending=False, method="min")[area])
+    return london_rank, len(lr), peer_rank, list(peer_list), rates

@@ -25,6 +25,13 @@ GB_LONLAT_BOUNDS = (-8.8, 49.8, 2.0, 60.95)
 #: police.uk crime type for burglary (residential and business merged in 2017).
 BURGLARY = "Burglary"
 
+#: Report: a month with no incident counts as missing data (not a month without
+#: burglary) when the median of the months around it is at least this many.
+MISSING_MONTH_LEVEL = 5.0
+#: Report: largest relative difference between the input's rolling-12-month
+#: volume and the London reference's before the input counts as partial.
+COVERAGE_TOLERANCE = 0.03
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hotspot._errors import HotspotError
 from hotspot.campaigns import allocate, campaign_window, clocks_go_back, seasonal_index, winter_summer_ratio
 from hotspot.report import (
     LondonContext,
@@ -38,8 +39,7 @@ def test_budgets_are_never_exceeded(units, leaflets, switches, rule):
     assert (a["leaflets"] <= a["households"]).all() and (a["timer_switches"] <= a["households"]).all()
     assert (a["leaflets"] >= 0).all()
     if rule == "whole":
-        assert set(np.unique(a["leaflets"] == a["households"])) | set(np.unique(a["leaflets"] == 0)) and \
-            ((a["leaflets"] == 0) | (a["leaflets"] == a["households"])).all()
+        assert ((a["leaflets"] == 0) | (a["leaflets"] == a["households"])).all()
     # everything is used when there are enough households (partial rule)
     if rule == "partial":
         assert a["leaflets"].sum() == min(leaflets, u["households"].sum())
@@ -180,17 +180,23 @@ def test_ranks_are_consistent_with_the_london_counts(shared_data, barnet_intake,
     assert rep.london_rank == list(rate.index).index("Barnet") + 1
     group = rate.loc[["Barnet", "Brent", "Harrow", "Enfield"]].sort_values(ascending=False)
     assert rep.peer_rank == list(group.index).index("Barnet") + 1
-    pop_barnet = p["Barnet"]
-    assert rep.rate_per_1000["residents"] == pytest.approx(rep.rolling_12m["volume"] / pop_barnet * 1000, abs=1e-3)
+    # the rate comes from the same counting as the rank (the reference's), never from the input's volume
+    assert rep.rate_per_1000["residents"] == pytest.approx(rate["Barnet"], abs=1e-3)
+    assert rep.rank_counting.startswith("LSOA month counts") and rep.warnings == []
 
 
 def test_default_peers_are_the_nearest_in_density_and_deprivation(london):
+    from sklearn.neighbors import NearestNeighbors
+    from sklearn.preprocessing import StandardScaler
+
     peers = london.peers("Barnet")
     assert len(peers) == 5 and "Barnet" not in peers
+    # an independent reference: scikit-learn's scaler and neighbour search
     df = pd.DataFrame({"d": london.density, "i": london.deprivation}).dropna()
-    z = (df - df.mean()) / df.std()
-    dist = np.hypot(z["d"] - z.loc["Barnet", "d"], z["i"] - z.loc["Barnet", "i"]).drop("Barnet").sort_values()
-    assert peers == list(dist.index[:5])
+    X = StandardScaler().fit_transform(df.to_numpy())
+    nn = NearestNeighbors(n_neighbors=6).fit(X)
+    idx = nn.kneighbors(X[[list(df.index).index("Barnet")]], return_distance=False)[0]
+    assert peers == [b for b in df.index[idx] if b != "Barnet"]
 
 
 def test_financial_years():
@@ -211,3 +217,54 @@ def test_poisson_glm_matches_scikit_learn():
     ref = PoissonRegressor(alpha=0, max_iter=10_000, tol=1e-12).fit(X[:, 1:], y)
     np.testing.assert_allclose(ours[1:], ref.coef_, atol=1e-5)
     np.testing.assert_allclose(ours[0], ref.intercept_, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- refusals and warnings (issue 9)
+
+
+def test_report_refuses_a_month_after_the_data_end(barnet_intake, london):
+    with pytest.raises(HotspotError, match=r"--month 2026-01: the data end in 2025-02; months after it are missing"):
+        build_report(barnet_intake.incidents, "Barnet", "2026-01", london=london)
+
+
+def test_report_refuses_a_month_missing_inside_its_windows(barnet_intake, london):
+    inc = barnet_intake.incidents
+    holed = inc[inc["occurred"].dt.strftime("%Y-%m") != "2024-06"]
+    with pytest.raises(HotspotError, match=r"month\(s\) 2024-06 have no incident .* look incomplete"):
+        build_report(holed, "Barnet", "2024-12", london=london)
+    # a hole outside every window the figures use is a warning in the output, not silence
+    old = inc[inc["occurred"].dt.strftime("%Y-%m") != "2020-06"]
+    rep = build_report(old, "Barnet", "2024-12", london=london)
+    assert any(w.startswith("2020-06 has no incident") for w in rep.warnings)
+    assert "2020-06 has no incident" in rep.to_html()
+
+
+def test_missing_months_need_a_level_that_makes_zero_implausible():
+    from hotspot.report import probably_missing_months
+
+    idx = pd.period_range("2020-01", "2021-12", freq="M")
+    busy = pd.Series(20, index=idx)
+    busy.iloc[10] = 0
+    quiet = pd.Series([0, 1, 2, 0, 1, 0, 3, 1, 0, 2, 0, 1] * 2, index=idx)  # a ward: zeros are real
+    assert probably_missing_months(busy) == [idx[10]]
+    assert probably_missing_months(quiet) == []
+
+
+def test_unknown_peers_are_an_error_with_closest_matches(barnet_intake, london):
+    with pytest.raises(HotspotError, match=r"--peers: unknown area 'Harow': did you mean Harrow"):
+        build_report(barnet_intake.incidents, "Barnet", "2024-12", london=london, peers=["Harow", "Enfield"])
+
+
+def test_partial_input_withholds_rates_and_ranks_and_says_so(shared_data, london):
+    from hotspot.areas import load_area
+    from hotspot.intake import read_incidents
+
+    enfield = load_area(shared_data / "boundaries" / "london_boroughs.geojson", "Enfield")
+    fringe = read_incidents(shared_data / "crime" / "barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv",
+                            crime_types="Burglary", area=enfield).incidents
+    rep = build_report(fringe, "Enfield", "2025-02", london=london)
+    ref = london.volume("Enfield", pd.Period("2025-02", "M"))
+    assert rep.rolling_12m["volume"] < 0.5 * ref  # the fringe file holds only the part of Enfield near Barnet
+    assert rep.london_rank is None and rep.peer_rank is None and rep.rate_per_1000["residents"] is None
+    assert any("covers the area only partly" in w and f"{ref:,}" in w for w in rep.warnings)
+    assert rep.to_json()["warnings"] == rep.warnings and "only partly" in rep.to_html()
