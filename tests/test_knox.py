@@ -207,3 +207,56 @@ def test_numpy_fallback_kernel_equals_the_compiled_one():
     a = _permute_counts(tp, i, j, dband, edges, 4, 3)
     b = _permute_counts_numpy(tp, i, j, dband, edges, 4, 3)
     np.testing.assert_array_equal(a[:, :, :2], b[:, :, :2])  # the last column is derived by the caller
+
+
+def test_window_is_contiguous_and_corrected_for_multiple_tests():
+    from hotspot.knox import window_from_table
+
+    dist, time = [100.0, 200.0, 400.0, 800.0], [7.0, 14.0, 28.0, 56.0]
+    ratio = np.full((5, 5), 1.0)
+    p = np.full((5, 5), 0.6)
+    ratio[:2, :2], p[:2, :2] = 2.0, 0.001  # the real near-repeat block: < 200 m, < 14 days
+    ratio[3, 3], p[3, 3] = 1.6, 0.001  # an unrelated excess at 400-800 m, 28-56 days
+    assert window_from_table(p, ratio, dist, time) == (200.0, 14.0)
+    # one cell at p = 0.04 among 16 finite tests is not significant after correction
+    lone = np.full((5, 5), 0.6)
+    lone[0, 0] = 0.04
+    assert window_from_table(lone, ratio, dist, time) is None
+    # significant cells not joined to the nearest, shortest bands give no window
+    far = np.full((5, 5), 0.6)
+    far[3, 3] = 0.001
+    assert window_from_table(far, ratio, dist, time) is None
+
+
+def test_default_seed_is_fixed():
+    rng = np.random.default_rng(3)
+    x, y, t = rng.uniform(0, 2000, 300), rng.uniform(0, 2000, 300), rng.integers(0, 200, 300).astype(float)
+    a = knox_test(x, y, t, permutations=49)
+    b = knox_test(x, y, t, permutations=49, seed=None)
+    np.testing.assert_array_equal(a.p_value, b.p_value)
+    np.testing.assert_array_equal(a.expected, b.expected)
+    assert a.seed == 0
+
+
+def test_permutation_means_equal_the_exact_expectation():
+    """Under random relabelling of times, E[count in cell (a, b)] = D_a T_b / P
+    exactly (D_a pairs in distance band a, T_b in time band b, P pairs)."""
+    from scipy.spatial.distance import pdist
+
+    rng = np.random.default_rng(11)
+    n = 250
+    x, y = rng.uniform(0, 3000, n), rng.uniform(0, 3000, n)
+    t = rng.integers(0, 120, n).astype(float)
+    dedges, tedges = np.array([150.0, 400.0]), np.array([10.0, 30.0])
+    perms = 2000
+    res = knox_test(x, y, t, distance_edges=dedges, time_edges=tedges, permutations=perms, seed=5)
+    d = pdist(np.c_[x, y])
+    dt = pdist(t[:, None])
+    D = np.bincount(np.searchsorted(dedges, d, side="right"), minlength=3)
+    T = np.bincount(np.searchsorted(tedges, dt, side="right"), minlength=3)
+    P = n * (n - 1) / 2
+    exact = np.outer(D, T) / P
+    se = res.sd / np.sqrt(perms)
+    assert np.all(np.abs(res.expected - exact) <= 4 * se + 1e-9)
+    # observed totals are the same pairs
+    assert res.observed.sum() == P and np.array_equal(res.observed.sum(axis=1), D)
