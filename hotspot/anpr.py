@@ -46,9 +46,9 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from ._errors import CRSError, ModelError
+from ._errors import ModelError
 from .areas import Area
-from .crs import to_lonlat
+from .crs import require_same_metric_crs, to_lonlat
 
 
 # --------------------------------------------------------------------------- demand
@@ -234,20 +234,11 @@ class CameraSiting:
         Raises
         ------
         CRSError
-            The layers are in different CRSs.
+            A layer without a CRS, in degrees, or in another CRS than the demand.
         ModelError
             No candidates, or candidates outside ``region`` (named).
         """
-        layers = {"demand": demand, "candidates": candidates}
-        if existing is not None:
-            layers["existing cameras"] = existing
-        crss = {n: g.crs for n, g in layers.items()}
-        if any(c is None for c in crss.values()):
-            raise CRSError("every layer needs a CRS: " + ", ".join(n for n, c in crss.items() if c is None))
-        first = demand.crs
-        bad = [n for n, c in crss.items() if not c.equals(first)]
-        if bad:
-            raise CRSError(f"CRS mismatch: {', '.join(bad)} not in {first.to_string()} like the demand")
+        require_same_metric_crs(demand=demand, candidates=candidates, existing_cameras=existing)
         if len(candidates) == 0:
             raise ModelError("no candidate sites")
         if region is not None:

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .crs import require_same_metric_crs
 from ._errors import HotspotError, InputFileError
 from .areas import Area
 
@@ -97,6 +98,7 @@ def expected_burglaries(units: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame,
                         months: int = 12) -> gpd.GeoDataFrame:
     """Expected burglaries per unit over the next 12 months and the risk per
     1,000 households (see the module doc)."""
+    require_same_metric_crs(units=units, incidents=incidents, surface=surface)
     end = incidents["occurred"].max().to_period("M")
     recent = incidents[incidents["occurred"].dt.to_period("M") > end - months]
     annual = len(recent) * 12.0 / months

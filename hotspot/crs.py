@@ -132,3 +132,65 @@ def from_lonlat(lon, lat, crs: CRS | str) -> tuple[np.ndarray, np.ndarray]:
     xb, yb = t.transform(lon1, lat1, direction="INVERSE")
     with np.errstate(invalid="ignore"):  # NaN/inf rows stay NaN
         return 2 * np.asarray(x0) - np.asarray(xb), 2 * np.asarray(y0) - np.asarray(yb)
+
+
+def require_same_metric_crs(**layers) -> CRS:
+    """Check that every named layer has one and the same projected CRS in metres.
+
+    Every distance-based function calls this on its inputs, so that degrees
+    are never read as metres and two layers in different CRSs are never
+    compared.
+
+    Parameters
+    ----------
+    **layers
+        Name -> anything with a ``crs`` attribute (GeoDataFrame, GeoSeries,
+        :class:`~hotspot.areas.Area`, :class:`~hotspot.grid.Grid`, surface) or
+        a CRS. ``None`` values are skipped (optional layers).
+
+    Returns
+    -------
+    pyproj.CRS
+        The common CRS.
+
+    Raises
+    ------
+    CRSError
+        A layer without a CRS, a geographic or non-metre CRS, or two CRSs.
+    """
+    crss = {}
+    for name, obj in layers.items():
+        if obj is None:
+            continue
+        crs = obj if isinstance(obj, CRS) else getattr(obj, "crs", None)
+        if crs is None:
+            raise CRSError(f"{name} has no CRS: set it (e.g. .set_crs) and project to metres (e.g. EPSG:27700)")
+        crs = CRS.from_user_input(crs)
+        require_metric(crs, name)
+        crss[name] = crs
+    if not crss:
+        raise CRSError("no layer with a CRS given")
+    (first_name, first), *rest = crss.items()
+    for name, crs in rest:
+        if not crs.equals(first):
+            raise CRSError(f"{name} is in {crs.to_string()} but {first_name} is in {first.to_string()}: "
+                           f"project both to one metric CRS (e.g. .to_crs({first.to_string()!r}))")
+    return first
+
+
+def require_metre_coordinates(x: np.ndarray, y: np.ndarray, what: str) -> None:
+    """Refuse raw coordinates that look like degrees where metres are needed.
+
+    Distinct points that all lie within 2 units of each other and inside the
+    lon/lat range are degrees (a town spans about 0.1 degree); in metres such
+    data would sit within 2 m of each other, which no distance-based analysis
+    of burglary can use. Points all at one spot are not judged.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 2:
+        return
+    x, y = x[ok], y[ok]
+    if 0 < max(np.ptp(x), np.ptp(y)) < 2 and np.abs(x).max() <= 180 and np.abs(y).max() <= 90:
+        raise CRSError(f"{what}: coordinates span {np.ptp(x):.4g} x {np.ptp(y):.4g} units and look like degrees; "
+                       "project them to a metric CRS (e.g. EPSG:27700) first")

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import fftconvolve
 
+from .crs import require_same_metric_crs
 from ._errors import HotspotError
 from .areas import Area
 from .grid import Grid
@@ -89,6 +90,7 @@ class PeriodCounts:
         weeks otherwise) on a grid over the area."""
         if incidents.empty:
             raise HotspotError("no incidents to forecast from")
+        require_same_metric_crs(incidents=incidents, area=area)
         if freq is None:
             freq = "M" if has_month_dates(incidents) else "W"
         grid = Grid.for_geometry(area.geometry, cell, area.crs, offset=offset)

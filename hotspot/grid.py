@@ -40,6 +40,13 @@ class Grid:
     ny: int
     crs: CRS
 
+    def __post_init__(self) -> None:
+        from .crs import require_metric
+
+        if self.cell <= 0 or not np.isfinite(self.cell):
+            raise HotspotError(f"cell size must be a positive number of metres, got {self.cell}")
+        require_metric(CRS.from_user_input(self.crs), "the grid's CRS")
+
     @classmethod
     def covering(cls, bounds: tuple[float, float, float, float], cell: float, crs, *, pad: float = 0.0,
                  offset: tuple[float, float] = (0.0, 0.0)) -> "Grid":
@@ -69,6 +76,11 @@ class Grid:
     @property
     def shape(self) -> tuple[int, int]:
         return self.ny, self.nx
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of the whole grid, metres."""
+        return self.x0, self.y0, self.x0 + self.nx * self.cell, self.y0 + self.ny * self.cell
 
     @property
     def cell_area_km2(self) -> float:

@@ -28,7 +28,7 @@ import scipy.fft
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
-from ._errors import HotspotError
+from ._errors import CRSError, HotspotError
 from .grid import Grid
 
 KERNELS = ("quartic", "gaussian")
@@ -178,6 +178,11 @@ def kde(
     if oversample < 1 or oversample % 2 == 0:
         raise HotspotError("oversample must be an odd whole number")
     x, y = np.asarray(x, float), np.asarray(y, float)
+    x0, y0, x1, y1 = grid.bounds
+    if len(x) and not np.any((x > x0 - h) & (x < x1 + h) & (y > y0 - h) & (y < y1 + h)):
+        # not one point near the grid: the points are in another CRS (degrees?)
+        raise CRSError(f"kde: no point lies within {h:g} m of the grid ({grid.crs.to_string()}, x {x0:.0f}..{x1:.0f}, "
+                       f"y {y0:.0f}..{y1:.0f}); points at e.g. ({x[0]:.6g}, {y[0]:.6g}) are in another CRS (degrees?)")
     w = np.ones(len(x)) if weights is None else np.asarray(weights, float)
     k = oversample
     if k == 1:

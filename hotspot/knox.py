@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from .crs import require_metre_coordinates, require_same_metric_crs
 from ._errors import DataPrecisionError, HotspotError
 
 Metric = Literal["euclidean", "manhattan"]
@@ -474,6 +475,7 @@ def knox_test(
         raise HotspotError(f"metric must be euclidean or manhattan, got {metric!r}")
     if permutations < 1:
         raise HotspotError("permutations must be at least 1")
+    require_metre_coordinates(x, y, "knox_test")
     dedges = _check_edges(distance_edges, "distance")
     tedges = _check_edges(time_edges, "time")
     nd, nt = len(dedges) + 1, len(tedges) + 1
@@ -534,6 +536,7 @@ def knox_from_incidents(incidents, *, time_unit: TimeUnit = "days", **kwargs) ->
     """:func:`knox_test` on an intake GeoDataFrame (refuses month dates in days)."""
     from .intake import has_month_dates
 
+    require_same_metric_crs(incidents=incidents)
     precision = "month" if has_month_dates(incidents) else None
     t, whole = event_times(incidents["occurred"], precision, time_unit)
     return knox_test(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), t,

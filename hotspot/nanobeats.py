@@ -44,6 +44,7 @@ import shapely
 import shapely.ops
 from scipy.signal import fftconvolve
 
+from .crs import require_same_metric_crs
 from ._errors import DataPrecisionError, HotspotError
 from .areas import Area
 from .crs import from_lonlat, to_lonlat
@@ -161,6 +162,7 @@ class NanoBeatPlanner:
             raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
         if not 0 <= history_weight <= 1:
             raise HotspotError("history_weight must be between 0 and 1")
+        require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
         self.area = area
         self.distance, self.days = float(distance), float(days)
         self.cell = float(cell)

@@ -101,7 +101,7 @@ def _pts(xy, crs=27700, **cols):
 def test_bad_inputs_are_clear_errors():
     dem = _pts([(0, 0), (100, 0)], demand=[1.0, 2.0])
     cand = _pts([(50, 0), (5000, 0)], site_id=["a", "b"])
-    with pytest.raises(CRSError, match="CRS mismatch: candidates"):
+    with pytest.raises(CRSError, match="candidates is in EPSG:3857 but demand is in EPSG:27700"):
         CameraSiting.from_geodataframes(dem, cand.set_crs(3857, allow_override=True))
     with pytest.raises(ModelError, match="no candidate sites"):
         CameraSiting.from_geodataframes(dem, cand.iloc[:0])
