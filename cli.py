@@ -23,7 +23,6 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 import hotspot
-from hotspot import settings
 from hotspot._errors import HotspotError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -752,8 +751,6 @@ def leaflets(
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
 ):
     """Leaflet and timer-switch targeting, with the campaign window."""
-    import geopandas as gpd
-
     from hotspot.campaigns import add_campaign_to_map, interpolate_households, plan_campaign
     from hotspot.forecast import PeriodCounts, forecast_surface
 
@@ -815,33 +812,123 @@ def pd_timestamp(text: str):
     return ts
 
 
+Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map.")]
+OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
+OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
+Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
+GiOpt = Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles its kernels ~25 s on first use).")]
+
+
+def _run_and_print(config, out, reports, tiles, gi, stages, as_json) -> None:
+    from hotspot.pipeline import run_area
+
+    wanted = [x.strip() for x in stages.split(",")] if stages else None
+    with _Steps() as steps:
+        result = run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi, stages=wanted, step=steps)
+    if as_json:
+        _print_json({**result.summary, "outputs": {k: str(v) for k, v in result.outputs.items()},
+                     "timings_s": result.steps})
+        return
+    err.print(_summary_table(result.summary, f"{result.area.name}: burglary intake"))
+    if result.map_path:
+        err.print(f"map: {result.map_path}")
+    for name, path in result.outputs.items():
+        err.print(f"{name}: {path}")
+    for stage, why in result.skipped.items():
+        err.print(f"[yellow]skipped[/] {stage}: {escape(why)}")
+    for note in result.summary.get("nanobeats", {}).get("notes", []):
+        err.print(f"note: {escape(note)}")
+    for w in (result.summary.get("report") or {}).get("warnings", []):
+        err.print(f"[yellow]report warning[/]: {escape(w)}")
+    err.print("stage times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.steps.items()))
+
+
+class _Steps:
+    """Stage progress on stderr: a spinner on a terminal, plain lines when piped."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                            transient=True, disable=not err.is_terminal)
+
+    def __enter__(self):
+        self.bar.start()
+        self.task = self.bar.add_task("starting", total=None)
+        return self
+
+    def __call__(self, name: str) -> None:
+        if err.is_terminal:
+            self.bar.update(self.task, description=name)
+        elif logging.getLogger("hotspot").getEffectiveLevel() <= logging.WARNING:
+            err.print(f"stage: {name}", highlight=False)
+
+    def __exit__(self, *exc) -> None:
+        self.bar.stop()
+
+
+@app.command()
+def run(
+    inputs: Annotated[Optional[list[Path]], typer.Argument(help="Incident files (default: the reference data's London-wide file).")] = None,
+    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")] = ...,
+    area_file: AreaFile = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data); its layers fill every layer not given.")] = None,
+    roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer for camera siting (repeatable).")] = None,
+    count_points: Annotated[Optional[Path], typer.Option("--count-points", help="Traffic count points (points with a 'cp' id).")] = None,
+    count_flows: Annotated[Optional[Path], typer.Option("--count-flows", help="Traffic counts per count point (CSV with 'cp').")] = None,
+    red_routes: Annotated[Optional[Path], typer.Option("--red-routes", help="Red-route (TLRN) polygons.")] = None,
+    existing_cameras: Annotated[Optional[Path], typer.Option("--existing-cameras", help="Existing camera points.")] = None,
+    units: Annotated[Optional[Path], typer.Option("--units", help="LSOA polygons for the campaign.")] = None,
+    households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
+    neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,
+    no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
+    crime_type: CrimeType = None,
+    stages: Stages = None,
+    out: OutMaps = Path("maps"),
+    reports: OutReports = Path("reports"),
+    tiles: Tiles = None,
+    gi: GiOpt = True,
+    as_json: JsonOut = False,
+):
+    """The whole pipeline for any area: intake, forecast and hotspots, cross-border, cameras, campaign, report, nano-beats, map."""
+    from hotspot.pipeline import RunConfig, resolve_data_dir
+
+    root = None if no_reference else resolve_data_dir(data)
+    if root is None and (area_file is None or not inputs):
+        raise typer.BadParameter("without reference data give INPUT... and --area-file")
+    given = {k: v for k, v in dict(
+        area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
+        road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
+        red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
+        crime_types=crime_type).items() if v is not None}
+    if root is not None:
+        config = RunConfig.from_reference(root, area, **given)
+    else:
+        config = RunConfig(area=area, **given)
+    _run_and_print(config, out, reports, tiles, gi, stages, as_json)
+
+
 @app.command()
 def demo(
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for maps.")] = Path("maps"),
-    reports: Annotated[Path, typer.Option("--reports", help="Folder for plans and reports.")] = Path("reports"),
-    area: Annotated[str, typer.Option("--area", help="Borough to analyse.")] = "Barnet",
-    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network).")] = None,
-    gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles ~25 s on first use).")] = True,
+    out: OutMaps = Path("maps"),
+    reports: OutReports = Path("reports"),
+    area: Annotated[str, typer.Option("--area", help="Borough of the reference data to analyse.")] = "Barnet",
+    tiles: Tiles = None,
+    gi: GiOpt = True,
+    stages: Stages = None,
     as_json: JsonOut = False,
 ):
-    """Run the whole pipeline on the Barnet reference data."""
-    from hotspot.pipeline import run_demo
+    """The README's job: `hotspot run` on the reference data (Barnet by default)."""
+    from hotspot.pipeline import RunConfig, resolve_data_dir
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("starting", total=None)
-        result = run_demo(data, out, reports=reports, area_name=area, tiles=tiles, gi_star_layer=gi,
-                          step=lambda s: bar.update(task, description=s))
-    if as_json:
-        _print_json({**result.summary, "timings_s": result.steps})
+    root = resolve_data_dir(data)
+    if root is None:
+        from hotspot.pipeline import run_demo
+
+        with _Steps() as steps:  # no local data: download police.uk and a boundary layer
+            result = run_demo(None, out, reports=reports, area_name=area, tiles=tiles, gi_star_layer=gi, step=steps)
+        err.print(f"map: {result.map_path}")
         return
-    err.print(_summary_table(result.summary, f"{result.area.name}: burglary intake"))
-    for name, path in {"map": result.map_path, **result.outputs}.items():
-        err.print(f"{name}: {path}")
-    for note in result.summary.get("nanobeats", {}).get("notes", []):
-        err.print(f"note: {note}")
-    err.print("steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.steps.items()))
+    _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,11 @@
-"""The end-to-end job behind ``hotspot demo``: reference data in, plans and
-maps out. Each capability adds one step here and one layer to the map."""
+"""The end-to-end job behind ``hotspot run`` and ``hotspot demo``: an area's
+data in, plans and maps out.
+
+A run is a list of named stages (:data:`STAGES`) over one area's
+configuration (:class:`RunConfig`); each stage adds files, figures and map
+layers, and a stage whose input layer is missing or does not cover the area
+is skipped with its reason (never a silent gap). Nothing here names an area.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,10 @@ import geopandas as gpd
 import pandas as pd
 
 from . import settings
-from ._errors import FetchError, InputFileError
+from ._errors import FetchError, HotspotError, InputFileError
 from .anpr import add_siting_to_map, plan_anpr
 from .campaigns import add_campaign_to_map, plan_campaign
-from .areas import Area, load_area, load_boundaries
+from .areas import Area, area_from_geometry, load_area, load_boundaries
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .intake import IntakeResult, has_month_dates, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
@@ -24,6 +30,7 @@ from .grid import Grid
 from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
 from .maps import HotspotMap, add_month_slider, add_surface
 from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+from .periods import last_month, next_month_start, recent_incidents
 from .report import build_report
 from .sources import slug
 
@@ -32,7 +39,11 @@ log = logging.getLogger("hotspot")
 
 @dataclass
 class ReferenceData:
-    """Where the reference files live (the layout of ``../shared/data``)."""
+    """Where the reference files live (the layout of ``../shared/data``).
+
+    Nothing here names an area: the incidents are the London-wide file (every
+    borough), read for whichever area is asked.
+    """
 
     root: Path
 
@@ -42,30 +53,35 @@ class ReferenceData:
             raise InputFileError(f"{self.root}: no file matching {pattern}")
         return found[-1]
 
-    @property
-    def incidents(self) -> Path:
-        return self._one("crime/barnet_burglary_police_uk_*.csv")
+    def _maybe(self, pattern: str) -> Path | None:
+        found = sorted(self.root.glob(pattern))
+        return found[-1] if found else None
 
     @property
-    def fringe_incidents(self) -> Path:
-        return self._one("crime/barnet_3km_fringe_burglary_police_uk_*.csv")
+    def incidents(self) -> Path:
+        """Every Met burglary (police.uk rows), all boroughs."""
+        return self._one("crime/london_burglary_police_uk_*.parquet")
 
     @property
     def boroughs(self) -> Path:
         return self._one("boundaries/london_boroughs.geojson")
 
+    def london_files(self) -> dict[str, Path]:
+        """The files of :meth:`hotspot.report.LondonContext.from_files`."""
+        # the incident file counts one burglary per Crime ID, as the report does
+        counts = (self._maybe("crime/london_burglary_police_uk_*.parquet")
+                  or self._one("crime/london_burglary_lsoa_month_counts_*.csv.gz"))
+        return {"counts_csv": counts,
+                "population_csv": self._one("demographics/london_lsoa_population_mid2015.csv"),
+                "households_csv": self._one("demographics/lsoa2011_census2011_population_households.csv"),
+                "imd_csv": self._one("demographics/london_lsoa_imd2019.csv"),
+                "boroughs_layer": self.boroughs}
+
     def london_context(self):
         """Borough counts, population, households and peer measures."""
         from .report import LondonContext
 
-        # the incident file counts one burglary per Crime ID, as the report does
-        counts = (sorted(self.root.glob("crime/london_burglary_police_uk_*.parquet"))
-                  or [self._one("crime/london_burglary_lsoa_month_counts_*.csv.gz")])[-1]
-        return LondonContext.from_files(
-            counts,
-            self._one("demographics/london_lsoa_population_mid2015.csv"),
-            self._one("demographics/lsoa2011_census2011_population_households.csv"),
-            self._one("demographics/london_lsoa_imd2019.csv"), self.boroughs)
+        return LondonContext.from_files(**self.london_files())
 
     def lsoa_units(self, area):
         """2011 LSOAs of the area with Census 2011 households."""
@@ -82,8 +98,11 @@ class ReferenceData:
         """The partial road layers (motorways, bus-route paths) as lines."""
         from .crossborder import read_roads
 
-        return {"OSM motorways": read_roads(self._one("roads/osm_motorways_*.geojson"), crs),
-                "TfL bus routes": read_roads(self._one("roads/tfl_bus_routes_*.geojson"), crs)}
+        return {name: read_roads(path, crs) for name, path in self.road_files().items()}
+
+    def road_files(self) -> dict[str, Path]:
+        return {"OSM motorways": self._one("roads/osm_motorways_*.geojson"),
+                "TfL bus routes": self._one("roads/tfl_bus_routes_*.geojson")}
 
     def red_routes(self):
         return gpd.read_file(self._one("roads/tfl_tlrn_red_route_areas_*.geojson"))
@@ -118,15 +137,353 @@ def resolve_data_dir(data: str | Path | None = None) -> Path | None:
 
 
 @dataclass
-class DemoResult:
-    """What the demo produced."""
+class RunConfig:
+    """One area's run: where its data are and the analysis parameters.
+
+    Every layer but the boundary and the incidents is optional: a stage whose
+    layer is absent, or does not cover the area, is skipped and the run's
+    ``skipped`` list says so (never a silent gap).
+
+    Attributes
+    ----------
+    area_file, area : path, str
+        Boundary layer and the area's name or code in it.
+    incidents : list of path
+        Incident files (any format :func:`hotspot.intake.read_incidents`
+        reads); they may hold other areas too (the area filter applies).
+    outside_incidents : list of path
+        Incidents around the area for the cross-border figures (default: the
+        ``incidents`` files, read within ``fringe_m`` of the boundary).
+    neighbours_file : path, optional
+        Layer of neighbouring areas (e.g. districts beyond a force boundary);
+        default the boundary layer.
+    road_files : dict, optional
+        Name -> road line layer, for camera siting.
+    count_points, count_flows, red_routes, existing_cameras : path, optional
+        DfT count points and their counts, red-route polygons, existing cameras.
+    lsoa_file, households_file : path, optional
+        Units (LSOA polygons) and Census households, for the campaign.
+    london_files : dict, optional
+        Keyword arguments of :meth:`hotspot.report.LondonContext.from_files`.
+    crime_types : list of str
+        Crime types kept (default burglary).
+    cell_m, fringe_m, camera_radius_m, nanobeat_distance_m : float
+        Forecast cell size, cross-border fringe, camera radius and near-repeat
+        distance, metres.
+    cameras, nanobeat_targets, backtest_periods, map_months : int
+    """
+
+    area_file: Path
+    area: str
+    incidents: list[Path]
+    outside_incidents: list[Path] | None = None
+    neighbours_file: Path | None = None
+    road_files: dict[str, Path] = field(default_factory=dict)
+    count_points: Path | None = None
+    count_flows: Path | None = None
+    red_routes: Path | None = None
+    existing_cameras: Path | None = None
+    existing_label: str = "Existing cameras"
+    lsoa_file: Path | None = None
+    households_file: Path | None = None
+    london_files: dict[str, Path] | None = None
+    crime_types: list[str] = field(default_factory=lambda: [settings.BURGLARY])
+    cell_m: float = 50.0
+    fringe_m: float = 3000.0
+    camera_radius_m: float = 500.0
+    cameras: int = 20
+    nanobeat_distance_m: float = 200.0
+    nanobeat_targets: int = 10
+    backtest_periods: int = 24
+    map_months: int = 12
+
+    @classmethod
+    def from_reference(cls, root: str | Path, area: str, **overrides) -> "RunConfig":
+        """The run for any area of the reference data's boundary layer
+        (London boroughs), reading the London-wide incident file in place."""
+        ref = ReferenceData(Path(root))
+        cfg = cls(
+            area_file=ref.boroughs, area=area, incidents=[ref.incidents], neighbours_file=ref.lads,
+            road_files=ref.road_files(), count_points=ref._maybe("roads/london_dft_traffic_count_points.geojson"),
+            count_flows=ref._maybe("roads/london_dft_traffic_counts_*.csv"),
+            red_routes=ref._maybe("roads/tfl_tlrn_red_route_areas_*.geojson"),
+            existing_cameras=ref._maybe("cameras/tfl_jamcams_*.geojson"),
+            existing_label="TfL traffic cameras (JamCams, not ANPR)",
+            lsoa_file=ref._maybe("boundaries/lsoa2011_*.geojson"),
+            households_file=ref._maybe("demographics/lsoa2011_census2011_population_households.csv"),
+            london_files=ref.london_files())
+        for k, v in overrides.items():
+            setattr(cfg, k, v)
+        return cfg
+
+
+@dataclass
+class RunResult:
+    """What a run produced: files, figures per stage, timings and skips."""
 
     area: Area
     intake: IntakeResult
-    map_path: Path
+    map_path: Path | None = None
     steps: dict[str, float] = field(default_factory=dict)
     outputs: dict[str, Path] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+#: Kept for callers of the first API: the demo's result is a run's result.
+DemoResult = RunResult
+
+
+@dataclass
+class _Run:
+    """State passed from stage to stage."""
+
+    config: RunConfig
+    out: Path
+    reports: Path
+    tiles: str | None
+    gi: bool
+    result: RunResult | None = None
+    area: Area | None = None
+    incidents: gpd.GeoDataFrame | None = None
+    as_of: pd.Timestamp | None = None
+    name: str = ""
+    layers: dict = field(default_factory=dict)
+
+    def output(self, key: str, filename: str) -> Path:
+        path = self.reports / f"{self.name}_{filename}"
+        self.result.outputs[key] = path
+        return path
+
+    def skip(self, stage: str, why: str) -> None:
+        self.result.skipped[stage] = why
+        log.warning("%s skipped: %s", stage, why)
+
+
+def _stage_intake(run: _Run) -> None:
+    cfg = run.config
+    run.area = load_area(cfg.area_file, cfg.area)
+    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=run.area)
+    run.result = RunResult(area=run.area, intake=intake)
+    run.incidents = intake.incidents
+    if run.incidents.empty:
+        raise HotspotError(f"no incidents in {run.area.name} after the filters: {intake.summary()['reasons']}")
+    run.name = slug(run.area.name)
+    # plans are made for the month after the latest data, as an analyst would
+    run.as_of = next_month_start(run.incidents)
+    run.result.summary.update(intake.summary(), area=run.area.name, area_km2=round(run.area.area_km2, 2),
+                              as_of=str(run.as_of.date()))
+
+
+def _stage_hotspots(run: _Run) -> None:
+    # let the data choose the surface: a rolling backtest of every method
+    # over the last two years, then that method's forecast for next month
+    cfg, inc, area = run.config, run.incidents, run.area
+    pc = PeriodCounts.from_incidents(inc, area, cell=cfg.cell_m)
+    if len(pc.periods) < 14:
+        raise HotspotError(f"{area.name}: {len(pc.periods)} periods of data; choosing a forecast needs at least 14")
+    bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),
+                  end=str(pc.periods[-1]), bootstrap=200)
+    surface = forecast_surface(pc, bt.best, run.as_of)
+    recent12 = recent_incidents(inc, months=12)
+    hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
+    path = run.output("hotspots", "hotspots.gpkg")
+    surface.to_gdf("score").drop(columns=["row", "col"]).to_file(path, layer="cells", driver="GPKG")
+    hot.to_file(path, layer="hotspots", driver="GPKG")
+    bt.at(0.05).to_csv(run.output("backtest", "backtest.csv"), index=False)
+    run.layers.update(surface=surface, backtest=bt, hotspots=hot)
+    if run.gi:
+        g = Grid.for_geometry(area.geometry, 250.0, area.crs)
+        run.layers["gi"] = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
+    run.result.summary["hotspots"] = {"method": bt.best, "backtest_periods": bt.n_periods, "polygons": len(hot),
+                                      "pai_5pct": round(float(bt.at(0.05).iloc[0]["pai"]), 2)}
+
+
+def _stage_crossborder(run: _Run) -> None:
+    cfg, area = run.config, run.area
+    ring = area_from_geometry(area.geometry.buffer(cfg.fringe_m), area.crs, f"{area.name} + {cfg.fringe_m:g} m")
+    around = read_incidents(cfg.outside_incidents or cfg.incidents, crime_types=cfg.crime_types, area=ring).incidents
+    own = set(run.incidents["incident_id"])
+    outside = around[~around["incident_id"].isin(own) & ~around.within(area.geometry)]
+    neighbours = area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs)) if cfg.neighbours_file \
+        else area.neighbours()
+    zones = border_zones(area)
+    conc = border_concentration(run.incidents, area)
+    dens = density_by_neighbour(run.incidents, outside, area, neighbours,
+                                name_column=_name_column(neighbours))
+    conc.to_csv(run.output("border zones", "border_zones.csv"), index=False)
+    dens.to_csv(run.output("border density", "border_density.csv"), index=False)
+    no_data = [str(r.neighbour) for r in dens.itertuples() if pd.isna(r.outside_density)]
+    run.layers.update(zones=zones, neighbours=neighbours)
+    row = conc[(conc.month == "all") & (conc.distance_m == 250)]
+    run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,
+                                    "outside_incidents": len(outside), "neighbours_without_data": no_data}
+
+
+def _name_column(layer: gpd.GeoDataFrame) -> str | None:
+    return next((c for c in layer.columns if "name" in c.lower() and layer[c].dtype == object), None)
+
+
+def _stage_anpr(run: _Run) -> None:
+    from .crossborder import count_point_flows, read_roads
+
+    cfg, area = run.config, run.area
+    if not cfg.road_files:
+        return run.skip("anpr", "no road layer given")
+    roads = {name: read_roads(p, area.crs) for name, p in cfg.road_files.items()}
+    ring = area.geometry.boundary.buffer(cfg.camera_radius_m)
+    covered = {n: g for n, g in roads.items() if g.intersects(ring).any()}
+    if not covered:
+        return run.skip("anpr", f"the road layers ({', '.join(roads)}) do not reach {area.name}'s boundary")
+    counts = None
+    if cfg.count_points and cfg.count_flows:
+        counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
+    plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
+                     existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
+                     red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
+                     k=cfg.cameras, radius=cfg.camera_radius_m)
+    plan.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(run.output("anpr", "anpr_sites.geojson"),
+                                                                      driver="GeoJSON")
+    plan.result.marginal.to_csv(run.output("anpr marginal", "anpr_marginal.csv"), index=False)
+    run.layers["anpr"] = plan
+    run.result.summary["anpr"] = plan.result.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes}
+
+
+def _stage_campaign(run: _Run) -> None:
+    from .campaigns import lsoa_units
+
+    cfg, area = run.config, run.area
+    if not (cfg.lsoa_file and cfg.households_file):
+        return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
+    units = lsoa_units(cfg.lsoa_file, cfg.households_file, area)
+    share = units.geometry.area.sum() / area.geometry.area if len(units) else 0.0
+    if share < 0.95:
+        return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
+    campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"))
+    campaign.targets.drop(columns="geometry").to_csv(run.output("campaign", "leaflet_plan.csv"), index=False)
+    run.layers["campaign"] = campaign
+    run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}
+
+
+def _stage_report(run: _Run) -> None:
+    from .report import LondonContext
+
+    cfg = run.config
+    london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None
+    report = build_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london)
+    html_path = run.output("report", f"performance_{report.month}.html")
+    html_path.write_text(report.to_html(), encoding="utf-8")
+    report.to_csv_frame().to_csv(run.output("report series", f"performance_{report.month}.csv"), index=False)
+    run.result.summary["report"] = report.to_json()
+
+
+def _stage_nanobeats(run: _Run) -> None:
+    cfg = run.config
+    monthly = has_month_dates(run.incidents)
+    # police.uk months: the near-repeat window is 2 months (the data cannot say days)
+    planner = NanoBeatPlanner.from_window(run.incidents, run.area, distance=cfg.nanobeat_distance_m,
+                                          days=2.0 if monthly else 14.0)
+    plan = planner.solve(run.as_of, n_targets=cfg.nanobeat_targets)
+    run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
+    run.layers["nanobeats"] = plan
+    run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
+                                       "route_length_m": round(plan.route_length_m, 1)}
+
+
+def _stage_map(run: _Run) -> None:
+    cfg, area, inc, layers = run.config, run.area, run.incidents, run.layers
+    m = HotspotMap(area, tiles=run.tiles, title=f"hotspot: {area.name} burglary")
+    m.add_neighbours(layers.get("neighbours", area.neighbours()))
+    m.add_incidents(recent_incidents(inc, months=cfg.map_months), name=f"Burglaries, last {cfg.map_months} months",
+                    show_markers=False)
+    if "surface" in layers:
+        surface = layers["surface"]
+        add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({layers['backtest'].best})")
+        add_hotspots_to_map(m, layers["hotspots"], "Hotspots (top 5% of cells)")
+    if "gi" in layers:
+        add_gi_to_map(m, layers["gi"])
+    add_month_slider(m, inc)
+    if "zones" in layers:
+        m.add_polygons(layers["zones"].iloc[::-1], "Border zones (250 m / 500 m / 1 km)", colour="#2c3e50",
+                       weight=0.5, fill_opacity=0.08, tooltip=["distance_m"], aliases=["within (m) of the boundary"],
+                       show=False)
+    if "campaign" in layers:
+        add_campaign_to_map(m, layers["campaign"])
+    if "anpr" in layers:
+        plan = layers["anpr"]
+        add_siting_to_map(m, plan.result, plan.crossings, plan.existing, existing_label=cfg.existing_label)
+    if "nanobeats" in layers:
+        add_plan_to_map(m, layers["nanobeats"])
+    run.result.map_path = m.save(run.out / f"{run.name}.html")
+    run.result.summary["map"] = str(run.result.map_path)
+
+
+#: The stages of a run, in order: (name, function over the run state).
+STAGES: list[tuple[str, Callable[[_Run], None]]] = [
+    ("intake", _stage_intake),
+    ("hotspots", _stage_hotspots),
+    ("cross-border", _stage_crossborder),
+    ("anpr", _stage_anpr),
+    ("campaign", _stage_campaign),
+    ("report", _stage_report),
+    ("nano-beats", _stage_nanobeats),
+    ("map", _stage_map),
+]
+
+
+def run_area(
+    config: RunConfig,
+    out: str | Path = "maps",
+    *,
+    reports: str | Path = "reports",
+    tiles: str | None = None,
+    gi_star_layer: bool = True,
+    stages: list[str] | None = None,
+    step: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run the pipeline's stages for one area.
+
+    Parameters
+    ----------
+    config : RunConfig
+        The area, its data and parameters.
+    out : path
+        Folder for maps.
+    reports : path
+        Folder for tables, plans and reports (one file name prefix per area).
+    tiles : str, optional
+        Base tiles for the map (none by default: works offline).
+    gi_star_layer : bool
+        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+    stages : list of str, optional
+        Names from :data:`STAGES` to run (default all; ``intake`` always runs).
+    step : callable, optional
+        Called with each stage's name as it starts (progress display).
+
+    Returns
+    -------
+    RunResult
+        ``skipped`` names each stage that could not run and why.
+    """
+    run = _Run(config=config, out=Path(out), reports=Path(reports), tiles=tiles, gi=gi_star_layer)
+    run.out.mkdir(parents=True, exist_ok=True)
+    run.reports.mkdir(parents=True, exist_ok=True)
+    wanted = set(stages) | {"intake"} if stages else {name for name, _ in STAGES}
+    unknown = wanted - {name for name, _ in STAGES}
+    if unknown:
+        raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(n for n, _ in STAGES)}")
+    timings: dict[str, float] = {}
+    for name, fn in STAGES:
+        if name not in wanted:
+            continue
+        if step:
+            step(name)
+        t0 = time.perf_counter()
+        fn(run)
+        timings[name] = round(time.perf_counter() - t0, 3)
+    run.result.steps = timings
+    run.result.summary["skipped"] = run.result.skipped
+    return run.result
 
 
 def run_demo(
@@ -135,181 +492,26 @@ def run_demo(
     *,
     reports: str | Path = "reports",
     area_name: str = "Barnet",
-    map_months: int = 12,
     step: Callable[[str], None] | None = None,
     tiles: str | None = None,
-    backtest_periods: int = 24,
     gi_star_layer: bool = True,
-) -> DemoResult:
-    """Run the whole pipeline on the reference data.
+) -> RunResult:
+    """The README's job: :func:`run_area` on the reference data for one
+    borough (Barnet by default: the reference setting, not a code path).
 
-    Parameters
-    ----------
-    data : path, optional
-        Reference data folder (see :func:`resolve_data_dir`).
-    out : path
-        Folder for maps.
-    reports : path
-        Folder for tables and plans (GeoJSON, CSV, HTML reports).
-    area_name : str
-        Borough to analyse.
-    map_months : int
-        Months of incidents drawn on the map (the most recent ones).
-    step : callable, optional
-        Called with the name of each step as it starts (progress display).
-    tiles : str, optional
-        Base tiles for the map (none by default: works offline).
-    backtest_periods : int
-        Periods of the rolling backtest that picks the hotspot method.
-    gi_star_layer : bool
-        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+    ``data`` is the reference folder (see :func:`resolve_data_dir`); with none,
+    police.uk data and a boundary layer are downloaded for the area.
     """
-    timings: dict[str, float] = {}
-    out, reports = Path(out), Path(reports)
-    out.mkdir(parents=True, exist_ok=True)
-    reports.mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, Path] = {}
-
-    def stage(name: str):
-        if step:
-            step(name)
-        timings[name] = time.perf_counter()
-
-    def done(name: str):
-        timings[name] = round(time.perf_counter() - timings[name], 3)
-
     root = resolve_data_dir(data)
-    stage("areas")
     if root is not None:
-        ref = ReferenceData(root)
-        area = load_area(ref.boroughs, area_name)
-        incident_files = [ref.incidents]
+        config = RunConfig.from_reference(root, area_name)
     else:
-        area, incident_files = _download_inputs(area_name)
-    neighbours = area.neighbours()
-    done("areas")
-
-    stage("intake")
-    intake = read_incidents(incident_files, crime_types=[settings.BURGLARY], area=area)
-    done("intake")
-
-    inc = intake.incidents
-    name = slug(area.name)
-    # plans are made for the month after the latest data, as an analyst would
-    as_of = (inc["occurred"].max().to_period("M") + 1).to_timestamp()
-
-    stage("hotspots")
-    # let the data choose the surface: a rolling backtest of every method
-    # over the last two years, then that method's forecast for next month
-    pc = PeriodCounts.from_incidents(inc, area, cell=50.0)
-    bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - backtest_periods, 13)]), end=str(pc.periods[-1]),
-                  bootstrap=200)
-    surface = forecast_surface(pc, bt.best, as_of)
-    recent12 = recent_incidents(inc, months=12)
-    hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
-    outputs["hotspots"] = reports / f"{name}_hotspots.gpkg"
-    surface.to_gdf("score").drop(columns=["row", "col"]).to_file(outputs["hotspots"], layer="cells", driver="GPKG")
-    hot.to_file(outputs["hotspots"], layer="hotspots", driver="GPKG")
-    bt.at(0.05).to_csv(reports / f"{name}_backtest.csv", index=False)
-    outputs["backtest"] = reports / f"{name}_backtest.csv"
-    gi = None
-    if gi_star_layer:
-        g = Grid.for_geometry(area.geometry, 250.0, area.crs)
-        gi = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
-    done("hotspots")
-
-    if root is not None:
-        stage("cross-border")
-        outside = read_incidents([ref.fringe_incidents], crime_types=[settings.BURGLARY]).incidents
-        lads = load_boundaries(ref.lads, crs=area.crs)
-        zones = border_zones(area)
-        conc = border_concentration(inc, area)
-        dens = density_by_neighbour(inc, outside.to_crs(area.crs), area, area.neighbours(lads), name_column="lad_name")
-        conc.to_csv(reports / f"{name}_border_zones.csv", index=False)
-        dens.to_csv(reports / f"{name}_border_density.csv", index=False)
-        outputs["border zones"] = reports / f"{name}_border_zones.csv"
-        done("cross-border")
-
-        stage("anpr")
-        anpr = plan_anpr(area, road_layers=ref.road_layers(area.crs), surface=surface,
-                         count_points=ref.count_points(area.crs), existing=ref.traffic_cameras(area.crs),
-                         red_routes=ref.red_routes(), k=20, radius=500.0)
-        outputs["anpr"] = reports / f"{name}_anpr_sites.geojson"
-        anpr.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(outputs["anpr"], driver="GeoJSON")
-        anpr.result.marginal.to_csv(reports / f"{name}_anpr_marginal.csv", index=False)
-        done("anpr")
-
-        stage("campaign")
-        campaign = plan_campaign(ref.lsoa_units(area), inc, surface=surface)
-        outputs["campaign"] = reports / f"{name}_leaflet_plan.csv"
-        campaign.targets.drop(columns="geometry").to_csv(outputs["campaign"], index=False)
-        done("campaign")
-
-        stage("report")
-        report = build_report(inc, area.name, str(inc["occurred"].max().to_period("M")), london=ref.london_context())
-        outputs["report"] = reports / f"{name}_performance_{report.month}.html"
-        outputs["report"].write_text(report.to_html(), encoding="utf-8")
-        report.to_csv_frame().to_csv(reports / f"{name}_performance_{report.month}.csv", index=False)
-        done("report")
-    else:
-        zones = anpr = conc = campaign = report = None
-
-    stage("nano-beats")
-    planner = NanoBeatPlanner.from_window(inc, area, distance=200.0, days=2.0 if has_month_dates(inc) else 14.0)
-    plan = planner.solve(as_of, n_targets=10)
-    outputs["nano-beats"] = write_plan(plan, reports / f"{name}_nanobeats.geojson")
-    done("nano-beats")
-
-    stage("map")
-    m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name} burglary")
-    m.add_neighbours(neighbours)
-    recent = recent_incidents(inc, months=map_months)
-    m.add_incidents(recent, name=f"Burglaries, last {map_months} months", show_markers=False)
-    add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({bt.best})")
-    add_hotspots_to_map(m, hot, "Hotspots (top 5% of cells)")
-    if gi is not None:
-        add_gi_to_map(m, gi)
-    add_month_slider(m, inc)
-    if zones is not None:
-        m.add_polygons(zones.iloc[::-1], "Border zones (250 m / 500 m / 1 km)", colour="#2c3e50", weight=0.5,
-                       fill_opacity=0.08, tooltip=["distance_m"], aliases=["within (m) of the boundary"], show=False)
-    if campaign is not None:
-        add_campaign_to_map(m, campaign)
-    if anpr is not None:
-        add_siting_to_map(m, anpr.result, anpr.crossings, anpr.existing,
-                          existing_label="TfL traffic cameras (JamCams, not ANPR)")
-    add_plan_to_map(m, plan)
-    map_path = m.save(out / f"{name}.html")
-    done("map")
-
-    summary = intake.summary()
-    summary.update(area=area.name, area_km2=round(area.area_km2, 2), map=str(map_path),
-                   as_of=str(as_of.date()),
-                   hotspots={"method": bt.best, "backtest_periods": bt.n_periods, "polygons": len(hot),
-                             "pai_5pct": round(float(bt.at(0.05).iloc[0]["pai"]), 2)},
-                   border={"ratio_250m": round(float(conc[(conc.month == "all") & (conc.distance_m == 250)].ratio.iloc[0]), 3)}
-                   if conc is not None else None,
-                   anpr=anpr.result.to_json() | {"min_cameras": anpr.min_cameras, "notes": anpr.notes}
-                   if anpr is not None else None,
-                   campaign={k: v for k, v in campaign.to_json().items() if k != "targets"} if campaign else None,
-                   report=report.to_json() if report else None,
-                   nanobeats={"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
-                              "route_length_m": round(plan.route_length_m, 1)})
-    return DemoResult(area=area, intake=intake, map_path=map_path, steps=timings, outputs=outputs, summary=summary)
+        boundary, files = _download_inputs(area_name)
+        config = RunConfig(area_file=boundary, area=area_name, incidents=files)
+    return run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi_star_layer, step=step)
 
 
-def recent_incidents(incidents: gpd.GeoDataFrame, *, months: int, as_of: pd.Timestamp | None = None) -> gpd.GeoDataFrame:
-    """Incidents in the ``months`` calendar months up to ``as_of`` (default:
-    the latest month in the data)."""
-    if incidents.empty:
-        return incidents
-    end = (as_of or incidents["occurred"].max()).to_period("M")
-    start = (end - (months - 1)).to_timestamp()
-    occ = incidents["occurred"]
-    return incidents[(occ >= start) & (occ < (end + 1).to_timestamp())]
-
-
-def _download_inputs(area_name: str) -> tuple[Area, list[Path]]:  # pragma: no cover - needs internet
+def _download_inputs(area_name: str) -> tuple[Path, list[Path]]:  # pragma: no cover - needs internet
     """No local data: fetch a boundary layer and the last 24 months."""
     from .sources import fetch_boundary, fetch_police_uk, months_between
 
@@ -321,4 +523,4 @@ def _download_inputs(area_name: str) -> tuple[Area, list[Path]]:  # pragma: no c
         files = fetch_police_uk(area, months)
     except FetchError as exc:
         raise FetchError(f"no local data (set --data or $HOTSPOT_DATA_DIR) and download failed: {exc}") from None
-    return area, files
+    return layer, files

@@ -192,7 +192,8 @@ class LondonContext:
         """
         counts_csv = str(counts_csv)
         if counts_csv.endswith(".parquet"):
-            monthly, counting = _monthly_from_incident_table(pd.read_parquet(counts_csv), counts_csv)
+            table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name"])
+            monthly, counting = _monthly_from_incident_table(table, counts_csv)
         else:
             c = pd.read_csv(counts_csv)
             if "Crime ID" in c and "burglary_count" not in c:
@@ -277,8 +278,12 @@ def _monthly_from_incident_table(table: pd.DataFrame, name: str) -> tuple[pd.Dat
     if "Crime ID" in t:
         # rows without an id are distinct crimes; a repeated id is one crime
         t = t[t["Crime ID"].isna() | ~t["Crime ID"].duplicated()]
-    counts = pd.crosstab(borough_of_lsoa_name(t["LSOA name"]), pd.PeriodIndex(t["Month"], freq="M"))
-    return counts, "police.uk incidents, one burglary per Crime ID"
+    # count per (LSOA, month) first: a few thousand LSOA names to parse, not every row
+    per_lsoa = t.groupby(["LSOA name", "Month"]).size().rename("n").reset_index()
+    per_lsoa["borough"] = borough_of_lsoa_name(per_lsoa["LSOA name"])
+    per_lsoa["period"] = pd.PeriodIndex(per_lsoa["Month"], freq="M")
+    counts = per_lsoa.pivot_table(index="borough", columns="period", values="n", aggfunc="sum", fill_value=0)
+    return counts.astype(int), "police.uk incidents, one burglary per Crime ID"
 
 
 # --------------------------------------------------------------------------- data coverage
