@@ -62,13 +62,18 @@ def _area(area_file: Path | None, area: str | None):
     return load_area(area_file, area)
 
 
-def _read(inputs, *, area=None, area_buffer=0.0, crime_type=None, crs=None, fmt="auto", date_format=None, **cols):
+def _read(inputs, *, area=None, area_buffer=0.0, crime_type=None, crs=None, fmt="auto", date_format=None,
+          allow_empty=False, **cols):
+    """Read incidents; unless ``allow_empty``, none left is an error naming the crime types present."""
     from hotspot.intake import read_incidents
 
     columns = {k: v for k, v in cols.items() if v}
     with _spinner("reading incidents"):
-        return read_incidents(inputs, format=fmt, crime_types=crime_type, crs=crs, columns=columns or None,
-                              area=area, area_buffer=area_buffer, date_format=date_format)
+        result = read_incidents(inputs, format=fmt, crime_types=crime_type, crs=crs, columns=columns or None,
+                                area=area, area_buffer=area_buffer, date_format=date_format)
+    if not allow_empty:
+        result.require_incidents()
+    return result
 
 
 class _spinner:
@@ -138,7 +143,7 @@ def validate(
 ):
     """Read and validate incident files; report accepted, rejected and filtered rows."""
     result = _read(inputs, area=_area(area_file, area), area_buffer=area_buffer, crime_type=crime_type, crs=crs,
-                   fmt=fmt, date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
+                   fmt=fmt, date_format=date_format, allow_empty=True, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
     if rejects:
         rejects.parent.mkdir(parents=True, exist_ok=True)

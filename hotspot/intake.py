@@ -40,7 +40,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import CRSError, InputFileError
+from ._errors import CRSError, HotspotError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import WGS84
 
@@ -148,6 +148,21 @@ class IntakeResult:
         fmt = "%Y-%m" if self.date_precision == "month" else "%Y-%m-%d"
         occ = self.incidents["occurred"]
         return occ.min().strftime(fmt), occ.max().strftime(fmt)
+
+    def require_incidents(self) -> None:
+        """Raise :class:`HotspotError` when no incident is left: every
+        analysis needs at least one. The message says where the rows went and
+        which crime types the input holds, so the user can fix the filter."""
+        if not self.incidents.empty:
+            return
+        types = pd.concat([self.filtered.get("crime_type", pd.Series(dtype=object)),
+                           self.incidents.get("crime_type", pd.Series(dtype=object))])
+        present = ", ".join(f"{t} ({n:,})" for t, n in types.astype(str).value_counts().items()) or "none"
+        reasons = ", ".join(f"{n:,} {r}" for r, n in self.reasons.items())
+        raise HotspotError(
+            f"no incidents left: {self.rows:,} rows read, {self.n_filtered:,} filtered by crime type"
+            + (f", {self.rejected:,} rejected ({reasons})" if self.rejected else "")
+            + f"; crime types present: {present} (check --crime-type and the area)")
 
     def summary(self) -> dict:
         """The JSON summary printed by ``hotspot validate --json``."""

@@ -536,6 +536,8 @@ def knox_from_incidents(incidents, *, time_unit: TimeUnit = "days", **kwargs) ->
     """:func:`knox_test` on an intake GeoDataFrame (refuses month dates in days)."""
     from .intake import has_month_dates
 
+    if len(incidents) < 3:
+        raise HotspotError(f"a Knox test needs at least 3 incidents, got {len(incidents)}")
     require_same_metric_crs(incidents=incidents)
     precision = "month" if has_month_dates(incidents) else None
     t, whole = event_times(incidents["occurred"], precision, time_unit)

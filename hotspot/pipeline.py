@@ -266,8 +266,7 @@ def _stage_intake(run: _Run) -> None:
     intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=run.area)
     run.result = RunResult(area=run.area, intake=intake)
     run.incidents = intake.incidents
-    if run.incidents.empty:
-        raise HotspotError(f"no incidents in {run.area.name} after the filters: {intake.summary()['reasons']}")
+    intake.require_incidents()
     run.name = slug(run.area.name)
     # plans are made for the month after the latest data, as an analyst would
     run.as_of = next_month_start(run.incidents)
