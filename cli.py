@@ -683,13 +683,18 @@ def report(
     inputs: Inputs,
     area_file: AreaFileRequired,
     area: AreaNameRequired,
-    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM.")],
+    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")],
     baseline_fy: Annotated[Optional[int], typer.Option("--baseline-fy", help="Baseline financial year (2014 = Apr 2014-Mar 2015).")] = None,
-    peers: Annotated[Optional[str], typer.Option("--peers", help="Comma-separated peer boroughs (default: nearest in density and deprivation).")] = None,
+    peers: Annotated[Optional[str], typer.Option("--peers", help="Comma-separated peer areas (default: nearest in density and deprivation).")] = None,
     z: Annotated[float, typer.Option("--z", help="Exception band, standard deviations.")] = 2.5,
     green: Annotated[float, typer.Option("--green", help="GREEN at or below -X % rolling change.")] = 5.0,
     red: Annotated[float, typer.Option("--red", help="RED at or above +X % rolling change.")] = 5.0,
     data: DataDir = None,
+    reference_counts: Annotated[Optional[Path], typer.Option("--reference-counts", help="Counts of every area for rates and ranks: police.uk incidents (.parquet/.csv with Crime ID, Month, LSOA name) or LSOA month counts (LSOA name, Month, burglary_count). Default: from --data.")] = None,
+    population: Annotated[Optional[Path], typer.Option("--population", help="LSOA population CSV (per-1,000 rates, peers).")] = None,
+    households: Annotated[Optional[Path], typer.Option("--households", help="LSOA Census households CSV (lad_name, households).")] = None,
+    imd: Annotated[Optional[Path], typer.Option("--imd", help="LSOA deprivation (IMD) CSV, for default peers.")] = None,
+    boroughs: Annotated[Optional[Path], typer.Option("--boroughs", help="Polygons of every area, for population density (default peers).")] = None,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report.")] = None,
@@ -700,14 +705,13 @@ def report(
 
     a = _area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    ref = _optional_reference(data)
-    london = ref.london_context() if ref else None
-    try:
-        pd_timestamp(month + "-01" if len(month) == 7 else month)
-    except ValueError:
-        raise typer.BadParameter(f"--month {month!r}: use YYYY-MM") from None
+    london = _london_reference(data, reference_counts=reference_counts, population_csv=population,
+                               households_csv=households, imd_csv=imd, boroughs_layer=boroughs)
     rep = build_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
                        peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
+    if london is None:
+        rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
+                            "--data): no rates or ranks")
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(rep.to_html(), encoding="utf-8")
@@ -721,12 +725,39 @@ def report(
     t = Table(title=f"{a.name}: burglary performance {rep.month} - {rep.rag}")
     for c in ("measure", "burglaries", "change"):
         t.add_column(c)
-    t.add_row("latest quarter", f"{j['latest_quarter']['volume']:,}", f"{j['latest_quarter']['change_pct']}%")
-    t.add_row("rolling 12 months", f"{j['rolling_12m']['volume']:,}", f"{j['rolling_12m']['change_pct']}%")
-    t.add_row(f"vs FY {j['vs_baseline']['fy']}", f"{j['vs_baseline']['volume']:,}", f"{j['vs_baseline']['change_pct']}%")
+
+    def pct(v):
+        return "n/a" if v is None else f"{v:+.1f} %"
+
+    t.add_row("latest quarter", f"{j['latest_quarter']['volume']:,}", pct(j['latest_quarter']['change_pct']))
+    t.add_row("rolling 12 months", f"{j['rolling_12m']['volume']:,}", pct(j['rolling_12m']['change_pct']))
+    t.add_row(f"vs FY {j['vs_baseline']['fy']}", f"{j['vs_baseline']['volume']:,}", pct(j['vs_baseline']['change_pct']))
     err.print(t)
-    err.print(f"rates per 1,000: {j['rate_per_1000']}; London rank {j['london_rank']} of {j['london_of']}; "
-              f"peer rank {j['peer_rank']}; exceptions: {len(j['exceptions'])}")
+    rates = ", ".join(f"{v:.2f} per 1,000 {k}" for k, v in j["rate_per_1000"].items() if v is not None) or "n/a"
+    err.print(f"rates (rolling 12 months): {rates}; London rank {j['london_rank'] or 'n/a'} of {j['london_of'] or 'n/a'}; "
+              f"peer rank {j['peer_rank'] or 'n/a'}; exceptions: {len(j['exceptions'])} months")
+    for w in j["warnings"]:
+        err.print(f"[yellow]warning[/]: {escape(w)}")
+
+
+def _london_reference(data: Path | None, *, reference_counts: Path | None = None, **files):
+    """The reference counts/population for rates and ranks: the files given,
+    filled from the reference data folder; None when neither is there."""
+    from hotspot.report import LondonContext
+
+    ref = _optional_reference(data)
+    defaults = ref.london_files() if ref else {}
+    chosen = {"counts_csv": reference_counts or defaults.get("counts_csv")}
+    chosen |= {k: v or defaults.get(k) for k, v in files.items()}
+    if chosen["counts_csv"] is None and chosen["population_csv"] is None:
+        return None
+    missing = [k for k in ("counts_csv", "population_csv") if chosen[k] is None]
+    if missing:
+        raise typer.BadParameter("rates and ranks need both --reference-counts and --population")
+    for k, p in chosen.items():
+        if p is not None and not Path(p).exists():
+            raise typer.BadParameter(f"{p}: file not found")
+    return LondonContext.from_files(**chosen)
 
 
 def _optional_reference(data: Path | None):
