@@ -23,6 +23,7 @@ from ._errors import FetchError, HotspotError, InputFileError
 from .anpr import add_siting_to_map, plan_anpr
 from .campaigns import add_campaign_to_map, plan_campaign
 from .areas import Area, area_from_geometry, load_area, load_boundaries
+from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .intake import IntakeResult, has_month_dates, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
@@ -309,7 +310,7 @@ def _stage_crossborder(run: _Run) -> None:
     zones = border_zones(area)
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
-                                name_column=_name_column(neighbours))
+                                name_column=name_column_of(neighbours))
     conc.to_csv(run.output("border zones", "border_zones.csv"), index=False)
     dens.to_csv(run.output("border density", "border_density.csv"), index=False)
     no_data = [str(r.neighbour) for r in dens.itertuples() if pd.isna(r.outside_density)]
@@ -317,10 +318,6 @@ def _stage_crossborder(run: _Run) -> None:
     row = conc[(conc.month == "all") & (conc.distance_m == 250)]
     run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,
                                     "outside_incidents": len(outside), "neighbours_without_data": no_data}
-
-
-def _name_column(layer: gpd.GeoDataFrame) -> str | None:
-    return next((c for c in layer.columns if "name" in c.lower() and layer[c].dtype == object), None)
 
 
 def _stage_anpr(run: _Run) -> None:

@@ -1,0 +1,225 @@
+"""Context incidents: the neighbours' burglaries just across the boundary.
+
+A burglary 100 m across the boundary raises the near-repeat risk of the homes
+on this side, and a kernel density that cannot see the other side is biased
+low near the boundary (the edge effect). Context incidents are incidents
+outside the area, within a buffer set by the method (the KDE bandwidth, the
+near-repeat distance, the camera radius). They inform the computation; they
+are never counted as the area's own: volumes, reports and ranks stay the
+area's.
+
+A neighbour whose side of the buffer holds no incident at all, where the
+area's own density near the boundary says several were to be expected, is
+reported as *missing data* (e.g. another force's area that the input does
+not cover), never treated as a neighbour without burglary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._errors import HotspotError
+from .areas import Area, _string_columns
+from .crs import require_same_metric_crs
+from .grid import Grid
+from .kde import Surface, kde, support
+
+#: Expected incidents (from the area's own density near the boundary) above
+#: which a neighbour with none at all is reported as missing data.
+MISSING_EXPECTED = 5.0
+#: Name used for the part of the buffer outside every polygon of the
+#: neighbours layer (beyond the layer's edge, e.g. another region).
+BEYOND_LAYER = "beyond the neighbours layer"
+
+
+@dataclass
+class Context:
+    """Context incidents for one area.
+
+    Attributes
+    ----------
+    incidents : GeoDataFrame
+        Incidents outside the area within ``buffer_m`` metres of it, with a
+        ``neighbour`` column (the neighbouring area each lies in).
+    buffer_m : float
+        Buffer around the area, metres.
+    neighbours : DataFrame
+        One row per neighbour: ``neighbour, incidents, ring_km2,
+        expected_from_area, status`` ("data" or "missing").
+    sources : list of str
+        Where the context incidents came from (file names).
+    """
+
+    incidents: gpd.GeoDataFrame
+    buffer_m: float
+    neighbours: pd.DataFrame
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[str]:
+        """Neighbours with no data (not: no burglary)."""
+        return self.neighbours.loc[self.neighbours["status"] == "missing", "neighbour"].tolist()
+
+    def to_json(self) -> dict:
+        """Counts per neighbour and what is missing, for ``--json`` outputs."""
+        return {"context_incidents": len(self.incidents), "buffer_m": self.buffer_m, "sources": self.sources,
+                "by_neighbour": {str(r.neighbour): int(r.incidents) for r in self.neighbours.itertuples()},
+                "missing_neighbours": self.missing}
+
+
+def build_context(area: Area, incidents: gpd.GeoDataFrame, *, own: gpd.GeoDataFrame | None = None,
+                  buffer_m: float, neighbours: gpd.GeoDataFrame | None = None, name_column: str | None = None,
+                  sources: list[str] | None = None) -> Context:
+    """Select the context incidents of an area from any incident table.
+
+    Parameters
+    ----------
+    area : Area
+        The study area (metres).
+    incidents : GeoDataFrame
+        Incidents of any extent (e.g. a city-wide file, or a fringe file);
+        those of the area itself are left out.
+    own : GeoDataFrame, optional
+        The area's own incidents; rows with the same ``incident_id`` are left
+        out of the context (an own incident a few metres outside the polygon,
+        on a boundary snap point, stays the area's). Without it, incidents
+        inside the polygon are the area's.
+    buffer_m : float
+        Keep incidents within this distance of the area, metres (> 0).
+    neighbours : GeoDataFrame, optional
+        Neighbouring areas (default the area's own layer's neighbours).
+    name_column : str, optional
+        Name column of ``neighbours`` (default: the first text column with
+        "name" in it).
+    sources : list of str, optional
+        Names of the files the incidents came from (reported).
+
+    Returns
+    -------
+    Context
+    """
+    if not buffer_m > 0:
+        raise HotspotError(f"the context buffer must be a positive number of metres, got {buffer_m}")
+    require_same_metric_crs(area=area, incidents=incidents, own=own)
+    nb = neighbours if neighbours is not None else area.neighbours()
+    nb = nb.to_crs(area.crs)
+    col = name_column or name_column_of(nb)
+    if col is None:
+        raise HotspotError("the neighbours layer needs a name column (give name_column)")
+    ring = area.geometry.buffer(buffer_m).difference(area.geometry)
+    pts = incidents.geometry.to_numpy()
+    keep = shapely.intersects(ring, pts) | (shapely.distance(area.geometry, pts) <= buffer_m)
+    keep &= ~shapely.intersects(area.geometry, pts)
+    if own is not None and "incident_id" in incidents and "incident_id" in own:
+        keep &= ~incidents["incident_id"].isin(set(own["incident_id"])).to_numpy()
+    ctx = incidents[keep].copy()
+    ctx["neighbour"] = _which_neighbour(ctx, nb, col)
+    table = _neighbour_table(area, ctx, own, nb, col, ring, buffer_m)
+    return Context(ctx, float(buffer_m), table, list(sources or []))
+
+
+def name_column_of(layer: gpd.GeoDataFrame) -> str | None:
+    """The layer's first text column with "name" in its title, if any."""
+    return next((c for c in _string_columns(layer) if "name" in c.lower()), None)
+
+
+def _which_neighbour(points: gpd.GeoDataFrame, nb: gpd.GeoDataFrame, col: str) -> np.ndarray:
+    """The neighbour polygon each point lies in (nearest within the buffer
+    when it lies in none: generalised layers leave slivers)."""
+    out = np.full(len(points), BEYOND_LAYER, dtype=object)
+    if len(points) == 0 or len(nb) == 0:
+        return out
+    tree = shapely.STRtree(nb.geometry.to_numpy())
+    p_idx, n_idx = tree.query(points.geometry.to_numpy(), predicate="intersects")
+    names = nb[col].astype(str).to_numpy()
+    out[p_idx] = names[n_idx]
+    return out
+
+
+def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | None, nb: gpd.GeoDataFrame,
+                     col: str, ring, buffer_m: float) -> pd.DataFrame:
+    strip = area.geometry.difference(area.geometry.buffer(-buffer_m))
+    density = None  # own incidents per km² in the inside strip: what a neighbour like the area would have
+    if own is not None and len(own) and strip.area > 0:
+        density = float(shapely.intersects(strip, own.geometry.to_numpy()).sum()) / (strip.area / 1e6)
+    rows = []
+    covered = shapely.union_all(nb.geometry.to_numpy()) if len(nb) else shapely.Polygon()
+    parts = [(str(name), ring.intersection(g)) for name, g in zip(nb[col], nb.geometry)]
+    beyond = ring.difference(covered)
+    if beyond.area > 0.02 * ring.area:
+        parts.append((BEYOND_LAYER, beyond))
+    counts = ctx["neighbour"].value_counts()
+    for name, part in parts:
+        km2 = part.area / 1e6
+        if km2 <= 0:
+            continue
+        n = int(counts.get(name, 0))
+        expected = density * km2 if density is not None else None
+        missing = n == 0 and (expected is None or expected >= MISSING_EXPECTED)
+        rows.append({"neighbour": name, "incidents": n, "ring_km2": round(km2, 3),
+                     "expected_from_area": None if expected is None else round(expected, 1),
+                     "status": "missing" if missing else "data"})
+    return pd.DataFrame(rows, columns=["neighbour", "incidents", "ring_km2", "expected_from_area", "status"])
+
+
+def kde_with_context(own: gpd.GeoDataFrame, area: Area, *, context: Context | None = None, cell: float = 50.0,
+                     bandwidth: float = 250.0, kernel: str = "quartic") -> Surface:
+    """Kernel density over the area from its own incidents plus the context.
+
+    The grid is padded by the kernel's support so that burglaries across the
+    boundary reach the cells near it; cells outside the area are masked. The
+    surface's ``meta`` records how many context incidents were used.
+
+    Parameters
+    ----------
+    own : GeoDataFrame
+        The area's incidents (metres).
+    area : Area
+    context : Context, optional
+        Context incidents (their buffer should be at least the kernel's
+        support, else the edge is only partly corrected; an error says so).
+    cell, bandwidth : float
+        Cell size and bandwidth, metres.
+    kernel : {"quartic", "gaussian"}
+
+    Returns
+    -------
+    Surface
+        Density in incidents per km² at cell centres.
+    """
+    require_same_metric_crs(area=area, own=own, context=context.incidents if context is not None else None)
+    reach = support(bandwidth, kernel)
+    if context is not None and context.buffer_m < reach - 1e-9:
+        raise HotspotError(f"the context buffer ({context.buffer_m:g} m) is narrower than the kernel's reach "
+                           f"({reach:g} m): build the context with buffer_m >= {reach:g}")
+    grid = Grid.for_geometry(area.geometry, cell, area.crs, pad=reach)
+    frames = [own] + ([context.incidents] if context is not None and len(context.incidents) else [])
+    x = np.concatenate([f.geometry.x.to_numpy() for f in frames])
+    y = np.concatenate([f.geometry.y.to_numpy() for f in frames])
+    surf = kde(x, y, grid, bandwidth=bandwidth, kernel=kernel, mask=grid.mask(area.geometry))
+    surf.meta["context_incidents"] = 0 if context is None else len(context.incidents)
+    return surf
+
+
+def boundary_effect(own: gpd.GeoDataFrame, area: Area, context: Context, *, cell: float = 50.0,
+                    bandwidth: float = 250.0, strip_m: float = 500.0) -> dict:
+    """Mean density (incidents per km²) of the area's cells within
+    ``strip_m`` metres of the boundary and of the interior, without and with
+    the context: the edge effect the context removes."""
+    without = kde_with_context(own, area, cell=cell, bandwidth=bandwidth)
+    with_ctx = kde_with_context(own, area, context=context, cell=cell, bandwidth=bandwidth)
+    X, Y = without.grid.centres()
+    d = shapely.distance(area.geometry.boundary, shapely.points(X, Y))
+    near = without.mask & (d <= strip_m)
+    inner = without.mask & (d > strip_m + support(bandwidth, "quartic") + cell)
+    out = {"strip_m": strip_m, "bandwidth_m": bandwidth, "context_incidents": len(context.incidents)}
+    for name, sel in (("boundary", near), ("interior", inner)):
+        a, b = float(without.values[sel].mean()), float(with_ctx.values[sel].mean())
+        out[name] = {"cells": int(sel.sum()), "without_context": round(a, 3), "with_context": round(b, 3),
+                     "change_pct": round((b - a) / a * 100, 2) if a > 0 else None}
+    return out

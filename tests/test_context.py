@@ -1,0 +1,97 @@
+"""Context incidents across the boundary (issue 14): they reach the area's
+cells near the boundary, never its interior or its own counts, and a
+neighbour without data is reported as missing, never as zero burglary."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspot._errors import HotspotError
+from hotspot.areas import area_from_geometry
+from hotspot.context import BEYOND_LAYER, boundary_effect, build_context, kde_with_context
+
+AREA = area_from_geometry(box(0, 0, 4000, 4000), 27700, "Here")
+NEIGHBOURS = gpd.GeoDataFrame({"name": ["East", "North"]},
+                              geometry=[box(4000, 0, 8000, 4000), box(0, 4000, 4000, 8000)], crs=27700)
+
+
+def _points(xy, prefix):
+    xy = np.asarray(xy, float)
+    df = pd.DataFrame({"incident_id": [f"{prefix}{k}" for k in range(len(xy))],
+                       "occurred": pd.Timestamp("2024-05-01"), "date_precision": "day"})
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=27700)
+
+
+RNG = np.random.default_rng(7)
+OWN = _points(RNG.uniform(200, 3800, (400, 2)), "own")
+# a burst of burglaries 50-150 m across the eastern boundary, and far-away ones that must be ignored
+BURST = _points(np.c_[RNG.uniform(4050, 4150, 60), RNG.uniform(1800, 2200, 60)], "east")
+FAR = _points(np.c_[RNG.uniform(6000, 7000, 30), RNG.uniform(1000, 3000, 30)], "far")
+ALL = pd.concat([OWN, BURST, FAR], ignore_index=True)
+
+
+def test_context_keeps_only_the_buffer_outside_the_area_and_never_the_own_incidents():
+    ctx = build_context(AREA, ALL, own=OWN, buffer_m=500, neighbours=NEIGHBOURS)
+    assert set(ctx.incidents["incident_id"]) == set(BURST["incident_id"])
+    assert (ctx.incidents["neighbour"] == "East").all()
+    # west and south of the area lie outside the neighbours layer: reported as such, with no incident
+    assert ctx.to_json()["by_neighbour"] == {"East": 60, "North": 0, BEYOND_LAYER: 0}
+
+
+def test_a_neighbour_without_any_incident_is_missing_data_not_zero():
+    ctx = build_context(AREA, ALL, own=OWN, buffer_m=500, neighbours=NEIGHBOURS)
+    north = ctx.neighbours.set_index("neighbour").loc["North"]
+    # the area's own density near the boundary predicts ~ 400/16 km² x 2 km² ~ 50 there
+    assert north["expected_from_area"] > 5 and north["status"] == "missing"
+    assert ctx.missing == ["North", BEYOND_LAYER]
+    # with a burst in every direction nothing is missing
+    ring = _points(np.r_[np.c_[RNG.uniform(100, 3900, 40), RNG.uniform(4050, 4300, 40)],
+                         np.c_[RNG.uniform(-300, -50, 40), RNG.uniform(100, 3900, 40)],
+                         np.c_[RNG.uniform(100, 3900, 40), RNG.uniform(-300, -50, 40)]], "ring")
+    full = build_context(AREA, pd.concat([ALL, ring], ignore_index=True), own=OWN, buffer_m=500,
+                         neighbours=NEIGHBOURS)
+    assert full.missing == []
+
+
+def test_context_raises_density_near_the_boundary_only():
+    without = kde_with_context(OWN, AREA, bandwidth=250)
+    ctx = build_context(AREA, ALL, own=OWN, buffer_m=250, neighbours=NEIGHBOURS)
+    with_ctx = kde_with_context(OWN, AREA, context=ctx, bandwidth=250)
+    X, Y = without.grid.centres()
+    diff = with_ctx.values - without.values
+    near_burst = without.mask & (X > 3900) & (np.abs(Y - 2000) < 150)
+    far_from_it = without.mask & ((X < 3700) | (np.abs(Y - 2000) > 500))
+    assert diff[near_burst].min() > 0
+    np.testing.assert_allclose(diff[far_from_it], 0.0, atol=1e-9)  # FFT round-off only
+    assert with_ctx.meta["context_incidents"] == 60 and without.meta["context_incidents"] == 0
+    # every own incident still counts once: the surface mass inside grows only by context mass
+    assert with_ctx.values[without.mask].sum() > without.values[without.mask].sum()
+
+
+def test_a_buffer_narrower_than_the_kernel_is_refused():
+    ctx = build_context(AREA, ALL, own=OWN, buffer_m=100, neighbours=NEIGHBOURS)
+    with pytest.raises(HotspotError, match=r"context buffer \(100 m\) is narrower than the kernel's reach \(250 m\)"):
+        kde_with_context(OWN, AREA, context=ctx, bandwidth=250)
+
+
+def test_barnet_boundary_density_with_the_fringe_as_context(shared_data, barnet):
+    from hotspot.areas import load_boundaries
+    from hotspot.intake import read_incidents
+
+    own = read_incidents(shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv",
+                         area=barnet).incidents
+    own = own[own["occurred"] >= "2023-03-01"]  # the fringe file's span
+    fringe = read_incidents(shared_data / "crime" / "barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv"
+                            ).incidents.to_crs(barnet.crs)
+    lads = load_boundaries(shared_data / "boundaries" / "lads_london_and_herts_region.geojson", crs=barnet.crs)
+    ctx = build_context(barnet, fringe, own=own, buffer_m=1000, neighbours=barnet.neighbours(lads))
+    # Hertfordshire Constabulary data are not in the file: Hertsmere is missing, never "no burglary"
+    assert ctx.missing == ["Hertsmere"]
+    assert set(ctx.to_json()["by_neighbour"]) == {"Hertsmere", "Brent", "Camden", "Enfield", "Haringey", "Harrow"}
+    effect = boundary_effect(own, barnet, ctx, bandwidth=250, strip_m=500)
+    assert effect["boundary"]["with_context"] > effect["boundary"]["without_context"]
+    assert effect["interior"]["with_context"] == pytest.approx(effect["interior"]["without_context"], abs=1e-6)
