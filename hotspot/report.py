@@ -208,26 +208,31 @@ class LondonContext:
                                         fill_value=0)
                 counting = "LSOA month counts (rows as published)"
         pop = pd.read_csv(population_csv)
-        pcol = next(col for col in pop.columns if col.lower().startswith("total population"))
-        lad = next(col for col in pop.columns if col.lower().startswith("local authority district name"))
+        pcol = _column(pop, population_csv, lambda c: c.lower().startswith("total population"), "Total population ...")
+        lad = _column(pop, population_csv, lambda c: c.lower().startswith("local authority district name"),
+                      "Local Authority District name ...")
         population = pop.groupby(lad)[pcol].sum()
         households = pd.Series(dtype=float)
         if households_csv is not None:
             hh = pd.read_csv(households_csv)
+            for col in ("lad_name", "households"):
+                _column(hh, households_csv, lambda c, col=col: c == col, col)
             households = hh.groupby("lad_name")["households"].sum()
         deprivation = pd.Series(dtype=float)
         if imd_csv is not None:
             imd = pd.read_csv(imd_csv)
-            code = "LSOA code (2011)"
-            score = "Index of Multiple Deprivation (IMD) Score"
-            m = imd[[code, score]].merge(pop[["LSOA code (2011)", lad, pcol]], on=code)
+            code = _column(imd, imd_csv, lambda c: c == "LSOA code (2011)", "LSOA code (2011)")
+            score = _column(imd, imd_csv, lambda c: c == "Index of Multiple Deprivation (IMD) Score",
+                            "Index of Multiple Deprivation (IMD) Score")
+            _column(pop, population_csv, lambda c: c == code, code)
+            m = imd[[code, score]].merge(pop[[code, lad, pcol]], on=code)
             deprivation = m.groupby(lad).apply(lambda g: np.average(g[score], weights=g[pcol]), include_groups=False)
         density = pd.Series(dtype=float)
         if boroughs_layer is not None:
-            import geopandas as gpd
+            from .areas import load_boundaries
 
-            b = gpd.read_file(boroughs_layer).to_crs(27700)
-            name = next(col for col in b.columns if "name" in col.lower())
+            b = load_boundaries(boroughs_layer)  # projected in metres once, by the one CRS rule
+            name = _column(b, boroughs_layer, lambda c: "name" in c.lower() and c != b.geometry.name, "a name column")
             km2 = pd.Series(b.geometry.area.to_numpy() / 1e6, index=b[name])
             density = population.reindex(km2.index) / km2
         return cls(monthly, population, households, density, deprivation, counting)
@@ -267,6 +272,15 @@ class LondonContext:
         z = (df - df.mean()) / df.std()
         d = np.hypot(z["density"] - z.loc[area, "density"], z["deprivation"] - z.loc[area, "deprivation"])
         return [b for b in d.sort_values().index if b != area][:n]
+
+
+def _column(frame: pd.DataFrame, path, match, what: str) -> str:
+    """The first column of ``frame`` for which ``match(name)`` holds; an
+    InputFileError naming the file and the column wanted otherwise."""
+    found = next((c for c in frame.columns if match(str(c))), None)
+    if found is None:
+        raise InputFileError(f"{path}: no column {what!r} (columns: {', '.join(map(str, frame.columns[:12]))})")
+    return found
 
 
 def _monthly_from_incident_table(table: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
