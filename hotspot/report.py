@@ -192,7 +192,7 @@ class LondonContext:
         """
         counts_csv = str(counts_csv)
         if counts_csv.endswith(".parquet"):
-            table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name"])
+            table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name", "Longitude"])
             monthly, counting = _monthly_from_incident_table(table, counts_csv)
         else:
             c = pd.read_csv(counts_csv)
@@ -284,20 +284,26 @@ def _column(frame: pd.DataFrame, path, match, what: str) -> str:
 
 
 def _monthly_from_incident_table(table: pd.DataFrame, name: str) -> tuple[pd.DataFrame, str]:
-    """Borough x month counts from police.uk rows, one burglary per Crime ID."""
+    """Area x month counts from police.uk rows: one burglary per Crime ID
+    within an area (as reading that area's rows counts them)."""
     for col in ("Month", "LSOA name"):
         if col not in table:
             raise InputFileError(f"{name}: required column '{col}' is missing")
     t = table.dropna(subset=["LSOA name"])
+    if "Longitude" in t:
+        t = t.dropna(subset=["Longitude"])  # no location: rejected on intake too
+    # a few thousand LSOA names to parse, not every row
+    names = pd.Series(t["LSOA name"].unique())
+    area = t["LSOA name"].map(dict(zip(names, borough_of_lsoa_name(names))))
+    keep = np.ones(len(t), bool)
     if "Crime ID" in t:
+        ids = t["Crime ID"]
         # rows without an id are distinct crimes; a repeated id is one crime
-        t = t[t["Crime ID"].isna() | ~t["Crime ID"].duplicated()]
-    # count per (LSOA, month) first: a few thousand LSOA names to parse, not every row
-    per_lsoa = t.groupby(["LSOA name", "Month"]).size().rename("n").reset_index()
-    per_lsoa["borough"] = borough_of_lsoa_name(per_lsoa["LSOA name"])
-    per_lsoa["period"] = pd.PeriodIndex(per_lsoa["Month"], freq="M")
-    counts = per_lsoa.pivot_table(index="borough", columns="period", values="n", aggfunc="sum", fill_value=0)
-    return counts.astype(int), "police.uk incidents, one burglary per Crime ID"
+        keep = ids.isna().to_numpy() | ~pd.DataFrame({"a": area, "id": ids}).duplicated().to_numpy()
+    counts = pd.DataFrame({"area": area[keep].to_numpy(), "month": t["Month"][keep].to_numpy()}).value_counts()
+    wide = counts.unstack("month", fill_value=0)
+    wide.columns = pd.PeriodIndex(wide.columns, freq="M", name="period")
+    return wide.sort_index(axis=1).astype(int), "police.uk incidents, one burglary per Crime ID"
 
 
 # --------------------------------------------------------------------------- data coverage
