@@ -11,7 +11,7 @@ import pytest
 
 from hotspot._errors import CRSError, InputFileError
 from hotspot.areas import area_from_geometry
-from hotspot.intake import POLICE_UK_COLUMNS, read_incidents
+from hotspot.intake import POLICE_UK_COLUMNS, UnusableInputError, read_incidents
 
 HEADER = ",".join(POLICE_UK_COLUMNS)
 
@@ -43,17 +43,23 @@ def reason_of(result, row):
 # ----------------------------------------------------------------- real data
 def test_barnet_file_counts_match_an_independent_count(barnet_csv, barnet, barnet_intake):
     raw = pd.read_csv(barnet_csv)
-    # Independent count: geopandas point-in-polygon on the raw lon/lat, after
-    # keeping the first row of each Crime ID.
-    first = raw.drop_duplicates("Crime ID", keep="first")
-    pts = gpd.GeoSeries(gpd.points_from_xy(first["Longitude"], first["Latitude"]), crs=4326).to_crs(barnet.crs)
-    inside = int(pts.intersects(barnet.geometry).sum())
+    # Independent count: one Crime ID = one burglary, over every row of the
+    # borough's police.uk LSOAs (the file holds only those).
+    assert raw["LSOA name"].str.startswith("Barnet ").all()
     res = barnet_intake
     assert res.rows == len(raw) == 34_775
-    assert res.accepted == inside
-    assert res.reasons["duplicate id"] == len(raw) - raw["Crime ID"].nunique() == 412
-    assert res.reasons["outside area"] == len(first) - inside
+    assert res.accepted == raw["Crime ID"].nunique() == 34_363
+    assert res.reasons == {"duplicate id": 412}
     assert res.rows == res.accepted + res.rejected + res.n_filtered
+    # the 43 boundary snap points are recovered by the edge tolerance, and
+    # every one is within 6.5 m of the polygon (geopandas distance)
+    first = raw.drop_duplicates("Crime ID", keep="first")
+    pts = gpd.GeoSeries(gpd.points_from_xy(first["Longitude"], first["Latitude"]), crs=4326).to_crs(barnet.crs)
+    d = pts.distance(barnet.geometry)
+    assert int((d > 0).sum()) == 43 and d.max() < 6.5
+    m = res.membership
+    assert m["rule"] == "police.uk LSOA attribution" and m["edge_tolerance_m"] == 25.0
+    assert m["recovered_within_tolerance"] == 43 and m["attributed_here_beyond_tolerance"] == 0
     assert res.crs.to_epsg() == 27700
     assert set(res.incidents["date_precision"]) == {"month"}
     assert res.date_range() == ("2013-12", "2025-02")
@@ -299,3 +305,256 @@ def test_area_from_geometry_rejects_degrees():
 
     with pytest.raises(CRSError):
         area_from_geometry(box(0, 0, 1, 1), "EPSG:4326")
+
+
+# ----------------------------------------------------------------- every London borough
+def test_every_london_borough_matches_an_independent_count(shared_data):
+    """For each of the 33 boroughs, the accepted incidents are exactly the
+    distinct Crime IDs of the borough's police.uk LSOA rows (independent
+    pandas count), although the input also holds every row within 1 km of
+    the borough (its neighbours' rows, some inside its polygon) and 1,615
+    of the borough rows lie up to 11.5 m outside its polygon."""
+    from hotspot.areas import find_area, load_boundaries
+
+    london = pd.read_parquet(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")
+    assert len(london) == 743_520
+    layer = load_boundaries(shared_data / "boundaries" / "london_boroughs.geojson")
+    assert len(layer) == 33
+    located = london.dropna(subset=["Longitude"])
+    pts = gpd.GeoSeries(gpd.points_from_xy(located["Longitude"], located["Latitude"]), crs=4326,
+                        index=located.index).to_crs(layer.crs)
+    recovered = rejected_inside = 0
+    for name in layer["borough_name"]:
+        area = find_area(layer, name)
+        own = london["LSOA name"].fillna("").str.startswith(name + " ")
+        expected = set(london.loc[own, "Crime ID"])
+        nearby = pts.index[pts.intersects(area.geometry.buffer(1000))]
+        rows = london.loc[own | london.index.isin(nearby)]
+        res = read_incidents(rows, crime_types="Burglary", area=area, source_name=f"london:{name}")
+        assert res.rows == len(rows) == res.accepted + res.rejected + res.n_filtered
+        assert res.accepted == len(expected), name
+        assert set(res.incidents["incident_id"]) == expected, name
+        assert res.membership["attributed_here_beyond_tolerance"] == 0, name
+        recovered += res.membership["recovered_within_tolerance"]
+        rejected_inside += res.membership["attributed_elsewhere_inside_polygon"]
+    # both counts, independently: rows of a borough's LSOAs outside its
+    # polygon (all within the tolerance), and other LSOAs' rows inside it
+    own_lad = london.loc[located.index, "LSOA name"].str.extract(r"^(.*) \w{4}$")[0]
+    outside_rows = inside_other = 0
+    for name, geom in zip(layer["borough_name"], layer.geometry):
+        within = pts.intersects(geom).to_numpy()
+        mine = (own_lad == name).to_numpy()
+        outside_rows += int((mine & ~within).sum())
+        inside_other += int((~mine & within).sum())
+    assert recovered == outside_rows == 1_615
+    assert rejected_inside == inside_other
+    print(f"\nrecovered within tolerance: {recovered:,} rows; other LSOAs' rows inside a polygon: {inside_other:,}")
+
+
+# ----------------------------------------------------------------- area membership without LSOA columns
+def _records(tmp_path, points, crs_from, name="recs.csv"):
+    from hotspot.crs import to_lonlat
+
+    lon, lat = to_lonlat(np.array([p[0] for p in points]), np.array([p[1] for p in points]), crs_from)
+    p = tmp_path / name
+    p.write_text("id,date,lon,lat\n" + "".join(f"r{i},2024-01-0{1 + i % 9},{a:.8f},{b:.8f}\n"
+                                             for i, (a, b) in enumerate(zip(lon, lat))))
+    return p
+
+
+def test_edge_tolerance_without_lsoa_columns(tmp_path):
+    """Point in polygon: a point in the tolerance band is this area's only
+    when no neighbouring polygon holds it."""
+    from shapely.geometry import box
+
+    from hotspot.areas import find_area
+
+    layer = gpd.GeoDataFrame({"name": ["West", "East"]},
+                             geometry=[box(500000, 180000, 501000, 181000), box(501000, 180000, 502000, 181000)],
+                             crs=27700)
+    west = find_area(layer, "West")
+    pts = [(500500, 180500),   # inside
+           (500500, 181010),   # 10 m north, in no polygon: recovered
+           (501010, 180500),   # 10 m east, inside East: East's, not West's
+           (500500, 181100)]   # 100 m north: outside
+    res = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=west)
+    assert sorted(res.incidents["incident_id"]) == ["r0", "r1"]
+    r = res.rejects.set_index("id")
+    assert r.loc["r2", "detail"] == "within 25 m of West but inside a neighbouring area"
+    assert r.loc["r3", "detail"] == "outside West (edge tolerance 25 m)"
+    assert res.membership["recovered_within_tolerance"] == 1
+    assert res.membership["in_neighbour_not_recovered"] == 1
+    east = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=find_area(layer, "East"))
+    assert sorted(east.incidents["incident_id"]) == ["r2"]  # each point in at most one area
+    strict = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=west, area_buffer=0)
+    assert sorted(strict.incidents["incident_id"]) == ["r0"]
+
+
+def test_lsoa_rows_beyond_tolerance_are_rejected_with_the_distance(tmp_path, barnet):
+    from hotspot.crs import to_lonlat
+
+    inside = barnet.geometry.representative_point()
+    x0, y0, x1, y1 = barnet.geometry.bounds
+    lon, lat = to_lonlat(np.array([inside.x, x1 + 500]), np.array([inside.y, inside.y]), barnet.crs)
+    rows = [police_row(0, lon=f"{lon[0]:.6f}", lat=f"{lat[0]:.6f}"),
+            police_row(1, lon=f"{lon[1]:.6f}", lat=f"{lat[1]:.6f}")]
+    res = read_incidents(write(tmp_path, rows), area=barnet)
+    assert res.accepted == 1
+    detail = res.rejects.iloc[0]["detail"]
+    assert detail.startswith("LSOA 'Barnet 001A' is in Barnet but the point is ")
+    metres = float(detail.split("the point is ")[1].split(" m")[0].replace(",", ""))
+    assert abs(metres - barnet.geometry.distance(__import__("shapely").Point(x1 + 500, inside.y))) < 1
+    assert res.membership["attributed_here_beyond_tolerance"] == 1
+    assert any("more than 25 m outside" in n for n in res.notes)
+
+
+def test_negative_area_buffer_is_refused(tmp_path, barnet):
+    with pytest.raises(InputFileError, match=r"area buffer must be zero or more metres, got -5"):
+        read_incidents(write(tmp_path, good_rows(3)), area=barnet, area_buffer=-5)
+
+
+# ----------------------------------------------------------------- day/month order
+def _cincinnati_us_copy(shared_data, tmp_path, fmt="%m/%d/%Y %H:%M:%S"):
+    src = shared_data / "crime" / "exact_dates" / "cincinnati_burglary_2016_2018.csv"
+    raw = pd.read_csv(src, dtype=str)
+    us = raw.copy()
+    us["offense_date"] = pd.to_datetime(raw["offense_date"], format="ISO8601").dt.strftime(fmt)
+    p = tmp_path / "cincinnati_us.csv"
+    us.to_csv(p, index=False)
+    return src, p, raw, us
+
+
+def test_month_first_column_is_parsed_month_first_on_every_row(shared_data, tmp_path):
+    src, p, raw, us = _cincinnati_us_copy(shared_data, tmp_path)
+    # the rewrite is the ambiguous kind: most days are <= 12 on some rows and > 12 on others
+    first = us["offense_date"].str.slice(3, 5).astype(int)
+    assert (first > 12).mean() > 0.5 and (first <= 12).mean() > 0.3
+    iso = read_incidents(src)
+    res = read_incidents(p)
+    assert res.accepted == iso.accepted
+    a = iso.incidents.set_index("source_row")["occurred"]
+    b = res.incidents.set_index("source_row")["occurred"]
+    assert (a == b.loc[a.index]).all()  # 100 % month-first, none swapped
+    dates = res.detected[0]["dates"]
+    assert dates["order"] == "month-first"
+    r = int(first.gt(12).idxmax()) + 1
+    assert dates["how"] == (f"inferred from the column: row {r} {us['offense_date'][r - 1]!r} has a second "
+                            f"field > 12 ({int(first.gt(12).sum()):,} rows do)")
+    assert res.summary()["sources"][0]["dates"]["order"] == "month-first"
+
+
+def test_day_first_column(tmp_path):
+    p = tmp_path / "uk.csv"
+    p.write_text("id,date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,25/02/2024,-0.2,51.6\n3,04.03.2024,-0.2,51.6\n")
+    res = read_incidents(p)
+    assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-02-03"), pd.Timestamp("2024-02-25"),
+                                               pd.Timestamp("2024-03-04")]
+    assert res.detected[0]["dates"]["order"] == "day-first"
+
+
+def test_contradictory_date_column_is_refused(tmp_path):
+    p = tmp_path / "mixed.csv"
+    p.write_text("id,offence_date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,25/02/2024,-0.2,51.6\n3,02/28/2024,-0.2,51.6\n")
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (
+        f"{p}: column 'offence_date' mixes day-first and month-first dates: row 2 '25/02/2024' is day-first "
+        "(first field > 12), row 3 '02/28/2024' is month-first (second field > 12); "
+        "correct the file or give --date-format")
+
+
+def test_all_ambiguous_date_column_needs_a_format(tmp_path):
+    p = tmp_path / "amb.csv"
+    p.write_text("id,date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,04/02/2024,-0.2,51.6\n")
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (
+        f"{p}: column 'date': day/month order cannot be told: in all 2 dates like '03/02/2024' (row 1) "
+        "both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
+    res = read_incidents(p, date_format="%m/%d/%Y")
+    assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-04-02")]
+    assert res.detected[0]["dates"] == {"column": "date", "order": "month-first", "how": "format given: %m/%d/%Y",
+                                        "precision": "day"}
+
+
+# ----------------------------------------------------------------- CRS contradicting the data
+CHICAGO = "chicago_residential_burglary_2014_2017.csv"
+
+
+def test_chicago_xy_declared_british_grid_is_refused(shared_data):
+    path = shared_data / "crime" / "exact_dates" / CHICAGO
+    with pytest.raises(CRSError) as exc:
+        read_incidents(path, crs="EPSG:27700")
+    msg = str(exc.value)
+    assert msg.startswith(f"{path}: x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns "
+                          "'longitude', 'latitude': median disagreement ")
+    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with --crs")
+    km = float(msg.split("median disagreement ")[1].split(" km")[0].replace(",", ""))
+    assert 5_000 < km < 8_000  # Chicago to England
+    # the true CRS passes the same check, and says so
+    ok = read_incidents(path, crs="EPSG:26971")
+    assert ok.detected[0]["coordinates"]["check"].startswith("x/y agree with lon/lat columns 'longitude', 'latitude'")
+
+
+def test_chicago_xy_declared_degrees_is_refused(shared_data, tmp_path):
+    path = shared_data / "crime" / "exact_dates" / CHICAGO
+    with pytest.raises(CRSError, match=r"x/y columns 'x', 'y' are declared as EPSG:4326 \(degrees\) but 100% of rows "
+                                       r"are not degrees \(e\.g\. row 1: x=365536, y=563965\); give their projected CRS"):
+        read_incidents(path, crs="EPSG:4326")
+    # without the lon/lat columns too
+    xy = pd.read_csv(path).drop(columns=["longitude", "latitude"])
+    with pytest.raises(CRSError, match="are declared as EPSG:4326"):
+        read_incidents(xy, crs="EPSG:4326", source_name="chicago_xy")
+
+
+def test_every_row_rejected_is_unusable_input(barnet_csv, boroughs_file):
+    from hotspot.areas import load_area
+
+    enfield = load_area(boroughs_file, "Enfield")
+    with pytest.raises(UnusableInputError) as exc:
+        read_incidents(barnet_csv, crime_types="Burglary", area=enfield)
+    res = exc.value.result
+    assert res.accepted == 0 and res.rows == res.rejected == 34_775
+    # the Barnet file has no Enfield LSOA, so points are judged by polygon
+    assert str(exc.value).startswith(f"{barnet_csv}: no usable rows: all 34,775 rows were rejected; commonest "
+                                     f"reason 'outside area' ({res.reasons['outside area']:,} rows, e.g. ")
+
+
+def test_polygons_where_points_are_expected(tmp_path, boroughs_file):
+    from shapely.geometry import box
+
+    gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
+                           geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs=27700)
+    p = tmp_path / "polys.gpkg"
+    gdf.to_file(p)
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (f"{p}: holds Polygon (2) geometries, not points; incidents must be points "
+                              "(one location per incident); a boundary layer goes to --area-file")
+
+
+# ----------------------------------------------------------------- DataFrame sources and what was detected
+def test_dataframe_source_reads_like_the_csv(barnet_csv, barnet, barnet_intake):
+    df = pd.read_csv(barnet_csv)
+    res = read_incidents(df, crime_types="Burglary", area=barnet, source_name="barnet-frame")
+    assert res.summary()["accepted"] == barnet_intake.accepted
+    assert set(res.incidents["incident_id"]) == set(barnet_intake.incidents["incident_id"])
+    assert set(res.incidents["source_file"]) == {"barnet-frame"}
+    with pytest.raises(InputFileError, match=r"^frame: header only, no data rows$"):
+        read_incidents(df.iloc[:0], source_name="frame")
+
+
+def test_summary_says_what_was_detected(barnet_intake):
+    s = barnet_intake.summary()
+    assert {"rows", "accepted", "rejected", "filtered", "reasons", "crs", "date_range"} <= set(s)
+    assert s["crime_types"] == {"Burglary": 34_775}
+    assert s["date_precision"] == "month"
+    assert s["crs_how"] == "the area's CRS (Barnet)"
+    src = s["sources"][0]
+    assert src["format"] == "police.uk street-level CSV"
+    assert src["columns"]["id"] == "Crime ID" and src["columns"]["date"] == "Month"
+    assert src["coordinates"] == {"columns": ["Longitude", "Latitude"], "crs": "EPSG:4326",
+                                  "how": "lon/lat columns (WGS84 degrees)"}
+    assert src["dates"] == {"column": "Month", "order": "year-month", "how": "police.uk Month column (YYYY-MM)",
+                            "precision": "month"}
+    assert s["area"]["recovered_within_tolerance"] == 43
