@@ -651,6 +651,13 @@ def _parse_file(
     source_name: str | None = None,
 ) -> tuple[_Parsed, list[tuple[int, str]]]:
     path, table, geoms, file_crs, kind, bad = _load_source(src, fmt, notes, source_name)
+    if geoms is not None:
+        arr = np.array([g if g is not None else shapely.Point() for g in geoms], dtype=object)
+        present = ~shapely.is_empty(arr)
+        if present.any() and not (present & (shapely.get_type_id(arr) == 0)).any():
+            raise InputFileError(
+                f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
+                "(one location per incident); a boundary layer goes to --area-file")
     cols = detect_columns(table.columns, columns)
     if kind == "policeuk":
         for req in ("Month", "Longitude", "Latitude"):
@@ -691,10 +698,6 @@ def _parse_file(
         is_none = np.array([g is None or g.is_empty for g in geoms])
         safe = np.where(is_none, shapely.Point(), geoms)
         not_point = ~is_none & (shapely.get_type_id(safe) != 0)
-        if not_point.any() and not (~is_none & ~not_point).any():
-            raise InputFileError(
-                f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
-                "(one location per incident); a boundary layer goes to --area-file")
         if file_crs is None and crs is None:
             raise CRSError(f"{path}: layer has no CRS; give one with crs=/--crs")
         p.coord_crs = as_crs(file_crs) if file_crs is not None else crs

@@ -558,3 +558,100 @@ def test_summary_says_what_was_detected(barnet_intake):
     assert src["dates"] == {"column": "Month", "order": "year-month", "how": "police.uk Month column (YYYY-MM)",
                             "precision": "month"}
     assert s["area"]["recovered_within_tolerance"] == 43
+
+
+# ----------------------------------------------------------------- hotspot validate
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, str(root / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          cwd=root, timeout=600)
+
+
+def _one_line_error(r, text):
+    assert r.returncode == 2 and r.stdout == ""
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert text in " ".join(r.stderr.split()), r.stderr
+
+
+def test_validate_json_carries_what_was_detected(shared_data, tmp_path):
+    import json
+
+    src, p, raw, us = _cincinnati_us_copy(shared_data, tmp_path)
+    r = _cli("validate", p, "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["rows"] == obj["accepted"] + obj["rejected"] + obj["filtered"] == len(raw)
+    assert obj["crs_how"] == "UTM zone of the data's median location (WGS 84 / UTM zone 16N)"
+    assert obj["crime_types"] == raw["offense"].value_counts().to_dict()
+    assert obj["sources"][0]["dates"]["order"] == "month-first"
+    assert obj["sources"][0]["columns"] == {"id": "incident_no", "date": "offense_date", "lon": "longitude",
+                                            "lat": "latitude", "type": "offense"}
+    assert obj["area"] is None and obj["date_precision"] == "minute"
+    # the table shows the same facts
+    t = _cli("validate", p)
+    assert t.returncode == 0 and "month-first" in t.stderr and "Detected" in t.stderr
+
+
+def test_validate_edge_tolerance_option(barnet_csv, boroughs_file):
+    import json
+
+    base = ["validate", barnet_csv, "--area-file", boroughs_file, "--area", "Barnet", "--json"]
+    default = json.loads(_cli(*base).stdout)
+    strict = json.loads(_cli(*base, "--area-buffer", "0").stdout)
+    assert default["accepted"] == 34_363 and default["area"]["edge_tolerance_m"] == 25
+    assert strict["accepted"] == 34_320 and strict["reasons"]["outside area"] == 43
+    assert strict["area"]["recovered_within_tolerance"] == 0
+
+
+@pytest.mark.parametrize("case", ["wrong crs", "degrees", "ambiguous area", "unknown area", "header only",
+                                  "polygons", "all rejected", "metres without crs"])
+def test_validate_refuses_with_one_line(case, shared_data, tmp_path, barnet_csv, boroughs_file):
+    chicago = shared_data / "crime" / "exact_dates" / CHICAGO
+    wards = shared_data / "boundaries" / "london_wards_2014.geojson"
+    if case == "wrong crs":
+        _one_line_error(_cli("validate", chicago, "--crs", "EPSG:27700"),
+                        "x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns")
+    elif case == "degrees":
+        _one_line_error(_cli("validate", chicago, "--crs", "EPSG:4326"),
+                        "are declared as EPSG:4326 (degrees) but 100% of rows are not degrees")
+    elif case == "ambiguous area":
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", wards, "--area", "Edgware"),
+                        "'Edgware' matches 2 areas in the boundary layer: E05000287 Edgware (Harrow); "
+                        "E05000050 Edgware (Barnet); give the code instead")
+    elif case == "unknown area":
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", wards, "--area", "Edgwear"),
+                        "no area named 'Edgwear' in the boundary layer; closest: Edgware")
+    elif case == "header only":
+        p = write(tmp_path, [], "h.csv")
+        _one_line_error(_cli("validate", p), "h.csv: header only, no data rows")
+    elif case == "polygons":
+        _one_line_error(_cli("validate", boroughs_file), f"{boroughs_file}: holds Polygon (33) geometries, not "
+                        "points; incidents must be points (one location per incident)")
+    elif case == "all rejected":
+        rej = tmp_path / "rej.csv"
+        r = _cli("validate", barnet_csv, "--area-file", boroughs_file, "--area", "Enfield", "--rejects", rej)
+        _one_line_error(r, "no usable rows: all 34,775 rows were rejected; commonest reason 'outside area'")
+        assert len(pd.read_csv(rej)) == 34_775  # the reasons are still written
+    elif case == "metres without crs":
+        import json
+
+        layer = load_boundaries_27700(boroughs_file)
+        feats = json.loads(layer[["borough_name", "geometry"]].to_json())
+        feats.pop("crs", None)
+        p = tmp_path / "m.geojson"
+        p.write_text(json.dumps(feats))
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", p, "--area", "Barnet"),
+                        "coordinates look like metres")
+        ok = _cli("validate", barnet_csv, "--area-file", p, "--area", "Barnet", "--area-crs", "EPSG:27700", "--json")
+        assert ok.returncode == 0, ok.stderr
+        assert '"accepted": 34363' in ok.stdout
+
+
+def load_boundaries_27700(path):
+    from hotspot.areas import load_boundaries
+
+    return load_boundaries(path, crs="EPSG:27700")
