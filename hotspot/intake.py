@@ -700,15 +700,23 @@ def _parse_file(
         not_point = ~is_none & (shapely.get_type_id(safe) != 0)
         if file_crs is None and crs is None:
             raise CRSError(f"{path}: layer has no CRS; give one with crs=/--crs")
-        p.coord_crs = as_crs(file_crs) if file_crs is not None else crs
+        file_crs = as_crs(file_crs) if file_crs is not None else None
+        pts0 = np.where(not_point | is_none, shapely.Point(0, 0), safe)
+        metres_as_degrees = (file_crs is not None and file_crs.is_geographic and crs is not None
+                             and ((np.abs(shapely.get_x(pts0)) > 180) | (np.abs(shapely.get_y(pts0)) > 90)).mean() > 0.5)
+        # A GeoJSON without a "crs" member is read as lon/lat; when its
+        # coordinates are clearly metres the user's --crs says what they are.
+        use_given = file_crs is None or metres_as_degrees
+        p.coord_crs = crs if use_given else file_crs
         p.coord_cols = ("geometry", "geometry")
         p.info["coordinates"] = {"columns": ["geometry"], "crs": p.coord_crs.to_string(),
-                                 "how": "declared in the file" if file_crs is not None else "given with --crs"}
+                                 "how": "given with --crs" if use_given else "declared in the file"}
         _mark(p, is_none, "missing coordinates", "geometry")
         _mark(p, not_point, "not a point geometry", "geometry",
               (f"{t} geometry" for t in shapely.get_type_id(safe).astype(str)))
         pts = np.where(not_point | is_none, shapely.Point(np.nan, np.nan), safe)
         p.a, p.b = shapely.get_x(pts), shapely.get_y(pts)
+        _check_degrees(p)
     else:
         use_xy = cols["x"] and cols["y"] and (crs is not None or not (cols["lon"] and cols["lat"]))
         if use_xy:
@@ -745,10 +753,11 @@ def _check_degrees(p: _Parsed) -> None:
     if out.mean() > 0.5:
         i = int(np.flatnonzero(ok)[np.argmax(out)])
         ca, cb = p.coord_cols
+        what = "geometries" if ca == "geometry" else f"x/y columns '{ca}', '{cb}'"
         raise CRSError(
-            f"{p.path}: x/y columns '{ca}', '{cb}' are declared as {p.coord_crs.to_string()} (degrees) but "
-            f"{out.mean():.0%} of rows are not degrees (e.g. row {p.table.index[i]}: {ca}={p.a[i]:g}, "
-            f"{cb}={p.b[i]:g}); give their projected CRS with --crs")
+            f"{p.path}: {what} are declared as {p.coord_crs.to_string()} (degrees) but "
+            f"{out.mean():.0%} of rows are not degrees (e.g. row {p.table.index[i]}: x={p.a[i]:g}, "
+            f"y={p.b[i]:g}); give their projected CRS with --crs")
 
 
 # --------------------------------------------------------------------------- judging
@@ -799,7 +808,7 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
     districts = [lsoa_district(p.lsoa).str.casefold() if p.lsoa is not None else None for p in parsed]
     use_lsoa = any(d is not None and (d == want).any() for d in districts)
     others = None
-    if not use_lsoa and area.layer is not None and tol > 0:
+    if area.layer is not None and tol > 0:
         layer = area.layer.to_crs(area.crs)
         rep = layer.geometry.representative_point()
         others = layer[~rep.within(geom)]  # the other units of the layer

@@ -655,3 +655,21 @@ def load_boundaries_27700(path):
     from hotspot.areas import load_boundaries
 
     return load_boundaries(path, crs="EPSG:27700")
+
+
+def test_geojson_points_in_metres_read_as_degrees(tmp_path):
+    import json
+
+    gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
+                           geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
+    feats = json.loads(gdf.to_json())
+    feats.pop("crs", None)  # no crs member: GDAL reads lon/lat
+    p = tmp_path / "bng.geojson"
+    p.write_text(json.dumps(feats))
+    with pytest.raises(CRSError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (f"{p}: geometries are declared as EPSG:4326 (degrees) but 100% of rows are not "
+                              "degrees (e.g. row 1: x=530000, y=180000); give their projected CRS with --crs")
+    res = read_incidents(p, crs="EPSG:27700")
+    np.testing.assert_allclose(res.incidents.geometry.x, [530000, 531000])
+    assert res.detected[0]["coordinates"]["how"] == "given with --crs"
