@@ -794,7 +794,11 @@ _LSOA_NAME = r"^(.*\S)\s+\d{3}[A-Z]$"
 def lsoa_district(names: pd.Series) -> pd.Series:
     """District part of police.uk LSOA names: ``"Barking and Dagenham 012B"``
     -> ``"Barking and Dagenham"``; NaN where a name is not of that form."""
-    return names.str.extract(_LSOA_NAME)[0]
+    # A few thousand distinct names repeat over every month: parse each once.
+    codes, uniq = pd.factorize(names)
+    parsed = pd.Series(uniq, dtype=object).str.extract(_LSOA_NAME)[0].to_numpy(object)
+    out = np.where(codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else None, None)
+    return pd.Series(out, index=names.index, dtype=object)
 
 
 def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
