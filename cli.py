@@ -37,7 +37,7 @@ AreaFile = Annotated[Optional[Path], typer.Option("--area-file", help="Boundary 
 AreaName = Annotated[Optional[str], typer.Option("--area", help="Area name or code in the boundary layer.")]
 AreaFileRequired = Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")]
 AreaNameRequired = Annotated[str, typer.Option("--area", help="Area name or code.")]
-AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Edge tolerance of the area test, metres (validate: default settings.AREA_EDGE_TOLERANCE, 25).")]
+AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Edge tolerance of the area test, metres.")]
 AreaBufferOpt = Annotated[Optional[float], typer.Option("--area-buffer", help="Edge tolerance of the area test, metres (default 25: police.uk snap points on boundary roads lie up to ~12 m over the line).")]
 AreaCrs = Annotated[Optional[str], typer.Option("--area-crs", help="CRS of a boundary file that declares none, e.g. EPSG:27700.")]
 CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable).")]
@@ -51,7 +51,7 @@ LonCol = Annotated[Optional[str], typer.Option("--lon-col")]
 LatCol = Annotated[Optional[str], typer.Option("--lat-col")]
 TypeCol = Annotated[Optional[str], typer.Option("--type-col")]
 LocCol = Annotated[Optional[str], typer.Option("--location-col")]
-DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column.")]
+DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column, e.g. %d/%m/%Y; needed when no row shows the day/month order.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
@@ -133,7 +133,7 @@ def _detected_table(summary: dict) -> Table:
         t.add_row("date precision", summary["date_precision"])
     for ctype, n in (summary.get("crime_types") or {}).items():
         t.add_row(f"  crime type: {escape(ctype)}", f"{n:,} rows")
-    a = summary.get("area")
+    a = summary.get("membership")
     if a:
         t.add_row("area", escape(f"{a['area']}" + (f" ({a['code']})" if a.get("code") else "")))
         t.add_row("  membership", f"{a['rule']}, edge tolerance {a['edge_tolerance_m']:g} m")

@@ -219,7 +219,7 @@ class IntakeResult:
         ``date_precision`` (month, day or minute), ``crime_types`` (rows per
         type before filtering), ``sources`` (per file: ``format``,
         ``columns`` role -> column, ``coordinates`` {columns, crs, how,
-        check}, ``dates`` {column, order, how, precision}), ``area`` (the
+        check}, ``dates`` {column, order, how, precision}), ``membership`` (the
         membership rule, ``edge_tolerance_m`` and row counts, or None) and
         ``notes`` (warnings).
         """
@@ -236,7 +236,7 @@ class IntakeResult:
             "date_precision": self.date_precision,
             "crime_types": dict(self.crime_types),
             "sources": [dict(d) for d in self.detected],
-            "area": dict(self.membership) if self.membership else None,
+            "membership": dict(self.membership) if self.membership else None,
             "notes": list(self.notes),
         }
 

@@ -557,7 +557,7 @@ def test_summary_says_what_was_detected(barnet_intake):
                                   "how": "lon/lat columns (WGS84 degrees)"}
     assert src["dates"] == {"column": "Month", "order": "year-month", "how": "police.uk Month column (YYYY-MM)",
                             "precision": "month"}
-    assert s["area"]["recovered_within_tolerance"] == 43
+    assert s["membership"]["recovered_within_tolerance"] == 43
 
 
 # ----------------------------------------------------------------- hotspot validate
@@ -590,7 +590,7 @@ def test_validate_json_carries_what_was_detected(shared_data, tmp_path):
     assert obj["sources"][0]["dates"]["order"] == "month-first"
     assert obj["sources"][0]["columns"] == {"id": "incident_no", "date": "offense_date", "lon": "longitude",
                                             "lat": "latitude", "type": "offense"}
-    assert obj["area"] is None and obj["date_precision"] == "minute"
+    assert obj["membership"] is None and obj["date_precision"] == "minute"
     # the table shows the same facts
     t = _cli("validate", p)
     assert t.returncode == 0 and "month-first" in t.stderr and "Detected" in t.stderr
@@ -602,9 +602,9 @@ def test_validate_edge_tolerance_option(barnet_csv, boroughs_file):
     base = ["validate", barnet_csv, "--area-file", boroughs_file, "--area", "Barnet", "--json"]
     default = json.loads(_cli(*base).stdout)
     strict = json.loads(_cli(*base, "--area-buffer", "0").stdout)
-    assert default["accepted"] == 34_363 and default["area"]["edge_tolerance_m"] == 25
+    assert default["accepted"] == 34_363 and default["membership"]["edge_tolerance_m"] == 25
     assert strict["accepted"] == 34_320 and strict["reasons"]["outside area"] == 43
-    assert strict["area"]["recovered_within_tolerance"] == 0
+    assert strict["membership"]["recovered_within_tolerance"] == 0
 
 
 @pytest.mark.parametrize("case", ["wrong crs", "degrees", "ambiguous area", "unknown area", "header only",
