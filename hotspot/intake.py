@@ -28,7 +28,9 @@ With an ``area``, a row belongs to it by one of two rules, chosen once:
 
 * **police.uk attribution** - when rows carry a police.uk ``LSOA name``
   ("<district name> 001A") and the district part of some rows equals the
-  area's name, membership follows police.uk's own LSOA attribution: rows of
+  area's name (or the area's boundary layer is a layer of those districts:
+  at least half the districts named by the rows are units of it),
+  membership follows police.uk's own LSOA attribution: rows of
   the area's LSOAs are accepted when their point lies inside the area or
   within the edge tolerance of it (police.uk snaps crimes on a boundary road
   to the road's centre line, a few metres over the line); rows of the area's
@@ -810,7 +812,18 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
     shapely.prepare(band)
     want = str(area.name).strip().casefold()
     districts = [lsoa_district(p.lsoa).str.casefold() if p.lsoa is not None else None for p in parsed]
-    use_lsoa = any(d is not None and (d == want).any() for d in districts)
+    present = set().union(*[set(d.dropna()) for d in districts if d is not None])
+    # police.uk's attribution decides when the area is one of the districts
+    # the rows are attributed to, or a unit of a layer of such districts
+    # (e.g. another borough: then no row is the area's, however near).
+    use_lsoa = want in present
+    if not use_lsoa and present and area.layer is not None:
+        from .areas import _layer_columns
+
+        name_col = _layer_columns(area.layer)[0]
+        if name_col is not None:
+            names = set(area.layer[name_col].astype(str).str.strip().str.casefold())
+            use_lsoa = len(present & names) >= 0.5 * len(present)
     others = None
     if area.layer is not None and tol > 0:
         layer = area.layer.to_crs(area.crs)

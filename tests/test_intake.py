@@ -515,7 +515,10 @@ def test_every_row_rejected_is_unusable_input(barnet_csv, boroughs_file):
         read_incidents(barnet_csv, crime_types="Burglary", area=enfield)
     res = exc.value.result
     assert res.accepted == 0 and res.rows == res.rejected == 34_775
-    # the Barnet file has no Enfield LSOA, so points are judged by polygon
+    # the boroughs layer is a layer of police.uk districts: no Barnet LSOA row
+    # is Enfield's, however near the boundary
+    assert res.membership["rule"] == "police.uk LSOA attribution"
+    assert (res.rejects["detail"] == "police.uk places it in LSOA '" + res.rejects["LSOA name"] + "', not in Enfield").all()
     assert str(exc.value).startswith(f"{barnet_csv}: no usable rows: all 34,775 rows were rejected; commonest "
                                      f"reason 'outside area' ({res.reasons['outside area']:,} rows, e.g. ")
 
@@ -673,3 +676,28 @@ def test_geojson_points_in_metres_read_as_degrees(tmp_path):
     res = read_incidents(p, crs="EPSG:27700")
     np.testing.assert_allclose(res.incidents.geometry.x, [530000, 531000])
     assert res.detected[0]["coordinates"]["how"] == "given with --crs"
+
+
+def test_rows_of_another_district_inside_the_polygon_are_not_taken(tmp_path, boroughs_file):
+    """A row police.uk attributes to one borough is never counted for its
+    neighbour, even when its point lies inside the neighbour's polygon;
+    with a ward layer (not a layer of police.uk districts) the polygon decides."""
+    from hotspot.areas import load_area
+    from hotspot.crs import to_lonlat
+
+    enfield = load_area(boroughs_file, "Enfield")
+    c = enfield.geometry.representative_point()
+    lon, lat = to_lonlat([c.x], [c.y], enfield.crs)
+    rows = [police_row(i, lon=f"{lon[0]:.6f}", lat=f"{lat[0]:.6f}") for i in range(3)]  # LSOA 'Barnet 001A'
+    with pytest.raises(UnusableInputError) as exc:
+        read_incidents(write(tmp_path, rows), area=enfield)
+    assert str(exc.value) == (f"{tmp_path / 'in.csv'}: no usable rows: all 3 rows were rejected; commonest reason "
+                              "'outside area' (3 rows, e.g. in.csv row 1, column LSOA name: police.uk places it in "
+                              "LSOA 'Barnet 001A', not in Enfield)")
+    wards = boroughs_file.parent / "london_wards_2014.geojson"
+    from hotspot.areas import load_boundaries
+
+    layer = load_boundaries(wards)
+    ward = layer[layer.geometry.contains(c)].iloc[0]
+    res = read_incidents(write(tmp_path, rows), area=load_area(wards, ward["ward_code"]))
+    assert res.accepted == 3 and res.membership["rule"] == "point in polygon"
