@@ -105,6 +105,8 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
         raise InputFileError(f"{path}: cannot read boundary layer: {exc}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise InputFileError(f"{path}: not a boundary layer (no geometry column); give a GeoJSON or GeoPackage of polygons")
     if gdf.empty:
         raise InputFileError(f"{path}: boundary layer has no features")
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
@@ -126,6 +128,9 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
                                "give their CRS with --area-crs (EPSG:27700 for British National Grid)")
             raise CRSError(f"{path}: boundary layer declares no CRS; its coordinates look like lon/lat degrees "
                            f"({extent}): give --area-crs EPSG:4326 (or the layer's CRS)")
+        if given.is_geographic and looks_metres:
+            raise CRSError(f"{path}: --area-crs {given.to_string()} is in degrees but the coordinates look like "
+                           f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)")
         gdf = gdf.set_crs(given, allow_override=True)
         given = None  # used as the layer's CRS; the working CRS is chosen below
     invalid = ~gdf.geometry.is_valid

@@ -489,7 +489,10 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
         info.update(order="year-month", how="police.uk Month column (YYYY-MM)")
     else:
         if date_format:
-            occ = pd.to_datetime(s, format=date_format, errors="coerce")
+            try:
+                occ = pd.to_datetime(s, format=date_format, errors="coerce")
+            except ValueError as exc:
+                raise InputFileError(f"--date-format {date_format!r} is not a valid strftime format: {exc}") from None
             info.update(order=_format_order(date_format), how=f"format given: {date_format}")
         else:
             order, how = decide_date_order(s, p.path, col)
@@ -1043,6 +1046,10 @@ def read_incidents(
     types_all = pd.concat([p.crime_type for p in parsed]).replace("", "(none)")
     result.crime_types = {str(k): int(v) for k, v in types_all.value_counts().items()}
     result.membership = membership
+    if result.accepted == 0 and result.n_filtered:
+        asked = ", ".join(sorted(types or ()))
+        present = ", ".join(f"{k} ({v:,})" for k, v in result.crime_types.items())
+        notes.append(f"no row of crime type {asked}; crime types present: {present}")
     if result.accepted == 0 and result.rejected > 0:
         raise UnusableInputError(_unusable_message(result), result)
     return result

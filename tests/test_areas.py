@@ -128,6 +128,15 @@ def test_boundary_in_metres_without_crs_names_area_crs(tmp_path, boroughs_file):
         "(EPSG:27700 for British National Grid)")
     a = load_area(p, "Barnet", crs="EPSG:27700")
     assert a.crs.to_epsg() == 27700 and abs(a.area_km2 - 86.7) < 0.2
+    with pytest.raises(CRSError, match=r"--area-crs EPSG:4326 is in degrees but the coordinates look like metres"):
+        load_area(p, "Barnet", crs="EPSG:4326")
+
+
+def test_a_table_is_not_a_boundary_layer(shared_data):
+    p = shared_data / "crime" / "exact_dates" / "chicago_residential_burglary_2014_2017.csv"
+    with pytest.raises(InputFileError, match=r"chicago_residential_burglary_2014_2017\.csv: not a boundary layer "
+                                             r"\(no geometry column\)"):
+        load_area(p, "x")
 
 
 def test_gpkg_without_crs(tmp_path):

@@ -222,6 +222,10 @@ def test_crime_type_filter_counts_filtered_rows(tmp_path):
     rows[2] = police_row(2, crime_type="Vehicle crime", lon="")  # filtered, not rejected
     res = read_incidents(write(tmp_path, rows), crime_types=["burglary"])
     assert (res.accepted, res.rejected, res.n_filtered) == (4, 0, 2)
+    assert res.crime_types == {"Burglary": 4, "Vehicle crime": 2}
+    none = read_incidents(write(tmp_path, rows), crime_types=["Robbery"])
+    assert none.accepted == 0 and none.n_filtered == 6
+    assert none.notes == ["no row of crime type robbery; crime types present: Burglary (4), Vehicle crime (2)"]
 
 
 def test_ragged_rows_are_rejected_not_lost(tmp_path):
@@ -473,6 +477,8 @@ def test_all_ambiguous_date_column_needs_a_format(tmp_path):
         "both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
     res = read_incidents(p, date_format="%m/%d/%Y")
     assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-04-02")]
+    with pytest.raises(InputFileError, match=r"^--date-format '%Q' is not a valid strftime format: 'Q' is a bad directive"):
+        read_incidents(p, date_format="%Q")
     assert res.detected[0]["dates"] == {"column": "date", "order": "month-first", "how": "format given: %m/%d/%Y",
                                         "precision": "day"}
 
