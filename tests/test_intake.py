@@ -707,3 +707,12 @@ def test_rows_of_another_district_inside_the_polygon_are_not_taken(tmp_path, bor
     ward = layer[layer.geometry.contains(c)].iloc[0]
     res = read_incidents(write(tmp_path, rows), area=load_area(wards, ward["ward_code"]))
     assert res.accepted == 3 and res.membership["rule"] == "point in polygon"
+
+
+def test_table_read_as_gis_layer_and_far_apart_crs(shared_data, barnet_csv, barnet):
+    with pytest.raises(InputFileError, match=r"barnet_burglary_police_uk_2013-12_2025-02\.csv: not a GIS layer "
+                                             r"\(no geometry column\); read it as a table"):
+        read_incidents(barnet_csv, format="vector")
+    van = shared_data / "crime" / "exact_dates" / "vancouver_break_and_enter_2020.csv"
+    with pytest.raises(CRSError, match=r"^no accurate transformation from EPSG:26910 to EPSG:27700: their areas of use"):
+        read_incidents(van, crs="EPSG:26910", area=barnet)
