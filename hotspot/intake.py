@@ -839,7 +839,6 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
             "edge_tolerance_m": float(tol), "recovered_within_tolerance": 0,
             "in_neighbour_not_recovered": 0, "attributed_elsewhere_inside_polygon": 0,
             "attributed_here_beyond_tolerance": 0}
-    cols = None
     for p, x, y, dist in zip(parsed, xs, ys, districts):
         cols = "/".join(p.coord_cols)
         finite = np.isfinite(x) & np.isfinite(y)
@@ -872,7 +871,7 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
         if band_pts.any() and others is not None and len(others):
             idx = np.flatnonzero(band_pts)
             tree = shapely.STRtree(others.geometry.to_numpy())
-            hit_pt, hit_poly = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
+            hit_pt, _ = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
             claimed = np.zeros(len(x), bool)
             claimed[idx[hit_pt]] = True
             info["in_neighbour_not_recovered"] += int(claimed.sum())
