@@ -36,7 +36,9 @@ AreaFile = Annotated[Optional[Path], typer.Option("--area-file", help="Boundary 
 AreaName = Annotated[Optional[str], typer.Option("--area", help="Area name or code in the boundary layer.")]
 AreaFileRequired = Annotated[Path, typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")]
 AreaNameRequired = Annotated[str, typer.Option("--area", help="Area name or code.")]
-AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Tolerance around the area, metres.")]
+AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Edge tolerance of the area test, metres.")]
+AreaBufferOpt = Annotated[Optional[float], typer.Option("--area-buffer", help="Edge tolerance of the area test, metres (default 25: police.uk snap points on boundary roads lie up to ~12 m over the line).")]
+AreaCrs = Annotated[Optional[str], typer.Option("--area-crs", help="CRS of a boundary file that declares none, e.g. EPSG:27700.")]
 CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable).")]
 Crs = Annotated[Optional[str], typer.Option("--crs", help="CRS of x/y columns, e.g. EPSG:26971.")]
 Fmt = Annotated[str, typer.Option("--format", help="auto, policeuk, csv or vector.")]
@@ -48,23 +50,28 @@ LonCol = Annotated[Optional[str], typer.Option("--lon-col")]
 LatCol = Annotated[Optional[str], typer.Option("--lat-col")]
 TypeCol = Annotated[Optional[str], typer.Option("--type-col")]
 LocCol = Annotated[Optional[str], typer.Option("--location-col")]
-DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column.")]
+DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column, e.g. %d/%m/%Y; needed when no row shows the day/month order.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _area(area_file: Path | None, area: str | None):
+def _area(area_file: Path | None, area: str | None, area_crs: str | None = None):
+    """The study area from ``--area-file``/``--area`` (``--area-crs``: the
+    CRS of a boundary file that declares none), or None."""
     if (area_file is None) != (area is None):
         raise typer.BadParameter("--area-file and --area go together")
     if area_file is None:
         return None
     from hotspot.areas import load_area
 
-    return load_area(area_file, area)
+    return load_area(area_file, area, crs=area_crs)
 
 
-def _read(inputs, *, area=None, area_buffer=0.0, crime_type=None, crs=None, fmt="auto", date_format=None,
+def _read(inputs, *, area=None, area_buffer=None, crime_type=None, crs=None, fmt="auto", date_format=None,
           allow_empty=False, **cols):
-    """Read incidents; unless ``allow_empty``, none left is an error naming the crime types present."""
+    """:func:`hotspot.intake.read_incidents` with a spinner; ``inputs`` may
+    be paths or one DataFrame; ``area_buffer=None`` is the default edge
+    tolerance (metres). Unless ``allow_empty``, no incident left is an error
+    naming the crime types present."""
     from hotspot.intake import read_incidents
 
     columns = {k: v for k, v in cols.items() if v}
@@ -108,6 +115,43 @@ def _summary_table(summary: dict, title: str) -> Table:
     return t
 
 
+def _detected_table(summary: dict) -> Table:
+    """What intake detected: formats, columns, CRS and how it was chosen, date
+    order, precision, crime types, area membership."""
+    t = Table(title="Detected", show_header=False)
+    if summary.get("crs_how"):
+        t.add_row("working CRS", f"{summary['crs']} ({summary['crs_how']})")
+    for src in summary.get("sources", []):
+        t.add_row("file", escape(str(src["file"])))
+        t.add_row("  format", src["format"])
+        t.add_row("  columns", escape(", ".join(f"{k}={v}" for k, v in src["columns"].items())))
+        c = src.get("coordinates") or {}
+        if c:
+            t.add_row("  coordinates", escape(f"{'/'.join(c['columns'])} in {c['crs']} ({c['how']})"))
+            if c.get("check"):
+                t.add_row("  CRS check", escape(c["check"]))
+        d = src.get("dates") or {}
+        if d:
+            t.add_row("  dates", escape(f"{d['column']}: {d['order']} ({d['how']}); precision {d['precision']}"))
+    if summary.get("date_precision"):
+        t.add_row("date precision", summary["date_precision"])
+    for ctype, n in (summary.get("crime_types") or {}).items():
+        t.add_row(f"  crime type: {escape(ctype)}", f"{n:,} rows")
+    a = summary.get("membership")
+    if a:
+        t.add_row("area", escape(f"{a['area']}" + (f" ({a['code']})" if a.get("code") else "")))
+        t.add_row("  membership", f"{a['rule']}, edge tolerance {a['edge_tolerance_m']:g} m")
+        t.add_row("  recovered within tolerance", f"{a['recovered_within_tolerance']:,} rows")
+        if a["rule"].startswith("police.uk"):
+            t.add_row("  other LSOAs inside polygon (rejected)", f"{a['attributed_elsewhere_inside_polygon']:,} rows")
+            t.add_row("  own LSOAs beyond tolerance (rejected)", f"{a['attributed_here_beyond_tolerance']:,} rows")
+        else:
+            t.add_row("  in tolerance band but in a neighbour", f"{a['in_neighbour_not_recovered']:,} rows")
+    for note in summary.get("notes", []):
+        t.add_row("note", escape(note))
+    return t
+
+
 # --------------------------------------------------------------------------- commands
 def _show_version(value: bool) -> None:
     if value:
@@ -133,7 +177,7 @@ def _root(
 @app.command()
 def validate(
     inputs: Inputs,
-    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBuffer = 0.0,
+    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBufferOpt = None, area_crs: AreaCrs = None,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
@@ -141,10 +185,19 @@ def validate(
     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write rejected rows to this CSV.")] = None,
     as_json: JsonOut = False,
 ):
-    """Read and validate incident files; report accepted, rejected and filtered rows."""
-    result = _read(inputs, area=_area(area_file, area), area_buffer=area_buffer, crime_type=crime_type, crs=crs,
-                   fmt=fmt, date_format=date_format, allow_empty=True, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
-                   lat=lat_col, type=type_col, location=location_col)
+    """Read and validate incident files; report accepted, rejected and filtered rows and what was detected
+    (format, columns, CRS, date order, crime types, area membership)."""
+    from hotspot.intake import UnusableInputError
+
+    try:
+        result = _read(inputs, area=_area(area_file, area, area_crs), area_buffer=area_buffer,
+                       crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, allow_empty=True, id=id_col,
+                       date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
+    except UnusableInputError as exc:
+        if rejects:  # the reasons are what the user needs to fix the input
+            rejects.parent.mkdir(parents=True, exist_ok=True)
+            exc.result.rejects.to_csv(rejects, index=False)
+        raise
     if rejects:
         rejects.parent.mkdir(parents=True, exist_ok=True)
         result.rejects.to_csv(rejects, index=False)
@@ -153,6 +206,7 @@ def validate(
         _print_json(s)
     else:
         err.print(_summary_table(s, "Validation"))
+        err.print(_detected_table(s))
         if rejects:
             err.print(f"rejected rows written to {rejects}")
 

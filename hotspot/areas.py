@@ -18,7 +18,7 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from ._errors import AreaError, InputFileError
+from ._errors import AreaError, CRSError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, require_metric
 
 
@@ -74,9 +74,13 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
     path : path
         Polygon layer.
     crs : CRS-like, optional
-        Working CRS (projected, metres). Default: the layer's own CRS when
-        it is projected in metres; else EPSG:27700 for British layers and
-        the UTM zone of the layer's centre elsewhere.
+        When the file declares no CRS (or declares lon/lat degrees while its
+        coordinates are clearly metres, as a GeoJSON without a ``crs``
+        member is read), the CRS of its coordinates (``--area-crs``, e.g.
+        EPSG:27700). Otherwise the working CRS to project into (projected,
+        metres). Default working CRS: the layer's own when it is projected
+        in metres; else EPSG:27700 for British layers and the UTM zone of
+        the layer's centre elsewhere.
     layer : str, optional
         Layer name inside a GeoPackage.
 
@@ -84,6 +88,15 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
     -------
     GeoDataFrame
         Polygons in the working CRS, invalid ones repaired.
+
+    Raises
+    ------
+    InputFileError
+        Missing or unreadable file, no features, no polygons.
+    CRSError
+        No CRS declared (or degrees declared for metre coordinates) and no
+        ``crs`` given: the message says whether the coordinates look like
+        metres or degrees and names ``--area-crs``.
     """
     path = Path(path)
     if not path.is_file():
@@ -92,18 +105,41 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
         raise InputFileError(f"{path}: cannot read boundary layer: {exc}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+        raise InputFileError(f"{path}: not a boundary layer (no geometry column); give a GeoJSON or GeoPackage of polygons")
     if gdf.empty:
         raise InputFileError(f"{path}: boundary layer has no features")
-    if gdf.crs is None:
-        raise InputFileError(f"{path}: boundary layer has no CRS")
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    if gdf.empty:
+        raise InputFileError(f"{path}: boundary layer has no geometries")
+    kinds = set(gdf.geom_type)
+    if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
+        raise InputFileError(f"{path}: boundary layer holds {', '.join(sorted(kinds))} geometries, not polygons; "
+                             "an area needs polygons")
+    given = as_crs(crs)
+    x0, y0, x1, y1 = gdf.total_bounds
+    looks_metres = max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90
+    extent = f"x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}"
+    if gdf.crs is None or (gdf.crs.is_geographic and looks_metres):
+        if given is None:
+            said = "declares no CRS" if gdf.crs is None else f"declares {gdf.crs.to_string()} (degrees)"
+            if looks_metres:
+                raise CRSError(f"{path}: boundary layer {said} but its coordinates look like metres ({extent}); "
+                               "give their CRS with --area-crs (EPSG:27700 for British National Grid)")
+            raise CRSError(f"{path}: boundary layer declares no CRS; its coordinates look like lon/lat degrees "
+                           f"({extent}): give --area-crs EPSG:4326 (or the layer's CRS)")
+        if given.is_geographic and looks_metres:
+            raise CRSError(f"{path}: --area-crs {given.to_string()} is in degrees but the coordinates look like "
+                           f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)")
+        gdf = gdf.set_crs(given, allow_override=True)
+        given = None  # used as the layer's CRS; the working CRS is chosen below
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         warnings.warn(f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid", stacklevel=2)
         fixed = shapely.make_valid(gdf.geometry[invalid].to_numpy())
         # make_valid can return collections with stray lines; keep the polygons.
         gdf.loc[invalid, "geometry"] = [_polygonal(g) for g in fixed]
-    work = as_crs(crs)
+    work = given
     if work is None and is_metric_projected(gdf.crs):
         work = gdf.crs  # already in metres: keep it
     elif work is None:
@@ -124,11 +160,32 @@ def _string_columns(layer: gpd.GeoDataFrame) -> list[str]:
     return [c for c in layer.columns if c != layer.geometry.name and (layer[c].dtype == object or pd.api.types.is_string_dtype(layer[c]))]
 
 
-def _name_and_code_columns(layer: gpd.GeoDataFrame) -> tuple[str | None, str | None]:
+def _is_name_column(c: str) -> bool:
+    low = c.lower()
+    return "name" in low or low.endswith("nm")
+
+
+def _layer_columns(layer: gpd.GeoDataFrame) -> tuple[str | None, str | None, str | None]:
+    """(name, code, parent) columns of a boundary layer.
+
+    The code is the ONS-style code column (``E05000290``) with the most
+    distinct values (a ward layer also carries its borough's code); the name
+    the name-like column with the most distinct values; the parent a further
+    name-like column (e.g. ``borough_name`` in a ward layer), if any.
+    """
     cols = _string_columns(layer)
-    code = next((c for c in cols if layer[c].astype(str).str.fullmatch(r"[A-Z]\d{8}").mean() > 0.9), None)
-    names = [c for c in cols if c != code and "name" in c.lower()]
-    name = names[0] if names else next((c for c in cols if c != code), None)
+    nunique = {c: layer[c].nunique() for c in cols}
+    codes = [c for c in cols if layer[c].astype(str).str.fullmatch(r"[A-Z]\d{8}").mean() > 0.9]
+    code = max(codes, key=lambda c: nunique[c]) if codes else None
+    names = [c for c in cols if c not in codes and _is_name_column(c)]
+    name = max(names, key=lambda c: nunique[c]) if names else next((c for c in cols if c not in codes), None)
+    parents = [c for c in names if c != name and nunique[c] < nunique.get(name, 0)]
+    parent = max(parents, key=lambda c: nunique[c]) if parents else None
+    return name, code, parent
+
+
+def _name_and_code_columns(layer: gpd.GeoDataFrame) -> tuple[str | None, str | None]:
+    name, code, _ = _layer_columns(layer)
     return name, code
 
 
@@ -136,29 +193,44 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
     """Pick one area from a boundary layer by name or code.
 
     Matching is case-insensitive over every text column (or ``column``).
-    Several rows with the same name (a borough split into parts) are
-    dissolved into one area.
+    Rows sharing one code (an area stored in parts) are dissolved into one
+    area; a name shared by areas with different codes (two wards called
+    Edgware in two boroughs) is never merged: it raises, listing every
+    match with its code and parent area, so the user can give the code.
+    A value of a parent column (a borough name in a ward layer) selects the
+    union of that parent's units.
 
     Raises
     ------
     AreaError
-        Unknown name; the message lists the closest matches.
+        Unknown name (the message lists the closest matches) or a name
+        matching several areas (the message lists them with their codes).
     """
     cols = [column] if column else _string_columns(layer)
     if column and column not in layer.columns:
         raise AreaError(f"boundary layer has no column '{column}'")
+    name_col, code_col, parent_col = _layer_columns(layer)
     want = name.strip().casefold()
     for c in cols:
         hit = layer[c].astype(str).str.strip().str.casefold() == want
-        if hit.any():
-            rows = layer[hit]
-            name_col, code_col = _name_and_code_columns(layer)
-            geom = shapely.union_all(rows.geometry.to_numpy()) if len(rows) > 1 else rows.geometry.iloc[0]
-            return Area(
-                name=str(rows[name_col].iloc[0]) if name_col else name,
-                code=str(rows[code_col].iloc[0]) if code_col else None,
-                geometry=geom, crs=as_crs(layer.crs), layer=layer, index=rows.index[0],
-            )
+        if not hit.any():
+            continue
+        rows = layer[hit]
+        if c in (name_col, code_col) or c == column:
+            # The area's own identity: rows with different codes (or, in a
+            # layer without codes, different attributes) are different areas.
+            key_cols = [code_col] if code_col else [k for k in _string_columns(layer)]
+            keys = rows[key_cols].astype(str).drop_duplicates()
+            if len(keys) > 1:
+                raise AreaError(_ambiguous_message(name, rows, name_col, code_col, parent_col))
+            label = str(rows[name_col].iloc[0]) if name_col else name
+            code = str(rows[code_col].iloc[0]) if code_col else None
+        else:
+            # A parent (e.g. a borough name in a ward layer): its units together.
+            label = str(rows[c].iloc[0]).strip()
+            code = None
+        geom = shapely.union_all(rows.geometry.to_numpy()) if len(rows) > 1 else rows.geometry.iloc[0]
+        return Area(name=label, code=code, geometry=geom, crs=as_crs(layer.crs), layer=layer, index=rows.index[0])
     pool = sorted({str(v) for c in cols for v in layer[c].dropna().astype(str)})
     close = difflib.get_close_matches(name, pool, n=5, cutoff=0.5)
     if not close:
@@ -168,8 +240,25 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
     raise AreaError(f"no area named '{name}' in the boundary layer{hint}")
 
 
+def _ambiguous_message(name: str, rows: gpd.GeoDataFrame, name_col, code_col, parent_col) -> str:
+    items = []
+    for _, r in rows.drop_duplicates(subset=[code_col] if code_col else None).iterrows():
+        label = str(r[name_col]) if name_col else name
+        item = f"{r[code_col]} {label}" if code_col else f"{label} (row {r.name})"
+        if parent_col:
+            item += f" ({r[parent_col]})"
+        items.append(item)
+    ask = (f"give the code instead, e.g. --area {rows[code_col].iloc[0]}" if code_col
+           else "pick one by another column of the layer")
+    return f"'{name}' matches {len(items)} areas in the boundary layer: {'; '.join(items)}; {ask}"
+
+
 def load_area(path: str | Path, name: str, *, crs: str | CRS | None = None, column: str | None = None) -> Area:
-    """:func:`load_boundaries` then :func:`find_area`."""
+    """:func:`load_boundaries` then :func:`find_area`.
+
+    ``crs`` is the layer's CRS when the file declares none (``--area-crs``),
+    else the working CRS (see :func:`load_boundaries`).
+    """
     return find_area(load_boundaries(path, crs=crs), name, column=column)
 
 

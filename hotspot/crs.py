@@ -88,7 +88,9 @@ def _transformer(src: str, dst: str) -> Transformer:
         # (errors of ~150 m for BNG) where its best operation does not apply.
         return Transformer.from_crs(src, dst, always_xy=True, allow_ballpark=False)
     except Exception:
-        raise CRSError(f"no accurate transformation from {src} to {dst}") from None
+        names = [CRS.from_wkt(c).to_string() for c in (src, dst)]
+        raise CRSError(f"no accurate transformation from {names[0]} to {names[1]}: their areas of use do not "
+                       "overlap (are the data and the area in the same part of the world, and is --crs right?)") from None
 
 
 def transformer(src: CRS | str, dst: CRS | str) -> Transformer:

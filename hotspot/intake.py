@@ -21,6 +21,43 @@ month and snap point and differ only in ``Last outcome category``; in the
 Cincinnati file one ``incident_no`` carries one row per offence or victim. In
 both cases one id is one burglary, and counting it twice would invent
 "repeat" victimisations.
+
+Area membership
+---------------
+With an ``area``, a row belongs to it by one of two rules, chosen once:
+
+* **police.uk attribution** - when rows carry a police.uk ``LSOA name``
+  ("<district name> 001A") and the district part of some rows equals the
+  area's name (or the area's boundary layer is a layer of those districts:
+  at least half the districts named by the rows are units of it),
+  membership follows police.uk's own LSOA attribution: rows of
+  the area's LSOAs are accepted when their point lies inside the area or
+  within the edge tolerance of it (police.uk snaps crimes on a boundary road
+  to the road's centre line, a few metres over the line); rows of the area's
+  LSOAs farther out are rejected (``"outside area"``, with the distance), and
+  rows of other districts' LSOAs are rejected even when the point falls
+  inside the polygon, so neighbouring areas never count one crime twice.
+* **point in polygon** - otherwise. A point within the edge tolerance
+  outside the polygon is accepted only when no other polygon of the area's
+  boundary layer contains it (so it is not also counted by a neighbour).
+
+The tolerance is ``area_buffer`` metres, default
+:data:`hotspot.settings.AREA_EDGE_TOLERANCE`.
+
+Dates
+-----
+Day/month order is decided once per date column, never per row: ISO 8601
+(year first) as it is; for ``dd/mm/yyyy``-like columns a first field above
+12 in some row proves day-first and a second field above 12 proves
+month-first. A column proving both is refused, and so is a column where no
+row proves either, unless ``date_format`` is given. What was decided is in
+:attr:`IntakeResult.detected`.
+
+Unusable input
+--------------
+When rows were read but every one of them is rejected, :func:`read_incidents`
+raises :class:`UnusableInputError` naming the commonest reason, instead of
+returning nothing.
 """
 
 from __future__ import annotations
@@ -40,9 +77,19 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from . import settings
 from ._errors import CRSError, HotspotError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
-from .settings import WGS84
+from .settings import GB_CRS, WGS84
+
+
+class UnusableInputError(InputFileError):
+    """Rows were read but every one was rejected. ``result`` holds the full
+    :class:`IntakeResult` (rejects with reasons) for reporting."""
+
+    def __init__(self, message: str, result: "IntakeResult"):
+        super().__init__(message)
+        self.result = result
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
 
@@ -103,6 +150,17 @@ class IntakeResult:
     files : list of Path
     notes : list of str
         Warnings raised while reading (repaired encodings and the like).
+    detected : list of dict
+        Per source: format, columns mapped to roles, coordinate columns and
+        their CRS (and how it was chosen), the date column, its day/month
+        order or format and precision (see :meth:`summary`).
+    crs_how : str
+        How the working CRS was chosen.
+    crime_types : dict
+        Rows per crime type as written in the input (before filtering).
+    membership : dict or None
+        With an area: the membership rule, the edge tolerance (metres) and
+        how many rows it recovered or rejected.
     """
 
     incidents: gpd.GeoDataFrame
@@ -112,6 +170,10 @@ class IntakeResult:
     crs: CRS
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    detected: list[dict] = field(default_factory=list)
+    crs_how: str = ""
+    crime_types: dict[str, int] = field(default_factory=dict)
+    membership: dict | None = None
 
     @property
     def accepted(self) -> int:
@@ -165,7 +227,19 @@ class IntakeResult:
             + f"; crime types present: {present} (check --crime-type and the area)")
 
     def summary(self) -> dict:
-        """The JSON summary printed by ``hotspot validate --json``."""
+        """The JSON summary printed by ``hotspot validate --json``.
+
+        Keys: ``rows, accepted, rejected, filtered, reasons, crs, date_range``
+        (counts of rows; working CRS; first and last date), and what was
+        detected: ``crs_how`` (how the working CRS was chosen),
+        ``date_precision`` (month, day or minute), ``crime_types`` (rows per
+        type before filtering), ``sources`` (per file: ``format``,
+        ``columns`` role -> column, ``coordinates`` {columns, crs, how,
+        check}, ``dates`` {column, order, how, precision}), ``membership`` (the
+        membership rule, ``edge_tolerance_m`` and row counts, or None) and
+        ``notes`` (warnings).
+        """
+        dr = self.date_range()
         return {
             "rows": self.rows,
             "accepted": self.accepted,
@@ -173,7 +247,13 @@ class IntakeResult:
             "filtered": self.n_filtered,
             "reasons": self.reasons,
             "crs": self.crs.to_string(),
-            "date_range": list(self.date_range()) if self.date_range() else None,
+            "date_range": list(dr) if dr else None,
+            "crs_how": self.crs_how,
+            "date_precision": self.date_precision,
+            "crime_types": dict(self.crime_types),
+            "sources": [dict(d) for d in self.detected],
+            "membership": dict(self.membership) if self.membership else None,
+            "notes": list(self.notes),
         }
 
 
@@ -321,6 +401,8 @@ class _Parsed:
     column: np.ndarray
     detail: np.ndarray
     filtered: np.ndarray  # bool
+    lsoa: pd.Series | None = None  # police.uk "LSOA name", when the file has one
+    info: dict = field(default_factory=dict)  # what was detected, for summary()
 
 
 def _mark(p: _Parsed, mask: np.ndarray, reason: str, column: str | None, detail: Iterable[str] | str = "") -> None:
@@ -349,21 +431,113 @@ def _parse_numbers(p: _Parsed, sa: pd.Series, sb: pd.Series) -> None:
     p.a, p.b = a, b
 
 
+# dd/mm/yyyy, mm/dd/yyyy, with "/", "." or "-" and an optional time after it.
+_NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T].*)?)$"
+
+
+def _format_order(fmt: str) -> str:
+    """Day/month order named by a strftime format."""
+    d, m = fmt.find("%d"), max(fmt.find("%m"), fmt.find("%b"), fmt.find("%B"))
+    if d < 0 or m < 0:
+        return "as given by the format"
+    return "day-first" if d < m else "month-first"
+
+
+def decide_date_order(s: pd.Series, path: Path | str, col: str) -> tuple[str | None, str]:
+    """Day/month order of a column of ``dd/mm/yyyy``-like dates, decided once.
+
+    Parameters
+    ----------
+    s : Series of str
+        The column (index = row number).
+    path, col : str
+        File and column, for the messages.
+
+    Returns
+    -------
+    order : {"day-first", "month-first"} or None
+        None when the column has no ``nn/nn/yyyy`` dates at all.
+    how : str
+        The evidence: the first row whose first field (day-first) or second
+        field (month-first) is above 12.
+
+    Raises
+    ------
+    InputFileError
+        Some rows prove day-first and others month-first (the message names
+        one row of each), or no row proves either (give ``--date-format``).
+    """
+    m = s.str.extract(_NUMERIC_DATE)
+    numeric = m[0].notna()
+    if not numeric.any():
+        return None, ""
+    f1 = m.loc[numeric, 0].astype(int)
+    f2 = m.loc[numeric, 2].astype(int)
+    day_proof = f1.index[(f1 > 12) & (f2 <= 12)]
+    month_proof = f2.index[(f2 > 12) & (f1 <= 12)]
+    if len(day_proof) and len(month_proof):
+        r1, r2 = day_proof[0], month_proof[0]
+        raise InputFileError(
+            f"{path}: column '{col}' mixes day-first and month-first dates: row {r1} {s[r1]!r} is day-first "
+            f"(first field > 12), row {r2} {s[r2]!r} is month-first (second field > 12); "
+            "correct the file or give --date-format")
+    if len(day_proof):
+        r = day_proof[0]
+        return "day-first", f"inferred from the column: row {r} {s[r]!r} has a first field > 12 ({len(day_proof):,} rows do)"
+    if len(month_proof):
+        r = month_proof[0]
+        return "month-first", f"inferred from the column: row {r} {s[r]!r} has a second field > 12 ({len(month_proof):,} rows do)"
+    r = numeric.index[numeric][0]
+    raise InputFileError(
+        f"{path}: column '{col}': day/month order cannot be told: in all {int(numeric.sum()):,} dates like "
+        f"{s[r]!r} (row {r}) both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
+
+
 def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_format: str | None) -> None:
     s = s.str.strip()
     _mark(p, (s == "").to_numpy(), "missing date", col)
+    info = {"column": col}
     if month_only:
         occ = pd.to_datetime(s, format="%Y-%m", errors="coerce")
         precision = "month"
+        info.update(order="year-month", how="police.uk Month column (YYYY-MM)")
     else:
         if date_format:
-            occ = pd.to_datetime(s, format=date_format, errors="coerce")
+            try:
+                occ = pd.to_datetime(s, format=date_format, errors="coerce")
+            except ValueError as exc:
+                raise InputFileError(f"--date-format {date_format!r} is not a valid strftime format: {exc}") from None
+            info.update(order=_format_order(date_format), how=f"format given: {date_format}")
         else:
-            occ = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=False)
-            if occ.isna().mean() > 0.5:
-                alt = pd.to_datetime(s, format="mixed", dayfirst=True, errors="coerce")
-                if alt.notna().sum() > occ.notna().sum():
-                    occ = alt
+            order, how = decide_date_order(s, p.path, col)
+            norm = s
+            if order is not None:
+                m = s.str.extract(_NUMERIC_DATE)
+                ok = m[0].notna()
+                day, month = (m[0], m[2]) if order == "day-first" else (m[2], m[0])
+                year = m[3].where(m[3].str.len() == 4,
+                                  # strptime's %y rule: 69-99 -> 1900s, 00-68 -> 2000s
+                                  m[3].map(lambda y: str(1900 + int(y) if int(y) >= 69 else 2000 + int(y))
+                                           if isinstance(y, str) else y))
+                iso = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + m[4].fillna("")
+                norm = s.where(~ok, iso)
+                info.update(order=order, how=how)
+            else:
+                info.update(order="year-month-day", how="ISO 8601")
+            occ = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False)
+            rest = occ.isna() & (norm != "")
+            if rest.any():
+                # Times with AM/PM or month names ("3 Feb 2024"): unambiguous
+                # once the numeric day/month order is fixed above.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    alt = pd.to_datetime(norm[rest], format="mixed", dayfirst=False, errors="coerce")
+                if getattr(alt.dt, "tz", None) is not None:
+                    alt = alt.dt.tz_localize(None)
+                if getattr(occ.dt, "tz", None) is not None:
+                    occ = occ.dt.tz_localize(None)
+                occ = occ.astype("datetime64[ns]")
+                occ[rest] = alt.astype("datetime64[ns]")
         if getattr(occ.dt, "tz", None) is not None:
             # Keep the wall-clock time as written; offsets in crime exports
             # usually mislabel local time, and days are what matter here.
@@ -379,6 +553,8 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
     occ = occ.astype("datetime64[ns]")
     _mark(p, occ.isna().to_numpy(), "unparsable date", col, (f"{col}={v!r}" for v in s))
     p.occurred, p.precision = occ, precision
+    info["precision"] = precision
+    p.info["dates"] = info
 
 
 def _stable_ids(path: Path, table: pd.DataFrame) -> pd.Series:
@@ -391,18 +567,79 @@ def _stable_ids(path: Path, table: pd.DataFrame) -> pd.Series:
         lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])).set_axis(table.index)
 
 
-def _parse_file(
-    path: Path,
-    fmt: Format,
-    *,
-    crime_types: set[str] | None,
-    crs: CRS | None,
-    columns: Mapping[str, str] | None,
-    date_format: str | None,
-    notes: list[str],
-) -> tuple[_Parsed, list[tuple[int, str]]]:
+def _frame_table(df: pd.DataFrame, name: Path) -> pd.DataFrame:
+    """A DataFrame source as string columns (missing values as ''),
+    index = row number from 1, like a parsed CSV."""
+    if df.empty:
+        raise InputFileError(f"{name}: header only, no data rows")
+    table = pd.DataFrame({str(c): df[c].astype(object).where(df[c].notna(), "").astype(str) for c in df.columns})
+    table.index = np.arange(1, len(table) + 1)
+    return table
+
+
+def _geom_types(geoms) -> str:
+    kinds = pd.Series([g.geom_type for g in geoms if g is not None and not g.is_empty]).value_counts()
+    return ", ".join(f"{k} ({v:,})" for k, v in kinds.items())
+
+
+def _crs_cross_check(p: _Parsed, table: pd.DataFrame, lon_col: str, lat_col: str) -> None:
+    """Compare x/y read in the declared CRS with the file's own lon/lat.
+
+    Raises :class:`CRSError` when their median disagreement exceeds
+    :data:`hotspot.settings.CRS_CHECK_TOLERANCE` metres.
+    """
+    from pyproj import Geod
+
+    lon = pd.to_numeric(table[lon_col].str.strip(), errors="coerce").to_numpy(float)
+    lat = pd.to_numeric(table[lat_col].str.strip(), errors="coerce").to_numpy(float)
+    use = np.isfinite(p.a) & np.isfinite(p.b) & np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) \
+        & (np.abs(lat) <= 90) & ~((lon == 0) & (lat == 0))
+    if not use.any():
+        return
+    x, y = p.a[use], p.b[use]
+    with np.errstate(all="ignore"):
+        if p.coord_crs.is_geographic:
+            # x/y declared in degrees: compare as they are.
+            lon2, lat2 = project(x, y, p.coord_crs, WGS84) if not p.coord_crs.equals(CRS.from_user_input(WGS84)) else (x, y)
+        else:
+            try:
+                lon2, lat2 = project(x, y, p.coord_crs, WGS84)
+            except CRSError:
+                lon2 = lat2 = np.full(len(x), np.nan)
+        lon2, lat2 = np.asarray(lon2, float), np.asarray(lat2, float)
+        valid = np.isfinite(lon2) & np.isfinite(lat2) & (np.abs(lon2) <= 180) & (np.abs(lat2) <= 90)
+        dist = np.full(len(x), np.inf)
+        if valid.any():
+            _, _, d = Geod(ellps="WGS84").inv(lon[use][valid], lat[use][valid], lon2[valid], lat2[valid])
+            dist[valid] = d
+    med = float(np.median(dist))
+    ca, cb = p.coord_cols
+    crs_name = p.coord_crs.to_string()
+    if med > settings.CRS_CHECK_TOLERANCE:
+        what = (f"median disagreement {med / 1000:,.0f} km" if np.isfinite(med)
+                else "most x/y values are not coordinates in that CRS at all")
+        raise CRSError(
+            f"{p.path}: x/y columns '{ca}', '{cb}' read as {crs_name} contradict the lon/lat columns "
+            f"'{lon_col}', '{lat_col}': {what} (more than {settings.CRS_CHECK_TOLERANCE / 1000:g} km); "
+            "the x/y are not in that CRS: give their true CRS with --crs")
+    p.info["coordinates"]["check"] = (
+        f"x/y agree with lon/lat columns '{lon_col}', '{lat_col}': median {med:.3g} m over {int(use.sum()):,} rows")
+
+
+def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
+    """(name, table, geoms, file_crs, kind, bad) for a file or a DataFrame."""
     bad: list[tuple[int, str]] = []
-    geoms = None
+    if isinstance(src, pd.DataFrame):
+        name = Path(source_name or "<DataFrame>")
+        if isinstance(src, gpd.GeoDataFrame):
+            if src.empty:
+                raise InputFileError(f"{name}: no features")
+            geoms = src.geometry.to_numpy()
+            table = _frame_table(pd.DataFrame(src.drop(columns=src.geometry.name)), name)
+            return name, table, geoms, src.crs, "vector", bad
+        table = _frame_table(src, name)
+        return name, table, None, None, (sniff_format(name, table.columns) if fmt == "auto" else fmt), bad
+    path = src
     if fmt == "vector" or (fmt == "auto" and _is_vector(path)):
         import pyogrio
 
@@ -410,19 +647,38 @@ def _parse_file(
             gdf = pyogrio.read_dataframe(path)
         except Exception as exc:
             raise InputFileError(f"{path}: cannot read as GIS layer: {exc}") from None
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
+            raise InputFileError(f"{path}: not a GIS layer (no geometry column); read it as a table with --format auto or csv")
         if gdf.empty:
             raise InputFileError(f"{path}: no features")
-        file_crs = gdf.crs or crs
-        if file_crs is None:
-            raise CRSError(f"{path}: layer has no CRS; give one with crs=/--crs")
-        geoms = gdf.geometry.to_numpy()
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
         table = table.replace({"None": "", "nan": "", "NaT": ""})
         table.index = np.arange(1, len(table) + 1)
-        kind: Format = "vector"
-    else:
-        table, bad = _read_csv_text(path, _decode(path, notes))
-        kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
+        return path, table, gdf.geometry.to_numpy(), gdf.crs, "vector", bad
+    table, bad = _read_csv_text(path, _decode(path, notes))
+    kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
+    return path, table, None, None, kind, bad
+
+
+def _parse_file(
+    src,
+    fmt: Format,
+    *,
+    crime_types: set[str] | None,
+    crs: CRS | None,
+    columns: Mapping[str, str] | None,
+    date_format: str | None,
+    notes: list[str],
+    source_name: str | None = None,
+) -> tuple[_Parsed, list[tuple[int, str]]]:
+    path, table, geoms, file_crs, kind, bad = _load_source(src, fmt, notes, source_name)
+    if geoms is not None:
+        arr = np.array([g if g is not None else shapely.Point() for g in geoms], dtype=object)
+        present = ~shapely.is_empty(arr)
+        if present.any() and not (present & (shapely.get_type_id(arr) == 0)).any():
+            raise InputFileError(
+                f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
+                "(one location per incident); a boundary layer goes to --area-file")
     cols = detect_columns(table.columns, columns)
     if kind == "policeuk":
         for req in ("Month", "Longitude", "Latitude"):
@@ -450,38 +706,79 @@ def _parse_file(
         location=table[cols["location"]].str.strip() if cols["location"] else empty.copy(),
         reason=np.full(n, None, dtype=object), column=np.full(n, None, dtype=object),
         detail=np.full(n, "", dtype=object), filtered=np.zeros(n, bool),
+        lsoa=table["LSOA name"].str.strip() if "LSOA name" in table.columns else None,
     )
+    p.info = {"file": str(path), "format": {"policeuk": "police.uk street-level CSV", "csv": "records-system CSV",
+                                            "vector": "GIS layer"}.get(kind, kind),
+              "columns": {k: v for k, v in cols.items() if v}}
     if crime_types:
         p.filtered = ~p.crime_type.str.lower().isin(crime_types).to_numpy()
 
     # Coordinates: a geometry column, x/y in the given CRS, or lon/lat.
     if geoms is not None:
-        p.coord_crs = as_crs(file_crs)
-        p.coord_cols = ("geometry", "geometry")
         is_none = np.array([g is None or g.is_empty for g in geoms])
-        _mark(p, is_none, "missing coordinates", "geometry")
         safe = np.where(is_none, shapely.Point(), geoms)
         not_point = ~is_none & (shapely.get_type_id(safe) != 0)
+        if file_crs is None and crs is None:
+            raise CRSError(f"{path}: layer has no CRS; give one with crs=/--crs")
+        file_crs = as_crs(file_crs) if file_crs is not None else None
+        pts0 = np.where(not_point | is_none, shapely.Point(0, 0), safe)
+        metres_as_degrees = (file_crs is not None and file_crs.is_geographic and crs is not None
+                             and ((np.abs(shapely.get_x(pts0)) > 180) | (np.abs(shapely.get_y(pts0)) > 90)).mean() > 0.5)
+        # A GeoJSON without a "crs" member is read as lon/lat; when its
+        # coordinates are clearly metres the user's --crs says what they are.
+        use_given = file_crs is None or metres_as_degrees
+        p.coord_crs = crs if use_given else file_crs
+        p.coord_cols = ("geometry", "geometry")
+        p.info["coordinates"] = {"columns": ["geometry"], "crs": p.coord_crs.to_string(),
+                                 "how": "given with --crs" if use_given else "declared in the file"}
+        _mark(p, is_none, "missing coordinates", "geometry")
         _mark(p, not_point, "not a point geometry", "geometry",
-              (shapely.get_type_id(safe) .astype(str)))
+              (f"{t} geometry" for t in shapely.get_type_id(safe).astype(str)))
         pts = np.where(not_point | is_none, shapely.Point(np.nan, np.nan), safe)
         p.a, p.b = shapely.get_x(pts), shapely.get_y(pts)
+        _check_degrees(p)
     else:
         use_xy = cols["x"] and cols["y"] and (crs is not None or not (cols["lon"] and cols["lat"]))
         if use_xy:
             if crs is None:
                 raise CRSError(f"{path}: x/y columns '{cols['x']}', '{cols['y']}' need a CRS (--crs EPSG:...)")
             p.coord_crs, p.coord_cols = crs, (cols["x"], cols["y"])
+            p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": crs.to_string(), "how": "given with --crs"}
         elif cols["lon"] and cols["lat"]:
             p.coord_cols = (cols["lon"], cols["lat"])
+            p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": WGS84,
+                                     "how": "lon/lat columns (WGS84 degrees)"}
         else:
             raise InputFileError(f"{path}: required coordinate columns are missing (lon/lat or x/y); columns are {list(table.columns)}")
         _parse_numbers(p, table[p.coord_cols[0]], table[p.coord_cols[1]])
+        if use_xy:
+            _check_degrees(p)
+            if cols["lon"] and cols["lat"] and {cols["lon"], cols["lat"]}.isdisjoint(p.coord_cols):
+                _crs_cross_check(p, table, cols["lon"], cols["lat"])
     _parse_dates(p, table[cols["date"]], cols["date"], kind == "policeuk", date_format)
     if cols["id"] is None or (p.ids == "").any():
         derived = _stable_ids(path, table)
         p.ids = p.ids.where(p.ids != "", derived)
     return p, bad
+
+
+def _check_degrees(p: _Parsed) -> None:
+    """x/y declared in a geographic CRS must look like degrees."""
+    if not p.coord_crs.is_geographic:
+        return
+    ok = np.isfinite(p.a) & np.isfinite(p.b) & ~((p.a == 0) & (p.b == 0))
+    if not ok.any():
+        return
+    out = (np.abs(p.a[ok]) > 180) | (np.abs(p.b[ok]) > 90)
+    if out.mean() > 0.5:
+        i = int(np.flatnonzero(ok)[np.argmax(out)])
+        ca, cb = p.coord_cols
+        what = "geometries" if ca == "geometry" else f"x/y columns '{ca}', '{cb}'"
+        raise CRSError(
+            f"{p.path}: {what} are declared as {p.coord_crs.to_string()} (degrees) but "
+            f"{out.mean():.0%} of rows are not degrees (e.g. row {p.table.index[i]}: x={p.a[i]:g}, "
+            f"y={p.b[i]:g}); give their projected CRS with --crs")
 
 
 # --------------------------------------------------------------------------- judging
@@ -512,44 +809,140 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
           (f"{ca}={x:g}, {cb}={y:g}" for x, y in zip(a, b)))
 
 
+_LSOA_NAME = r"^(.*\S)\s+\d{3}[A-Z]$"
+
+
+def lsoa_district(names: pd.Series) -> pd.Series:
+    """District part of police.uk LSOA names: ``"Barking and Dagenham 012B"``
+    -> ``"Barking and Dagenham"``; NaN where a name is not of that form."""
+    # A few thousand distinct names repeat over every month: parse each once.
+    codes, uniq = pd.factorize(names)
+    parsed = pd.Series(uniq, dtype=object).str.extract(_LSOA_NAME)[0].to_numpy(object)
+    out = np.where(codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else None, None)
+    return pd.Series(out, index=names.index, dtype=object)
+
+
+def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
+    """Judge every row against the area (see the module notes); returns the
+    counts for :attr:`IntakeResult.membership`."""
+    geom = area.geometry
+    shapely.prepare(geom)
+    band = geom.buffer(tol) if tol > 0 else geom
+    shapely.prepare(band)
+    want = str(area.name).strip().casefold()
+    districts = [lsoa_district(p.lsoa).str.casefold() if p.lsoa is not None else None for p in parsed]
+    present = set().union(*[set(d.dropna()) for d in districts if d is not None])
+    # police.uk's attribution decides when the area is one of the districts
+    # the rows are attributed to, or a unit of a layer of such districts
+    # (e.g. another borough: then no row is the area's, however near).
+    use_lsoa = want in present
+    if not use_lsoa and present and area.layer is not None:
+        from .areas import _layer_columns
+
+        name_col = _layer_columns(area.layer)[0]
+        if name_col is not None:
+            names = set(area.layer[name_col].astype(str).str.strip().str.casefold())
+            use_lsoa = len(present & names) >= 0.5 * len(present)
+    others = None
+    if area.layer is not None and tol > 0:
+        layer = area.layer.to_crs(area.crs)
+        rep = layer.geometry.representative_point()
+        others = layer[~rep.within(geom)]  # the other units of the layer
+    info = {"area": area.name, "code": area.code,
+            "rule": "police.uk LSOA attribution" if use_lsoa else "point in polygon",
+            "edge_tolerance_m": float(tol), "recovered_within_tolerance": 0,
+            "in_neighbour_not_recovered": 0, "attributed_elsewhere_inside_polygon": 0,
+            "attributed_here_beyond_tolerance": 0}
+    for p, x, y, dist in zip(parsed, xs, ys, districts):
+        cols = "/".join(p.coord_cols)
+        finite = np.isfinite(x) & np.isfinite(y)
+        x0, y0 = np.nan_to_num(x), np.nan_to_num(y)
+        inside = finite & shapely.intersects_xy(geom, x0, y0)
+        near = finite & (inside | shapely.intersects_xy(band, x0, y0))
+        open_ = (p.reason == None) & ~p.filtered  # noqa: E711
+        if use_lsoa and dist is not None:
+            has = dist.notna().to_numpy()
+            mine = (dist == want).fillna(False).to_numpy()
+            elsewhere = has & ~mine
+            info["attributed_elsewhere_inside_polygon"] += int((open_ & elsewhere & inside).sum())
+            _mark(p, elsewhere, "outside area", "LSOA name",
+                  (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in p.lsoa))
+            far = mine & ~near
+            if (far & open_).any():
+                d = np.full(len(x), np.nan)
+                idx = np.flatnonzero(far & open_ & finite)
+                d[idx] = shapely.distance(geom, shapely.points(x[idx], y[idx]))
+                info["attributed_here_beyond_tolerance"] += int((far & open_).sum())
+                _mark(p, far, "outside area", cols,
+                      (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
+                       f"(edge tolerance {tol:g} m)" for v, dd in zip(p.lsoa, d)))
+            rec = mine & near & ~inside & open_
+            info["recovered_within_tolerance"] += int(rec.sum())
+            rest = ~has  # rows without an LSOA: the polygon decides
+        else:
+            rest = np.ones(len(x), bool)
+        band_pts = rest & near & ~inside & open_
+        if band_pts.any() and others is not None and len(others):
+            idx = np.flatnonzero(band_pts)
+            tree = shapely.STRtree(others.geometry.to_numpy())
+            hit_pt, _ = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
+            claimed = np.zeros(len(x), bool)
+            claimed[idx[hit_pt]] = True
+            info["in_neighbour_not_recovered"] += int(claimed.sum())
+            _mark(p, claimed, "outside area", cols, f"within {tol:g} m of {area.name} but inside a neighbouring area")
+            band_pts &= ~claimed
+        info["recovered_within_tolerance"] += int((band_pts & (p.reason == None)).sum())  # noqa: E711
+        _mark(p, rest & ~near, "outside area", cols, f"outside {area.name} (edge tolerance {tol:g} m)")
+    return info
+
+
 def read_incidents(
-    paths: str | Path | Iterable[str | Path],
+    paths,
     *,
     format: Format = "auto",
     crime_types: Iterable[str] | str | None = None,
     crs: str | int | CRS | None = None,
     columns: Mapping[str, str] | None = None,
     area=None,
-    area_buffer: float = 0.0,
+    area_buffer: float | None = None,
     date_format: str | None = None,
     now: pd.Timestamp | str | None = None,
+    source_name: str | None = None,
 ) -> IntakeResult:
     """Read, validate and project incident records.
 
     Parameters
     ----------
-    paths : path or list of paths
+    paths : path, list of paths, or DataFrame
         CSV files (police.uk street-level or any records-system export),
-        GeoJSON/GeoPackage files, or folders of them.
+        GeoJSON/GeoPackage files, or folders of them; or one pandas
+        DataFrame holding such a table (e.g. police.uk rows read from a
+        parquet file), read exactly like a CSV with those columns (a
+        GeoDataFrame like a GIS layer).
     format : {"auto", "policeuk", "csv", "vector"}
         Input format; ``"auto"`` sniffs each file.
     crime_types : str or list of str, optional
         Keep only these crime types (case-insensitive); others are *filtered*.
     crs : CRS-like, optional
         CRS of x/y columns. When it is projected in metres it is also the
-        working CRS. Without it, lon/lat columns are used.
+        working CRS. Without it, lon/lat columns are used. When the file
+        also has lon/lat columns they are cross-checked against the x/y.
     columns : mapping, optional
         Column names by role: ``id, date, x, y, lon, lat, type, location``.
     area : Area, optional
-        Study area (see :mod:`hotspot.areas`); rows outside it (plus
-        ``area_buffer``) are rejected with reason ``"outside area"`` and the
-        incidents are projected to the area's CRS.
-    area_buffer : float
-        Tolerance around the area, metres.
+        Study area (see :mod:`hotspot.areas`); rows not in it are rejected
+        with reason ``"outside area"`` (membership rule: module notes) and
+        the incidents are projected to the area's CRS.
+    area_buffer : float, optional
+        Edge tolerance of the area test, metres; default
+        :data:`hotspot.settings.AREA_EDGE_TOLERANCE`.
     date_format : str, optional
-        strftime format of the date column; default: ISO 8601, then day-first.
+        strftime format of the date column; default: ISO 8601, or the
+        day/month order proved by the column itself.
     now : timestamp, optional
         Dates after this are rejected as ``"future"`` (default: now).
+    source_name : str, optional
+        Name used for a DataFrame source in messages and ``source_file``.
 
     Returns
     -------
@@ -558,26 +951,39 @@ def read_incidents(
     Raises
     ------
     InputFileError
-        Missing, empty, header-only or undecodable file, or a required column
-        absent. The message names the file and column.
+        Missing, empty, header-only or undecodable file, a required column
+        absent, polygons where points are needed, a date column whose
+        day/month order is contradictory or undecidable. The message names
+        the file and column.
+    UnusableInputError
+        Every row read was rejected (names the commonest reason).
     CRSError
-        x/y columns without a CRS, or a non-metric working CRS.
+        x/y columns without a CRS, x/y contradicting the file's lon/lat or
+        not degrees in a geographic CRS.
     """
-    files = expand_paths(paths)
+    if isinstance(paths, pd.DataFrame):
+        sources: list = [paths]
+        files = [Path(source_name or "<DataFrame>")]
+    else:
+        files = expand_paths(paths)
+        sources = list(files)
     if isinstance(crime_types, str):
         crime_types = [crime_types]
     types = {t.strip().lower() for t in crime_types} if crime_types else None
     user_crs = as_crs(crs)
     now_ts = pd.Timestamp(now) if now is not None else pd.Timestamp.now()
+    tol = settings.AREA_EDGE_TOLERANCE if area_buffer is None else float(area_buffer)
+    if not np.isfinite(tol) or tol < 0:
+        raise InputFileError(f"area buffer must be zero or more metres, got {area_buffer!r}")
     notes: list[str] = []
 
     parsed: list[_Parsed] = []
     malformed: list[dict] = []
-    for f in files:
-        p, bad = _parse_file(f, format, crime_types=types, crs=user_crs, columns=columns,
-                             date_format=date_format, notes=notes)
+    for src in sources:
+        p, bad = _parse_file(src, format, crime_types=types, crs=user_crs, columns=columns,
+                             date_format=date_format, notes=notes, source_name=source_name)
         parsed.append(p)
-        malformed += [dict(source_file=str(f), source_row=r, reason="malformed row", column=None, detail=d)
+        malformed += [dict(source_file=str(p.path), source_row=r, reason="malformed row", column=None, detail=d)
                       for r, d in bad]
 
     # The centre used to recognise swapped coordinates: the area's, else the
@@ -597,8 +1003,8 @@ def read_incidents(
         ok = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
         centres[key] = (float(np.median(a[ok])), float(np.median(b[ok]))) if ok.sum() >= 5 else None
     for p in parsed:
-        tol = 2.0 if p.coord_crs.is_geographic else 200_000.0  # degrees / metres
-        _check_coordinates(p, centres[p.coord_crs.to_wkt()], tol)
+        tol_swap = 2.0 if p.coord_crs.is_geographic else 200_000.0  # degrees / metres
+        _check_coordinates(p, centres[p.coord_crs.to_wkt()], tol_swap)
         future = (p.occurred > now_ts).to_numpy()
         _mark(p, future, "future", None, (f"{d:%Y-%m-%d} is after {now_ts:%Y-%m-%d}" if pd.notna(d) else "" for d in p.occurred))
 
@@ -606,8 +1012,10 @@ def read_incidents(
     # the points (British National Grid in GB, UTM elsewhere).
     if area is not None:
         work = as_crs(area.crs)
+        crs_how = f"the area's CRS ({area.name})"
     elif user_crs is not None and is_metric_projected(user_crs):
         work = user_crs
+        crs_how = "the CRS given with --crs (projected, metres)"
     else:
         lons, lats = [], []
         for p in parsed:
@@ -616,20 +1024,20 @@ def read_incidents(
             lons.append(lo)
             lats.append(la)
         work = choose_working_crs(np.concatenate(lons), np.concatenate(lats))
+        crs_how = ("British National Grid: the data lie in Great Britain" if work.equals(CRS.from_user_input(GB_CRS))
+                   else f"UTM zone of the data's median location ({work.name})")
 
     xs, ys = [], []
     for p in parsed:
         x, y = project(p.a, p.b, p.coord_crs, work)
         _mark(p, ~(np.isfinite(x) & np.isfinite(y)) & np.isfinite(p.a), "coordinates out of range",
               "/".join(p.coord_cols), "cannot be projected")
-        if area is not None:
-            geom = area.geometry.buffer(area_buffer) if area_buffer else area.geometry
-            shapely.prepare(geom)
-            inside = shapely.intersects_xy(geom, np.nan_to_num(x), np.nan_to_num(y))
-            _mark(p, ~inside, "outside area", "/".join(p.coord_cols),
-                  f"outside {area.name}" + (f" + {area_buffer:g} m" if area_buffer else ""))
         xs.append(x)
         ys.append(y)
+    membership = _membership(parsed, xs, ys, area, tol) if area is not None else None
+    if membership and membership["attributed_here_beyond_tolerance"]:
+        notes.append(f"{membership['attributed_here_beyond_tolerance']:,} rows of {area.name}'s police.uk LSOAs lie "
+                     f"more than {tol:g} m outside its boundary and were rejected (see rejects)")
 
     # Duplicates across all files, among otherwise good rows, first kept.
     ids = pd.concat([p.ids for p in parsed], ignore_index=True)
@@ -647,7 +1055,35 @@ def read_incidents(
         _mark(p, dup[sl], "duplicate id", "id", dup_of[sl])
         offset += len(p.table)
 
-    return _assemble(parsed, xs, ys, work, malformed, files, notes)
+    result = _assemble(parsed, xs, ys, work, malformed, files, notes)
+    result.detected = [p.info for p in parsed]
+    result.crs_how = crs_how
+    types_all = pd.concat([p.crime_type for p in parsed]).replace("", "(none)")
+    result.crime_types = {str(k): int(v) for k, v in types_all.value_counts().items()}
+    result.membership = membership
+    if result.accepted == 0 and result.n_filtered:
+        asked = ", ".join(sorted(types or ()))
+        present = ", ".join(f"{k} ({v:,})" for k, v in result.crime_types.items())
+        notes.append(f"no row of crime type {asked}; crime types present: {present}")
+    if result.accepted == 0 and result.rejected > 0:
+        raise UnusableInputError(_unusable_message(result), result)
+    return result
+
+
+def _unusable_message(res: IntakeResult) -> str:
+    reason, k = next(iter(res.reasons.items()))
+    ex = res.rejects[res.rejects["reason"] == reason].iloc[0]
+    where = f"{Path(str(ex['source_file'])).name} row {ex['source_row']}"
+    if isinstance(ex.get("column"), str) and ex["column"]:
+        where += f", column {ex['column']}"
+    if isinstance(ex.get("detail"), str) and ex["detail"]:
+        where += f": {ex['detail']}"
+    names = ", ".join(str(f) for f in res.files[:3]) + (f" and {len(res.files) - 3} more" if len(res.files) > 3 else "")
+    msg = (f"{names}: no usable rows: all {res.rejected:,} rows were rejected; commonest reason "
+           f"'{reason}' ({k:,} rows, e.g. {where})")
+    if res.n_filtered:
+        msg += f"; {res.n_filtered:,} rows of other crime types were filtered out"
+    return msg
 
 
 def _assemble(parsed, xs, ys, work, malformed, files, notes) -> IntakeResult:

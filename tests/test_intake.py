@@ -11,7 +11,7 @@ import pytest
 
 from hotspot._errors import CRSError, InputFileError
 from hotspot.areas import area_from_geometry
-from hotspot.intake import POLICE_UK_COLUMNS, read_incidents
+from hotspot.intake import POLICE_UK_COLUMNS, UnusableInputError, read_incidents
 
 HEADER = ",".join(POLICE_UK_COLUMNS)
 
@@ -43,17 +43,23 @@ def reason_of(result, row):
 # ----------------------------------------------------------------- real data
 def test_barnet_file_counts_match_an_independent_count(barnet_csv, barnet, barnet_intake):
     raw = pd.read_csv(barnet_csv)
-    # Independent count: geopandas point-in-polygon on the raw lon/lat, after
-    # keeping the first row of each Crime ID.
-    first = raw.drop_duplicates("Crime ID", keep="first")
-    pts = gpd.GeoSeries(gpd.points_from_xy(first["Longitude"], first["Latitude"]), crs=4326).to_crs(barnet.crs)
-    inside = int(pts.intersects(barnet.geometry).sum())
+    # Independent count: one Crime ID = one burglary, over every row of the
+    # borough's police.uk LSOAs (the file holds only those).
+    assert raw["LSOA name"].str.startswith("Barnet ").all()
     res = barnet_intake
     assert res.rows == len(raw) == 34_775
-    assert res.accepted == inside
-    assert res.reasons["duplicate id"] == len(raw) - raw["Crime ID"].nunique() == 412
-    assert res.reasons["outside area"] == len(first) - inside
+    assert res.accepted == raw["Crime ID"].nunique() == 34_363
+    assert res.reasons == {"duplicate id": 412}
     assert res.rows == res.accepted + res.rejected + res.n_filtered
+    # the 43 boundary snap points are recovered by the edge tolerance, and
+    # every one is within 6.5 m of the polygon (geopandas distance)
+    first = raw.drop_duplicates("Crime ID", keep="first")
+    pts = gpd.GeoSeries(gpd.points_from_xy(first["Longitude"], first["Latitude"]), crs=4326).to_crs(barnet.crs)
+    d = pts.distance(barnet.geometry)
+    assert int((d > 0).sum()) == 43 and d.max() < 6.5
+    m = res.membership
+    assert m["rule"] == "police.uk LSOA attribution" and m["edge_tolerance_m"] == 25.0
+    assert m["recovered_within_tolerance"] == 43 and m["attributed_here_beyond_tolerance"] == 0
     assert res.crs.to_epsg() == 27700
     assert set(res.incidents["date_precision"]) == {"month"}
     assert res.date_range() == ("2013-12", "2025-02")
@@ -216,6 +222,10 @@ def test_crime_type_filter_counts_filtered_rows(tmp_path):
     rows[2] = police_row(2, crime_type="Vehicle crime", lon="")  # filtered, not rejected
     res = read_incidents(write(tmp_path, rows), crime_types=["burglary"])
     assert (res.accepted, res.rejected, res.n_filtered) == (4, 0, 2)
+    assert res.crime_types == {"Burglary": 4, "Vehicle crime": 2}
+    none = read_incidents(write(tmp_path, rows), crime_types=["Robbery"])
+    assert none.accepted == 0 and none.n_filtered == 6
+    assert none.notes == ["no row of crime type robbery; crime types present: Burglary (4), Vehicle crime (2)"]
 
 
 def test_ragged_rows_are_rejected_not_lost(tmp_path):
@@ -299,3 +309,410 @@ def test_area_from_geometry_rejects_degrees():
 
     with pytest.raises(CRSError):
         area_from_geometry(box(0, 0, 1, 1), "EPSG:4326")
+
+
+# ----------------------------------------------------------------- every London borough
+def test_every_london_borough_matches_an_independent_count(shared_data):
+    """For each of the 33 boroughs, the accepted incidents are exactly the
+    distinct Crime IDs of the borough's police.uk LSOA rows (independent
+    pandas count), although the input also holds every row within 1 km of
+    the borough (its neighbours' rows, some inside its polygon) and 1,615
+    of the borough rows lie up to 11.5 m outside its polygon."""
+    from hotspot.areas import find_area, load_boundaries
+
+    london = pd.read_parquet(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")
+    assert len(london) == 743_520
+    layer = load_boundaries(shared_data / "boundaries" / "london_boroughs.geojson")
+    assert len(layer) == 33
+    located = london.dropna(subset=["Longitude"])
+    pts = gpd.GeoSeries(gpd.points_from_xy(located["Longitude"], located["Latitude"]), crs=4326,
+                        index=located.index).to_crs(layer.crs)
+    recovered = rejected_inside = 0
+    for name in layer["borough_name"]:
+        area = find_area(layer, name)
+        own = london["LSOA name"].fillna("").str.startswith(name + " ")
+        expected = set(london.loc[own, "Crime ID"])
+        nearby = pts.index[pts.intersects(area.geometry.buffer(1000))]
+        rows = london.loc[own | london.index.isin(nearby)]
+        res = read_incidents(rows, crime_types="Burglary", area=area, source_name=f"london:{name}")
+        assert res.rows == len(rows) == res.accepted + res.rejected + res.n_filtered
+        assert res.accepted == len(expected), name
+        assert set(res.incidents["incident_id"]) == expected, name
+        assert res.membership["attributed_here_beyond_tolerance"] == 0, name
+        recovered += res.membership["recovered_within_tolerance"]
+        rejected_inside += res.membership["attributed_elsewhere_inside_polygon"]
+    # both counts, independently: rows of a borough's LSOAs outside its
+    # polygon (all within the tolerance), and other LSOAs' rows inside it
+    own_lad = london.loc[located.index, "LSOA name"].str.extract(r"^(.*) \w{4}$")[0]
+    outside_rows = inside_other = 0
+    for name, geom in zip(layer["borough_name"], layer.geometry):
+        within = pts.intersects(geom).to_numpy()
+        mine = (own_lad == name).to_numpy()
+        outside_rows += int((mine & ~within).sum())
+        inside_other += int((~mine & within).sum())
+    assert recovered == outside_rows == 1_615
+    assert rejected_inside == inside_other
+    print(f"\nrecovered within tolerance: {recovered:,} rows; other LSOAs' rows inside a polygon: {inside_other:,}")
+
+
+# ----------------------------------------------------------------- area membership without LSOA columns
+def _records(tmp_path, points, crs_from, name="recs.csv"):
+    from hotspot.crs import to_lonlat
+
+    lon, lat = to_lonlat(np.array([p[0] for p in points]), np.array([p[1] for p in points]), crs_from)
+    p = tmp_path / name
+    p.write_text("id,date,lon,lat\n" + "".join(f"r{i},2024-01-0{1 + i % 9},{a:.8f},{b:.8f}\n"
+                                             for i, (a, b) in enumerate(zip(lon, lat))))
+    return p
+
+
+def test_edge_tolerance_without_lsoa_columns(tmp_path):
+    """Point in polygon: a point in the tolerance band is this area's only
+    when no neighbouring polygon holds it."""
+    from shapely.geometry import box
+
+    from hotspot.areas import find_area
+
+    layer = gpd.GeoDataFrame({"name": ["West", "East"]},
+                             geometry=[box(500000, 180000, 501000, 181000), box(501000, 180000, 502000, 181000)],
+                             crs=27700)
+    west = find_area(layer, "West")
+    pts = [(500500, 180500),   # inside
+           (500500, 181010),   # 10 m north, in no polygon: recovered
+           (501010, 180500),   # 10 m east, inside East: East's, not West's
+           (500500, 181100)]   # 100 m north: outside
+    res = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=west)
+    assert sorted(res.incidents["incident_id"]) == ["r0", "r1"]
+    r = res.rejects.set_index("id")
+    assert r.loc["r2", "detail"] == "within 25 m of West but inside a neighbouring area"
+    assert r.loc["r3", "detail"] == "outside West (edge tolerance 25 m)"
+    assert res.membership["recovered_within_tolerance"] == 1
+    assert res.membership["in_neighbour_not_recovered"] == 1
+    east = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=find_area(layer, "East"))
+    assert sorted(east.incidents["incident_id"]) == ["r2"]  # each point in at most one area
+    strict = read_incidents(_records(tmp_path, pts, "EPSG:27700"), area=west, area_buffer=0)
+    assert sorted(strict.incidents["incident_id"]) == ["r0"]
+
+
+def test_lsoa_rows_beyond_tolerance_are_rejected_with_the_distance(tmp_path, barnet):
+    from hotspot.crs import to_lonlat
+
+    inside = barnet.geometry.representative_point()
+    x0, y0, x1, y1 = barnet.geometry.bounds
+    lon, lat = to_lonlat(np.array([inside.x, x1 + 500]), np.array([inside.y, inside.y]), barnet.crs)
+    rows = [police_row(0, lon=f"{lon[0]:.6f}", lat=f"{lat[0]:.6f}"),
+            police_row(1, lon=f"{lon[1]:.6f}", lat=f"{lat[1]:.6f}")]
+    res = read_incidents(write(tmp_path, rows), area=barnet)
+    assert res.accepted == 1
+    detail = res.rejects.iloc[0]["detail"]
+    assert detail.startswith("LSOA 'Barnet 001A' is in Barnet but the point is ")
+    metres = float(detail.split("the point is ")[1].split(" m")[0].replace(",", ""))
+    assert abs(metres - barnet.geometry.distance(__import__("shapely").Point(x1 + 500, inside.y))) < 1
+    assert res.membership["attributed_here_beyond_tolerance"] == 1
+    assert any("more than 25 m outside" in n for n in res.notes)
+
+
+def test_negative_area_buffer_is_refused(tmp_path, barnet):
+    with pytest.raises(InputFileError, match=r"area buffer must be zero or more metres, got -5"):
+        read_incidents(write(tmp_path, good_rows(3)), area=barnet, area_buffer=-5)
+
+
+# ----------------------------------------------------------------- day/month order
+def _cincinnati_us_copy(shared_data, tmp_path, fmt="%m/%d/%Y %H:%M:%S"):
+    src = shared_data / "crime" / "exact_dates" / "cincinnati_burglary_2016_2018.csv"
+    raw = pd.read_csv(src, dtype=str)
+    us = raw.copy()
+    us["offense_date"] = pd.to_datetime(raw["offense_date"], format="ISO8601").dt.strftime(fmt)
+    p = tmp_path / "cincinnati_us.csv"
+    us.to_csv(p, index=False)
+    return src, p, raw, us
+
+
+def test_month_first_column_is_parsed_month_first_on_every_row(shared_data, tmp_path):
+    src, p, raw, us = _cincinnati_us_copy(shared_data, tmp_path)
+    # the rewrite is the ambiguous kind: most days are <= 12 on some rows and > 12 on others
+    first = us["offense_date"].str.slice(3, 5).astype(int)
+    assert (first > 12).mean() > 0.5 and (first <= 12).mean() > 0.3
+    iso = read_incidents(src)
+    res = read_incidents(p)
+    assert res.accepted == iso.accepted
+    a = iso.incidents.set_index("source_row")["occurred"]
+    b = res.incidents.set_index("source_row")["occurred"]
+    assert (a == b.loc[a.index]).all()  # 100 % month-first, none swapped
+    dates = res.detected[0]["dates"]
+    assert dates["order"] == "month-first"
+    r = int(first.gt(12).idxmax()) + 1
+    assert dates["how"] == (f"inferred from the column: row {r} {us['offense_date'][r - 1]!r} has a second "
+                            f"field > 12 ({int(first.gt(12).sum()):,} rows do)")
+    assert res.summary()["sources"][0]["dates"]["order"] == "month-first"
+
+
+def test_day_first_column(tmp_path):
+    p = tmp_path / "uk.csv"
+    p.write_text("id,date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,25/02/2024,-0.2,51.6\n3,04.03.2024,-0.2,51.6\n")
+    res = read_incidents(p)
+    assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-02-03"), pd.Timestamp("2024-02-25"),
+                                               pd.Timestamp("2024-03-04")]
+    assert res.detected[0]["dates"]["order"] == "day-first"
+
+
+def test_contradictory_date_column_is_refused(tmp_path):
+    p = tmp_path / "mixed.csv"
+    p.write_text("id,offence_date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,25/02/2024,-0.2,51.6\n3,02/28/2024,-0.2,51.6\n")
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (
+        f"{p}: column 'offence_date' mixes day-first and month-first dates: row 2 '25/02/2024' is day-first "
+        "(first field > 12), row 3 '02/28/2024' is month-first (second field > 12); "
+        "correct the file or give --date-format")
+
+
+def test_all_ambiguous_date_column_needs_a_format(tmp_path):
+    p = tmp_path / "amb.csv"
+    p.write_text("id,date,lon,lat\n1,03/02/2024,-0.2,51.6\n2,04/02/2024,-0.2,51.6\n")
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (
+        f"{p}: column 'date': day/month order cannot be told: in all 2 dates like '03/02/2024' (row 1) "
+        "both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
+    res = read_incidents(p, date_format="%m/%d/%Y")
+    assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-04-02")]
+    with pytest.raises(InputFileError, match=r"^--date-format '%Q' is not a valid strftime format: 'Q' is a bad directive"):
+        read_incidents(p, date_format="%Q")
+    assert res.detected[0]["dates"] == {"column": "date", "order": "month-first", "how": "format given: %m/%d/%Y",
+                                        "precision": "day"}
+
+
+# ----------------------------------------------------------------- CRS contradicting the data
+CHICAGO = "chicago_residential_burglary_2014_2017.csv"
+
+
+def test_chicago_xy_declared_british_grid_is_refused(shared_data):
+    path = shared_data / "crime" / "exact_dates" / CHICAGO
+    with pytest.raises(CRSError) as exc:
+        read_incidents(path, crs="EPSG:27700")
+    msg = str(exc.value)
+    assert msg.startswith(f"{path}: x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns "
+                          "'longitude', 'latitude': median disagreement ")
+    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with --crs")
+    km = float(msg.split("median disagreement ")[1].split(" km")[0].replace(",", ""))
+    assert 5_000 < km < 8_000  # Chicago to England
+    # the true CRS passes the same check, and says so
+    ok = read_incidents(path, crs="EPSG:26971")
+    assert ok.detected[0]["coordinates"]["check"].startswith("x/y agree with lon/lat columns 'longitude', 'latitude'")
+
+
+def test_chicago_xy_declared_degrees_is_refused(shared_data, tmp_path):
+    path = shared_data / "crime" / "exact_dates" / CHICAGO
+    with pytest.raises(CRSError, match=r"x/y columns 'x', 'y' are declared as EPSG:4326 \(degrees\) but 100% of rows "
+                                       r"are not degrees \(e\.g\. row 1: x=365536, y=563965\); give their projected CRS"):
+        read_incidents(path, crs="EPSG:4326")
+    # without the lon/lat columns too
+    xy = pd.read_csv(path).drop(columns=["longitude", "latitude"])
+    with pytest.raises(CRSError, match="are declared as EPSG:4326"):
+        read_incidents(xy, crs="EPSG:4326", source_name="chicago_xy")
+
+
+def test_every_row_rejected_is_unusable_input(barnet_csv, boroughs_file):
+    from hotspot.areas import load_area
+
+    enfield = load_area(boroughs_file, "Enfield")
+    with pytest.raises(UnusableInputError) as exc:
+        read_incidents(barnet_csv, crime_types="Burglary", area=enfield)
+    res = exc.value.result
+    assert res.accepted == 0 and res.rows == res.rejected == 34_775
+    # the boroughs layer is a layer of police.uk districts: no Barnet LSOA row
+    # is Enfield's, however near the boundary
+    assert res.membership["rule"] == "police.uk LSOA attribution"
+    assert (res.rejects["detail"] == "police.uk places it in LSOA '" + res.rejects["LSOA name"] + "', not in Enfield").all()
+    assert str(exc.value).startswith(f"{barnet_csv}: no usable rows: all 34,775 rows were rejected; commonest "
+                                     f"reason 'outside area' ({res.reasons['outside area']:,} rows, e.g. ")
+
+
+def test_polygons_where_points_are_expected(tmp_path, boroughs_file):
+    from shapely.geometry import box
+
+    gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
+                           geometry=[box(0, 0, 10, 10), box(20, 0, 30, 10)], crs=27700)
+    p = tmp_path / "polys.gpkg"
+    gdf.to_file(p)
+    with pytest.raises(InputFileError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (f"{p}: holds Polygon (2) geometries, not points; incidents must be points "
+                              "(one location per incident); a boundary layer goes to --area-file")
+
+
+# ----------------------------------------------------------------- DataFrame sources and what was detected
+def test_dataframe_source_reads_like_the_csv(barnet_csv, barnet, barnet_intake):
+    df = pd.read_csv(barnet_csv)
+    res = read_incidents(df, crime_types="Burglary", area=barnet, source_name="barnet-frame")
+    assert res.summary()["accepted"] == barnet_intake.accepted
+    assert set(res.incidents["incident_id"]) == set(barnet_intake.incidents["incident_id"])
+    assert set(res.incidents["source_file"]) == {"barnet-frame"}
+    with pytest.raises(InputFileError, match=r"^frame: header only, no data rows$"):
+        read_incidents(df.iloc[:0], source_name="frame")
+
+
+def test_summary_says_what_was_detected(barnet_intake):
+    s = barnet_intake.summary()
+    assert {"rows", "accepted", "rejected", "filtered", "reasons", "crs", "date_range"} <= set(s)
+    assert s["crime_types"] == {"Burglary": 34_775}
+    assert s["date_precision"] == "month"
+    assert s["crs_how"] == "the area's CRS (Barnet)"
+    src = s["sources"][0]
+    assert src["format"] == "police.uk street-level CSV"
+    assert src["columns"]["id"] == "Crime ID" and src["columns"]["date"] == "Month"
+    assert src["coordinates"] == {"columns": ["Longitude", "Latitude"], "crs": "EPSG:4326",
+                                  "how": "lon/lat columns (WGS84 degrees)"}
+    assert src["dates"] == {"column": "Month", "order": "year-month", "how": "police.uk Month column (YYYY-MM)",
+                            "precision": "month"}
+    assert s["membership"]["recovered_within_tolerance"] == 43
+
+
+# ----------------------------------------------------------------- hotspot validate
+def _cli(*args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, str(root / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          cwd=root, timeout=600)
+
+
+def _one_line_error(r, text):
+    assert r.returncode == 2 and r.stdout == ""
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert text in " ".join(r.stderr.split()), r.stderr
+
+
+def test_validate_json_carries_what_was_detected(shared_data, tmp_path):
+    import json
+
+    src, p, raw, us = _cincinnati_us_copy(shared_data, tmp_path)
+    r = _cli("validate", p, "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["rows"] == obj["accepted"] + obj["rejected"] + obj["filtered"] == len(raw)
+    assert obj["crs_how"] == "UTM zone of the data's median location (WGS 84 / UTM zone 16N)"
+    assert obj["crime_types"] == raw["offense"].value_counts().to_dict()
+    assert obj["sources"][0]["dates"]["order"] == "month-first"
+    assert obj["sources"][0]["columns"] == {"id": "incident_no", "date": "offense_date", "lon": "longitude",
+                                            "lat": "latitude", "type": "offense"}
+    assert obj["membership"] is None and obj["date_precision"] == "minute"
+    # the table shows the same facts
+    t = _cli("validate", p)
+    assert t.returncode == 0 and "month-first" in t.stderr and "Detected" in t.stderr
+
+
+def test_validate_edge_tolerance_option(barnet_csv, boroughs_file):
+    import json
+
+    base = ["validate", barnet_csv, "--area-file", boroughs_file, "--area", "Barnet", "--json"]
+    default = json.loads(_cli(*base).stdout)
+    strict = json.loads(_cli(*base, "--area-buffer", "0").stdout)
+    assert default["accepted"] == 34_363 and default["membership"]["edge_tolerance_m"] == 25
+    assert strict["accepted"] == 34_320 and strict["reasons"]["outside area"] == 43
+    assert strict["membership"]["recovered_within_tolerance"] == 0
+
+
+@pytest.mark.parametrize("case", ["wrong crs", "degrees", "ambiguous area", "unknown area", "header only",
+                                  "polygons", "all rejected", "metres without crs"])
+def test_validate_refuses_with_one_line(case, shared_data, tmp_path, barnet_csv, boroughs_file):
+    chicago = shared_data / "crime" / "exact_dates" / CHICAGO
+    wards = shared_data / "boundaries" / "london_wards_2014.geojson"
+    if case == "wrong crs":
+        _one_line_error(_cli("validate", chicago, "--crs", "EPSG:27700"),
+                        "x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns")
+    elif case == "degrees":
+        _one_line_error(_cli("validate", chicago, "--crs", "EPSG:4326"),
+                        "are declared as EPSG:4326 (degrees) but 100% of rows are not degrees")
+    elif case == "ambiguous area":
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", wards, "--area", "Edgware"),
+                        "'Edgware' matches 2 areas in the boundary layer: E05000287 Edgware (Harrow); "
+                        "E05000050 Edgware (Barnet); give the code instead")
+    elif case == "unknown area":
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", wards, "--area", "Edgwear"),
+                        "no area named 'Edgwear' in the boundary layer; closest: Edgware")
+    elif case == "header only":
+        p = write(tmp_path, [], "h.csv")
+        _one_line_error(_cli("validate", p), "h.csv: header only, no data rows")
+    elif case == "polygons":
+        _one_line_error(_cli("validate", boroughs_file), f"{boroughs_file}: holds Polygon (33) geometries, not "
+                        "points; incidents must be points (one location per incident)")
+    elif case == "all rejected":
+        rej = tmp_path / "rej.csv"
+        r = _cli("validate", barnet_csv, "--area-file", boroughs_file, "--area", "Enfield", "--rejects", rej)
+        _one_line_error(r, "no usable rows: all 34,775 rows were rejected; commonest reason 'outside area'")
+        assert len(pd.read_csv(rej)) == 34_775  # the reasons are still written
+    elif case == "metres without crs":
+        import json
+
+        layer = load_boundaries_27700(boroughs_file)
+        feats = json.loads(layer[["borough_name", "geometry"]].to_json())
+        feats.pop("crs", None)
+        p = tmp_path / "m.geojson"
+        p.write_text(json.dumps(feats))
+        _one_line_error(_cli("validate", barnet_csv, "--area-file", p, "--area", "Barnet"),
+                        "coordinates look like metres")
+        ok = _cli("validate", barnet_csv, "--area-file", p, "--area", "Barnet", "--area-crs", "EPSG:27700", "--json")
+        assert ok.returncode == 0, ok.stderr
+        assert '"accepted": 34363' in ok.stdout
+
+
+def load_boundaries_27700(path):
+    from hotspot.areas import load_boundaries
+
+    return load_boundaries(path, crs="EPSG:27700")
+
+
+def test_geojson_points_in_metres_read_as_degrees(tmp_path):
+    import json
+
+    gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
+                           geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
+    feats = json.loads(gdf.to_json())
+    feats.pop("crs", None)  # no crs member: GDAL reads lon/lat
+    p = tmp_path / "bng.geojson"
+    p.write_text(json.dumps(feats))
+    with pytest.raises(CRSError) as exc:
+        read_incidents(p)
+    assert str(exc.value) == (f"{p}: geometries are declared as EPSG:4326 (degrees) but 100% of rows are not "
+                              "degrees (e.g. row 1: x=530000, y=180000); give their projected CRS with --crs")
+    res = read_incidents(p, crs="EPSG:27700")
+    np.testing.assert_allclose(res.incidents.geometry.x, [530000, 531000])
+    assert res.detected[0]["coordinates"]["how"] == "given with --crs"
+
+
+def test_rows_of_another_district_inside_the_polygon_are_not_taken(tmp_path, boroughs_file):
+    """A row police.uk attributes to one borough is never counted for its
+    neighbour, even when its point lies inside the neighbour's polygon;
+    with a ward layer (not a layer of police.uk districts) the polygon decides."""
+    from hotspot.areas import load_area
+    from hotspot.crs import to_lonlat
+
+    enfield = load_area(boroughs_file, "Enfield")
+    c = enfield.geometry.representative_point()
+    lon, lat = to_lonlat([c.x], [c.y], enfield.crs)
+    rows = [police_row(i, lon=f"{lon[0]:.6f}", lat=f"{lat[0]:.6f}") for i in range(3)]  # LSOA 'Barnet 001A'
+    with pytest.raises(UnusableInputError) as exc:
+        read_incidents(write(tmp_path, rows), area=enfield)
+    assert str(exc.value) == (f"{tmp_path / 'in.csv'}: no usable rows: all 3 rows were rejected; commonest reason "
+                              "'outside area' (3 rows, e.g. in.csv row 1, column LSOA name: police.uk places it in "
+                              "LSOA 'Barnet 001A', not in Enfield)")
+    wards = boroughs_file.parent / "london_wards_2014.geojson"
+    from hotspot.areas import load_boundaries
+
+    layer = load_boundaries(wards)
+    ward = layer[layer.geometry.contains(c)].iloc[0]
+    res = read_incidents(write(tmp_path, rows), area=load_area(wards, ward["ward_code"]))
+    assert res.accepted == 3 and res.membership["rule"] == "point in polygon"
+
+
+def test_table_read_as_gis_layer_and_far_apart_crs(shared_data, barnet_csv, barnet):
+    with pytest.raises(InputFileError, match=r"barnet_burglary_police_uk_2013-12_2025-02\.csv: not a GIS layer "
+                                             r"\(no geometry column\); read it as a table"):
+        read_incidents(barnet_csv, format="vector")
+    van = shared_data / "crime" / "exact_dates" / "vancouver_break_and_enter_2020.csv"
+    with pytest.raises(CRSError, match=r"^no accurate transformation from EPSG:26910 to EPSG:27700: their areas of use"):
+        read_incidents(van, crs="EPSG:26910", area=barnet)
