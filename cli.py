@@ -315,6 +315,116 @@ def knox(
               else "no significant near-repeat window")
 
 
+def _require_events(result, what: str, crime_type=None) -> None:
+    """Zero events after filters is a one-line error naming the crime types
+    that are present (so the user can fix --crime-type)."""
+    if len(result.incidents):
+        return
+    present = {}
+    if len(getattr(result, "filtered", [])) and "crime_type" in result.filtered:
+        present = result.filtered["crime_type"].astype(str).value_counts().to_dict()
+    asked = ", ".join(crime_type) if crime_type else "any type"
+    types = "; ".join(f"{k} ({v:,})" for k, v in list(present.items())[:12]) or "none (every row was rejected)"
+    raise HotspotError(f"{what}: no incidents left after filters (crime type {asked}, area, dates; "
+                       f"{result.rejected:,} rows rejected). Crime types present: {types}")
+
+
+def _start(start: str | None):
+    if start is None:
+        return None
+    vals = _floats(start, "--start")
+    if len(vals) != 2:
+        raise typer.BadParameter("--start LON,LAT (two numbers, e.g. --start=-0.2,51.6)")
+    return float(vals[0]), float(vals[1])
+
+
+def _road_layer(paths, crs):
+    """One street layer (lines with a 'road' column) from one or more files."""
+    import pandas as pd
+    import geopandas as gpd
+
+    from hotspot.crossborder import read_roads
+
+    layers = [read_roads(p, crs) for p in paths]
+    return layers[0] if len(layers) == 1 else gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=crs)
+
+
+def _postcode_layer(path: Path | None, column: str | None, data: Path | None, crs):
+    """The postcode layer: --postcodes, else the reference data folder's
+    postcode units when there is one, else None."""
+    from hotspot.places import read_postcodes
+
+    if path is not None:
+        return read_postcodes(path, crs, column=column)
+    from hotspot.pipeline import resolve_data_dir
+
+    root = resolve_data_dir(data)
+    found = sorted((root / "postcodes").glob("*units*.geojson")) if root is not None and (root / "postcodes").is_dir() else []
+    return read_postcodes(found[-1], crs, column=column) if found else None
+
+
+def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
+                    months, from_knox, targets, start, roads, cell, target_radius, what):
+    """Shared by `nanobeats` and `brief`: read, plan, route."""
+    from hotspot.areas import area_from_points
+    from hotspot.intake import has_month_dates
+    from hotspot.nanobeats import NanoBeatPlanner
+    from hotspot.routing import StreetNetwork
+
+    if from_knox and (distance or days or months):
+        raise typer.BadParameter("give --from-knox or --distance/--days (--months), not both")
+    if days and months:
+        raise typer.BadParameter("give --days (day-precision data) or --months (police.uk), not both")
+    try:
+        when = pd_timestamp(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
+    start_ll = _start(start)
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
+    _require_events(result, what, crime_type)
+    inc = result.incidents
+    if a is None:
+        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
+    monthly = has_month_dates(inc)
+    if monthly and days:
+        raise HotspotError(f"--days {days:g}: the dates are months only (police.uk); give --months N instead")
+    if not monthly and months:
+        raise HotspotError(f"--months {months:g}: the dates have days; give --days N instead")
+    extra = {"cell": cell, "target_radius": target_radius}
+    road_gdf = _road_layer(roads, a.crs) if roads else None
+    if road_gdf is not None:
+        extra["roads"] = road_gdf
+    if from_knox:
+        try:
+            obj = json.loads(from_knox.read_text())
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
+        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
+    else:
+        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
+                                              days=(months or 2.0) if monthly else (days or 14.0), **extra)
+    network = None
+    if road_gdf is not None:
+        with _spinner("building the street graph"):
+            network = StreetNetwork(road_gdf)
+    with _spinner("planning nano-beats"):
+        plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll, network=network)
+    return a, plan, road_gdf
+
+
+_NB_ROADS = Annotated[Optional[list[Path]], typer.Option("--roads", help="Street lines (GeoJSON/GPKG, or OSM XML read with osmnx; repeatable): risk per street segment and a route along the streets (shortest paths). Without it legs are straight (as the crow flies).")]
+_NB_DISTANCE = Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres (default 200).")]
+_NB_DAYS = Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (day-precision data; default 14).")]
+_NB_MONTHS = Annotated[Optional[float], typer.Option("--months", help="Near-repeat window, months (month-precision police.uk data; default 2).")]
+_NB_KNOX = Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")]
+_NB_TARGETS = Annotated[int, typer.Option("--targets", help="At most this many targets.")]
+_NB_START = Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT in degrees (e.g. the station; within 1 km of the area).")]
+_NB_CELL = Annotated[float, typer.Option("--cell", help="Risk grid cell size, metres.")]
+_NB_RADIUS = Annotated[float, typer.Option("--target-radius", help="Radius of one patrol area, metres.")]
+_TILES = Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")]
+
+
 @app.command()
 def nanobeats(
     inputs: Inputs,
@@ -325,77 +435,99 @@ def nanobeats(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None, crime_type: CrimeType = None,
     area_file: AreaFile = None, area: AreaName = None,
-    distance: Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres.")] = None,
-    days: Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (months for police.uk).")] = None,
-    from_knox: Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")] = None,
-    targets: Annotated[int, typer.Option("--targets", help="At most this many targets.")] = 10,
-    start: Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT (e.g. the station).")] = None,
-    roads: Annotated[Optional[Path], typer.Option("--roads", help="Street lines (GeoJSON/GPKG or OSM XML): risk per street segment.")] = None,
+    distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
+    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
+    tiles: _TILES = None,
     as_json: JsonOut = False,
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
-    from hotspot.areas import area_from_points
-    from hotspot.intake import has_month_dates
-    from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+    from hotspot.nanobeats import write_plan
 
-    if from_knox and (distance or days):
-        raise typer.BadParameter("give --from-knox or --distance/--days, not both")
-    a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, id=id_col,
-                   date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
-    inc = result.incidents
-    if a is None:
-        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
-    monthly = has_month_dates(inc)
-    extra = {}
-    if roads is not None:
-        from hotspot.crossborder import read_roads
-
-        extra["roads"] = read_roads(roads, a.crs)
-    if from_knox:
-        try:
-            obj = json.loads(from_knox.read_text())
-        except (OSError, ValueError) as exc:
-            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
-        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
-    else:
-        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
-                                              days=days or (2.0 if monthly else 14.0), **extra)
-    start_ll = tuple(_floats(start, "--start")) if start else None
-    if start_ll is not None and len(start_ll) != 2:
-        raise typer.BadParameter("--start LON,LAT")
-    try:
-        when = pd_timestamp(as_of)
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
-    plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll)
+    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
+                location=location_col)
+    a, plan, _ = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type, crs=crs,
+                                 fmt=fmt, date_format=date_format, cols=cols, distance=distance, days=days,
+                                 months=months, from_knox=from_knox, targets=targets, start=start, roads=roads,
+                                 cell=cell, target_radius=target_radius, what="nanobeats")
     write_plan(plan, out)
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_nanobeats
 
-        m = HotspotMap(a, title=f"Nano-beats as of {plan.as_of:%Y-%m-%d}")
-        add_plan_to_map(m, plan)
+        m = HotspotMap(a, tiles=tiles, title=f"Nano-beats as of {plan.format_date(plan.as_of)}")
+        add_nanobeats(m, plan)
         m.save(map_out)
     for note in plan.notes:
         err.print(f"note: {note}")
+    unit = "months" if plan.monthly else "days"
     if as_json:
-        frame = plan.to_csv_frame()
-        for c in ("first_source", "last_source", "active_until"):
-            frame[c] = frame[c].astype(str)
-        _print_json({"as_of": str(plan.as_of.date()), "variant": plan.variant,
-                     "window": {"distance_m": plan.window[0], "time": plan.window[1]},
-                     "route_length_m": round(plan.route_length_m, 1), "targets": frame.to_dict(orient="records")})
+        frame = plan.to_csv_frame().replace({np.nan: None})
+        _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
+                     "window": {"distance_m": plan.window[0], unit: plan.window[1]},
+                     "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
+                     "notes": plan.notes, "targets": frame.to_dict(orient="records")})
         return
-    t = Table(title=f"Nano-beats as of {plan.as_of:%Y-%m-%d} ({plan.window[0]:g} m, {plan.window[1]:g} "
-                    f"{'months' if plan.variant == 'monthly' else 'days'})")
-    for c in ("#", "target", "label", "sources", "last source", "active until"):
+    t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
+    for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
     for r in plan.targets.itertuples():
-        t.add_row(str(r.patrol_order), r.target_id, r.label, str(r.n_sources), f"{r.last_source:%Y-%m-%d}",
-                  f"{r.active_until:%Y-%m-%d}")
+        t.add_row(str(r.patrol_order), r.target_id, escape(str(r.street or r.label)), escape(r.why),
+                  plan.format_date(r.active_until) or "no expiry (history only)")
     err.print(t)
-    err.print(f"route {plan.route_length_m / 1000:.2f} km -> {out}" + (f", map {map_out}" if map_out else ""))
+    how = "along streets" if plan.route_on_streets else "as the crow flies"
+    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+@app.command()
+def brief(
+    inputs: Inputs,
+    as_of: Annotated[str, typer.Option("--as-of", help="Planning date; burglaries before it are used.")],
+    area_file: AreaFile = None, area: AreaName = None,
+    crs: Crs = None, fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
+    date_format: DateFormat = None, crime_type: CrimeType = None,
+    distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
+    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (for the default postcode layer).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="The briefing page (HTML).")] = Path("reports/brief.html"),
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Also print it to PDF (headless Chromium).")] = None,
+    as_json: JsonOut = False,
+):
+    """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
+    from hotspot.render.brief import patrol_brief, write_pdf
+
+    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
+                location=location_col)
+    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type,
+                                        crs=crs, fmt=fmt, date_format=date_format, cols=cols, distance=distance,
+                                        days=days, months=months, from_knox=from_knox, targets=targets,
+                                        start=start, roads=roads, cell=cell, target_radius=target_radius,
+                                        what="brief")
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
+    path = b.save(out)
+    if pdf:
+        with _spinner("printing the PDF"):
+            write_pdf(path, pdf)
+    if as_json:
+        _print_json(b.to_json())
+        return
+    t = Table(title=f"Patrol brief {a.name}, {plan.format_date(plan.as_of)}")
+    for c in ("#", "street", "near", "why", "active until"):
+        t.add_column(c)
+    for r in b.rows.itertuples():
+        t.add_row(str(r.rank), escape(r.street), escape(r.near or ""), escape(r.why),
+                  r.active_until or "no expiry")
+    err.print(t)
+    for note in b.notes:
+        err.print(f"note: {escape(note)}")
+    err.print(f"brief -> {path}" + (f", PDF {pdf}" if pdf else ""))
 
 
 Cell = Annotated[float, typer.Option("--cell", help="Cell size, metres.")]

@@ -443,8 +443,11 @@ class NanoBeatPlanner:
         polys = [shapely.union_all(seg.geometry.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
         targets = self._describe_polygons(polys, [float(risk[g].sum()) for g in groups], as_of)
         if len(targets):
-            targets["label"] = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
-            targets["street"] = targets["label"]
+            roads = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
+            # the incidents' own street names win; the road layer's name
+            # fills in where the records carry none
+            targets["street"] = [s if isinstance(s, str) and s else r for s, r in zip(targets["street"], roads)]
+            targets["label"] = roads
             targets["segments"] = [len(g) for g in groups]
             order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
@@ -464,12 +467,12 @@ class NanoBeatPlanner:
         if n_recent:
             lo, hi = pd.Timestamp(t_recent.min()), pd.Timestamp(t_recent.max())
             when = f"{lo:{fmt}}" if lo == hi else f"{lo:{fmt}} to {hi:{fmt}}"
-            parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {self.distance:g} m in the last "
+            parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {self.distance:g} m, last "
                          f"{self.days:g} {unit} ({when})")
         if n_past:
             hist = f"{self.history_days / 30.44:.0f} months"
-            parts.append(f"{n_past} earlier burglar{'y' if n_past == 1 else 'ies'} within {self.location_radius:g} m "
-                         f"in the {hist} before (latest {pd.Timestamp(t_past.max()):{fmt}})")
+            parts.append(f"{n_past} earlier within {self.location_radius:g} m over {hist} "
+                         f"(latest {pd.Timestamp(t_past.max()):{fmt}})")
         return "; ".join(parts) if parts else "no burglary in the window"
 
     def _describe(self, cells: list[np.ndarray], risk: np.ndarray, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
