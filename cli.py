@@ -744,22 +744,30 @@ def anpr(
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
     existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
-    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site.")] = 20,
+    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = 20,
     radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = 500.0,
     months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = 12,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     out: Annotated[Path, typer.Option("--out", help="Sites (.geojson, .gpkg or .csv).")] = Path("anpr_sites.geojson"),
+    report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    tiles: _TILES = None,
 ):
-    """Optimal new ANPR camera sites on roads crossing the boundary."""
-    from hotspot.anpr import add_siting_to_map, plan_anpr
+    """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
+    from hotspot.anpr import plan_anpr
+    from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
     from hotspot.pipeline import recent_incidents
 
     a = _area(area_file, area)
-    inc = recent_incidents(_read(incidents, area=a, crime_type=crime_type).incidents, months=months)
+    result = _read(incidents, area=a, crime_type=crime_type)
+    _require_events(result, "anpr", crime_type)
+    inc = recent_incidents(result.incidents, months=months)
     # counts, red routes and cameras come from the reference data; with a full
     # road layer only when --data names it, otherwise it also gives the roads
     ref = (_reference(data) if data is not None else None) if roads else _reference(data)
@@ -772,10 +780,14 @@ def anpr(
     if cands is not None and "road" not in cands:
         cands["road"] = None
     ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
                          candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
-                         k=cameras, radius=radius)
+                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb)
+    if pcs is None:
+        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     res = plan.result
     out.parent.mkdir(parents=True, exist_ok=True)
     sites = res.sites.drop(columns=["x", "y"])
@@ -783,23 +795,30 @@ def anpr(
         sites.drop(columns="geometry").to_csv(out, index=False)
     else:
         sites.to_crs(4326).to_file(out, driver="GPKG" if out.suffix.lower() == ".gpkg" else "GeoJSON")
+    if report_out:
+        from hotspot.render.anpr_report import write_anpr_report
+
+        write_anpr_report(plan, a.name, report_out, risk_basis=f"burglaries in the last {months} months")
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_anpr
 
-        m = HotspotMap(a, title=f"{a.name}: ANPR sites")
+        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: ANPR sites")
         label = "Existing cameras" if existing else "TfL traffic cameras (JamCams, not ANPR)"
-        add_siting_to_map(m, res, plan.crossings, plan.existing, existing_label=label)
+        add_anpr(m, res, plan.crossings, plan.existing, existing_label=label, show_context=True)
         m.save(map_out)
     for note in plan.notes:
-        err.print(f"note: {note}")
+        err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras})
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes})
         return
-    t = Table(title=f"{a.name}: {res.k} new cameras, {res.radius_m:g} m radius ({'optimal' if res.optimal else res.status}, CBC)")
-    for c in ("#", "site", "road", "lon", "lat", "marginal gain", "coverage after"):
+    t = Table(title=f"{a.name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
+                    f"({'optimal' if res.optimal else res.status}, CBC)")
+    for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after"):
         t.add_column(c)
     for r, cov in zip(res.sites.itertuples(), res.marginal["coverage_after"]):
-        t.add_row(str(r.install_order), r.site_id, str(r.road), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
+        t.add_row(str(r.install_order), escape(str(r.road)), str(r.postcode or ""), escape(str(r.neighbour or "")),
+                  escape(str(r.owner)), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
     err.print(t)
     err.print(f"coverage of weighted cross-border demand: {res.coverage_before:.1%} before, {res.coverage_after:.1%} after "
               f"(greedy {res.greedy_coverage:.1%}); fewest new cameras for " +
