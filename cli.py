@@ -164,8 +164,10 @@ def map_(
     date_format: DateFormat = None,
     months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months.")] = None,
     show_points: Annotated[bool, typer.Option("--show-points", help="Exact-date data at its points, not per cell.")] = False,
-    cell: Annotated[float, typer.Option("--cell", help="Cell size for pooling exact-date points, metres.")] = 100.0,
-    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network).")] = None,
+    cell: Annotated[Optional[float], typer.Option("--cell", help="Cell size for pooling exact-date points (default 100 m), or for public counts (default 250 m), metres.")] = None,
+    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts per cell only where at least --k; no points, heat or exact dates.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.maps import HotspotMap
@@ -173,20 +175,63 @@ def map_(
 
     from hotspot.areas import area_from_points
 
+    if public and show_points:
+        raise typer.BadParameter("--public and --show-points exclude each other")
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
+    _require_events(result, "map", crime_type)
     inc = recent_incidents(result.incidents, months=months) if months else result.incidents
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
-        m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
-        if a.layer is not None:
-            m.add_neighbours(a.neighbours())
-        m.add_incidents(inc, show_points=show_points, cell=cell)
-        path = m.save(out)
-    err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}")
+        if public:
+            from hotspot.disclosure import public_map
+
+            path = public_map(a, inc, out, neighbours=a.neighbours() if a.layer is not None else None,
+                              cell=cell or 250.0, k=k, tiles=tiles, title=f"hotspot: {a.name}")
+        else:
+            m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
+            if a.layer is not None:
+                m.add_neighbours(a.neighbours())
+            m.add_incidents(inc, show_points=show_points, cell=cell or 100.0)
+            path = m.save(out)
+    err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}" + (" (public)" if public else ""))
+
+
+@app.command("check-public")
+def check_public_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage or CSV.")],
+    incidents: Annotated[list[Path], typer.Option("--incidents", help="The input incident files (repeatable).")],
+    area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None, crs: Crs = None,
+    fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
+    distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
+    k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
+    as_json: JsonOut = False,
+):
+    """Fail (exit 1) when an output holds coordinates near input incidents or counts below k."""
+    from hotspot.disclosure import check_public
+
+    result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
+                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
+                   type=type_col)
+    _require_events(result, "check-public", crime_type)
+    with _spinner("checking"):
+        found = check_public(files, result.incidents, distance=distance, k=k)
+    if as_json:
+        _print_json({"files": [str(f) for f in files], "distance_m": distance, "k": k, "safe": not found,
+                     "findings": [{"file": f.file, "kind": f.kind, "detail": f.detail} for f in found]})
+    else:
+        for f in found:
+            err.print(f"[bold red]not safe:[/] {escape(str(f))}", highlight=False, soft_wrap=True)
+        if not found:
+            err.print(f"safe to publish: {len(files)} files, no coordinate within {distance:g} m of "
+                      f"{len(result.incidents):,} incidents, no count below {k}")
+    if found:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -550,7 +595,9 @@ def kde(
     gi_cell: Annotated[float, typer.Option("--gi-cell", help="Cell size for Gi*, metres.")] = 250.0,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
-    tiles: Annotated[Optional[str], typer.Option("--tiles")] = None,
+    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: surface in classes, only where at least --k incidents lie within the bandwidth (needs cell >= 100 m, bandwidth >= max(250 m, 2 x cell)); hotspots with at least --k; no points.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Kernel density surface and hotspot polygons."""
     import pandas as pd
@@ -568,25 +615,44 @@ def kde(
     if months:
         end = pd_timestamp(as_of) if as_of else (inc["occurred"].max().to_period("M") + 1).to_timestamp()
         inc = inc[inc["occurred"] >= end - pd.DateOffset(months=months)]
+    if public:
+        from hotspot.disclosure import check_surface_rule
+
+        if gi:
+            raise typer.BadParameter("--gi is not published with --public (cell-level z-scores of small counts)")
+        check_surface_rule(bandwidth if bandwidth is not None else max(150.0, 5 * cell), cell)
+    _require_events(result, "kde", crime_type)
+    if inc.empty:
+        raise HotspotError(f"kde: no incidents before --as-of {as_of}" + (f" in the last {months} months" if months else ""))
     grid = Grid.for_geometry(a.geometry, cell, a.crs)
     with _spinner("kernel density"):
         surf = kde_surface(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), grid, bandwidth=bandwidth,
                            kernel=kernel, mask=grid.mask(a.geometry))
         hot = hotspot_mask(surf, method="sd", k=hot_sd) if hot_sd is not None else hotspot_mask(surf, share=hot_share)
         polys = hotspot_polygons(surf, hot, inc)
+    if public:
+        from hotspot.disclosure import public_surface
+
+        surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
+        polys = polys[polys["incidents"] >= k].copy()
+        polys["rank"] = range(1, len(polys) + 1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    surf.to_gdf("density").drop(columns=["row", "col"]).to_file(out, layer="cells", driver="GPKG")
+    cells = surf.to_gdf("class" if public else "density").drop(columns=["row", "col"])
+    if public:
+        cells = cells[cells["class"] > 0]
+    cells.to_file(out, layer="cells", driver="GPKG")
     polys.to_file(out, layer="hotspots", driver="GPKG")
     if map_out:
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
         m.add_neighbours(a.neighbours())
-        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)")
+        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)" + (", classes" if public else ""))
         add_hotspots_to_map(m, polys)
         if gi:
             g = Grid.for_geometry(a.geometry, gi_cell, a.crs)
             with _spinner("Gi* (permutations)"):
                 add_gi_to_map(m, gi_star(g.bin(inc.geometry.x, inc.geometry.y), g, g.mask(a.geometry)))
-        add_month_slider(m, inc)
+        if not public:  # the slider's monthly heat layers are drawn from points
+            add_month_slider(m, inc)
         m.save(map_out)
     err.print(f"{len(inc):,} incidents, {int(surf.mask.sum()):,} cells, {len(polys)} hotspots -> {out}"
               + (f", map {map_out}" if map_out else ""))
@@ -895,23 +961,33 @@ def leaflets(
     timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = 3_000,
     rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = "partial",
     method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = "counts_36",
-    year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next autumn).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Planning date (default today): the next campaign window after it is recommended.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next window after --as-of; a past one is refused).")] = None,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the drop list (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV (one row per target unit).")] = None,
+    drop_list: Annotated[Optional[Path], typer.Option("--drop-list", help="Drop list CSV: postcodes per target, highest risk first, with households, leaflets and timer switches.")] = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    tiles: _TILES = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
-    """Leaflet and timer-switch targeting, with the campaign window."""
-    import geopandas as gpd
-
-    from hotspot.campaigns import add_campaign_to_map, interpolate_households, plan_campaign
+    """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
+    from hotspot.campaigns import interpolate_households, plan_campaign
     from hotspot.forecast import PeriodCounts, forecast_surface
 
     if rule not in ("partial", "whole"):
         raise typer.BadParameter("--rule: partial or whole")
+    try:
+        when = pd_timestamp(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
     a = _area(area_file, area)
-    inc = _read(inputs, area=a, crime_type=crime_type).incidents
+    result = _read(inputs, area=a, crime_type=crime_type)
+    _require_events(result, "leaflets", crime_type)
+    inc = result.incidents
     ref = _optional_reference(data)
     if units is None:
         if ref is None:
@@ -929,27 +1005,49 @@ def leaflets(
             lsoa = ref.lsoa_units(a)
             u = interpolate_households(u, lsoa, unit_column=col)
         u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
-    surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
-    plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
-                         rule=rule, year=year)
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    with _spinner("forecast and allocation"):
+        surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
+        plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
+                             rule=rule, year=year, as_of=when, postcodes=pcs)
+    if pcs is None:
+        plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        plan.targets.drop(columns="geometry").to_csv(out, index=False)
+        frame = plan.targets.drop(columns="geometry")
+        if public:
+            from hotspot.disclosure import public_plan_frame
+
+            frame = public_plan_frame(frame)
+        frame.to_csv(out, index=False)
+    if drop_list:
+        from hotspot.render.droplist import write_drop_list
+
+        write_drop_list(plan, drop_list)
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_campaign
 
-        m = HotspotMap(a, title=f"{a.name}: prevention campaign")
-        add_campaign_to_map(m, plan)
+        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: prevention campaign")
+        add_campaign(m, plan, public=public)
         m.save(map_out)
+    for note in plan.notes:
+        err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(plan.to_json())
+        j = plan.to_json()
+        if public:
+            from hotspot.disclosure import public_campaign_json
+
+            j = public_campaign_json(j)
+        _print_json(j)
         return
     t = Table(title=f"{a.name}: leaflets and timer switches ({plan.rule} rule)")
-    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh"):
+    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh", "drop first"):
         t.add_column(c)
     for r in plan.targets.head(25).itertuples():
-        t.add_row(str(r.rank), str(r.name), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
-                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}")
+        pc = getattr(r, "postcodes", None) or []
+        t.add_row(str(r.rank), escape(str(r.name)), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
+                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}", ", ".join(pc[:3]))
     err.print(t)
     err.print(f"{plan.leaflets_used:,} leaflets and {plan.timer_switches_used:,} timer switches reach "
               f"{plan.share_reached:.1%} of expected burglary; campaign {plan.campaign_window[0]:%d %b %Y} to "

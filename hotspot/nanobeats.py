@@ -528,9 +528,8 @@ class NanoBeatPlanner:
 def street_name(label: str) -> str:
     """A street from a location text: police.uk's "On or near X" -> "X"."""
     text = str(label).strip()
-    for prefix in ("On or near ", "on or near "):
-        if text.startswith(prefix):
-            return text[len(prefix):].strip()
+    if text.lower().startswith("on or near"):
+        return text[len("on or near"):].strip()
     return text
 
 
