@@ -510,7 +510,7 @@ def nanobeats(
     if as_json:
         frame = plan.to_csv_frame().replace({np.nan: None})
         _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
-                     "window": {"distance_m": plan.window[0], unit: plan.window[1]},
+                     "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
                      "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
                      "notes": plan.notes, "targets": frame.to_dict(orient="records")})
         return
