@@ -431,10 +431,6 @@ def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top:
     for g in targets.geometry:
         inside = shapely.contains_xy(g, x, y)
         names = pd.Series([n for n in (street_name(v) for v in loc[inside] if v) if n], dtype=object)
-        names = names[~names.str.contains(r"^(?:Supermarket|Petrol Station|Parking Area|Sports/Recreation Area|"
-                                          r"Shopping Area|Nightclub|Further/Higher Educational Building|Hospital|"
-                                          r"Police Station|Conference/Exhibition Centre|Theatre/Concert Hall)$",
-                                          regex=True)] if len(names) else names
         out.append(names.value_counts().head(top).index.tolist())
     return out
 

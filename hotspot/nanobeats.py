@@ -300,7 +300,9 @@ class NanoBeatPlanner:
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
         """Greedy compact patrol areas: a list of (k, 2) arrays of (row, col)."""
         r = risk.copy()
-        score = fftconvolve(r, self._disc, mode="same")
+        # risk sums to 1, so scores are <= 1: rounding to 1e-12 removes FFT
+        # round-off, and equal scores then tie-break on the first cell
+        score = np.round(fftconvolve(r, self._disc, mode="same"), 12)
         score = np.where(self.mask, score, -np.inf)
         rr = self._disc.shape[0] // 2   # target disc half-width, cells
         re = self._excl.shape[0] // 2   # exclusion disc half-width, cells
@@ -335,7 +337,7 @@ class NanoBeatPlanner:
             b0, b1 = max(col - w, 0), min(col + w + 1, nx)
             p0, p1 = max(a0 - rr, 0), min(a1 + rr, ny)
             q0, q1 = max(b0 - rr, 0), min(b1 + rr, nx)
-            local = fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same")
+            local = np.round(fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same"), 12)
             local = local[a0 - p0: a1 - p0, b0 - q0: b1 - q0]
             score[a0:a1, b0:b1] = np.where(self.mask[a0:a1, b0:b1], local, -np.inf)
         return targets
@@ -507,13 +509,15 @@ class NanoBeatPlanner:
             locs = locs[locs != ""]
             n = len(src)
             label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
+            streets = pd.Series([street_name(v) for v in locs], dtype=object)
+            streets = streets[streets != ""]
             rows.append({
                 "target_id": f"NB{rank:02d}", "rank": rank, "risk": target_risk,
                 "n_sources": int(n), "n_recent": int(len(near)), "n_history": int(len(past)),
                 "first_source": times.min() if n else pd.NaT,
                 "last_source": times.max() if n else pd.NaT,
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
-                "label": label, "street": street_name(label) if len(locs) else None,
+                "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
                 "why": self._why(len(near), len(past), self.t[near], self.t[past]),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
@@ -525,12 +529,22 @@ class NanoBeatPlanner:
         return gdf
 
 
+#: police.uk's anonymous map points named after a kind of place rather than a
+#: street ("On or near Supermarket"): not a street anyone can find.
+GENERIC_PLACES = frozenset(s.lower() for s in (
+    "Supermarket", "Petrol Station", "Parking Area", "Sports/Recreation Area", "Shopping Area", "Nightclub",
+    "Further/Higher Educational Building", "Hospital", "Police Station", "Conference/Exhibition Centre",
+    "Theatre/Concert Hall", "Pedestrian Subway", "Bus/Coach Station", "Train Station", "Airport/Airfield",
+    "Park/Open Space", "Cinema", "Prison", "Place Of Worship", "Shopping Centre", "Mobile Phone Shop"))
+
+
 def street_name(label: str) -> str:
-    """A street from a location text: police.uk's "On or near X" -> "X"."""
+    """A street from a location text: police.uk's "On or near X" -> "X";
+    "" when X is a kind of place (:data:`GENERIC_PLACES`), not a street."""
     text = str(label).strip()
     if text.lower().startswith("on or near"):
-        return text[len("on or near"):].strip()
-    return text
+        text = text[len("on or near"):].strip()
+    return "" if text.lower() in GENERIC_PLACES else text
 
 
 def street_segments(roads: gpd.GeoDataFrame, area: Area, length: float = 100.0) -> gpd.GeoDataFrame:
