@@ -199,3 +199,19 @@ def test_public_campaign_outputs_pass_check_public(tmp_path, shared_data):
     assert "expected_burglaries" not in pd.read_csv(tmp_path / "plan.csv").columns
     ok = run("check-public", tmp_path / "c.html", tmp_path / "drops.csv", tmp_path / "plan.csv", "--incidents", B, *A)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_next_campaign_window_is_never_past():
+    from hotspot._errors import HotspotError
+    from hotspot.campaigns import clocks_go_back, next_campaign_window
+
+    index = pd.Series([1.2, 1.1, 1.0, 0.9, 0.8, 0.8, 0.8, 0.9, 1.0, 1.1, 1.3, 1.3], index=range(1, 13))
+    for as_of in ("2024-01-15", "2024-06-01", "2024-10-12", "2024-10-13", "2024-11-20", "2025-03-31"):
+        start, end, notes = next_campaign_window(index, as_of)
+        assert start >= pd.Timestamp(as_of) and end > start
+        assert start == clocks_go_back(start.year) - pd.Timedelta(days=14)
+        # and it is the first such window: the one a year earlier starts before as_of
+        assert clocks_go_back(start.year - 1) - pd.Timedelta(days=14) < pd.Timestamp(as_of)
+    assert next_campaign_window(index, "2024-11-20")[2]  # the window under way is named
+    with pytest.raises(HotspotError, match="--year 2023"):
+        next_campaign_window(index, "2024-06-01", year=2023)
