@@ -460,3 +460,67 @@ def check_public(paths, incidents: gpd.GeoDataFrame, *, distance: float = CHECK_
         else:
             raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg or .csv")
     return found
+
+
+def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, campaign=None,
+                   neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
+                   tiles: str | None = None, check: bool = True) -> dict[str, Path]:
+    """Write the outputs meant for the public and check them.
+
+    Parameters
+    ----------
+    area : Area
+    incidents : GeoDataFrame
+        The incidents counted (working CRS, metres); also the reference for
+        the check.
+    out_dir : path
+        Folder for ``{name}_public_map.html`` and, with a campaign,
+        ``{name}_public_campaign.html``, ``{name}_public_leaflet_plan.csv``
+        and ``{name}_public_drop_list.csv``.
+    name : str
+        File-name stem.
+    campaign : CampaignPlan, optional
+    neighbours : GeoDataFrame, optional
+    cell, k : float, int
+        Public cell (metres) and smallest count shown.
+    tiles : str, optional
+        Base tiles (see :func:`hotspot.maps.add_base_tiles`).
+    check : bool
+        Run :func:`check_public` on what was written and raise when it finds
+        anything.
+
+    Returns
+    -------
+    dict
+        ``{"public map" | "public campaign map" | "public plan" |
+        "public drop list": path}``.
+
+    Raises
+    ------
+    HotspotError
+        ``check`` found something not safe to publish (named).
+    """
+    from .maps import HotspotMap
+    from .render.droplist import write_drop_list
+    from .render.maps import add_campaign
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"public map": public_map(area, incidents, out_dir / f"{name}_public_map.html", neighbours=neighbours,
+                                      cell=cell, k=k, tiles=tiles)}
+    if campaign is not None:
+        m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
+        add_campaign(m, campaign, public=True)
+        paths["public campaign map"] = m.save(out_dir / f"{name}_public_campaign.html")
+        plan = public_plan_frame(campaign.targets.drop(columns="geometry"))
+        for c in ("postcodes", "streets"):
+            if c in plan:
+                plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
+        paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
+        plan.to_csv(paths["public plan"], index=False)
+        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv")
+    if check:
+        found = check_public(list(paths.values()), incidents, k=k)
+        if found:
+            raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
+    return paths

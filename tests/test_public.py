@@ -215,3 +215,21 @@ def test_next_campaign_window_is_never_past():
     assert next_campaign_window(index, "2024-11-20")[2]  # the window under way is named
     with pytest.raises(HotspotError, match="--year 2023"):
         next_campaign_window(index, "2024-06-01", year=2023)
+
+
+def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barnet, barnet_intake):
+    from hotspot.campaigns import plan_campaign
+    from hotspot.disclosure import public_outputs
+    from hotspot.pipeline import ReferenceData, recent_incidents
+    from hotspot.places import read_postcodes
+
+    inc = barnet_intake.incidents
+    pcs = read_postcodes(shared_data / "postcodes/codepoint_open_units_barnet_3km.geojson", barnet.crs)
+    camp = plan_campaign(ReferenceData(shared_data).lsoa_units(barnet), inc, as_of="2025-03-01", postcodes=pcs)
+    paths = public_outputs(barnet, recent_incidents(inc, months=12), tmp_path, name="barnet", campaign=camp,
+                           neighbours=barnet.neighbours())
+    assert len(paths) == 4
+    # checked against every incident, not only the ones counted
+    assert check_public(list(paths.values()), inc) == []
+    html = paths["public map"].read_text()
+    assert "Burglaries per cell" in html and "L.heatLayer(" not in html
