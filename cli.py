@@ -518,7 +518,8 @@ def nanobeats(
     for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
     for r in plan.targets.itertuples():
-        t.add_row(str(r.patrol_order), r.target_id, escape(str(r.street or r.label)), escape(r.why),
+        t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
+                  escape(r.why),
                   plan.format_date(r.active_until) or "no expiry (history only)")
     err.print(t)
     how = "along streets" if plan.route_on_streets else "as the crow flies"
@@ -567,7 +568,7 @@ def brief(
     for c in ("#", "street", "near", "why", "active until"):
         t.add_column(c)
     for r in b.rows.itertuples():
-        t.add_row(str(r.rank), escape(r.street), escape(r.near or ""), escape(r.why),
+        t.add_row(str(r.rank), escape(r.street or "street not named"), escape(r.near or ""), escape(r.why),
                   r.active_until or "no expiry")
     err.print(t)
     for note in b.notes:

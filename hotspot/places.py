@@ -64,14 +64,18 @@ def read_postcodes(path: str | Path, crs, *, column: str | None = None) -> gpd.G
     return out.reset_index(drop=True)
 
 
-def nearest_postcodes(x, y, postcodes: gpd.GeoDataFrame | None) -> tuple[list[str | None], np.ndarray]:
-    """Nearest postcode unit of each point and its distance (metres)."""
+def nearest_postcodes(x, y, postcodes: gpd.GeoDataFrame | None, *, max_distance: float = 1000.0
+                      ) -> tuple[list[str | None], np.ndarray]:
+    """Nearest postcode unit of each point and its distance (metres); None
+    (and NaN) when none lies within ``max_distance`` metres - a layer that
+    does not cover the place never names a far-away postcode."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     if postcodes is None or len(postcodes) == 0:
         return [None] * len(x), np.full(len(x), np.nan)
     tree = cKDTree(np.c_[postcodes.geometry.x, postcodes.geometry.y])
-    d, i = tree.query(np.c_[x, y])
-    return [str(postcodes["postcode"].iloc[k]) for k in i], d
+    d, i = tree.query(np.c_[x, y], distance_upper_bound=max_distance)
+    ok = np.isfinite(d)
+    return [str(postcodes["postcode"].iloc[k]) if good else None for k, good in zip(i, ok)], np.where(ok, d, np.nan)
 
 
 def nearest_roads(x, y, roads: gpd.GeoDataFrame | None, *, max_distance: float = 200.0) -> list[str | None]:

@@ -144,7 +144,7 @@ class PatrolBrief:
         rows = []
         for r in self.rows.itertuples():
             rows.append(
-                f'<tr class="target-row"><td class="num">{int(r.rank)}</td><td><b>{_e(r.street)}</b>'
+                f'<tr class="target-row"><td class="num">{int(r.rank)}</td><td><b>{_e(r.street or "street not named")}</b>'
                 f'<div class="near">{_e(r.near)}</div></td><td>{_e(r.why)}</td>'
                 f'<td>{_e(r.active_until or "no expiry: review at next plan")}</td><td>{_e(r.action)}</td></tr>')
         notes = "".join(f"<li>{_e(n)}</li>" for n in self.notes)
@@ -215,20 +215,26 @@ def patrol_brief(plan, area, *, roads: gpd.GeoDataFrame | None = None,
     rows = []
     for k, r in enumerate(t.itertuples()):
         street = getattr(r, "street", None)
-        if street is None or (isinstance(street, float) and np.isnan(street)):
-            street = road_names[k] or r.label
+        if not isinstance(street, str) or not street:
+            street = road_names[k]  # None when neither the records nor a road layer name it
         near = []
         if junc[k]:
             near.append(f"near {junc[k]}")
         if pcs[k]:
             near.append(f"postcode {pcs[k]}")
-        rows.append({"rank": int(r.patrol_order), "target_id": r.target_id, "street": str(street),
+        rows.append({"rank": int(r.patrol_order), "target_id": r.target_id, "street": street,
                      "near": ", ".join(near) or None, "postcode": pcs[k], "junction": junc[k], "why": r.why,
                      "active_until": plan.format_date(r.active_until), "action": ACTIONS.get(r.basis, ACTIONS["history only"]),
                      "lon": float(r.centroid_lon), "lat": float(r.centroid_lat)})
     frame = pd.DataFrame(rows, columns=["rank", "target_id", "street", "near", "postcode", "junction", "why",
                                         "active_until", "action", "lon", "lat"])
     notes = list(plan.notes)
+    if frame["street"].isna().any():
+        notes.append(f"{int(frame['street'].isna().sum())} targets have no street name: the records carry no "
+                     "location text near them; give --roads (named streets) or --location-col")
+    if postcodes is not None and frame["postcode"].isna().any():
+        notes.append(f"{int(frame['postcode'].isna().sum())} targets have no postcode unit within 1 km in the "
+                     "postcode layer (it does not cover them)")
     if roads is None:
         notes.append("no street layer: street names come from the incident records; give --roads for streets "
                      "on the map and a route along them")

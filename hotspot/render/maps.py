@@ -31,7 +31,8 @@ def add_nanobeats(m: HotspotMap, plan, name: str = "Nano-beat targets", show: bo
     if plan.targets.empty:
         return
     t = plan.targets.copy()
-    t["tip"] = [f"#{r.patrol_order} {r.target_id}: {r.label} · {r.why} · "
+    t["tip"] = [f"#{r.patrol_order} {r.target_id}: "
+                f"{r.street if isinstance(getattr(r, 'street', None), str) and r.street else r.label} · {r.why} · "
                 + (f"active until {plan.format_date(r.active_until)}" if pd.notna(r.active_until)
                    else "no expiry (history only)")
                 for r in t.itertuples()]
