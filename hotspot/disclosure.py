@@ -446,20 +446,31 @@ def check_public(paths, incidents: gpd.GeoDataFrame, *, distance: float = CHECK_
         if not p.is_file():
             raise InputFileError(f"{p}: file not found")
         ext = p.suffix.lower()
-        if ext in (".html", ".htm"):
-            _check_html(str(p), p.read_text(encoding="utf-8", errors="replace"), ck, found)
-        elif ext in (".geojson", ".json"):
-            _check_json(str(p), p.read_text(encoding="utf-8", errors="replace"), ck, found)
-        elif ext == ".csv":
-            _check_csv(str(p), p, ck, found)
-        elif ext == ".gpkg":
-            import pyogrio
-
-            for layer, _ in pyogrio.list_layers(p):
-                _check_features(str(p), gpd.read_file(p, layer=layer), ck, found, f"layer {layer}")
-        else:
-            raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg or .csv")
+        try:
+            _check_file(p, ext, ck, found)
+        except HotspotError:
+            raise
+        except Exception as exc:  # unreadable file: name it, never a traceback
+            raise InputFileError(f"{p}: cannot be read as {ext or 'a known type'} ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
     return found
+
+
+def _check_file(p: Path, ext: str, ck: _Checker, found: list[Finding]) -> None:
+    """Check one file by its type (see :func:`check_public`)."""
+    if ext in (".html", ".htm"):
+        _check_html(str(p), p.read_text(encoding="utf-8", errors="replace"), ck, found)
+    elif ext in (".geojson", ".json"):
+        _check_json(str(p), p.read_text(encoding="utf-8", errors="replace"), ck, found)
+    elif ext == ".csv":
+        _check_csv(str(p), p, ck, found)
+    elif ext == ".gpkg":
+        import pyogrio
+
+        for layer, _ in pyogrio.list_layers(p):
+            _check_features(str(p), gpd.read_file(p, layer=layer), ck, found, f"layer {layer}")
+    else:
+        raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg or .csv")
 
 
 def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, campaign=None,
