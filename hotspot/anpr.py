@@ -507,6 +507,20 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
     return out
 
 
+def boundary_covered(area: Area, road_layers: dict[str, gpd.GeoDataFrame], *, margin: float = 500.0) -> float:
+    """Share of the area's boundary (by length) inside the extent of the
+    road layers (each layer's bounding box grown by ``margin`` metres): a
+    layer clipped to a box round one borough leaves the rest of another's
+    boundary without crossings."""
+    line = area.geometry.boundary
+    if line.length == 0 or not road_layers:
+        return 0.0
+    boxes = [shapely.box(*g.total_bounds).buffer(margin, join_style="mitre") for g in road_layers.values() if len(g)]
+    if not boxes:
+        return 0.0
+    return float(line.intersection(shapely.union_all(boxes)).length / line.length)
+
+
 @dataclass
 class ANPRPlan:
     """Everything :func:`plan_anpr` produced."""
@@ -551,6 +565,10 @@ def plan_anpr(
     from .crossborder import attach_flows, road_crossings
 
     notes = []
+    share = boundary_covered(area, road_layers)
+    if share < 0.99:
+        notes.append(f"the road layers cover only {share:.0%} of the boundary: crossings on the rest are missing, "
+                     "so sites there cannot be chosen (give a road layer covering the whole area)")
     crossings = road_crossings(area, road_layers, red_routes=red_routes)
     if crossings.empty:
         raise ModelError("no road crosses the area's boundary in the road layers given")

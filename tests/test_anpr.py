@@ -250,3 +250,17 @@ def test_anpr_cli_lists_useful_named_sites(tmp_path, shared_data):
     assert page.count('class="coverage-point"') == j["k_useful"] + 1
     if j["k_useful"] < 20:
         assert f"You asked for 20 cameras; <b>{j['k_useful']}</b> add coverage" in page
+
+
+def test_road_layers_not_covering_the_boundary_are_flagged():
+    from shapely.geometry import LineString
+
+    from hotspot.anpr import boundary_covered
+
+    area = area_from_geometry(box(0, 0, 10_000, 10_000), 27700, "A")
+    west = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(-1000, -1000), (3000, 11_000)])], crs=27700)
+    # the layer's box (x -1000..3000, grown 500 m) holds the west edge and
+    # 3.5 km of the north and south edges: (10 + 2 * 3.5) / 40 of the boundary
+    assert boundary_covered(area, {"w": west}) == pytest.approx(17 / 40)
+    full = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(-100, -100), (10_100, 10_100)])], crs=27700)
+    assert boundary_covered(area, {"w": west, "f": full}) == pytest.approx(1.0)
