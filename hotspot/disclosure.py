@@ -156,6 +156,22 @@ def public_surface(surface, x: np.ndarray, y: np.ndarray, *, k: int = K_DEFAULT,
     return out
 
 
+def suppress_counts(frame: pd.DataFrame, columns, *, k: int = K_DEFAULT) -> pd.DataFrame:
+    """A copy of a table with counts from 1 to ``k - 1`` suppressed (set to
+    missing) in ``columns``, and a ``suppressed`` column naming what was
+    removed per row (e.g. for a public report's monthly or ward table).
+    Zero stays zero: it singles out nobody."""
+    out = frame.copy()
+    note = pd.Series("", index=out.index, dtype=object)
+    for c in columns:
+        v = pd.to_numeric(out[c], errors="coerce")
+        small = (v > 0) & (v < k)
+        out[c] = v.astype(object).where(~small, None)
+        note = note.where(~small, note + c + f" < {k}; ")
+    out["suppressed"] = note.str.rstrip("; ").replace("", None)
+    return out
+
+
 def public_plan_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A campaign plan without modelled burglary figures (households,
     leaflets, timer switches, postcodes and streets only)."""

@@ -233,3 +233,12 @@ def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barne
     assert check_public(list(paths.values()), inc) == []
     html = paths["public map"].read_text()
     assert "Burglaries per cell" in html and "L.heatLayer(" not in html
+
+
+def test_suppress_counts_for_a_public_table():
+    from hotspot.disclosure import suppress_counts
+
+    t = pd.DataFrame({"ward": ["a", "b", "c"], "quarter": [0, 7, 8], "year": [3, 30, 12]})
+    s = suppress_counts(t, ["quarter", "year"], k=8)
+    assert s["quarter"].tolist() == [0, None, 8] and s["year"].tolist() == [None, 30, 12]
+    assert s["suppressed"].tolist() == ["year < 8", "quarter < 8", None]
