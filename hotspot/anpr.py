@@ -190,7 +190,7 @@ class SitingResult:
                        "postcode": _text(getattr(r, "postcode", None)),
                        "neighbour": _text(getattr(r, "neighbour", None)),
                        "owner": _text(getattr(r, "owner", None)),
-                       "via": _text(getattr(r, "via", None)),
+                       "via": _text(getattr(r, "via", None)), "street": _text(getattr(r, "street", None)),
                        "covered_demand": round(float(r.covered_demand), 6),
                        "marginal_gain": round(float(r.marginal_gain), 6), "install_order": int(r.install_order)}
                       for r in s.itertuples()],
@@ -432,7 +432,8 @@ MOTORWAY_PATTERN = r"^\s*(?:A\d+\s*\(M\)|M\d+)"
 def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDataFrame | None = None,
                    neighbours: gpd.GeoDataFrame | None = None, red_routes: gpd.GeoDataFrame | None = None,
                    count_points: gpd.GeoDataFrame | None = None, crossings: gpd.GeoDataFrame | None = None,
-                   neighbour_within: float = 2000.0, dft_within: float = 150.0) -> gpd.GeoDataFrame:
+                   streets: gpd.GeoDataFrame | None = None, neighbour_within: float = 2000.0,
+                   dft_within: float = 150.0, street_within: float = 200.0) -> gpd.GeoDataFrame:
     """Name each site so a highways engineer can find it.
 
     Adds ``road`` (the DfT road number where the layer's name is only a bus
@@ -442,13 +443,16 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
     ``neighbour_within`` metres) and ``owner`` (who runs the road:
     ``motorway`` by its number or DfT class TM, ``red route (TLRN)`` inside
     the red-route polygons, else ``local highway authority``; ``unknown``
-    when no red-route layer was given).
+    when no red-route layer was given), and ``street``: the street name of
+    the nearest named point within ``street_within`` metres (``streets`` from
+    :func:`hotspot.places.street_points`, e.g. police.uk snap points), which
+    names a bus-route or unnamed road on the ground.
     """
-    from .places import nearest_postcodes
+    from .places import nearest_postcodes, nearest_streets
 
     out = sites.copy()
     if out.empty:
-        for c in ("via", "postcode", "postcode_m", "neighbour", "owner"):
+        for c in ("via", "street", "postcode", "postcode_m", "neighbour", "owner"):
             out[c] = pd.Series(dtype=object)
         return out
     x, y = out.geometry.x.to_numpy(), out.geometry.y.to_numpy()
@@ -471,6 +475,7 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
             if cr and (road[k] is None or str(road[k]).startswith(("bus route", "unnamed"))):
                 via[k], road[k] = road[k], str(cr)
     out["road"], out["via"] = road, via
+    out["street"] = nearest_streets(x, y, streets, max_distance=street_within)
     pcs, pcd = nearest_postcodes(x, y, postcodes)
     out["postcode"], out["postcode_m"] = pcs, np.round(pcd, 0)
     names: list = [None] * len(out)
@@ -550,6 +555,7 @@ def plan_anpr(
     targets: tuple[float, ...] = (0.5, 0.8),
     postcodes: gpd.GeoDataFrame | None = None,
     neighbours: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
 ) -> ANPRPlan:
     """Crossings -> demand -> candidates -> optimal sites, in one call.
 
@@ -560,7 +566,8 @@ def plan_anpr(
     ``region_buffer`` metres of the area. Sites are named by
     :func:`describe_sites` (``postcodes``: a layer from
     :func:`hotspot.places.read_postcodes`; ``neighbours``: polygons across the
-    boundary, default the area's own layer).
+    boundary, default the area's own layer; ``streets``: named points,
+    default from ``incidents`` by :func:`hotspot.places.street_points`).
     """
     from .crossborder import attach_flows, road_crossings
 
@@ -591,8 +598,13 @@ def plan_anpr(
     result = siting.solve(k)
     if neighbours is None and area.layer is not None:
         neighbours = area.neighbours()
+    if streets is None and incidents is not None:
+        from .places import street_points
+
+        streets = street_points(incidents)
     result.sites = describe_sites(result.sites, area, postcodes=postcodes, neighbours=neighbours,
-                                  red_routes=red_routes, count_points=count_points, crossings=crossings)
+                                  red_routes=red_routes, count_points=count_points, crossings=crossings,
+                                  streets=streets)
     if result.unused:
         notes.append(f"{result.k_useful} of {result.k} cameras add coverage; the other {len(result.unused)} would "
                      "add nothing once those are installed and are not listed")

@@ -142,3 +142,33 @@ def nearest_junctions(x, y, roads: gpd.GeoDataFrame | None, *, max_distance: flo
         return [None] * len(x)
     d, i = cKDTree(np.c_[j.geometry.x, j.geometry.y]).query(np.c_[x, y])
     return [str(j["junction"].iloc[k]) if dk <= max_distance else None for k, dk in zip(i, d)]
+
+
+def street_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Named places from the incidents' location text: one point per distinct
+    location with its ``street`` (police.uk "On or near X Road" -> "X Road";
+    kinds of place such as "Supermarket" left out). police.uk snap points
+    are public, anonymous street points, so these name streets without a
+    street layer."""
+    from .nanobeats import street_name
+
+    empty = gpd.GeoDataFrame({"street": []}, geometry=gpd.GeoSeries([], crs=incidents.crs))
+    if "location_text" not in incidents or not len(incidents):
+        return empty
+    df = pd.DataFrame({"x": incidents.geometry.x.round(1).to_numpy(), "y": incidents.geometry.y.round(1).to_numpy(),
+                       "street": [street_name(v) if isinstance(v, str) else "" for v in incidents["location_text"]]})
+    df = df[df["street"] != ""].drop_duplicates(["x", "y", "street"])
+    if df.empty:
+        return empty
+    return gpd.GeoDataFrame({"street": df["street"].to_numpy()}, geometry=gpd.points_from_xy(df["x"], df["y"]),
+                            crs=incidents.crs)
+
+
+def nearest_streets(x, y, streets: gpd.GeoDataFrame | None, *, max_distance: float = 100.0) -> list[str | None]:
+    """Street name of the nearest named point (from :func:`street_points`)
+    within ``max_distance`` metres, else None."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if streets is None or len(streets) == 0:
+        return [None] * len(x)
+    d, i = cKDTree(np.c_[streets.geometry.x, streets.geometry.y]).query(np.c_[x, y], distance_upper_bound=max_distance)
+    return [str(streets["street"].iloc[k]) if np.isfinite(dk) else None for k, dk in zip(i, d)]

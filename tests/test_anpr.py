@@ -264,3 +264,15 @@ def test_road_layers_not_covering_the_boundary_are_flagged():
     assert boundary_covered(area, {"w": west}) == pytest.approx(17 / 40)
     full = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(-100, -100), (10_100, 10_100)])], crs=27700)
     assert boundary_covered(area, {"w": west, "f": full}) == pytest.approx(1.0)
+
+
+def test_sites_get_the_nearest_recorded_street():
+    from hotspot.anpr import describe_sites
+    from hotspot.places import street_points
+
+    area = area_from_geometry(box(0, 0, 1000, 1000), 27700, "A")
+    sites = _pts([(0, 500), (1000, 500)], site_id=["C-1", "C-2"], road=["bus route 42", "bus route 7"])
+    inc = _pts([(30, 520), (40, 480), (600, 500)], location_text=["On or near Oak Road", "On or near Supermarket",
+                                                                    "On or near Elm Street"])
+    out = describe_sites(sites, area, streets=street_points(inc))
+    assert out["street"].tolist() == ["Oak Road", None]  # Supermarket is no street; Elm Street is 400 m away

@@ -99,6 +99,7 @@ def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglari
     for r, cov in zip(s.itertuples(), cov_after):
         rows.append(
             f'<tr class="site-row"><td class="num">{int(r.install_order)}</td><td><b>{_e(r.road)}</b>'
+            + (f'<div class="via">at {_e(r.street)}</div>' if isinstance(getattr(r, "street", None), str) else "")
             + (f'<div class="via">on {_e(r.via)}</div>' if isinstance(getattr(r, "via", None), str) else "")
             + f'</td><td>{_e(getattr(r, "postcode", None))}</td><td>{_e(getattr(r, "neighbour", None) or "-")}</td>'
             f'<td>{_e(getattr(r, "owner", None))}</td><td>{r.lat:.5f}, {r.lon:.5f}</td>'
@@ -139,6 +140,8 @@ demand ({res.coverage_before:.1%} already covered by existing cameras; the exact
 Fewest new cameras for {_e(mins)}.</p>
 {unused}
 <div class="box demand-explained"><h2>What "demand" means</h2>
+<p class="note">Road: the road layer's name or number (the DfT count point's road number where the layer only names
+a bus route); "at": the nearest street named in the police.uk records (within 200 m).</p>
 <p>Every place where a road crosses the boundary of {_e(area_name)} is a <i>crossing</i>. Its <b>demand</b> is
 <b>traffic &times; burglary risk</b>: the vehicles counted in the 08:00-09:00 hour (DfT counts at the nearest count point on
 the same road; the median of the counted crossings where there is none) multiplied by the burglary risk along the road
