@@ -236,9 +236,9 @@ class HotspotMap:
                 tooltip=esc(row[tooltip]) if tooltip else None,
             ).add_to(fg)
             if label:
-                folium.Marker([g.y, g.x], icon=folium.DivIcon(
-                    html=f'<div style="font:bold 11px sans-serif;color:#fff;text-align:center;'
-                         f'width:18px;margin:-7px 0 0 -9px">{esc(row[label])}</div>')).add_to(fg)
+                folium.Marker([g.y, g.x], icon=folium.DivIcon(icon_size=(0, 0), html=(
+                    f'<div style="font:bold 11px/14px sans-serif;color:#fff;text-align:center;'
+                    f'width:20px;height:14px;margin:-7px 0 0 -10px">{esc(row[label])}</div>'))).add_to(fg)
         self.add_layer(fg, (colour, legend) if legend else None)
         return fg
 

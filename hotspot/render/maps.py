@@ -89,7 +89,7 @@ def add_anpr(m: HotspotMap, result, crossings: gpd.GeoDataFrame | None = None,
     m.add_layer(circles)
     m.add_points(s, f"New ANPR sites ({len(s)})", colour=ANPR_COLOUR, radius=9, tooltip="tip", label="install_order",
                  shape="square", css_class="hotspot-anpr", show=show,
-                 legend=f"New ANPR sites, numbered in install order ({result.coverage_after:.0%} of demand covered)")
+                 legend=f"New ANPR sites, numbered in install order ({result.coverage_after:.1%} of demand covered)")
 
 
 def add_campaign(m: HotspotMap, plan, name: str = "Leaflet and timer-switch targets", show: bool = True,
@@ -114,6 +114,9 @@ def add_campaign(m: HotspotMap, plan, name: str = "Leaflet and timer-switch targ
         pcs = getattr(r, "postcodes", None)
         if isinstance(pcs, list) and pcs:
             tip += f" · drop first: {', '.join(pcs[:6])}{' ...' if len(pcs) > 6 else ''}"
+        streets = getattr(r, "streets", None)
+        if isinstance(streets, list) and streets:
+            tip += f" · streets: {', '.join(streets[:4])}"
         tips.append(tip)
     t["tip"] = tips
     window = plan.campaign_window
@@ -188,6 +191,7 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
         m = base(f"{area.name}: patrol targets as of {nanobeats.format_date(nanobeats.as_of)}")
         if recent is not None and len(recent):
             m.add_incidents(recent, name="Recent burglaries", show_markers=False)
+            _hide_last(m, 2)  # context one click away: the targets read first
         add_nanobeats(m, nanobeats)
         paths["patrol"] = m.save(out_dir / f"{name}_patrol.html")
     if anpr is not None:
