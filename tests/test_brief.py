@@ -126,3 +126,31 @@ def test_days_on_month_data_is_refused(tmp_path, shared_data):
             "--days", "14", "--out", tmp_path / "nb.geojson",
             "--area-file", D / "boundaries/london_boroughs.geojson", "--area", "Barnet")
     assert r.returncode == 2 and "give --months" in r.stderr
+
+
+def test_brief_routes_on_an_openstreetmap_extract(tmp_path):
+    """Exact-date burglaries along two arms of an OSM crossroads; the route
+    from the end of one arm follows the streets (osmnx reads the file)."""
+    import pandas as pd
+
+    from test_anpr import OSM_XML
+
+    (tmp_path / "x.osm").write_text(OSM_XML)
+    rows = []
+    for k, (lon, lat) in enumerate([(-0.2, 51.5075), (-0.2001, 51.5077), (-0.2046, 51.5100), (-0.2044, 51.5101)]):
+        rows.append({"id": f"b{k}", "date": f"2024-03-{10 + k:02d}", "lon": lon, "lat": lat, "crime_type": "Burglary"})
+    pd.DataFrame(rows).to_csv(tmp_path / "inc.csv", index=False)
+    r = run("brief", tmp_path / "inc.csv", "--as-of", "2024-03-15", "--roads", tmp_path / "x.osm",
+            "--start=-0.2,51.519", "--targets", "2", "--out", tmp_path / "b.html", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["route_on_streets"] is True and len(j["targets"]) == 2
+    assert j["window"] == {"distance_m": 200.0, "days": 14.0} and j["as_of"] == "2024-03-15"
+    assert {t["street"] for t in j["targets"]} == {"A1000", "Cross Street"}
+    assert all(t["junction"] == "A1000 / Cross Street" for t in j["targets"])
+    assert all(t["active_until"].startswith("2024-03-2") for t in j["targets"])
+    # along the streets: start -> down the A1000 -> crossroads -> west on Cross Street and back,
+    # longer than the straight legs
+    straight = run("brief", tmp_path / "inc.csv", "--as-of", "2024-03-15", "--start=-0.2,51.519", "--targets", "2",
+                   "--out", tmp_path / "s.html", "--json")
+    assert json.loads(straight.stdout)["route_km"] < j["route_km"]
