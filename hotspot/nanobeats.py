@@ -371,9 +371,21 @@ class NanoBeatPlanner:
         if n_targets < 1:
             raise HotspotError("n_targets must be at least 1")
         as_of = self._as_of(as_of)
+        before = self.t < np.datetime64(as_of)
+        if not before.any():
+            first = pd.Timestamp(self.t.min())
+            raise HotspotError(f"--as-of {as_of:%Y-%m-%d}: no burglary before it (the data start "
+                               f"{first:{'%Y-%m' if self.monthly else '%Y-%m-%d'}}); plan for a date after the data")
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
         notes = []
+        last = pd.Timestamp(self.t[before].max())
+        window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
+            else as_of - pd.Timedelta(days=self.days)
+        if last < window_start:
+            fmt = "%Y-%m" if self.monthly else "%Y-%m-%d"
+            notes.append(f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
+                         "history only, with no expiry")
         if self.segments is not None:
             plan = self._solve_segments(as_of, n_targets, start, notes, network)
         else:

@@ -45,7 +45,12 @@ def read_postcodes(path: str | Path, crs, *, column: str | None = None) -> gpd.G
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"{path}: postcode file not found")
-    g = gpd.read_file(path)
+    try:
+        g = gpd.read_file(path)
+    except Exception as exc:  # not a vector file: name it
+        raise InputFileError(f"{path}: not a postcode layer ({type(exc).__name__})") from None
+    if not isinstance(g, gpd.GeoDataFrame) or "geometry" not in g:
+        raise InputFileError(f"{path}: not a postcode layer (no geometry); give GeoJSON/GPKG points or polygons")
     if g.crs is None:
         raise CRSError(f"{path}: postcode layer has no CRS")
     lower = {c.lower(): c for c in g.columns}

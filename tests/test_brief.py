@@ -154,3 +154,18 @@ def test_brief_routes_on_an_openstreetmap_extract(tmp_path):
     straight = run("brief", tmp_path / "inc.csv", "--as-of", "2024-03-15", "--start=-0.2,51.519", "--targets", "2",
                    "--out", tmp_path / "s.html", "--json")
     assert json.loads(straight.stdout)["route_km"] < j["route_km"]
+
+
+def test_plan_dates_before_or_long_after_the_data(tmp_path, shared_data):
+    D = shared_data
+    args = [D / "crime/barnet_burglary_police_uk_2013-12_2025-02.csv", "--area-file",
+            D / "boundaries/london_boroughs.geojson", "--area", "Barnet"]
+    r = run("brief", *args, "--as-of", "1990-01-01", "--out", tmp_path / "b.html")
+    assert r.returncode == 2 and "no burglary before it (the data start 2013-12)" in r.stderr
+    r = run("brief", *args, "--as-of", "2030-01-01", "--out", tmp_path / "b.html", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["targets"] == [] and any("data end 2025-02" in n for n in j["notes"])
+    assert "No targets" in (tmp_path / "b.html").read_text()
+    r = run("brief", *args, "--as-of", "2025-03-01", "--roads", args[0], "--out", tmp_path / "b.html")
+    assert r.returncode == 2 and "not a line layer" in r.stderr

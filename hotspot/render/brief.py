@@ -208,6 +208,8 @@ def patrol_brief(plan, area, *, roads: gpd.GeoDataFrame | None = None,
     PatrolBrief
     """
     t = plan.targets
+    if t.empty:  # no burglary in the window: a page that says so
+        t = t.assign(centroid_x=[], centroid_y=[])
     x, y = t["centroid_x"].to_numpy(float), t["centroid_y"].to_numpy(float)
     road_names = nearest_roads(x, y, roads, max_distance=150.0)
     junc = nearest_junctions(x, y, roads) if roads is not None else [None] * len(t)
