@@ -280,3 +280,22 @@ def test_one_map_per_audience_with_readable_defaults(audience, browser):
             nb_fill = browser.execute_script(
                 "return [...document.querySelectorAll('path.leaflet-interactive')].map(p => p.getAttribute('stroke'))")
             assert COLOURS["target"] in nb_fill and "#117a65" not in nb_fill
+
+
+def test_every_audience_output_in_one_call(tmp_path, audience, barnet, barnet_intake, shared_data):
+    from hotspot.disclosure import check_public
+    from hotspot.places import read_postcodes
+    from hotspot.render.outputs import write_audience_outputs
+
+    _, nb, anpr, camp = audience
+    inc = barnet_intake.incidents
+    pcs = read_postcodes(shared_data / "postcodes/codepoint_open_units_barnet_3km.geojson", barnet.crs)
+    out = write_audience_outputs(barnet, maps_dir=tmp_path / "maps", reports_dir=tmp_path / "reports", name="barnet",
+                                 incidents=inc, recent=recent_incidents(inc, months=12), nanobeats=nb, anpr=anpr,
+                                 campaign=camp, postcodes=pcs, pdf=False)
+    expected = {"patrol map", "cameras map", "campaign map", "overview map", "patrol brief", "camera report",
+                "drop list", "public map", "public campaign map", "public plan", "public drop list"}
+    assert expected <= set(out) and all(p.is_file() for p in out.values())
+    assert check_public([p for k, p in out.items() if k.startswith("public")], inc) == []
+    # the police-only patrol map would not pass: it carries incident heat points
+    assert check_public(out["patrol map"], inc)
