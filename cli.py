@@ -222,8 +222,10 @@ def map_(
     date_format: DateFormat = None,
     months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months.")] = None,
     show_points: Annotated[bool, typer.Option("--show-points", help="Exact-date data at its points, not per cell.")] = False,
-    cell: Annotated[float, typer.Option("--cell", help="Cell size for pooling exact-date points, metres.")] = 100.0,
-    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network).")] = None,
+    cell: Annotated[Optional[float], typer.Option("--cell", help="Cell size for pooling exact-date points (default 100 m), or for public counts (default 250 m), metres.")] = None,
+    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts per cell only where at least --k; no points, heat or exact dates.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.maps import HotspotMap
@@ -231,20 +233,63 @@ def map_(
 
     from hotspot.areas import area_from_points
 
+    if public and show_points:
+        raise typer.BadParameter("--public and --show-points exclude each other")
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
+    _require_events(result, "map", crime_type)
     inc = recent_incidents(result.incidents, months=months) if months else result.incidents
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
-        m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
-        if a.layer is not None:
-            m.add_neighbours(a.neighbours())
-        m.add_incidents(inc, show_points=show_points, cell=cell)
-        path = m.save(out)
-    err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}")
+        if public:
+            from hotspot.disclosure import public_map
+
+            path = public_map(a, inc, out, neighbours=a.neighbours() if a.layer is not None else None,
+                              cell=cell or 250.0, k=k, tiles=tiles, title=f"hotspot: {a.name}")
+        else:
+            m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
+            if a.layer is not None:
+                m.add_neighbours(a.neighbours())
+            m.add_incidents(inc, show_points=show_points, cell=cell or 100.0)
+            path = m.save(out)
+    err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}" + (" (public)" if public else ""))
+
+
+@app.command("check-public")
+def check_public_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage or CSV.")],
+    incidents: Annotated[list[Path], typer.Option("--incidents", help="The input incident files (repeatable).")],
+    area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None, crs: Crs = None,
+    fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
+    distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
+    k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
+    as_json: JsonOut = False,
+):
+    """Fail (exit 1) when an output holds coordinates near input incidents or counts below k."""
+    from hotspot.disclosure import check_public
+
+    result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
+                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
+                   type=type_col)
+    _require_events(result, "check-public", crime_type)
+    with _spinner("checking"):
+        found = check_public(files, result.incidents, distance=distance, k=k)
+    if as_json:
+        _print_json({"files": [str(f) for f in files], "distance_m": distance, "k": k, "safe": not found,
+                     "findings": [{"file": f.file, "kind": f.kind, "detail": f.detail} for f in found]})
+    else:
+        for f in found:
+            err.print(f"[bold red]not safe:[/] {escape(str(f))}", highlight=False, soft_wrap=True)
+        if not found:
+            err.print(f"safe to publish: {len(files)} files, no coordinate within {distance:g} m of "
+                      f"{len(result.incidents):,} incidents, no count below {k}")
+    if found:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -373,6 +418,116 @@ def knox(
               else "no significant near-repeat window")
 
 
+def _require_events(result, what: str, crime_type=None) -> None:
+    """Zero events after filters is a one-line error naming the crime types
+    that are present (so the user can fix --crime-type)."""
+    if len(result.incidents):
+        return
+    present = {}
+    if len(getattr(result, "filtered", [])) and "crime_type" in result.filtered:
+        present = result.filtered["crime_type"].astype(str).value_counts().to_dict()
+    asked = ", ".join(crime_type) if crime_type else "any type"
+    types = "; ".join(f"{k} ({v:,})" for k, v in list(present.items())[:12]) or "none (every row was rejected)"
+    raise HotspotError(f"{what}: no incidents left after filters (crime type {asked}, area, dates; "
+                       f"{result.rejected:,} rows rejected). Crime types present: {types}")
+
+
+def _start(start: str | None):
+    if start is None:
+        return None
+    vals = _floats(start, "--start")
+    if len(vals) != 2:
+        raise typer.BadParameter("--start LON,LAT (two numbers, e.g. --start=-0.2,51.6)")
+    return float(vals[0]), float(vals[1])
+
+
+def _road_layer(paths, crs):
+    """One street layer (lines with a 'road' column) from one or more files."""
+    import pandas as pd
+    import geopandas as gpd
+
+    from hotspot.crossborder import read_roads
+
+    layers = [read_roads(p, crs) for p in paths]
+    return layers[0] if len(layers) == 1 else gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=crs)
+
+
+def _postcode_layer(path: Path | None, column: str | None, data: Path | None, crs):
+    """The postcode layer: --postcodes, else the reference data folder's
+    postcode units when there is one, else None."""
+    from hotspot.places import read_postcodes
+
+    if path is not None:
+        return read_postcodes(path, crs, column=column)
+    from hotspot.pipeline import resolve_data_dir
+
+    root = resolve_data_dir(data)
+    found = sorted((root / "postcodes").glob("*units*.geojson")) if root is not None and (root / "postcodes").is_dir() else []
+    return read_postcodes(found[-1], crs, column=column) if found else None
+
+
+def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
+                    months, from_knox, targets, start, roads, cell, target_radius, what):
+    """Shared by `nanobeats` and `brief`: read, plan, route."""
+    from hotspot.areas import area_from_points
+    from hotspot.intake import has_month_dates
+    from hotspot.nanobeats import NanoBeatPlanner
+    from hotspot.routing import StreetNetwork
+
+    if from_knox and (distance or days or months):
+        raise typer.BadParameter("give --from-knox or --distance/--days (--months), not both")
+    if days and months:
+        raise typer.BadParameter("give --days (day-precision data) or --months (police.uk), not both")
+    try:
+        when = pd_timestamp(as_of)
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
+    start_ll = _start(start)
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
+    _require_events(result, what, crime_type)
+    inc = result.incidents
+    if a is None:
+        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
+    monthly = has_month_dates(inc)
+    if monthly and days:
+        raise HotspotError(f"--days {days:g}: the dates are months only (police.uk); give --months N instead")
+    if not monthly and months:
+        raise HotspotError(f"--months {months:g}: the dates have days; give --days N instead")
+    extra = {"cell": cell, "target_radius": target_radius}
+    road_gdf = _road_layer(roads, a.crs) if roads else None
+    if road_gdf is not None:
+        extra["roads"] = road_gdf
+    if from_knox:
+        try:
+            obj = json.loads(from_knox.read_text())
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
+        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
+    else:
+        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
+                                              days=(months or 2.0) if monthly else (days or 14.0), **extra)
+    network = None
+    if road_gdf is not None:
+        with _spinner("building the street graph"):
+            network = StreetNetwork(road_gdf)
+    with _spinner("planning nano-beats"):
+        plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll, network=network)
+    return a, plan, road_gdf
+
+
+_NB_ROADS = Annotated[Optional[list[Path]], typer.Option("--roads", help="Street lines (GeoJSON/GPKG, or OSM XML read with osmnx; repeatable): risk per street segment and a route along the streets (shortest paths). Without it legs are straight (as the crow flies).")]
+_NB_DISTANCE = Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres (default 200).")]
+_NB_DAYS = Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (day-precision data; default 14).")]
+_NB_MONTHS = Annotated[Optional[float], typer.Option("--months", help="Near-repeat window, months (month-precision police.uk data; default 2).")]
+_NB_KNOX = Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")]
+_NB_TARGETS = Annotated[int, typer.Option("--targets", help="At most this many targets.")]
+_NB_START = Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT in degrees (e.g. the station; within 1 km of the area).")]
+_NB_CELL = Annotated[float, typer.Option("--cell", help="Risk grid cell size, metres.")]
+_NB_RADIUS = Annotated[float, typer.Option("--target-radius", help="Radius of one patrol area, metres.")]
+_TILES = Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")]
+
+
 @app.command()
 def nanobeats(
     inputs: Inputs,
@@ -383,77 +538,100 @@ def nanobeats(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None, crime_type: CrimeType = None,
     area_file: AreaFile = None, area: AreaName = None,
-    distance: Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres.")] = None,
-    days: Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (months for police.uk).")] = None,
-    from_knox: Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")] = None,
-    targets: Annotated[int, typer.Option("--targets", help="At most this many targets.")] = 10,
-    start: Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT (e.g. the station).")] = None,
-    roads: Annotated[Optional[Path], typer.Option("--roads", help="Street lines (GeoJSON/GPKG or OSM XML): risk per street segment.")] = None,
+    distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
+    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
+    tiles: _TILES = None,
     as_json: JsonOut = False,
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
-    from hotspot.areas import area_from_points
-    from hotspot.intake import has_month_dates
-    from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+    from hotspot.nanobeats import write_plan
 
-    if from_knox and (distance or days):
-        raise typer.BadParameter("give --from-knox or --distance/--days, not both")
-    a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, id=id_col,
-                   date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
-    inc = result.incidents
-    if a is None:
-        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
-    monthly = has_month_dates(inc)
-    extra = {}
-    if roads is not None:
-        from hotspot.crossborder import read_roads
-
-        extra["roads"] = read_roads(roads, a.crs)
-    if from_knox:
-        try:
-            obj = json.loads(from_knox.read_text())
-        except (OSError, ValueError) as exc:
-            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
-        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
-    else:
-        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
-                                              days=days or (2.0 if monthly else 14.0), **extra)
-    start_ll = tuple(_floats(start, "--start")) if start else None
-    if start_ll is not None and len(start_ll) != 2:
-        raise typer.BadParameter("--start LON,LAT")
-    try:
-        when = pd_timestamp(as_of)
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
-    plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll)
+    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
+                location=location_col)
+    a, plan, _ = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type, crs=crs,
+                                 fmt=fmt, date_format=date_format, cols=cols, distance=distance, days=days,
+                                 months=months, from_knox=from_knox, targets=targets, start=start, roads=roads,
+                                 cell=cell, target_radius=target_radius, what="nanobeats")
     write_plan(plan, out)
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_nanobeats
 
-        m = HotspotMap(a, title=f"Nano-beats as of {plan.as_of:%Y-%m-%d}")
-        add_plan_to_map(m, plan)
+        m = HotspotMap(a, tiles=tiles, title=f"Nano-beats as of {plan.format_date(plan.as_of)}")
+        add_nanobeats(m, plan)
         m.save(map_out)
     for note in plan.notes:
         err.print(f"note: {note}")
+    unit = "months" if plan.monthly else "days"
     if as_json:
-        frame = plan.to_csv_frame()
-        for c in ("first_source", "last_source", "active_until"):
-            frame[c] = frame[c].astype(str)
-        _print_json({"as_of": str(plan.as_of.date()), "variant": plan.variant,
-                     "window": {"distance_m": plan.window[0], "time": plan.window[1]},
-                     "route_length_m": round(plan.route_length_m, 1), "targets": frame.to_dict(orient="records")})
+        frame = plan.to_csv_frame().replace({np.nan: None})
+        _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
+                     "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
+                     "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
+                     "notes": plan.notes, "targets": frame.to_dict(orient="records")})
         return
-    t = Table(title=f"Nano-beats as of {plan.as_of:%Y-%m-%d} ({plan.window[0]:g} m, {plan.window[1]:g} "
-                    f"{'months' if plan.variant == 'monthly' else 'days'})")
-    for c in ("#", "target", "label", "sources", "last source", "active until"):
+    t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
+    for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
     for r in plan.targets.itertuples():
-        t.add_row(str(r.patrol_order), r.target_id, r.label, str(r.n_sources), f"{r.last_source:%Y-%m-%d}",
-                  f"{r.active_until:%Y-%m-%d}")
+        t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
+                  escape(r.why),
+                  plan.format_date(r.active_until) or "no expiry (history only)")
     err.print(t)
-    err.print(f"route {plan.route_length_m / 1000:.2f} km -> {out}" + (f", map {map_out}" if map_out else ""))
+    how = "along streets" if plan.route_on_streets else "as the crow flies"
+    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+@app.command()
+def brief(
+    inputs: Inputs,
+    as_of: Annotated[str, typer.Option("--as-of", help="Planning date; burglaries before it are used.")],
+    area_file: AreaFile = None, area: AreaName = None,
+    crs: Crs = None, fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
+    date_format: DateFormat = None, crime_type: CrimeType = None,
+    distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
+    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (for the default postcode layer).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="The briefing page (HTML).")] = Path("reports/brief.html"),
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Also print it to PDF (headless Chromium).")] = None,
+    as_json: JsonOut = False,
+):
+    """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
+    from hotspot.render.brief import patrol_brief, write_pdf
+
+    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
+                location=location_col)
+    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type,
+                                        crs=crs, fmt=fmt, date_format=date_format, cols=cols, distance=distance,
+                                        days=days, months=months, from_knox=from_knox, targets=targets,
+                                        start=start, roads=roads, cell=cell, target_radius=target_radius,
+                                        what="brief")
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
+    path = b.save(out)
+    if pdf:
+        with _spinner("printing the PDF"):
+            write_pdf(path, pdf)
+    if as_json:
+        _print_json(b.to_json())
+        return
+    t = Table(title=f"Patrol brief {a.name}, {plan.format_date(plan.as_of)}")
+    for c in ("#", "street", "near", "why", "active until"):
+        t.add_column(c)
+    for r in b.rows.itertuples():
+        t.add_row(str(r.rank), escape(r.street or "street not named"), escape(r.near or ""), escape(r.why),
+                  r.active_until or "no expiry")
+    err.print(t)
+    for note in b.notes:
+        err.print(f"note: {escape(note)}")
+    err.print(f"brief -> {path}" + (f", PDF {pdf}" if pdf else ""))
 
 
 Cell = Annotated[float, typer.Option("--cell", help="Cell size, metres.")]
@@ -476,7 +654,9 @@ def kde(
     gi_cell: Annotated[float, typer.Option("--gi-cell", help="Cell size for Gi*, metres.")] = 250.0,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
-    tiles: Annotated[Optional[str], typer.Option("--tiles")] = None,
+    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: surface in classes, only where at least --k incidents lie within the bandwidth (needs cell >= 100 m, bandwidth >= max(250 m, 2 x cell)); hotspots with at least --k; no points.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Kernel density surface and hotspot polygons."""
     import pandas as pd
@@ -494,25 +674,44 @@ def kde(
     if months:
         end = pd_timestamp(as_of) if as_of else (inc["occurred"].max().to_period("M") + 1).to_timestamp()
         inc = inc[inc["occurred"] >= end - pd.DateOffset(months=months)]
+    if public:
+        from hotspot.disclosure import check_surface_rule
+
+        if gi:
+            raise typer.BadParameter("--gi is not published with --public (cell-level z-scores of small counts)")
+        check_surface_rule(bandwidth if bandwidth is not None else max(150.0, 5 * cell), cell)
+    _require_events(result, "kde", crime_type)
+    if inc.empty:
+        raise HotspotError(f"kde: no incidents before --as-of {as_of}" + (f" in the last {months} months" if months else ""))
     grid = Grid.for_geometry(a.geometry, cell, a.crs)
     with _spinner("kernel density"):
         surf = kde_surface(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), grid, bandwidth=bandwidth,
                            kernel=kernel, mask=grid.mask(a.geometry))
         hot = hotspot_mask(surf, method="sd", k=hot_sd) if hot_sd is not None else hotspot_mask(surf, share=hot_share)
         polys = hotspot_polygons(surf, hot, inc)
+    if public:
+        from hotspot.disclosure import public_surface
+
+        surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
+        polys = polys[polys["incidents"] >= k].copy()
+        polys["rank"] = range(1, len(polys) + 1)
     out.parent.mkdir(parents=True, exist_ok=True)
-    surf.to_gdf("density").drop(columns=["row", "col"]).to_file(out, layer="cells", driver="GPKG")
+    cells = surf.to_gdf("class" if public else "density").drop(columns=["row", "col"])
+    if public:
+        cells = cells[cells["class"] > 0]
+    cells.to_file(out, layer="cells", driver="GPKG")
     polys.to_file(out, layer="hotspots", driver="GPKG")
     if map_out:
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
         m.add_neighbours(a.neighbours())
-        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)")
+        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)" + (", classes" if public else ""))
         add_hotspots_to_map(m, polys)
         if gi:
             g = Grid.for_geometry(a.geometry, gi_cell, a.crs)
             with _spinner("Gi* (permutations)"):
                 add_gi_to_map(m, gi_star(g.bin(inc.geometry.x, inc.geometry.y), g, g.mask(a.geometry)))
-        add_month_slider(m, inc)
+        if not public:  # the slider's monthly heat layers are drawn from points
+            add_month_slider(m, inc)
         m.save(map_out)
     err.print(f"{len(inc):,} incidents, {int(surf.mask.sum()):,} cells, {len(polys)} hotspots -> {out}"
               + (f", map {map_out}" if map_out else ""))
@@ -670,22 +869,30 @@ def anpr(
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
     existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
-    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site.")] = 20,
+    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = 20,
     radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = 500.0,
     months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = 12,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     out: Annotated[Path, typer.Option("--out", help="Sites (.geojson, .gpkg or .csv).")] = Path("anpr_sites.geojson"),
+    report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    tiles: _TILES = None,
 ):
-    """Optimal new ANPR camera sites on roads crossing the boundary."""
-    from hotspot.anpr import add_siting_to_map, plan_anpr
+    """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
+    from hotspot.anpr import plan_anpr
+    from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
     from hotspot.pipeline import recent_incidents
 
     a = _area(area_file, area)
-    inc = recent_incidents(_read(incidents, area=a, crime_type=crime_type).incidents, months=months)
+    result = _read(incidents, area=a, crime_type=crime_type)
+    _require_events(result, "anpr", crime_type)
+    inc = recent_incidents(result.incidents, months=months)
     # counts, red routes and cameras come from the reference data; with a full
     # road layer only when --data names it, otherwise it also gives the roads
     ref = (_reference(data) if data is not None else None) if roads else _reference(data)
@@ -698,10 +905,14 @@ def anpr(
     if cands is not None and "road" not in cands:
         cands["road"] = None
     ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
                          candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
-                         k=cameras, radius=radius)
+                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb)
+    if pcs is None:
+        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     res = plan.result
     out.parent.mkdir(parents=True, exist_ok=True)
     sites = res.sites.drop(columns=["x", "y"])
@@ -709,23 +920,30 @@ def anpr(
         sites.drop(columns="geometry").to_csv(out, index=False)
     else:
         sites.to_crs(4326).to_file(out, driver="GPKG" if out.suffix.lower() == ".gpkg" else "GeoJSON")
+    if report_out:
+        from hotspot.render.anpr_report import write_anpr_report
+
+        write_anpr_report(plan, a.name, report_out, risk_basis=f"burglaries in the last {months} months")
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_anpr
 
-        m = HotspotMap(a, title=f"{a.name}: ANPR sites")
+        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: ANPR sites")
         label = "Existing cameras" if existing else "TfL traffic cameras (JamCams, not ANPR)"
-        add_siting_to_map(m, res, plan.crossings, plan.existing, existing_label=label)
+        add_anpr(m, res, plan.crossings, plan.existing, existing_label=label, show_context=True)
         m.save(map_out)
     for note in plan.notes:
-        err.print(f"note: {note}")
+        err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras})
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes})
         return
-    t = Table(title=f"{a.name}: {res.k} new cameras, {res.radius_m:g} m radius ({'optimal' if res.optimal else res.status}, CBC)")
-    for c in ("#", "site", "road", "lon", "lat", "marginal gain", "coverage after"):
+    t = Table(title=f"{a.name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
+                    f"({'optimal' if res.optimal else res.status}, CBC)")
+    for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after"):
         t.add_column(c)
     for r, cov in zip(res.sites.itertuples(), res.marginal["coverage_after"]):
-        t.add_row(str(r.install_order), r.site_id, str(r.road), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
+        t.add_row(str(r.install_order), escape(str(r.road)), str(r.postcode or ""), escape(str(r.neighbour or "")),
+                  escape(str(r.owner)), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
     err.print(t)
     err.print(f"coverage of weighted cross-border demand: {res.coverage_before:.1%} before, {res.coverage_after:.1%} after "
               f"(greedy {res.greedy_coverage:.1%}); fewest new cameras for " +
@@ -833,21 +1051,33 @@ def leaflets(
     timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = 3_000,
     rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = "partial",
     method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = "counts_36",
-    year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next autumn).")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Planning date (default today): the next campaign window after it is recommended.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next window after --as-of; a past one is refused).")] = None,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the drop list (default: the reference data's postcode units, if any).")] = None,
+    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV (one row per target unit).")] = None,
+    drop_list: Annotated[Optional[Path], typer.Option("--drop-list", help="Drop list CSV: postcodes per target, highest risk first, with households, leaflets and timer switches.")] = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    tiles: _TILES = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
-    """Leaflet and timer-switch targeting, with the campaign window."""
-    from hotspot.campaigns import add_campaign_to_map, interpolate_households, plan_campaign
+    """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
+    from hotspot.campaigns import interpolate_households, plan_campaign
     from hotspot.forecast import PeriodCounts, forecast_surface
 
     if rule not in ("partial", "whole"):
         raise typer.BadParameter("--rule: partial or whole")
+    try:
+        when = pd_timestamp(as_of) if as_of else None
+    except ValueError:
+        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
     a = _area(area_file, area)
-    inc = _read(inputs, area=a, crime_type=crime_type).incidents
+    result = _read(inputs, area=a, crime_type=crime_type)
+    _require_events(result, "leaflets", crime_type)
+    inc = result.incidents
     ref = _optional_reference(data)
     if units is None:
         if ref is None:
@@ -865,27 +1095,49 @@ def leaflets(
             lsoa = ref.lsoa_units(a)
             u = interpolate_households(u, lsoa, unit_column=col)
         u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
-    surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
-    plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
-                         rule=rule, year=year)
+    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    with _spinner("forecast and allocation"):
+        surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
+        plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
+                             rule=rule, year=year, as_of=when, postcodes=pcs)
+    if pcs is None:
+        plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
-        plan.targets.drop(columns="geometry").to_csv(out, index=False)
+        frame = plan.targets.drop(columns="geometry")
+        if public:
+            from hotspot.disclosure import public_plan_frame
+
+            frame = public_plan_frame(frame)
+        frame.to_csv(out, index=False)
+    if drop_list:
+        from hotspot.render.droplist import write_drop_list
+
+        write_drop_list(plan, drop_list)
     if map_out:
         from hotspot.maps import HotspotMap
+        from hotspot.render.maps import add_campaign
 
-        m = HotspotMap(a, title=f"{a.name}: prevention campaign")
-        add_campaign_to_map(m, plan)
+        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: prevention campaign")
+        add_campaign(m, plan, public=public)
         m.save(map_out)
+    for note in plan.notes:
+        err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(plan.to_json())
+        j = plan.to_json()
+        if public:
+            from hotspot.disclosure import public_campaign_json
+
+            j = public_campaign_json(j)
+        _print_json(j)
         return
     t = Table(title=f"{a.name}: leaflets and timer switches ({plan.rule} rule)")
-    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh"):
+    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh", "drop first"):
         t.add_column(c)
     for r in plan.targets.head(25).itertuples():
-        t.add_row(str(r.rank), str(r.name), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
-                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}")
+        pc = getattr(r, "postcodes", None) or []
+        t.add_row(str(r.rank), escape(str(r.name)), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
+                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}", ", ".join(pc[:3]))
     err.print(t)
     err.print(f"{plan.leaflets_used:,} leaflets and {plan.timer_switches_used:,} timer switches reach "
               f"{plan.share_reached:.1%} of expected burglary; campaign {plan.campaign_window[0]:%d %b %Y} to "

@@ -164,6 +164,13 @@ class SitingResult:
     status: str
     greedy_coverage: float
     marginal: pd.DataFrame = field(repr=False)
+    k_useful: int | None = None
+    unused: list = field(default_factory=list)
+
+    @property
+    def k_asked(self) -> int:
+        """New cameras asked for (``k``)."""
+        return self.k
 
     @property
     def greedy_gap(self) -> float:
@@ -176,12 +183,22 @@ class SitingResult:
             "k": self.k, "radius_m": self.radius_m, "coverage_before": round(self.coverage_before, 6),
             "coverage_after": round(self.coverage_after, 6), "optimal": self.optimal, "solver": self.solver,
             "greedy_coverage": round(self.greedy_coverage, 6),
+            "k_asked": self.k, "k_useful": len(self.sites) if self.k_useful is None else self.k_useful,
+            "unused_sites": len(self.unused),
             "sites": [{"id": r.site_id, "lon": round(float(r.lon), 6), "lat": round(float(r.lat), 6),
                        "road": None if r.road is None else str(r.road), "kind": r.kind,
+                       "postcode": _text(getattr(r, "postcode", None)),
+                       "neighbour": _text(getattr(r, "neighbour", None)),
+                       "owner": _text(getattr(r, "owner", None)),
+                       "via": _text(getattr(r, "via", None)), "street": _text(getattr(r, "street", None)),
                        "covered_demand": round(float(r.covered_demand), 6),
                        "marginal_gain": round(float(r.marginal_gain), 6), "install_order": int(r.install_order)}
                       for r in s.itertuples()],
         }
+
+
+def _text(v) -> str | None:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
 
 
 class CameraSiting:
@@ -357,9 +374,16 @@ class CameraSiting:
             cands = gpd.GeoDataFrame({"site_id": [f"S{j}" for j in range(len(self.candidate_xy))], "road": None,
                                       "kind": "candidate"},
                                      geometry=gpd.points_from_xy(self.candidate_xy[:, 0], self.candidate_xy[:, 1]))
+        # a site that adds nothing once the earlier ones are installed is not
+        # worth a camera: never listed (k asked, k useful)
+        eps = 1e-12 * max(self.total, 1.0)
+        useful = [j for j, g in zip(order, gains) if g > eps]
+        unused = [j for j, g in zip(order, gains) if g <= eps]
+        gains = [g for g in gains if g > eps]
+        order = useful
         sites = cands.iloc[order].copy()
         sites["install_order"] = np.arange(1, len(order) + 1)
-        sites["marginal_gain"] = np.array(gains) / total
+        sites["marginal_gain"] = np.array(gains, float) / total
         alone = self._gains(set())
         sites["covered_demand"] = alone[order] / total
         sites["x"], sites["y"] = self.candidate_xy[order, 0], self.candidate_xy[order, 1]
@@ -376,40 +400,121 @@ class CameraSiting:
         return SitingResult(sites=sites.reset_index(drop=True), k=k, radius_m=self.radius,
                             coverage_before=self.before / total, coverage_after=self.covered_weight(chosen) / total,
                             optimal=optimal, solver="CBC", status=status,
-                            greedy_coverage=self.covered_weight(greedy_sites) / total, marginal=marginal)
+                            greedy_coverage=self.covered_weight(greedy_sites) / total, marginal=marginal,
+                            k_useful=len(order), unused=[str(cands["site_id"].iloc[j]) if "site_id" in cands else str(j)
+                                                         for j in unused])
 
 
 def add_siting_to_map(m, result: SitingResult, crossings: gpd.GeoDataFrame | None = None,
                       existing: gpd.GeoDataFrame | None = None, existing_label: str = "Existing cameras") -> None:
-    """Crossings, existing cameras, new sites numbered in install order and
-    their coverage circles."""
-    import folium
+    """Sites on a map (drawn by :func:`hotspot.render.maps.add_anpr`; kept
+    here for callers)."""
+    from .render.maps import add_anpr
 
-    from .maps import esc
+    add_anpr(m, result, crossings, existing, existing_label=existing_label)
 
-    if crossings is not None and len(crossings):
-        c = crossings.copy()
-        c["tip"] = [f"{r.crossing_id}: {r.road}" + (f" · flow {r.flow:,.0f}/h" if pd.notna(getattr(r, "flow", np.nan)) else "")
-                    + (f" · demand share {r.demand_share:.1%}" if hasattr(r, "demand_share") else "")
-                    for r in c.itertuples()]
-        m.add_points(c, "Road crossings of the boundary", colour="#34495e", radius=4, tooltip="tip",
-                     legend="Road crossings")
-    if existing is not None and len(existing):
-        e = existing.copy()
-        e["tip"] = existing_label
-        m.add_points(e, existing_label, colour="#7f8c8d", radius=4, tooltip="tip", legend=existing_label)
-    s = result.sites.copy()
-    if s.empty:
-        return
-    s["tip"] = [f"#{r.install_order} {r.site_id} ({r.kind}): {r.road} · marginal gain {r.marginal_gain:.1%} of demand"
-                for r in s.itertuples()]
-    circles = folium.FeatureGroup(name=esc(f"New cameras: {result.radius_m:g} m coverage"))
-    for r in s.to_crs(4326).itertuples():
-        folium.Circle([r.geometry.y, r.geometry.x], radius=result.radius_m, color="#16a085", weight=1,
-                      fill=True, fill_opacity=0.08).add_to(circles)
-    m.add_layer(circles)
-    m.add_points(s, f"New ANPR sites ({len(s)})", colour="#16a085", radius=9, tooltip="tip", label="install_order",
-                 legend=f"New ANPR sites, numbered in install order ({result.coverage_after:.0%} of demand covered)")
+
+# --------------------------------------------------------------------------- naming
+
+
+MOTORWAY_PATTERN = r"^\s*(?:A\d+\s*\(M\)|M\d+)"
+
+
+def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDataFrame | None = None,
+                   neighbours: gpd.GeoDataFrame | None = None, red_routes: gpd.GeoDataFrame | None = None,
+                   count_points: gpd.GeoDataFrame | None = None, crossings: gpd.GeoDataFrame | None = None,
+                   streets: gpd.GeoDataFrame | None = None, neighbour_within: float = 2000.0,
+                   dft_within: float = 150.0, street_within: float = 200.0) -> gpd.GeoDataFrame:
+    """Name each site so a highways engineer can find it.
+
+    Adds ``road`` (the DfT road number where the layer's name is only a bus
+    route, the bus route kept in ``via``), ``postcode`` and ``postcode_m``
+    (nearest postcode unit and its distance, metres), ``neighbour`` (the
+    area across the boundary: nearest neighbouring polygon within
+    ``neighbour_within`` metres) and ``owner`` (who runs the road:
+    ``motorway`` by its number or DfT class TM, ``red route (TLRN)`` inside
+    the red-route polygons, else ``local highway authority``; ``unknown``
+    when no red-route layer was given), and ``street``: the street name of
+    the nearest named point within ``street_within`` metres (``streets`` from
+    :func:`hotspot.places.street_points`, e.g. police.uk snap points), which
+    names a bus-route or unnamed road on the ground.
+    """
+    from .places import nearest_postcodes, nearest_streets
+
+    out = sites.copy()
+    if out.empty:
+        for c in ("via", "street", "postcode", "postcode_m", "neighbour", "owner"):
+            out[c] = pd.Series(dtype=object)
+        return out
+    x, y = out.geometry.x.to_numpy(), out.geometry.y.to_numpy()
+    road = out["road"].astype(object).where(out["road"].notna(), None).tolist() if "road" in out else [None] * len(out)
+    via: list = [None] * len(out)
+    cp = None
+    if count_points is not None and len(count_points) and "road" in count_points:
+        cp = count_points.to_crs(area.crs)
+        tree = cKDTree(np.c_[cp.geometry.x, cp.geometry.y])
+        d, i = tree.query(np.c_[x, y])
+        for k in range(len(out)):
+            if (road[k] is None or str(road[k]).startswith(("bus route", "unnamed"))) and d[k] <= dft_within:
+                via[k] = road[k]
+                road[k] = str(cp["road"].iloc[i[k]])
+    # a crossing already knows the road of its count point
+    if crossings is not None and "count_road" in crossings and "site_id" in out:
+        by_id = {f"C-{r.crossing_id}": r.count_road for r in crossings.itertuples()}
+        for k, sid in enumerate(out["site_id"]):
+            cr = by_id.get(sid)
+            if cr and (road[k] is None or str(road[k]).startswith(("bus route", "unnamed"))):
+                via[k], road[k] = road[k], str(cr)
+    out["road"], out["via"] = road, via
+    out["street"] = nearest_streets(x, y, streets, max_distance=street_within)
+    pcs, pcd = nearest_postcodes(x, y, postcodes)
+    out["postcode"], out["postcode_m"] = pcs, np.round(pcd, 0)
+    names: list = [None] * len(out)
+    if neighbours is not None and len(neighbours):
+        nb = neighbours.to_crs(area.crs)
+        col = next((c for c in nb.columns if "name" in c.lower()), None)
+        geoms = nb.geometry.to_numpy()
+        pts = shapely.points(x, y)
+        dist = np.array([shapely.distance(geoms, p) for p in pts])  # sites x neighbours
+        best = dist.argmin(axis=1)
+        for k in range(len(out)):
+            if dist[k, best[k]] <= neighbour_within:
+                names[k] = str(nb[col].iloc[best[k]]) if col else str(nb.index[best[k]])
+    out["neighbour"] = names
+    owner = []
+    red = None
+    if red_routes is not None and len(red_routes):
+        red = shapely.union_all(red_routes.to_crs(area.crs).geometry.to_numpy()).buffer(30)
+    rcat = None
+    if cp is not None and "rcat" in cp:
+        d, i = cKDTree(np.c_[cp.geometry.x, cp.geometry.y]).query(np.c_[x, y])
+        rcat = [str(cp["rcat"].iloc[j]) if dj <= dft_within else None for j, dj in zip(i, d)]
+    motorway = pd.Series([str(r or "") for r in road]).str.contains(MOTORWAY_PATTERN, regex=True).to_numpy()
+    for k in range(len(out)):
+        if motorway[k] or (rcat is not None and rcat[k] == "TM"):
+            owner.append("motorway (national highways)")
+        elif red is not None and red.intersects(shapely.Point(x[k], y[k])):
+            owner.append("red route (TfL)")
+        elif red is not None:
+            owner.append("borough road")
+        else:
+            owner.append("unknown (no red-route layer)")
+    out["owner"] = owner
+    return out
+
+
+def boundary_covered(area: Area, road_layers: dict[str, gpd.GeoDataFrame], *, margin: float = 500.0) -> float:
+    """Share of the area's boundary (by length) inside the extent of the
+    road layers (each layer's bounding box grown by ``margin`` metres): a
+    layer clipped to a box round one borough leaves the rest of another's
+    boundary without crossings."""
+    line = area.geometry.boundary
+    if line.length == 0 or not road_layers:
+        return 0.0
+    boxes = [shapely.box(*g.total_bounds).buffer(margin, join_style="mitre") for g in road_layers.values() if len(g)]
+    if not boxes:
+        return 0.0
+    return float(line.intersection(shapely.union_all(boxes)).length / line.length)
 
 
 @dataclass
@@ -439,6 +544,9 @@ def plan_anpr(
     candidate_within: float = 1000.0,
     region_buffer: float = 3000.0,
     targets: tuple[float, ...] = (0.5, 0.8),
+    postcodes: gpd.GeoDataFrame | None = None,
+    neighbours: gpd.GeoDataFrame | None = None,
+    streets: gpd.GeoDataFrame | None = None,
 ) -> ANPRPlan:
     """Crossings -> demand -> candidates -> optimal sites, in one call.
 
@@ -446,11 +554,19 @@ def plan_anpr(
     :func:`hotspot.crossborder.count_point_flows`). Candidates default to the
     crossings plus count points inside the area within ``candidate_within``
     metres of the boundary; supplied candidates must lie within
-    ``region_buffer`` metres of the area.
+    ``region_buffer`` metres of the area. Sites are named by
+    :func:`describe_sites` (``postcodes``: a layer from
+    :func:`hotspot.places.read_postcodes`; ``neighbours``: polygons across the
+    boundary, default the area's own layer; ``streets``: named points,
+    default from ``incidents`` by :func:`hotspot.places.street_points`).
     """
     from .crossborder import attach_flows, road_crossings
 
     notes = []
+    share = boundary_covered(area, road_layers)
+    if share < 0.99:
+        notes.append(f"the road layers cover only {share:.0%} of the boundary: crossings on the rest are missing, "
+                     "so sites there cannot be chosen (give a road layer covering the whole area)")
     crossings = road_crossings(area, road_layers, red_routes=red_routes)
     if crossings.empty:
         raise ModelError("no road crosses the area's boundary in the road layers given")
@@ -471,6 +587,18 @@ def plan_anpr(
     siting = CameraSiting.from_geodataframes(crossings, candidates, existing, weight="demand", radius=radius,
                                              region=region)
     result = siting.solve(k)
+    if neighbours is None and area.layer is not None:
+        neighbours = area.neighbours()
+    if streets is None and incidents is not None:
+        from .places import street_points
+
+        streets = street_points(incidents)
+    result.sites = describe_sites(result.sites, area, postcodes=postcodes, neighbours=neighbours,
+                                  red_routes=red_routes, count_points=count_points, crossings=crossings,
+                                  streets=streets)
+    if result.unused:
+        notes.append(f"{result.k_useful} of {result.k} cameras add coverage; the other {len(result.unused)} would "
+                     "add nothing once those are installed and are not listed")
     mins = {}
     for share in targets:
         try:

@@ -222,6 +222,35 @@ def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14) -> tupl
     return start, end
 
 
+def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: int | None = None
+                         ) -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
+    """The campaign window to recommend on ``as_of``: the first that starts
+    on or after ``as_of`` (a window already past or under way is never the
+    recommendation; one under way is named in the notes). With ``year``,
+    that year's window, which must not have started.
+
+    Returns
+    -------
+    (start, end, notes)
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    notes = []
+    if year is not None:
+        start, end = campaign_window(index, year, lead_days=lead_days)
+        if start < as_of:
+            raise HotspotError(f"--year {year}: that campaign window ({start:%d %b %Y} to {end:%d %b %Y}) started "
+                               f"before {as_of:%d %b %Y}; leave --year out for the next one")
+        return start, end, notes
+    for y in (as_of.year - 1, as_of.year, as_of.year + 1):
+        start, end = campaign_window(index, y, lead_days=lead_days)
+        if start < as_of <= end:
+            notes.append(f"a campaign window is under way ({start:%d %b %Y} to {end:%d %b %Y}); "
+                         "the plan is for the next one")
+        if start >= as_of:
+            return start, end, notes
+    raise HotspotError(f"no campaign window found after {as_of:%d %b %Y}")  # pragma: no cover
+
+
 @dataclass
 class CampaignPlan:
     """Targets, budgets used and timing of a campaign."""
@@ -237,10 +266,15 @@ class CampaignPlan:
     winter_summer_ratio: float
     rule: str
     basis: str
+    as_of: pd.Timestamp | None = None
+    drops: pd.DataFrame | None = None
+    notes: list = None
 
     def to_json(self) -> dict:
         t = self.targets
         return {
+            "as_of": None if self.as_of is None else str(self.as_of.date()),
+            "notes": list(self.notes or []),
             "leaflets_used": self.leaflets_used, "timer_switches_used": self.timer_switches_used,
             "share_reached": round(self.share_reached, 4), "rule": self.rule, "basis": self.basis,
             "campaign_window": [str(self.campaign_window[0].date()), str(self.campaign_window[1].date())],
@@ -250,14 +284,41 @@ class CampaignPlan:
             "targets": [{"unit": str(r.unit), "name": str(r.name), "households": int(r.households),
                          "leaflets": int(r.leaflets), "timer_switches": int(r.timer_switches),
                          "expected_burglaries": round(float(r.expected_burglaries), 3),
-                         "rate_per_1000_households": round(float(r.rate_per_1000_households), 3)}
+                         "rate_per_1000_households": round(float(r.rate_per_1000_households), 3),
+                         "postcodes": list(getattr(r, "postcodes", None) or []),
+                         "streets": list(getattr(r, "streets", None) or [])}
                         for r in t.itertuples()],
         }
 
 
 def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surface=None, leaflets: int = 25_000,
-                  timer_switches: int = 3_000, rule: str = "partial", year: int | None = None) -> CampaignPlan:
-    """Expected burglaries per unit, the allocation and the timing."""
+                  timer_switches: int = 3_000, rule: str = "partial", year: int | None = None, as_of=None,
+                  postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan:
+    """Expected burglaries per unit, the allocation, the postcodes to drop
+    and the timing.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons with ``unit``, ``name`` and ``households``.
+    incidents : GeoDataFrame
+    surface : Surface, optional
+        Forecast surface (expected burglaries and postcode risk).
+    leaflets, timer_switches : int
+        Budgets (one per household).
+    rule : str
+        ``partial`` or ``whole`` (see :func:`allocate`).
+    year : int, optional
+        Campaign year (must not be past on ``as_of``).
+    as_of : date-like, optional
+        Planning date (default: today): the window recommended is the next
+        one (see :func:`next_campaign_window`).
+    postcodes : GeoDataFrame, optional
+        Postcode points (:func:`hotspot.places.read_postcodes`): the drop
+        list per target (:func:`drop_list`).
+    """
+    if len(incidents) == 0:
+        raise HotspotError("no incidents to plan a campaign from (check --crime-type and the area)")
     if "households" not in units:
         raise HotspotError("units need a 'households' column")
     scored = expected_burglaries(units, incidents=incidents, surface=surface)
@@ -266,32 +327,120 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
     targets = alloc[(alloc["leaflets"] > 0) | (alloc["timer_switches"] > 0)].copy()
     targets.insert(0, "rank", np.arange(1, len(targets) + 1))
     index = seasonal_index(incidents)
-    if year is None:
-        last = incidents["occurred"].max()
-        year = last.year if last.month < 10 else last.year + 1
+    as_of = pd.Timestamp.now().normalize() if as_of is None else pd.Timestamp(as_of)
+    start, end, notes = next_campaign_window(index, as_of, year=year)
+    year = start.year
+    targets = gpd.GeoDataFrame(targets, geometry="geometry", crs=units.crs)
+    drops = None
+    if postcodes is not None:
+        drops = drop_list(targets, postcodes, incidents=incidents, surface=surface)
+        targets["postcodes"] = [drops.loc[drops["unit"] == u, "postcode"].tolist() for u in targets["unit"]]
+        n_none = int(sum(1 for p in targets["postcodes"] if not p))
+        if n_none:
+            notes.append(f"{n_none} target units have no postcode of the postcode layer inside them")
+    targets["streets"] = unit_streets(targets, incidents)
     return CampaignPlan(
-        targets=gpd.GeoDataFrame(targets, geometry="geometry", crs=units.crs),
+        targets=targets,
         leaflets_used=int(alloc["leaflets"].sum()), timer_switches_used=int(alloc["timer_switches"].sum()),
         share_reached=float(alloc["reached_by_leaflets"].sum() / total) if total > 0 else 0.0,
-        expected_total=total, campaign_window=campaign_window(index, year), clocks_go_back=clocks_go_back(year),
+        expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year),
         seasonal_index=index, winter_summer_ratio=winter_summer_ratio(index), rule=rule,
-        basis=str(scored["basis"].iloc[0]) if len(scored) else "",
+        basis=str(scored["basis"].iloc[0]) if len(scored) else "", as_of=as_of, drops=drops, notes=notes,
     )
 
 
-def add_campaign_to_map(m, plan: CampaignPlan, name: str = "Leaflet and timer-switch targets") -> None:
-    """Target units shaded by risk, tooltips with the allocation."""
-    t = plan.targets.copy()
-    if t.empty:
-        return
-    import matplotlib
+def _split_exact(total: int, n: int) -> np.ndarray:
+    """``total`` split over ``n`` parts as evenly as possible, summing exactly."""
+    if n == 0:
+        return np.zeros(0, int)
+    base = np.full(n, total // n)
+    base[: total - base.sum()] += 1
+    return base
 
-    cm = matplotlib.colormaps["Purples"]
-    top = max(float(t["rate_per_1000_households"].max()), 1e-9)
-    t["fill"] = [matplotlib.colors.to_hex(cm(0.3 + 0.7 * r / top)) for r in t["rate_per_1000_households"]]
-    t["tip"] = [f"#{r.rank} {r.name}: {r.households:,} households, {r.leaflets:,} leaflets, {r.timer_switches:,} "
-                f"timer switches, {r.expected_burglaries:.1f} expected burglaries/yr "
-                f"({r.rate_per_1000_households:.1f} per 1,000 households)" for r in t.itertuples()]
-    m.add_polygons(t, name, colour="#6c3483", weight=1, fill_opacity=0.45, tooltip=["tip"], aliases=["Target"],
-                   legend=f"{name} ({plan.campaign_window[0]:%d %b} to {plan.campaign_window[1]:%d %b %Y})",
-                   fill_column="fill", show=False)
+
+def drop_list(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame,
+              surface=None, radius: float = 100.0, months: int = 12) -> pd.DataFrame:
+    """Postcode units to drop in each target, highest risk first.
+
+    Risk of a postcode: the forecast surface at its cell when a surface is
+    given, else the recent burglaries (last ``months`` months) within
+    ``radius`` metres. Households per postcode come from the layer when it
+    has them, else the unit's households split evenly over its postcodes
+    (Code-Point Open has no address counts; ``households_basis`` says which).
+    Each target's leaflets and timer switches go to its postcodes in risk
+    order, the last one partly, so they sum exactly to the target's.
+
+    Returns
+    -------
+    DataFrame
+        ``target_rank, unit, unit_name, drop_order, postcode, households,
+        households_basis, leaflets, timer_switches, risk``.
+    """
+    pc = postcodes.to_crs(targets.crs)
+    px, py = pc.geometry.x.to_numpy(), pc.geometry.y.to_numpy()
+    if surface is not None:
+        row, col, ok = surface.grid.index(px, py)
+        risk = np.zeros(len(pc))
+        risk[ok] = np.where(surface.mask[row[ok], col[ok]], surface.values[row[ok], col[ok]], 0.0)
+        basis_risk = "forecast"
+    else:
+        end = incidents["occurred"].max().to_period("M")
+        recent = incidents[incidents["occurred"].dt.to_period("M") > end - months]
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(np.c_[recent.geometry.x, recent.geometry.y]) if len(recent) else None
+        risk = np.array([len(v) for v in tree.query_ball_point(np.c_[px, py], radius)], float) if tree else np.zeros(len(pc))
+        basis_risk = "recent burglaries"
+    rows = []
+    has_hh = "households" in pc and pc["households"].notna().any()
+    for t in targets.itertuples():
+        inside = np.flatnonzero(shapely.contains_xy(t.geometry, px, py))
+        if not len(inside):
+            continue
+        order = inside[np.lexsort((pc["postcode"].to_numpy()[inside], -risk[inside]))]
+        if has_hh:
+            hh = pc["households"].to_numpy()[order]
+            hh = np.nan_to_num(hh).astype(int)
+            basis = "postcode layer"
+        else:
+            hh = _split_exact(int(t.households), len(order))
+            basis = f"even split of {int(t.households):,} households over {len(order)} postcodes"
+        cum = np.cumsum(hh) - hh
+        lf = np.clip(int(t.leaflets) - cum, 0, hh)
+        ts = np.clip(int(t.timer_switches) - cum, 0, hh)
+        for k, j in enumerate(order):
+            if lf[k] <= 0 and ts[k] <= 0:
+                continue
+            rows.append({"target_rank": int(t.rank), "unit": str(t.unit), "unit_name": str(t.name),
+                         "drop_order": k + 1, "postcode": str(pc["postcode"].iloc[j]), "households": int(hh[k]),
+                         "households_basis": basis, "leaflets": int(lf[k]), "timer_switches": int(ts[k]),
+                         "risk": float(risk[j]), "risk_basis": basis_risk})
+    return pd.DataFrame(rows, columns=["target_rank", "unit", "unit_name", "drop_order", "postcode", "households",
+                                       "households_basis", "leaflets", "timer_switches", "risk", "risk_basis"])
+
+
+def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top: int = 8) -> list[list[str]]:
+    """Street names of each target, from its incidents' location text
+    (police.uk "On or near X" -> X), commonest first; no counts (a street
+    name with a count could point at a victim)."""
+    from .nanobeats import street_name
+
+    if "location_text" not in incidents or not len(targets):
+        return [[] for _ in range(len(targets))]
+    loc = incidents["location_text"].fillna("").astype(str).to_numpy()
+    x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    out = []
+    for g in targets.geometry:
+        inside = shapely.contains_xy(g, x, y)
+        names = pd.Series([n for n in (street_name(v) for v in loc[inside] if v) if n], dtype=object)
+        out.append(names.value_counts().head(top).index.tolist())
+    return out
+
+
+def add_campaign_to_map(m, plan: CampaignPlan, name: str = "Leaflet and timer-switch targets",
+                        show: bool = True) -> None:
+    """Target units on a map (drawn by :func:`hotspot.render.maps.add_campaign`,
+    visible when the map opens; kept here for callers)."""
+    from .render.maps import add_campaign
+
+    add_campaign(m, plan, name=name, show=show)

@@ -158,6 +158,8 @@ def read_roads(path: str | Path, crs) -> gpd.GeoDataFrame:
         gdf = ox.graph_to_gdfs(G, nodes=False).reset_index(drop=True)
     else:
         gdf = gpd.read_file(path, engine="pyogrio")
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf:
+        raise InputFileError(f"{path}: not a line layer (no geometry); give GeoJSON/GPKG lines or an OSM XML file")
     if gdf.crs is None:
         raise CRSError(f"{path}: road layer has no CRS")
     gdf = gdf[gdf.geom_type.isin(["LineString", "MultiLineString"])].to_crs(crs)

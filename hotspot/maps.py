@@ -42,6 +42,47 @@ COLOURS = {
 TILES = {"osm": "OpenStreetMap", "light": "CartoDB positron"}
 
 
+def add_base_tiles(fmap: folium.Map, tiles: str | None) -> str | None:
+    """Add base tiles to a folium map; returns what was added (or None).
+
+    ``tiles`` is ``None``/``"none"`` (no base map: the page is readable from
+    its own layers), ``"osm"``, ``"light"``, an XYZ URL template with
+    ``{z}``, ``{x}`` and ``{y}`` (e.g. a force's own tile server), or a WMS
+    endpoint written ``wms:URL?layers=NAME`` (``format`` and ``styles`` may be
+    given in the query too).
+
+    Raises
+    ------
+    HotspotError
+        Anything else (named, with the accepted forms).
+    """
+    from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+    from ._errors import HotspotError
+
+    if tiles is None or tiles.strip().lower() in ("", "none"):
+        return None
+    t = tiles.strip()
+    if t.lower() in TILES:
+        folium.TileLayer(TILES[t.lower()], name="Base map", control=True).add_to(fmap)
+        return t.lower()
+    if t.lower().startswith("wms:"):
+        parts = urlsplit(t[4:])
+        q = {k.lower(): v[-1] for k, v in parse_qs(parts.query).items()}
+        if parts.scheme not in ("http", "https") or not q.get("layers"):
+            raise HotspotError(f"--tiles {tiles!r}: a WMS endpoint is wms:http(s)://HOST/PATH?layers=NAME")
+        base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        folium.raster_layers.WmsTileLayer(base, layers=q["layers"], fmt=q.get("format", "image/png"),
+                                          styles=q.get("styles", ""), transparent=False, version=q.get("version", "1.1.1"),
+                                          name="Base map (WMS)", attr=esc(parts.netloc), control=True).add_to(fmap)
+        return "wms"
+    if t.startswith(("http://", "https://")) and all(k in t for k in ("{z}", "{x}", "{y}")):
+        folium.TileLayer(t, name="Base map", attr=esc(urlsplit(t).netloc), control=True, max_zoom=19).add_to(fmap)
+        return "xyz"
+    raise HotspotError(f"--tiles {tiles!r}: use none, osm, light, an XYZ template like "
+                       "https://host/{z}/{x}/{y}.png, or wms:https://host/wms?layers=NAME")
+
+
 def esc(value: object) -> str:
     """HTML-escape any value for a tooltip, popup or legend."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -106,8 +147,9 @@ class HotspotMap:
     area : Area
         The study area (its outline is always drawn and the map fits to it).
     tiles : str, optional
-        ``"osm"`` or ``"light"`` base tiles (need a network); default none:
-        the map is readable from its own layers.
+        Base tiles (see :func:`add_base_tiles`): ``"osm"``, ``"light"``, an
+        XYZ URL template or ``wms:URL?layers=NAME``; default none: the map is
+        readable from its own layers.
     title : str, optional
     """
 
@@ -118,10 +160,7 @@ class HotspotMap:
         self.map = folium.Map(location=[float(lat[0]), float(lon[0])], zoom_start=12, tiles=None,
                               control_scale=True, prefer_canvas=False,
                               maxZoom=19, minZoom=8)  # no tiles: markercluster needs a maxZoom
-        if tiles:
-            if tiles not in TILES:
-                raise ValueError(f"unknown tiles {tiles!r}; choose from {sorted(TILES)}")
-            folium.TileLayer(TILES[tiles], name="Base map", control=True).add_to(self.map)
+        self.tiles = add_base_tiles(self.map, tiles)
         if title:
             self.map.get_root().html.add_child(folium.Element(f"<title>{esc(title)}</title>"))
         self.legend_items: list[tuple[str, str]] = []
@@ -165,11 +204,31 @@ class HotspotMap:
         return layer
 
     def add_points(self, gdf: gpd.GeoDataFrame, name: str, *, colour: str, radius: float = 6,
-                   tooltip: str | None = None, label: str | None = None, legend: str | None = None) -> folium.FeatureGroup:
-        """Circle markers; ``tooltip`` and ``label`` name columns (escaped).
-        ``label`` is drawn as a permanent number/short text on the marker."""
-        fg = folium.FeatureGroup(name=esc(name))
+                   tooltip: str | None = None, label: str | None = None, legend: str | None = None,
+                   shape: str = "circle", show: bool = True, css_class: str = "") -> folium.FeatureGroup:
+        """Markers; ``tooltip`` and ``label`` name columns (escaped).
+        ``label`` is drawn as a permanent number/short text on the marker.
+        ``shape`` is ``circle`` (circle markers), or ``square``/``diamond``
+        (numbered badges, so layers of numbered sites never look alike);
+        ``css_class`` tags badge markers for tests and print styles."""
+        fg = folium.FeatureGroup(name=esc(name), show=show)
         pts = gdf.to_crs(4326)
+        if shape != "circle":
+            size = int(2 * radius + 4)
+            rot = "transform:rotate(45deg);" if shape == "diamond" else ""
+            unrot = "transform:rotate(-45deg);" if shape == "diamond" else ""
+            for _, row in pts.iterrows():
+                g = row.geometry
+                text = esc(row[label]) if label else ""
+                html = (f'<div class="hotspot-badge {esc(css_class)}" style="width:{size}px;height:{size}px;'
+                        f'margin:-{size // 2}px 0 0 -{size // 2}px;background:{colour};border:2px solid #fff;'
+                        f'box-shadow:0 0 0 1px {colour};border-radius:{"2px" if shape == "square" else "3px"};{rot}'
+                        f'display:flex;align-items:center;justify-content:center">'
+                        f'<span style="{unrot}font:bold 11px sans-serif;color:#fff">{text}</span></div>')
+                folium.Marker([g.y, g.x], icon=folium.DivIcon(html=html, icon_size=(0, 0)),
+                              tooltip=esc(row[tooltip]) if tooltip else None).add_to(fg)
+            self.add_layer(fg, (colour, legend) if legend else None)
+            return fg
         for _, row in pts.iterrows():
             g = row.geometry
             folium.CircleMarker(
@@ -177,9 +236,9 @@ class HotspotMap:
                 tooltip=esc(row[tooltip]) if tooltip else None,
             ).add_to(fg)
             if label:
-                folium.Marker([g.y, g.x], icon=folium.DivIcon(
-                    html=f'<div style="font:bold 11px sans-serif;color:#fff;text-align:center;'
-                         f'width:18px;margin:-7px 0 0 -9px">{esc(row[label])}</div>')).add_to(fg)
+                folium.Marker([g.y, g.x], icon=folium.DivIcon(icon_size=(0, 0), html=(
+                    f'<div style="font:bold 11px/14px sans-serif;color:#fff;text-align:center;'
+                    f'width:20px;height:14px;margin:-7px 0 0 -10px">{esc(row[label])}</div>'))).add_to(fg)
         self.add_layer(fg, (colour, legend) if legend else None)
         return fg
 

@@ -47,10 +47,10 @@ from scipy.signal import fftconvolve
 from .crs import require_same_metric_crs
 from ._errors import DataPrecisionError, HotspotError
 from .areas import Area
-from .crs import from_lonlat, to_lonlat
+from .crs import to_lonlat
 from .grid import Grid
 from .intake import has_month_dates
-from .routing import patrol_route
+from .routing import RouteLegs, StreetNetwork, check_start, patrol_route, route_legs
 
 #: Mix of history in the risk score, chosen by backtest (see module doc).
 DEFAULT_HISTORY_WEIGHT = 0.75
@@ -105,16 +105,51 @@ class NanoBeatPlan:
     grid: Grid = field(repr=False)
     target_cells: np.ndarray = field(repr=False, default=None)
     notes: list[str] = field(default_factory=list)
+    legs: RouteLegs | None = field(repr=False, default=None)
+
+    @property
+    def monthly(self) -> bool:
+        """True when the dates are months only (police.uk)."""
+        return self.variant.startswith("monthly")
+
+    @property
+    def route_on_streets(self) -> bool:
+        """True when every leg of the route follows the streets."""
+        return self.legs is not None and self.legs.all_on_streets
+
+    def format_date(self, value) -> str | None:
+        """A date as the source allows: ``YYYY-MM`` for month-precision data,
+        ``YYYY-MM-DD`` otherwise; None for a missing date."""
+        if value is None or pd.isna(value):
+            return None
+        return format(pd.Timestamp(value), "%Y-%m" if self.monthly else "%Y-%m-%d")
 
     def to_csv_frame(self) -> pd.DataFrame:
-        """Targets without geometry (centroid lon/lat kept), for CSV."""
-        return pd.DataFrame(self.targets.drop(columns="geometry"))
+        """Targets without geometry (centroid lon/lat kept), dates as text
+        no finer than the source, for CSV and JSON."""
+        t = pd.DataFrame(self.targets.drop(columns="geometry"))
+        for c in ("first_source", "last_source", "active_until"):
+            if c in t:
+                t[c] = [self.format_date(v) for v in t[c]]
+        return t
+
+    def route_points(self) -> list[tuple[float, float]]:
+        """Start, targets in patrol order, back to the start (metres)."""
+        pts = [tuple(self.start)] if self.start else []
+        pts += [(float(r.centroid_x), float(r.centroid_y)) for r in self.targets.itertuples()]
+        if self.start:
+            pts.append(tuple(self.start))
+        return pts
 
     def route_line(self) -> shapely.LineString | None:
-        pts = [self.start] if self.start else []
-        pts += [(r.centroid_x, r.centroid_y) for r in self.targets.itertuples()]
-        if self.start:
-            pts.append(self.start)
+        """The whole route as one line (street paths when routed on streets)."""
+        if self.legs is not None and self.legs.lines:
+            coords = []
+            for ln in self.legs.lines:
+                c = list(ln.coords)
+                coords += c if not coords else c[1:]
+            return shapely.LineString(coords) if len(coords) >= 2 else None
+        pts = self.route_points()
         return shapely.LineString(pts) if len(pts) >= 2 else None
 
 
@@ -163,6 +198,11 @@ class NanoBeatPlanner:
         if not 0 <= history_weight <= 1:
             raise HotspotError("history_weight must be between 0 and 1")
         require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
+        if cell <= 0 or target_radius <= 0 or location_radius <= 0:
+            raise HotspotError(f"cell ({cell:g} m), target_radius ({target_radius:g} m) and location_radius "
+                               f"({location_radius:g} m) must be positive")
+        if len(incidents) == 0:
+            raise HotspotError("no incidents to plan nano-beats from (check --crime-type and the area)")
         self.area = area
         self.distance, self.days = float(distance), float(days)
         self.cell = float(cell)
@@ -181,9 +221,9 @@ class NanoBeatPlanner:
         self._loc = _cone(self.cell, self.location_radius)
         self._disc = _disc(self.cell, self.target_radius)
         self.segments = street_segments(roads, area, segment_length) if roads is not None else None
+        # the exclusion disc has its own half-width in cells (floor(2r/cell)
+        # is not always 2 * floor(r/cell), e.g. cell 40 m, radius 100 m)
         self._excl = _disc(self.cell, 2 * self.target_radius)
-        if self._excl.shape[0] != 2 * self._disc.shape[0] - 1:  # keep the stencils concentric
-            self._excl = np.pad(self._excl, (2 * self._disc.shape[0] - 1 - self._excl.shape[0]) // 2)
 
     # -- constructors -------------------------------------------------------------
     @classmethod
@@ -262,18 +302,22 @@ class NanoBeatPlanner:
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
         """Greedy compact patrol areas: a list of (k, 2) arrays of (row, col)."""
         r = risk.copy()
-        score = fftconvolve(r, self._disc, mode="same")
+        # risk sums to 1, so scores are <= 1: rounding to 1e-12 removes FFT
+        # round-off, and equal scores then tie-break on the first cell
+        score = np.round(fftconvolve(r, self._disc, mode="same"), 12)
         score = np.where(self.mask, score, -np.inf)
-        rr = self._disc.shape[0] // 2
+        rr = self._disc.shape[0] // 2   # target disc half-width, cells
+        re = self._excl.shape[0] // 2   # exclusion disc half-width, cells
+        ny, nx = self.grid.shape
         taken = np.zeros(self.grid.shape, bool)
         targets = []
         for _ in range(n_targets):
             k = int(np.argmax(score))
             if not np.isfinite(score.flat[k]) or score.flat[k] <= 1e-12:
                 break
-            row, col = divmod(k, self.grid.nx)
-            r0, r1 = max(row - rr, 0), min(row + rr + 1, self.grid.ny)
-            c0, c1 = max(col - rr, 0), min(col + rr + 1, self.grid.nx)
+            row, col = divmod(k, nx)
+            r0, r1 = max(row - rr, 0), min(row + rr + 1, ny)
+            c0, c1 = max(col - rr, 0), min(col + rr + 1, nx)
             sub = self._disc[rr - (row - r0): rr + (r1 - row), rr - (col - c0): rr + (c1 - col)] > 0
             # the whole disc is the patrol area (every target has the same
             # size, so methods compare at equal area), minus cells outside
@@ -284,23 +328,25 @@ class NanoBeatPlanner:
             taken[r0:r1, c0:c1] |= patch
             # clear the risk within two radii, so the next target is another
             # place, not a ring around this one
-            e0, e1 = max(row - 2 * rr, 0), min(row + 2 * rr + 1, self.grid.ny)
-            g0, g1 = max(col - 2 * rr, 0), min(col + 2 * rr + 1, self.grid.nx)
-            ex = self._excl[2 * rr - (row - e0): 2 * rr + (e1 - row), 2 * rr - (col - g0): 2 * rr + (g1 - col)] > 0
+            e0, e1 = max(row - re, 0), min(row + re + 1, ny)
+            g0, g1 = max(col - re, 0), min(col + re + 1, nx)
+            ex = self._excl[re - (row - e0): re + (e1 - row), re - (col - g0): re + (g1 - col)] > 0
             r[e0:e1, g0:g1][ex] = 0.0
-            # risk changed within two radii, so scores within three can
+            # risk changed within re cells, so scores within re + rr can
             # change: recompute them locally
-            a0, a1 = max(row - 3 * rr, 0), min(row + 3 * rr + 1, self.grid.ny)
-            b0, b1 = max(col - 3 * rr, 0), min(col + 3 * rr + 1, self.grid.nx)
-            p0, p1 = max(a0 - rr, 0), min(a1 + rr, self.grid.ny)
-            q0, q1 = max(b0 - rr, 0), min(b1 + rr, self.grid.nx)
-            local = fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same")
+            w = re + rr
+            a0, a1 = max(row - w, 0), min(row + w + 1, ny)
+            b0, b1 = max(col - w, 0), min(col + w + 1, nx)
+            p0, p1 = max(a0 - rr, 0), min(a1 + rr, ny)
+            q0, q1 = max(b0 - rr, 0), min(b1 + rr, nx)
+            local = np.round(fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same"), 12)
             local = local[a0 - p0: a1 - p0, b0 - q0: b1 - q0]
             score[a0:a1, b0:b1] = np.where(self.mask[a0:a1, b0:b1], local, -np.inf)
         return targets
 
     def solve(self, as_of, *, n_targets: int = 10, start: tuple[float, float] | None = None,
-              start_lonlat: tuple[float, float] | None = None) -> NanoBeatPlan:
+              start_lonlat: tuple[float, float] | None = None, network: StreetNetwork | None = None,
+              start_tolerance: float = 1000.0) -> NanoBeatPlan:
         """Nano-beat targets as of a date.
 
         Parameters
@@ -312,7 +358,13 @@ class NanoBeatPlanner:
         start : (x, y), optional
             Start/end of the patrol route, metres (working CRS).
         start_lonlat : (lon, lat), optional
-            The same in WGS84 degrees.
+            The same in WGS84 degrees; checked against the area (swapped
+            or outside: :class:`HotspotError`).
+        network : StreetNetwork, optional
+            Street graph: the route follows the streets (shortest paths);
+            otherwise legs are straight ("as the crow flies").
+        start_tolerance : float
+            How far outside the area the start may be, metres.
 
         Returns
         -------
@@ -321,12 +373,36 @@ class NanoBeatPlanner:
         if n_targets < 1:
             raise HotspotError("n_targets must be at least 1")
         as_of = self._as_of(as_of)
+        before = self.t < np.datetime64(as_of)
+        if not before.any():
+            first = pd.Timestamp(self.t.min())
+            raise HotspotError(f"--as-of {as_of:%Y-%m-%d}: no burglary before it (the data start "
+                               f"{first:{'%Y-%m' if self.monthly else '%Y-%m-%d'}}); plan for a date after the data")
         if start_lonlat is not None:
-            sx, sy = from_lonlat([start_lonlat[0]], [start_lonlat[1]], self.area.crs)
-            start = (float(sx[0]), float(sy[0]))
+            start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
         notes = []
+        last = pd.Timestamp(self.t[before].max())
+        window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
+            else as_of - pd.Timedelta(days=self.days)
+        if last < window_start:
+            fmt = "%Y-%m" if self.monthly else "%Y-%m-%d"
+            notes.append(f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
+                         "history only, with no expiry")
         if self.segments is not None:
-            return self._solve_segments(as_of, n_targets, start, notes)
+            plan = self._solve_segments(as_of, n_targets, start, notes, network)
+        else:
+            plan = self._solve_cells(as_of, n_targets, start, notes, network)
+        plan.legs = route_legs(plan.route_points(), network) if len(plan.targets) else None
+        if plan.legs is not None:
+            plan.route_length_m = plan.legs.length_m
+            if network is None:
+                notes.append("route legs are straight lines (as the crow flies): give a street layer to route on streets")
+            elif not plan.legs.all_on_streets:
+                notes.append(f"{plan.legs.on_streets.count(False)} route legs cross gaps in the street layer "
+                             "and are drawn straight")
+        return plan
+
+    def _solve_cells(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
         risk = self.risk(as_of)
         cells = self.select_cells(risk, n_targets)
         if self.monthly:
@@ -335,7 +411,7 @@ class NanoBeatPlanner:
             notes.append("no burglaries in the window: no targets")
         targets = self._describe(cells, risk, as_of)
         if len(targets):
-            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start)
+            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
             targets["patrol_order"] = np.arange(1, len(targets) + 1)
             cells = [cells[k] for k in order]
@@ -363,7 +439,7 @@ class NanoBeatPlanner:
             out.append(r / r.sum() if r.sum() > 0 else r)
         return out[0], out[1]
 
-    def _solve_segments(self, as_of, n_targets, start, notes) -> NanoBeatPlan:
+    def _solve_segments(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
         nr, hist = self.segment_components(as_of)
         risk = (1 - self.history_weight) * nr + self.history_weight * hist
         seg = self.segments
@@ -383,16 +459,37 @@ class NanoBeatPlanner:
         polys = [shapely.union_all(seg.geometry.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
         targets = self._describe_polygons(polys, [float(risk[g].sum()) for g in groups], as_of)
         if len(targets):
-            targets["label"] = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
+            roads = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
+            # the incidents' own street names win; the road layer's name
+            # fills in where the records carry none
+            targets["street"] = [s if isinstance(s, str) and s else r for s, r in zip(targets["street"], roads)]
+            targets["label"] = roads
             targets["segments"] = [len(g) for g in groups]
-            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start)
+            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
             targets["patrol_order"] = np.arange(1, len(targets) + 1)
+            groups = [groups[k] for k in order]
         else:
             length = 0.0
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
                             window=(self.distance, self.days), variant=("monthly" if self.monthly else "daily") + " streets",
                             risk=risk, grid=self.grid, target_cells=groups, notes=notes)
+
+    def _why(self, n_recent: int, n_past: int, t_recent: np.ndarray, t_past: np.ndarray) -> str:
+        """Why a place is a target, in words with units."""
+        fmt = "%Y-%m" if self.monthly else "%d %b %Y"
+        unit = "months" if self.monthly else "days"
+        parts = []
+        if n_recent:
+            lo, hi = pd.Timestamp(t_recent.min()), pd.Timestamp(t_recent.max())
+            when = f"{lo:{fmt}}" if lo == hi else f"{lo:{fmt}} to {hi:{fmt}}"
+            parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {self.distance:g} m, last "
+                         f"{self.days:g} {unit} ({when})")
+        if n_past:
+            hist = f"{self.history_days / 30.44:.0f} months"
+            parts.append(f"{n_past} earlier within {self.location_radius:g} m over {hist} "
+                         f"(latest {pd.Timestamp(t_past.max()):{fmt}})")
+        return "; ".join(parts) if parts else "no burglary in the window"
 
     def _describe(self, cells: list[np.ndarray], risk: np.ndarray, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
         polys = [shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1])) for rc in cells]
@@ -413,23 +510,30 @@ class NanoBeatPlanner:
             past = older[shapely.dwithin(poly, shapely.points(self.x[older], self.y[older]), self.location_radius)]
             src = np.r_[past, near]
             times = pd.DatetimeIndex(self.t[src])
-            if self.monthly:
-                last = pd.Timestamp(self.t[near].max()).to_period("M") if len(near) else as_of.to_period("M") - 1
+            if not len(near):
+                # held up by its history alone: no near-repeat clock runs, so
+                # no expiry (review it at the next plan)
+                until = pd.NaT
+            elif self.monthly:
+                last = pd.Timestamp(self.t[near].max()).to_period("M")
                 until = (last + int(self.days)).to_timestamp(how="end").normalize()
             else:
-                # a target held up by its history alone lasts one window from the plan date
-                until = (pd.Timestamp(self.t[near].max()) if len(near) else as_of) + pd.Timedelta(days=self.days)
+                until = pd.Timestamp(self.t[near].max()) + pd.Timedelta(days=self.days)
             locs = pd.Series(self.location[src])
             locs = locs[locs != ""]
             n = len(src)
             label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
+            streets = pd.Series([street_name(v) for v in locs], dtype=object)
+            streets = streets[streets != ""]
             rows.append({
                 "target_id": f"NB{rank:02d}", "rank": rank, "risk": target_risk,
-                "n_sources": int(n), "n_recent": int(len(near)),
+                "n_sources": int(n), "n_recent": int(len(near)), "n_history": int(len(past)),
                 "first_source": times.min() if n else pd.NaT,
                 "last_source": times.max() if n else pd.NaT,
-                "active_until": until, "label": label, "area_m2": float(poly.area),
-                "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
+                "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
+                "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
+                "why": self._why(len(near), len(past), self.t[near], self.t[past]),
+                "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(
             {"target_id": []}, geometry=gpd.GeoSeries([], crs=self.area.crs))
@@ -437,6 +541,24 @@ class NanoBeatPlanner:
             lon, lat = to_lonlat(gdf["centroid_x"], gdf["centroid_y"], self.area.crs)
             gdf["centroid_lon"], gdf["centroid_lat"] = np.round(lon, 6), np.round(lat, 6)
         return gdf
+
+
+#: police.uk's anonymous map points named after a kind of place rather than a
+#: street ("On or near Supermarket"): not a street anyone can find.
+GENERIC_PLACES = frozenset(s.lower() for s in (
+    "Supermarket", "Petrol Station", "Parking Area", "Sports/Recreation Area", "Shopping Area", "Nightclub",
+    "Further/Higher Educational Building", "Hospital", "Police Station", "Conference/Exhibition Centre",
+    "Theatre/Concert Hall", "Pedestrian Subway", "Bus/Coach Station", "Train Station", "Airport/Airfield",
+    "Park/Open Space", "Cinema", "Prison", "Place Of Worship", "Shopping Centre", "Mobile Phone Shop"))
+
+
+def street_name(label: str) -> str:
+    """A street from a location text: police.uk's "On or near X" -> "X";
+    "" when X is a kind of place (:data:`GENERIC_PLACES`), not a street."""
+    text = str(label).strip()
+    if text.lower().startswith("on or near"):
+        text = text[len("on or near"):].strip()
+    return "" if text.lower() in GENERIC_PLACES else text
 
 
 def street_segments(roads: gpd.GeoDataFrame, area: Area, length: float = 100.0) -> gpd.GeoDataFrame:
@@ -589,8 +711,8 @@ def write_plan(plan: NanoBeatPlan, path) -> "Path":
     path.parent.mkdir(parents=True, exist_ok=True)
     t = plan.targets.copy()
     for c in ("first_source", "last_source", "active_until"):
-        if c in t:
-            t[c] = pd.to_datetime(t[c]).dt.strftime("%Y-%m-%d")
+        if c in t:  # never finer than the source: YYYY-MM for police.uk
+            t[c] = pd.Series([plan.format_date(v) for v in t[c]], index=t.index, dtype=object)
     ext = path.suffix.lower()
     if ext == ".csv":
         pd.DataFrame(t.drop(columns="geometry")).to_csv(path, index=False)
@@ -603,28 +725,9 @@ def write_plan(plan: NanoBeatPlan, path) -> "Path":
     return path
 
 
-def add_plan_to_map(m, plan: NanoBeatPlan, name: str = "Nano-beat targets") -> None:
-    """Targets (numbered in patrol order, tooltips with expiry) and the route."""
-    import folium
+def add_plan_to_map(m, plan: NanoBeatPlan, name: str = "Nano-beat targets", show: bool = True) -> None:
+    """Targets and route on a :class:`~hotspot.maps.HotspotMap` (drawn by
+    :func:`hotspot.render.maps.add_nanobeats`; kept here for callers)."""
+    from .render.maps import add_nanobeats
 
-    from .maps import COLOURS, esc
-
-    if plan.targets.empty:
-        return
-    t = plan.targets.copy()
-    t["tip"] = [
-        f"#{r.patrol_order} {r.target_id}: {r.label} · {r.n_sources} source burglaries, {r.n_recent} recent "
-        f"({pd.Timestamp(r.first_source):%Y-%m-%d} to {pd.Timestamp(r.last_source):%Y-%m-%d}) · "
-        f"active until {pd.Timestamp(r.active_until):%Y-%m-%d}"
-        for r in t.itertuples()]
-    m.add_polygons(t, name, colour=COLOURS["target"], weight=2, fill_opacity=0.35, tooltip=["tip"],
-                   aliases=["Target"], legend=f"{name} (as of {plan.as_of:%Y-%m-%d})")
-    pts = gpd.GeoDataFrame(t[["patrol_order", "tip"]], geometry=gpd.points_from_xy(t.centroid_x, t.centroid_y),
-                           crs=t.crs)
-    m.add_points(pts, f"{name}: patrol order", colour=COLOURS["target"], radius=9, tooltip="tip", label="patrol_order")
-    line = plan.route_line()
-    if line is not None:
-        ll = gpd.GeoSeries([line], crs=t.crs).to_crs(4326).iloc[0]
-        fg = folium.FeatureGroup(name=esc(f"{name}: route ({plan.route_length_m / 1000:.1f} km)"))
-        folium.PolyLine([(y, x) for x, y in ll.coords], color=COLOURS["target"], weight=2, dash_array="6 6").add_to(fg)
-        m.add_layer(fg)
+    add_nanobeats(m, plan, name=name, show=show)

@@ -1,17 +1,29 @@
 """Short patrol routes through a handful of targets.
 
-Nearest-neighbour construction followed by 2-opt improvement, on straight
-line (Euclidean) distances in metres: exact enough for ordering ten or
-twenty nano-beats, and it needs no street network.
+Order: nearest-neighbour construction followed by 2-opt improvement on a
+matrix of leg lengths in metres - exact enough for ordering ten or twenty
+nano-beats.
+
+Legs: with a street layer (:class:`StreetNetwork`, lines in the working CRS)
+every leg is the shortest path along the streets (networkx Dijkstra on the
+noded lines; target centres and the start are joined to their nearest street
+node, and that connector is counted). Without one, legs are straight lines
+and every output says so ("as the crow flies"). A leg whose two ends lie on
+disconnected parts of the street layer is drawn straight and flagged.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import shapely
+
+from ._errors import HotspotError
 
 
 def route_length(points: np.ndarray, order: list[int], closed: bool) -> float:
-    """Length of visiting ``points[order]`` in turn, metres."""
+    """Length of visiting ``points[order]`` in turn, metres (straight legs)."""
     p = points[order]
     legs = np.hypot(*np.diff(p, axis=0).T).sum() if len(p) > 1 else 0.0
     if closed and len(p) > 1:
@@ -19,7 +31,53 @@ def route_length(points: np.ndarray, order: list[int], closed: bool) -> float:
     return float(legs)
 
 
-def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = None) -> tuple[list[int], float]:
+def _tour_length(dist: np.ndarray, tour: list[int], closed: bool) -> float:
+    legs = float(sum(dist[a, b] for a, b in zip(tour[:-1], tour[1:])))
+    if closed and len(tour) > 1:
+        legs += float(dist[tour[-1], tour[0]])
+    return legs
+
+
+def order_by_matrix(dist: np.ndarray, closed: bool) -> tuple[list[int], float]:
+    """Nearest neighbour from node 0, then 2-opt (node 0 stays first).
+
+    Parameters
+    ----------
+    dist : array (n, n)
+        Leg lengths, metres (need not be symmetric).
+    closed : bool
+        Return to node 0 at the end.
+
+    Returns
+    -------
+    tour : list of int
+        Node indices, starting with 0.
+    length : float
+        Tour length, metres.
+    """
+    n = len(dist)
+    if n == 0:
+        return [], 0.0
+    unvisited = set(range(1, n))
+    tour = [0]
+    while unvisited:
+        last = tour[-1]
+        nxt = min(unvisited, key=lambda k: (dist[last, k], k))
+        tour.append(nxt)
+        unvisited.remove(nxt)
+    improved = True
+    while improved:
+        improved = False
+        for a in range(1, len(tour) - 1):
+            for b in range(a + 1, len(tour)):
+                new = tour[:a] + tour[a:b + 1][::-1] + tour[b + 1:]
+                if _tour_length(dist, new, closed) < _tour_length(dist, tour, closed) - 1e-9:
+                    tour, improved = new, True
+    return tour, _tour_length(dist, tour, closed)
+
+
+def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = None,
+                 network: "StreetNetwork | None" = None) -> tuple[list[int], float]:
     """Order targets into a short patrol.
 
     Parameters
@@ -29,6 +87,8 @@ def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = 
     start_xy : (x, y), optional
         Start and end point (e.g. the police station), metres: the route is a
         closed loop from it. Without it, an open path starting at target 0.
+    network : StreetNetwork, optional
+        Street graph: legs are shortest paths along it. Default: straight.
 
     Returns
     -------
@@ -39,27 +99,182 @@ def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = 
         start when given).
     """
     pts = np.asarray(targets_xy, float).reshape(-1, 2)
-    n = len(pts)
-    if n == 0:
+    if len(pts) == 0:
         return [], 0.0
     closed = start_xy is not None
     allp = np.vstack([np.asarray(start_xy, float)[None, :], pts]) if closed else pts
-    # nearest neighbour from the start (index 0 of allp)
-    unvisited = set(range(1, len(allp)))
-    tour = [0]
-    while unvisited:
-        last = allp[tour[-1]]
-        nxt = min(unvisited, key=lambda k: (np.hypot(*(allp[k] - last)), k))
-        tour.append(nxt)
-        unvisited.remove(nxt)
-    # 2-opt: reverse segments while that shortens the route (start stays first)
-    improved = True
-    while improved:
-        improved = False
-        for a in range(1, len(tour) - 1):
-            for b in range(a + 1, len(tour)):
-                new = tour[:a] + tour[a:b + 1][::-1] + tour[b + 1:]
-                if route_length(allp, new, closed) < route_length(allp, tour, closed) - 1e-9:
-                    tour, improved = new, True
+    if network is None:
+        dist = np.hypot(allp[:, None, 0] - allp[None, :, 0], allp[:, None, 1] - allp[None, :, 1])
+    else:
+        dist = network.distance_matrix(allp)
+    tour, length = order_by_matrix(dist, closed)
     order = [k - 1 for k in tour[1:]] if closed else tour
-    return order, route_length(allp, tour, closed)
+    return order, length
+
+
+@dataclass
+class RouteLegs:
+    """A patrol route drawn leg by leg.
+
+    Attributes
+    ----------
+    lines : list of shapely LineString
+        One line per leg, working CRS.
+    on_streets : list of bool
+        Whether each leg follows the streets (False: a straight line).
+    length_m : float
+        Total length, metres.
+    """
+
+    lines: list
+    on_streets: list[bool]
+    length_m: float
+
+    @property
+    def all_on_streets(self) -> bool:
+        return bool(self.on_streets) and all(self.on_streets)
+
+
+class StreetNetwork:
+    """A street graph from road lines (working CRS, metres).
+
+    Lines are noded (split where they cross) so that streets meeting without
+    a shared vertex are still connected; each segment becomes an edge whose
+    weight is its length in metres.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        Line features in a projected CRS in metres, with an optional ``road``
+        name column.
+    snap : float
+        Vertices closer than this (metres) are one node.
+    """
+
+    def __init__(self, roads, *, snap: float = 1.0):
+        import networkx as nx
+
+        if roads is None or len(roads) == 0:
+            raise HotspotError("the street layer has no lines")
+        geoms = shapely.line_merge(shapely.union_all(roads.geometry.to_numpy()))  # nodes every crossing
+        lines = [g for g in shapely.get_parts(geoms) if g.geom_type == "LineString" and g.length > 0]
+        if not lines:
+            raise HotspotError("the street layer has no lines")
+        self.crs = roads.crs
+        self.snap = float(snap)
+        G = nx.Graph()
+        for ln in lines:
+            xy = np.round(np.asarray(ln.coords)[:, :2] / self.snap) * self.snap
+            for a, b in zip(map(tuple, xy[:-1]), map(tuple, xy[1:])):
+                if a != b:
+                    d = float(np.hypot(a[0] - b[0], a[1] - b[1]))
+                    if not G.has_edge(a, b) or G[a][b]["length"] > d:
+                        G.add_edge(a, b, length=d)
+        self.graph = G
+        self.nodes = np.array(list(G.nodes), float)
+        from scipy.spatial import cKDTree
+
+        self._tree = cKDTree(self.nodes)
+        self._comp = {}
+        for k, comp in enumerate(nx.connected_components(G)):
+            for v in comp:
+                self._comp[v] = k
+
+    def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest node of each point: (distances metres, node indices)."""
+        d, i = self._tree.query(np.asarray(xy, float).reshape(-1, 2))
+        return d, i
+
+    def distance_matrix(self, xy: np.ndarray) -> np.ndarray:
+        """Street distance between points (connector to the nearest node
+        counted at both ends); straight distance where not connected."""
+        import networkx as nx
+
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        d0, idx = self.nearest(xy)
+        nodes = [tuple(self.nodes[i]) for i in idx]
+        n = len(xy)
+        out = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        for a in range(n):
+            lengths = nx.single_source_dijkstra_path_length(self.graph, nodes[a], weight="length")
+            for b in range(n):
+                if a != b and nodes[b] in lengths:
+                    out[a, b] = d0[a] + lengths[nodes[b]] + d0[b]
+        return out
+
+    def leg(self, a: tuple[float, float], b: tuple[float, float]) -> tuple[shapely.LineString, bool]:
+        """The street path from ``a`` to ``b`` (with the connectors), and
+        whether it follows the streets."""
+        import networkx as nx
+
+        _, idx = self.nearest(np.array([a, b]))
+        na, nb = tuple(self.nodes[idx[0]]), tuple(self.nodes[idx[1]])
+        if self._comp.get(na) != self._comp.get(nb):
+            return shapely.LineString([a, b]), False
+        path = nx.shortest_path(self.graph, na, nb, weight="length")
+        coords = [tuple(a)] + [tuple(p) for p in path] + [tuple(b)]
+        return shapely.LineString(coords), True
+
+
+def route_legs(points: list[tuple[float, float]], network: StreetNetwork | None = None) -> RouteLegs:
+    """Draw a route through ``points`` in the given order (metres)."""
+    lines, on = [], []
+    for a, b in zip(points[:-1], points[1:]):
+        if network is None:
+            lines.append(shapely.LineString([a, b]))
+            on.append(False)
+        else:
+            ln, ok = network.leg(a, b)
+            lines.append(ln)
+            on.append(ok)
+    return RouteLegs(lines=lines, on_streets=on, length_m=float(sum(ln.length for ln in lines)))
+
+
+def check_start(lon: float, lat: float, area, *, tolerance: float = 1000.0) -> tuple[float, float]:
+    """A route start given as (lon, lat) degrees, checked against the area.
+
+    Parameters
+    ----------
+    lon, lat : float
+        WGS84 degrees.
+    area : Area
+        The patrol area (working CRS, metres).
+    tolerance : float
+        How far outside the area the start may lie, metres (a station just
+        across the boundary).
+
+    Returns
+    -------
+    (x, y) in the area's CRS, metres.
+
+    Raises
+    ------
+    HotspotError
+        Not finite, out of range, swapped (LAT,LON) or outside the area.
+    """
+    from .crs import from_lonlat
+
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise HotspotError(f"--start {lon},{lat}: not a number")
+
+    def project(lo, la):
+        if not (-180 <= lo <= 180 and -90 <= la <= 90):
+            return None
+        try:
+            x, y = from_lonlat([lo], [la], area.crs)
+        except Exception:  # outside the CRS's area of use
+            return None
+        x, y = float(x[0]), float(y[0])
+        return (x, y) if np.isfinite(x) and np.isfinite(y) else None
+
+    def dist(p):
+        return float("inf") if p is None else float(shapely.distance(area.geometry, shapely.Point(p)))
+
+    here, swapped = project(lon, lat), project(lat, lon)
+    if dist(here) <= tolerance:
+        return here
+    if dist(swapped) <= tolerance:
+        raise HotspotError(f"--start {lon:g},{lat:g} looks like LAT,LON: give LON,LAT, i.e. --start={lat:g},{lon:g}")
+    where = "out of range for lon/lat" if here is None else f"{dist(here) / 1000:,.1f} km outside {area.name}"
+    raise HotspotError(f"--start {lon:g},{lat:g} is {where}: give the start as LON,LAT inside the area "
+                       f"(up to {tolerance:g} m beyond its boundary)")

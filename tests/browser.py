@@ -18,7 +18,9 @@ CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") i
 DRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
 
 
-def open_browser():
+def open_browser(local_servers: bool = False):
+    """Headless Chromium with the network cut off; ``local_servers`` lets
+    requests to 127.0.0.1 through (a test's own tile server), nothing else."""
     if not CHROMIUM or not DRIVER:
         pytest.fail("Debian chromium and chromium-driver are needed for the browser tests "
                     "(apt-get install chromium chromium-driver; .ci/run installs them)", pytrace=False)
@@ -28,7 +30,8 @@ def open_browser():
     opts = webdriver.ChromeOptions()
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--no-first-run", "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+              "--no-first-run", "--proxy-server=127.0.0.1:9",
+              "--proxy-bypass-list=127.0.0.1" if local_servers else "--proxy-bypass-list=<-loopback>",
               "--window-size=1200,900"):
         opts.add_argument(a)
     opts.binary_location = CHROMIUM

@@ -33,7 +33,9 @@ def test_mclp_optimum_equals_brute_force(seed):
         best = max(model.covered_weight(c) for c in combinations(range(len(C)), k))
         assert res.optimal and res.coverage_after * model.total == pytest.approx(best)
         assert res.greedy_coverage <= res.coverage_after + 1e-12  # greedy never beats the optimum
-        assert len(res.sites) == k
+        # k asked, n useful: only sites that add coverage are listed
+        assert len(res.sites) == res.k_useful <= k and res.k_useful + len(res.unused) == k
+        assert (res.sites["marginal_gain"] > 0).all()
 
 
 def test_mclp_matches_spopt():
@@ -89,7 +91,7 @@ def test_install_order_gains_decrease_and_sum_up():
     D, w, C, E = instance(5)
     res = CameraSiting(D, w, C, E, radius=600).solve(4)
     gains = res.sites["marginal_gain"].to_numpy()
-    assert list(res.sites["install_order"]) == [1, 2, 3, 4]
+    assert list(res.sites["install_order"]) == list(range(1, res.k_useful + 1))
     assert np.all(np.diff(gains) <= 1e-12)
     assert res.coverage_before + gains.sum() == pytest.approx(res.coverage_after)
 
@@ -190,3 +192,88 @@ def test_crossings_from_an_openstreetmap_extract(tmp_path):
     assert sorted(xs["road"]) == ["A1000", "A1000", "Cross Street", "Cross Street"]
     assert (xs["n_lines"] == 2).all()
     assert np.allclose(square.geometry.boundary.distance(gpd.GeoSeries(xs.geometry)), 0, atol=1e-6)
+
+
+def test_zero_gain_sites_are_never_listed():
+    # two demand points, five candidates: after two cameras nothing is left
+    D = np.array([(0.0, 0.0), (5000.0, 0.0)])
+    C = np.array([(10.0, 0.0), (20.0, 0.0), (5010.0, 0.0), (9000.0, 9000.0), (-9000.0, 9000.0)])
+    res = CameraSiting(D, np.array([3.0, 1.0]), C, radius=100).solve(5)
+    assert res.k == 5 and res.k_useful == 2 and len(res.unused) == 3
+    assert res.sites["marginal_gain"].tolist() == pytest.approx([0.75, 0.25])
+    j = res.to_json()
+    assert j["k_asked"] == 5 and j["k_useful"] == 2 and len(j["sites"]) == 2
+
+
+def test_sites_are_named_for_a_highways_engineer():
+    from shapely.geometry import Polygon
+
+    from hotspot.anpr import describe_sites
+
+    area = area_from_geometry(box(0, 0, 1000, 1000), 27700, "A")
+    sites = _pts([(0, 500), (1000, 500), (500, 0)], site_id=["C-1", "C-2", "C-3"],
+                 road=["bus route 42", "M1", "High Road"])
+    counts = _pts([(5, 505), (990, 500)], road=["A1000", "M1"], rcat=["PU", "TM"])
+    postcodes = _pts([(0, 520), (1000, 400), (480, 10), (600, 600)], postcode=["AB1 1AA", "AB1 2BB", "AB1 3CC", "AB9 9ZZ"])
+    neighbours = gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=[box(-1000, 0, 0, 1000), box(1000, 0, 2000, 1000)],
+                                  crs=27700)
+    red = gpd.GeoDataFrame(geometry=[Polygon([(450, -20), (550, -20), (550, 20), (450, 20)])], crs=27700)
+    out = describe_sites(sites, area, postcodes=postcodes, neighbours=neighbours, red_routes=red, count_points=counts)
+    assert out["road"].tolist() == ["A1000", "M1", "High Road"]  # DfT road where the layer has only a bus route
+    assert out["via"].tolist()[0] == "bus route 42"
+    assert out["postcode"].tolist() == ["AB1 1AA", "AB1 2BB", "AB1 3CC"]
+    assert out["neighbour"].tolist()[:2] == ["West", "East"]
+    assert out["owner"].tolist() == ["borough road", "motorway (national highways)", "red route (TfL)"]
+
+
+def test_anpr_cli_lists_useful_named_sites(tmp_path, shared_data):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    D = shared_data
+    r = subprocess.run([sys.executable, str(root / "cli.py"), "anpr", "--area-file", str(D / "boundaries/london_boroughs.geojson"),
+                        "--area", "Enfield", "--incidents", str(D / "crime/barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv"),
+                        "--neighbours-file", str(D / "boundaries/lads_london_and_herts_region.geojson"),
+                        "--out", str(tmp_path / "s.geojson"), "--report", str(tmp_path / "anpr.html"), "--json"],
+                       capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["k_asked"] == 20 and 0 < j["k_useful"] <= 20 and len(j["sites"]) == j["k_useful"]
+    for s in j["sites"]:
+        assert s["marginal_gain"] > 0 and s["postcode"] and s["owner"] and "neighbour" in s
+    assert sum(s["marginal_gain"] for s in j["sites"]) == pytest.approx(j["coverage_after"] - j["coverage_before"], abs=1e-5)
+    page = (tmp_path / "anpr.html").read_text()
+    assert 'What "demand" means' in page and page.count('class="site-row"') == j["k_useful"]
+    assert page.count('class="coverage-point"') == j["k_useful"] + 1
+    if j["k_useful"] < 20:
+        assert f"You asked for 20 cameras; <b>{j['k_useful']}</b> add coverage" in page
+
+
+def test_road_layers_not_covering_the_boundary_are_flagged():
+    from shapely.geometry import LineString
+
+    from hotspot.anpr import boundary_covered
+
+    area = area_from_geometry(box(0, 0, 10_000, 10_000), 27700, "A")
+    west = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(-1000, -1000), (3000, 11_000)])], crs=27700)
+    # the layer's box (x -1000..3000, grown 500 m) holds the west edge and
+    # 3.5 km of the north and south edges: (10 + 2 * 3.5) / 40 of the boundary
+    assert boundary_covered(area, {"w": west}) == pytest.approx(17 / 40)
+    full = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(-100, -100), (10_100, 10_100)])], crs=27700)
+    assert boundary_covered(area, {"w": west, "f": full}) == pytest.approx(1.0)
+
+
+def test_sites_get_the_nearest_recorded_street():
+    from hotspot.anpr import describe_sites
+    from hotspot.places import street_points
+
+    area = area_from_geometry(box(0, 0, 1000, 1000), 27700, "A")
+    sites = _pts([(0, 500), (1000, 500)], site_id=["C-1", "C-2"], road=["bus route 42", "bus route 7"])
+    inc = _pts([(30, 520), (40, 480), (600, 500)], location_text=["On or near Oak Road", "On or near Supermarket",
+                                                                    "On or near Elm Street"])
+    out = describe_sites(sites, area, streets=street_points(inc))
+    # Supermarket is no street; Elm Street is 400 m away
+    assert out["street"].iloc[0] == "Oak Road" and pd.isna(out["street"].iloc[1])

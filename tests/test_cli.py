@@ -114,7 +114,7 @@ def test_nanobeats_from_knox(tmp_path):
             "--permutations", "99", "--json")
     (tmp_path / "knox.json").write_text(k.stdout)
     r = run("nanobeats", p, "--crs", "EPSG:27700", "--as-of", "2023-12-01", "--from-knox", tmp_path / "knox.json",
-            "--targets", "5", "--start=-0.3,51.45", "--out", tmp_path / "nb.geojson", "--map", tmp_path / "nb.html",
+            "--targets", "5", "--start=-0.49,51.464", "--out", tmp_path / "nb.geojson", "--map", tmp_path / "nb.html",
             "--json")
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)

@@ -171,3 +171,164 @@ def test_street_segments_need_the_area_crs():
     inc = incidents([(1000, 1000, "2024-03-10")])
     with pytest.raises(HotspotError, match="area's CRS"):
         NanoBeatPlanner.from_window(inc, AREA, roads=roads)
+
+
+# --------------------------------------------------------------------------- issue 9: no misleading plan
+
+
+def test_history_only_targets_have_no_expiry(tmp_path):
+    from hotspot.nanobeats import write_plan
+
+    old = [(3000, 3000, f"2023-{m:02d}-10", "On or near Oak Road") for m in range(1, 12)]
+    inc = incidents(old + [(1000, 1000, "2024-03-10", "On or near Elm Street")])
+    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.75).solve("2024-03-14",
+                                                                                                   n_targets=2)
+    t = plan.targets.set_index("street")
+    assert t.loc["Oak Road", "n_recent"] == 0 and pd.isna(t.loc["Oak Road", "active_until"])
+    assert t.loc["Oak Road", "basis"] == "history only" and "within 200 m" not in t.loc["Oak Road", "why"]
+    assert t.loc["Elm Street", "active_until"] == pd.Timestamp("2024-03-24")
+    assert t.loc["Elm Street", "why"].startswith("1 burglary within 200 m, last 14 days (10 Mar 2024)")
+    import json
+
+    props = {f["properties"]["street"]: f["properties"]
+             for f in json.loads(write_plan(plan, tmp_path / "nb.geojson").read_text())["features"]}
+    assert props["Oak Road"]["active_until"] is None and props["Elm Street"]["active_until"] == "2024-03-24"
+
+
+def test_month_only_dates_are_written_as_months(tmp_path):
+    from hotspot.nanobeats import write_plan
+
+    inc = incidents([(1000, 1000, "2024-01-01"), (1010, 1000, "2024-02-01")], precision="month")
+    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=2).solve("2024-03-15", n_targets=3)
+    frame = plan.to_csv_frame()
+    assert frame.loc[0, "first_source"] == "2024-01" and frame.loc[0, "last_source"] == "2024-02"
+    assert frame.loc[0, "active_until"] == "2024-04"  # end of April, shown as the month
+    assert plan.format_date(plan.as_of) == "2024-03"
+    for ext in ("csv", "geojson"):
+        text = write_plan(plan, tmp_path / f"nb.{ext}").read_text()
+        assert "2024-01" in text and "2024-01-01" not in text and "2024-04-30" not in text
+
+
+def _brute_select(planner, risk, n):
+    """Reference: recompute every score from scratch after each pick."""
+    from scipy.signal import convolve2d
+
+    r = risk.copy()
+    taken = np.zeros(risk.shape, bool)
+    rr, re = planner._disc.shape[0] // 2, planner._excl.shape[0] // 2
+    out = []
+    for _ in range(n):
+        score = np.where(planner.mask, np.round(convolve2d(r, planner._disc, mode="same"), 12), -np.inf)
+        k = int(np.argmax(score))
+        if score.flat[k] <= 1e-12:
+            break
+        row, col = divmod(k, planner.grid.nx)
+        cells = []
+        for dr in range(-rr, rr + 1):
+            for dc in range(-rr, rr + 1):
+                a, b = row + dr, col + dc
+                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and planner._disc[dr + rr, dc + rr] \
+                        and planner.mask[a, b] and not taken[a, b]:
+                    cells.append((a, b))
+                    taken[a, b] = True
+        out.append(sorted(cells))
+        for dr in range(-re, re + 1):
+            for dc in range(-re, re + 1):
+                a, b = row + dr, col + dc
+                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and planner._excl[dr + re, dc + re]:
+                    r[a, b] = 0.0
+    return out
+
+
+@pytest.mark.parametrize("cell,radius", [(50, 100), (40, 100), (50, 75), (30, 100), (50, 40), (100, 100)])
+def test_target_selection_equals_brute_force_for_any_cell_and_radius(cell, radius):
+    rng = np.random.default_rng(cell + radius)
+    pts = rng.uniform(300, 4700, (60, 2))
+    inc = incidents([(x, y, f"2024-03-{1 + k % 12:02d}") for k, (x, y) in enumerate(pts)])
+    planner = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, cell=cell, target_radius=radius)
+    risk = planner.risk("2024-03-14")
+    got = [sorted(map(tuple, c)) for c in planner.select_cells(risk, 8)]
+    assert got == _brute_select(planner, risk, 8)
+    plan = planner.solve("2024-03-14", n_targets=8)  # and the whole plan runs
+    assert 1 <= len(plan.targets) <= 8
+
+
+def test_bad_cell_or_radius_is_a_clear_error():
+    inc = incidents([(1000, 1000, "2024-03-10")])
+    with pytest.raises(HotspotError, match="must be positive"):
+        NanoBeatPlanner.from_window(inc, AREA, cell=0)
+    with pytest.raises(HotspotError, match="no incidents"):
+        NanoBeatPlanner.from_window(inc.iloc[:0], AREA)
+
+
+BARNETISH = area_from_geometry(box(520_000, 185_000, 530_000, 195_000), 27700, "box")
+
+
+def test_start_swapped_or_outside_is_an_error():
+    from hotspot.crs import to_lonlat
+    from hotspot.routing import check_start
+
+    lon, lat = (float(v[0]) for v in to_lonlat([525_000], [190_000], "EPSG:27700"))
+    x, y = check_start(lon, lat, BARNETISH)
+    assert x == pytest.approx(525_000, abs=1e-3) and y == pytest.approx(190_000, abs=1e-3)
+    with pytest.raises(HotspotError, match="looks like LAT,LON"):
+        check_start(lat, lon, BARNETISH)
+    with pytest.raises(HotspotError, match="km outside box"):
+        check_start(lon + 0.2, lat, BARNETISH)
+    with pytest.raises(HotspotError, match="out of range"):
+        check_start(500.0, 91.0, BARNETISH)
+    inc = incidents([(525_000, 190_000, "2024-03-10")])
+    with pytest.raises(HotspotError, match="LAT,LON"):
+        NanoBeatPlanner.from_window(inc, BARNETISH).solve("2024-03-14", start_lonlat=(lat, lon))
+
+
+def _street_grid():
+    """A 5 x 5 street grid, 500 m blocks, named streets."""
+    from shapely.geometry import LineString
+
+    lines, names = [], []
+    for k in range(5):
+        lines.append(LineString([(500, 500 + 1000 * k), (4500, 500 + 1000 * k)]))
+        names.append(f"Row {k} Road")
+        lines.append(LineString([(500 + 1000 * k, 500), (500 + 1000 * k, 4500)]))
+        names.append(f"Col {k} Street")
+    return gpd.GeoDataFrame({"road": names}, geometry=lines, crs=27700)
+
+
+def test_route_follows_the_streets_with_shortest_paths():
+    import networkx as nx
+
+    from hotspot.routing import StreetNetwork
+
+    roads = _street_grid()
+    net = StreetNetwork(roads)
+    # crossings were noded: the grid has 25 junctions and 40 blocks
+    assert net.graph.number_of_nodes() == 25 + 0 and net.graph.number_of_edges() == 40
+    inc = incidents([(1500, 1510, "2024-03-10"), (3500, 3490, "2024-03-11"), (1500, 3500, "2024-03-12")])
+    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.0).solve(
+        "2024-03-14", n_targets=3, start=(500, 500), network=net)
+    assert plan.route_on_streets and len(plan.legs.lines) == 4
+    # every leg is a shortest street path (Manhattan on the grid) plus the
+    # connectors from the target centres to the nearest junction
+    pts = plan.route_points()
+    for (a, b), ln in zip(zip(pts[:-1], pts[1:]), plan.legs.lines):
+        _, (ia, ib) = net.nearest(np.array([a, b]))
+        na, nb = tuple(net.nodes[ia]), tuple(net.nodes[ib])
+        sp = nx.shortest_path_length(net.graph, na, nb, weight="length")
+        assert ln.length == pytest.approx(np.hypot(a[0] - na[0], a[1] - na[1]) + sp + np.hypot(b[0] - nb[0], b[1] - nb[1]))
+    straight = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.0).solve(
+        "2024-03-14", n_targets=3, start=(500, 500))
+    assert not straight.route_on_streets and any("as the crow flies" in n for n in straight.notes)
+    assert plan.route_length_m > straight.route_length_m  # streets are never shorter than straight lines
+
+
+def test_disconnected_street_layer_draws_that_leg_straight():
+    from shapely.geometry import LineString
+
+    from hotspot.routing import StreetNetwork, route_legs
+
+    roads = gpd.GeoDataFrame({"road": ["A", "B"]}, geometry=[LineString([(0, 0), (1000, 0)]),
+                                                              LineString([(0, 3000), (1000, 3000)])], crs=27700)
+    legs = route_legs([(0, 0), (1000, 0), (1000, 3000)], StreetNetwork(roads))
+    assert legs.on_streets == [True, False] and not legs.all_on_streets
+    assert legs.length_m == pytest.approx(1000 + 3000)

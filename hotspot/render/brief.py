@@ -1,0 +1,281 @@
+"""The sergeant's patrol briefing: one printable page (HTML and PDF).
+
+:func:`patrol_brief` turns a :class:`~hotspot.nanobeats.NanoBeatPlan` into
+rows a patrol can act on - street, nearest junction or postcode, why the
+place is a target, until when, and what to do there - and
+:meth:`PatrolBrief.to_html` draws the page: date and window, a static map
+(streets when a street layer is given, the numbered targets in patrol order,
+the route and its start), and the table. :func:`write_pdf` prints the page
+with headless Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .._errors import HotspotError
+from ..places import nearest_junctions, nearest_postcodes, nearest_roads
+from .svgmap import SvgMap
+
+#: What to do at a target, by why it is one. Generic, evidence-based advice
+#: (visible patrol and cocooning neighbours of recent victims); forces put
+#: their own words here.
+ACTIONS = {
+    "recent burglaries": "Visible patrol after dark; check doors, windows, rear access; "
+                         "advise neighbours of recent victims.",
+    "history only": "Visible patrol; note insecure homes for the prevention team.",
+}
+
+
+def _e(v) -> str:
+    return html.escape("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), quote=True)
+
+
+@dataclass
+class PatrolBrief:
+    """Everything the briefing page shows.
+
+    Attributes
+    ----------
+    plan : NanoBeatPlan
+    area_name : str
+    rows : DataFrame
+        One row per target in patrol order: ``rank`` (patrol order),
+        ``target_id``, ``street``, ``near``, ``postcode``, ``junction``,
+        ``why``, ``active_until`` (text, or None for no expiry), ``action``,
+        ``lon``, ``lat``.
+    roads : GeoDataFrame or None
+        Street lines drawn on the map.
+    """
+
+    plan: object
+    area_name: str
+    rows: pd.DataFrame
+    roads: gpd.GeoDataFrame | None = None
+    area_geometry: object = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def window(self) -> dict:
+        d, t = self.plan.window
+        return {"distance_m": float(d), ("months" if self.plan.monthly else "days"): float(t)}
+
+    def to_json(self) -> dict:
+        """The brief as JSON (see ``hotspot brief --json``)."""
+        return {
+            "as_of": self.plan.format_date(self.plan.as_of),
+            "area": self.area_name,
+            "variant": self.plan.variant,
+            "window": self.window,
+            "targets": [{"rank": int(r.rank), "street": r.street, "near": r.near, "postcode": r.postcode,
+                         "junction": r.junction, "why": r.why, "active_until": r.active_until, "action": r.action,
+                         "lon": float(r.lon), "lat": float(r.lat)} for r in self.rows.itertuples()],
+            "start": None if self.plan.start is None else dict(zip(("lon", "lat"), self._start_lonlat())),
+            "route_km": round(self.plan.route_length_m / 1000, 3),
+            "route_on_streets": self.plan.route_on_streets,
+            "notes": list(self.notes),
+        }
+
+    def _start_lonlat(self):
+        from ..crs import to_lonlat
+
+        lon, lat = to_lonlat([self.plan.start[0]], [self.plan.start[1]], self.plan.targets.crs)
+        return round(float(lon[0]), 6), round(float(lat[0]), 6)
+
+    # -- drawing ---------------------------------------------------------------
+    def map_svg(self) -> str:
+        """The static map: streets, targets, route and start."""
+        plan = self.plan
+        t = plan.targets
+        pts = list(zip(t["centroid_x"], t["centroid_y"]))
+        if plan.start is not None:
+            pts.append(tuple(plan.start))
+        xs, ys = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
+        line = plan.route_line()
+        b = shapely.MultiPoint(pts).bounds if line is None else shapely.union_all(
+            [line, shapely.MultiPoint(pts)]).bounds
+        m = SvgMap(b, pad=max(150.0, 0.08 * max(np.ptp(xs) if len(xs) else 0, np.ptp(ys) if len(ys) else 0)))
+        if self.area_geometry is not None:
+            m.geometry(self.area_geometry.boundary, cls="area-boundary", stroke="#1f3a93", width=2.5, dash="8 4",
+                       title=f"{self.area_name} boundary")
+        if self.roads is not None and len(self.roads):
+            near = self.roads[self.roads.intersects(m.box)]
+            for g in near.geometry:
+                m.geometry(g, cls="street", stroke="#b9b9b0", width=2.2)
+            named = near[near["road"].notna() & (near["road"] != "unnamed road")] if "road" in near else near.iloc[0:0]
+            for name, grp in named.groupby("road"):
+                m.label_line(shapely.line_merge(shapely.union_all(grp.geometry.to_numpy())), str(name))
+        for r in t.itertuples():
+            m.geometry(r.geometry, cls="target-area", stroke="#6c3483", width=1.2, fill="#8e44ad", opacity=0.22,
+                       title=f"{r.target_id}")
+        legs = plan.legs.lines if plan.legs is not None else []
+        on = plan.legs.on_streets if plan.legs is not None else []
+        for ln, ok in zip(legs, on):
+            m.geometry(ln, cls="route-leg" + (" on-streets" if ok else " crow-flies"), stroke="#c0392b", width=2.4,
+                       dash=None if ok else "7 5", title="route along streets" if ok else "as the crow flies")
+        if plan.start is not None:
+            m.marker(plan.start[0], plan.start[1], "S", cls="start-marker", shape="square", fill="#111", r=10,
+                     title="Start and finish")
+        for r in t.itertuples():
+            m.marker(r.centroid_x, r.centroid_y, str(r.patrol_order), cls="target-marker", fill="#6c3483", r=11,
+                     title=f"{r.patrol_order}: {r.target_id}")
+        m.scale_bar()
+        return m.svg(title=f"Patrol map, {self.area_name}")
+
+    def to_html(self) -> str:
+        """The printable page (self-contained, A4 portrait print styles)."""
+        plan = self.plan
+        unit = "months" if plan.monthly else "days"
+        d, w = plan.window
+        as_of = plan.format_date(plan.as_of)
+        route = (f"{plan.route_length_m / 1000:.1f} km along the streets" if plan.route_on_streets
+                 else f"{plan.route_length_m / 1000:.1f} km as the crow flies (straight legs: no street layer given)")
+        start = "from and back to the start (S)" if plan.start is not None else "no start given: begins at target 1"
+        rows = []
+        for r in self.rows.itertuples():
+            rows.append(
+                f'<tr class="target-row"><td class="num">{int(r.rank)}</td><td><b>{_e(r.street or "street not named")}</b>'
+                f'<div class="near">{_e(r.near)}</div></td><td>{_e(r.why)}</td>'
+                f'<td>{_e(r.active_until or "no expiry: review at next plan")}</td><td>{_e(r.action)}</td></tr>')
+        notes = "".join(f"<li>{_e(n)}</li>" for n in self.notes)
+        table = ("<table><thead><tr><th>#</th><th>Street (near)</th><th>Why</th><th>Active until</th>"
+                 "<th>What to do</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>") if rows else \
+            "<p class='none'>No targets: no burglary in the window.</p>"
+        return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{_e(f"Patrol brief: {self.area_name}, {as_of}")}</title>
+<style>
+@page {{ size: A4 portrait; margin: 10mm; }}
+body {{ font: 10px/1.3 system-ui, sans-serif; color: #111; margin: 0 auto; max-width: 190mm; }}
+h1 {{ font-size: 17px; margin: 4px 0; }}
+.meta {{ margin: 0 0 6px; }}
+.static-map {{ display: block; width: 100%; height: auto; max-height: 105mm; border: 1px solid #999; }}
+.street {{ stroke-linecap: round; }}
+.street-label {{ font-size: 9px; fill: #555; paint-order: stroke; stroke: #fbfbf8; stroke-width: 3px; }}
+.marker-text {{ font: bold 11px sans-serif; fill: #fff; }}
+table {{ border-collapse: collapse; width: 100%; margin-top: 6px; }}
+th, td {{ border: 1px solid #999; padding: 2px 4px; vertical-align: top; text-align: left; }}
+th {{ background: #eee; }}
+td.num {{ font-weight: bold; text-align: center; width: 18px; }}
+.near {{ color: #444; font-size: 10px; }}
+.notes {{ font-size: 10px; color: #333; }}
+@media print {{ .noprint {{ display: none; }} tr {{ break-inside: avoid; }} }}
+</style></head><body>
+<h1>{_e(f"Patrol brief: {self.area_name}")}</h1>
+<p class="meta"><b>Plan date:</b> {_e(as_of)} &nbsp; <b>Window:</b> burglaries within {d:g} m in the last {w:g} {unit}
+ (and each place's own longer record) &nbsp; <b>Targets:</b> {len(self.rows)} &nbsp; <b>Route:</b> {_e(route)}, {_e(start)}.</p>
+{self.map_svg() if len(self.rows) else ""}
+{table}
+<ul class="notes">{notes}</ul>
+<p class="notes">Numbers on the map are the patrol order. Dates are shown no finer than the source records.
+Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
+</body></html>"""
+
+    def save(self, path) -> Path:
+        """Write the HTML page."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_html(), encoding="utf-8")
+        return path
+
+
+def patrol_brief(plan, area, *, roads: gpd.GeoDataFrame | None = None,
+                 postcodes: gpd.GeoDataFrame | None = None) -> PatrolBrief:
+    """Rows a patrol can act on, from a nano-beat plan.
+
+    Parameters
+    ----------
+    plan : NanoBeatPlan
+    area : Area
+    roads : GeoDataFrame, optional
+        Street lines (working CRS) with ``road`` names: street and nearest
+        junction, and drawn on the map.
+    postcodes : GeoDataFrame, optional
+        Postcode points from :func:`hotspot.places.read_postcodes`.
+
+    Returns
+    -------
+    PatrolBrief
+    """
+    t = plan.targets
+    if t.empty:  # no burglary in the window: a page that says so
+        t = t.assign(centroid_x=[], centroid_y=[])
+    x, y = t["centroid_x"].to_numpy(float), t["centroid_y"].to_numpy(float)
+    road_names = nearest_roads(x, y, roads, max_distance=150.0)
+    junc = nearest_junctions(x, y, roads) if roads is not None else [None] * len(t)
+    pcs, pcd = nearest_postcodes(x, y, postcodes)
+    rows = []
+    for k, r in enumerate(t.itertuples()):
+        street = getattr(r, "street", None)
+        if not isinstance(street, str) or not street:
+            street = road_names[k]  # None when neither the records nor a road layer name it
+        near = []
+        if junc[k]:
+            near.append(f"near {junc[k]}")
+        if pcs[k]:
+            near.append(f"postcode {pcs[k]}")
+        rows.append({"rank": int(r.patrol_order), "target_id": r.target_id, "street": street,
+                     "near": ", ".join(near) or None, "postcode": pcs[k], "junction": junc[k], "why": r.why,
+                     "active_until": plan.format_date(r.active_until), "action": ACTIONS.get(r.basis, ACTIONS["history only"]),
+                     "lon": float(r.centroid_lon), "lat": float(r.centroid_lat)})
+    frame = pd.DataFrame(rows, columns=["rank", "target_id", "street", "near", "postcode", "junction", "why",
+                                        "active_until", "action", "lon", "lat"])
+    notes = list(plan.notes)
+    if frame["street"].isna().any():
+        notes.append(f"{int(frame['street'].isna().sum())} targets have no street name: the records carry no "
+                     "location text near them; give --roads (named streets) or --location-col")
+    if postcodes is not None and frame["postcode"].isna().any():
+        notes.append(f"{int(frame['postcode'].isna().sum())} targets have no postcode unit within 1 km in the "
+                     "postcode layer (it does not cover them)")
+    if roads is None:
+        notes.append("no street layer: street names come from the incident records; give --roads for streets "
+                     "on the map and a route along them")
+    return PatrolBrief(plan=plan, area_name=area.name, rows=frame, roads=roads, area_geometry=area.geometry,
+                       notes=notes)
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium/Chrome binary, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        p = shutil.which(name)
+        if p:
+            return p
+    return None
+
+
+def write_pdf(html_path, pdf_path, *, timeout: float = 60.0) -> Path:
+    """Print an HTML file to PDF with headless Chromium (A4, the page's
+    print styles, no header/footer).
+
+    Raises
+    ------
+    HotspotError
+        No Chromium found, or printing failed.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        raise HotspotError("--pdf needs Chromium (Debian: apt-get install chromium); the HTML page prints as is")
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--no-first-run", "--disable-background-networking", "--proxy-server=127.0.0.1:9",
+               f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
+               f"--print-to-pdf={pdf_path}", html_path.as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, text=True)
+        except subprocess.TimeoutExpired:
+            raise HotspotError(f"printing {html_path.name} to PDF timed out after {timeout:g} s") from None
+    if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+        raise HotspotError(f"printing {html_path.name} to PDF failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+    return pdf_path

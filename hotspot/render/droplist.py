@@ -1,0 +1,50 @@
+"""The campaign team's drop list: one row per postcode unit to drop, by
+target, highest risk first, with the households (or units) and the leaflets
+and timer switches for each; the target's street names ride along so a
+delivery team can find it. No burglary counts are written (the list leaves
+the police)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+
+def drop_list_frame(plan) -> pd.DataFrame:
+    """The drop list of a :class:`~hotspot.campaigns.CampaignPlan`.
+
+    Returns
+    -------
+    DataFrame
+        ``target_rank, unit, unit_name, drop_order, postcode, households,
+        households_basis, leaflets, timer_switches, streets`` (risk is used
+        for the order only and not written). Targets without postcodes get
+        one row with an empty postcode and the whole allocation.
+    """
+    t = plan.targets
+    streets = {str(u): "; ".join(s) for u, s in zip(t["unit"], t.get("streets", [[]] * len(t)))}
+    d = plan.drops if plan.drops is not None else pd.DataFrame(columns=["target_rank", "unit"])
+    rows = [d.drop(columns=[c for c in ("risk", "risk_basis") if c in d.columns])]
+    have = set(d["unit"]) if len(d) else set()
+    missing = [{"target_rank": int(r.rank), "unit": str(r.unit), "unit_name": str(r.name), "drop_order": 1,
+                "postcode": "", "households": int(r.households), "households_basis": "no postcode in the layer",
+                "leaflets": int(r.leaflets), "timer_switches": int(r.timer_switches)}
+               for r in t.itertuples() if str(r.unit) not in have]
+    if missing:
+        rows.append(pd.DataFrame(missing))
+    out = pd.concat([x for x in rows if len(x)], ignore_index=True) if any(len(x) for x in rows) else rows[0]
+    if len(out):
+        out = out.sort_values(["target_rank", "drop_order"], kind="stable").reset_index(drop=True)
+        out["streets"] = out["unit"].astype(str).map(streets).fillna("")
+    window = plan.campaign_window
+    out["campaign_window"] = f"{window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
+    return out
+
+
+def write_drop_list(plan, path) -> Path:
+    """Write the drop list as CSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    drop_list_frame(plan).to_csv(path, index=False)
+    return path

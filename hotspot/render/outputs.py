@@ -1,0 +1,92 @@
+"""Every audience's outputs in one call (for ``hotspot demo`` / ``run``).
+
+:func:`write_audience_outputs` takes the plans an end-to-end run made and
+writes what each audience acts on: the sergeant's brief (HTML, and PDF when
+Chromium is there), the council's camera-siting report, the campaign team's
+drop list, one map per audience plus an overview, and the public outputs
+(checked by :func:`hotspot.disclosure.check_public`; a leak raises).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from ..disclosure import public_outputs
+from .anpr_report import write_anpr_report
+from .brief import find_chromium, patrol_brief, write_pdf
+from .droplist import write_drop_list
+from .maps import audience_maps
+
+
+def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents: gpd.GeoDataFrame,
+                           public_incidents: gpd.GeoDataFrame | None = None, neighbours=None, nanobeats=None,
+                           anpr=None, campaign=None, surface=None, hotspots=None, recent=None,
+                           roads: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
+                           tiles: str | None = None, pdf: bool = True,
+                           existing_label: str = "Existing cameras", risk_basis: str = "the forecast surface"
+                           ) -> dict[str, Path]:
+    """Write each audience's outputs.
+
+    Parameters
+    ----------
+    area : Area
+    maps_dir, reports_dir : path
+        Folders for the maps and for the pages/files.
+    name : str
+        File-name stem (e.g. the area's slug).
+    incidents : GeoDataFrame
+        Every accepted incident (the reference for the public check).
+    public_incidents : GeoDataFrame, optional
+        The incidents counted on the public map (default: ``recent`` or
+        ``incidents``).
+    neighbours, surface, hotspots, recent :
+        Map layers (see :func:`hotspot.render.maps.audience_maps`).
+    nanobeats : NanoBeatPlan, optional
+        Brief and patrol map.
+    anpr : ANPRPlan, optional
+        Camera-siting report and cameras map.
+    campaign : CampaignPlan, optional
+        Drop list, campaign map and public campaign outputs.
+    roads, postcodes : GeoDataFrame, optional
+        Street lines and postcode points for the brief.
+    tiles : str, optional
+        Base tiles for the maps.
+    pdf : bool
+        Print the brief to PDF when Chromium is installed.
+
+    Returns
+    -------
+    dict
+        Output name -> path.
+    """
+    maps_dir, reports_dir = Path(maps_dir), Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    for key, path in audience_maps(area, maps_dir, name=name, neighbours=neighbours, nanobeats=nanobeats,
+                                   anpr=anpr, campaign=campaign, surface=surface, hotspots=hotspots, recent=recent,
+                                   tiles=tiles, existing_label=existing_label).items():
+        out[f"{key} map"] = path
+    if nanobeats is not None:
+        brief = patrol_brief(nanobeats, area, roads=roads, postcodes=postcodes)
+        out["patrol brief"] = brief.save(reports_dir / f"{name}_patrol_brief.html")
+        if pdf and find_chromium() is not None:
+            out["patrol brief pdf"] = write_pdf(out["patrol brief"], reports_dir / f"{name}_patrol_brief.pdf")
+    if anpr is not None:
+        out["camera report"] = write_anpr_report(anpr, area.name, reports_dir / f"{name}_anpr_report.html",
+                                                 risk_basis=risk_basis)
+    if campaign is not None:
+        out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
+    pub = public_incidents if public_incidents is not None else (recent if recent is not None else incidents)
+    for key, path in public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
+                                    neighbours=neighbours, tiles=tiles, check=False).items():
+        out[key] = path
+    from ..disclosure import check_public
+    from .._errors import HotspotError
+
+    public = [p for k, p in out.items() if k.startswith("public")]
+    found = check_public(public, incidents)
+    if found:
+        raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
+    return out
