@@ -216,7 +216,7 @@ def map_(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
     area_file: AreaFile = None, area: AreaName = None,
-    area_buffer: AreaBuffer = 0.0, crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
+    area_buffer: AreaBufferOpt = None, crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None,
@@ -1154,7 +1154,7 @@ def pd_timestamp(text: str):
     return ts
 
 
-Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map.")]
+Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences.")]
 OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
 OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]

@@ -164,6 +164,8 @@ class RunConfig:
         DfT count points and their counts, red-route polygons, existing cameras.
     lsoa_file, households_file : path, optional
         Units (LSOA polygons) and Census households, for the campaign.
+    postcodes : path, optional
+        Postcode points (or polygons): drop lists, site and target names.
     london_files : dict, optional
         Keyword arguments of :meth:`hotspot.report.LondonContext.from_files`.
     crime_types : list of str
@@ -187,6 +189,7 @@ class RunConfig:
     existing_label: str = "Existing cameras"
     lsoa_file: Path | None = None
     households_file: Path | None = None
+    postcodes: Path | None = None
     london_files: dict[str, Path] | None = None
     crime_types: list[str] = field(default_factory=lambda: [settings.BURGLARY])
     cell_m: float = 50.0
@@ -212,6 +215,7 @@ class RunConfig:
             existing_label="TfL traffic cameras (JamCams, not ANPR)",
             lsoa_file=ref._maybe("boundaries/lsoa2011_*.geojson"),
             households_file=ref._maybe("demographics/lsoa2011_census2011_population_households.csv"),
+            postcodes=ref._maybe("postcodes/codepoint_open_units_*.geojson"),
             london_files=ref.london_files())
         for k, v in overrides.items():
             setattr(cfg, k, v)
@@ -273,6 +277,12 @@ def _stage_intake(run: _Run) -> None:
     run.as_of = next_month_start(run.incidents)
     run.result.summary.update(intake.summary(), area=run.area.name, area_km2=round(run.area.area_km2, 2),
                               as_of=str(run.as_of.date()))
+    run.layers["neighbours"] = (run.area.neighbours(load_boundaries(cfg.neighbours_file, crs=run.area.crs))
+                                if cfg.neighbours_file else run.area.neighbours())
+    if cfg.postcodes:
+        from .places import read_postcodes
+
+        run.layers["postcodes"] = read_postcodes(cfg.postcodes, run.area.crs)
 
 
 def _stage_hotspots(run: _Run) -> None:
@@ -305,8 +315,7 @@ def _stage_crossborder(run: _Run) -> None:
     around = read_incidents(cfg.outside_incidents or cfg.incidents, crime_types=cfg.crime_types, area=ring).incidents
     own = set(run.incidents["incident_id"])
     outside = around[~around["incident_id"].isin(own) & ~around.within(area.geometry)]
-    neighbours = area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs)) if cfg.neighbours_file \
-        else area.neighbours()
+    neighbours = run.layers["neighbours"]
     zones = border_zones(area)
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
@@ -314,7 +323,7 @@ def _stage_crossborder(run: _Run) -> None:
     conc.to_csv(run.output("border zones", "border_zones.csv"), index=False)
     dens.to_csv(run.output("border density", "border_density.csv"), index=False)
     no_data = [str(r.neighbour) for r in dens.itertuples() if pd.isna(r.outside_density)]
-    run.layers.update(zones=zones, neighbours=neighbours)
+    run.layers["zones"] = zones
     row = conc[(conc.month == "all") & (conc.distance_m == 250)]
     run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,
                                     "outside_incidents": len(outside), "neighbours_without_data": no_data}
@@ -334,10 +343,13 @@ def _stage_anpr(run: _Run) -> None:
     counts = None
     if cfg.count_points and cfg.count_flows:
         counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
+    from .places import street_points
+
     plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
                      existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
                      red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
-                     k=cfg.cameras, radius=cfg.camera_radius_m)
+                     k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
+                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents))
     plan.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(run.output("anpr", "anpr_sites.geojson"),
                                                                       driver="GeoJSON")
     plan.result.marginal.to_csv(run.output("anpr marginal", "anpr_marginal.csv"), index=False)
@@ -355,7 +367,8 @@ def _stage_campaign(run: _Run) -> None:
     share = units.geometry.area.sum() / area.geometry.area if len(units) else 0.0
     if share < 0.95:
         return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
-    campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"))
+    campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
+                             postcodes=run.layers.get("postcodes"))
     campaign.targets.drop(columns="geometry").to_csv(run.output("campaign", "leaflet_plan.csv"), index=False)
     run.layers["campaign"] = campaign
     run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}
@@ -414,6 +427,21 @@ def _stage_map(run: _Run) -> None:
     run.result.summary["map"] = str(run.result.map_path)
 
 
+def _stage_audiences(run: _Run) -> None:
+    """One output per audience: patrol brief, camera report, drop list, a map
+    each, and the public outputs (checked: none may reveal an address)."""
+    from .render.outputs import write_audience_outputs
+
+    layers, inc = run.layers, run.incidents
+    written = write_audience_outputs(
+        run.area, maps_dir=run.out, reports_dir=run.reports, name=run.name, incidents=inc,
+        recent=recent_incidents(inc, months=12), neighbours=layers.get("neighbours"),
+        nanobeats=layers.get("nanobeats"), anpr=layers.get("anpr"), campaign=layers.get("campaign"),
+        surface=layers.get("surface"), hotspots=layers.get("hotspots"), postcodes=layers.get("postcodes"),
+        tiles=run.tiles, existing_label=run.config.existing_label)
+    run.result.outputs.update(written)
+
+
 #: The stages of a run, in order: (name, function over the run state).
 STAGES: list[tuple[str, Callable[[_Run], None]]] = [
     ("intake", _stage_intake),
@@ -424,6 +452,7 @@ STAGES: list[tuple[str, Callable[[_Run], None]]] = [
     ("report", _stage_report),
     ("nano-beats", _stage_nanobeats),
     ("map", _stage_map),
+    ("audiences", _stage_audiences),
 ]
 
 
