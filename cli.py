@@ -239,7 +239,6 @@ def map_(
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
-    _require_events(result, "map", crime_type)
     inc = recent_incidents(result.incidents, months=months) if months else result.incidents
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
@@ -276,7 +275,6 @@ def check_public_cmd(
     result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
-    _require_events(result, "check-public", crime_type)
     with _spinner("checking"):
         found = check_public(files, result.incidents, distance=distance, k=k)
     if as_json:
@@ -418,20 +416,6 @@ def knox(
               else "no significant near-repeat window")
 
 
-def _require_events(result, what: str, crime_type=None) -> None:
-    """Zero events after filters is a one-line error naming the crime types
-    that are present (so the user can fix --crime-type)."""
-    if len(result.incidents):
-        return
-    present = {}
-    if len(getattr(result, "filtered", [])) and "crime_type" in result.filtered:
-        present = result.filtered["crime_type"].astype(str).value_counts().to_dict()
-    asked = ", ".join(crime_type) if crime_type else "any type"
-    types = "; ".join(f"{k} ({v:,})" for k, v in list(present.items())[:12]) or "none (every row was rejected)"
-    raise HotspotError(f"{what}: no incidents left after filters (crime type {asked}, area, dates; "
-                       f"{result.rejected:,} rows rejected). Crime types present: {types}")
-
-
 def _start(start: str | None):
     if start is None:
         return None
@@ -467,7 +451,8 @@ def _postcode_layer(path: Path | None, column: str | None, data: Path | None, cr
 
 
 def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
-                    months, from_knox, targets, start, roads, cell, target_radius, what):
+                    months, from_knox, targets, start, roads, cell, target_radius, what, context=None,
+                    neighbours_file=None):
     """Shared by `nanobeats` and `brief`: read, plan, route."""
     from hotspot.areas import area_from_points
     from hotspot.intake import has_month_dates
@@ -485,7 +470,6 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
     start_ll = _start(start)
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
-    _require_events(result, what, crime_type)
     inc = result.incidents
     if a is None:
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
@@ -498,11 +482,22 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
     road_gdf = _road_layer(roads, a.crs) if roads else None
     if road_gdf is not None:
         extra["roads"] = road_gdf
+    obj = None
     if from_knox:
         try:
             obj = json.loads(from_knox.read_text())
         except (OSError, ValueError) as exc:
             raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
+    ctx = None
+    if context:
+        from hotspot.nanobeats import knox_window
+
+        window = knox_window(obj) if obj is not None else None
+        ctx = _context(context, a, inc, buffer_m=distance or (window[0] if window else 200.0),
+                       neighbours_file=neighbours_file, crime_type=crime_type, crs=crs, fmt=fmt,
+                       date_format=date_format, cols=cols)
+        extra["context"] = ctx
+    if obj is not None:
         planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
     else:
         planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
@@ -513,7 +508,26 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
             network = StreetNetwork(road_gdf)
     with _spinner("planning nano-beats"):
         plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll, network=network)
+    if ctx is not None:
+        plan.context = ctx.to_json()
+        plan.notes += [f"context: {len(ctx.incidents):,} burglaries across the boundary within {ctx.buffer_m:g} m "
+                       f"({', '.join(f'{k} {v:,}' for k, v in ctx.to_json()['by_neighbour'].items())})"]
+        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
     return a, plan, road_gdf
+
+
+def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=None, **read):
+    """Context incidents from --context files within ``buffer_m`` metres of the area."""
+    from hotspot.areas import load_boundaries
+    from hotspot.context import build_context
+
+    if area is None:
+        raise typer.BadParameter("--context needs --area-file and --area (context is what lies outside the area)")
+    cols = read.pop("cols", {})
+    around = _read(paths, crime_type=crime_type, allow_empty=True, **read, **cols).incidents.to_crs(area.crs)
+    nb = area.neighbours(load_boundaries(neighbours_file, crs=area.crs)) if neighbours_file else None
+    return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=nb,
+                         sources=[Path(p).name for p in paths])
 
 
 _NB_ROADS = Annotated[Optional[list[Path]], typer.Option("--roads", help="Street lines (GeoJSON/GPKG, or OSM XML read with osmnx; repeatable): risk per street segment and a route along the streets (shortest paths). Without it legs are straight (as the crow flies).")]
@@ -525,6 +539,8 @@ _NB_TARGETS = Annotated[int, typer.Option("--targets", help="At most this many t
 _NB_START = Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT in degrees (e.g. the station; within 1 km of the area).")]
 _NB_CELL = Annotated[float, typer.Option("--cell", help="Risk grid cell size, metres.")]
 _NB_RADIUS = Annotated[float, typer.Option("--target-radius", help="Radius of one patrol area, metres.")]
+_CONTEXT = Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (e.g. a city-wide or fringe file; repeatable): burglaries across the boundary within the near-repeat distance raise the risk on this side; never counted as the area's own.")]
+_NEIGHBOURS = Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")]
 _TILES = Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")]
 
 
@@ -541,6 +557,7 @@ def nanobeats(
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
     targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
     cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
     tiles: _TILES = None,
     as_json: JsonOut = False,
@@ -553,7 +570,8 @@ def nanobeats(
     a, plan, _ = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type, crs=crs,
                                  fmt=fmt, date_format=date_format, cols=cols, distance=distance, days=days,
                                  months=months, from_knox=from_knox, targets=targets, start=start, roads=roads,
-                                 cell=cell, target_radius=target_radius, what="nanobeats")
+                                 cell=cell, target_radius=target_radius, what="nanobeats", context=context,
+                                 neighbours_file=neighbours_file)
     write_plan(plan, out)
     if map_out:
         from hotspot.maps import HotspotMap
@@ -570,7 +588,7 @@ def nanobeats(
         _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
                      "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
                      "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-                     "notes": plan.notes, "targets": frame.to_dict(orient="records")})
+                     "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")})
         return
     t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
     for c in ("#", "target", "street", "why", "active until"):
@@ -596,6 +614,7 @@ def brief(
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
     targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
     cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (for the default postcode layer).")] = None,
@@ -612,7 +631,7 @@ def brief(
                                         crs=crs, fmt=fmt, date_format=date_format, cols=cols, distance=distance,
                                         days=days, months=months, from_knox=from_knox, targets=targets,
                                         start=start, roads=roads, cell=cell, target_radius=target_radius,
-                                        what="brief")
+                                        what="brief", context=context, neighbours_file=neighbours_file)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
     path = b.save(out)
@@ -680,7 +699,6 @@ def kde(
         if gi:
             raise typer.BadParameter("--gi is not published with --public (cell-level z-scores of small counts)")
         check_surface_rule(bandwidth if bandwidth is not None else max(150.0, 5 * cell), cell)
-    _require_events(result, "kde", crime_type)
     if inc.empty:
         raise HotspotError(f"kde: no incidents before --as-of {as_of}" + (f" in the last {months} months" if months else ""))
     grid = Grid.for_geometry(a.geometry, cell, a.crs)
@@ -891,7 +909,6 @@ def anpr(
 
     a = _area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
-    _require_events(result, "anpr", crime_type)
     inc = recent_incidents(result.incidents, months=months)
     # counts, red routes and cameras come from the reference data; with a full
     # road layer only when --data names it, otherwise it also gives the roads
@@ -1076,7 +1093,6 @@ def leaflets(
         raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type)
-    _require_events(result, "leaflets", crime_type)
     inc = result.incidents
     ref = _optional_reference(data)
     if units is None:

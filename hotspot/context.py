@@ -32,6 +32,9 @@ from .kde import Surface, kde, support
 #: Expected incidents (from the area's own density near the boundary) above
 #: which a neighbour with none at all is reported as missing data.
 MISSING_EXPECTED = 5.0
+#: Context incidents outside every neighbour polygon but within this many
+#: metres of one are taken to lie in it (generalised layers leave slivers).
+SLIVER_M = 250.0
 #: Name used for the part of the buffer outside every polygon of the
 #: neighbours layer (beyond the layer's edge, e.g. another region).
 BEYOND_LAYER = "beyond the neighbours layer"
@@ -135,9 +138,14 @@ def _which_neighbour(points: gpd.GeoDataFrame, nb: gpd.GeoDataFrame, col: str) -
     if len(points) == 0 or len(nb) == 0:
         return out
     tree = shapely.STRtree(nb.geometry.to_numpy())
-    p_idx, n_idx = tree.query(points.geometry.to_numpy(), predicate="intersects")
+    pts = points.geometry.to_numpy()
     names = nb[col].astype(str).to_numpy()
+    p_idx, n_idx = tree.query(pts, predicate="intersects")
     out[p_idx] = names[n_idx]
+    rest = np.flatnonzero(out == BEYOND_LAYER)
+    if len(rest):  # in a sliver between generalised polygons: the nearest within the tolerance
+        q_idx, m_idx = tree.query_nearest(pts[rest], max_distance=SLIVER_M)
+        out[rest[q_idx]] = names[m_idx]
     return out
 
 
@@ -150,7 +158,7 @@ def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | 
     rows = []
     covered = shapely.union_all(nb.geometry.to_numpy()) if len(nb) else shapely.Polygon()
     parts = [(str(name), ring.intersection(g)) for name, g in zip(nb[col], nb.geometry)]
-    beyond = ring.difference(covered)
+    beyond = ring.difference(covered.buffer(SLIVER_M))  # slivers count as the nearest neighbour
     if beyond.area > 0.02 * ring.area:
         parts.append((BEYOND_LAYER, beyond))
     counts = ctx["neighbour"].value_counts()

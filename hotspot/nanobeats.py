@@ -106,6 +106,8 @@ class NanoBeatPlan:
     target_cells: np.ndarray = field(repr=False, default=None)
     notes: list[str] = field(default_factory=list)
     legs: RouteLegs | None = field(repr=False, default=None)
+    #: Context incidents used (:meth:`hotspot.context.Context.to_json`), if any.
+    context: dict | None = None
 
     @property
     def monthly(self) -> bool:
@@ -187,12 +189,18 @@ class NanoBeatPlanner:
         segment) and targets are groups of nearby segments.
     segment_length : float
         Street segment length, metres.
+    context : Context or GeoDataFrame, optional
+        Burglaries across the boundary (see :mod:`hotspot.context`): they
+        raise the risk on this side like the area's own, but targets stay
+        inside the area, and a target whose risk comes mostly from across
+        the boundary is marked shared with the neighbour named.
     """
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
                  cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
-                 grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0):
+                 grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
+                 context=None):
         if distance <= 0 or days <= 0:
             raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
         if not 0 <= history_weight <= 1:
@@ -210,12 +218,25 @@ class NanoBeatPlanner:
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
         self.monthly = has_month_dates(incidents)
-        inc = incidents.sort_values("occurred", kind="stable")
+        ctx = getattr(context, "incidents", context)
+        if ctx is not None and len(ctx):
+            require_same_metric_crs(incidents=incidents, context=ctx)
+            ctx = ctx.assign(neighbour=ctx["neighbour"] if "neighbour" in ctx else "across the boundary")
+            inc = pd.concat([incidents.assign(neighbour=""), ctx], ignore_index=True)
+        else:
+            ctx, inc = None, incidents.assign(neighbour="")
+        inc = inc.sort_values("occurred", kind="stable")
         self.x = inc.geometry.x.to_numpy()
         self.y = inc.geometry.y.to_numpy()
         self.t = inc["occurred"].to_numpy("datetime64[ns]")
         self.location = inc["location_text"].fillna("").to_numpy() if "location_text" in inc else np.full(len(inc), "")
-        self.grid = grid or Grid.for_geometry(area.geometry, cell, area.crs)
+        #: "" for the area's own burglaries, else the neighbour a context one lies in
+        self.neighbour = inc["neighbour"].fillna("across the boundary").astype(str).to_numpy()
+        self.own = self.neighbour == ""
+        self.n_context = int((~self.own).sum())
+        # with context the grid reaches the near-repeat distance beyond the
+        # boundary, so burglaries there are binned; targets stay inside (mask)
+        self.grid = grid or Grid.for_geometry(area.geometry, cell, area.crs, pad=self.distance if ctx is not None else 0.0)
         self.mask = self.grid.mask(area.geometry)
         self._cone = _cone(self.cell, self.distance)
         self._loc = _cone(self.cell, self.location_radius)
@@ -271,25 +292,34 @@ class NanoBeatPlanner:
         w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
         return idx, w_nr, w_h
 
-    def components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
-        """The near-repeat and history surfaces (each sums to 1 over the
-        area, or is all zero)."""
+    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The near-repeat and history surfaces. Each sums to 1 over the area
+        (or is all zero) with every source; with ``own_only`` the context's
+        share is left out but the same scale is kept, so that
+        ``own_only / all`` is the share of risk from the area's own burglaries."""
         idx, w_nr, w_h = self._weights(as_of)
         out = []
         for w, stencil in ((w_nr, self._cone), (w_h, self._loc)):
-            keep = w > 0
-            binned = self.grid.bin(self.x[idx][keep], self.y[idx][keep], w[keep])
-            s = fftconvolve(binned, stencil, mode="same") if keep.any() else np.zeros(self.grid.shape)
-            s = np.where(self.mask, np.clip(s, 0, None), 0.0)
-            s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
-            total = s.sum()
-            out.append(s / total if total > 0 else s)
+            raw = []
+            for subset in ((w > 0), (w > 0) & self.own[idx]):
+                binned = self.grid.bin(self.x[idx][subset], self.y[idx][subset], w[subset])
+                s = fftconvolve(binned, stencil, mode="same") if subset.any() else np.zeros(self.grid.shape)
+                s = np.where(self.mask, np.clip(s, 0, None), 0.0)
+                s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
+                raw.append(s)
+                if self.n_context == 0:
+                    raw.append(s)
+                    break
+            total = raw[0].sum()
+            chosen = raw[1] if own_only else raw[0]
+            out.append(chosen / total if total > 0 else chosen)
         return out[0], out[1]
 
-    def risk(self, as_of, history_weight: float | None = None) -> np.ndarray:
-        """Risk per cell as of a date (see module doc)."""
+    def risk(self, as_of, history_weight: float | None = None, *, own_only: bool = False) -> np.ndarray:
+        """Risk per cell as of a date (see module doc); ``own_only``: the part
+        of it that comes from the area's own burglaries."""
         w = self.history_weight if history_weight is None else history_weight
-        nr, hist = self.components(as_of)
+        nr, hist = self.components(as_of, own_only=own_only)
         return (1 - w) * nr + w * hist
 
     def _as_of(self, as_of) -> pd.Timestamp:
@@ -405,11 +435,13 @@ class NanoBeatPlanner:
     def _solve_cells(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
         risk = self.risk(as_of)
         cells = self.select_cells(risk, n_targets)
+        own = self.risk(as_of, own_only=True) if self.n_context else risk
         if self.monthly:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
         if not cells:
             notes.append("no burglaries in the window: no targets")
         targets = self._describe(cells, risk, as_of)
+        self._mark_shared(targets, [float(own[rc[:, 0], rc[:, 1]].sum()) for rc in cells])
         if len(targets):
             order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
@@ -422,9 +454,10 @@ class NanoBeatPlanner:
                             risk=risk, grid=self.grid, target_cells=cells, notes=notes)
 
     # -- street segments ------------------------------------------------------------
-    def segment_components(self, as_of) -> tuple[np.ndarray, np.ndarray]:
+    def segment_components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Near-repeat and history risk per street segment (each sums to 1),
-        from the distance between each burglary and each segment."""
+        from the distance between each burglary and each segment;
+        ``own_only`` as in :meth:`components`."""
         idx, w_nr, w_h = self._weights(as_of)
         geoms = self.segments.geometry.to_numpy()
         tree = shapely.STRtree(geoms)
@@ -436,12 +469,20 @@ class NanoBeatPlanner:
             d = shapely.distance(pts[pi], geoms[si])
             contrib = w[keep][pi] * (np.clip(1 - d / radius, 0, None) if cone else (d < radius))
             r = np.bincount(si, weights=contrib, minlength=len(geoms))
-            out.append(r / r.sum() if r.sum() > 0 else r)
+            total = r.sum()
+            if own_only:
+                r = np.bincount(si, weights=contrib * self.own[idx][keep][pi], minlength=len(geoms))
+            out.append(r / total if total > 0 else r)
         return out[0], out[1]
 
     def _solve_segments(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
         nr, hist = self.segment_components(as_of)
         risk = (1 - self.history_weight) * nr + self.history_weight * hist
+        if self.n_context:
+            onr, ohist = self.segment_components(as_of, own_only=True)
+            own = (1 - self.history_weight) * onr + self.history_weight * ohist
+        else:
+            own = risk
         seg = self.segments
         mxy = np.column_stack([seg["mx"], seg["my"]])
         r = risk.copy()
@@ -458,6 +499,7 @@ class NanoBeatPlanner:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
         polys = [shapely.union_all(seg.geometry.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
         targets = self._describe_polygons(polys, [float(risk[g].sum()) for g in groups], as_of)
+        self._mark_shared(targets, [float(own[g].sum()) for g in groups])
         if len(targets):
             roads = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
             # the incidents' own street names win; the road layer's name
@@ -474,6 +516,22 @@ class NanoBeatPlanner:
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
                             window=(self.distance, self.days), variant=("monthly" if self.monthly else "daily") + " streets",
                             risk=risk, grid=self.grid, target_cells=groups, notes=notes)
+
+    def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
+        """Add ``context_share`` (the part of each target's risk that comes
+        from burglaries across the boundary) and ``shared_with`` (the
+        neighbours, when that part is at least ``settings.SHARED_TARGET_SHARE``)."""
+        from . import settings
+
+        if not len(targets):
+            return
+        total = targets["risk"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(total > 0, 1.0 - np.asarray(own_risk) / total, 0.0)
+        targets["context_share"] = np.round(np.clip(share, 0.0, 1.0), 4)
+        targets["shared_with"] = [", ".join(n) if s >= settings.SHARED_TARGET_SHARE and n else None
+                                  for s, n in zip(share, targets["context_neighbours"])]
+        targets["context_neighbours"] = [", ".join(n) for n in targets["context_neighbours"]]
 
     def _why(self, n_recent: int, n_past: int, t_recent: np.ndarray, t_past: np.ndarray) -> str:
         """Why a place is a target, in words with units."""
@@ -533,6 +591,8 @@ class NanoBeatPlanner:
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
                 "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
                 "why": self._why(len(near), len(past), self.t[near], self.t[past]),
+                "context_sources": int((~self.own[src]).sum()),
+                "context_neighbours": sorted(set(self.neighbour[src][~self.own[src]])),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(

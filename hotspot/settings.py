@@ -49,6 +49,10 @@ MISSING_MONTH_LEVEL = 5.0
 #: volume and the London reference's before the input counts as partial.
 COVERAGE_TOLERANCE = 0.03
 
+#: Nano-beats: a target whose risk comes at least this much (share, 0-1) from
+#: burglaries across the boundary is marked shared with the neighbour.
+SHARED_TARGET_SHARE = 0.5
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

@@ -114,10 +114,11 @@ def test_zero_events_lists_the_crime_types_present(tmp_path, shared_data):
         r = run(cmd[0], D / "crime/barnet_burglary_police_uk_2013-12_2025-02.csv", *cmd[1:],
                 "--area-file", D / "boundaries/london_boroughs.geojson", "--area", "Barnet", "--crime-type", "Robbery")
         assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
-        assert "no incidents left after filters" in r.stderr and "Crime types present: Burglary" in r.stderr
+        assert "no incidents left: 34,775 rows read, 34,775 filtered by crime type" in r.stderr
+        assert "crime types present: Burglary (34,775)" in r.stderr
     r = run("anpr", "--area-file", D / "boundaries/london_boroughs.geojson", "--area", "Barnet", "--incidents",
             D / "crime/barnet_burglary_police_uk_2013-12_2025-02.csv", "--crime-type", "Robbery")
-    assert r.returncode == 2 and "Crime types present: Burglary" in r.stderr
+    assert r.returncode == 2 and "crime types present: Burglary (34,775)" in r.stderr
 
 
 def test_days_on_month_data_is_refused(tmp_path, shared_data):

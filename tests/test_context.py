@@ -95,3 +95,63 @@ def test_barnet_boundary_density_with_the_fringe_as_context(shared_data, barnet)
     effect = boundary_effect(own, barnet, ctx, bandwidth=250, strip_m=500)
     assert effect["boundary"]["with_context"] > effect["boundary"]["without_context"]
     assert effect["interior"]["with_context"] == pytest.approx(effect["interior"]["without_context"], abs=1e-6)
+
+
+# --------------------------------------------------------------------------- nano-beats
+
+
+def _dated(xy, prefix, when):
+    g = _points(xy, prefix)
+    g["occurred"] = pd.Timestamp(when)
+    g["location_text"] = ""
+    return g
+
+
+def test_a_burst_across_the_boundary_makes_a_shared_target_on_this_side_only_with_context():
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    rng = np.random.default_rng(3)
+    # the area's own burglaries: old and scattered, so no near-repeat target of their own
+    own = _dated(rng.uniform(300, 3700, (30, 2)), "own", "2023-01-10")
+    # ten burglaries last week, 30-120 m across the eastern boundary
+    burst = _dated(np.c_[rng.uniform(4030, 4120, 10), rng.uniform(1950, 2050, 10)], "east", "2024-05-25")
+    ctx = build_context(AREA, burst, own=own, buffer_m=200, neighbours=NEIGHBOURS)
+    without = NanoBeatPlanner.from_window(own, AREA, distance=200, days=14, history_weight=0.0).solve(
+        "2024-06-01", n_targets=3)
+    with_ctx = NanoBeatPlanner.from_window(own, AREA, distance=200, days=14, history_weight=0.0,
+                                           context=ctx).solve("2024-06-01", n_targets=3)
+    assert len(without.targets) == 0  # nothing recent on this side
+    t = with_ctx.targets.iloc[0]
+    assert AREA.geometry.contains(t.geometry.centroid)  # the target is on this side
+    assert 3800 < t["centroid_x"] < 4000 and abs(t["centroid_y"] - 2000) < 150
+    assert t["context_sources"] == 10 and t["context_share"] == 1.0 and t["shared_with"] == "East"
+    # the area's own counts never include the context
+    assert with_ctx.targets["n_sources"].sum() - with_ctx.targets["context_sources"].sum() == 0
+
+
+def test_barnet_nanobeats_with_context_change_near_the_boundary_not_inside(shared_data, barnet):
+    from shapely import distance as sdistance, points
+
+    from hotspot.areas import load_boundaries
+    from hotspot.intake import read_incidents
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    own = read_incidents(shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv",
+                         area=barnet).incidents
+    london = read_incidents(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet").incidents
+    lads = load_boundaries(shared_data / "boundaries" / "lads_london_and_herts_region.geojson", crs=barnet.crs)
+    ctx = build_context(barnet, london.to_crs(barnet.crs), own=own, buffer_m=200, neighbours=barnet.neighbours(lads))
+    assert ctx.missing == ["Hertsmere"] and len(ctx.incidents) > 0
+    a = NanoBeatPlanner.from_window(own, barnet, distance=200, days=2)
+    b = NanoBeatPlanner.from_window(own, barnet, distance=200, days=2, context=ctx)
+    ra, rb = a.risk("2024-06-01", history_weight=0.0), b.risk("2024-06-01", history_weight=0.0)
+    # b's grid is padded by the distance: compare on a's cells
+    X, Y = a.grid.centres()
+    ib = b.grid.index(X.ravel(), Y.ravel())
+    rb = rb[ib[0], ib[1]].reshape(ra.shape)
+    d = sdistance(barnet.geometry.boundary, points(X, Y))
+    interior = a.mask & (d > 200 + 2 * a.cell) & (ra > 0)
+    near = a.mask & (d < 100)
+    scale = rb[interior] / ra[interior]  # only the normalisation changes inside
+    np.testing.assert_allclose(scale, scale[0], rtol=1e-9)
+    assert np.any(np.abs(rb[near] - scale[0] * ra[near]) > 1e-6 * ra.max())

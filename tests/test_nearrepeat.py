@@ -169,8 +169,10 @@ def test_street_segments_need_the_area_crs():
 
     roads = gpd.GeoDataFrame({"road": ["x"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=4326)
     inc = incidents([(1000, 1000, "2024-03-10")])
-    with pytest.raises(HotspotError, match="area's CRS"):
+    with pytest.raises(HotspotError, match="roads must be a projected CRS in metres"):
         NanoBeatPlanner.from_window(inc, AREA, roads=roads)
+    with pytest.raises(HotspotError, match="roads is in EPSG:32630 but incidents is in EPSG:27700"):
+        NanoBeatPlanner.from_window(inc, AREA, roads=roads.set_crs(32630, allow_override=True))
 
 
 # --------------------------------------------------------------------------- issue 9: no misleading plan

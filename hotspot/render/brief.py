@@ -79,11 +79,13 @@ class PatrolBrief:
             "window": self.window,
             "targets": [{"rank": int(r.rank), "street": r.street, "near": r.near, "postcode": r.postcode,
                          "junction": r.junction, "why": r.why, "active_until": r.active_until, "action": r.action,
+                         "context_sources": int(r.context_sources), "shared_with": r.shared_with,
                          "lon": float(r.lon), "lat": float(r.lat)} for r in self.rows.itertuples()],
             "start": None if self.plan.start is None else dict(zip(("lon", "lat"), self._start_lonlat())),
             "route_km": round(self.plan.route_length_m / 1000, 3),
             "route_on_streets": self.plan.route_on_streets,
             "notes": list(self.notes),
+            "context": getattr(self.plan, "context", None),
         }
 
     def _start_lonlat(self):
@@ -224,12 +226,19 @@ def patrol_brief(plan, area, *, roads: gpd.GeoDataFrame | None = None,
             near.append(f"near {junc[k]}")
         if pcs[k]:
             near.append(f"postcode {pcs[k]}")
+        why = r.why
+        shared = getattr(r, "shared_with", None)
+        if isinstance(shared, str) and shared:
+            # most of the risk comes from across the boundary: the two teams coordinate
+            why += f"; shared with {shared} ({getattr(r, 'context_share', 0):.0%} of the risk from across the boundary)"
         rows.append({"rank": int(r.patrol_order), "target_id": r.target_id, "street": street,
-                     "near": ", ".join(near) or None, "postcode": pcs[k], "junction": junc[k], "why": r.why,
+                     "near": ", ".join(near) or None, "postcode": pcs[k], "junction": junc[k], "why": why,
+                     "context_sources": int(getattr(r, "context_sources", 0)),
+                     "shared_with": shared if isinstance(shared, str) and shared else None,
                      "active_until": plan.format_date(r.active_until), "action": ACTIONS.get(r.basis, ACTIONS["history only"]),
                      "lon": float(r.centroid_lon), "lat": float(r.centroid_lat)})
     frame = pd.DataFrame(rows, columns=["rank", "target_id", "street", "near", "postcode", "junction", "why",
-                                        "active_until", "action", "lon", "lat"])
+                                        "context_sources", "shared_with", "active_until", "action", "lon", "lat"])
     notes = list(plan.notes)
     if frame["street"].isna().any():
         notes.append(f"{int(frame['street'].isna().sum())} targets have no street name: the records carry no "
