@@ -893,6 +893,7 @@ def anpr(
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
+    context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): demand counts burglary along each crossing route on both sides of the boundary (1.5 km each way); never counted as the area's own.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     out: Annotated[Path, typer.Option("--out", help="Sites (.geojson, .gpkg or .csv).")] = Path("anpr_sites.geojson"),
@@ -924,10 +925,20 @@ def anpr(
     ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
     nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
+    ctx = None
+    if context:
+        # the corridor reaches 1.5 km along the roads plus 250 m either side
+        ctx = _context(context, a, result.incidents, buffer_m=1750.0, neighbours_file=neighbours_file,
+                       crime_type=crime_type)
+        ctx.incidents = recent_incidents(ctx.incidents, months=months, as_of=inc["occurred"].max())
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
                          candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
-                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb)
+                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb, context=ctx)
+    if ctx is not None:
+        plan.notes.append(f"context: {len(ctx.incidents):,} burglaries across the boundary in the same "
+                          f"{months} months count towards demand")
+        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
     if pcs is None:
         plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     res = plan.result
@@ -952,7 +963,8 @@ def anpr(
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes})
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes,
+                                     "context": ctx.to_json() if ctx is not None else None})
         return
     t = Table(title=f"{a.name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
                     f"({'optimal' if res.optimal else res.status}, CBC)")

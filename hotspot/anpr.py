@@ -55,25 +55,31 @@ from .crs import require_same_metric_crs, to_lonlat
 
 
 def route_corridors(crossings: gpd.GeoDataFrame, roads: list[gpd.GeoDataFrame], area: Area, *, along: float = 1500.0,
-                    corridor: float = 250.0, snap: float = 60.0) -> list[BaseGeometry]:
+                    corridor: float = 250.0, snap: float = 60.0, side: str = "inside") -> list[BaseGeometry]:
     """For each crossing, the corridor of ``corridor`` metres round the roads
-    through it, followed ``along`` metres into the area (a disc of
-    ``along / 2`` when no road line passes within ``snap`` metres)."""
+    through it, followed ``along`` metres into the area (``side="inside"``)
+    or into the neighbour across the boundary (``side="outside"``); a disc
+    of ``along / 2`` on that side when no road line passes within ``snap``
+    metres."""
     lines = pd.concat([r[["geometry"]] for r in roads], ignore_index=True) if roads else None
     if lines is not None and len(lines):
         lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=area.crs)
         tree = lines.sindex
     out = []
     for p in crossings.geometry:
-        reach = area.geometry.intersection(p.buffer(along))
+        near = p.buffer(along)
+        if side not in ("inside", "outside"):
+            raise ValueError(f"side must be 'inside' or 'outside', got {side!r}")
+        side_region = area.geometry.intersection(near) if side == "inside" else near.difference(area.geometry)
         geom = None
         if lines is not None and len(lines):
             idx = tree.query(p, predicate="dwithin", distance=snap)
             if len(idx):
-                part = shapely.union_all(lines.geometry.iloc[idx].to_numpy()).intersection(reach)
+                part = shapely.union_all(lines.geometry.iloc[idx].to_numpy()).intersection(side_region)
                 if not part.is_empty:
-                    geom = part.buffer(corridor).intersection(area.geometry)
-        out.append(geom if geom is not None else area.geometry.intersection(p.buffer(along / 2)))
+                    band = part.buffer(corridor)
+                    geom = band.intersection(area.geometry) if side == "inside" else band.difference(area.geometry)
+        out.append(geom if geom is not None else side_region.intersection(p.buffer(along / 2)))
     return out
 
 
@@ -88,6 +94,7 @@ def crossing_demand(
     corridor: float = 250.0,
     alpha: float = 1.0,
     beta: float = 1.0,
+    context: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Demand weight of each crossing (see the module doc for the formula).
 
@@ -106,28 +113,45 @@ def crossing_demand(
         Metres followed into the area, and corridor half-width.
     alpha, beta : float
         Exponents of flow and risk.
+    context : GeoDataFrame, optional
+        Burglaries across the boundary (:mod:`hotspot.context`): the route is
+        followed ``along`` metres into the neighbour too, and the risk is the
+        burglary count in both corridors (``risk_inside + risk_outside``).
+        Counts on both sides keep one unit, so ``incidents`` are needed.
     """
     if surface is None and incidents is None:
         raise ModelError("demand needs burglary risk: give a hotspot surface or incidents")
+    if context is not None and incidents is None:
+        raise ModelError("demand from both sides of the boundary counts burglaries: give incidents with context")
     out = crossings.copy()
     flow = out["flow"].astype(float) if "flow" in out else pd.Series(np.nan, index=out.index)
     median = float(flow.median()) if flow.notna().any() else 1.0
     out["flow_imputed"] = flow.isna()
     out["flow_used"] = flow.fillna(median)
     zones = route_corridors(out, roads or [], area, along=along, corridor=corridor)
-    if surface is not None:
+    if surface is not None and context is None:
         X, Y = surface.grid.centres()
         vals = np.where(surface.mask, surface.values, 0.0)
         risk = [float(vals[shapely.contains_xy(z, X, Y)].sum()) if not z.is_empty else 0.0 for z in zones]
     else:
-        ix, iy = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
-        risk = [float(shapely.intersects_xy(z, ix, iy).sum()) if not z.is_empty else 0.0 for z in zones]
+        risk = _count_in(zones, incidents)
+    if context is not None:
+        outside = route_corridors(out, roads or [], area, along=along, corridor=corridor, side="outside")
+        out["risk_inside"] = risk
+        out["risk_outside"] = _count_in(outside, context)
+        risk = list(np.asarray(risk) + out["risk_outside"].to_numpy())
     out["risk"] = risk
     out["corridor_km2"] = [z.area / 1e6 for z in zones]
     out["demand"] = out["flow_used"] ** alpha * np.asarray(risk) ** beta
     total = out["demand"].sum()
     out["demand_share"] = out["demand"] / total if total > 0 else 0.0
     return out
+
+
+def _count_in(zones: list[BaseGeometry], points: gpd.GeoDataFrame) -> list[float]:
+    """Points inside each zone."""
+    ix, iy = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    return [float(shapely.intersects_xy(z, ix, iy).sum()) if not z.is_empty else 0.0 for z in zones]
 
 
 def candidate_sites(crossings: gpd.GeoDataFrame, count_points: gpd.GeoDataFrame | None, area: Area, *,
@@ -547,6 +571,7 @@ def plan_anpr(
     postcodes: gpd.GeoDataFrame | None = None,
     neighbours: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoDataFrame | None = None,
+    context=None,
 ) -> ANPRPlan:
     """Crossings -> demand -> candidates -> optimal sites, in one call.
 
@@ -559,6 +584,8 @@ def plan_anpr(
     :func:`hotspot.places.read_postcodes`; ``neighbours``: polygons across the
     boundary, default the area's own layer; ``streets``: named points,
     default from ``incidents`` by :func:`hotspot.places.street_points`).
+    ``context`` (a :class:`hotspot.context.Context` or its incidents): demand
+    counts burglary on both sides of each crossing (see :func:`crossing_demand`).
     """
     from .crossborder import attach_flows, road_crossings
 
@@ -575,7 +602,11 @@ def plan_anpr(
     else:
         crossings["flow"] = np.nan
         notes.append("no traffic counts: every crossing weighted by risk alone")
-    crossings = crossing_demand(crossings, area, roads=list(road_layers.values()), incidents=incidents, surface=surface)
+    ctx = getattr(context, "incidents", context)
+    if ctx is not None and surface is not None:
+        notes.append("demand counts burglaries on both sides of the boundary (context): the surface is not used")
+    crossings = crossing_demand(crossings, area, roads=list(road_layers.values()), incidents=incidents,
+                                surface=surface, context=ctx)
     n_imp = int(crossings["flow_imputed"].sum())
     if n_imp:
         notes.append(f"{n_imp} of {len(crossings)} crossings have no count within reach: median flow used")

@@ -8,9 +8,9 @@ near-repeat distance, the camera radius). They inform the computation; they
 are never counted as the area's own: volumes, reports and ranks stay the
 area's.
 
-A neighbour whose side of the buffer holds no incident at all, where the
-area's own density near the boundary says several were to be expected, is
-reported as *missing data* (e.g. another force's area that the input does
+A neighbour whose side of the buffer holds no incident, or only a few stray
+ones (at most 5 % of what the area's own density near the boundary predicts,
+and that prediction at least 5), is reported as *missing data* (e.g. another force's area that the input does
 not cover), never treated as a neighbour without burglary.
 """
 
@@ -30,8 +30,13 @@ from .grid import Grid
 from .kde import Surface, kde, support
 
 #: Expected incidents (from the area's own density near the boundary) above
-#: which a neighbour with none at all is reported as missing data.
+#: which a neighbour with (almost) none is reported as missing data.
 MISSING_EXPECTED = 5.0
+#: A neighbour with at most this share of the expected incidents is missing
+#: data: a real neighbour rarely has a twentieth of the area's density at the
+#: boundary, while an input that stops at a force boundary holds only the odd
+#: stray point beyond it (e.g. 1 of ~600 expected in Hertsmere).
+MISSING_SHARE = 0.05
 #: Context incidents outside every neighbour polygon but within this many
 #: metres of one are taken to lie in it (generalised layers leave slivers).
 SLIVER_M = 250.0
@@ -168,7 +173,8 @@ def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | 
             continue
         n = int(counts.get(name, 0))
         expected = density * km2 if density is not None else None
-        missing = n == 0 and (expected is None or expected >= MISSING_EXPECTED)
+        missing = (n == 0 and expected is None) or (
+            expected is not None and expected >= MISSING_EXPECTED and n <= MISSING_SHARE * expected)
         rows.append({"neighbour": name, "incidents": n, "ring_km2": round(km2, 3),
                      "expected_from_area": None if expected is None else round(expected, 1),
                      "status": "missing" if missing else "data"})

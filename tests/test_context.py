@@ -155,3 +155,28 @@ def test_barnet_nanobeats_with_context_change_near_the_boundary_not_inside(share
     scale = rb[interior] / ra[interior]  # only the normalisation changes inside
     np.testing.assert_allclose(scale, scale[0], rtol=1e-9)
     assert np.any(np.abs(rb[near] - scale[0] * ra[near]) > 1e-6 * ra.max())
+
+
+# --------------------------------------------------------------------------- cameras
+
+
+def test_camera_demand_counts_burglary_on_both_sides_of_a_crossing():
+    from shapely.geometry import LineString
+
+    from hotspot._errors import ModelError
+    from hotspot.anpr import crossing_demand
+
+    road = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(2000, 2000), (6000, 2000)])], crs=27700)
+    crossings = gpd.GeoDataFrame({"crossing_id": [1], "road": ["A1"], "flow": [1000.0]},
+                                 geometry=gpd.points_from_xy([4000], [2000]), crs=27700)
+    inside = _points(np.c_[np.linspace(3000, 3900, 10), np.full(10, 2050)], "in")
+    outside = _points(np.c_[np.linspace(4100, 5000, 30), np.full(30, 1950)], "out")
+    far = _points([[7000, 2000], [4500, 3500]], "far")  # beyond 1.5 km along the road, or off the corridor
+    one_side = crossing_demand(crossings, AREA, roads=[road], incidents=inside)
+    both = crossing_demand(crossings, AREA, roads=[road], incidents=inside,
+                           context=pd.concat([outside, far], ignore_index=True))
+    assert one_side["risk"].iloc[0] == 10
+    assert both["risk_inside"].iloc[0] == 10 and both["risk_outside"].iloc[0] == 30
+    assert both["demand"].iloc[0] == 1000.0 * 40
+    with pytest.raises(ModelError, match="give incidents with context"):
+        crossing_demand(crossings, AREA, roads=[road], surface=object(), context=outside)
