@@ -676,63 +676,57 @@ def kde(
     tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: surface in classes, only where at least --k incidents lie within the bandwidth (needs cell >= 100 m, bandwidth >= max(250 m, 2 x cell)); hotspots with at least --k; no points.")] = False,
     k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
+    context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): burglaries across the boundary within the kernel's reach remove the edge bias near it; never counted as the area's own.")] = None,
+    neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
     """Kernel density surface and hotspot polygons."""
-    import pandas as pd
-
-    from hotspot.grid import Grid
-    from hotspot.hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
-    from hotspot.kde import kde as kde_surface
+    from hotspot.hotspots import add_gi_to_map, add_hotspots_to_map, density_hotspots
+    from hotspot.kde import default_bandwidth
     from hotspot.maps import HotspotMap, add_month_slider, add_surface
 
     a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
-    inc = result.incidents
-    if as_of:
-        inc = inc[inc["occurred"] < pd_timestamp(as_of)]
-    if months:
-        end = pd_timestamp(as_of) if as_of else (inc["occurred"].max().to_period("M") + 1).to_timestamp()
-        inc = inc[inc["occurred"] >= end - pd.DateOffset(months=months)]
-    if public:
-        from hotspot.disclosure import check_surface_rule
-
-        if gi:
-            raise typer.BadParameter("--gi is not published with --public (cell-level z-scores of small counts)")
-        check_surface_rule(bandwidth if bandwidth is not None else max(150.0, 5 * cell), cell)
-    if inc.empty:
-        raise HotspotError(f"kde: no incidents before --as-of {as_of}" + (f" in the last {months} months" if months else ""))
-    grid = Grid.for_geometry(a.geometry, cell, a.crs)
+    inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
+    when = _date_option(as_of, "--as-of") if as_of else None
+    ctx = None
+    if context:
+        bw = bandwidth if bandwidth is not None else default_bandwidth(cell)
+        ctx = _context(context, a, inc, buffer_m=bw * (1.0 if kernel == "quartic" else 4.0),
+                       neighbours_file=neighbours_file, crime_type=crime_type)
     with _spinner("kernel density"):
-        surf = kde_surface(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), grid, bandwidth=bandwidth,
-                           kernel=kernel, mask=grid.mask(a.geometry))
-        hot = hotspot_mask(surf, method="sd", k=hot_sd) if hot_sd is not None else hotspot_mask(surf, share=hot_share)
-        polys = hotspot_polygons(surf, hot, inc)
-    if public:
-        from hotspot.disclosure import public_surface
-
-        surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
-        polys = polys[polys["incidents"] >= k].copy()
-        polys["rank"] = range(1, len(polys) + 1)
+        res = density_hotspots(inc, a, cell=cell, bandwidth=bandwidth, kernel=kernel, as_of=when, months=months,
+                               hot_share=hot_share, hot_sd=hot_sd, gi_cell=gi_cell if gi else None, context=ctx,
+                               public=public, k=k)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cells = surf.to_gdf("class" if public else "density").drop(columns=["row", "col"])
+    cells = res.surface.to_gdf("class" if public else "density").drop(columns=["row", "col"])
     if public:
         cells = cells[cells["class"] > 0]
     cells.to_file(out, layer="cells", driver="GPKG")
-    polys.to_file(out, layer="hotspots", driver="GPKG")
+    res.polygons.to_file(out, layer="hotspots", driver="GPKG")
     if map_out:
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
         m.add_neighbours(a.neighbours())
-        add_surface(m, surf, f"Density (bandwidth {surf.meta['bandwidth_m']:g} m)" + (", classes" if public else ""))
-        add_hotspots_to_map(m, polys)
-        if gi:
-            g = Grid.for_geometry(a.geometry, gi_cell, a.crs)
-            with _spinner("Gi* (permutations)"):
-                add_gi_to_map(m, gi_star(g.bin(inc.geometry.x, inc.geometry.y), g, g.mask(a.geometry)))
+        add_surface(m, res.surface, f"Density (bandwidth {res.surface.meta['bandwidth_m']:g} m)"
+                    + (", classes" if public else ""))
+        add_hotspots_to_map(m, res.polygons)
+        if res.gi is not None:
+            add_gi_to_map(m, res.gi)
         if not public:  # the slider's monthly heat layers are drawn from points
-            add_month_slider(m, inc)
+            add_month_slider(m, res.incidents)
         m.save(map_out)
-    err.print(f"{len(inc):,} incidents, {int(surf.mask.sum()):,} cells, {len(polys)} hotspots -> {out}"
-              + (f", map {map_out}" if map_out else ""))
+    if ctx is not None:
+        err.print(f"context: {res.context_incidents:,} burglaries across the boundary inform the surface "
+                  f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
+        for n in ctx.missing:
+            err.print(f"[yellow]no data for {escape(n)}[/]: the surface next to it is still biased low")
+    err.print(f"{len(res.incidents):,} incidents, {int(res.surface.mask.sum()):,} cells of {cell:g} m, "
+              f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+def _date_option(text: str, option: str):
+    try:
+        return pd_timestamp(text)
+    except ValueError:
+        raise typer.BadParameter(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command()

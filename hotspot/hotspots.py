@@ -14,8 +14,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from scipy import ndimage
 
@@ -134,6 +137,118 @@ def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: i
     return gpd.GeoDataFrame({"row": rows, "col": cols, "count": y, "z": z, "p_sim": p, "class": cls},
                             geometry=grid.boxes(rows, cols), crs=grid.crs)
 
+
+
+@dataclass
+class DensityHotspots:
+    """What :func:`density_hotspots` returns.
+
+    Attributes
+    ----------
+    surface : Surface
+        Density (incidents per km²), or 1-5 classes when ``public``.
+    polygons : GeoDataFrame
+        Hotspot polygons, ranked (only those with at least ``k`` incidents
+        when ``public``).
+    incidents : GeoDataFrame
+        The area's incidents in the window used.
+    gi : GeoDataFrame or None
+        Gi* hot and cold cells, when asked for.
+    context_incidents : int
+        Incidents across the boundary that informed the surface.
+    public : bool
+    """
+
+    surface: Surface
+    polygons: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    gi: gpd.GeoDataFrame | None = None
+    context_incidents: int = 0
+    public: bool = False
+
+
+def density_hotspots(incidents: gpd.GeoDataFrame, area, *, cell: float = 50.0, bandwidth: float | None = None,
+                     kernel: str = "quartic", as_of: pd.Timestamp | None = None, months: int | None = None,
+                     hot_share: float = 0.05, hot_sd: float | None = None, gi_cell: float | None = None,
+                     context=None, public: bool = False, k: int = 8) -> DensityHotspots:
+    """Kernel density and hotspot polygons for an area, as ``hotspot kde`` makes them.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        The area's incidents (metres).
+    area : Area
+    cell : float
+        Cell size, metres.
+    bandwidth : float, optional
+        Metres (default :func:`hotspot.kde.default_bandwidth`).
+    kernel : {"quartic", "gaussian"}
+    as_of : Timestamp, optional
+        Use incidents before this date (default all).
+    months : int, optional
+        Only the last ``months`` calendar months before ``as_of``.
+    hot_share : float
+        Hotspots: the top share of cells (0-1) ...
+    hot_sd : float, optional
+        ... or the cells above mean + ``hot_sd`` standard deviations.
+    gi_cell : float, optional
+        Also compute Gi* on cells of this size, metres (not with ``public``).
+    context : Context, optional
+        Incidents across the boundary (:mod:`hotspot.context`): they reach the
+        cells near the boundary (no edge bias), never the area's counts.
+    public : bool
+        Safe to publish (see :mod:`hotspot.disclosure`): classes, not values,
+        only where at least ``k`` incidents lie within the bandwidth, and
+        hotspots with at least ``k`` incidents.
+    k : int
+        Smallest count shown with ``public``.
+
+    Returns
+    -------
+    DensityHotspots
+    """
+    from .context import kde_with_context
+    from .disclosure import check_surface_rule, public_surface
+    from .kde import default_bandwidth
+    from .periods import training_window
+
+    bw = default_bandwidth(cell) if bandwidth is None else float(bandwidth)
+    if public:
+        if gi_cell is not None:
+            raise HotspotError("Gi* is not published with --public (cell-level z-scores of small counts)")
+        check_surface_rule(bw, cell)
+    inc = training_window(incidents, as_of=as_of, months=months)
+    if inc.empty:
+        raise HotspotError("kde: no incidents" + (f" before {as_of:%Y-%m-%d}" if as_of is not None else "")
+                           + (f" in the last {months} months" if months else ""))
+    surf = kde_with_context(inc, area, context=_window_context(context, as_of, months, inc), cell=cell,
+                            bandwidth=bw, kernel=kernel)
+    hot = hotspot_mask(surf, method="sd", k=hot_sd) if hot_sd is not None else hotspot_mask(surf, share=hot_share)
+    polys = hotspot_polygons(surf, hot, inc)
+    gi = None
+    if gi_cell is not None:
+        g = Grid.for_geometry(area.geometry, gi_cell, area.crs)
+        gi = gi_star(g.bin(inc.geometry.x, inc.geometry.y), g, g.mask(area.geometry))
+    n_context = int(surf.meta.get("context_incidents", 0))
+    if public:
+        surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
+        polys = polys[polys["incidents"] >= k].copy()
+        polys["rank"] = range(1, len(polys) + 1)
+    return DensityHotspots(surf, polys, inc, gi, n_context, public)
+
+
+def _window_context(context, as_of, months, own):
+    """The context restricted to the same months as the area's incidents."""
+    if context is None:
+        return None
+    from dataclasses import replace
+
+    from .periods import training_window
+
+    end = as_of if as_of is not None else (own["occurred"].max().to_period("M") + 1).to_timestamp()
+    start = own["occurred"].min() if months is None else end - pd.DateOffset(months=months)
+    ctx = training_window(context.incidents, as_of=end)
+    return replace(context, incidents=ctx[ctx["occurred"] >= start])
 
 
 def add_hotspots_to_map(m, polygons: gpd.GeoDataFrame, name: str = "Hotspots") -> None:

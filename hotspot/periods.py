@@ -33,3 +33,21 @@ def recent_incidents(incidents: gpd.GeoDataFrame, *, months: int, as_of: pd.Time
     start = (end - (months - 1)).to_timestamp()
     occ = incidents["occurred"]
     return incidents[(occ >= start) & (occ < (end + 1).to_timestamp())]
+
+
+def training_window(incidents: gpd.GeoDataFrame, *, as_of: pd.Timestamp | None = None,
+                    months: int | None = None) -> gpd.GeoDataFrame:
+    """Incidents strictly before ``as_of`` (default: all), and of those only
+    the last ``months`` calendar months before it (default: all).
+
+    Without ``as_of`` the window ends with the month of the latest incident.
+    """
+    out = incidents if as_of is None else incidents[incidents["occurred"] < as_of]
+    if months is not None:
+        if months < 1:
+            raise ValueError(f"months must be at least 1, got {months}")
+        if out.empty:
+            return out
+        end = as_of if as_of is not None else next_month_start(out)
+        out = out[out["occurred"] >= end - pd.DateOffset(months=months)]
+    return out
