@@ -40,6 +40,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from . import stores
 from ._errors import CRSError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import WGS84
@@ -174,10 +175,14 @@ def has_month_dates(incidents) -> bool:
 def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """Files named by ``paths``: folders expand to their CSV, GeoJSON and
     GeoPackage files (sorted, recursive). Missing paths raise."""
-    if isinstance(paths, (str, Path)):
+    if isinstance(paths, (str, Path)) or stores.is_store(paths):
         paths = [paths]
     out: list[Path] = []
-    for p in map(Path, paths):
+    for p in paths:
+        if stores.is_store(p):  # Parquet / PostgreSQL: read by hotspot.stores
+            out.append(stores.as_source(p))
+            continue
+        p = Path(p)
         if p.is_dir():
             found = sorted(
                 f for f in p.rglob("*")
@@ -388,11 +393,14 @@ def _parse_file(
 ) -> tuple[_Parsed, list[tuple[int, str]]]:
     bad: list[tuple[int, str]] = []
     geoms = None
-    if fmt == "vector" or (fmt == "auto" and _is_vector(path)):
+    store = stores.read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
+    if store is not None and not isinstance(store, gpd.GeoDataFrame):
+        table, kind = store, sniff_format(path, store.columns) if fmt == "auto" else fmt
+    elif store is not None or fmt == "vector" or (fmt == "auto" and _is_vector(path)):
         import pyogrio
 
         try:
-            gdf = pyogrio.read_dataframe(path)
+            gdf = store if store is not None else pyogrio.read_dataframe(path)
         except Exception as exc:
             raise InputFileError(f"{path}: cannot read as GIS layer: {exc}") from None
         if gdf.empty:
@@ -403,7 +411,7 @@ def _parse_file(
         geoms = gdf.geometry.to_numpy()
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
         table = table.replace({"None": "", "nan": "", "NaT": ""})
-        table.index = np.arange(1, len(table) + 1)
+        table.index = gdf.index if store is not None else np.arange(1, len(table) + 1)
         kind: Format = "vector"
     else:
         table, bad = _read_csv_text(path, _decode(path, notes))
@@ -549,6 +557,7 @@ def read_incidents(
         x/y columns without a CRS, or a non-metric working CRS.
     """
     files = expand_paths(paths)
+    stores.push_down(files, area, area_buffer)  # area box to Parquet/PostGIS readers
     if isinstance(crime_types, str):
         crime_types = [crime_types]
     types = {t.strip().lower() for t in crime_types} if crime_types else None
