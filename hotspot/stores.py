@@ -182,6 +182,7 @@ class StoreSource:
     bbox: tuple[float, float, float, float] | None = None
     lsoa_prefix: str | None = None
     months: tuple[str, str] | None = None
+    columns: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self):
@@ -210,9 +211,11 @@ class StoreSource:
         (strings; a GeoDataFrame when the source has geometries), indexed by
         row number in the source (1 = first row)."""
         if self.is_pg:
-            df, total = read_postgis_raw(self.location, bbox=self.bbox, lsoa_prefix=self.lsoa_prefix, months=self.months)
+            df, total = read_postgis_raw(self.location, bbox=self.bbox, lsoa_prefix=self.lsoa_prefix, months=self.months,
+                                         columns=self.columns)
         else:
-            df, total = read_parquet_raw(self.location, bbox=self.bbox, lsoa_prefix=self.lsoa_prefix, months=self.months)
+            df, total = read_parquet_raw(self.location, bbox=self.bbox, lsoa_prefix=self.lsoa_prefix, months=self.months,
+                                         columns=self.columns)
         if total is not None and len(df) < total:
             self.notes.append(f"{self}: read {len(df):,} of {total:,} rows (push-down: {self.describe_filter()})")
         return df
@@ -346,7 +349,7 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
         raise InputFileError(f"{path}: no rows")
     geo = (md.metadata or {}).get(b"geo")
     if geo is not None:
-        return _read_geoparquet(path, json.loads(geo), bbox, lsoa_prefix, months, columns, md.num_rows)
+        return _read_geoparquet(path, json.loads(geo), bbox, lsoa_prefix, months, None, md.num_rows)
     from .intake import detect_columns
 
     roles = detect_columns(names)
@@ -362,7 +365,8 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
         month_kind = "ts" if pa.types.is_timestamp(t) or pa.types.is_date(t) else (
             "ym" if month_col == "Month" and (pa.types.is_string(t) or pa.types.is_large_string(t)) else None)
     idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
-    keep_cols = list(columns) if columns is not None else names
+    # ``columns`` is a hint: used only when the file has them all (else read everything).
+    keep_cols = list(columns) if columns is not None and set(columns) <= set(names) else names
     need = set(keep_cols) | {c for c in (lon, lat) if bbox is not None} | (
         {LSOA_NAME_COLUMN} if lsoa_prefix else set()) | ({month_col} if month_kind else set())
     read_cols = [c for c in names if c in need]
@@ -467,8 +471,8 @@ def _geom_srid(conn, t: PgTarget, col: str) -> int:
     return int(srid or 0)
 
 
-def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None,
-                     months: tuple[str, str] | None = None) -> tuple[pd.DataFrame, int | None]:
+def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
+                     columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int | None]:
     """Rows of a PostgreSQL table (or query) passing the push-down filters,
     which run in the database: ``geom && ST_Transform(envelope, srid)`` (GIST
     index), ``"LSOA name" ~ '^prefix\\s+\\d{3}[A-Z]$'``, month ranges on
@@ -548,7 +552,11 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None,
                 "WHERE i.indrelid = CAST(:rel AS regclass) AND i.indisprimary"), {"rel": base}).fetchall()
             if pk:
                 order = " ORDER BY " + ", ".join(_q(r[0]) for r in pk)
-        select = ", ".join(_q(c) if c not in geom_cols else f"ST_AsBinary({_q(c)}) AS {_q(c)}" for c in cols)
+        if columns is not None and not set(columns) <= set(cols):
+            columns = None  # a hint only: the table lacks some, so read every column
+        wanted = [c for c in cols if columns is None or c in columns or c in geom_cols
+                  or c in ("fid", "date_precision", "occurred", "incident_id", "crime_type", "location_text")]
+        select = ", ".join(_q(c) if c not in geom_cols else f"ST_AsBinary({_q(c)}) AS {_q(c)}" for c in wanted)
         sql = f"SELECT {select} FROM {base}" + (" WHERE " + " AND ".join(where) if where else "") + order
         try:
             if gcol:
