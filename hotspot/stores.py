@@ -466,7 +466,7 @@ def _pg_columns(conn, t: PgTarget) -> dict[str, str]:
 def _geom_srid(conn, t: PgTarget, col: str) -> int:
     import sqlalchemy as sa
 
-    srid = conn.execute(sa.text("SELECT Find_SRID(COALESCE(:s, current_schema()), :t, :c)"),
+    srid = conn.execute(sa.text("SELECT Find_SRID(CAST(COALESCE(:s, current_schema()) AS varchar), CAST(:t AS varchar), CAST(:c AS varchar))"),
                         {"s": t.schema, "t": t.table, "c": col}).scalar()
     return int(srid or 0)
 
@@ -708,10 +708,12 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns
                                  "write to a new table or drop the old one")
             conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
         try:
-            if geo:
-                out.to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
-            else:
-                pd.DataFrame(out).to_sql(t.table, conn, schema=t.schema, if_exists="append", index=False)
+            if not exists:  # column types from pandas/GeoAlchemy2, rows by COPY below
+                if geo:
+                    out.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
+                else:
+                    pd.DataFrame(out).iloc[:0].to_sql(t.table, conn, schema=t.schema, if_exists="append", index=False)
+            _copy_rows(conn, t, out)
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"{t.shown}: writing '{t.qualified}' failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
         if not exists:
@@ -724,9 +726,38 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns
                 if not has_gist:
                     conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} USING GIST ({_q(gname)})"))
             for c in index_columns:
-                conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} ({_q(c)})"))
+                # text_pattern_ops lets `LIKE 'Barnet %'` use the index whatever the collation.
+                ops = " text_pattern_ops" if c == LSOA_NAME_COLUMN else ""
+                conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} ({_q(c)}{ops})"))
         conn.execute(sa.text(f"ANALYZE {_table_sql(t)}"))
     return f"{t.qualified} (run {rid}, {len(out):,} rows)"
+
+
+def _copy_rows(conn, t: PgTarget, df: pd.DataFrame) -> None:
+    """Append ``df`` with PostgreSQL ``COPY`` (psycopg 3): 10-20x faster than
+    the INSERTs of ``to_sql``/``to_postgis``. Geometries go as hex EWKB."""
+    cols = []
+    geo_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df else None
+    for c in df.columns:
+        s = df[c]
+        if c == geo_name:
+            import shapely
+
+            srid = df.crs.to_epsg() if df.crs is not None else None
+            g = s.to_numpy()
+            if srid:
+                g = shapely.set_srid(g, srid)
+            cols.append(list(shapely.to_wkb(g, hex=True, include_srid=bool(srid))))
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            cols.append([None if pd.isna(v) else v.to_pydatetime() for v in s])
+        else:
+            v = s.astype(object).where(s.notna(), None).tolist()
+            cols.append([x.item() if isinstance(x, np.generic) else x for x in v])
+    names = ", ".join(_q(c) for c in df.columns)
+    cur = conn.connection.driver_connection.cursor()
+    with cur.copy(f"COPY {_table_sql(t)} ({names}) FROM STDIN") as cp:
+        for row in zip(*cols):
+            cp.write_row(row)
 
 
 def load_incidents(result, dest: str, *, run_id: str | None = None, params: Mapping | None = None) -> dict:
