@@ -512,11 +512,14 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
             total = int(conn.execute(sa.text(f"SELECT count(*) FROM {base}")).scalar())
         where, params = [], {}
         gcol = geom_cols[0] if geom_cols else None
+        srid = None
+        if gcol:
+            srid = _geom_srid(conn, t, gcol) if t.table else conn.execute(sa.text(
+                f"SELECT ST_SRID({_q(gcol)}) FROM {base} WHERE {_q(gcol)} IS NOT NULL LIMIT 1")).scalar()
         if bbox is not None:
             x0, y0, x1, y1 = bbox
             params.update(x0=x0, y0=y0, x1=x1, y1=y1)
             if gcol:
-                srid = _geom_srid(conn, t, gcol) if t.table else 0
                 env = "ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
                 where.append(f"{_q(gcol)} && ST_Transform({env}, {srid})" if srid and srid != 4326
                              else f"{_q(gcol)} && {env}" if srid else
@@ -560,7 +563,6 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
         sql = f"SELECT {select} FROM {base}" + (" WHERE " + " AND ".join(where) if where else "") + order
         try:
             if gcol:
-                srid = _geom_srid(conn, t, gcol) if t.table else None
                 df = gpd.read_postgis(sa.text(sql), conn, geom_col=gcol, params=params,
                                       crs=srid if srid else None)
             else:
