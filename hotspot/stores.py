@@ -282,10 +282,8 @@ def _to_strings(df: pd.DataFrame, skip: Iterable[str] = ()) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(s):
             out[c] = s.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("").str.replace("T00:00:00", "", regex=False)
         else:
-            na = s.isna().to_numpy()
-            v = s.astype(object).to_numpy()
-            v = np.where(na, "", v)
-            out[c] = pd.Series([x if isinstance(x, str) else str(x) for x in v], index=df.index, dtype=object)
+            na = s.isna()
+            out[c] = s.astype(object).where(~na, "").astype(str).astype(object)
     return pd.DataFrame(out, index=df.index)
 
 
