@@ -206,6 +206,7 @@ class RunInfo:
     seconds: float
     failed: dict[str, str] = field(default_factory=dict)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # worker (pid) -> MB
+    task_seconds: float = 0.0  # sum of the tasks' own run times
 
 
 def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: dict | None = None,
@@ -285,7 +286,8 @@ def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: d
     for r in results.values():
         key = str(r.get("pid"))
         peaks[key] = max(peaks.get(key, 0.0), float(r.get("peak_rss_mb", 0.0)))
-    return results, RunInfo(workers=n_workers, seconds=time.perf_counter() - t0, failed=failed, peak_rss_mb=peaks)
+    return results, RunInfo(workers=n_workers, seconds=time.perf_counter() - t0, failed=failed, peak_rss_mb=peaks,
+                            task_seconds=float(sum(r.get("seconds", 0.0) for r in results.values())))
 
 
 def _one_line(exc: BaseException) -> str:
