@@ -37,7 +37,7 @@ def cluster_startup(n: int) -> float:
     from distributed import Client, LocalCluster
 
     t = time.perf_counter()
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as c, Client(c) as cl:
         cl.wait_for_workers(n)
         return time.perf_counter() - t

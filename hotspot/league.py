@@ -252,6 +252,10 @@ def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: d
     else:
         from distributed import Client, LocalCluster, as_completed
 
+        # dask's INFO chatter would drown the progress bar and tables on stderr
+        dlog = logging.getLogger("distributed")
+        old_level = dlog.level
+        dlog.setLevel(logging.WARNING)
         cluster = None
         if scheduler is not None:
             try:
@@ -260,8 +264,9 @@ def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: d
                 raise HotspotError(f"cannot reach the dask scheduler at {scheduler}: {_one_line(exc)}") from None
         else:
             n = workers if workers is not None else max(1, min(os.cpu_count() or 1, total))
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                                   silence_logs=logging.ERROR)
+            # Loopback only, dashboard on a free port (never clashes with another run's 8787).
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster, set_as_default=False)
         try:
             n_workers = len(client.scheduler_info()["workers"])
@@ -282,6 +287,7 @@ def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: d
             client.close()
             if cluster is not None:
                 cluster.close()
+            dlog.setLevel(old_level)
     peaks: dict[str, float] = {}
     for r in results.values():
         key = str(r.get("pid"))

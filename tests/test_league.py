@@ -89,7 +89,7 @@ def test_sequential_and_scheduler_address_give_identical_tables(files, league_cl
     pd.testing.assert_frame_equal(seq.table, league_cluster.table)
     assert seq.total == league_cluster.total
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         addr = cluster.scheduler_address
         assert addr.startswith("tcp://127.0.0.1:")
         few = ["Barnet", "Camden", "Croydon"]
