@@ -187,6 +187,12 @@ class StoreSource:
 
     def __post_init__(self):
         self.location = _fix_url(str(self.location))
+        # intake asks for the name once per row: work it out once
+        if self.is_pg:
+            t = parse_pg_url(self.location)
+            self._name, self._shown = (t.qualified if t.table else "sql"), t.shown
+        else:
+            self._name, self._shown = Path(self.location).name, self.location
 
     @property
     def is_pg(self) -> bool:
@@ -195,13 +201,10 @@ class StoreSource:
     @property
     def name(self) -> str:
         """Short name used in ``file:row`` references."""
-        if self.is_pg:
-            t = parse_pg_url(self.location)
-            return t.qualified if t.table else "sql"
-        return Path(self.location).name
+        return self._name
 
     def __str__(self) -> str:
-        return parse_pg_url(self.location).shown if self.is_pg else self.location
+        return self._shown
 
     def __fspath__(self) -> str:  # lets Path-minded callers print it
         return str(self)
