@@ -465,9 +465,8 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
     allrows = allrows.sort_values(["order", "area"], kind="stable")
     dup = allrows.duplicated("id", keep="first")
     if dup.any():
-        moved = allrows[dup]
-        warnings.append(f"{int(dup.sum())} crime ids appear in two areas (rows with different LSOAs or points); "
-                        "each is counted once, in the area of its first row")
+        warnings.append(f"crime ids found in more than one area (rows with different LSOAs or points): "
+                        f"{int(dup.sum())}; each is counted once, in the area of its first row")
         allrows = allrows[~dup]
     # Months before the data start are unknown, not zero: the series starts with the data.
     idx = pd.period_range(max(M - (FIT_MONTHS - 1), data_first), M, freq="M")

@@ -186,3 +186,23 @@ def test_backtest_areas_parallel_equals_direct(files):
                   methods=kw["methods"], levels=[0.05, 0.10], best_level=0.05, bootstrap=50, seed=3)
     mine = par.table[par.table["area"] == "Kingston upon Thames"].drop(columns=["area", "best"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, bt.summary.reset_index(drop=True))
+
+
+def test_crime_id_in_two_areas_counted_once_in_first(files, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.read_parquet(files["parquet"])
+    keep = df["LSOA name"].fillna("").str.match(r"^(Barnet|Camden)\s+\d{3}[A-Z]$") & (df["Month"] >= "2021-01")
+    df = df[keep].drop_duplicates("Crime ID").reset_index(drop=True)
+    moved = df[(df["LSOA name"].str.startswith("Barnet ")) & (df["Month"] == "2024-06")].iloc[[0]].copy()
+    moved["LSOA name"] = "Camden 001A"  # the same crime id again, later in the file, in another area
+    pq.write_table(pa.Table.from_pandas(pd.concat([df, moved], ignore_index=True), preserve_index=False),
+                   tmp_path / "two.parquet", row_group_size=4000)
+    res = build_league([str(tmp_path / "two.parquet")], files["layer"], MONTH, areas="Barnet,Camden",
+                       households=files["households"], workers=0)
+    t = res.table.set_index("area")
+    in12 = df["Month"].between("2024-01", "2024-12")
+    assert t.loc["Barnet", "rolling_12m"] == int((in12 & df["LSOA name"].str.startswith("Barnet ")).sum())
+    assert t.loc["Camden", "rolling_12m"] == int((in12 & df["LSOA name"].str.startswith("Camden ")).sum())
+    assert any(w.startswith("crime ids found in more than one area") and ": 1;" in w for w in res.warnings)
