@@ -206,3 +206,20 @@ def test_crime_id_in_two_areas_counted_once_in_first(files, tmp_path):
     assert t.loc["Barnet", "rolling_12m"] == int((in12 & df["LSOA name"].str.startswith("Barnet ")).sum())
     assert t.loc["Camden", "rolling_12m"] == int((in12 & df["LSOA name"].str.startswith("Camden ")).sum())
     assert any(w.startswith("crime ids found in more than one area") and ": 1;" in w for w in res.warnings)
+
+
+def test_polygon_assignment_equals_single_area_reads(files):
+    from hotspot.areas import load_area
+    from hotspot.intake import read_incidents
+
+    few = "Kingston upon Thames,Sutton"
+    res = build_league([str(files["parquet"])], files["layer"], MONTH, areas=few, assign="polygon",
+                       households=files["households"], workers=0)
+    assert res.assign == "polygon"
+    for name in few.split(","):
+        inc = read_incidents(files["parquet"], crime_types="Burglary", area=load_area(files["layer"], name)).incidents
+        per = inc["occurred"].dt.to_period("M")
+        M = pd.Period(MONTH, "M")
+        row = res.table.set_index("area").loc[name]
+        assert row["rolling_12m"] == int(((per > M - 12) & (per <= M)).sum())
+        assert row["previous_12m"] == int(((per > M - 24) & (per <= M - 12)).sum())
