@@ -155,8 +155,63 @@ def bench_postgis(data: Path, area: str, repeat: int) -> None:
                 "EXPLAIN SELECT * FROM incidents WHERE geometry && ST_Transform(ST_MakeEnvelope(:a,:b,:c,:d,4326),27700)"),
                 dict(a=box[0], b=box[1], c=box[2], d=box[3])).fetchall()
         print("plan:", " | ".join(r[0].strip() for r in plan[:3]))
+        bench_adbc(server.url, res, t_load, area, repeat)
     finally:
         server.stop()
+
+
+def bench_adbc(base_url: str, res, t_copy: float, area: str, repeat: int) -> None:
+    """ADBC (Arrow Database Connectivity) for the same load and borough read,
+    when ``adbc-driver-postgresql`` is installed (optional, not a dependency)."""
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+    except ImportError:
+        print("ADBC: adbc-driver-postgresql not installed; skipped")
+        return
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import shapely
+
+    from hotspot.stores import read_postgis_raw
+
+    inc = res.incidents
+    tab = pa.Table.from_pandas(pd.DataFrame(inc.drop(columns="geometry")).assign(
+        fid=np.arange(1, len(inc) + 1), geometry=shapely.to_wkb(inc.geometry.to_numpy())), preserve_index=False)
+    with adbc.connect(base_url) as conn:
+        t = time.perf_counter()
+        with conn.cursor() as cur:
+            cur.adbc_ingest("inc_adbc", tab, mode="create")
+            # ADBC sends WKB as bytea: cast to a typed geometry column, then the same indexes
+            cur.execute("ALTER TABLE inc_adbc ALTER COLUMN geometry TYPE geometry(Point,27700) "
+                        "USING ST_SetSRID(ST_GeomFromWKB(geometry),27700)")
+            cur.execute("CREATE INDEX ON inc_adbc USING GIST (geometry)")
+            cur.execute('CREATE INDEX ON inc_adbc ("LSOA name" text_pattern_ops)')
+            cur.execute("CREATE INDEX ON inc_adbc (occurred)")
+        conn.commit()
+        t_adbc = time.perf_counter() - t
+        cols = '"Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "Crime type", "Location"'
+        q = (f"SELECT {cols}, ST_AsBinary(geometry) AS geometry FROM inc_adbc WHERE \"LSOA name\" LIKE '{area} %' "
+             "AND occurred >= '2020-01-01' AND occurred < '2025-01-01'")
+        ta = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            with conn.cursor() as cur:
+                cur.execute(q)
+                df = cur.fetch_arrow_table().to_pandas()
+            shapely.from_wkb(df.pop("geometry").to_numpy())
+            ta.append(time.perf_counter() - t)
+    tp = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        read_postgis_raw(base_url + "?table=incidents", lsoa_prefix=area, months=("2020-01", "2024-12"),
+                         columns=("Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "Crime type", "Location"))
+        tp.append(time.perf_counter() - t)
+    print(f"\nADBC vs SQLAlchemy + psycopg 3 (hotspot.stores):")
+    print(f"  load {len(inc):,} incidents with indexes: COPY {t_copy:.1f} s, ADBC ingest + cast {t_adbc:.1f} s "
+          f"({t_copy / t_adbc:.1f}x)")
+    print(f"  read {area}, 60 months ({len(df):,} rows): read_postgis_raw {statistics.median(tp):.3f} s, "
+          f"ADBC -> Arrow {statistics.median(ta):.3f} s ({statistics.median(tp) / statistics.median(ta):.1f}x)")
 
 
 def main() -> None:
