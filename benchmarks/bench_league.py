@@ -74,6 +74,8 @@ def main() -> None:
         print(f"{label:22s} {task_s:7.1f} {r.run.task_seconds:8.1f} {ref.run.seconds / task_s:6.2f}  {peaks}")
     print("tables identical across runs: yes")
 
+    if args.backtest_areas <= 0:
+        return
     names = [s.name for s in select_areas(layer, "all")][: args.backtest_areas]
     print(f"\nBacktest, {len(names)} boroughs ({', '.join(names)}), {args.start}..{args.end}, all default methods")
     ref = None

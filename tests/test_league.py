@@ -149,6 +149,22 @@ def test_league_from_postgis_equals_file(pg_url, files, league_cluster, tmp_path
     assert len(csv) == 34 and csv["area"].iloc[-1] == "All areas"
     assert csv["rolling_12m"].iloc[:-1].sum() == csv["rolling_12m"].iloc[-1]
     assert "<td>Westminster</td>" in (tmp_path / "league.html").read_text()
+    # the league itself as a PostGIS output, twice: the run's rows are replaced, not doubled
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "cli.py", "league", str(files["parquet"]), "--area-file", str(files["layer"]),
+                            "--month", MONTH, "--households", str(files["households"]), "--workers", "0",
+                            "--areas", "Barnet,Camden", "--out", pg_url + "?table=league_runs"],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+    import sqlalchemy as sa
+
+    from hotspot import stores
+
+    with stores.engine(stores.parse_pg_url(pg_url, need="none")).connect() as c:
+        rows = c.execute(sa.text("SELECT area, rolling_12m, run_params FROM league_runs ORDER BY area")).fetchall()
+    assert [r[0] for r in rows] == ["All areas", "Barnet", "Camden"]
+    assert json.loads(rows[1][2])["month"] == MONTH
+    assert rows[1][1] == ref["areas"][[a["area"] for a in ref["areas"]].index("Barnet")]["rolling_12m"]
 
 
 @pytest.mark.browser
