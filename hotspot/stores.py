@@ -820,5 +820,9 @@ def read_store(path, notes: list[str]) -> pd.DataFrame | None:
     if not isinstance(path, StoreSource):
         return None
     df = path.read()
+    if df.empty:
+        # Nothing to validate; an area or period the store does not cover is an error, never a zero.
+        raise InputFileError(f"{path}: no rows match the push-down ({path.describe_filter()}); "
+                             "the store does not cover this area or period")
     notes.extend(path.notes)
     return df

@@ -245,3 +245,10 @@ def test_cli_load(pg_url, small_parquet):
     out = json.loads(r.stdout)
     assert out["rows"] == len(df) == out["accepted"] + out["rejected"] + out["filtered"]
     assert _sql(url, "SELECT count(*) FROM cli_loaded")[0][0] == out["accepted"]
+
+
+def test_empty_pushdown_is_a_named_error(london_parquet):
+    from hotspot._errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no rows match the push-down .*LSOA name 'Nowhere"):
+        read_incidents(StoreSource(str(london_parquet), lsoa_prefix="Nowhere"))
