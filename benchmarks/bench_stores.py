@@ -48,7 +48,7 @@ def _variant(name: str, path: str, area: str, layer: str, q) -> None:
     from hotspot.stores import StoreSource, read_parquet_raw
 
     a = load_area(layer, area) if "area" in name else None
-    import pyarrow.parquet  # noqa: F401
+    __import__("pyarrow.parquet")  # import cost before the baseline
 
     base = _rss_mb()
     t = time.perf_counter()
@@ -207,7 +207,7 @@ def bench_adbc(base_url: str, res, t_copy: float, area: str, repeat: int) -> Non
         read_postgis_raw(base_url + "?table=incidents", lsoa_prefix=area, months=("2020-01", "2024-12"),
                          columns=("Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "Crime type", "Location"))
         tp.append(time.perf_counter() - t)
-    print(f"\nADBC vs SQLAlchemy + psycopg 3 (hotspot.stores):")
+    print("\nADBC vs SQLAlchemy + psycopg 3 (hotspot.stores):")
     print(f"  load {len(inc):,} incidents with indexes: COPY {t_copy:.1f} s, ADBC ingest + cast {t_adbc:.1f} s "
           f"({t_copy / t_adbc:.1f}x)")
     print(f"  read {area}, 60 months ({len(df):,} rows): read_postgis_raw {statistics.median(tp):.3f} s, "

@@ -32,6 +32,8 @@ months up to M, exactly as ``hotspot report`` rates one area.
 from __future__ import annotations
 
 import logging
+import os
+import re
 import resource
 import time
 from dataclasses import dataclass, field
@@ -147,7 +149,7 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     if assign == "lsoa":
         # Plain files cannot be filtered on reading; keep the area's rows here.
         name = inc["LSOA name"].astype(str) if "LSOA name" in inc else pd.Series("", index=inc.index)
-        inc = inc[name.str.fullmatch(__import__("re").escape(spec.name) + r"\s+\d{3}[A-Z]").to_numpy()]
+        inc = inc[name.str.fullmatch(re.escape(spec.name) + r"\s+\d{3}[A-Z]").to_numpy()]
     if months is not None and len(inc):
         per = inc["occurred"].dt.to_period("M")
         inc = inc[(per >= pd.Period(months[0], "M")) & (per <= pd.Period(months[1], "M"))]
@@ -170,7 +172,7 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
         "reasons": res.reasons, "notes": res.notes,
         "first_month": str(res.incidents["occurred"].min().to_period("M")) if res.accepted else None,
         "last_month": str(res.incidents["occurred"].max().to_period("M")) if res.accepted else None,
-        "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": __import__("os").getpid(),
+        "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid(),
     }
 
 
@@ -192,7 +194,7 @@ def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start:
     summ.insert(0, "area", spec.name)
     summ["best"] = summ["method"] == bt.best
     return {"area": spec.name, "summary": summ, "accepted": res.accepted, "periods": bt.n_periods,
-            "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": __import__("os").getpid()}
+            "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid()}
 
 
 # --------------------------------------------------------------------------- running tasks
@@ -233,8 +235,6 @@ def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: d
         Results by area name (failed areas absent) and the run's info;
         ``RunInfo.failed`` maps each failed area to its one-line error.
     """
-    import os
-
     kwargs = kwargs or {}
     t0 = time.perf_counter()
     results: dict[str, dict] = {}
