@@ -461,7 +461,7 @@ def kde(
 
 
 Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
-Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://HOST:8786 (see README: dask-scheduler / dask-worker).")]
+Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://HOST:8786 (start one with `dask scheduler` and `dask worker`; see README).")]
 
 
 @app.command()
@@ -509,7 +509,7 @@ def backtest(
         res = run_backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]),
                            end=end or str(pc.periods[-1]), methods=chosen,
                            levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
-                           progress=lambda d, t: bar.update(task, completed=d, total=t))
+                           bootstrap=bootstrap, progress=lambda d, t: bar.update(task, completed=d, total=t))
     if plot:
         import matplotlib
 
