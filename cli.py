@@ -729,11 +729,15 @@ def _date_option(text: str, option: str):
         raise typer.BadParameter(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
+Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://HOST:8786 (start one with `dask scheduler` and `dask worker`; see README).")]
+
+
 @app.command()
 def backtest(
     inputs: Inputs,
     area_file: AreaFileRequired,
-    area: AreaNameRequired,
+    area: AreaName = None,
     start: Annotated[Optional[str], typer.Option("--from", help="First forecast period (YYYY-MM, or a date).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last forecast period.")] = None,
     coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = 5.0,
@@ -743,10 +747,22 @@ def backtest(
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     as_json: JsonOut = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Coverage-curve plot (PNG).")] = None,
+    areas: Annotated[Optional[str], typer.Option("--areas", help="Backtest every area (all) or A,B,... as parallel tasks; one table out.")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    out: Annotated[Optional[str], typer.Option("--out", help="With --areas: table (area x method x coverage) as .csv, .parquet or postgresql://...?table=NAME.")] = None,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = 1000,
 ):
     """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
     from hotspot.forecast import DEFAULT_METHODS, PeriodCounts
     from hotspot.forecast import backtest as run_backtest
+
+    if areas is not None:  # every area as independent dask tasks (hotspot.league)
+        return _backtest_areas(inputs, area_file, areas, start=start, end=end, coverage=coverage, methods=methods,
+                               cell=cell, seed=seed, crime_type=crime_type, workers=workers, scheduler=scheduler,
+                               out=out, as_json=as_json, bootstrap=bootstrap)
+    if area is None:
+        raise typer.BadParameter("give --area NAME (one area) or --areas all|A,B (every area)")
 
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
@@ -762,7 +778,7 @@ def backtest(
         res = run_backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]),
                            end=end or str(pc.periods[-1]), methods=chosen,
                            levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
-                           progress=lambda d, t: bar.update(task, completed=d, total=t))
+                           bootstrap=bootstrap, progress=lambda d, t: bar.update(task, completed=d, total=t))
     if plot:
         import matplotlib
 
@@ -792,6 +808,137 @@ def backtest(
                   f"{row[level].hit_rate:.1%}", f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
     err.print(t)
     err.print(f"best at {coverage:g}% coverage: {res.best}")
+
+
+def _area_progress(what: str):
+    """A progress bar over areas on stderr; returns (context, callback)."""
+    bar = Progress(TextColumn(what), BarColumn(), TextColumn("{task.completed}/{task.total} areas {task.description}"),
+                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    task = bar.add_task("", total=None)
+    return bar, lambda done, total, name: bar.update(task, completed=done, total=total, description=escape(name))
+
+
+def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, cell, seed, crime_type, workers,
+                    scheduler, out, as_json, bootstrap):
+    from hotspot.league import backtest_areas
+    from hotspot.stores import write_table
+
+    level = coverage / 100.0
+    bar, cb = _area_progress("backtest")
+    with bar:
+        res = backtest_areas([str(i) for i in inputs], area_file, areas=areas, cell=cell, start=start, end=end,
+                             methods=[m.strip() for m in methods.split(",")] if methods else None,
+                             levels=sorted({0.01, 0.05, 0.10, level}), best_level=level, bootstrap=bootstrap, seed=seed,
+                             crime_types=crime_type, workers=workers, scheduler=scheduler, progress=cb)
+    if out:
+        params = {"command": "backtest", "inputs": [str(i) for i in inputs], "areas": areas, "from": start, "to": end,
+                  "coverage": coverage, "methods": methods, "cell": cell, "seed": seed, "bootstrap": bootstrap}
+        err.print(f"wrote {write_table(res.table, out, params=params)}")
+    if as_json:
+        _print_json(res.to_json())
+    else:
+        t = Table(title=f"backtest, {res.table['area'].nunique() if len(res.table) else 0} areas, PAI and hit rate at {coverage:g} % coverage")
+        for c in ("area", "best method", "PAI", "hit rate", "PEI"):
+            t.add_column(c)
+        if len(res.table):
+            at = res.table[np.isclose(res.table["coverage"], level) & res.table["best"]]
+            for _, r in at.iterrows():
+                t.add_row(escape(str(r["area"])), r["method"], f"{r['pai']:.2f}", f"{r['hit_rate']:.1%}", f"{r['pei']:.2f}")
+        err.print(t)
+        err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
+    for a, e in res.failed.items():
+        err.print(f"[bold red]failed:[/] {escape(a)}: {escape(e)}", highlight=False)
+    if res.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def load(
+    inputs: Annotated[list[str], typer.Argument(help="CSV/GeoJSON/GeoPackage/Parquet files, folders or postgresql:// URLs.")],
+    to: Annotated[str, typer.Option("--to", help="postgresql://USER@HOST:PORT/DB?table=NAME; rejected rows go to NAME_rejects.")],
+    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBuffer = 0.0,
+    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
+    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (default: from the inputs and options); loading the same run again replaces its rows.")] = None,
+    as_json: JsonOut = False,
+):
+    """Validate incidents and write them to PostGIS (geometry in the working CRS, GIST index)."""
+    from hotspot.stores import load_incidents
+
+    a = _area(area_file, area)
+    result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt)
+    params = {"command": "load", "inputs": [str(i) for i in inputs], "area": a.name if a else None,
+              "area_buffer": area_buffer, "crime_type": crime_type, "crs": crs}
+    with _spinner("writing to PostGIS"):
+        info = load_incidents(result, to, run_id=run_id, params=params)
+    if as_json:
+        _print_json({**info, "summary": result.summary()})
+        return
+    err.print(_summary_table(result.summary(), "loaded incidents"))
+    err.print(f"table {info['table']} (run {info['run_id']}): {info['accepted']:,} incidents; "
+              f"{info['rejects_table']}: {info['rejected']:,} rejected rows")
+
+
+@app.command()
+def league(
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Parquet/CSV files or postgresql:// URLs (default: the London police.uk Parquet file in the reference data).")] = None,
+    area_file: AreaFileRequired = ...,
+    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")] = ...,
+    areas: Annotated[str, typer.Option("--areas", help="all, or comma-separated area names/codes.")] = "all",
+    households: Annotated[Optional[Path], typer.Option("--households", help="LSOA households CSV (lad_code, households); default: the Census 2011 table in the reference data.")] = None,
+    assign: Annotated[str, typer.Option("--assign", help="auto, lsoa (police.uk LSOA-name prefix) or polygon (point in area).")] = "auto",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    crime_type: CrimeType = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data).")] = None,
+    as_json: JsonOut = False,
+    out: Annotated[Optional[str], typer.Option("--out", help="Table with the all-areas line: .csv, .parquet or postgresql://...?table=NAME.")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the table as an HTML page.")] = None,
+):
+    """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
+    from hotspot.league import build_league
+    from hotspot.league_html import league_html
+    from hotspot.pipeline import resolve_data_dir
+    from hotspot.stores import write_table
+
+    root = resolve_data_dir(data)
+    if not inputs:
+        default = root / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet" if root else None
+        if default is None or not default.is_file():
+            raise typer.BadParameter("give INPUT files or URLs (no reference London Parquet file found)")
+        inputs = [str(default)]
+    if households is None:
+        households = root / "demographics" / "lsoa2011_census2011_population_households.csv" if root else None
+        if households is None or not households.is_file():
+            raise typer.BadParameter("give --households FILE (no reference Census households table found)")
+    bar, cb = _area_progress("league")
+    with bar:
+        res = build_league(inputs, area_file, month, areas=areas, households=households, assign=assign,
+                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb)
+    if out:
+        params = {"command": "league", "inputs": inputs, "month": month, "areas": areas, "assign": res.assign,
+                  "households": str(households)}
+        err.print(f"wrote {write_table(res.to_frame(), out, params=params)}")
+    if html_out:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(league_html(res), encoding="utf-8")
+    if as_json:
+        _print_json(res.to_json())
+    else:
+        t = Table(title=f"burglary league, 12 months to {res.month}")
+        for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
+            t.add_column(c)
+        for _, r in res.to_frame().iterrows():
+            t.add_row("" if r["rank"] is None or r["rank"] is np.nan or str(r["rank"]) in ("<NA>", "nan", "None") else str(r["rank"]),
+                      escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
+                      "-" if r["change_pct"] is None or r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.1f}",
+                      "-" if r["rate_per_1000_households"] is None or r["rate_per_1000_households"] != r["rate_per_1000_households"] else f"{r['rate_per_1000_households']:.2f}",
+                      str(r["rag"]))
+        err.print(t)
+        err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
+    for w in res.warnings:
+        err.print(f"warning: {escape(w)}", highlight=False)
+    if res.failed:
+        raise typer.Exit(1)
 
 
 DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]

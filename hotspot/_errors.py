@@ -38,3 +38,9 @@ class ModelError(HotspotError):
 
 class FetchError(HotspotError):
     """A download or a local mirror failed (network, checksum, missing file)."""
+
+
+class StoreError(HotspotError):
+    """A data store is unusable: a database that cannot be reached, a table
+    or column that does not exist, or an output that clashes with an
+    existing table. The message names the store, table and what to do."""

@@ -77,7 +77,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import settings
+from . import settings, stores
 from ._errors import CRSError, HotspotError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import GB_CRS, WGS84
@@ -269,10 +269,14 @@ def has_month_dates(incidents) -> bool:
 def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """Files named by ``paths``: folders expand to their CSV, GeoJSON and
     GeoPackage files (sorted, recursive). Missing paths raise."""
-    if isinstance(paths, (str, Path)):
+    if isinstance(paths, (str, Path)) or stores.is_store(paths):
         paths = [paths]
     out: list[Path] = []
-    for p in map(Path, paths):
+    for p in paths:
+        if stores.is_store(p):  # Parquet / PostgreSQL: read by hotspot.stores
+            out.append(stores.as_source(p))
+            continue
+        p = Path(p)
         if p.is_dir():
             found = sorted(
                 f for f in p.rglob("*")
@@ -640,11 +644,14 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         table = _frame_table(src, name)
         return name, table, None, None, (sniff_format(name, table.columns) if fmt == "auto" else fmt), bad
     path = src
-    if fmt == "vector" or (fmt == "auto" and _is_vector(path)):
+    store = stores.read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
+    if store is not None and not isinstance(store, gpd.GeoDataFrame):
+        return path, store, None, None, (sniff_format(path, store.columns) if fmt == "auto" else fmt), bad
+    if store is not None or fmt == "vector" or (fmt == "auto" and _is_vector(path)):
         import pyogrio
 
         try:
-            gdf = pyogrio.read_dataframe(path)
+            gdf = store if store is not None else pyogrio.read_dataframe(path)
         except Exception as exc:
             raise InputFileError(f"{path}: cannot read as GIS layer: {exc}") from None
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
@@ -653,7 +660,7 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
             raise InputFileError(f"{path}: no features")
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
         table = table.replace({"None": "", "nan": "", "NaT": ""})
-        table.index = np.arange(1, len(table) + 1)
+        table.index = gdf.index if store is not None else np.arange(1, len(table) + 1)
         return path, table, gdf.geometry.to_numpy(), gdf.crs, "vector", bad
     table, bad = _read_csv_text(path, _decode(path, notes))
     kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
@@ -966,6 +973,8 @@ def read_incidents(
         files = [Path(source_name or "<DataFrame>")]
     else:
         files = expand_paths(paths)
+        # the area's box (with the edge tolerance) to Parquet/PostGIS readers
+        stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
         sources = list(files)
     if isinstance(crime_types, str):
         crime_types = [crime_types]

@@ -68,3 +68,17 @@ def _no_warning_noise():
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         yield
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a throwaway PostgreSQL + PostGIS server (tests/pg.py) on
+    127.0.0.1; a missing server or PostGIS fails the test (never skips)."""
+    from pg import PostgresMissing, start_postgres
+
+    try:
+        server = start_postgres()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server.url
+    server.stop()

@@ -1,0 +1,554 @@
+"""Every area at once: the all-areas performance table ("league") and the
+all-areas forecast backtest, as independent tasks on ``dask.distributed``.
+
+Each area is one task that reads only its own rows (Parquet row-group /
+predicate push-down, or a PostGIS ``WHERE``; see :mod:`hotspot.stores`) and
+returns compact results; the client combines them in a fixed area order, so a
+run on a ``LocalCluster``, on a remote scheduler or in-process
+(``workers=0``) gives identical tables. A task that fails is reported by area
+name (``failed``) and the other areas are still computed.
+
+Attribution of incidents to areas
+---------------------------------
+``assign="lsoa"`` (default when every input has police.uk's ``LSOA name``):
+an incident belongs to the area named by its LSOA-name prefix
+(``"Barnet 001A"`` -> Barnet), police.uk's own attribution and the one the
+published borough counts use. ``assign="polygon"``: point in the area's
+polygon (any data with coordinates). One crime id found in two areas (32 ids
+in the London file whose duplicate rows carry two LSOAs) is counted once, in
+the area of its first row in the input, as intake does within one read, and
+the output says how many were moved.
+
+League measures (per area, reporting month M)
+---------------------------------------------
+``rolling_12m`` burglaries in the 12 months ending M; ``change_pct`` against
+the 12 months before (:func:`hotspot.report.change_pct`); rate per 1,000
+households (Census 2011 households summed by local-authority code); ``rank``
+of that rate (1 = highest); RAG from :func:`hotspot.report.rag_rating` with
+the high-exception check of :func:`hotspot.report.expected_range` on the 60
+months up to M, exactly as ``hotspot report`` rates one area.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import stores
+from ._errors import AreaError, HotspotError, InputFileError
+from .areas import Area, _name_and_code_columns, find_area, load_boundaries
+from .report import change_pct, expected_range, rag_rating
+
+#: Months read per area: the 60-month exception fit of ``hotspot report``.
+FIT_MONTHS = 60
+Progress = Callable[[int, int, str], None]
+
+
+# --------------------------------------------------------------------------- areas and inputs
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """What a task needs to know about its area (small and picklable)."""
+
+    name: str
+    code: str | None
+    wkb: bytes
+    crs: str
+
+    def area(self) -> Area:
+        return Area(name=self.name, code=self.code, geometry=shapely.from_wkb(self.wkb), crs=self.crs)
+
+
+def select_areas(layer: gpd.GeoDataFrame | str | Path, areas: str | Sequence[str] = "all") -> list[AreaSpec]:
+    """The areas of a boundary layer: ``"all"`` (every feature, dissolved by
+    name, in layer order) or a list / comma-separated string of names or
+    codes (unknown ones raise :class:`AreaError` with suggestions)."""
+    if not isinstance(layer, gpd.GeoDataFrame):
+        layer = load_boundaries(layer)
+    name_col, code_col = _name_and_code_columns(layer)
+    if name_col is None:
+        raise AreaError("the boundary layer has no name column to label the areas")
+    if isinstance(areas, str) and areas.strip().lower() == "all":
+        wanted = list(dict.fromkeys(layer[name_col].astype(str)))
+    else:
+        wanted = [a.strip() for a in (areas.split(",") if isinstance(areas, str) else areas) if a.strip()]
+        if not wanted:
+            raise AreaError("no areas named: give --areas all or a comma-separated list")
+    out, seen = [], set()
+    for w in wanted:
+        a = find_area(layer, w)
+        if a.name in seen:
+            continue
+        seen.add(a.name)
+        out.append(AreaSpec(a.name, a.code, shapely.to_wkb(a.geometry), a.crs.to_string()))
+    return out
+
+
+def source_columns(src) -> list[str]:
+    """Column names of an input (Parquet schema, PostgreSQL table/query or a
+    CSV header) without reading its rows."""
+    s = str(src)
+    if stores.is_pg_url(s):
+        import sqlalchemy as sa
+
+        t = stores.parse_pg_url(s)
+        with stores.engine(t).connect() as conn:
+            if t.table:
+                return list(stores._pg_columns(conn, t))
+            return list(conn.execute(sa.text(f"SELECT * FROM ({t.sql}) AS q LIMIT 0")).keys())
+    if stores.is_store(s):
+        return stores.parquet_columns(s)
+    p = Path(s)
+    if not p.is_file():
+        raise InputFileError(f"{p}: file not found")
+    if p.name.lower().endswith((".csv", ".csv.gz")):
+        return list(pd.read_csv(p, nrows=0).columns)
+    return []
+
+
+def _ru_maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+#: The police.uk columns the league and the backtest use (others are not read
+#: from column stores; other inputs keep all their columns).
+ANALYSIS_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "Crime type", "Location")
+
+
+def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tuple[str, str] | None,
+              crime_types=None, columns: Sequence[str] | None = ANALYSIS_COLUMNS):
+    """The validated incidents of one area, reading only its rows from store
+    sources: the LSOA-name prefix (``assign="lsoa"``) or the area's box then
+    its polygon (``"polygon"``), and ``months`` (first, last)."""
+    from .intake import read_incidents
+
+    ins = []
+    for s in sources:
+        if stores.is_store(s):
+            ins.append(stores.StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
+                                          columns=columns))
+        else:
+            ins.append(s)
+    res = read_incidents(ins, crime_types=crime_types, area=spec.area() if assign == "polygon" else None)
+    inc = res.incidents
+    if assign == "lsoa":
+        # Plain files cannot be filtered on reading; keep the area's rows here.
+        name = inc["LSOA name"].astype(str) if "LSOA name" in inc else pd.Series("", index=inc.index)
+        inc = inc[name.str.fullmatch(re.escape(spec.name) + r"\s+\d{3}[A-Z]").to_numpy()]
+    if months is not None and len(inc):
+        per = inc["occurred"].dt.to_period("M")
+        inc = inc[(per >= pd.Period(months[0], "M")) & (per <= pd.Period(months[1], "M"))]
+    return res, inc
+
+
+def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tuple[str, str] | None,
+                crime_types=None) -> dict:
+    """One area's part of the league: its incidents' ids, months and input
+    order (for cross-area duplicates), plus intake counts and the worker's
+    peak memory. Runs on a dask worker."""
+    t0 = time.perf_counter()
+    res, inc = read_area(sources, spec, assign=assign, months=months, crime_types=crime_types)
+    files = {str(f): i for i, f in enumerate(res.files)}
+    order = inc["source_file"].map(files).astype(np.int64).to_numpy() * 10**12 + inc["source_row"].astype(np.int64).to_numpy()
+    return {
+        "area": spec.name, "ids": inc["incident_id"].astype(str).to_numpy(),
+        "month": inc["occurred"].dt.to_period("M").astype("int64").to_numpy() if len(inc) else np.array([], np.int64),
+        "order": order, "rows": res.rows, "accepted": res.accepted, "rejected": res.rejected,
+        "reasons": res.reasons, "notes": res.notes,
+        "first_month": str(res.incidents["occurred"].min().to_period("M")) if res.accepted else None,
+        "last_month": str(res.incidents["occurred"].max().to_period("M")) if res.accepted else None,
+        "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid(),
+    }
+
+
+def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start: str | None, end: str | None,
+                  methods: Sequence[str] | None, levels: Sequence[float], best_level: float, bootstrap: int,
+                  seed: int, crime_types=None) -> dict:
+    """One area's rolling backtest (``hotspot.forecast.backtest``) on the
+    incidents inside its polygon. Runs on a dask worker."""
+    from .forecast import DEFAULT_METHODS, PeriodCounts, backtest
+
+    t0 = time.perf_counter()
+    area = spec.area()
+    res, inc = read_area(sources, spec, assign="polygon", months=None, crime_types=crime_types)
+    pc = PeriodCounts.from_incidents(inc, area, cell=cell)
+    bt = backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]), end=end or str(pc.periods[-1]),
+                  methods=list(methods or DEFAULT_METHODS), levels=levels, best_level=best_level,
+                  bootstrap=bootstrap, seed=seed)
+    summ = bt.summary.copy()
+    summ.insert(0, "area", spec.name)
+    summ["best"] = summ["method"] == bt.best
+    return {"area": spec.name, "summary": summ, "accepted": res.accepted, "periods": bt.n_periods,
+            "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid()}
+
+
+# --------------------------------------------------------------------------- running tasks
+
+
+@dataclass
+class RunInfo:
+    """How a set of area tasks ran."""
+
+    workers: int
+    seconds: float
+    failed: dict[str, str] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # worker (pid) -> MB
+    task_seconds: float = 0.0  # sum of the tasks' own run times
+
+
+def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: dict | None = None,
+                   workers: int | None = None, scheduler: str | None = None,
+                   progress: Progress | None = None) -> tuple[dict[str, dict], RunInfo]:
+    """Run ``fn(spec, *args, **kwargs)`` for every area.
+
+    Parameters
+    ----------
+    workers : int, optional
+        0: in this process, one area after another (the sequential
+        reference). N > 0: a ``LocalCluster`` of N single-threaded worker
+        processes. Default: as many workers as cores (at most one per area).
+    scheduler : str, optional
+        Address of a running ``dask-scheduler`` (``tcp://HOST:8786``); the
+        workers attached to it run the tasks and must see the same input
+        paths / database.
+    progress : callable, optional
+        ``progress(done, total, area)`` after each area.
+
+    Returns
+    -------
+    (dict, RunInfo)
+        Results by area name (failed areas absent) and the run's info;
+        ``RunInfo.failed`` maps each failed area to its one-line error.
+    """
+    kwargs = kwargs or {}
+    t0 = time.perf_counter()
+    results: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    total = len(specs)
+    if workers == 0 and scheduler is None:
+        for i, s in enumerate(specs, start=1):
+            try:
+                results[s.name] = fn(s, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - one failed area must not lose the others
+                failed[s.name] = _one_line(exc)
+            if progress:
+                progress(i, total, s.name)
+        n_workers = 0
+    else:
+        from distributed import Client, LocalCluster, as_completed
+
+        # dask's INFO chatter would drown the progress bar and tables on stderr
+        dlog = logging.getLogger("distributed")
+        old_level = dlog.level
+        dlog.setLevel(logging.WARNING)
+        cluster = None
+        if scheduler is not None:
+            try:
+                client = Client(scheduler, timeout="10s", set_as_default=False)
+            except Exception as exc:  # noqa: BLE001
+                raise HotspotError(f"cannot reach the dask scheduler at {scheduler}: {_one_line(exc)}") from None
+        else:
+            n = workers if workers is not None else max(1, min(os.cpu_count() or 1, total))
+            # Loopback only, dashboard on a free port (never clashes with another run's 8787).
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
+            client = Client(cluster, set_as_default=False)
+        try:
+            n_workers = len(client.scheduler_info()["workers"])
+            if n_workers == 0:
+                client.wait_for_workers(1, timeout=30)
+                n_workers = len(client.scheduler_info()["workers"])
+            futs = {client.submit(fn, s, *args, key=f"{fn.__name__}-{i}-{s.name}", pure=False, **kwargs): s.name
+                    for i, s in enumerate(specs)}
+            for done, fut in enumerate(as_completed(futs, loop=client.loop), start=1):
+                name = futs[fut]
+                try:
+                    results[name] = fut.result()
+                except Exception as exc:  # noqa: BLE001
+                    failed[name] = _one_line(exc)
+                if progress:
+                    progress(done, total, name)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+            dlog.setLevel(old_level)
+    peaks: dict[str, float] = {}
+    for r in results.values():
+        key = str(r.get("pid"))
+        peaks[key] = max(peaks.get(key, 0.0), float(r.get("peak_rss_mb", 0.0)))
+    return results, RunInfo(workers=n_workers, seconds=time.perf_counter() - t0, failed=failed, peak_rss_mb=peaks,
+                            task_seconds=float(sum(r.get("seconds", 0.0) for r in results.values())))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- the league
+
+
+@dataclass
+class LeagueResult:
+    """The all-areas performance table.
+
+    Attributes
+    ----------
+    month : Period
+    table : DataFrame
+        One row per area (in rank order): ``area, code, rolling_12m,
+        previous_12m, change_pct`` (%), ``households``,
+        ``rate_per_1000_households``, ``rank``, ``rag``.
+    total : dict
+        The all-areas line (sums; rate on summed households).
+    warnings : list of str
+        Things that change how to read the table (areas without households,
+        cross-area duplicate ids, failed areas).
+    failed : dict
+        Area -> error for areas whose task failed (not in ``table``).
+    assign : str
+        ``"lsoa"`` or ``"polygon"``.
+    run : RunInfo
+    """
+
+    month: pd.Period
+    table: pd.DataFrame
+    total: dict
+    warnings: list[str]
+    failed: dict[str, str]
+    assign: str
+    run: RunInfo
+    intake: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        areas = [{k: _py(row[k]) for k in ("area", "code", "rolling_12m", "change_pct", "rate_per_1000_households",
+                                            "rank", "rag")} for _, row in self.table.iterrows()]
+        return {"month": str(self.month), "areas": areas, "total": {k: _py(v) for k, v in self.total.items()},
+                "workers": self.run.workers, "seconds": round(self.run.seconds, 3), "assign": self.assign,
+                "failed": [{"area": a, "error": e} for a, e in self.failed.items()], "warnings": self.warnings,
+                "intake": self.intake}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table with the all-areas line last (for CSV / Parquet / PostGIS)."""
+        tot = pd.DataFrame([{**self.total, "rank": None, "rag": self.total.get("rag")}])
+        return pd.concat([self.table, tot], ignore_index=True)
+
+
+def _py(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if v is pd.NA:
+        return None
+    return v
+
+
+def households_by_area(path: str | Path, specs: Sequence[AreaSpec]) -> tuple[dict[str, float], list[str]]:
+    """Households per area from an LSOA table with ``lad_code``/``lad_name``
+    and ``households`` columns (Census 2011), summed by local-authority code
+    (by name when the layer has no codes). Areas not found get no rate and a
+    warning, never a zero."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputFileError(f"{p}: households file not found (give --households FILE: an LSOA table with "
+                             "lad_code, lad_name and households columns)")
+    hh = pd.read_csv(p)
+    for col in ("households",):
+        if col not in hh:
+            raise InputFileError(f"{p}: required column '{col}' is missing")
+    by_code = hh.groupby("lad_code")["households"].sum() if "lad_code" in hh else pd.Series(dtype=float)
+    by_name = hh.groupby("lad_name")["households"].sum() if "lad_name" in hh else pd.Series(dtype=float)
+    if by_code.empty and by_name.empty:
+        raise InputFileError(f"{p}: needs a lad_code or lad_name column to sum households by area")
+    out, warnings = {}, []
+    for s in specs:
+        if s.code and s.code in by_code.index:
+            out[s.name] = float(by_code[s.code])
+        elif not s.code and s.name in by_name.index:
+            out[s.name] = float(by_name[s.name])
+        else:
+            warnings.append(f"{s.name}: no households in {p.name} for code {s.code or '(none)'}; no rate, not ranked")
+    return out, warnings
+
+
+def _assign_mode(sources: Sequence[str], assign: str) -> str:
+    if assign in ("lsoa", "polygon"):
+        return assign
+    if assign != "auto":
+        raise HotspotError(f"--assign {assign!r}: use auto, lsoa or polygon")
+    cols = [source_columns(s) for s in sources]
+    return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
+
+
+def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequence[str] = "all",
+                 households: str | Path | None = None, assign: str = "auto", crime_types="Burglary",
+                 workers: int | None = None, scheduler: str | None = None, z: float = 2.5, green: float = 5.0,
+                 red: float = 5.0, progress: Progress | None = None) -> LeagueResult:
+    """The performance table for every area of a boundary layer.
+
+    Parameters
+    ----------
+    sources : sequence of str
+        Inputs (Parquet, ``postgresql://`` URLs, CSV ...).
+    layer : path or GeoDataFrame
+        Boundary layer of the areas.
+    month : str
+        Reporting month ``YYYY-MM``; refused when after the data's last month.
+    areas : "all" or names
+    households : path
+        LSOA households table (see :func:`households_by_area`).
+    assign : {"auto", "lsoa", "polygon"}
+    crime_types : str or list
+    workers, scheduler, progress
+        See :func:`run_area_tasks`.
+    z, green, red
+        Exception band (sd) and RAG thresholds (%), as ``hotspot report``.
+
+    Raises
+    ------
+    HotspotError
+        Month after the data, fewer than 24 months before it, no households
+        file, unknown areas, unreachable scheduler.
+    """
+    try:
+        M = pd.Period(month, "M")
+    except (ValueError, TypeError):
+        raise HotspotError(f"month {month!r}: use YYYY-MM") from None
+    if not sources:
+        raise InputFileError("no inputs given")
+    sources = [stores._fix_url(str(s)) for s in sources]
+    specs = select_areas(layer, areas)
+    if households is None:
+        raise InputFileError("a households file is needed for the rates (give --households FILE)")
+    hh, warnings = households_by_area(households, specs)
+    mode = _assign_mode(sources, assign)
+    extents = [stores.month_extent(s) for s in sources if stores.is_store(s)]
+    if extents and all(e is not None for e in extents) and len(extents) == len(sources):
+        first = min(e[0] for e in extents)
+        last = max(e[1] for e in extents)
+        _check_month(M, first, last)
+        data_first = first
+    months = (str(M - (FIT_MONTHS - 1)), str(M))
+    results, run = run_area_tasks(league_task, specs, args=(sources, mode, months, crime_types),
+                                  workers=workers, scheduler=scheduler, progress=progress)
+    if not extents or len(extents) != len(sources):
+        firsts = [pd.Period(r["first_month"], "M") for r in results.values() if r["first_month"]]
+        lasts = [pd.Period(r["last_month"], "M") for r in results.values() if r["last_month"]]
+        if not lasts:
+            raise HotspotError("no incidents in any area")
+        _check_month(M, min(firsts), max(lasts))
+        data_first = min(firsts)
+    ok = [s for s in specs if s.name in results]
+    # One crime id in two areas: keep it in the area of its first input row.
+    frames = [pd.DataFrame({"area": s.name, "id": results[s.name]["ids"], "month": results[s.name]["month"],
+                            "order": results[s.name]["order"]}) for s in ok]
+    allrows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["area", "id", "month", "order"])
+    allrows = allrows.sort_values(["order", "area"], kind="stable")
+    dup = allrows.duplicated("id", keep="first")
+    if dup.any():
+        warnings.append(f"crime ids found in more than one area (rows with different LSOAs or points): "
+                        f"{int(dup.sum())}; each is counted once, in the area of its first row")
+        allrows = allrows[~dup]
+    # Months before the data start are unknown, not zero: the series starts with the data.
+    idx = pd.period_range(max(M - (FIT_MONTHS - 1), data_first), M, freq="M")
+    rows = []
+    for s in ok:
+        m = allrows.loc[allrows["area"] == s.name, "month"].to_numpy().astype(np.int64)
+        m = m[m >= idx[0].ordinal]
+        series = pd.Series(np.bincount(m - idx[0].ordinal, minlength=len(idx))[: len(idx)] if len(m) else np.zeros(len(idx), int),
+                           index=idx)
+        r12 = int(series.iloc[-12:].sum())
+        p12 = int(series.iloc[-24:-12].sum())
+        ch = change_pct(r12, p12)
+        rng = expected_range(series, z=z)
+        high_q = bool(((rng["direction"] == "high") & (rng.index > M - 3)).any())
+        h = hh.get(s.name)
+        rows.append({"area": s.name, "code": s.code, "rolling_12m": r12, "previous_12m": p12, "change_pct": ch,
+                     "households": h, "rate_per_1000_households": round(r12 / h * 1000, 3) if h else None,
+                     "rag": rag_rating(ch, green=green, red=red, high_exception_recent=high_q),
+                     "high_exception_last_quarter": high_q})
+    table = pd.DataFrame(rows, columns=["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
+                                        "rate_per_1000_households", "rag", "high_exception_last_quarter"])
+    rate = pd.to_numeric(table["rate_per_1000_households"], errors="coerce")
+    table["rank"] = rate.rank(ascending=False, method="min").astype("Int64")
+    table = table.sort_values(["rank", "area"], na_position="last", kind="stable").reset_index(drop=True)
+    table = table[["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
+                   "rate_per_1000_households", "rank", "rag", "high_exception_last_quarter"]]
+    tr, tp = int(table["rolling_12m"].sum()), int(table["previous_12m"].sum())
+    th = float(table["households"].sum(skipna=True)) if table["households"].notna().all() and len(table) else None
+    tch = change_pct(tr, tp)
+    total = {"area": "All areas", "code": None, "rolling_12m": tr, "previous_12m": tp, "change_pct": tch,
+             "households": th, "rate_per_1000_households": round(tr / th * 1000, 3) if th else None,
+             "rag": rag_rating(tch, green=green, red=red)}
+    if run.failed:
+        warnings.append(f"{len(run.failed)} area(s) failed and are not in the table or the total: "
+                        + "; ".join(f"{a}: {e}" for a, e in run.failed.items()))
+    intake = {"rows_read": int(sum(r["rows"] for r in results.values())),
+              "accepted": int(sum(r["accepted"] for r in results.values())),
+              "rejected": int(sum(r["rejected"] for r in results.values()))}
+    return LeagueResult(M, table, total, warnings, run.failed, mode, run, intake)
+
+
+def _check_month(M: pd.Period, first: pd.Period, last: pd.Period) -> None:
+    if M > last:
+        raise HotspotError(f"--month {M} is after the data's last month {last}; choose {last} or earlier")
+    if M - 23 < first:
+        raise HotspotError(f"--month {M}: the rolling-12-month change needs 24 months up to it; the data start {first}")
+
+
+# --------------------------------------------------------------------------- all-area backtest
+
+
+@dataclass
+class AreaBacktest:
+    """All-area backtest: ``table`` has one row per area x method x coverage
+    (``hit_rate``, ``pai``, ``pei``, their sd, the PAI bootstrap interval,
+    ``periods``, ``best``)."""
+
+    table: pd.DataFrame
+    failed: dict[str, str]
+    run: RunInfo
+
+    def to_json(self) -> dict:
+        t = self.table.astype(object).where(self.table.notna(), None)
+        return {"rows": t.to_dict(orient="records"), "failed": [{"area": a, "error": e} for a, e in self.failed.items()],
+                "workers": self.run.workers, "seconds": round(self.run.seconds, 3)}
+
+
+def backtest_areas(sources: Sequence[str], layer, *, areas: str | Sequence[str] = "all", cell: float = 50.0,
+                   start: str | None = None, end: str | None = None, methods: Sequence[str] | None = None,
+                   levels: Sequence[float] = (0.01, 0.05, 0.10), best_level: float = 0.05, bootstrap: int = 1000,
+                   seed: int = 0, crime_types="Burglary", workers: int | None = None, scheduler: str | None = None,
+                   progress: Progress | None = None) -> AreaBacktest:
+    """Every area's rolling backtest (:func:`hotspot.forecast.backtest`) as
+    independent tasks; incidents are those inside each area's polygon.
+    Arguments as :func:`hotspot.forecast.backtest` and :func:`run_area_tasks`."""
+    sources = [stores._fix_url(str(s)) for s in sources]
+    specs = select_areas(layer, areas)
+    results, run = run_area_tasks(
+        backtest_task, specs, args=(sources,),
+        kwargs=dict(cell=cell, start=start, end=end, methods=methods, levels=sorted(set(levels) | {best_level}),
+                    best_level=best_level, bootstrap=bootstrap, seed=seed, crime_types=crime_types),
+        workers=workers, scheduler=scheduler, progress=progress)
+    parts = [results[s.name]["summary"] for s in specs if s.name in results]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return AreaBacktest(table, run.failed, run)

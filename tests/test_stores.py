@@ -1,0 +1,254 @@
+"""Parquet / GeoParquet and PostGIS stores: push-down reads equal a full read
+and filter, intake from a store equals intake from the same rows as CSV, one
+writer for every format, idempotent PostGIS outputs, one-line errors.
+
+The PostGIS tests run against a real PostgreSQL + PostGIS started for the
+session (tests/pg.py); a missing server fails them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import shapely
+
+from hotspot import stores
+from hotspot._errors import StoreError
+from hotspot.intake import read_incidents
+from hotspot.stores import StoreSource, load_incidents, read_parquet_raw, read_postgis_raw, write_table
+
+ROOT = Path(__file__).resolve().parents[1]
+LONDON = "crime/london_burglary_police_uk_2013-12_2025-02.parquet"
+PREFIX = r"\s+\d{3}[A-Z]$"
+
+
+@pytest.fixture(scope="module")
+def london_parquet(shared_data) -> Path:
+    p = shared_data / LONDON
+    if not p.is_file():
+        pytest.fail(f"{p} missing: the store tests read the London police.uk Parquet file in place", pytrace=False)
+    return p
+
+
+@pytest.fixture(scope="module")
+def london_df(london_parquet) -> pd.DataFrame:
+    return pd.read_parquet(london_parquet)
+
+
+@pytest.fixture(scope="module")
+def small_parquet(tmp_path_factory, london_df) -> tuple[Path, pd.DataFrame]:
+    """Barnet + Enfield + Haringey rows 2022-2024 with a few broken rows, as
+    Parquet in small row groups (so statistics can skip some) and as CSV."""
+    names = london_df["LSOA name"].fillna("")
+    keep = names.str.match(r"^(Barnet|Enfield|Haringey)" + PREFIX) & london_df["Month"].between("2022-01", "2024-12")
+    df = london_df[keep].copy()
+    bad = df.iloc[:4].copy()
+    bad["Crime ID"] = ["broken-1", "broken-2", "broken-3", "broken-4"]
+    bad.iloc[0, bad.columns.get_loc("Longitude")] = np.nan      # missing coordinates
+    bad.iloc[1, bad.columns.get_loc("Month")] = "2023-13"       # unparsable date
+    bad.iloc[2, bad.columns.get_loc("Longitude")] = 0.0
+    bad.iloc[2, bad.columns.get_loc("Latitude")] = 0.0          # zero coordinates
+    bad.iloc[3, bad.columns.get_loc("Crime type")] = "Robbery"  # filtered
+    df = pd.concat([df, bad, df.iloc[10:13]], ignore_index=True)  # + 3 duplicate ids
+    d = tmp_path_factory.mktemp("small")
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), d / "small.parquet", row_group_size=5000)
+    df.to_csv(d / "small.csv", index=False)
+    return d / "small.parquet", df
+
+
+def test_lsoa_pushdown_equals_full_read_and_filter(london_parquet, london_df):
+    got, total = read_parquet_raw(london_parquet, lsoa_prefix="Barnet")
+    mask = london_df["LSOA name"].fillna("").str.match("^Barnet" + PREFIX).to_numpy()
+    want = london_df[mask]
+    assert total == len(london_df) == 743_520
+    assert len(got) == len(want) > 30_000
+    assert np.array_equal(got.index.to_numpy(), np.flatnonzero(mask) + 1)  # file row numbers, 1-based
+    assert (got["Crime ID"].to_numpy() == want["Crime ID"].to_numpy()).all()
+    # floats come back as strings that parse to the same doubles
+    assert np.array_equal(got["Longitude"].astype(float).to_numpy(), want["Longitude"].to_numpy())
+
+
+def test_bbox_and_month_pushdown_equals_filter(london_parquet, london_df):
+    box = (-0.2, 51.5, -0.1, 51.55)
+    got, _ = read_parquet_raw(london_parquet, bbox=box, months=("2023-04", "2023-09"))
+    d = london_df
+    m = (d.Longitude.between(box[0], box[2]) & d.Latitude.between(box[1], box[3])
+         & d.Month.between("2023-04", "2023-09")).to_numpy()
+    assert np.array_equal(got.index.to_numpy(), np.flatnonzero(m) + 1)
+    assert set(got["Month"]) == {f"2023-{k:02d}" for k in range(4, 10)}
+
+
+def test_intake_from_parquet_equals_csv_with_area(small_parquet, shared_data):
+    from hotspot.areas import load_area
+
+    pq_path, df = small_parquet
+    barnet = load_area(shared_data / "boundaries" / "london_boroughs.geojson", "Barnet")
+    a = read_incidents(pq_path, crime_types="Burglary", area=barnet)
+    b = read_incidents(pq_path.with_suffix(".csv"), crime_types="Burglary", area=barnet)
+    assert a.rows == a.accepted + a.rejected + a.n_filtered
+    # the box push-down only skips rows the polygon test would reject as outside
+    assert a.accepted == b.accepted > 5000
+    assert list(a.incidents["incident_id"]) == list(b.incidents["incident_id"])
+    assert list(a.incidents["source_row"]) == list(b.incidents["source_row"])
+    assert np.allclose(shapely.get_coordinates(a.incidents.geometry.to_numpy()),
+                       shapely.get_coordinates(b.incidents.geometry.to_numpy()), atol=1e-9)
+    ra, rb = a.reasons, b.reasons
+    rb_out = rb.pop("outside area")
+    assert ra.pop("outside area") <= rb_out  # fewer read, the rest were never input rows of this read
+    # rows without usable coordinates lie in no box: not read, so not rejected either
+    assert ra == {k: v for k, v in rb.items() if k not in ("missing coordinates", "zero coordinates")}
+    assert a.rows < b.rows
+    assert any("read" in n and "push-down" in n for n in a.notes)
+    assert a.date_precision == "month"
+
+
+def test_intake_from_parquet_without_area_is_every_row(small_parquet):
+    pq_path, df = small_parquet
+    a = read_incidents(pq_path, crime_types="Burglary")
+    b = read_incidents(pq_path.with_suffix(".csv"), crime_types="Burglary")
+    assert a.rows == len(df) == b.rows
+    assert a.summary() == b.summary()
+    natural = int(df.iloc[:-7]["Crime ID"].duplicated().sum())
+    assert a.reasons["duplicate id"] == natural + 3 and a.reasons["missing coordinates"] == 1
+    assert a.reasons["unparsable date"] == 1 and a.reasons["zero coordinates"] == 1 and a.n_filtered == 1
+
+
+def test_write_table_formats_round_trip(tmp_path, barnet_intake):
+    inc = barnet_intake.incidents.head(200)[["incident_id", "occurred", "crime_type", "geometry"]]
+    for name in ("t.geojson", "t.gpkg", "t.parquet"):
+        write_table(inc, tmp_path / name)
+        back = gpd.read_parquet(tmp_path / name) if name.endswith("parquet") else gpd.read_file(tmp_path / name)
+        assert list(back["incident_id"]) == list(inc["incident_id"])
+        got = back.to_crs(inc.crs)
+        assert np.allclose(shapely.get_coordinates(got.geometry.to_numpy()),
+                           shapely.get_coordinates(inc.geometry.to_numpy()), atol=1e-3)
+    assert gpd.read_file(tmp_path / "t.geojson").crs.to_epsg() == 4326  # RFC 7946
+    meta = pq.ParquetFile(tmp_path / "t.parquet").metadata.metadata
+    assert b"geo" in meta and b"covering" in meta[b"geo"]  # GeoParquet with a bbox column
+    write_table(inc, tmp_path / "t.csv")
+    csv = pd.read_csv(tmp_path / "t.csv")
+    assert shapely.from_wkt(csv["geometry"].iloc[0]).equals_exact(inc.geometry.iloc[0], 1e-6)
+    with pytest.raises(Exception, match="unknown output type"):
+        write_table(inc, tmp_path / "t.xlsx")
+
+
+def test_geoparquet_input(tmp_path, barnet_intake, barnet):
+    inc = barnet_intake.incidents.head(500)[["incident_id", "occurred", "crime_type", "location_text", "geometry"]]
+    inc = inc.assign(occurred=inc["occurred"].dt.strftime("%Y-%m"))
+    write_table(inc, tmp_path / "g.parquet")
+    back = read_incidents(tmp_path / "g.parquet", area=barnet)
+    assert back.rows == 500 and back.accepted == 500
+    assert list(back.incidents["incident_id"]) == list(inc["incident_id"])
+    assert np.allclose(shapely.get_coordinates(back.incidents.geometry.to_numpy()),
+                       shapely.get_coordinates(inc.geometry.to_numpy()), atol=1e-6)
+
+
+# --------------------------------------------------------------------------- PostGIS
+
+
+def _sql(url, q, **params):
+    import sqlalchemy as sa
+
+    with stores.engine(stores.parse_pg_url(url, need="none")).connect() as c:
+        return c.execute(sa.text(q), params).fetchall()
+
+
+def test_postgis_load_read_back_and_idempotent(pg_url, small_parquet, shared_data):
+    from hotspot.areas import load_area
+
+    pq_path, df = small_parquet
+    res = read_incidents(pq_path, crime_types="Burglary")
+    url = pg_url + "?table=small_incidents"
+    info = load_incidents(res, url, params={"inputs": [str(pq_path)]})
+    assert (info["accepted"], info["rejected"]) == (res.accepted, res.rejected)
+    assert _sql(url, "SELECT count(*) FROM small_incidents")[0][0] == res.accepted
+    assert _sql(url, "SELECT count(*) FROM small_incidents_rejects")[0][0] == res.rejected
+    assert _sql(url, "SELECT DISTINCT ST_SRID(geometry) FROM small_incidents")[0][0] == 27700
+    idx = " ".join(r[0] for r in _sql(url, "SELECT indexdef FROM pg_indexes WHERE tablename='small_incidents'"))
+    assert "gist (geometry)" in idx.lower()
+    # re-running the same run replaces its rows; another run id adds its own
+    load_incidents(res, url, params={"inputs": [str(pq_path)]})
+    assert _sql(url, "SELECT count(*), count(DISTINCT run_id) FROM small_incidents")[0] == (res.accepted, 1)
+    assert _sql(url, "SELECT count(*) FROM small_incidents_rejects")[0][0] == res.rejected
+    load_incidents(res, url, run_id="second")
+    assert _sql(url, "SELECT count(*), count(DISTINCT run_id) FROM small_incidents")[0] == (2 * res.accepted, 2)
+    _sql_exec(url, "DELETE FROM small_incidents WHERE run_id = 'second'")
+    # reading back through intake gives the same incidents, still month-precision
+    back = read_incidents(url, crime_types="Burglary")
+    assert back.rows == back.accepted == res.accepted and back.date_precision == "month"
+    assert list(back.incidents["incident_id"]) == list(res.incidents["incident_id"])
+    assert np.allclose(shapely.get_coordinates(back.incidents.geometry.to_numpy()),
+                       shapely.get_coordinates(res.incidents.geometry.to_numpy()), atol=1e-6)
+    # box push-down in the database = polygon test on the full table
+    barnet = load_area(shared_data / "boundaries" / "london_boroughs.geojson", "Barnet")
+    a = read_incidents(url, area=barnet)
+    b = read_incidents(pq_path, crime_types="Burglary", area=barnet)
+    assert a.accepted == b.accepted > 0 and a.rows < res.accepted
+    assert sorted(a.incidents["incident_id"]) == sorted(b.incidents["incident_id"])
+    # LSOA-name and month push-down, and a query source
+    got, total = read_postgis_raw(url, lsoa_prefix="Enfield", months=("2023-01", "2023-06"))
+    inc = res.incidents
+    want = inc[inc["LSOA name"].str.match("^Enfield" + PREFIX) & inc["occurred"].between("2023-01-01", "2023-06-01")]
+    assert total == res.accepted and sorted(got["incident_id"]) == sorted(want["incident_id"])
+    q = read_incidents(pg_url + "?sql=SELECT * FROM small_incidents WHERE \"LSOA name\" LIKE 'Haringey %'")
+    assert q.accepted == int(inc["LSOA name"].str.startswith("Haringey ").sum())
+
+
+def _sql_exec(url, q):
+    import sqlalchemy as sa
+
+    with stores.engine(stores.parse_pg_url(url, need="none")).begin() as c:
+        c.execute(sa.text(q))
+
+
+def test_write_table_postgis_run_ids(pg_url):
+    t = pd.DataFrame({"area": ["A", "B"], "value": [1.5, 2.0]})
+    url = pg_url + "?table=league_out"
+    write_table(t, url, params={"month": "2024-12"})
+    write_table(t, url, params={"month": "2024-12"})
+    write_table(t.assign(value=[3.0, 4.0]), url, params={"month": "2024-11"})
+    rows = _sql(url, "SELECT run_params, sum(value) FROM league_out GROUP BY run_params ORDER BY 1")
+    assert [(r[0], r[1]) for r in rows] == [('{"month": "2024-11"}', 7.0), ('{"month": "2024-12"}', 3.5)]
+    with pytest.raises(StoreError, match="without columns"):
+        write_table(t.assign(extra=1), url, params={"month": "2024-10"})
+
+
+def test_missing_table_and_dead_server_are_one_line_errors(pg_url, tmp_path):
+    with pytest.raises(StoreError, match="table 'nope' does not exist"):
+        read_incidents(pg_url + "?table=nope")
+    dead = "postgresql://postgres@127.0.0.1:9/hotspot_test?table=x"
+    with pytest.raises(StoreError, match="cannot connect"):
+        read_incidents(dead)
+    # through the CLI (its Path arguments turn "//" into "/": the URL must survive that)
+    for args, what in ((["validate", dead], "cannot connect"), (["validate", pg_url + "?table=nope"], "does not exist")):
+        r = subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.strip().count("\n") == 0 and "Traceback" not in r.stderr
+        assert "error:" in r.stderr and "127.0.0.1" in r.stderr and what in r.stderr
+
+
+def test_cli_load(pg_url, small_parquet):
+    pq_path, df = small_parquet
+    url = pg_url + "?table=cli_loaded"
+    r = subprocess.run([sys.executable, "cli.py", "load", str(pq_path), "--to", url, "--crime-type", "Burglary",
+                        "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    import json
+
+    out = json.loads(r.stdout)
+    assert out["rows"] == len(df) == out["accepted"] + out["rejected"] + out["filtered"]
+    assert _sql(url, "SELECT count(*) FROM cli_loaded")[0][0] == out["accepted"]
+
+
+def test_empty_pushdown_is_a_named_error(london_parquet):
+    from hotspot._errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no rows match the push-down .*LSOA name 'Nowhere"):
+        read_incidents(StoreSource(str(london_parquet), lsoa_prefix="Nowhere"))
