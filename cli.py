@@ -541,8 +541,13 @@ def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=Non
 
     if area is None:
         raise typer.BadParameter("--context needs --area-file and --area (context is what lies outside the area)")
+    from hotspot.areas import area_from_geometry
+
     cols = read.pop("cols", {})
-    around = _read(paths, crime_type=crime_type, allow_empty=True, **read, **cols).incidents.to_crs(area.crs)
+    # only what lies within the buffer is read (pushed down to Parquet/PostGIS)
+    ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
+    around = _read(paths, area=ring, crime_type=crime_type, allow_empty=True, **read, **cols).incidents
+    around = around.to_crs(area.crs)
     nb = area.neighbours(load_boundaries(neighbours_file, crs=area.crs)) if neighbours_file else None
     return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=nb,
                          sources=[Path(p).name for p in paths])
