@@ -1092,8 +1092,10 @@ def anpr(
     nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
     ctx = None
     if context:
-        # the corridor reaches 1.5 km along the roads plus 250 m either side
-        ctx = _context(context, a, result.incidents, buffer_m=1750.0, neighbours_file=neighbours_file,
+        from hotspot.anpr import ALONG_M, CORRIDOR_M
+
+        # demand reaches ALONG_M along each route plus CORRIDOR_M either side
+        ctx = _context(context, a, result.incidents, buffer_m=ALONG_M + CORRIDOR_M, neighbours_file=neighbours_file,
                        crime_type=crime_type)
         ctx.incidents = recent_incidents(ctx.incidents, months=months, as_of=inc["occurred"].max())
     with _spinner("siting cameras (CBC)"):

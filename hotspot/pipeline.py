@@ -155,6 +155,9 @@ class RunConfig:
     outside_incidents : list of path
         Incidents around the area for the cross-border figures (default: the
         ``incidents`` files, read within ``fringe_m`` of the boundary).
+    context : list of path, optional
+        Incidents across the boundary that inform nano-beats and camera
+        demand (:mod:`hotspot.context`); never counted as the area's own.
     neighbours_file : path, optional
         Layer of neighbouring areas (e.g. districts beyond a force boundary);
         default the boundary layer.
@@ -180,6 +183,7 @@ class RunConfig:
     area: str
     incidents: list[Path]
     outside_incidents: list[Path] | None = None
+    context: list[Path] | None = None
     neighbours_file: Path | None = None
     road_files: dict[str, Path] = field(default_factory=dict)
     count_points: Path | None = None
@@ -207,7 +211,8 @@ class RunConfig:
         (London boroughs), reading the London-wide incident file in place."""
         ref = ReferenceData(Path(root))
         cfg = cls(
-            area_file=ref.boroughs, area=area, incidents=[ref.incidents], neighbours_file=ref.lads,
+            area_file=ref.boroughs, area=area, incidents=[ref.incidents], context=[ref.incidents],
+            neighbours_file=ref.lads,
             road_files=ref.road_files(), count_points=ref._maybe("roads/london_dft_traffic_count_points.geojson"),
             count_flows=ref._maybe("roads/london_dft_traffic_counts_*.csv"),
             red_routes=ref._maybe("roads/tfl_tlrn_red_route_areas_*.geojson"),
@@ -259,6 +264,30 @@ class _Run:
         path = self.reports / f"{self.name}_{filename}"
         self.result.outputs[key] = path
         return path
+
+    def context(self, buffer_m: float, months: int | None = None):
+        """Context incidents within ``buffer_m`` metres (read once, at the
+        widest buffer asked for), or None without context files."""
+        from .context import build_context
+
+        cfg = self.config
+        if not cfg.context:
+            return None
+        key = ("context", buffer_m)
+        if key not in self.layers:
+            ring = area_from_geometry(self.area.geometry.buffer(buffer_m + 100.0), self.area.crs,
+                                      f"{self.area.name} + {buffer_m:g} m")
+            around = read_incidents(cfg.context, crime_types=cfg.crime_types, area=ring).incidents
+            self.layers[key] = build_context(self.area, around.to_crs(self.area.crs), own=self.incidents,
+                                             buffer_m=buffer_m, neighbours=self.layers["neighbours"],
+                                             sources=[Path(str(p)).name for p in cfg.context])
+        ctx = self.layers[key]
+        if months is not None:
+            from dataclasses import replace
+
+            ctx = replace(ctx, incidents=recent_incidents(ctx.incidents, months=months,
+                                                          as_of=self.incidents["occurred"].max()))
+        return ctx
 
     def skip(self, stage: str, why: str) -> None:
         self.result.skipped[stage] = why
@@ -345,11 +374,15 @@ def _stage_anpr(run: _Run) -> None:
         counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
     from .places import street_points
 
+    from .anpr import ALONG_M, CORRIDOR_M
+
+    ctx = run.context(ALONG_M + CORRIDOR_M, months=12)
     plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
                      existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
                      red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
                      k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
-                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents))
+                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
+                     incidents=recent_incidents(run.incidents, months=12))
     plan.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(run.output("anpr", "anpr_sites.geojson"),
                                                                       driver="GeoJSON")
     plan.result.marginal.to_csv(run.output("anpr marginal", "anpr_marginal.csv"), index=False)
@@ -390,13 +423,19 @@ def _stage_nanobeats(run: _Run) -> None:
     cfg = run.config
     monthly = has_month_dates(run.incidents)
     # police.uk months: the near-repeat window is 2 months (the data cannot say days)
+    ctx = run.context(cfg.nanobeat_distance_m)
     planner = NanoBeatPlanner.from_window(run.incidents, run.area, distance=cfg.nanobeat_distance_m,
-                                          days=2.0 if monthly else 14.0)
+                                          days=2.0 if monthly else 14.0, context=ctx)
     plan = planner.solve(run.as_of, n_targets=cfg.nanobeat_targets)
     run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
     run.layers["nanobeats"] = plan
+    if ctx is not None:
+        plan.context = ctx.to_json()
+        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
+    shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
     run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
-                                       "route_length_m": round(plan.route_length_m, 1)}
+                                       "route_length_m": round(plan.route_length_m, 1), "context": plan.context,
+                                       "shared_targets": len(shared)}
 
 
 def _stage_map(run: _Run) -> None:
