@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +59,8 @@ WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
 # --------------------------------------------------------------------------- units
 
 
-def lsoa_units(boundaries: str, census_csv: str, area: Area, *, code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
+def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
+               code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
     """LSOAs of the area (centroid inside it) with Census 2011 households."""
     lsoa = gpd.read_file(boundaries).to_crs(area.crs)
     if code_column not in lsoa:

@@ -34,6 +34,7 @@ from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
 from .periods import last_month, next_month_start, recent_incidents
 from .report import build_report
 from .sources import slug
+from .stores import write_table
 
 log = logging.getLogger("hotspot")
 
@@ -246,18 +247,18 @@ DemoResult = RunResult
 
 @dataclass
 class _Run:
-    """State passed from stage to stage."""
+    """State passed from stage to stage (made by :func:`_intake`)."""
 
     config: RunConfig
     out: Path
     reports: Path
     tiles: str | None
     gi: bool
-    result: RunResult | None = None
-    area: Area | None = None
-    incidents: gpd.GeoDataFrame | None = None
-    as_of: pd.Timestamp | None = None
-    name: str = ""
+    result: RunResult
+    area: Area
+    incidents: gpd.GeoDataFrame
+    as_of: pd.Timestamp
+    name: str
     layers: dict = field(default_factory=dict)
 
     def output(self, key: str, filename: str) -> Path:
@@ -294,24 +295,26 @@ class _Run:
         log.warning("%s skipped: %s", stage, why)
 
 
-def _stage_intake(run: _Run) -> None:
-    cfg = run.config
-    run.area = load_area(cfg.area_file, cfg.area)
-    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=run.area)
-    run.result = RunResult(area=run.area, intake=intake)
-    run.incidents = intake.incidents
+def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: bool) -> _Run:
+    """The first stage: the area, its incidents and the layers every later
+    stage shares (neighbours, postcodes)."""
+    area = load_area(cfg.area_file, cfg.area)
+    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area)
     intake.require_incidents()
-    run.name = slug(run.area.name)
+    inc = intake.incidents
     # plans are made for the month after the latest data, as an analyst would
-    run.as_of = next_month_start(run.incidents)
-    run.result.summary.update(intake.summary(), area=run.area.name, area_km2=round(run.area.area_km2, 2),
-                              as_of=str(run.as_of.date()))
-    run.layers["neighbours"] = (run.area.neighbours(load_boundaries(cfg.neighbours_file, crs=run.area.crs))
-                                if cfg.neighbours_file else run.area.neighbours())
+    as_of = next_month_start(inc)
+    run = _Run(config=cfg, out=out, reports=reports, tiles=tiles, gi=gi, result=RunResult(area=area, intake=intake),
+               area=area, incidents=inc, as_of=as_of, name=slug(area.name))
+    run.result.summary.update(intake.summary(), area=area.name, area_km2=round(area.area_km2, 2),
+                              as_of=str(as_of.date()))
+    run.layers["neighbours"] = (area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs))
+                                if cfg.neighbours_file else area.neighbours())
     if cfg.postcodes:
         from .places import read_postcodes
 
-        run.layers["postcodes"] = read_postcodes(cfg.postcodes, run.area.crs)
+        run.layers["postcodes"] = read_postcodes(cfg.postcodes, area.crs)
+    return run
 
 
 def _stage_hotspots(run: _Run) -> None:
@@ -327,9 +330,9 @@ def _stage_hotspots(run: _Run) -> None:
     recent12 = recent_incidents(inc, months=12)
     hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
     path = run.output("hotspots", "hotspots.gpkg")
-    surface.to_gdf("score").drop(columns=["row", "col"]).to_file(path, layer="cells", driver="GPKG")
-    hot.to_file(path, layer="hotspots", driver="GPKG")
-    bt.at(0.05).to_csv(run.output("backtest", "backtest.csv"), index=False)
+    write_table(surface.to_gdf("score").drop(columns=["row", "col"]), path, layer="cells")
+    write_table(hot, path, layer="hotspots")
+    write_table(bt.at(0.05), run.output("backtest", "backtest.csv"))
     run.layers.update(surface=surface, backtest=bt, hotspots=hot)
     if run.gi:
         g = Grid.for_geometry(area.geometry, 250.0, area.crs)
@@ -349,9 +352,9 @@ def _stage_crossborder(run: _Run) -> None:
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
                                 name_column=name_column_of(neighbours))
-    conc.to_csv(run.output("border zones", "border_zones.csv"), index=False)
-    dens.to_csv(run.output("border density", "border_density.csv"), index=False)
-    no_data = [str(r.neighbour) for r in dens.itertuples() if pd.isna(r.outside_density)]
+    write_table(conc, run.output("border zones", "border_zones.csv"))
+    write_table(dens, run.output("border density", "border_density.csv"))
+    no_data = dens.loc[dens["outside_density"].isna(), "neighbour"].astype(str).tolist()
     run.layers["zones"] = zones
     row = conc[(conc.month == "all") & (conc.distance_m == 250)]
     run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,
@@ -383,9 +386,8 @@ def _stage_anpr(run: _Run) -> None:
                      k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
                      neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
                      incidents=recent_incidents(run.incidents, months=12))
-    plan.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(run.output("anpr", "anpr_sites.geojson"),
-                                                                      driver="GeoJSON")
-    plan.result.marginal.to_csv(run.output("anpr marginal", "anpr_marginal.csv"), index=False)
+    write_table(plan.result.sites.drop(columns=["x", "y"]), run.output("anpr", "anpr_sites.geojson"))
+    write_table(plan.result.marginal, run.output("anpr marginal", "anpr_marginal.csv"))
     run.layers["anpr"] = plan
     run.result.summary["anpr"] = plan.result.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes}
 
@@ -402,7 +404,7 @@ def _stage_campaign(run: _Run) -> None:
         return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
     campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
                              postcodes=run.layers.get("postcodes"))
-    campaign.targets.drop(columns="geometry").to_csv(run.output("campaign", "leaflet_plan.csv"), index=False)
+    write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
     run.layers["campaign"] = campaign
     run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}
 
@@ -415,7 +417,7 @@ def _stage_report(run: _Run) -> None:
     report = build_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london)
     html_path = run.output("report", f"performance_{report.month}.html")
     html_path.write_text(report.to_html(), encoding="utf-8")
-    report.to_csv_frame().to_csv(run.output("report series", f"performance_{report.month}.csv"), index=False)
+    write_table(report.to_csv_frame(), run.output("report series", f"performance_{report.month}.csv"))
     run.result.summary["report"] = report.to_json()
 
 
@@ -483,7 +485,6 @@ def _stage_audiences(run: _Run) -> None:
 
 #: The stages of a run, in order: (name, function over the run state).
 STAGES: list[tuple[str, Callable[[_Run], None]]] = [
-    ("intake", _stage_intake),
     ("hotspots", _stage_hotspots),
     ("cross-border", _stage_crossborder),
     ("anpr", _stage_anpr),
@@ -520,7 +521,7 @@ def run_area(
     gi_star_layer : bool
         Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
     stages : list of str, optional
-        Names from :data:`STAGES` to run (default all; ``intake`` always runs).
+        Names from :data:`STAGES` to run (default all); the intake always runs.
     step : callable, optional
         Called with each stage's name as it starts (progress display).
 
@@ -529,14 +530,19 @@ def run_area(
     RunResult
         ``skipped`` names each stage that could not run and why.
     """
-    run = _Run(config=config, out=Path(out), reports=Path(reports), tiles=tiles, gi=gi_star_layer)
-    run.out.mkdir(parents=True, exist_ok=True)
-    run.reports.mkdir(parents=True, exist_ok=True)
-    wanted = set(stages) | {"intake"} if stages else {name for name, _ in STAGES}
-    unknown = wanted - {name for name, _ in STAGES}
+    names = ["intake"] + [name for name, _ in STAGES]
+    wanted = set(stages) if stages else set(names)
+    unknown = wanted - set(names)
     if unknown:
-        raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(n for n, _ in STAGES)}")
-    timings: dict[str, float] = {}
+        raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(names)}")
+    out, reports = Path(out), Path(reports)
+    out.mkdir(parents=True, exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
+    if step:
+        step("intake")
+    t0 = time.perf_counter()
+    run = _intake(config, out, reports, tiles, gi_star_layer)
+    timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
     for name, fn in STAGES:
         if name not in wanted:
             continue
