@@ -26,6 +26,15 @@ its source burglaries (those within ``distance`` of it in the window),
 when it expires (``active_until`` = last source date + ``days``), and a
 label from the incidents' location text.
 
+Structure: :class:`Sources` holds the burglaries and their weights as of a
+date; a risk model (:class:`RiskModel`: :class:`CellRisk` on grid cells or
+:class:`SegmentRisk` on street segments) gives risk per unit, selects targets
+(:func:`select_targets`, a pure function on the risk array padded once by
+the disc half-width, and :func:`select_segments`) and shapes them; the
+:class:`NanoBeatPlanner` describes, routes and notes them. The backtest is
+:func:`hotspot.evaluation.backtest_nanobeats`; drawing is
+:mod:`hotspot.render.nanobeats`.
+
 Month-precision data (police.uk) cannot support a window in days. The
 *monthly variant* uses the last ``months`` complete months (the most recent
 month weighs 1, the one before 1 - 1/months, ...), the history in months,
@@ -375,7 +384,7 @@ def select_segments(risk: np.ndarray, midpoints: np.ndarray, radius: float, n_ta
         Segment indices of each target, best first.
     """
     r = risk.copy()
-    groups = []
+    groups: list[np.ndarray] = []
     while len(groups) < n_targets and r.max() > 1e-12:
         k = int(np.argmax(r))
         d = np.hypot(*(midpoints - midpoints[k]).T)
