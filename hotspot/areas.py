@@ -99,6 +99,21 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
         metres or degrees and names ``--area-crs``.
     """
     path = Path(path)
+    gdf = _read_polygons(path, layer)
+    gdf, given = _declare_crs(path, gdf, as_crs(crs))
+    _repair(path, gdf)
+    work = given
+    if work is None and is_metric_projected(gdf.crs):
+        work = gdf.crs  # already in metres: keep it
+    elif work is None:
+        ll = gdf.to_crs(4326).geometry.union_all().centroid
+        work = choose_working_crs(np.array([ll.x]), np.array([ll.y]))
+    require_metric(work, "the working CRS")
+    return gdf.to_crs(work)
+
+
+def _read_polygons(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """The non-empty features of a polygon layer (refusing other geometries)."""
     if not path.is_file():
         raise InputFileError(f"{path}: boundary file not found")
     try:
@@ -116,37 +131,43 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
     if not kinds & {"Polygon", "MultiPolygon", "GeometryCollection"}:
         raise InputFileError(f"{path}: boundary layer holds {', '.join(sorted(kinds))} geometries, not polygons; "
                              "an area needs polygons")
-    given = as_crs(crs)
+    return gdf
+
+
+def _declare_crs(path: Path, gdf: gpd.GeoDataFrame, given: CRS | None) -> tuple[gpd.GeoDataFrame, CRS | None]:
+    """The layer with its coordinates' CRS set, and the working CRS the user
+    gave (None when ``given`` was used as the layer's own CRS instead).
+
+    A layer without a CRS, or declaring degrees for coordinates that are
+    clearly metres (a GeoJSON without a ``crs`` member), takes ``given``;
+    without it the error says what the coordinates look like."""
     x0, y0, x1, y1 = gdf.total_bounds
     looks_metres = max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90
+    if not (gdf.crs is None or (gdf.crs.is_geographic and looks_metres)):
+        return gdf, given
     extent = f"x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}"
-    if gdf.crs is None or (gdf.crs.is_geographic and looks_metres):
-        if given is None:
-            said = "declares no CRS" if gdf.crs is None else f"declares {gdf.crs.to_string()} (degrees)"
-            if looks_metres:
-                raise CRSError(f"{path}: boundary layer {said} but its coordinates look like metres ({extent}); "
-                               "give their CRS with --area-crs (EPSG:27700 for British National Grid)")
-            raise CRSError(f"{path}: boundary layer declares no CRS; its coordinates look like lon/lat degrees "
-                           f"({extent}): give --area-crs EPSG:4326 (or the layer's CRS)")
-        if given.is_geographic and looks_metres:
-            raise CRSError(f"{path}: --area-crs {given.to_string()} is in degrees but the coordinates look like "
-                           f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)")
-        gdf = gdf.set_crs(given, allow_override=True)
-        given = None  # used as the layer's CRS; the working CRS is chosen below
+    if given is None:
+        said = "declares no CRS" if gdf.crs is None else f"declares {gdf.crs.to_string()} (degrees)"
+        if looks_metres:
+            raise CRSError(f"{path}: boundary layer {said} but its coordinates look like metres ({extent}); "
+                           "give their CRS with --area-crs (EPSG:27700 for British National Grid)")
+        raise CRSError(f"{path}: boundary layer declares no CRS; its coordinates look like lon/lat degrees "
+                       f"({extent}): give --area-crs EPSG:4326 (or the layer's CRS)")
+    if given.is_geographic and looks_metres:
+        raise CRSError(f"{path}: --area-crs {given.to_string()} is in degrees but the coordinates look like "
+                       f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)")
+    return gdf.set_crs(given, allow_override=True), None
+
+
+def _repair(path: Path, gdf: gpd.GeoDataFrame) -> None:
+    """Repair invalid polygons in place (with a warning naming the file)."""
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
-        warnings.warn(f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid", stacklevel=2)
+        # stacklevel: the caller of load_boundaries
+        warnings.warn(f"{path}: repaired {int(invalid.sum())} invalid geometries with make_valid", stacklevel=3)
         fixed = shapely.make_valid(gdf.geometry[invalid].to_numpy())
         # make_valid can return collections with stray lines; keep the polygons.
         gdf.loc[invalid, "geometry"] = [_polygonal(g) for g in fixed]
-    work = given
-    if work is None and is_metric_projected(gdf.crs):
-        work = gdf.crs  # already in metres: keep it
-    elif work is None:
-        ll = gdf.to_crs(4326).geometry.union_all().centroid
-        work = choose_working_crs(np.array([ll.x]), np.array([ll.y]))
-    require_metric(work, "the working CRS")
-    return gdf.to_crs(work)
 
 
 def _polygonal(g: BaseGeometry) -> BaseGeometry:

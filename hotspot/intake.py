@@ -11,6 +11,17 @@ Every input row ends in exactly one of three places:
 
 ``rows == accepted + rejected + filtered`` always holds.
 
+Stages
+------
+:func:`read_incidents` runs six named stages over per-source records (the
+source's rows as a DataFrame plus one status per row):
+``_stage_parse`` (rows, columns by role, coordinates in their own CRS, dates,
+ids) -> ``_stage_coordinates`` (zero, out-of-range, swapped, future) ->
+``_stage_crs`` (the working CRS) -> ``_stage_project`` -> ``_stage_area``
+(membership) -> ``_stage_duplicates``. A stage never drops a row: it marks it
+with :func:`_mark` (the first reason wins), and :func:`_account` alone turns
+the marks into accepted, rejected and filtered rows and checks the counts.
+
 Duplicates
 ----------
 A *duplicate* is a row whose incident id was already accepted earlier in the
@@ -407,6 +418,8 @@ class _Parsed:
     filtered: np.ndarray  # bool
     lsoa: pd.Series | None = None  # police.uk "LSOA name", when the file has one
     info: dict = field(default_factory=dict)  # what was detected, for summary()
+    x: np.ndarray | None = None  # projected into the working CRS (metres), by _stage_project
+    y: np.ndarray | None = None
 
 
 def _mark(p: _Parsed, mask: np.ndarray, reason: str, column: str | None, detail: Iterable[str] | str = "") -> None:
@@ -678,14 +691,38 @@ def _parse_file(
     notes: list[str],
     source_name: str | None = None,
 ) -> tuple[_Parsed, list[tuple[int, str]]]:
+    """Parse one source: its rows, columns by role, coordinates (in their own
+    CRS), dates and ids; rows that fail a check are marked, none dropped."""
     path, table, geoms, file_crs, kind, bad = _load_source(src, fmt, notes, source_name)
     if geoms is not None:
-        arr = np.array([g if g is not None else shapely.Point() for g in geoms], dtype=object)
-        present = ~shapely.is_empty(arr)
-        if present.any() and not (present & (shapely.get_type_id(arr) == 0)).any():
-            raise InputFileError(
-                f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
-                "(one location per incident); a boundary layer goes to --area-file")
+        _require_points(path, geoms)
+    cols = _roles(path, table, kind, columns, crime_types)
+    p = _new_record(path, table, cols, kind, crime_types)
+    if geoms is not None:
+        _geometry_coordinates(p, geoms, file_crs, crs)
+    else:
+        _column_coordinates(p, cols, crs)
+    _parse_dates(p, table[cols["date"]], cols["date"], kind == "policeuk", date_format)
+    if cols["id"] is None or (p.ids == "").any():
+        derived = _stable_ids(path, table)
+        p.ids = p.ids.where(p.ids != "", derived)
+    return p, bad
+
+
+def _require_points(path: Path, geoms) -> None:
+    """A layer of lines or polygons is not incidents (one location each)."""
+    arr = np.array([g if g is not None else shapely.Point() for g in geoms], dtype=object)
+    present = ~shapely.is_empty(arr)
+    if present.any() and not (present & (shapely.get_type_id(arr) == 0)).any():
+        raise InputFileError(
+            f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
+            "(one location per incident); a boundary layer goes to --area-file")
+
+
+def _roles(path: Path, table: pd.DataFrame, kind: str, columns: Mapping[str, str] | None,
+           crime_types: set[str] | None) -> dict[str, str | None]:
+    """Columns by role (police.uk's fixed names for police.uk files); a
+    column the user named, the date or a needed crime type missing raises."""
     cols = detect_columns(table.columns, columns)
     if kind == "policeuk":
         for req in ("Month", "Longitude", "Latitude"):
@@ -702,7 +739,13 @@ def _parse_file(
         raise InputFileError(f"{path}: required column for the date is missing (name it with --date-col); columns are {list(table.columns)}")
     if crime_types and cols["type"] is None:
         raise InputFileError(f"{path}: a crime-type filter was asked for but there is no crime-type column (name it with --type-col)")
+    return cols
 
+
+def _new_record(path: Path, table: pd.DataFrame, cols: Mapping[str, str | None], kind: str,
+                crime_types: set[str] | None) -> _Parsed:
+    """The record of one source before coordinates and dates: ids, crime
+    type, location text, and the crime-type filter applied."""
     n = len(table)
     empty = pd.Series([""] * n, index=table.index, dtype=object)
     p = _Parsed(
@@ -720,54 +763,57 @@ def _parse_file(
               "columns": {k: v for k, v in cols.items() if v}}
     if crime_types:
         p.filtered = ~p.crime_type.str.lower().isin(crime_types).to_numpy()
+    return p
 
-    # Coordinates: a geometry column, x/y in the given CRS, or lon/lat.
-    if geoms is not None:
-        is_none = np.array([g is None or g.is_empty for g in geoms])
-        safe = np.where(is_none, shapely.Point(), geoms)
-        not_point = ~is_none & (shapely.get_type_id(safe) != 0)
-        if file_crs is None and crs is None:
-            raise CRSError(f"{path}: layer has no CRS; give one with crs=/--crs")
-        file_crs = as_crs(file_crs) if file_crs is not None else None
-        pts0 = np.where(not_point | is_none, shapely.Point(0, 0), safe)
-        metres_as_degrees = (file_crs is not None and file_crs.is_geographic and crs is not None
-                             and ((np.abs(shapely.get_x(pts0)) > 180) | (np.abs(shapely.get_y(pts0)) > 90)).mean() > 0.5)
-        # A GeoJSON without a "crs" member is read as lon/lat; when its
-        # coordinates are clearly metres the user's --crs says what they are.
-        use_given = file_crs is None or metres_as_degrees
-        p.coord_crs = crs if use_given else file_crs
-        p.coord_cols = ("geometry", "geometry")
-        p.info["coordinates"] = {"columns": ["geometry"], "crs": p.coord_crs.to_string(),
-                                 "how": "given with --crs" if use_given else "declared in the file"}
-        _mark(p, is_none, "missing coordinates", "geometry")
-        _mark(p, not_point, "not a point geometry", "geometry",
-              (f"{t} geometry" for t in shapely.get_type_id(safe).astype(str)))
-        pts = np.where(not_point | is_none, shapely.Point(np.nan, np.nan), safe)
-        p.a, p.b = shapely.get_x(pts), shapely.get_y(pts)
-        _check_degrees(p)
+
+def _geometry_coordinates(p: _Parsed, geoms, file_crs, crs: CRS | None) -> None:
+    """Coordinates from a layer's point geometries, in the layer's CRS (or
+    the user's, when the layer has none or its "degrees" are metres)."""
+    is_none = np.array([g is None or g.is_empty for g in geoms])
+    safe = np.where(is_none, shapely.Point(), geoms)
+    not_point = ~is_none & (shapely.get_type_id(safe) != 0)
+    if file_crs is None and crs is None:
+        raise CRSError(f"{p.path}: layer has no CRS; give one with crs=/--crs")
+    file_crs = as_crs(file_crs) if file_crs is not None else None
+    pts0 = np.where(not_point | is_none, shapely.Point(0, 0), safe)
+    metres_as_degrees = (file_crs is not None and file_crs.is_geographic and crs is not None
+                         and ((np.abs(shapely.get_x(pts0)) > 180) | (np.abs(shapely.get_y(pts0)) > 90)).mean() > 0.5)
+    # A GeoJSON without a "crs" member is read as lon/lat; when its
+    # coordinates are clearly metres the user's --crs says what they are.
+    use_given = file_crs is None or metres_as_degrees
+    p.coord_crs = crs if use_given else file_crs
+    p.coord_cols = ("geometry", "geometry")
+    p.info["coordinates"] = {"columns": ["geometry"], "crs": p.coord_crs.to_string(),
+                             "how": "given with --crs" if use_given else "declared in the file"}
+    _mark(p, is_none, "missing coordinates", "geometry")
+    _mark(p, not_point, "not a point geometry", "geometry",
+          (f"{t} geometry" for t in shapely.get_type_id(safe).astype(str)))
+    pts = np.where(not_point | is_none, shapely.Point(np.nan, np.nan), safe)
+    p.a, p.b = shapely.get_x(pts), shapely.get_y(pts)
+    _check_degrees(p)
+
+
+def _column_coordinates(p: _Parsed, cols: Mapping[str, str | None], crs: CRS | None) -> None:
+    """Coordinates from x/y columns in the user's CRS (cross-checked against
+    lon/lat columns when the file has both), else from lon/lat columns."""
+    table = p.table
+    use_xy = cols["x"] and cols["y"] and (crs is not None or not (cols["lon"] and cols["lat"]))
+    if use_xy:
+        if crs is None:
+            raise CRSError(f"{p.path}: x/y columns '{cols['x']}', '{cols['y']}' need a CRS (--crs EPSG:...)")
+        p.coord_crs, p.coord_cols = crs, (cols["x"], cols["y"])
+        p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": crs.to_string(), "how": "given with --crs"}
+    elif cols["lon"] and cols["lat"]:
+        p.coord_cols = (cols["lon"], cols["lat"])
+        p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": WGS84,
+                                 "how": "lon/lat columns (WGS84 degrees)"}
     else:
-        use_xy = cols["x"] and cols["y"] and (crs is not None or not (cols["lon"] and cols["lat"]))
-        if use_xy:
-            if crs is None:
-                raise CRSError(f"{path}: x/y columns '{cols['x']}', '{cols['y']}' need a CRS (--crs EPSG:...)")
-            p.coord_crs, p.coord_cols = crs, (cols["x"], cols["y"])
-            p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": crs.to_string(), "how": "given with --crs"}
-        elif cols["lon"] and cols["lat"]:
-            p.coord_cols = (cols["lon"], cols["lat"])
-            p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": WGS84,
-                                     "how": "lon/lat columns (WGS84 degrees)"}
-        else:
-            raise InputFileError(f"{path}: required coordinate columns are missing (lon/lat or x/y); columns are {list(table.columns)}")
-        _parse_numbers(p, table[p.coord_cols[0]], table[p.coord_cols[1]])
-        if use_xy:
-            _check_degrees(p)
-            if cols["lon"] and cols["lat"] and {cols["lon"], cols["lat"]}.isdisjoint(p.coord_cols):
-                _crs_cross_check(p, table, cols["lon"], cols["lat"])
-    _parse_dates(p, table[cols["date"]], cols["date"], kind == "policeuk", date_format)
-    if cols["id"] is None or (p.ids == "").any():
-        derived = _stable_ids(path, table)
-        p.ids = p.ids.where(p.ids != "", derived)
-    return p, bad
+        raise InputFileError(f"{p.path}: required coordinate columns are missing (lon/lat or x/y); columns are {list(table.columns)}")
+    _parse_numbers(p, table[p.coord_cols[0]], table[p.coord_cols[1]])
+    if use_xy:
+        _check_degrees(p)
+        if cols["lon"] and cols["lat"] and {cols["lon"], cols["lat"]}.isdisjoint(p.coord_cols):
+            _crs_cross_check(p, table, cols["lon"], cols["lat"])
 
 
 def _check_degrees(p: _Parsed) -> None:
@@ -829,7 +875,7 @@ def lsoa_district(names: pd.Series) -> pd.Series:
     return pd.Series(out, index=names.index, dtype=object)
 
 
-def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
+def _membership(parsed: list[_Parsed], area, tol: float) -> dict:
     """Judge every row against the area (see the module notes); returns the
     counts for :attr:`IntakeResult.membership`."""
     geom = area.geometry
@@ -838,18 +884,7 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
     shapely.prepare(band)
     want = str(area.name).strip().casefold()
     districts = [lsoa_district(p.lsoa).str.casefold() if p.lsoa is not None else None for p in parsed]
-    present = set().union(*[set(d.dropna()) for d in districts if d is not None])
-    # police.uk's attribution decides when the area is one of the districts
-    # the rows are attributed to, or a unit of a layer of such districts
-    # (e.g. another borough: then no row is the area's, however near).
-    use_lsoa = want in present
-    if not use_lsoa and present and area.layer is not None:
-        from .areas import _layer_columns
-
-        name_col = _layer_columns(area.layer)[0]
-        if name_col is not None:
-            names = set(area.layer[name_col].astype(str).str.strip().str.casefold())
-            use_lsoa = len(present & names) >= 0.5 * len(present)
+    use_lsoa = _use_lsoa_rule(area, want, districts)
     others = None
     if area.layer is not None and tol > 0:
         layer = area.layer.to_crs(area.crs)
@@ -860,47 +895,84 @@ def _membership(parsed: list[_Parsed], xs, ys, area, tol: float) -> dict:
             "edge_tolerance_m": float(tol), "recovered_within_tolerance": 0,
             "in_neighbour_not_recovered": 0, "attributed_elsewhere_inside_polygon": 0,
             "attributed_here_beyond_tolerance": 0}
-    for p, x, y, dist in zip(parsed, xs, ys, districts):
-        cols = "/".join(p.coord_cols)
+    for p, dist in zip(parsed, districts):
+        x, y = p.x, p.y
         finite = np.isfinite(x) & np.isfinite(y)
         x0, y0 = np.nan_to_num(x), np.nan_to_num(y)
         inside = finite & shapely.intersects_xy(geom, x0, y0)
         near = finite & (inside | shapely.intersects_xy(band, x0, y0))
-        open_ = (p.reason == None) & ~p.filtered  # noqa: E711
         if use_lsoa and dist is not None:
-            has = dist.notna().to_numpy()
-            mine = (dist == want).fillna(False).to_numpy()
-            elsewhere = has & ~mine
-            info["attributed_elsewhere_inside_polygon"] += int((open_ & elsewhere & inside).sum())
-            _mark(p, elsewhere, "outside area", "LSOA name",
-                  (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in p.lsoa))
-            far = mine & ~near
-            if (far & open_).any():
-                d = np.full(len(x), np.nan)
-                idx = np.flatnonzero(far & open_ & finite)
-                d[idx] = shapely.distance(geom, shapely.points(x[idx], y[idx]))
-                info["attributed_here_beyond_tolerance"] += int((far & open_).sum())
-                _mark(p, far, "outside area", cols,
-                      (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
-                       f"(edge tolerance {tol:g} m)" for v, dd in zip(p.lsoa, d)))
-            rec = mine & near & ~inside & open_
-            info["recovered_within_tolerance"] += int(rec.sum())
-            rest = ~has  # rows without an LSOA: the polygon decides
+            rest = _judge_by_lsoa(p, dist, want, area, geom, tol, inside, near, info)
         else:
             rest = np.ones(len(x), bool)
-        band_pts = rest & near & ~inside & open_
-        if band_pts.any() and others is not None and len(others):
-            idx = np.flatnonzero(band_pts)
-            tree = shapely.STRtree(others.geometry.to_numpy())
-            hit_pt, _ = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
-            claimed = np.zeros(len(x), bool)
-            claimed[idx[hit_pt]] = True
-            info["in_neighbour_not_recovered"] += int(claimed.sum())
-            _mark(p, claimed, "outside area", cols, f"within {tol:g} m of {area.name} but inside a neighbouring area")
-            band_pts &= ~claimed
-        info["recovered_within_tolerance"] += int((band_pts & (p.reason == None)).sum())  # noqa: E711
-        _mark(p, rest & ~near, "outside area", cols, f"outside {area.name} (edge tolerance {tol:g} m)")
+        _judge_by_polygon(p, rest, inside, near, others, area, tol, info)
     return info
+
+
+def _use_lsoa_rule(area, want: str, districts: list[pd.Series | None]) -> bool:
+    """police.uk's attribution decides when the area is one of the districts
+    the rows are attributed to, or a unit of a layer of such districts (e.g.
+    another borough: then no row is the area's, however near)."""
+    present = set().union(*[set(d.dropna()) for d in districts if d is not None])
+    if want in present:
+        return True
+    if present and area.layer is not None:
+        from .areas import _layer_columns
+
+        name_col = _layer_columns(area.layer)[0]
+        if name_col is not None:
+            names = set(area.layer[name_col].astype(str).str.strip().str.casefold())
+            return len(present & names) >= 0.5 * len(present)
+    return False
+
+
+def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: float, inside: np.ndarray,
+                   near: np.ndarray, info: dict) -> np.ndarray:
+    """Rows with a police.uk LSOA: another district's are outside, this
+    district's beyond the edge tolerance are outside; returns the rows
+    without an LSOA (the polygon decides those)."""
+    x, y = p.x, p.y
+    cols = "/".join(p.coord_cols)
+    open_ = (p.reason == None) & ~p.filtered  # noqa: E711
+    has = dist.notna().to_numpy()
+    mine = (dist == want).fillna(False).to_numpy()
+    elsewhere = has & ~mine
+    info["attributed_elsewhere_inside_polygon"] += int((open_ & elsewhere & inside).sum())
+    _mark(p, elsewhere, "outside area", "LSOA name",
+          (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in p.lsoa))
+    far = mine & ~near
+    if (far & open_).any():
+        d = np.full(len(x), np.nan)
+        idx = np.flatnonzero(far & open_ & np.isfinite(x) & np.isfinite(y))
+        d[idx] = shapely.distance(geom, shapely.points(x[idx], y[idx]))
+        info["attributed_here_beyond_tolerance"] += int((far & open_).sum())
+        _mark(p, far, "outside area", cols,
+              (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
+               f"(edge tolerance {tol:g} m)" for v, dd in zip(p.lsoa, d)))
+    info["recovered_within_tolerance"] += int((mine & near & ~inside & open_).sum())
+    return ~has
+
+
+def _judge_by_polygon(p: _Parsed, rest: np.ndarray, inside: np.ndarray, near: np.ndarray, others, area,
+                      tol: float, info: dict) -> None:
+    """Rows ``rest``: outside beyond the edge tolerance, or within it but
+    inside another unit of the area's layer, are outside; the others within
+    the tolerance are recovered."""
+    x, y = p.x, p.y
+    cols = "/".join(p.coord_cols)
+    open_ = (p.reason == None) & ~p.filtered  # noqa: E711
+    band_pts = rest & near & ~inside & open_
+    if band_pts.any() and others is not None and len(others):
+        idx = np.flatnonzero(band_pts)
+        tree = shapely.STRtree(others.geometry.to_numpy())
+        hit_pt, _ = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
+        claimed = np.zeros(len(x), bool)
+        claimed[idx[hit_pt]] = True
+        info["in_neighbour_not_recovered"] += int(claimed.sum())
+        _mark(p, claimed, "outside area", cols, f"within {tol:g} m of {area.name} but inside a neighbouring area")
+        band_pts &= ~claimed
+    info["recovered_within_tolerance"] += int((band_pts & (p.reason == None)).sum())  # noqa: E711
+    _mark(p, rest & ~near, "outside area", cols, f"outside {area.name} (edge tolerance {tol:g} m)")
 
 
 def read_incidents(
@@ -968,87 +1040,142 @@ def read_incidents(
         x/y columns without a CRS, x/y contradicting the file's lon/lat or
         not degrees in a geographic CRS.
     """
-    if isinstance(paths, pd.DataFrame):
-        sources: list = [paths]
-        files = [Path(source_name or "<DataFrame>")]
-    else:
-        files = expand_paths(paths)
-        # the area's box (with the edge tolerance) to Parquet/PostGIS readers
-        stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
-        sources = list(files)
-    if isinstance(crime_types, str):
-        crime_types = [crime_types]
-    types = {t.strip().lower() for t in crime_types} if crime_types else None
-    user_crs = as_crs(crs)
-    now_ts = pd.Timestamp(now) if now is not None else pd.Timestamp.now()
-    tol = settings.AREA_EDGE_TOLERANCE if area_buffer is None else float(area_buffer)
-    if not np.isfinite(tol) or tol < 0:
-        raise InputFileError(f"area buffer must be zero or more metres, got {area_buffer!r}")
+    sources, files = _sources(paths, area, area_buffer, source_name)
+    opts = _Options.from_args(crime_types=crime_types, crs=crs, now=now, area_buffer=area_buffer)
     notes: list[str] = []
+    parsed, malformed = _stage_parse(sources, format, opts, columns=columns, date_format=date_format, notes=notes,
+                                     source_name=source_name)
+    _stage_coordinates(parsed, area, opts.now)
+    work, crs_how = _stage_crs(parsed, area, opts.crs)
+    _stage_project(parsed, work)
+    membership = _stage_area(parsed, area, opts.tol, notes) if area is not None else None
+    _stage_duplicates(parsed)
+    return _account(parsed, work, malformed, files, notes, crs_how=crs_how, membership=membership, types=opts.types)
 
+
+# --------------------------------------------------------------------------- stages
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The caller's options, checked and normalised once."""
+
+    types: set[str] | None  # crime types to keep, lower case
+    crs: CRS | None  # CRS of x/y columns
+    now: pd.Timestamp  # dates after it are "future"
+    tol: float  # edge tolerance of the area test, metres
+
+    @classmethod
+    def from_args(cls, *, crime_types, crs, now, area_buffer) -> "_Options":
+        if isinstance(crime_types, str):
+            crime_types = [crime_types]
+        tol = settings.AREA_EDGE_TOLERANCE if area_buffer is None else float(area_buffer)
+        if not np.isfinite(tol) or tol < 0:
+            raise InputFileError(f"area buffer must be zero or more metres, got {area_buffer!r}")
+        return cls(types={t.strip().lower() for t in crime_types} if crime_types else None, crs=as_crs(crs),
+                   now=pd.Timestamp(now) if now is not None else pd.Timestamp.now(), tol=tol)
+
+
+def _sources(paths, area, area_buffer: float | None, source_name: str | None) -> tuple[list, list[Path]]:
+    """The sources to parse and their names: one DataFrame, or the files
+    (folders expanded); Parquet/PostGIS readers get the area's box widened by
+    the edge tolerance (metres), so they read only rows that can belong."""
+    if isinstance(paths, pd.DataFrame):
+        return [paths], [Path(source_name or "<DataFrame>")]
+    files = expand_paths(paths)
+    stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
+    return list(files), files
+
+
+def _stage_parse(sources: list, fmt: Format, opts: _Options, *, columns: Mapping[str, str] | None,
+                 date_format: str | None, notes: list[str],
+                 source_name: str | None) -> tuple[list[_Parsed], list[dict]]:
+    """Stage 1, parse: every source into a record (rows, roles, coordinates
+    in their own CRS, dates, ids); malformed CSV records are listed apart."""
     parsed: list[_Parsed] = []
     malformed: list[dict] = []
     for src in sources:
-        p, bad = _parse_file(src, format, crime_types=types, crs=user_crs, columns=columns,
+        p, bad = _parse_file(src, fmt, crime_types=opts.types, crs=opts.crs, columns=columns,
                              date_format=date_format, notes=notes, source_name=source_name)
         parsed.append(p)
         malformed += [dict(source_file=str(p.path), source_row=r, reason="malformed row", column=None, detail=d)
                       for r, d in bad]
+    return parsed, malformed
 
-    # The centre used to recognise swapped coordinates: the area's, else the
-    # median of the rows whose coordinates look sane.
+
+def _stage_coordinates(parsed: list[_Parsed], area, now: pd.Timestamp) -> None:
+    """Stage 2, coordinates: zero, out-of-range and swapped coordinates, and
+    dates in the future, are marked. Swaps are recognised against the area's
+    centre, else the median of the rows whose coordinates look sane."""
     centres: dict[str, tuple[float, float] | None] = {}
     for p in parsed:
         key = p.coord_crs.to_wkt()
-        if key in centres:
-            continue
-        if area is not None:
-            c = gpd.GeoSeries([area.geometry.centroid], crs=area.crs).to_crs(p.coord_crs).iloc[0]
-            centres[key] = (c.x, c.y)
-            continue
-        same = [q for q in parsed if q.coord_crs.to_wkt() == key]
-        a = np.concatenate([q.a for q in same])
-        b = np.concatenate([q.b for q in same])
-        ok = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
-        centres[key] = (float(np.median(a[ok])), float(np.median(b[ok]))) if ok.sum() >= 5 else None
+        if key not in centres:
+            centres[key] = _centre(parsed, p.coord_crs, area)
     for p in parsed:
         tol_swap = 2.0 if p.coord_crs.is_geographic else 200_000.0  # degrees / metres
         _check_coordinates(p, centres[p.coord_crs.to_wkt()], tol_swap)
-        future = (p.occurred > now_ts).to_numpy()
-        _mark(p, future, "future", None, (f"{d:%Y-%m-%d} is after {now_ts:%Y-%m-%d}" if pd.notna(d) else "" for d in p.occurred))
+        future = (p.occurred > now).to_numpy()
+        _mark(p, future, "future", None, (f"{d:%Y-%m-%d} is after {now:%Y-%m-%d}" if pd.notna(d) else ""
+                                          for d in p.occurred))
 
-    # Working CRS: the area's, else the user's metric CRS, else chosen from
-    # the points (British National Grid in GB, UTM elsewhere).
+
+def _centre(parsed: list[_Parsed], coord_crs: CRS, area) -> tuple[float, float] | None:
+    """The centre of the data in ``coord_crs``: the area's centroid, else the
+    median of the sources' non-zero finite coordinates (None under 5 rows)."""
     if area is not None:
-        work = as_crs(area.crs)
-        crs_how = f"the area's CRS ({area.name})"
-    elif user_crs is not None and is_metric_projected(user_crs):
-        work = user_crs
-        crs_how = "the CRS given with --crs (projected, metres)"
-    else:
-        lons, lats = [], []
-        for p in parsed:
-            ok = p.reason == None  # noqa: E711
-            lo, la = project(p.a[ok], p.b[ok], p.coord_crs, WGS84)
-            lons.append(lo)
-            lats.append(la)
-        work = choose_working_crs(np.concatenate(lons), np.concatenate(lats))
-        crs_how = ("British National Grid: the data lie in Great Britain" if work.equals(CRS.from_user_input(GB_CRS))
-                   else f"UTM zone of the data's median location ({work.name})")
+        c = gpd.GeoSeries([area.geometry.centroid], crs=area.crs).to_crs(coord_crs).iloc[0]
+        return (c.x, c.y)
+    key = coord_crs.to_wkt()
+    same = [q for q in parsed if q.coord_crs.to_wkt() == key]
+    a = np.concatenate([q.a for q in same])
+    b = np.concatenate([q.b for q in same])
+    ok = np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
+    return (float(np.median(a[ok])), float(np.median(b[ok]))) if ok.sum() >= 5 else None
 
-    xs, ys = [], []
+
+def _stage_crs(parsed: list[_Parsed], area, user_crs: CRS | None) -> tuple[CRS, str]:
+    """Stage 3, CRS: the working CRS (metres) and how it was chosen: the
+    area's, else the user's metric CRS, else chosen from the points (British
+    National Grid in GB, UTM elsewhere)."""
+    if area is not None:
+        return as_crs(area.crs), f"the area's CRS ({area.name})"
+    if user_crs is not None and is_metric_projected(user_crs):
+        return user_crs, "the CRS given with --crs (projected, metres)"
+    lons, lats = [], []
     for p in parsed:
-        x, y = project(p.a, p.b, p.coord_crs, work)
-        _mark(p, ~(np.isfinite(x) & np.isfinite(y)) & np.isfinite(p.a), "coordinates out of range",
+        ok = p.reason == None  # noqa: E711
+        lo, la = project(p.a[ok], p.b[ok], p.coord_crs, WGS84)
+        lons.append(lo)
+        lats.append(la)
+    work = choose_working_crs(np.concatenate(lons), np.concatenate(lats))
+    how = ("British National Grid: the data lie in Great Britain" if work.equals(CRS.from_user_input(GB_CRS))
+           else f"UTM zone of the data's median location ({work.name})")
+    return work, how
+
+
+def _stage_project(parsed: list[_Parsed], work: CRS) -> None:
+    """Stage 4, project: every row's coordinates into the working CRS
+    (``p.x``, ``p.y``, metres); rows that cannot be projected are marked."""
+    for p in parsed:
+        p.x, p.y = project(p.a, p.b, p.coord_crs, work)
+        _mark(p, ~(np.isfinite(p.x) & np.isfinite(p.y)) & np.isfinite(p.a), "coordinates out of range",
               "/".join(p.coord_cols), "cannot be projected")
-        xs.append(x)
-        ys.append(y)
-    membership = _membership(parsed, xs, ys, area, tol) if area is not None else None
-    if membership and membership["attributed_here_beyond_tolerance"]:
+
+
+def _stage_area(parsed: list[_Parsed], area, tol: float, notes: list[str]) -> dict:
+    """Stage 5, area: rows not in the area are marked ``outside area`` (rule:
+    module notes); returns the membership counts."""
+    membership = _membership(parsed, area, tol)
+    if membership["attributed_here_beyond_tolerance"]:
         notes.append(f"{membership['attributed_here_beyond_tolerance']:,} rows of {area.name}'s police.uk LSOAs lie "
                      f"more than {tol:g} m outside its boundary and were rejected (see rejects)")
+    return membership
 
-    # Duplicates across all files, among otherwise good rows, first kept.
+
+def _stage_duplicates(parsed: list[_Parsed]) -> None:
+    """Stage 6, duplicates: a row whose id an earlier good row (any source,
+    input order) already has is marked ``duplicate id``, naming the kept row."""
     ids = pd.concat([p.ids for p in parsed], ignore_index=True)
     good = np.concatenate([(p.reason == None) & ~p.filtered for p in parsed])  # noqa: E711
     where = np.concatenate([[f"{p.path.name}:{r}" for r in p.table.index] for p in parsed])
@@ -1064,7 +1191,13 @@ def read_incidents(
         _mark(p, dup[sl], "duplicate id", "id", dup_of[sl])
         offset += len(p.table)
 
-    result = _assemble(parsed, xs, ys, work, malformed, files, notes)
+
+def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[Path], notes: list[str], *,
+             crs_how: str, membership: dict | None, types: set[str] | None) -> IntakeResult:
+    """The row accounting: every row accepted, rejected (with its reason) or
+    filtered, counts checked to add up; raises :class:`UnusableInputError`
+    when rows were read and every one was rejected."""
+    result = _assemble(parsed, work, malformed, files, notes)
     result.detected = [p.info for p in parsed]
     result.crs_how = crs_how
     types_all = pd.concat([p.crime_type for p in parsed]).replace("", "(none)")
@@ -1095,10 +1228,14 @@ def _unusable_message(res: IntakeResult) -> str:
     return msg
 
 
-def _assemble(parsed, xs, ys, work, malformed, files, notes) -> IntakeResult:
+def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[Path],
+              notes: list[str]) -> IntakeResult:
+    """Accepted incidents, rejects and filtered rows from the marked records
+    (the one place rows are counted; conservation asserted)."""
     accepted, rejects, filtered = [], list(malformed) and [pd.DataFrame(malformed)], []
     rows = len(malformed)
-    for p, x, y in zip(parsed, xs, ys):
+    for p in parsed:
+        x, y = p.x, p.y
         rows += len(p.table)
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table

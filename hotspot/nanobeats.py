@@ -26,6 +26,15 @@ its source burglaries (those within ``distance`` of it in the window),
 when it expires (``active_until`` = last source date + ``days``), and a
 label from the incidents' location text.
 
+Structure: :class:`Sources` holds the burglaries and their weights as of a
+date; a risk model (:class:`RiskModel`: :class:`CellRisk` on grid cells or
+:class:`SegmentRisk` on street segments) gives risk per unit, selects targets
+(:func:`select_targets`, a pure function on the risk array padded once by
+the disc half-width, and :func:`select_segments`) and shapes them; the
+:class:`NanoBeatPlanner` describes, routes and notes them. The backtest is
+:func:`hotspot.evaluation.backtest_nanobeats`; drawing is
+:mod:`hotspot.render.nanobeats`.
+
 Month-precision data (police.uk) cannot support a window in days. The
 *monthly variant* uses the last ``months`` complete months (the most recent
 month weighs 1, the one before 1 - 1/months, ...), the history in months,
@@ -36,6 +45,8 @@ Plans say which variant they used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -43,11 +54,12 @@ import pandas as pd
 import shapely
 import shapely.ops
 from scipy.signal import fftconvolve
+from shapely.geometry.base import BaseGeometry
 
-from .crs import require_same_metric_crs
+from . import settings
 from ._errors import DataPrecisionError, HotspotError
 from .areas import Area
-from .crs import to_lonlat
+from .crs import require_same_metric_crs, to_lonlat
 from .grid import Grid
 from .intake import has_month_dates
 from .routing import RouteLegs, StreetNetwork, check_start, patrol_route, route_legs
@@ -155,11 +167,391 @@ class NanoBeatPlan:
         return shapely.LineString(pts) if len(pts) >= 2 else None
 
 
+@dataclass
+class Sources:
+    """The burglaries a planner draws on, sorted by date, with the weight each
+    carries as of a date.
+
+    Attributes
+    ----------
+    x, y : ndarray
+        Coordinates, metres (working CRS).
+    t : ndarray of datetime64[ns]
+        Dates.
+    location : ndarray of str
+        Location text ("" when missing).
+    neighbour : ndarray of str
+        "" for the area's own burglaries, else the neighbour a context one
+        lies in.
+    monthly : bool
+        Dates are months only (police.uk): ages in months.
+    days : float
+        Near-repeat window, days (months for the monthly variant).
+    history_days, half_life_days : float
+        History window and half-life of a past burglary's weight, days.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+    location: np.ndarray
+    neighbour: np.ndarray
+    monthly: bool
+    days: float
+    history_days: float
+    half_life_days: float
+
+    @classmethod
+    def from_incidents(cls, incidents: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None, *, days: float,
+                       history_days: float, half_life_days: float) -> "Sources":
+        """The area's incidents plus any context incidents (their
+        ``neighbour`` column names where they lie), sorted by date (stable)."""
+        if context is not None:
+            context = context.assign(neighbour=context["neighbour"] if "neighbour" in context
+                                     else "across the boundary")
+            inc = pd.concat([incidents.assign(neighbour=""), context], ignore_index=True)
+        else:
+            inc = incidents.assign(neighbour="")
+        inc = inc.sort_values("occurred", kind="stable")
+        location = (inc["location_text"].fillna("").to_numpy() if "location_text" in inc
+                    else np.full(len(inc), ""))
+        return cls(x=inc.geometry.x.to_numpy(), y=inc.geometry.y.to_numpy(),
+                   t=inc["occurred"].to_numpy("datetime64[ns]"), location=location,
+                   neighbour=inc["neighbour"].fillna("across the boundary").astype(str).to_numpy(),
+                   monthly=has_month_dates(incidents), days=float(days), history_days=float(history_days),
+                   half_life_days=float(half_life_days))
+
+    #: True for the area's own burglaries (False: context)
+    own: np.ndarray = field(init=False, repr=False)
+    #: number of context burglaries (across the boundary)
+    n_context: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.own = self.neighbour == ""
+        self.n_context = int((~self.own).sum())
+
+    def as_of(self, as_of) -> pd.Timestamp:
+        """The planning date; the monthly variant plans from the first of a month."""
+        ts = pd.Timestamp(as_of)
+        if self.monthly:
+            ts = ts.to_period("M").to_timestamp()
+        return ts
+
+    def ages(self, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+        """Indices of incidents before ``as_of`` and their ages (days, or
+        months for the monthly variant: 1 = the month before)."""
+        before = self.t < np.datetime64(as_of)
+        idx = np.nonzero(before)[0]
+        if self.monthly:
+            ts = pd.DatetimeIndex(self.t[idx])
+            age = (as_of.year * 12 + as_of.month) - (ts.year * 12 + ts.month).to_numpy()
+            return idx, age.astype(float)
+        return idx, (np.datetime64(as_of) - self.t[idx]) / np.timedelta64(1, "D")
+
+    def history_age_days(self, age: np.ndarray) -> np.ndarray:
+        """Ages from :meth:`ages` in days (months of 30.44 days)."""
+        return age * 30.44 if self.monthly else age
+
+    def recent(self, age: np.ndarray) -> np.ndarray:
+        """True for ages inside the near-repeat window."""
+        return (age <= self.days) if self.monthly else (age < self.days)
+
+    def weights(self, as_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Incidents before ``as_of`` with their near-repeat weight
+        ``1 - age / days`` (monthly: the last month weighs 1) and their
+        history weight ``0.5 ** (age / half-life)`` within the history."""
+        idx, age = self.ages(self.as_of(as_of))
+        if self.monthly:
+            w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
+        else:
+            w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
+        hist_age = self.history_age_days(age)
+        w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
+        return idx, w_nr, w_h
+
+
+class RiskModel(Protocol):
+    """What a nano-beat risk model provides (:class:`CellRisk`,
+    :class:`SegmentRisk`): risk per unit (grid cell or street segment), target
+    selection over units, and the targets' shapes and extra columns."""
+
+    #: appended to the plan's variant ("" for cells, " streets")
+    variant_suffix: str
+
+    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Near-repeat and history risk per unit, each summing to 1 (or all zero)."""
+        ...
+
+    def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
+        """Up to ``n_targets`` groups of units, best first."""
+        ...
+
+    def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
+        """``values`` summed over each group."""
+        ...
+
+    def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
+        """One patrol-area polygon per group (metres)."""
+        ...
+
+    def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
+        """Add the model's own columns to the targets (in place)."""
+        ...
+
+
+def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusion: np.ndarray,
+                   n_targets: int) -> list[np.ndarray]:
+    """Greedy compact patrol areas on a grid.
+
+    The cell whose ``disc`` neighbourhood holds the most risk is chosen; that
+    disc (minus cells outside ``mask`` or in an earlier target) is a target;
+    the risk under ``exclusion`` round it is cleared, so the next target is
+    another place, not a ring round this one; and so on.
+
+    Parameters
+    ----------
+    risk : ndarray (ny, nx)
+        Risk per cell, summing to at most 1 (not modified).
+    mask : ndarray of bool (ny, nx)
+        Cells a target may cover.
+    disc, exclusion : ndarray (2k + 1, 2k + 1)
+        Target and exclusion stencils (non-zero = in), odd-sized, centred.
+    n_targets : int
+        At most this many targets (fewer when the risk runs out).
+
+    Returns
+    -------
+    list of ndarray (k, 2)
+        (row, col) of each target's cells, best first.
+    """
+    rr, re = disc.shape[0] // 2, exclusion.shape[0] // 2  # half-widths, cells
+    reach = re + rr  # clearing risk within re cells changes scores within re + rr
+    pad = reach + rr
+    # everything below slices the padded arrays, so no window is ever clipped
+    r = np.pad(risk, pad)
+    inside = np.pad(mask, pad, constant_values=False)
+    taken = np.zeros(r.shape, bool)
+    score = np.full(r.shape, -np.inf)
+    # risk sums to 1, so scores are <= 1: rounding to 1e-12 removes FFT
+    # round-off, and equal scores then tie-break on the first cell
+    score[pad:-pad, pad:-pad] = np.where(mask, np.round(fftconvolve(risk, disc, mode="same"), 12), -np.inf)
+    in_disc, in_excl = disc > 0, exclusion > 0
+    targets = []
+    for _ in range(n_targets):
+        k = int(np.argmax(score))
+        if not np.isfinite(score.flat[k]) or score.flat[k] <= 1e-12:
+            break
+        row, col = divmod(k, r.shape[1])
+        win = _window(row, col, rr)
+        # the whole disc is the patrol area (every target has the same size,
+        # so methods compare at equal area), minus cells outside the area or
+        # already in an earlier target
+        patch = in_disc & inside[win] & ~taken[win]
+        rows, cols = np.nonzero(patch)
+        targets.append(np.column_stack([rows + row - rr - pad, cols + col - rr - pad]))
+        taken[win] |= patch
+        r[_window(row, col, re)][in_excl] = 0.0
+        local = np.round(fftconvolve(r[_window(row, col, reach + rr)], disc, mode="same"), 12)
+        near = _window(row, col, reach)
+        score[near] = np.where(inside[near], local[rr:rr + 2 * reach + 1, rr:rr + 2 * reach + 1], -np.inf)
+    return targets
+
+
+def _window(row: int, col: int, half: int) -> tuple[slice, slice]:
+    """The square of ``half`` cells either side of (row, col)."""
+    return slice(row - half, row + half + 1), slice(col - half, col + half + 1)
+
+
+def select_segments(risk: np.ndarray, midpoints: np.ndarray, radius: float, n_targets: int) -> list[np.ndarray]:
+    """Greedy groups of street segments: the riskiest segment and the risky
+    segments whose midpoints lie within ``radius`` metres of its midpoint form
+    a target; risk within ``2 * radius`` is cleared; and so on.
+
+    Parameters
+    ----------
+    risk : ndarray (n,)
+        Risk per segment (not modified).
+    midpoints : ndarray (n, 2)
+        Segment midpoints, metres.
+    radius : float
+        Target radius, metres.
+    n_targets : int
+        At most this many groups.
+
+    Returns
+    -------
+    list of ndarray
+        Segment indices of each target, best first.
+    """
+    r = risk.copy()
+    groups: list[np.ndarray] = []
+    while len(groups) < n_targets and r.max() > 1e-12:
+        k = int(np.argmax(r))
+        d = np.hypot(*(midpoints - midpoints[k]).T)
+        groups.append(np.flatnonzero((d <= radius) & (r > 0) | (np.arange(len(r)) == k)))
+        r[d <= 2 * radius] = 0.0  # the next target is another place
+    return groups
+
+
+class CellRisk:
+    """Risk per grid cell: each burglary's weight spread by a cone
+    (near-repeat, ``distance`` metres) or a cone of ``location_radius``
+    metres (history), by FFT convolution, inside the area's mask.
+
+    Parameters
+    ----------
+    sources : Sources
+    grid : Grid
+        Cells (metres); may reach beyond the area (context).
+    mask : ndarray of bool
+        Cells inside the area.
+    cell : float
+        Cell size of the stencils, metres.
+    distance, location_radius, target_radius : float
+        Near-repeat distance, history radius and patrol-area radius, metres.
+    """
+
+    variant_suffix = ""
+
+    def __init__(self, sources: Sources, grid: Grid, mask: np.ndarray, *, cell: float, distance: float,
+                 location_radius: float, target_radius: float):
+        self.sources, self.grid, self.mask = sources, grid, mask
+        self.cone = _cone(cell, distance)
+        self.loc = _cone(cell, location_radius)
+        self.disc = _disc(cell, target_radius)
+        # the exclusion disc has its own half-width in cells (floor(2r/cell)
+        # is not always 2 * floor(r/cell), e.g. cell 40 m, radius 100 m)
+        self.exclusion = _disc(cell, 2 * target_radius)
+
+    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The near-repeat and history surfaces. Each sums to 1 over the area
+        (or is all zero) with every source; with ``own_only`` the context's
+        share is left out but the same scale is kept, so that
+        ``own_only / all`` is the share of risk from the area's own burglaries."""
+        src = self.sources
+        idx, w_nr, w_h = src.weights(as_of)
+        x, y, own = src.x[idx], src.y[idx], src.own[idx]
+        out = []
+        for w, stencil in ((w_nr, self.cone), (w_h, self.loc)):
+            every = self._surface(x, y, w, w > 0, stencil)
+            part = self._surface(x, y, w, (w > 0) & own, stencil) if own_only and src.n_context else every
+            total = every.sum()
+            out.append(part / total if total > 0 else part)
+        return out[0], out[1]
+
+    def _surface(self, x: np.ndarray, y: np.ndarray, w: np.ndarray, keep: np.ndarray,
+                 stencil: np.ndarray) -> np.ndarray:
+        binned = self.grid.bin(x[keep], y[keep], w[keep])
+        s = fftconvolve(binned, stencil, mode="same") if keep.any() else np.zeros(self.grid.shape)
+        s = np.where(self.mask, np.clip(s, 0, None), 0.0)
+        s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
+        return s
+
+    def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
+        """Compact patrol areas (:func:`select_targets`): (k, 2) arrays of (row, col)."""
+        return select_targets(risk, self.mask, self.disc, self.exclusion, n_targets)
+
+    def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
+        """``values`` (ny, nx) summed over each group's cells."""
+        return [float(values[rc[:, 0], rc[:, 1]].sum()) for rc in groups]
+
+    def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
+        """The union of each group's cells."""
+        return [shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1])) for rc in groups]
+
+    def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
+        """Cells add no columns of their own."""
+
+
+class SegmentRisk:
+    """Risk per street segment, from the distance between each burglary and
+    each segment (a cone of ``distance`` metres for the near-repeat part, a
+    disc of ``location_radius`` metres for the history).
+
+    Parameters
+    ----------
+    sources : Sources
+    segments : GeoDataFrame
+        From :func:`street_segments` (``road``, midpoints ``mx``, ``my``).
+    distance, location_radius, target_radius : float
+        Metres.
+    """
+
+    variant_suffix = " streets"
+
+    def __init__(self, sources: Sources, segments: gpd.GeoDataFrame, *, distance: float, location_radius: float,
+                 target_radius: float):
+        self.sources, self.segments = sources, segments
+        self.distance, self.location_radius, self.target_radius = distance, location_radius, target_radius
+
+    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Near-repeat and history risk per segment (each sums to 1);
+        ``own_only`` as in :meth:`CellRisk.components`."""
+        src = self.sources
+        idx, w_nr, w_h = src.weights(as_of)
+        geoms = self.segments.geometry.to_numpy()
+        tree = shapely.STRtree(geoms)
+        out = []
+        for w, radius, cone in ((w_nr, self.distance, True), (w_h, self.location_radius, False)):
+            keep = w > 0
+            pts = shapely.points(src.x[idx][keep], src.y[idx][keep])
+            pi, si = tree.query(pts, predicate="dwithin", distance=radius)
+            d = shapely.distance(pts[pi], geoms[si])
+            contrib = w[keep][pi] * (np.clip(1 - d / radius, 0, None) if cone else (d < radius))
+            r = np.bincount(si, weights=contrib, minlength=len(geoms))
+            total = r.sum()
+            if own_only:
+                r = np.bincount(si, weights=contrib * src.own[idx][keep][pi], minlength=len(geoms))
+            out.append(r / total if total > 0 else r)
+        return out[0], out[1]
+
+    def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
+        """Groups of nearby segments (:func:`select_segments`)."""
+        mxy = np.column_stack([self.segments["mx"], self.segments["my"]])
+        return select_segments(risk, mxy, self.target_radius, n_targets)
+
+    def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
+        """``values`` (per segment) summed over each group."""
+        return [float(values[g].sum()) for g in groups]
+
+    def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
+        """Each group's segments buffered 25 m either side (flat ends)."""
+        geom = self.segments.geometry
+        return [shapely.union_all(geom.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
+
+    def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
+        """``label`` and (where the records name none) ``street`` from the
+        road layer, and the number of ``segments``."""
+        roads = [pd.Series(self.segments["road"].iloc[g]).mode().iloc[0] for g in groups]
+        # the incidents' own street names win; the road layer's name fills in
+        # where the records carry none
+        targets["street"] = [s if isinstance(s, str) and s else r for s, r in zip(targets["street"], roads)]
+        targets["label"] = roads
+        targets["segments"] = [len(g) for g in groups]
+
+
+def _check_parameters(incidents: gpd.GeoDataFrame, area: Area, *, distance: float, days: float,
+                      history_weight: float, cell: float, target_radius: float, location_radius: float,
+                      roads: gpd.GeoDataFrame | None, grid: Grid | None) -> None:
+    """Refuse a planner that cannot give a meaningful plan (named errors)."""
+    if distance <= 0 or days <= 0:
+        raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
+    if not 0 <= history_weight <= 1:
+        raise HotspotError("history_weight must be between 0 and 1")
+    require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
+    if cell <= 0 or target_radius <= 0 or location_radius <= 0:
+        raise HotspotError(f"cell ({cell:g} m), target_radius ({target_radius:g} m) and location_radius "
+                           f"({location_radius:g} m) must be positive")
+    if len(incidents) == 0:
+        raise HotspotError("no incidents to plan nano-beats from (check --crime-type and the area)")
+
+
 class NanoBeatPlanner:
     """Plan nano-beat patrols from recent burglaries.
 
     Build with :meth:`from_window` or :meth:`from_knox`, then call
-    :meth:`solve` for a date.
+    :meth:`solve` for a date. The risk model is :class:`CellRisk` (grid
+    cells), or :class:`SegmentRisk` when a road layer is given.
 
     Parameters
     ----------
@@ -183,6 +575,8 @@ class NanoBeatPlanner:
         Radius of "the same location" for the history, metres.
     target_radius : float
         Radius of one patrol area, metres.
+    grid : Grid, optional
+        Cells to use instead of a grid over the area (metres).
     roads : GeoDataFrame, optional
         Street lines (working CRS) with a ``road`` name column. When given,
         risk is per street segment (distances from each burglary to the
@@ -201,56 +595,40 @@ class NanoBeatPlanner:
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
                  context=None):
-        if distance <= 0 or days <= 0:
-            raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
-        if not 0 <= history_weight <= 1:
-            raise HotspotError("history_weight must be between 0 and 1")
-        require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
-        if cell <= 0 or target_radius <= 0 or location_radius <= 0:
-            raise HotspotError(f"cell ({cell:g} m), target_radius ({target_radius:g} m) and location_radius "
-                               f"({location_radius:g} m) must be positive")
-        if len(incidents) == 0:
-            raise HotspotError("no incidents to plan nano-beats from (check --crime-type and the area)")
+        _check_parameters(incidents, area, distance=distance, days=days, history_weight=history_weight, cell=cell,
+                          target_radius=target_radius, location_radius=location_radius, roads=roads, grid=grid)
         self.area = area
         self.distance, self.days = float(distance), float(days)
         self.cell = float(cell)
         self.history_weight = float(history_weight)
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
-        self.monthly = has_month_dates(incidents)
         ctx = getattr(context, "incidents", context)
         if ctx is not None and len(ctx):
             require_same_metric_crs(incidents=incidents, context=ctx)
-            ctx = ctx.assign(neighbour=ctx["neighbour"] if "neighbour" in ctx else "across the boundary")
-            inc = pd.concat([incidents.assign(neighbour=""), ctx], ignore_index=True)
         else:
-            ctx, inc = None, incidents.assign(neighbour="")
-        inc = inc.sort_values("occurred", kind="stable")
-        self.x = inc.geometry.x.to_numpy()
-        self.y = inc.geometry.y.to_numpy()
-        self.t = inc["occurred"].to_numpy("datetime64[ns]")
-        self.location = inc["location_text"].fillna("").to_numpy() if "location_text" in inc else np.full(len(inc), "")
-        #: "" for the area's own burglaries, else the neighbour a context one lies in
-        self.neighbour = inc["neighbour"].fillna("across the boundary").astype(str).to_numpy()
-        self.own = self.neighbour == ""
-        self.n_context = int((~self.own).sum())
+            ctx = None
+        self.sources = Sources.from_incidents(incidents, ctx, days=self.days, history_days=self.history_days,
+                                              half_life_days=self.half_life_days)
+        self.monthly = self.sources.monthly
+        self.n_context = self.sources.n_context
         # with context the grid reaches the near-repeat distance beyond the
         # boundary, so burglaries there are binned; targets stay inside (mask)
         self.grid = grid or Grid.for_geometry(area.geometry, cell, area.crs, pad=self.distance if ctx is not None else 0.0)
         self.mask = self.grid.mask(area.geometry)
-        self._cone = _cone(self.cell, self.distance)
-        self._loc = _cone(self.cell, self.location_radius)
-        self._disc = _disc(self.cell, self.target_radius)
+        radii = dict(distance=self.distance, location_radius=self.location_radius, target_radius=self.target_radius)
+        self.cells = CellRisk(self.sources, self.grid, self.mask, cell=self.cell, **radii)
         self.segments = street_segments(roads, area, segment_length) if roads is not None else None
-        # the exclusion disc has its own half-width in cells (floor(2r/cell)
-        # is not always 2 * floor(r/cell), e.g. cell 40 m, radius 100 m)
-        self._excl = _disc(self.cell, 2 * self.target_radius)
+        #: the risk model plans use: street segments with a road layer, else cells
+        self.model: RiskModel = SegmentRisk(self.sources, self.segments, **radii) if roads is not None else self.cells
+        self._disc, self._excl = self.cells.disc, self.cells.exclusion
 
     # -- constructors -------------------------------------------------------------
     @classmethod
     def from_window(cls, incidents: gpd.GeoDataFrame, area: Area, distance: float = 200.0, days: float = 14.0,
                     **kwargs) -> "NanoBeatPlanner":
-        """A planner with a window given by the user (metres, days)."""
+        """A planner with a window given by the user (``distance`` metres,
+        ``days`` days; months for month-precision data)."""
         return cls(incidents, area, distance=distance, days=days, **kwargs)
 
     @classmethod
@@ -267,113 +645,25 @@ class NanoBeatPlanner:
         return cls(incidents, area, distance=window[0], days=window[1], **kwargs)
 
     # -- risk ---------------------------------------------------------------------
-    def _ages(self, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-        """Indices of incidents before ``as_of`` and their ages (days, or
-        months for the monthly variant: 1 = the month before)."""
-        before = self.t < np.datetime64(as_of)
-        idx = np.nonzero(before)[0]
-        if self.monthly:
-            ts = pd.DatetimeIndex(self.t[idx])
-            age = (as_of.year * 12 + as_of.month) - (ts.year * 12 + ts.month).to_numpy()
-            return idx, age.astype(float)
-        return idx, (np.datetime64(as_of) - self.t[idx]) / np.timedelta64(1, "D")
-
-    def _weights(self, as_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Incidents before ``as_of`` with their near-repeat weight
-        ``1 - age / days`` (monthly: the last month weighs 1) and their
-        history weight ``0.5 ** (age / half-life)`` within the history."""
-        idx, age = self._ages(self._as_of(as_of))
-        if self.monthly:
-            w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
-            hist_age = age * 30.44
-        else:
-            w_nr = np.where(age < self.days, 1.0 - age / self.days, 0.0)
-            hist_age = age
-        w_h = np.where(hist_age < self.history_days, 0.5 ** (hist_age / self.half_life_days), 0.0)
-        return idx, w_nr, w_h
-
     def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """The near-repeat and history surfaces. Each sums to 1 over the area
-        (or is all zero) with every source; with ``own_only`` the context's
-        share is left out but the same scale is kept, so that
-        ``own_only / all`` is the share of risk from the area's own burglaries."""
-        idx, w_nr, w_h = self._weights(as_of)
-        out = []
-        for w, stencil in ((w_nr, self._cone), (w_h, self._loc)):
-            raw = []
-            for subset in ((w > 0), (w > 0) & self.own[idx]):
-                binned = self.grid.bin(self.x[idx][subset], self.y[idx][subset], w[subset])
-                s = fftconvolve(binned, stencil, mode="same") if subset.any() else np.zeros(self.grid.shape)
-                s = np.where(self.mask, np.clip(s, 0, None), 0.0)
-                s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
-                raw.append(s)
-                if self.n_context == 0:
-                    raw.append(s)
-                    break
-            total = raw[0].sum()
-            chosen = raw[1] if own_only else raw[0]
-            out.append(chosen / total if total > 0 else chosen)
-        return out[0], out[1]
+        """The near-repeat and history risk of the planner's model (cells,
+        or street segments with a road layer), each summing to 1; see
+        :meth:`CellRisk.components`."""
+        return self.model.components(as_of, own_only=own_only)
 
     def risk(self, as_of, history_weight: float | None = None, *, own_only: bool = False) -> np.ndarray:
-        """Risk per cell as of a date (see module doc); ``own_only``: the part
-        of it that comes from the area's own burglaries."""
+        """Risk per unit (cell or segment) as of a date (see module doc);
+        ``own_only``: the part of it that comes from the area's own burglaries."""
         w = self.history_weight if history_weight is None else history_weight
         nr, hist = self.components(as_of, own_only=own_only)
         return (1 - w) * nr + w * hist
 
-    def _as_of(self, as_of) -> pd.Timestamp:
-        ts = pd.Timestamp(as_of)
-        if self.monthly:
-            ts = ts.to_period("M").to_timestamp()  # monthly variant: plans start on a month
-        return ts
-
-    # -- targets ------------------------------------------------------------------
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
-        """Greedy compact patrol areas: a list of (k, 2) arrays of (row, col)."""
-        r = risk.copy()
-        # risk sums to 1, so scores are <= 1: rounding to 1e-12 removes FFT
-        # round-off, and equal scores then tie-break on the first cell
-        score = np.round(fftconvolve(r, self._disc, mode="same"), 12)
-        score = np.where(self.mask, score, -np.inf)
-        rr = self._disc.shape[0] // 2   # target disc half-width, cells
-        re = self._excl.shape[0] // 2   # exclusion disc half-width, cells
-        ny, nx = self.grid.shape
-        taken = np.zeros(self.grid.shape, bool)
-        targets = []
-        for _ in range(n_targets):
-            k = int(np.argmax(score))
-            if not np.isfinite(score.flat[k]) or score.flat[k] <= 1e-12:
-                break
-            row, col = divmod(k, nx)
-            r0, r1 = max(row - rr, 0), min(row + rr + 1, ny)
-            c0, c1 = max(col - rr, 0), min(col + rr + 1, nx)
-            sub = self._disc[rr - (row - r0): rr + (r1 - row), rr - (col - c0): rr + (c1 - col)] > 0
-            # the whole disc is the patrol area (every target has the same
-            # size, so methods compare at equal area), minus cells outside
-            # the area or already in an earlier target
-            patch = sub & self.mask[r0:r1, c0:c1] & ~taken[r0:r1, c0:c1]
-            rows, cols = np.nonzero(patch)
-            targets.append(np.column_stack([rows + r0, cols + c0]))
-            taken[r0:r1, c0:c1] |= patch
-            # clear the risk within two radii, so the next target is another
-            # place, not a ring around this one
-            e0, e1 = max(row - re, 0), min(row + re + 1, ny)
-            g0, g1 = max(col - re, 0), min(col + re + 1, nx)
-            ex = self._excl[re - (row - e0): re + (e1 - row), re - (col - g0): re + (g1 - col)] > 0
-            r[e0:e1, g0:g1][ex] = 0.0
-            # risk changed within re cells, so scores within re + rr can
-            # change: recompute them locally
-            w = re + rr
-            a0, a1 = max(row - w, 0), min(row + w + 1, ny)
-            b0, b1 = max(col - w, 0), min(col + w + 1, nx)
-            p0, p1 = max(a0 - rr, 0), min(a1 + rr, ny)
-            q0, q1 = max(b0 - rr, 0), min(b1 + rr, nx)
-            local = np.round(fftconvolve(r[p0:p1, q0:q1], self._disc, mode="same"), 12)
-            local = local[a0 - p0: a1 - p0, b0 - q0: b1 - q0]
-            score[a0:a1, b0:b1] = np.where(self.mask[a0:a1, b0:b1], local, -np.inf)
-        return targets
+        """Greedy compact patrol areas on the grid (:func:`select_targets`):
+        a list of (k, 2) arrays of (row, col)."""
+        return self.cells.select(risk, n_targets)
 
+    # -- plan ---------------------------------------------------------------------
     def solve(self, as_of, *, n_targets: int = 10, start: tuple[float, float] | None = None,
               start_lonlat: tuple[float, float] | None = None, network: StreetNetwork | None = None,
               start_tolerance: float = 1000.0) -> NanoBeatPlan:
@@ -402,26 +692,11 @@ class NanoBeatPlanner:
         """
         if n_targets < 1:
             raise HotspotError("n_targets must be at least 1")
-        as_of = self._as_of(as_of)
-        before = self.t < np.datetime64(as_of)
-        if not before.any():
-            first = pd.Timestamp(self.t.min())
-            raise HotspotError(f"--as-of {as_of:%Y-%m-%d}: no burglary before it (the data start "
-                               f"{first:{'%Y-%m' if self.monthly else '%Y-%m-%d'}}); plan for a date after the data")
+        as_of = self.sources.as_of(as_of)
+        notes = self._window_notes(as_of)
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
-        notes = []
-        last = pd.Timestamp(self.t[before].max())
-        window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
-            else as_of - pd.Timedelta(days=self.days)
-        if last < window_start:
-            fmt = "%Y-%m" if self.monthly else "%Y-%m-%d"
-            notes.append(f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
-                         "history only, with no expiry")
-        if self.segments is not None:
-            plan = self._solve_segments(as_of, n_targets, start, notes, network)
-        else:
-            plan = self._solve_cells(as_of, n_targets, start, notes, network)
+        plan = self._plan(as_of, n_targets, start, notes, network)
         plan.legs = route_legs(plan.route_points(), network) if len(plan.targets) else None
         if plan.legs is not None:
             plan.route_length_m = plan.legs.length_m
@@ -432,97 +707,52 @@ class NanoBeatPlanner:
                              "and are drawn straight")
         return plan
 
-    def _solve_cells(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
+    def _window_notes(self, as_of: pd.Timestamp) -> list[str]:
+        """Refuse a date before the data; note when the data end before the
+        near-repeat window (targets then come from the history only)."""
+        t = self.sources.t
+        before = t < np.datetime64(as_of)
+        fmt = "%Y-%m" if self.monthly else "%Y-%m-%d"
+        if not before.any():
+            raise HotspotError(f"--as-of {as_of:%Y-%m-%d}: no burglary before it (the data start "
+                               f"{pd.Timestamp(t.min()):{fmt}}); plan for a date after the data")
+        last = pd.Timestamp(t[before].max())
+        window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
+            else as_of - pd.Timedelta(days=self.days)
+        if last < window_start:
+            return [f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
+                    "history only, with no expiry"]
+        return []
+
+    def _plan(self, as_of: pd.Timestamp, n_targets: int, start, notes: list[str],
+              network: StreetNetwork | None) -> NanoBeatPlan:
+        """Targets of the planner's risk model, described and in patrol order."""
+        model = self.model
         risk = self.risk(as_of)
-        cells = self.select_cells(risk, n_targets)
+        groups = model.select(risk, n_targets)
         own = self.risk(as_of, own_only=True) if self.n_context else risk
         if self.monthly:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
-        if not cells:
-            notes.append("no burglaries in the window: no targets")
-        targets = self._describe(cells, risk, as_of)
-        self._mark_shared(targets, [float(own[rc[:, 0], rc[:, 1]].sum()) for rc in cells])
-        if len(targets):
-            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
-            targets = targets.iloc[order].reset_index(drop=True)
-            targets["patrol_order"] = np.arange(1, len(targets) + 1)
-            cells = [cells[k] for k in order]
-        else:
-            length = 0.0
-        return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
-                            window=(self.distance, self.days), variant="monthly" if self.monthly else "daily",
-                            risk=risk, grid=self.grid, target_cells=cells, notes=notes)
-
-    # -- street segments ------------------------------------------------------------
-    def segment_components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Near-repeat and history risk per street segment (each sums to 1),
-        from the distance between each burglary and each segment;
-        ``own_only`` as in :meth:`components`."""
-        idx, w_nr, w_h = self._weights(as_of)
-        geoms = self.segments.geometry.to_numpy()
-        tree = shapely.STRtree(geoms)
-        out = []
-        for w, radius, cone in ((w_nr, self.distance, True), (w_h, self.location_radius, False)):
-            keep = w > 0
-            pts = shapely.points(self.x[idx][keep], self.y[idx][keep])
-            pi, si = tree.query(pts, predicate="dwithin", distance=radius)
-            d = shapely.distance(pts[pi], geoms[si])
-            contrib = w[keep][pi] * (np.clip(1 - d / radius, 0, None) if cone else (d < radius))
-            r = np.bincount(si, weights=contrib, minlength=len(geoms))
-            total = r.sum()
-            if own_only:
-                r = np.bincount(si, weights=contrib * self.own[idx][keep][pi], minlength=len(geoms))
-            out.append(r / total if total > 0 else r)
-        return out[0], out[1]
-
-    def _solve_segments(self, as_of, n_targets, start, notes, network) -> NanoBeatPlan:
-        nr, hist = self.segment_components(as_of)
-        risk = (1 - self.history_weight) * nr + self.history_weight * hist
-        if self.n_context:
-            onr, ohist = self.segment_components(as_of, own_only=True)
-            own = (1 - self.history_weight) * onr + self.history_weight * ohist
-        else:
-            own = risk
-        seg = self.segments
-        mxy = np.column_stack([seg["mx"], seg["my"]])
-        r = risk.copy()
-        groups = []
-        while len(groups) < n_targets and r.max() > 1e-12:
-            k = int(np.argmax(r))
-            d = np.hypot(*(mxy - mxy[k]).T)
-            members = np.flatnonzero((d <= self.target_radius) & (r > 0) | (np.arange(len(r)) == k))
-            groups.append(members)
-            r[d <= 2 * self.target_radius] = 0.0  # the next target is another place
         if not groups:
             notes.append("no burglaries in the window: no targets")
-        if self.monthly:
-            notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
-        polys = [shapely.union_all(seg.geometry.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
-        targets = self._describe_polygons(polys, [float(risk[g].sum()) for g in groups], as_of)
-        self._mark_shared(targets, [float(own[g].sum()) for g in groups])
+        targets = self._describe_polygons(model.polygons(groups), model.group_sums(risk, groups), as_of)
+        self._mark_shared(targets, model.group_sums(own, groups))
+        length = 0.0
         if len(targets):
-            roads = [pd.Series(seg["road"].iloc[g]).mode().iloc[0] for g in groups]
-            # the incidents' own street names win; the road layer's name
-            # fills in where the records carry none
-            targets["street"] = [s if isinstance(s, str) and s else r for s, r in zip(targets["street"], roads)]
-            targets["label"] = roads
-            targets["segments"] = [len(g) for g in groups]
+            model.describe_targets(targets, groups)
             order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
             targets["patrol_order"] = np.arange(1, len(targets) + 1)
             groups = [groups[k] for k in order]
-        else:
-            length = 0.0
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
-                            window=(self.distance, self.days), variant=("monthly" if self.monthly else "daily") + " streets",
+                            window=(self.distance, self.days),
+                            variant=("monthly" if self.monthly else "daily") + model.variant_suffix,
                             risk=risk, grid=self.grid, target_cells=groups, notes=notes)
 
     def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
         """Add ``context_share`` (the part of each target's risk that comes
         from burglaries across the boundary) and ``shared_with`` (the
         neighbours, when that part is at least ``settings.SHARED_TARGET_SHARE``)."""
-        from . import settings
-
         if not len(targets):
             return
         total = targets["risk"].to_numpy(float)
@@ -549,35 +779,31 @@ class NanoBeatPlanner:
                          f"(latest {pd.Timestamp(t_past.max()):{fmt}})")
         return "; ".join(parts) if parts else "no burglary in the window"
 
-    def _describe(self, cells: list[np.ndarray], risk: np.ndarray, as_of: pd.Timestamp) -> gpd.GeoDataFrame:
-        polys = [shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1])) for rc in cells]
-        return self._describe_polygons(polys, [float(risk[rc[:, 0], rc[:, 1]].sum()) for rc in cells], as_of)
-
     def _describe_polygons(self, polys: list, risks: list[float], as_of: pd.Timestamp) -> gpd.GeoDataFrame:
         """Targets with their source burglaries: the recent ones within the
         near-repeat distance and the older ones (history window) within the
         location radius, i.e. those that gave the target its risk."""
-        idx, age = self._ages(as_of)
-        recent_ok = (age <= self.days) if self.monthly else (age < self.days)
-        hist_age = age * 30.44 if self.monthly else age
-        recent, older = idx[recent_ok], idx[~recent_ok & (hist_age < self.history_days)]
+        s = self.sources
+        idx, age = s.ages(as_of)
+        recent_ok = s.recent(age)
+        recent, older = idx[recent_ok], idx[~recent_ok & (s.history_age_days(age) < self.history_days)]
         rows = []
         for rank, (poly, target_risk) in enumerate(zip(polys, risks), start=1):
             c = poly.centroid
-            near = recent[shapely.dwithin(poly, shapely.points(self.x[recent], self.y[recent]), self.distance)]
-            past = older[shapely.dwithin(poly, shapely.points(self.x[older], self.y[older]), self.location_radius)]
+            near = recent[shapely.dwithin(poly, shapely.points(s.x[recent], s.y[recent]), self.distance)]
+            past = older[shapely.dwithin(poly, shapely.points(s.x[older], s.y[older]), self.location_radius)]
             src = np.r_[past, near]
-            times = pd.DatetimeIndex(self.t[src])
+            times = pd.DatetimeIndex(s.t[src])
             if not len(near):
                 # held up by its history alone: no near-repeat clock runs, so
                 # no expiry (review it at the next plan)
                 until = pd.NaT
             elif self.monthly:
-                last = pd.Timestamp(self.t[near].max()).to_period("M")
+                last = pd.Timestamp(s.t[near].max()).to_period("M")
                 until = (last + int(self.days)).to_timestamp(how="end").normalize()
             else:
-                until = pd.Timestamp(self.t[near].max()) + pd.Timedelta(days=self.days)
-            locs = pd.Series(self.location[src])
+                until = pd.Timestamp(s.t[near].max()) + pd.Timedelta(days=self.days)
+            locs = pd.Series(s.location[src])
             locs = locs[locs != ""]
             n = len(src)
             label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
@@ -590,9 +816,9 @@ class NanoBeatPlanner:
                 "last_source": times.max() if n else pd.NaT,
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
                 "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
-                "why": self._why(len(near), len(past), self.t[near], self.t[past]),
-                "context_sources": int((~self.own[src]).sum()),
-                "context_neighbours": sorted(set(self.neighbour[src][~self.own[src]])),
+                "why": self._why(len(near), len(past), s.t[near], s.t[past]),
+                "context_sources": int((~s.own[src]).sum()),
+                "context_neighbours": sorted(set(s.neighbour[src][~s.own[src]])),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(
@@ -666,107 +892,20 @@ def require_daily(incidents) -> None:
         raise DataPrecisionError("this needs day-precision dates; police.uk dates are months only")
 
 
-def backtest_nanobeats(
-    incidents: gpd.GeoDataFrame,
-    area: Area,
-    *,
-    start,
-    end,
-    step_days: int = 7,
-    horizons: tuple[int, ...] = (7, 14),
-    distance: float = 200.0,
-    days: float = 14.0,
-    history_weights: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
-    n_targets: int = 10,
-    kde_bandwidth: float = 200.0,
-    kde_days: int = 365,
-    random_draws: int = 20,
-    seed: int = 0,
-    progress=None,
-) -> pd.DataFrame:
-    """Rolling backtest of nano-beat targets against same-area baselines.
+def write_plan(plan: NanoBeatPlan, path: str | Path) -> Path:
+    """Write targets as GeoJSON (WGS84), GeoPackage or CSV, by extension.
 
-    For each planning date D from ``start`` to ``end`` every ``step_days``,
-    targets are built from incidents before D only, and scored on the
-    incidents of the next ``h`` days for each horizon: hit rate = share of
-    those incidents inside the targets, area share = the targets' share of
-    the area's cells, PAI = hit rate / area share (pooled over periods).
-
-    Methods: each nano-beat variant (``history_weights``), a retrospective
-    KDE (quartic, ``kde_bandwidth`` m, the last ``kde_days`` days) taking its
-    top cells with the same area as the default nano-beat plan, the same KDE
-    cut into compact patrol areas like the nano-beats, and random in-area
-    cells of the same area (``random_draws`` seeded draws).
+    Parameters
+    ----------
+    plan : NanoBeatPlan
+    path : path
+        ``.geojson``/``.json`` (WGS84 degrees), ``.gpkg`` (working CRS,
+        metres) or ``.csv`` (no geometry); dates never finer than the source.
 
     Returns
     -------
-    DataFrame
-        One row per method and horizon: ``periods, incidents, hits,
-        hit_rate, area_share, pai, pai_mean, pai_sd``.
+    Path
     """
-    from .kde import kde
-
-    require_daily(incidents)
-    planner = NanoBeatPlanner(incidents, area, distance=distance, days=days)
-    grid, mask = planner.grid, planner.mask
-    in_area = np.flatnonzero(mask.ravel())
-    n_area = len(in_area)
-    row, col, ok = grid.index(planner.x, planner.y)
-    flat = np.where(ok, row * grid.nx + col, -1)
-    t = planner.t
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{step_days}D")
-    default_w = min(history_weights, key=lambda w: abs(w - DEFAULT_HISTORY_WEIGHT))
-    records = []
-    for k, D in enumerate(dates):
-        nr, hist = planner.components(D)
-        chosen: dict[str, np.ndarray] = {}
-        for w in history_weights:
-            cells = planner.select_cells((1 - w) * nr + w * hist, n_targets)
-            chosen[f"nano-beat (history weight {w:g})"] = (
-                np.unique(np.concatenate([c[:, 0] * grid.nx + c[:, 1] for c in cells])) if cells else np.empty(0, int))
-        size = len(chosen[f"nano-beat (history weight {default_w:g})"])
-        lo = np.searchsorted(t, np.datetime64(D - pd.Timedelta(days=kde_days)))
-        hi = np.searchsorted(t, np.datetime64(D))
-        surf = kde(planner.x[lo:hi], planner.y[lo:hi], grid, bandwidth=kde_bandwidth).values
-        surf = np.where(mask, surf, -np.inf)
-        chosen[f"KDE top cells ({kde_days} d)"] = np.argsort(-surf.ravel(), kind="stable")[:size]
-        kd = np.where(mask, np.clip(surf, 0, None), 0.0)
-        cells = planner.select_cells(kd / kd.sum() if kd.sum() > 0 else kd, n_targets)
-        chosen[f"KDE patrol areas ({kde_days} d)"] = (
-            np.unique(np.concatenate([c[:, 0] * grid.nx + c[:, 1] for c in cells])) if cells else np.empty(0, int))
-        draws = [rng.choice(in_area, size=size, replace=False) for _ in range(random_draws)] if size else []
-        for h in horizons:
-            f0 = np.searchsorted(t, np.datetime64(D))
-            f1 = np.searchsorted(t, np.datetime64(D + pd.Timedelta(days=h)))
-            future = flat[f0:f1]
-            future = future[future >= 0]
-            future = future[mask.ravel()[future]]
-            total = len(future)
-            for name, cellset in chosen.items():
-                hits = int(np.isin(future, cellset).sum())
-                records.append((name, h, D, total, hits, len(cellset) / n_area))
-            if draws:
-                hits = float(np.mean([np.isin(future, d).sum() for d in draws]))
-                records.append(("random cells", h, D, total, hits, size / n_area))
-        if progress:
-            progress(k + 1, len(dates))
-    df = pd.DataFrame(records, columns=["method", "horizon_days", "date", "incidents", "hits", "area_share"])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        df["pai"] = (df["hits"] / df["incidents"]) / df["area_share"]
-    out = df.groupby(["method", "horizon_days"], sort=False).agg(
-        periods=("date", "size"), incidents=("incidents", "sum"), hits=("hits", "sum"),
-        area_share=("area_share", "mean"), pai_mean=("pai", "mean"), pai_sd=("pai", "std")).reset_index()
-    out["hit_rate"] = out["hits"] / out["incidents"]
-    out["pai"] = out["hit_rate"] / out["area_share"]
-    return out[["method", "horizon_days", "periods", "incidents", "hits", "hit_rate", "area_share", "pai",
-                "pai_mean", "pai_sd"]]
-
-
-def write_plan(plan: NanoBeatPlan, path) -> "Path":
-    """Write targets as GeoJSON (WGS84), GeoPackage or CSV, by extension."""
-    from pathlib import Path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     t = plan.targets.copy()
@@ -783,11 +922,3 @@ def write_plan(plan: NanoBeatPlan, path) -> "Path":
     else:
         raise HotspotError(f"{path}: write .geojson, .gpkg or .csv")
     return path
-
-
-def add_plan_to_map(m, plan: NanoBeatPlan, name: str = "Nano-beat targets", show: bool = True) -> None:
-    """Targets and route on a :class:`~hotspot.maps.HotspotMap` (drawn by
-    :func:`hotspot.render.maps.add_nanobeats`; kept here for callers)."""
-    from .render.maps import add_nanobeats
-
-    add_nanobeats(m, plan, name=name, show=show)

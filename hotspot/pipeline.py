@@ -30,7 +30,8 @@ from .forecast import PeriodCounts, backtest, forecast_surface
 from .grid import Grid
 from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
 from .maps import HotspotMap, add_month_slider, add_surface
-from .nanobeats import NanoBeatPlanner, add_plan_to_map, write_plan
+from .nanobeats import NanoBeatPlanner, write_plan
+from .render.nanobeats import add_plan_to_map
 from .periods import last_month, next_month_start, recent_incidents
 from .report import build_report
 from .sources import slug

@@ -337,7 +337,6 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
         total row count.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
@@ -351,71 +350,17 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
     geo = (md.metadata or {}).get(b"geo")
     if geo is not None:
         return _read_geoparquet(path, json.loads(geo), bbox, lsoa_prefix, months, None, md.num_rows)
-    from .intake import detect_columns
-
-    roles = detect_columns(names)
-    lon, lat = roles["lon"], roles["lat"]
-    if bbox is not None and not (lon and lat):
-        raise InputFileError(f"{path}: an area box was asked for but the file has no lon/lat columns")
-    if lsoa_prefix is not None and LSOA_NAME_COLUMN not in names:
-        raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
-    month_col = "Month" if "Month" in names else roles["date"]
-    month_kind = None
-    if months is not None and month_col:
-        t = pf.schema_arrow.field(month_col).type
-        month_kind = "ts" if pa.types.is_timestamp(t) or pa.types.is_date(t) else (
-            "ym" if month_col == "Month" and (pa.types.is_string(t) or pa.types.is_large_string(t)) else None)
-    idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
+    flt = _RowFilter.for_file(path, pf, bbox=bbox, lsoa_prefix=lsoa_prefix, months=months)
     # ``columns`` is a hint: used only when the file has them all (else read everything).
     keep_cols = list(columns) if columns is not None and set(columns) <= set(names) else names
-    need = set(keep_cols) | {c for c in (lon, lat) if bbox is not None} | (
-        {LSOA_NAME_COLUMN} if lsoa_prefix else set()) | ({month_col} if month_kind else set())
-    read_cols = [c for c in names if c in need]
-    lo_name = hi_name = None
-    if lsoa_prefix:
-        lo_name, hi_name = lsoa_prefix + " ", lsoa_prefix + " \U0010ffff"
-    m0 = m1 = None
-    if month_kind:
-        m0, m1 = str(pd.Period(months[0], "M")), str(pd.Period(months[1], "M"))
+    read_cols = [c for c in names if c in set(keep_cols) | flt.columns()]
+    idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
     parts, offsets = [], np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
     for rg in range(md.num_row_groups):
-        # Statistics first: skip row groups that cannot hold a wanted row.
-        if lsoa_prefix:
-            s = _rg_stats(md, idx, rg, LSOA_NAME_COLUMN)
-            if s is not None and (s[1] < lo_name or s[0] > hi_name):
-                continue
-        if bbox is not None:
-            sx, sy = _rg_stats(md, idx, rg, lon), _rg_stats(md, idx, rg, lat)
-            if sx is not None and isinstance(sx[0], (int, float)) and (sx[1] < bbox[0] or sx[0] > bbox[2]):
-                continue
-            if sy is not None and isinstance(sy[0], (int, float)) and (sy[1] < bbox[1] or sy[0] > bbox[3]):
-                continue
-        if month_kind == "ym":
-            s = _rg_stats(md, idx, rg, month_col)
-            if s is not None and (s[1] < m0 or s[0] > m1):
-                continue
+        if flt.skip(md, idx, rg):  # statistics first: no wanted row can be in it
+            continue
         tab = pf.read_row_group(rg, columns=read_cols)
-        mask = pa.array(np.ones(tab.num_rows, bool))
-        if lsoa_prefix:
-            nm = tab[LSOA_NAME_COLUMN]
-            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(
-                nm, "^" + re.escape(lsoa_prefix) + r"\s+\d{3}[A-Z]$"), False))
-        if bbox is not None:
-            x = pc.cast(tab[lon], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lon).type) else tab[lon]
-            y = pc.cast(tab[lat], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lat).type) else tab[lat]
-            inb = pc.and_(pc.and_(pc.greater_equal(x, bbox[0]), pc.less_equal(x, bbox[2])),
-                          pc.and_(pc.greater_equal(y, bbox[1]), pc.less_equal(y, bbox[3])))
-            mask = pc.and_(mask, pc.fill_null(inb, False))
-        if month_kind == "ym":
-            mc = tab[month_col]
-            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(mc, m0), pc.less_equal(mc, m1)), False))
-        elif month_kind == "ts":
-            ts = tab[month_col]
-            start = pd.Timestamp(m0 + "-01")
-            end = (pd.Period(m1, "M") + 1).start_time
-            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(ts, pa.scalar(start, ts.type)),
-                                                      pc.less(ts, pa.scalar(end, ts.type))), False))
-        rows = np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False), bool))
+        rows = np.flatnonzero(np.asarray(flt.mask(tab).to_numpy(zero_copy_only=False), bool))
         if len(rows) == 0:
             continue
         sub = tab.take(pa.array(rows)).select([c for c in read_cols if c in keep_cols]).to_pandas()
@@ -426,6 +371,102 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
     else:
         df = pf.schema_arrow.empty_table().select([c for c in read_cols if c in keep_cols]).to_pandas()
     return _to_strings(df), md.num_rows
+
+
+@dataclass
+class _RowFilter:
+    """The push-down filters of :func:`read_parquet_raw`: a lon/lat box
+    (degrees), an LSOA-name prefix and a month range, checked on row-group
+    statistics (:meth:`skip`) and then row by row with Arrow compute
+    (:meth:`mask`)."""
+
+    bbox: tuple[float, float, float, float] | None
+    lon: str | None
+    lat: str | None
+    lsoa_prefix: str | None
+    month_col: str | None
+    month_kind: str | None  # "ym" (police.uk YYYY-MM text), "ts" (timestamps) or None
+    m0: str | None = None  # first and last month, YYYY-MM
+    m1: str | None = None
+
+    @classmethod
+    def for_file(cls, path, pf, *, bbox, lsoa_prefix: str | None,
+                 months: tuple[str, str] | None) -> "_RowFilter":
+        """The filters for one file; a filter its columns cannot serve raises."""
+        import pyarrow as pa
+
+        from .intake import detect_columns
+
+        names = pf.schema_arrow.names
+        roles = detect_columns(names)
+        lon, lat = roles["lon"], roles["lat"]
+        if bbox is not None and not (lon and lat):
+            raise InputFileError(f"{path}: an area box was asked for but the file has no lon/lat columns")
+        if lsoa_prefix is not None and LSOA_NAME_COLUMN not in names:
+            raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
+        month_col = "Month" if "Month" in names else roles["date"]
+        month_kind = None
+        if months is not None and month_col:
+            t = pf.schema_arrow.field(month_col).type
+            month_kind = "ts" if pa.types.is_timestamp(t) or pa.types.is_date(t) else (
+                "ym" if month_col == "Month" and (pa.types.is_string(t) or pa.types.is_large_string(t)) else None)
+        out = cls(bbox=bbox, lon=lon, lat=lat, lsoa_prefix=lsoa_prefix, month_col=month_col, month_kind=month_kind)
+        if month_kind:
+            out.m0, out.m1 = str(pd.Period(months[0], "M")), str(pd.Period(months[1], "M"))
+        return out
+
+    def columns(self) -> set[str]:
+        """Columns the filters read."""
+        return ({c for c in (self.lon, self.lat) if self.bbox is not None}
+                | ({LSOA_NAME_COLUMN} if self.lsoa_prefix else set()) | ({self.month_col} if self.month_kind else set()))
+
+    def skip(self, md, idx: dict[str, int], rg: int) -> bool:
+        """True when row group ``rg``'s statistics show no row can pass."""
+        if self.lsoa_prefix:
+            lo_name, hi_name = self.lsoa_prefix + " ", self.lsoa_prefix + " \U0010ffff"
+            s = _rg_stats(md, idx, rg, LSOA_NAME_COLUMN)
+            if s is not None and (s[1] < lo_name or s[0] > hi_name):
+                return True
+        if self.bbox is not None:
+            bbox = self.bbox
+            sx, sy = _rg_stats(md, idx, rg, self.lon), _rg_stats(md, idx, rg, self.lat)
+            if sx is not None and isinstance(sx[0], (int, float)) and (sx[1] < bbox[0] or sx[0] > bbox[2]):
+                return True
+            if sy is not None and isinstance(sy[0], (int, float)) and (sy[1] < bbox[1] or sy[0] > bbox[3]):
+                return True
+        if self.month_kind == "ym":
+            s = _rg_stats(md, idx, rg, self.month_col)
+            if s is not None and (s[1] < self.m0 or s[0] > self.m1):
+                return True
+        return False
+
+    def mask(self, tab):
+        """Boolean Arrow array: the rows of table ``tab`` passing every filter."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        mask = pa.array(np.ones(tab.num_rows, bool))
+        if self.lsoa_prefix:
+            nm = tab[LSOA_NAME_COLUMN]
+            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(
+                nm, "^" + re.escape(self.lsoa_prefix) + r"\s+\d{3}[A-Z]$"), False))
+        if self.bbox is not None:
+            bbox, lon, lat = self.bbox, self.lon, self.lat
+            x = pc.cast(tab[lon], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lon).type) else tab[lon]
+            y = pc.cast(tab[lat], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lat).type) else tab[lat]
+            inb = pc.and_(pc.and_(pc.greater_equal(x, bbox[0]), pc.less_equal(x, bbox[2])),
+                          pc.and_(pc.greater_equal(y, bbox[1]), pc.less_equal(y, bbox[3])))
+            mask = pc.and_(mask, pc.fill_null(inb, False))
+        if self.month_kind == "ym":
+            mc = tab[self.month_col]
+            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(mc, self.m0), pc.less_equal(mc, self.m1)), False))
+        elif self.month_kind == "ts":
+            ts = tab[self.month_col]
+            start = pd.Timestamp(self.m0 + "-01")
+            end = (pd.Period(self.m1, "M") + 1).start_time
+            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(ts, pa.scalar(start, ts.type)),
+                                                      pc.less(ts, pa.scalar(end, ts.type))), False))
+        return mask
 
 
 def _read_geoparquet(path, meta, bbox, lsoa_prefix, months, columns, total) -> tuple[gpd.GeoDataFrame, int]:
@@ -494,68 +535,14 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
     t = parse_pg_url(url)
     eng = engine(t)
     with eng.connect() as conn:
-        if t.sql:
-            base = f"({t.sql}) AS q"
-            try:
-                cols_res = conn.execute(sa.text(f"SELECT * FROM {base} LIMIT 0"))
-            except Exception as exc:  # noqa: BLE001
-                raise StoreError(f"{t.shown}: the query failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
-            cols = {c: "" for c in cols_res.keys()}
-            total = None
-            first = conn.execute(sa.text(
-                f"SELECT {', '.join(f'pg_typeof({_q(c)})::text' for c in cols)} FROM {base} LIMIT 1")).first()
-            geom_cols = [c for c, ty in zip(cols, first or ()) if ty in ("geometry", "geography")]
-        else:
-            types = _pg_columns(conn, t)
-            base = _table_sql(t)
-            cols = types
-            geom_cols = [c for c, u in types.items() if u in ("geometry", "geography")]
-            total = int(conn.execute(sa.text(f"SELECT count(*) FROM {base}")).scalar())
-        where, params = [], {}
+        base, cols, geom_cols, total = _pg_source(conn, t)
         gcol = geom_cols[0] if geom_cols else None
         srid = None
         if gcol:
             srid = _geom_srid(conn, t, gcol) if t.table else conn.execute(sa.text(
                 f"SELECT ST_SRID({_q(gcol)}) FROM {base} WHERE {_q(gcol)} IS NOT NULL LIMIT 1")).scalar()
-        if bbox is not None:
-            x0, y0, x1, y1 = bbox
-            params.update(x0=x0, y0=y0, x1=x1, y1=y1)
-            if gcol:
-                env = "ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
-                where.append(f"{_q(gcol)} && ST_Transform({env}, {srid})" if srid and srid != 4326
-                             else f"{_q(gcol)} && {env}" if srid else
-                             f"ST_Transform({_q(gcol)}, 4326) && {env}")
-            else:
-                from .intake import detect_columns
-
-                r = detect_columns(list(cols))
-                if not (r["lon"] and r["lat"]):
-                    raise StoreError(f"{t.shown}: an area box was asked for but the table has no geometry or lon/lat columns")
-                where.append(f"{_q(r['lon'])}::float8 BETWEEN :x0 AND :x1 AND {_q(r['lat'])}::float8 BETWEEN :y0 AND :y1")
-        if lsoa_prefix:
-            if LSOA_NAME_COLUMN not in cols:
-                raise StoreError(f"{t.shown}: an LSOA-name filter was asked for but there is no '{LSOA_NAME_COLUMN}' column")
-            # LIKE uses a btree index when there is one; the regex makes it exact.
-            where.append(f"{_q(LSOA_NAME_COLUMN)} LIKE :lp AND {_q(LSOA_NAME_COLUMN)} ~ :lre")
-            params.update(lp=lsoa_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %",
-                          lre="^" + re.escape(lsoa_prefix) + r"\s+\d{3}[A-Z]$")
-        if months is not None:
-            m0, m1 = pd.Period(months[0], "M"), pd.Period(months[1], "M")
-            if "occurred" in cols:
-                where.append('"occurred" >= :t0 AND "occurred" < :t1')
-                params.update(t0=m0.start_time.to_pydatetime(), t1=(m1 + 1).start_time.to_pydatetime())
-            elif "Month" in cols:
-                where.append('"Month" BETWEEN :s0 AND :s1')
-                params.update(s0=str(m0), s1=str(m1))
-        order = ""
-        if "fid" in cols:
-            order = ' ORDER BY "fid"'
-        elif t.table:
-            pk = conn.execute(sa.text(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-                "WHERE i.indrelid = CAST(:rel AS regclass) AND i.indisprimary"), {"rel": base}).fetchall()
-            if pk:
-                order = " ORDER BY " + ", ".join(_q(r[0]) for r in pk)
+        where, params = _pg_where(t, cols, gcol, srid, bbox=bbox, lsoa_prefix=lsoa_prefix, months=months)
+        order = _pg_order(conn, t, base, cols)
         if columns is not None and not set(columns) <= set(cols):
             columns = None  # a hint only: the table lacks some, so read every column
         wanted = [c for c in cols if columns is None or c in columns or c in geom_cols
@@ -572,6 +559,89 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
             raise
         except Exception as exc:  # noqa: BLE001
             raise StoreError(f"{t.shown}: reading failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
+    return _pg_rows(df, gcol), total
+
+
+def _pg_source(conn, t: PgTarget) -> tuple[str, Mapping[str, str], list[str], int | None]:
+    """The FROM clause of a table or query, its columns (name -> type, ""
+    for queries), its geometry columns and its row count (None for queries)."""
+    import sqlalchemy as sa
+
+    if not t.sql:
+        types = _pg_columns(conn, t)
+        base = _table_sql(t)
+        geom_cols = [c for c, u in types.items() if u in ("geometry", "geography")]
+        return base, types, geom_cols, int(conn.execute(sa.text(f"SELECT count(*) FROM {base}")).scalar())
+    base = f"({t.sql}) AS q"
+    try:
+        cols_res = conn.execute(sa.text(f"SELECT * FROM {base} LIMIT 0"))
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"{t.shown}: the query failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
+    cols = {c: "" for c in cols_res.keys()}
+    first = conn.execute(sa.text(
+        f"SELECT {', '.join(f'pg_typeof({_q(c)})::text' for c in cols)} FROM {base} LIMIT 1")).first()
+    geom_cols = [c for c, ty in zip(cols, first or ()) if ty in ("geometry", "geography")]
+    return base, cols, geom_cols, None
+
+
+def _pg_where(t: PgTarget, cols: Mapping[str, str], gcol: str | None, srid: int | None, *, bbox,
+              lsoa_prefix: str | None, months: tuple[str, str] | None) -> tuple[list[str], dict]:
+    """SQL conditions and parameters of the push-down filters: a lon/lat box
+    (degrees; on the geometry column, else on lon/lat columns), an LSOA-name
+    prefix and a month range."""
+    where: list[str] = []
+    params: dict = {}
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        params.update(x0=x0, y0=y0, x1=x1, y1=y1)
+        if gcol:
+            env = "ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+            where.append(f"{_q(gcol)} && ST_Transform({env}, {srid})" if srid and srid != 4326
+                         else f"{_q(gcol)} && {env}" if srid else
+                         f"ST_Transform({_q(gcol)}, 4326) && {env}")
+        else:
+            from .intake import detect_columns
+
+            r = detect_columns(list(cols))
+            if not (r["lon"] and r["lat"]):
+                raise StoreError(f"{t.shown}: an area box was asked for but the table has no geometry or lon/lat columns")
+            where.append(f"{_q(r['lon'])}::float8 BETWEEN :x0 AND :x1 AND {_q(r['lat'])}::float8 BETWEEN :y0 AND :y1")
+    if lsoa_prefix:
+        if LSOA_NAME_COLUMN not in cols:
+            raise StoreError(f"{t.shown}: an LSOA-name filter was asked for but there is no '{LSOA_NAME_COLUMN}' column")
+        # LIKE uses a btree index when there is one; the regex makes it exact.
+        where.append(f"{_q(LSOA_NAME_COLUMN)} LIKE :lp AND {_q(LSOA_NAME_COLUMN)} ~ :lre")
+        params.update(lp=lsoa_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %",
+                      lre="^" + re.escape(lsoa_prefix) + r"\s+\d{3}[A-Z]$")
+    if months is not None:
+        m0, m1 = pd.Period(months[0], "M"), pd.Period(months[1], "M")
+        if "occurred" in cols:
+            where.append('"occurred" >= :t0 AND "occurred" < :t1')
+            params.update(t0=m0.start_time.to_pydatetime(), t1=(m1 + 1).start_time.to_pydatetime())
+        elif "Month" in cols:
+            where.append('"Month" BETWEEN :s0 AND :s1')
+            params.update(s0=str(m0), s1=str(m1))
+    return where, params
+
+
+def _pg_order(conn, t: PgTarget, base: str, cols: Mapping[str, str]) -> str:
+    """ORDER BY ``fid``, else the primary key, so row numbers are stable."""
+    import sqlalchemy as sa
+
+    if "fid" in cols:
+        return ' ORDER BY "fid"'
+    if t.table:
+        pk = conn.execute(sa.text(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indrelid = CAST(:rel AS regclass) AND i.indisprimary"), {"rel": base}).fetchall()
+        if pk:
+            return " ORDER BY " + ", ".join(_q(r[0]) for r in pk)
+    return ""
+
+
+def _pg_rows(df: pd.DataFrame, gcol: str | None) -> pd.DataFrame:
+    """Rows as strings indexed by ``fid`` (else 1..n), month-precision
+    timestamps back to ``YYYY-MM``, run bookkeeping columns dropped."""
     if "fid" in df:
         df.index = df.pop("fid").astype(np.int64).to_numpy()
     else:
@@ -583,8 +653,8 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
     if gcol:
         geom = df.geometry
         table = _to_strings(pd.DataFrame(df.drop(columns=gcol)))
-        return gpd.GeoDataFrame(table, geometry=geom.to_numpy(), crs=df.crs, index=df.index), total
-    return _to_strings(df), total
+        return gpd.GeoDataFrame(table, geometry=geom.to_numpy(), crs=df.crs, index=df.index)
+    return _to_strings(df)
 
 
 def month_extent(src) -> tuple[pd.Period, pd.Period] | None:

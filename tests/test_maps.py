@@ -109,7 +109,8 @@ def test_analysis_map_layers_and_month_slider(tmp_path, browser, barnet, barnet_
     from hotspot.forecast import PeriodCounts, forecast_surface
     from hotspot.hotspots import add_hotspots_to_map, hotspot_mask, hotspot_polygons
     from hotspot.maps import add_month_slider, add_surface
-    from hotspot.nanobeats import NanoBeatPlanner, add_plan_to_map
+    from hotspot.nanobeats import NanoBeatPlanner
+    from hotspot.render.nanobeats import add_plan_to_map
 
     inc = barnet_intake.incidents
     pc = PeriodCounts.from_incidents(inc, barnet)
