@@ -100,6 +100,24 @@ class _spinner:
         self.progress.stop()
 
 
+def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str:
+    """Every table output through the one writer: .geojson, .gpkg (``layer``),
+    .csv, .parquet (GeoParquet) or a ``postgresql://...?table=NAME`` URL (rows
+    tagged with the run's parameters; re-running replaces them). A PostGIS
+    destination with a ``layer`` gets the layer as a table-name suffix."""
+    from hotspot.stores import is_pg_url, write_table
+
+    target = str(dest)
+    if layer and is_pg_url(target):
+        base, _, query = target.partition("table=")
+        name, sep, rest = query.partition("&")
+        target = f"{base}table={name}_{layer}{sep}{rest}"
+        layer = None
+    elif layer and not target.lower().endswith(".gpkg"):
+        raise typer.BadParameter(f"{dest}: this output has several layers; give a .gpkg file or a postgresql:// URL")
+    return write_table(table, target, layer=layer, params=params)
+
+
 def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
 
@@ -373,7 +391,7 @@ def knox(
     seed: Annotated[Optional[int], typer.Option("--seed")] = 1,
     time_unit: Annotated[str, typer.Option("--time-unit", help="days, or months for month-precision data.")] = "days",
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the table as CSV.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the table: .csv, .parquet or postgresql://...?table=NAME.")] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write an HTML heat table.")] = None,
 ):
     """Knox test for near-repeat victimisation by distance and time bands."""
@@ -393,8 +411,8 @@ def knox(
                                   permutations=permutations, seed=seed, time_unit=time_unit,
                                   progress=lambda d, t: bar.update(task, completed=d))
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        res.to_frame().to_csv(out, index=False)
+        _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
+                                            "permutations": permutations, "seed": seed})
     if html_out:
         from hotspot.render.knox import knox_html
 
@@ -525,8 +543,13 @@ def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=Non
 
     if area is None:
         raise typer.BadParameter("--context needs --area-file and --area (context is what lies outside the area)")
+    from hotspot.areas import area_from_geometry
+
     cols = read.pop("cols", {})
-    around = _read(paths, crime_type=crime_type, allow_empty=True, **read, **cols).incidents.to_crs(area.crs)
+    # only what lies within the buffer is read (pushed down to Parquet/PostGIS)
+    ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
+    around = _read(paths, area=ring, crime_type=crime_type, allow_empty=True, **read, **cols).incidents
+    around = around.to_crs(area.crs)
     nb = area.neighbours(load_boundaries(neighbours_file, crs=area.crs)) if neighbours_file else None
     return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=nb,
                          sources=[Path(p).name for p in paths])
@@ -663,7 +686,7 @@ def kde(
     inputs: Inputs,
     area_file: AreaFileRequired,
     area: AreaNameRequired,
-    out: Annotated[Path, typer.Option("--out", help="GeoPackage with layers 'cells' and 'hotspots'.")],
+    out: Annotated[Path, typer.Option("--out", help="GeoPackage with layers 'cells' and 'hotspots', or postgresql://...?table=NAME (tables NAME_cells, NAME_hotspots).")],
     cell: Cell = 50.0,
     bandwidth: Annotated[Optional[float], typer.Option("--bandwidth", help="Metres (default max(150, 5 x cell)).")] = None,
     kernel: Annotated[str, typer.Option("--kernel", help="quartic or gaussian.")] = "quartic",
@@ -703,8 +726,10 @@ def kde(
     cells = res.surface.to_gdf("class" if public else "density").drop(columns=["row", "col"])
     if public:
         cells = cells[cells["class"] > 0]
-    cells.to_file(out, layer="cells", driver="GPKG")
-    res.polygons.to_file(out, layer="hotspots", driver="GPKG")
+    params = {"command": "kde", "area": a.name, "cell_m": cell, "bandwidth_m": res.surface.meta["bandwidth_m"],
+              "kernel": kernel, "as_of": as_of, "months": months}
+    _write(cells, out, layer="cells", params=params)
+    _write(res.polygons, out, layer="hotspots", params=params)
     if map_out:
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
         m.add_neighbours(a.neighbours())
@@ -969,7 +994,7 @@ def crossborder(
     strip: Annotated[float, typer.Option("--strip", help="Strip width either side of the boundary, metres.")] = 1000.0,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the month-by-month figures as CSV.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the month-by-month figures: .csv, .parquet or postgresql://...?table=NAME.")] = None,
 ):
     """Border-zone figures: burglary near the boundary, and density either side."""
     from hotspot.areas import load_boundaries
@@ -984,8 +1009,7 @@ def crossborder(
         layer = load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None
         dens = density_by_neighbour(inside, out_inc, a, a.neighbours(layer), strip=strip)
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        conc.to_csv(out, index=False)
+        _write(conc, out, params={"command": "crossborder", "area": a.name, "strip_m": strip})
     overall = conc[conc["month"] == "all"]
     if as_json:
         _print_json({"area": a.name,
@@ -1028,7 +1052,7 @@ def anpr(
     context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): demand counts burglary along each crossing route on both sides of the boundary (1.5 km each way); never counted as the area's own.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
-    out: Annotated[Path, typer.Option("--out", help="Sites (.geojson, .gpkg or .csv).")] = Path("anpr_sites.geojson"),
+    out: Annotated[Path, typer.Option("--out", help="Sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME.")] = Path("anpr_sites.geojson"),
     report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
@@ -1059,8 +1083,10 @@ def anpr(
     nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
     ctx = None
     if context:
-        # the corridor reaches 1.5 km along the roads plus 250 m either side
-        ctx = _context(context, a, result.incidents, buffer_m=1750.0, neighbours_file=neighbours_file,
+        from hotspot.anpr import ALONG_M, CORRIDOR_M
+
+        # demand reaches ALONG_M along each route plus CORRIDOR_M either side
+        ctx = _context(context, a, result.incidents, buffer_m=ALONG_M + CORRIDOR_M, neighbours_file=neighbours_file,
                        crime_type=crime_type)
         ctx.incidents = recent_incidents(ctx.incidents, months=months, as_of=inc["occurred"].max())
     with _spinner("siting cameras (CBC)"):
@@ -1074,12 +1100,8 @@ def anpr(
     if pcs is None:
         plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     res = plan.result
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sites = res.sites.drop(columns=["x", "y"])
-    if out.suffix.lower() == ".csv":
-        sites.drop(columns="geometry").to_csv(out, index=False)
-    else:
-        sites.to_crs(4326).to_file(out, driver="GPKG" if out.suffix.lower() == ".gpkg" else "GeoJSON")
+    _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
+                                                             "radius_m": radius, "months": months})
     if report_out:
         from hotspot.render.anpr_report import write_anpr_report
 
@@ -1220,7 +1242,7 @@ def leaflets(
     data: DataDir = None,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Plan as CSV (one row per target unit).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Plan, one row per target unit: .csv, .parquet or postgresql://...?table=NAME.")] = None,
     drop_list: Annotated[Optional[Path], typer.Option("--drop-list", help="Drop list CSV: postcodes per target, highest risk first, with households, leaflets and timer switches.")] = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
     tiles: _TILES = None,
@@ -1264,13 +1286,13 @@ def leaflets(
     if pcs is None:
         plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
     if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
         frame = plan.targets.drop(columns="geometry")
         if public:
             from hotspot.disclosure import public_plan_frame
 
             frame = public_plan_frame(frame)
-        frame.to_csv(out, index=False)
+        _write(frame, out, params={"command": "leaflets", "area": a.name, "leaflets": leaflets_budget,
+                                   "timer_switches": timer_switches, "rule": rule})
     if drop_list:
         from hotspot.render.droplist import write_drop_list
 

@@ -54,6 +54,12 @@ from .crs import require_same_metric_crs, to_lonlat
 # --------------------------------------------------------------------------- demand
 
 
+#: Camera demand: metres each crossing route is followed, and the corridor
+#: half-width round it (metres): burglary within that reach counts.
+ALONG_M = 1500.0
+CORRIDOR_M = 250.0
+
+
 def route_corridors(crossings: gpd.GeoDataFrame, roads: list[gpd.GeoDataFrame], area: Area, *, along: float = 1500.0,
                     corridor: float = 250.0, snap: float = 60.0, side: str = "inside") -> list[BaseGeometry]:
     """For each crossing, the corridor of ``corridor`` metres round the roads
@@ -90,8 +96,8 @@ def crossing_demand(
     roads: list[gpd.GeoDataFrame] | None = None,
     incidents: gpd.GeoDataFrame | None = None,
     surface=None,
-    along: float = 1500.0,
-    corridor: float = 250.0,
+    along: float = ALONG_M,
+    corridor: float = CORRIDOR_M,
     alpha: float = 1.0,
     beta: float = 1.0,
     context: gpd.GeoDataFrame | None = None,

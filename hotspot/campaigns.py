@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +59,8 @@ WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
 # --------------------------------------------------------------------------- units
 
 
-def lsoa_units(boundaries: str, census_csv: str, area: Area, *, code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
+def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
+               code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
     """LSOAs of the area (centroid inside it) with Census 2011 households."""
     lsoa = gpd.read_file(boundaries).to_crs(area.crs)
     if code_column not in lsoa:
@@ -199,18 +201,47 @@ def winter_summer_ratio(index: pd.Series) -> float:
     return float(index.loc[list(WINTER)].mean() / index.loc[list(SUMMER)].mean())
 
 
-def clocks_go_back(year: int) -> pd.Timestamp:
-    """Last Sunday of October (UK clocks go back an hour)."""
+def clocks_go_back(year: int, rule: str = "eu") -> pd.Timestamp:
+    """The day the evenings get dark an hour earlier.
+
+    ``rule``: ``"eu"`` (the UK and the EU) the last Sunday of October;
+    ``"us"`` (the US and Canada) the first Sunday of November; ``"none"``
+    (no daylight saving) 1 November, the start of the dark-evening season.
+    """
+    if rule == "us":
+        d = pd.Timestamp(year=year, month=11, day=1)
+        return d + pd.Timedelta(days=(6 - d.weekday()) % 7)
+    if rule == "none":
+        return pd.Timestamp(year=year, month=11, day=1)
+    if rule != "eu":
+        raise HotspotError(f"clock rule {rule!r}: use eu, us or none")
     last = calendar.monthrange(year, 10)[1]
     d = pd.Timestamp(year=year, month=10, day=last)
     return d - pd.Timedelta(days=(d.weekday() - 6) % 7)
 
 
-def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Recommended window: from ``lead_days`` before the clocks go back to
-    the end of the last above-average month of the winter season that
-    follows (at least the end of November)."""
-    start = clocks_go_back(year) - pd.Timedelta(days=lead_days)
+def clock_rule_for(lon: float, lat: float) -> str:
+    """The clock-change rule where (lon, lat) lies, unless
+    ``settings.CLOCK_RULE`` names one: Europe ``"eu"``, North America
+    ``"us"``, elsewhere ``"none"`` (the campaign notes say so)."""
+    from . import settings
+
+    if settings.CLOCK_RULE != "auto":
+        return settings.CLOCK_RULE
+    if -25 <= lon <= 45 and 34 <= lat <= 72:
+        return "eu"
+    if -170 <= lon <= -50 and 15 <= lat <= 72:
+        return "us"
+    return "none"
+
+
+def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14,
+                    clock_rule: str = "eu") -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Recommended window: from ``lead_days`` before the clocks go back
+    (:func:`clocks_go_back` with ``clock_rule``) to the end of the last
+    above-average month of the winter season that follows (at least the end
+    of November)."""
+    start = clocks_go_back(year, clock_rule) - pd.Timedelta(days=lead_days)
     end_month = 11
     for m in (11, 12, 1, 2, 3):
         if index.loc[m] > 1.0:
@@ -222,8 +253,8 @@ def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14) -> tupl
     return start, end
 
 
-def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: int | None = None
-                         ) -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
+def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: int | None = None,
+                         clock_rule: str = "eu") -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
     """The campaign window to recommend on ``as_of``: the first that starts
     on or after ``as_of`` (a window already past or under way is never the
     recommendation; one under way is named in the notes). With ``year``,
@@ -236,13 +267,13 @@ def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: 
     as_of = pd.Timestamp(as_of).normalize()
     notes = []
     if year is not None:
-        start, end = campaign_window(index, year, lead_days=lead_days)
+        start, end = campaign_window(index, year, lead_days=lead_days, clock_rule=clock_rule)
         if start < as_of:
             raise HotspotError(f"--year {year}: that campaign window ({start:%d %b %Y} to {end:%d %b %Y}) started "
                                f"before {as_of:%d %b %Y}; leave --year out for the next one")
         return start, end, notes
     for y in (as_of.year - 1, as_of.year, as_of.year + 1):
-        start, end = campaign_window(index, y, lead_days=lead_days)
+        start, end = campaign_window(index, y, lead_days=lead_days, clock_rule=clock_rule)
         if start < as_of <= end:
             notes.append(f"a campaign window is under way ({start:%d %b %Y} to {end:%d %b %Y}); "
                          "the plan is for the next one")
@@ -328,7 +359,15 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
     targets.insert(0, "rank", np.arange(1, len(targets) + 1))
     index = seasonal_index(incidents)
     as_of = pd.Timestamp.now().normalize() if as_of is None else pd.Timestamp(as_of)
-    start, end, notes = next_campaign_window(index, as_of, year=year)
+    from .crs import to_lonlat
+
+    centre = units.geometry.union_all().centroid
+    lon, lat = to_lonlat([centre.x], [centre.y], units.crs)
+    rule = clock_rule_for(float(lon[0]), float(lat[0]))
+    start, end, notes = next_campaign_window(index, as_of, year=year, clock_rule=rule)
+    if rule == "none":
+        notes.append("no clock change assumed here: the window starts two weeks before 1 November "
+                     "(set hotspot.settings.CLOCK_RULE to 'eu' or 'us' where clocks go back)")
     year = start.year
     targets = gpd.GeoDataFrame(targets, geometry="geometry", crs=units.crs)
     drops = None
@@ -343,7 +382,7 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         targets=targets,
         leaflets_used=int(alloc["leaflets"].sum()), timer_switches_used=int(alloc["timer_switches"].sum()),
         share_reached=float(alloc["reached_by_leaflets"].sum() / total) if total > 0 else 0.0,
-        expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year),
+        expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year, rule),
         seasonal_index=index, winter_summer_ratio=winter_summer_ratio(index), rule=rule,
         basis=str(scored["basis"].iloc[0]) if len(scored) else "", as_of=as_of, drops=drops, notes=notes,
     )

@@ -37,6 +37,7 @@ from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
 from .report import build_report
 from .sources import slug
+from .stores import write_table
 
 log = logging.getLogger("hotspot")
 
@@ -158,6 +159,9 @@ class RunConfig:
     outside_incidents : list of path
         Incidents around the area for the cross-border figures (default: the
         ``incidents`` files, read within ``fringe_m`` of the boundary).
+    context : list of path, optional
+        Incidents across the boundary that inform nano-beats and camera
+        demand (:mod:`hotspot.context`); never counted as the area's own.
     neighbours_file : path, optional
         Layer of neighbouring areas (e.g. districts beyond a force boundary);
         default the boundary layer.
@@ -183,6 +187,7 @@ class RunConfig:
     area: str
     incidents: list[Path]
     outside_incidents: list[Path] | None = None
+    context: list[Path] | None = None
     neighbours_file: Path | None = None
     road_files: dict[str, Path] = field(default_factory=dict)
     count_points: Path | None = None
@@ -210,7 +215,8 @@ class RunConfig:
         (London boroughs), reading the London-wide incident file in place."""
         ref = ReferenceData(Path(root))
         cfg = cls(
-            area_file=ref.boroughs, area=area, incidents=[ref.incidents], neighbours_file=ref.lads,
+            area_file=ref.boroughs, area=area, incidents=[ref.incidents], context=[ref.incidents],
+            neighbours_file=ref.lads,
             road_files=ref.road_files(), count_points=ref._maybe("roads/london_dft_traffic_count_points.geojson"),
             count_flows=ref._maybe("roads/london_dft_traffic_counts_*.csv"),
             red_routes=ref._maybe("roads/tfl_tlrn_red_route_areas_*.geojson"),
@@ -244,18 +250,18 @@ DemoResult = RunResult
 
 @dataclass
 class _Run:
-    """State passed from stage to stage."""
+    """State passed from stage to stage (made by :func:`_intake`)."""
 
     config: RunConfig
     out: Path
     reports: Path
     tiles: str | None
     gi: bool
-    result: RunResult | None = None
-    area: Area | None = None
-    incidents: gpd.GeoDataFrame | None = None
-    as_of: pd.Timestamp | None = None
-    name: str = ""
+    result: RunResult
+    area: Area
+    incidents: gpd.GeoDataFrame
+    as_of: pd.Timestamp
+    name: str
     layers: dict = field(default_factory=dict)
 
     def output(self, key: str, filename: str) -> Path:
@@ -263,29 +269,55 @@ class _Run:
         self.result.outputs[key] = path
         return path
 
+    def context(self, buffer_m: float, months: int | None = None):
+        """Context incidents within ``buffer_m`` metres (read once, at the
+        widest buffer asked for), or None without context files."""
+        from .context import build_context
+
+        cfg = self.config
+        if not cfg.context:
+            return None
+        key = ("context", buffer_m)
+        if key not in self.layers:
+            ring = area_from_geometry(self.area.geometry.buffer(buffer_m + 100.0), self.area.crs,
+                                      f"{self.area.name} + {buffer_m:g} m")
+            around = read_incidents(cfg.context, crime_types=cfg.crime_types, area=ring).incidents
+            self.layers[key] = build_context(self.area, around.to_crs(self.area.crs), own=self.incidents,
+                                             buffer_m=buffer_m, neighbours=self.layers["neighbours"],
+                                             sources=[Path(str(p)).name for p in cfg.context])
+        ctx = self.layers[key]
+        if months is not None:
+            from dataclasses import replace
+
+            ctx = replace(ctx, incidents=recent_incidents(ctx.incidents, months=months,
+                                                          as_of=self.incidents["occurred"].max()))
+        return ctx
+
     def skip(self, stage: str, why: str) -> None:
         self.result.skipped[stage] = why
         log.warning("%s skipped: %s", stage, why)
 
 
-def _stage_intake(run: _Run) -> None:
-    cfg = run.config
-    run.area = load_area(cfg.area_file, cfg.area)
-    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=run.area)
-    run.result = RunResult(area=run.area, intake=intake)
-    run.incidents = intake.incidents
+def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: bool) -> _Run:
+    """The first stage: the area, its incidents and the layers every later
+    stage shares (neighbours, postcodes)."""
+    area = load_area(cfg.area_file, cfg.area)
+    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area)
     intake.require_incidents()
-    run.name = slug(run.area.name)
+    inc = intake.incidents
     # plans are made for the month after the latest data, as an analyst would
-    run.as_of = next_month_start(run.incidents)
-    run.result.summary.update(intake.summary(), area=run.area.name, area_km2=round(run.area.area_km2, 2),
-                              as_of=str(run.as_of.date()))
-    run.layers["neighbours"] = (run.area.neighbours(load_boundaries(cfg.neighbours_file, crs=run.area.crs))
-                                if cfg.neighbours_file else run.area.neighbours())
+    as_of = next_month_start(inc)
+    run = _Run(config=cfg, out=out, reports=reports, tiles=tiles, gi=gi, result=RunResult(area=area, intake=intake),
+               area=area, incidents=inc, as_of=as_of, name=slug(area.name))
+    run.result.summary.update(intake.summary(), area=area.name, area_km2=round(area.area_km2, 2),
+                              as_of=str(as_of.date()))
+    run.layers["neighbours"] = (area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs))
+                                if cfg.neighbours_file else area.neighbours())
     if cfg.postcodes:
         from .places import read_postcodes
 
-        run.layers["postcodes"] = read_postcodes(cfg.postcodes, run.area.crs)
+        run.layers["postcodes"] = read_postcodes(cfg.postcodes, area.crs)
+    return run
 
 
 def _stage_hotspots(run: _Run) -> None:
@@ -301,9 +333,9 @@ def _stage_hotspots(run: _Run) -> None:
     recent12 = recent_incidents(inc, months=12)
     hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
     path = run.output("hotspots", "hotspots.gpkg")
-    surface.to_gdf("score").drop(columns=["row", "col"]).to_file(path, layer="cells", driver="GPKG")
-    hot.to_file(path, layer="hotspots", driver="GPKG")
-    bt.at(0.05).to_csv(run.output("backtest", "backtest.csv"), index=False)
+    write_table(surface.to_gdf("score").drop(columns=["row", "col"]), path, layer="cells")
+    write_table(hot, path, layer="hotspots")
+    write_table(bt.at(0.05), run.output("backtest", "backtest.csv"))
     run.layers.update(surface=surface, backtest=bt, hotspots=hot)
     if run.gi:
         g = Grid.for_geometry(area.geometry, 250.0, area.crs)
@@ -323,9 +355,9 @@ def _stage_crossborder(run: _Run) -> None:
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
                                 name_column=name_column_of(neighbours))
-    conc.to_csv(run.output("border zones", "border_zones.csv"), index=False)
-    dens.to_csv(run.output("border density", "border_density.csv"), index=False)
-    no_data = [str(r.neighbour) for r in dens.itertuples() if pd.isna(r.outside_density)]
+    write_table(conc, run.output("border zones", "border_zones.csv"))
+    write_table(dens, run.output("border density", "border_density.csv"))
+    no_data = dens.loc[dens["outside_density"].isna(), "neighbour"].astype(str).tolist()
     run.layers["zones"] = zones
     row = conc[(conc.month == "all") & (conc.distance_m == 250)]
     run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,
@@ -348,14 +380,17 @@ def _stage_anpr(run: _Run) -> None:
         counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
     from .places import street_points
 
+    from .anpr import ALONG_M, CORRIDOR_M
+
+    ctx = run.context(ALONG_M + CORRIDOR_M, months=12)
     plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
                      existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
                      red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
                      k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
-                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents))
-    plan.result.sites.drop(columns=["x", "y"]).to_crs(4326).to_file(run.output("anpr", "anpr_sites.geojson"),
-                                                                      driver="GeoJSON")
-    plan.result.marginal.to_csv(run.output("anpr marginal", "anpr_marginal.csv"), index=False)
+                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
+                     incidents=recent_incidents(run.incidents, months=12))
+    write_table(plan.result.sites.drop(columns=["x", "y"]), run.output("anpr", "anpr_sites.geojson"))
+    write_table(plan.result.marginal, run.output("anpr marginal", "anpr_marginal.csv"))
     run.layers["anpr"] = plan
     run.result.summary["anpr"] = plan.result.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes}
 
@@ -372,7 +407,7 @@ def _stage_campaign(run: _Run) -> None:
         return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
     campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
                              postcodes=run.layers.get("postcodes"))
-    campaign.targets.drop(columns="geometry").to_csv(run.output("campaign", "leaflet_plan.csv"), index=False)
+    write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
     run.layers["campaign"] = campaign
     run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}
 
@@ -385,7 +420,7 @@ def _stage_report(run: _Run) -> None:
     report = build_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london)
     html_path = run.output("report", f"performance_{report.month}.html")
     html_path.write_text(report_html(report), encoding="utf-8")
-    report.to_csv_frame().to_csv(run.output("report series", f"performance_{report.month}.csv"), index=False)
+    write_table(report.to_csv_frame(), run.output("report series", f"performance_{report.month}.csv"))
     run.result.summary["report"] = report.to_json()
 
 
@@ -393,13 +428,19 @@ def _stage_nanobeats(run: _Run) -> None:
     cfg = run.config
     monthly = has_month_dates(run.incidents)
     # police.uk months: the near-repeat window is 2 months (the data cannot say days)
+    ctx = run.context(cfg.nanobeat_distance_m)
     planner = NanoBeatPlanner.from_window(run.incidents, run.area, distance=cfg.nanobeat_distance_m,
-                                          days=2.0 if monthly else 14.0)
+                                          days=2.0 if monthly else 14.0, context=ctx)
     plan = planner.solve(run.as_of, n_targets=cfg.nanobeat_targets)
     run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
     run.layers["nanobeats"] = plan
+    if ctx is not None:
+        plan.context = ctx.to_json()
+        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
+    shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
     run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
-                                       "route_length_m": round(plan.route_length_m, 1)}
+                                       "route_length_m": round(plan.route_length_m, 1), "context": plan.context,
+                                       "shared_targets": len(shared)}
 
 
 def _stage_map(run: _Run) -> None:
@@ -447,7 +488,6 @@ def _stage_audiences(run: _Run) -> None:
 
 #: The stages of a run, in order: (name, function over the run state).
 STAGES: list[tuple[str, Callable[[_Run], None]]] = [
-    ("intake", _stage_intake),
     ("hotspots", _stage_hotspots),
     ("cross-border", _stage_crossborder),
     ("anpr", _stage_anpr),
@@ -484,7 +524,7 @@ def run_area(
     gi_star_layer : bool
         Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
     stages : list of str, optional
-        Names from :data:`STAGES` to run (default all; ``intake`` always runs).
+        Names from :data:`STAGES` to run (default all); the intake always runs.
     step : callable, optional
         Called with each stage's name as it starts (progress display).
 
@@ -493,14 +533,19 @@ def run_area(
     RunResult
         ``skipped`` names each stage that could not run and why.
     """
-    run = _Run(config=config, out=Path(out), reports=Path(reports), tiles=tiles, gi=gi_star_layer)
-    run.out.mkdir(parents=True, exist_ok=True)
-    run.reports.mkdir(parents=True, exist_ok=True)
-    wanted = set(stages) | {"intake"} if stages else {name for name, _ in STAGES}
-    unknown = wanted - {name for name, _ in STAGES}
+    names = ["intake"] + [name for name, _ in STAGES]
+    wanted = set(stages) if stages else set(names)
+    unknown = wanted - set(names)
     if unknown:
-        raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(n for n, _ in STAGES)}")
-    timings: dict[str, float] = {}
+        raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(names)}")
+    out, reports = Path(out), Path(reports)
+    out.mkdir(parents=True, exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
+    if step:
+        step("intake")
+    t0 = time.perf_counter()
+    run = _intake(config, out, reports, tiles, gi_star_layer)
+    timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
     for name, fn in STAGES:
         if name not in wanted:
             continue

@@ -53,6 +53,11 @@ COVERAGE_TOLERANCE = 0.03
 #: burglaries across the boundary is marked shared with the neighbour.
 SHARED_TARGET_SHARE = 0.5
 
+#: Campaigns: when the evenings get dark an hour earlier. "auto" chooses from
+#: the area's position (Europe: last Sunday of October; North America: first
+#: Sunday of November; elsewhere none); or "eu", "us", "none".
+CLOCK_RULE = "auto"
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

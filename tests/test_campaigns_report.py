@@ -269,3 +269,23 @@ def test_partial_input_withholds_rates_and_ranks_and_says_so(shared_data, london
     assert rep.london_rank is None and rep.peer_rank is None and rep.rate_per_1000["residents"] is None
     assert any("covers the area only partly" in w and f"{ref:,}" in w for w in rep.warnings)
     assert rep.to_json()["warnings"] == rep.warnings and "only partly" in report_html(rep)
+
+
+def test_the_clock_change_is_the_areas_own():
+    from hotspot import settings as hs
+    from hotspot.campaigns import clock_rule_for
+
+    assert clock_rule_for(-0.2, 51.6) == "eu" and clock_rule_for(-87.6, 41.9) == "us"
+    assert clock_rule_for(151.2, -33.9) == "none"
+    # US: first Sunday of November (2024-11-03, 2025-11-02); no DST: 1 November
+    assert clocks_go_back(2024, "us") == pd.Timestamp("2024-11-03")
+    assert clocks_go_back(2025, "us") == pd.Timestamp("2025-11-02")
+    assert clocks_go_back(2025, "none") == pd.Timestamp("2025-11-01")
+    old = hs.CLOCK_RULE
+    try:
+        hs.CLOCK_RULE = "us"
+        assert clock_rule_for(-0.2, 51.6) == "us"  # a setting, changeable at run time
+    finally:
+        hs.CLOCK_RULE = old
+    with pytest.raises(HotspotError, match="clock rule 'mars'"):
+        clocks_go_back(2025, "mars")
