@@ -246,7 +246,7 @@ def map_(
     k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
-    from hotspot.maps import HotspotMap
+    from hotspot.render.leaflet import HotspotMap
     from hotspot.pipeline import recent_incidents
 
     from hotspot.areas import area_from_points
@@ -262,7 +262,7 @@ def map_(
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
         if public:
-            from hotspot.disclosure import public_map
+            from hotspot.render.public import public_map
 
             path = public_map(a, inc, out, neighbours=a.neighbours() if a.layer is not None else None,
                               cell=cell or 250.0, k=k, tiles=tiles, title=f"hotspot: {a.name}")
@@ -414,8 +414,10 @@ def knox(
         _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
                                             "permutations": permutations, "seed": seed})
     if html_out:
+        from hotspot.render.knox import knox_html
+
         html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(res.to_html(f"Knox test: {res.n_events:,} events"), encoding="utf-8")
+        html_out.write_text(knox_html(res, f"Knox test: {res.n_events:,} events"), encoding="utf-8")
     if as_json:
         _print_json(res.to_dict())
         return
@@ -597,7 +599,7 @@ def nanobeats(
                                  neighbours_file=neighbours_file)
     write_plan(plan, out)
     if map_out:
-        from hotspot.maps import HotspotMap
+        from hotspot.render.leaflet import HotspotMap
         from hotspot.render.maps import add_nanobeats
 
         m = HotspotMap(a, tiles=tiles, title=f"Nano-beats as of {plan.format_date(plan.as_of)}")
@@ -703,9 +705,10 @@ def kde(
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
     """Kernel density surface and hotspot polygons."""
-    from hotspot.hotspots import add_gi_to_map, add_hotspots_to_map, density_hotspots
+    from hotspot.hotspots import density_hotspots
     from hotspot.kde import default_bandwidth
-    from hotspot.maps import HotspotMap, add_month_slider, add_surface
+    from hotspot.render.leaflet import HotspotMap
+    from hotspot.render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
 
     a = _area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
@@ -805,21 +808,9 @@ def backtest(
                            levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
                            bootstrap=bootstrap, progress=lambda d, t: bar.update(task, completed=d, total=t))
     if plot:
-        import matplotlib
+        from hotspot.render.backtest import write_coverage_plot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 5))
-        for mname, curve in res.curves.items():
-            ax.plot(res.curve_levels * 100, curve * 100, label=mname, lw=2.2 if mname == res.best else 1)
-        ax.set_xlabel("area covered (%)")
-        ax.set_ylabel("incidents captured (%)")
-        ax.set_title(f"{a.name}: forecast coverage curves, {res.n_periods} periods")
-        ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-        plot.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(plot, dpi=120, bbox_inches="tight")
+        write_coverage_plot(res, plot, title=f"{a.name}: forecast coverage curves, {res.n_periods} periods")
     if as_json:
         _print_json(res.to_json(level))
         return
@@ -921,7 +912,7 @@ def league(
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
     from hotspot.league import build_league
-    from hotspot.league_html import league_html
+    from hotspot.render.league import league_html
     from hotspot.pipeline import resolve_data_dir
     from hotspot.stores import write_table
 
@@ -1116,7 +1107,7 @@ def anpr(
 
         write_anpr_report(plan, a.name, report_out, risk_basis=f"burglaries in the last {months} months")
     if map_out:
-        from hotspot.maps import HotspotMap
+        from hotspot.render.leaflet import HotspotMap
         from hotspot.render.maps import add_anpr
 
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: ANPR sites")
@@ -1165,6 +1156,7 @@ def report(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the monthly series with the expected range.")] = None,
 ):
     """Quarterly burglary performance report for a partnership board."""
+    from hotspot.render.report import report_html
     from hotspot.report import build_report
 
     a = _area(area_file, area)
@@ -1178,7 +1170,7 @@ def report(
                             "--data): no rates or ranks")
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(rep.to_html(), encoding="utf-8")
+        html_out.write_text(report_html(rep), encoding="utf-8")
     if csv_out:
         csv_out.parent.mkdir(parents=True, exist_ok=True)
         rep.to_csv_frame().to_csv(csv_out, index=False)
@@ -1306,7 +1298,7 @@ def leaflets(
 
         write_drop_list(plan, drop_list)
     if map_out:
-        from hotspot.maps import HotspotMap
+        from hotspot.render.leaflet import HotspotMap
         from hotspot.render.maps import add_campaign
 
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: prevention campaign")

@@ -6,7 +6,8 @@ The package has one module per concept:
 * :mod:`hotspot.intake` - read, validate and project incident records;
 * :mod:`hotspot.areas` - boundary layers, areas, neighbours, fringes;
 * :mod:`hotspot.sources` - police.uk and boundary downloads, local mirrors;
-* :mod:`hotspot.maps` - self-contained Leaflet maps (:mod:`hotspot.assets`);
+* :mod:`hotspot.render` - maps, pages and charts, one module per result
+  (analytics modules return results and draw nothing);
 * :mod:`hotspot.pipeline` - the end-to-end ``hotspot demo`` job.
 
 All distances are metres in a projected working CRS (:mod:`hotspot.crs`).

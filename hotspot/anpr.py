@@ -435,15 +435,6 @@ class CameraSiting:
                                                          for j in unused])
 
 
-def add_siting_to_map(m, result: SitingResult, crossings: gpd.GeoDataFrame | None = None,
-                      existing: gpd.GeoDataFrame | None = None, existing_label: str = "Existing cameras") -> None:
-    """Sites on a map (drawn by :func:`hotspot.render.maps.add_anpr`; kept
-    here for callers)."""
-    from .render.maps import add_anpr
-
-    add_anpr(m, result, crossings, existing, existing_label=existing_label)
-
-
 # --------------------------------------------------------------------------- naming
 
 

@@ -474,12 +474,3 @@ def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top:
         names = pd.Series([n for n in (street_name(v) for v in loc[inside] if v) if n], dtype=object)
         out.append(names.value_counts().head(top).index.tolist())
     return out
-
-
-def add_campaign_to_map(m, plan: CampaignPlan, name: str = "Leaflet and timer-switch targets",
-                        show: bool = True) -> None:
-    """Target units on a map (drawn by :func:`hotspot.render.maps.add_campaign`,
-    visible when the map opens; kept here for callers)."""
-    from .render.maps import add_campaign
-
-    add_campaign(m, plan, name=name, show=show)

@@ -189,21 +189,6 @@ def public_campaign_json(obj: dict) -> dict:
     return out
 
 
-def public_map(area, incidents: gpd.GeoDataFrame, path, *, neighbours: gpd.GeoDataFrame | None = None,
-               cell: float = PUBLIC_CELL, k: int = K_DEFAULT, tiles: str | None = None,
-               title: str | None = None) -> Path:
-    """A map safe to publish: the area, its neighbours and burglary counts
-    per ``cell``-metre cell with at least ``k`` (no points, no heat)."""
-    from .maps import HotspotMap
-    from .render.maps import add_public_cells
-
-    m = HotspotMap(area, tiles=tiles, title=title or f"{area.name}: burglary")
-    if neighbours is not None and len(neighbours):
-        m.add_neighbours(neighbours)
-    add_public_cells(m, public_cells(incidents, area, cell=cell, k=k))
-    return m.save(path)
-
-
 # --------------------------------------------------------------------------- checking
 
 
@@ -487,67 +472,3 @@ def _check_file(p: Path, ext: str, ck: _Checker, found: list[Finding]) -> None:
             _check_features(str(p), gpd.read_file(p, layer=layer), ck, found, f"layer {layer}")
     else:
         raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg or .csv")
-
-
-def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, campaign=None,
-                   neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
-                   tiles: str | None = None, check: bool = True) -> dict[str, Path]:
-    """Write the outputs meant for the public and check them.
-
-    Parameters
-    ----------
-    area : Area
-    incidents : GeoDataFrame
-        The incidents counted (working CRS, metres); also the reference for
-        the check.
-    out_dir : path
-        Folder for ``{name}_public_map.html`` and, with a campaign,
-        ``{name}_public_campaign.html``, ``{name}_public_leaflet_plan.csv``
-        and ``{name}_public_drop_list.csv``.
-    name : str
-        File-name stem.
-    campaign : CampaignPlan, optional
-    neighbours : GeoDataFrame, optional
-    cell, k : float, int
-        Public cell (metres) and smallest count shown.
-    tiles : str, optional
-        Base tiles (see :func:`hotspot.maps.add_base_tiles`).
-    check : bool
-        Run :func:`check_public` on what was written and raise when it finds
-        anything.
-
-    Returns
-    -------
-    dict
-        ``{"public map" | "public campaign map" | "public plan" |
-        "public drop list": path}``.
-
-    Raises
-    ------
-    HotspotError
-        ``check`` found something not safe to publish (named).
-    """
-    from .maps import HotspotMap
-    from .render.droplist import write_drop_list
-    from .render.maps import add_campaign
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"public map": public_map(area, incidents, out_dir / f"{name}_public_map.html", neighbours=neighbours,
-                                      cell=cell, k=k, tiles=tiles)}
-    if campaign is not None:
-        m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
-        add_campaign(m, campaign, public=True)
-        paths["public campaign map"] = m.save(out_dir / f"{name}_public_campaign.html")
-        plan = public_plan_frame(campaign.targets.drop(columns="geometry"))
-        for c in ("postcodes", "streets"):
-            if c in plan:
-                plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
-        paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
-        plan.to_csv(paths["public plan"], index=False)
-        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv")
-    if check:
-        found = check_public(list(paths.values()), incidents, k=k)
-        if found:
-            raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
-    return paths

@@ -249,30 +249,3 @@ def _window_context(context, as_of, months, own):
     start = own["occurred"].min() if months is None else end - pd.DateOffset(months=months)
     ctx = training_window(context.incidents, as_of=end)
     return replace(context, incidents=ctx[ctx["occurred"] >= start])
-
-
-def add_hotspots_to_map(m, polygons: gpd.GeoDataFrame, name: str = "Hotspots") -> None:
-    """Hotspot polygons with rank, incidents and share in the tooltip."""
-    from .maps import COLOURS
-
-    if polygons.empty:
-        return
-    p = polygons.copy()
-    p["tip"] = [f"Hotspot {r.rank}: {r.incidents:,} incidents ({r.share:.1%} of all), {r.area_km2:.3f} km²"
-                for r in p.itertuples()]
-    m.add_polygons(p, name, colour=COLOURS["hot"], weight=2, fill_opacity=0.1, tooltip=["tip"], aliases=["Hotspot"],
-                   legend=name)
-
-
-def add_gi_to_map(m, gi: gpd.GeoDataFrame, name: str = "Gi*") -> None:
-    """Significant Gi* hot (red) and cold (blue) cells."""
-    from .maps import COLOURS
-
-    for cls, colour in (("hot", COLOURS["hot"]), ("cold", COLOURS["cold"])):
-        sub = gi[gi["class"] == cls].copy()
-        if sub.empty:
-            continue
-        sub["tip"] = [f"Gi* {cls}: z = {z:.2f}, p = {p:.3f}, {int(c)} incidents" for z, p, c in
-                      zip(sub["z"], sub["p_sim"], sub["count"])]
-        m.add_polygons(sub, f"{name} {cls} spots (FDR 5%)", colour=colour, weight=0.5, fill_opacity=0.35,
-                       tooltip=["tip"], aliases=["Gi*"], legend=f"{name} {cls} spots", show=False)

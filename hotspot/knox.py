@@ -27,7 +27,6 @@ observed / mean of the simulations (also / median); z = (obs - mean) / sd.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Callable, Literal, Sequence
 
@@ -312,36 +311,6 @@ class KnoxResult:
         return window_from_table(self.p_value, self.ratio, self.distance_edges, self.time_edges,
                                  alpha=alpha, min_ratio=min_ratio)
 
-    def to_html(self, title: str = "Knox test") -> str:
-        """A self-contained HTML heat table (ratio coloured, p-values shown)."""
-        def colour(r, p):
-            if not np.isfinite(r):
-                return "#eeeeee"
-            if p <= 0.05 and r > 1:
-                a = min(1.0, (r - 1) / 1.0)
-                return f"rgba(192,57,43,{0.15 + 0.75 * a:.2f})"
-            if p <= 0.05 and r < 1:
-                return "rgba(46,134,193,0.35)"
-            return "#ffffff"
-
-        head = "".join(f"<th>{html.escape(t)}</th>" for t in self.time_labels)
-        body = []
-        for a, dl in enumerate(self.distance_labels):
-            cells = "".join(
-                f'<td style="background:{colour(self.ratio[a, b], self.p_value[a, b])}">'
-                f"<b>{_fmtr(self.ratio[a, b])}</b><br><small>obs {int(self.observed[a, b]):,} · "
-                f"exp {self.expected[a, b]:,.1f}<br>p {self.p_value[a, b]:.3f}</small></td>"
-                for b in range(len(self.time_labels)))
-            body.append(f"<tr><th>{html.escape(dl)}</th>{cells}</tr>")
-        return (
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
-            "<style>body{font:14px sans-serif;margin:20px}table{border-collapse:collapse}"
-            "td,th{border:1px solid #999;padding:6px 9px;text-align:center}th{background:#f4f4f4}</style></head><body>"
-            f"<h1>{html.escape(title)}</h1><p>{self.n_events:,} events, {self.permutations} permutations"
-            f" (seed {self.seed}), {self.metric} distance. Cells: Knox ratio (observed / mean of simulations);"
-            " red = significantly more pairs than expected (p &le; 0.05).</p>"
-            f"<table><tr><th>distance \\ time</th>{head}</tr>{''.join(body)}</table></body></html>"
-        )
 
 
 def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: float = 0.05,
@@ -387,10 +356,6 @@ def _num(v):
     if v is None:
         return None
     return int(v) if float(v).is_integer() else float(v)
-
-
-def _fmtr(r: float) -> str:
-    return "–" if not np.isfinite(r) else f"{r:.2f}"
 
 
 # --------------------------------------------------------------------------- the test

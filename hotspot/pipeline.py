@@ -20,19 +20,22 @@ import pandas as pd
 
 from . import settings
 from ._errors import FetchError, HotspotError, InputFileError
-from .anpr import add_siting_to_map, plan_anpr
-from .campaigns import add_campaign_to_map, plan_campaign
+from .anpr import plan_anpr
+from .campaigns import plan_campaign
 from .areas import Area, area_from_geometry, load_area, load_boundaries
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .intake import IntakeResult, has_month_dates, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
 from .grid import Grid
-from .hotspots import add_gi_to_map, add_hotspots_to_map, gi_star, hotspot_mask, hotspot_polygons
-from .maps import HotspotMap, add_month_slider, add_surface
+from .hotspots import gi_star, hotspot_mask, hotspot_polygons
 from .nanobeats import NanoBeatPlanner, write_plan
 from .render.nanobeats import add_plan_to_map
 from .periods import last_month, next_month_start, recent_incidents
+from .render.leaflet import HotspotMap
+from .render.maps import add_anpr, add_campaign
+from .render.report import report_html
+from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
 from .report import build_report
 from .sources import slug
 from .stores import write_table
@@ -417,7 +420,7 @@ def _stage_report(run: _Run) -> None:
     london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None
     report = build_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london)
     html_path = run.output("report", f"performance_{report.month}.html")
-    html_path.write_text(report.to_html(), encoding="utf-8")
+    html_path.write_text(report_html(report), encoding="utf-8")
     write_table(report.to_csv_frame(), run.output("report series", f"performance_{report.month}.csv"))
     run.result.summary["report"] = report.to_json()
 
@@ -459,10 +462,10 @@ def _stage_map(run: _Run) -> None:
                        weight=0.5, fill_opacity=0.08, tooltip=["distance_m"], aliases=["within (m) of the boundary"],
                        show=False)
     if "campaign" in layers:
-        add_campaign_to_map(m, layers["campaign"])
+        add_campaign(m, layers["campaign"])
     if "anpr" in layers:
         plan = layers["anpr"]
-        add_siting_to_map(m, plan.result, plan.crossings, plan.existing, existing_label=cfg.existing_label)
+        add_anpr(m, plan.result, plan.crossings, plan.existing, existing_label=cfg.existing_label)
     if "nanobeats" in layers:
         add_plan_to_map(m, layers["nanobeats"])
     run.result.map_path = m.save(run.out / f"{run.name}.html")

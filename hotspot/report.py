@@ -28,9 +28,6 @@ For an area and a reporting month M:
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -367,84 +364,6 @@ class PerformanceReport:
         s.index = s.index.astype(str)
         return s.rename_axis("month").reset_index()
 
-    def to_html(self) -> str:
-        """A self-contained one-page report (tables and inline charts)."""
-        e = html.escape
-        colour = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}[self.rag]
-        lq, r12, vb = self.latest_quarter, self.rolling_12m, self.vs_baseline
-
-        def pct(v):
-            return "n/a" if v is None else f"{v:+.1f}%"
-
-        rows = [("Latest quarter (3 months to " + str(self.month) + ")", f"{lq['volume']:,}", pct(lq["change_pct"]),
-                 "vs the same quarter a year before"),
-                ("Rolling 12 months", f"{r12['volume']:,}", pct(r12["change_pct"]), "vs the previous 12 months"),
-                (f"Baseline FY {vb['fy']}/{str(vb['fy'] + 1)[-2:]}", f"{vb['volume']:,}", pct(vb["change_pct"]),
-                 "rolling 12 months vs the baseline year")]
-        table = "".join(f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(c)}</td><td>{e(d)}</td></tr>" for a, b, c, d in rows)
-        rates = "".join(f"<tr><td>{e(k)}</td><td>{'n/a' if v is None else f'{v:.2f}'}</td></tr>"
-                        for k, v in self.rate_per_1000.items())
-        exc = "".join(f"<tr><td>{e(x['month'])}</td><td>{e(x['direction'])}</td><td>{x['observed']}</td>"
-                      f"<td>{x['expected']:.1f}</td></tr>" for x in self.exceptions) or \
-            "<tr><td colspan=4>No month outside the expected range</td></tr>"
-        rank = (f"{self.london_rank} of {self.london_of} London boroughs (1 = highest rate)" if self.london_rank else "n/a")
-        peer = (f"{self.peer_rank} of {len(self.peers) + 1} ({', '.join(self.peers)})" if self.peer_rank else "n/a")
-        warn = ("<div id='warnings' style='border:2px solid #c0392b;padding:6px 10px'><b>Read with care:</b><ul>"
-                + "".join(f"<li>{e(w)}</li>" for w in self.warnings) + "</ul></div>") if self.warnings else ""
-        return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{e(self.area)} burglary report {self.month}</title>
-<style>body{{font:14px/1.4 sans-serif;margin:24px;max-width:1000px}}table{{border-collapse:collapse;margin:8px 0 16px}}
-td,th{{border:1px solid #bbb;padding:4px 8px}}th{{background:#f2f2f2}}.rag{{display:inline-block;padding:4px 14px;color:#fff;
-border-radius:4px;background:{colour};font-weight:bold}}img{{max-width:100%}}</style></head><body>
-<h1>{e(self.area)}: burglary performance, {self.month}</h1>
-<p>Rating: <span class="rag" id="rag">{e(self.rag)}</span></p>
-{warn}
-<table><tr><th>Measure</th><th>Burglaries</th><th>Change</th><th>Compared with</th></tr>{table}</table>
-<h2>Rates (rolling 12 months)</h2><table>{rates}</table>
-<p>London rank: {e(rank)}<br>Peer rank: {e(peer)}</p>
-<h2>Monthly burglaries and the expected range</h2><img alt="monthly series" src="{self._chart_series()}">
-<h2>Unusual months (last 24)</h2><table><tr><th>Month</th><th>Direction</th><th>Observed</th><th>Expected</th></tr>{exc}</table>
-<h2>Seasonal profile</h2><img alt="seasonal profile" src="{self._chart_seasonal()}">
-<p><small>Expected range: Poisson model with month effects and trend, quasi-Poisson band. RAG: rolling 12-month change
-(GREEN &le; -5%, RED &ge; +5%, AMBER between; a high month in the latest quarter lifts GREEN to AMBER).
-Source: data.police.uk (Open Government Licence v3.0).</small></p></body></html>"""
-
-    def _png(self, fig) -> str:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-    def _chart_series(self) -> str:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        s = self.series.iloc[-48:]
-        x = s.index.to_timestamp()
-        fig, ax = plt.subplots(figsize=(9, 3.4))
-        ax.fill_between(x, s["lower"], s["upper"], color="#95a5a6", alpha=0.35, label="expected range")
-        ax.plot(x, s["expected"], color="#7f8c8d", lw=1, label="expected")
-        ax.plot(x, s["observed"], color="#2c3e50", lw=1.8, marker="o", ms=3, label="burglaries")
-        hi, lo = s[s["direction"] == "high"], s[s["direction"] == "low"]
-        ax.scatter(hi.index.to_timestamp(), hi["observed"], color="#c0392b", zorder=5, label="high")
-        ax.scatter(lo.index.to_timestamp(), lo["observed"], color="#2e86c1", zorder=5, label="low")
-        ax.set_ylabel("burglaries per month")
-        ax.legend(fontsize=8, ncol=5)
-        ax.grid(alpha=0.3)
-        return self._png(fig)
-
-    def _chart_seasonal(self) -> str:
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 2.8))
-        ax.bar(range(1, 13), self.seasonal.reindex(range(1, 13)).to_numpy(), color="#5d6d7e")
-        ax.axhline(1, color="k", lw=0.8)
-        ax.set_xticks(range(1, 13), ["J", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"])
-        ax.set_ylabel("seasonal index")
-        return self._png(fig)
 
 
 def build_report(incidents, area_name: str, month: str, *, london: LondonContext | None = None,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from hotspot._errors import HotspotError
 from hotspot.campaigns import allocate, campaign_window, clocks_go_back, seasonal_index, winter_summer_ratio
+from hotspot.render.report import report_html
 from hotspot.report import (
     LondonContext,
     build_report,
@@ -164,7 +165,7 @@ def test_report_volumes_equal_an_independent_pandas_count(barnet_intake, london)
     assert rep.rag == rag_rating(rep.rolling_12m["change_pct"],
                                  high_exception_recent=any(x["direction"] == "high" and x["month"] >= "2024-10"
                                                            for x in rep.exceptions))
-    html = rep.to_html()
+    html = report_html(rep)
     assert 'id="rag"' in html and "data:image/png;base64," in html and "http" not in html.split("<small>")[0]
 
 
@@ -236,7 +237,7 @@ def test_report_refuses_a_month_missing_inside_its_windows(barnet_intake, london
     old = inc[inc["occurred"].dt.strftime("%Y-%m") != "2020-06"]
     rep = build_report(old, "Barnet", "2024-12", london=london)
     assert any(w.startswith("2020-06 has no incident") for w in rep.warnings)
-    assert "2020-06 has no incident" in rep.to_html()
+    assert "2020-06 has no incident" in report_html(rep)
 
 
 def test_missing_months_need_a_level_that_makes_zero_implausible():
@@ -267,7 +268,7 @@ def test_partial_input_withholds_rates_and_ranks_and_says_so(shared_data, london
     assert rep.rolling_12m["volume"] < 0.5 * ref  # the fringe file holds only the part of Enfield near Barnet
     assert rep.london_rank is None and rep.peer_rank is None and rep.rate_per_1000["residents"] is None
     assert any("covers the area only partly" in w and f"{ref:,}" in w for w in rep.warnings)
-    assert rep.to_json()["warnings"] == rep.warnings and "only partly" in rep.to_html()
+    assert rep.to_json()["warnings"] == rep.warnings and "only partly" in report_html(rep)
 
 
 def test_the_clock_change_is_the_areas_own():

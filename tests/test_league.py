@@ -168,7 +168,7 @@ def test_league_from_postgis_equals_file(pg_url, files, league_cluster, tmp_path
 
 @pytest.mark.browser
 def test_league_page_in_browser(browser, league_cluster, tmp_path):
-    from hotspot.league_html import league_html
+    from hotspot.render.league import league_html
 
     p = tmp_path / "league.html"
     p.write_text(league_html(league_cluster), encoding="utf-8")

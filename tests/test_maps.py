@@ -10,7 +10,7 @@ import pytest
 
 from browser import load_map, screenshot_has_colour
 from hotspot.intake import POLICE_UK_COLUMNS, read_incidents
-from hotspot.maps import COLOURS, HotspotMap
+from hotspot.render.leaflet import COLOURS, HotspotMap
 from hotspot.pipeline import recent_incidents
 
 EXTERNAL = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(?:https?:)?//", re.I)
@@ -107,10 +107,10 @@ def test_exact_points_are_pooled_to_cells(shared_data, tmp_path):
 @pytest.mark.browser
 def test_analysis_map_layers_and_month_slider(tmp_path, browser, barnet, barnet_intake):
     from hotspot.forecast import PeriodCounts, forecast_surface
-    from hotspot.hotspots import add_hotspots_to_map, hotspot_mask, hotspot_polygons
-    from hotspot.maps import add_month_slider, add_surface
+    from hotspot.hotspots import hotspot_mask, hotspot_polygons
     from hotspot.nanobeats import NanoBeatPlanner
     from hotspot.render.nanobeats import add_plan_to_map
+    from hotspot.render.surfaces import add_hotspots_to_map, add_month_slider, add_surface
 
     inc = barnet_intake.incidents
     pc = PeriodCounts.from_incidents(inc, barnet)

@@ -50,7 +50,7 @@ def test_public_cells_follow_the_k_rule_and_add_up():
 
 
 def _write_leaky(tmp_path, inc):
-    from hotspot.maps import HotspotMap
+    from hotspot.render.leaflet import HotspotMap
 
     m = HotspotMap(AREA)
     m.add_incidents(inc, show_points=True)
@@ -58,7 +58,7 @@ def _write_leaky(tmp_path, inc):
 
 
 def test_check_public_catches_leaks_and_passes_clean_outputs(tmp_path):
-    from hotspot.disclosure import public_map
+    from hotspot.render.public import public_map
     from hotspot.crs import to_lonlat
 
     inc = synthetic()
@@ -219,7 +219,7 @@ def test_next_campaign_window_is_never_past():
 
 def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barnet, barnet_intake):
     from hotspot.campaigns import plan_campaign
-    from hotspot.disclosure import public_outputs
+    from hotspot.render.public import public_outputs
     from hotspot.pipeline import ReferenceData, recent_incidents
     from hotspot.places import read_postcodes
 

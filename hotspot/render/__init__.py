@@ -1,13 +1,26 @@
 """Rendering: pages, maps and files people act on.
 
 Analytics modules (:mod:`hotspot.nanobeats`, :mod:`hotspot.anpr`,
-:mod:`hotspot.campaigns`, ...) return results and draw nothing; the modules
-here turn those results into outputs for one audience each:
+:mod:`hotspot.campaigns`, :mod:`hotspot.hotspots`, :mod:`hotspot.knox`,
+:mod:`hotspot.report`, ...) return results and draw nothing, and import
+nothing from here; the modules here turn those results into outputs:
 
+* :mod:`hotspot.render.leaflet` - the self-contained Leaflet map
+  (:class:`~hotspot.render.leaflet.HotspotMap`) every map is drawn on;
+* :mod:`hotspot.render.surfaces` - density/forecast surfaces, hotspot
+  polygons, Gi* cells and the month slider;
+* :mod:`hotspot.render.knox` - the Knox near-repeat table page;
+* :mod:`hotspot.render.report` - the partnership board's performance page
+  and its charts;
+* :mod:`hotspot.render.league` - the league table page;
+* :mod:`hotspot.render.backtest` - the backtest's coverage-curve chart;
+* :mod:`hotspot.render.public` - the public map, plan and drop list
+  (checked by :func:`hotspot.disclosure.check_public`);
 * :mod:`hotspot.render.brief` - the sergeant's patrol briefing (HTML + PDF);
 * :mod:`hotspot.render.anpr_report` - the council's camera-siting report;
 * :mod:`hotspot.render.droplist` - the campaign team's drop list;
 * :mod:`hotspot.render.maps` - map layers per analysis and one map per
   audience (:func:`hotspot.render.maps.audience_maps`);
-* :mod:`hotspot.render.svgmap` - small static SVG maps for printed pages.
+* :mod:`hotspot.render.svgmap` - small static SVG maps for printed pages;
+* :mod:`hotspot.render.outputs` - every audience's outputs in one call.
 """

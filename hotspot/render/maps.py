@@ -18,7 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..maps import COLOURS, HotspotMap, esc
+from .leaflet import COLOURS, HotspotMap, esc
+from .surfaces import add_hotspots_to_map, add_surface
 
 ANPR_COLOUR = "#117a65"
 START_COLOUR = "#111111"
@@ -166,7 +167,7 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
     recent : GeoDataFrame, optional
         Recent incidents (hidden layers; police maps only).
     tiles : str, optional
-        Base tiles (see :func:`hotspot.maps.add_base_tiles`).
+        Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
 
     Returns
     -------
@@ -174,9 +175,6 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
         ``{"patrol" | "cameras" | "campaign" | "overview": path}`` for the
         maps written (an audience without its plan gets none).
     """
-    from ..hotspots import add_hotspots_to_map
-    from ..maps import add_surface
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}

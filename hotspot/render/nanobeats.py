@@ -1,13 +1,13 @@
 """Nano-beat plans on maps (:class:`~hotspot.nanobeats.NanoBeatPlan`).
 
 :mod:`hotspot.nanobeats` plans and draws nothing; this module puts a plan on
-a :class:`~hotspot.maps.HotspotMap` through the layer
+a :class:`~hotspot.render.leaflet.HotspotMap` through the layer
 :func:`hotspot.render.maps.add_nanobeats` draws.
 """
 
 from __future__ import annotations
 
-from ..maps import HotspotMap
+from .leaflet import HotspotMap
 from ..nanobeats import NanoBeatPlan
 from .maps import add_nanobeats
 

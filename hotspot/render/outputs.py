@@ -13,7 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from ..disclosure import public_outputs
+from .public import public_outputs
 from .anpr_report import write_anpr_report
 from .brief import find_chromium, patrol_brief, write_pdf
 from .droplist import write_drop_list

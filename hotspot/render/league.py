@@ -1,9 +1,13 @@
 """The league table as a self-contained HTML page (no scripts, no network):
-rendering kept apart from :mod:`hotspot.league`, which only computes."""
+drawing for :mod:`hotspot.league`, which only computes."""
 
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..league import LeagueResult
 
 RAG_COLOURS = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}
 
@@ -14,9 +18,23 @@ def _fmt(v, spec: str = "", unit: str = "") -> str:
     return html.escape(format(v, spec) + unit)
 
 
-def league_html(result, title: str | None = None) -> str:
+def league_html(result: LeagueResult, title: str | None = None) -> str:
     """One page: the areas in rank order, the all-areas line, warnings and
-    failed areas. Every text is HTML-escaped."""
+    failed areas. Every text is HTML-escaped.
+
+    Parameters
+    ----------
+    result : LeagueResult
+        From :func:`hotspot.league.build_league` (burglaries in the rolling
+        12 months, change in %, rate per 1,000 households, rank, RAG).
+    title : str, optional
+        Page title (default: "Burglary league table, 12 months to MONTH").
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
     e = html.escape
     title = title or f"Burglary league table, 12 months to {result.month}"
     rows = []

@@ -1,0 +1,112 @@
+"""Outputs meant for the public: a map of burglary counts per cell and the
+campaign's public map, plan and drop list, checked before they are handed
+over (the rules and the checker are :mod:`hotspot.disclosure`, which draws
+nothing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from .._errors import HotspotError
+from ..disclosure import K_DEFAULT, PUBLIC_CELL, check_public, public_cells, public_plan_frame
+from .droplist import write_drop_list
+from .leaflet import HotspotMap
+from .maps import add_campaign, add_public_cells
+
+
+def public_map(area, incidents: gpd.GeoDataFrame, path, *, neighbours: gpd.GeoDataFrame | None = None,
+               cell: float = PUBLIC_CELL, k: int = K_DEFAULT, tiles: str | None = None,
+               title: str | None = None) -> Path:
+    """A map safe to publish: the area, its neighbours and burglary counts
+    per ``cell``-metre cell with at least ``k`` (no points, no heat).
+
+    Parameters
+    ----------
+    area : Area
+    incidents : GeoDataFrame
+        Incidents counted (working CRS, metres).
+    path : path
+        HTML file to write.
+    neighbours : GeoDataFrame, optional
+        Neighbouring areas drawn for orientation.
+    cell : float
+        Public cell size, metres (default :data:`hotspot.disclosure.PUBLIC_CELL`).
+    k : int
+        Smallest count shown (default :data:`hotspot.disclosure.K_DEFAULT`).
+    tiles : str, optional
+        Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
+    title : str, optional
+        Map title (default "AREA: burglary").
+
+    Returns
+    -------
+    Path
+        The page written.
+    """
+    m = HotspotMap(area, tiles=tiles, title=title or f"{area.name}: burglary")
+    if neighbours is not None and len(neighbours):
+        m.add_neighbours(neighbours)
+    add_public_cells(m, public_cells(incidents, area, cell=cell, k=k))
+    return m.save(path)
+
+
+def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, campaign=None,
+                   neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
+                   tiles: str | None = None, check: bool = True) -> dict[str, Path]:
+    """Write the outputs meant for the public and check them.
+
+    Parameters
+    ----------
+    area : Area
+    incidents : GeoDataFrame
+        The incidents counted (working CRS, metres); also the reference for
+        the check.
+    out_dir : path
+        Folder for ``{name}_public_map.html`` and, with a campaign,
+        ``{name}_public_campaign.html``, ``{name}_public_leaflet_plan.csv``
+        and ``{name}_public_drop_list.csv``.
+    name : str
+        File-name stem.
+    campaign : CampaignPlan, optional
+    neighbours : GeoDataFrame, optional
+    cell, k : float, int
+        Public cell (metres) and smallest count shown.
+    tiles : str, optional
+        Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
+    check : bool
+        Run :func:`check_public` on what was written and raise when it finds
+        anything.
+
+    Returns
+    -------
+    dict
+        ``{"public map" | "public campaign map" | "public plan" |
+        "public drop list": path}``.
+
+    Raises
+    ------
+    HotspotError
+        ``check`` found something not safe to publish (named).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"public map": public_map(area, incidents, out_dir / f"{name}_public_map.html", neighbours=neighbours,
+                                      cell=cell, k=k, tiles=tiles)}
+    if campaign is not None:
+        m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
+        add_campaign(m, campaign, public=True)
+        paths["public campaign map"] = m.save(out_dir / f"{name}_public_campaign.html")
+        plan = public_plan_frame(campaign.targets.drop(columns="geometry"))
+        for c in ("postcodes", "streets"):
+            if c in plan:
+                plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
+        paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
+        plan.to_csv(paths["public plan"], index=False)
+        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv")
+    if check:
+        found = check_public(list(paths.values()), incidents, k=k)
+        if found:
+            raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
+    return paths
