@@ -246,10 +246,9 @@ def map_(
     k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
-    from hotspot.render.leaflet import HotspotMap
-    from hotspot.pipeline import recent_incidents
-
     from hotspot.areas import area_from_points
+    from hotspot.pipeline import recent_incidents
+    from hotspot.render.leaflet import HotspotMap
 
     if public and show_points:
         raise typer.BadParameter("--public and --show-points exclude each other")
@@ -447,8 +446,8 @@ def _start(start: str | None):
 
 def _road_layer(paths, crs):
     """One street layer (lines with a 'road' column) from one or more files."""
-    import pandas as pd
     import geopandas as gpd
+    import pandas as pd
 
     from hotspot.crossborder import read_roads
 
@@ -912,8 +911,8 @@ def league(
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
     from hotspot.league import build_league
-    from hotspot.render.league import league_html
     from hotspot.pipeline import resolve_data_dir
+    from hotspot.render.league import league_html
     from hotspot.stores import write_table
 
     root = resolve_data_dir(data)
@@ -1210,7 +1209,7 @@ def _london_reference(data: Path | None, *, reference_counts: Path | None = None
     missing = [k for k in ("counts_csv", "population_csv") if chosen[k] is None]
     if missing:
         raise typer.BadParameter("rates and ranks need both --reference-counts and --population")
-    for k, p in chosen.items():
+    for p in chosen.values():
         if p is not None and not Path(p).exists():
             raise typer.BadParameter(f"{p}: file not found")
     return LondonContext.from_files(**chosen)

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from hotspot.areas import area_from_points  # noqa: E402
-from hotspot.intake import read_incidents  # noqa: E402
 from hotspot.evaluation import backtest_nanobeats  # noqa: E402
+from hotspot.intake import read_incidents  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
 
 CITIES = {

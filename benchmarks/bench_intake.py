@@ -62,8 +62,10 @@ def main():
     print(f"{'file':58s} {'rows':>7s} {'intake s':>9s} {'rows/s':>10s} {'ref s':>7s} {'ratio':>6s}")
     for name, kw, area in FILES:
         path = crime / name
-        t_min, _, res = best(lambda: read_incidents(path, area=barnet if area else None, **kw), args.repeat)
-        r_min, _, _ = best(lambda: reference(path), args.repeat)
+        # bind this iteration's values: the lambdas run inside best()
+        t_min, _, res = best(lambda p=path, a=area, k=kw: read_incidents(p, area=barnet if a else None, **k),
+                             args.repeat)
+        r_min, _, _ = best(lambda p=path: reference(p), args.repeat)
         print(f"{name:58s} {res.rows:7d} {t_min:9.3f} {res.rows / t_min:10,.0f} {r_min:7.3f} {t_min / r_min:6.1f}")
 
 

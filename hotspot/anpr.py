@@ -50,7 +50,6 @@ from ._errors import ModelError
 from .areas import Area
 from .crs import require_same_metric_crs, to_lonlat
 
-
 # --------------------------------------------------------------------------- demand
 
 

@@ -49,9 +49,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .crs import require_same_metric_crs
 from ._errors import HotspotError, InputFileError
 from .areas import Area
+from .crs import require_same_metric_crs
 
 WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
 

@@ -232,7 +232,7 @@ def road_crossings(area: Area, layers: dict[str, gpd.GeoDataFrame], *, merge_dis
     _, label = connected_components(g, directed=False)
     df = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "road": names, "source": srcs, "label": label})
     rows = []
-    for lab, grp in df.groupby("label", sort=False):
+    for _, grp in df.groupby("label", sort=False):
         # prefer a named road over a bus-route label, the commonest name first
         named = grp[~grp["road"].str.startswith(("bus route", "unnamed"))]["road"]
         road = named.mode().iloc[0] if len(named) else grp["road"].mode().iloc[0]

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .crs import require_metre_coordinates, require_same_metric_crs
 from ._errors import DataPrecisionError, HotspotError
+from .crs import require_metre_coordinates, require_same_metric_crs
 
 Metric = Literal["euclidean", "manhattan"]
 TimeUnit = Literal["days", "months"]

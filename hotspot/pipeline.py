@@ -21,19 +21,19 @@ import pandas as pd
 from . import settings
 from ._errors import FetchError, HotspotError, InputFileError
 from .anpr import plan_anpr
-from .campaigns import plan_campaign
 from .areas import Area, area_from_geometry, load_area, load_boundaries
+from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
-from .intake import IntakeResult, has_month_dates, read_incidents
 from .forecast import PeriodCounts, backtest, forecast_surface
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
+from .intake import IntakeResult, has_month_dates, read_incidents
 from .nanobeats import NanoBeatPlanner, write_plan
-from .render.nanobeats import add_plan_to_map
 from .periods import last_month, next_month_start, recent_incidents
 from .render.leaflet import HotspotMap
 from .render.maps import add_anpr, add_campaign
+from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
 from .report import build_report
@@ -379,9 +379,8 @@ def _stage_anpr(run: _Run) -> None:
     counts = None
     if cfg.count_points and cfg.count_flows:
         counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
-    from .places import street_points
-
     from .anpr import ALONG_M, CORRIDOR_M
+    from .places import street_points
 
     ctx = run.context(ALONG_M + CORRIDOR_M, months=12)
     plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,

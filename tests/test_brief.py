@@ -133,7 +133,6 @@ def test_brief_routes_on_an_openstreetmap_extract(tmp_path):
     """Exact-date burglaries along two arms of an OSM crossroads; the route
     from the end of one arm follows the streets (osmnx reads the file)."""
     import pandas as pd
-
     from test_anpr import OSM_XML
 
     (tmp_path / "x.osm").write_text(OSM_XML)

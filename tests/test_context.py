@@ -130,7 +130,8 @@ def test_a_burst_across_the_boundary_makes_a_shared_target_on_this_side_only_wit
 
 
 def test_barnet_nanobeats_with_context_change_near_the_boundary_not_inside(shared_data, barnet):
-    from shapely import distance as sdistance, points
+    from shapely import distance as sdistance
+    from shapely import points
 
     from hotspot.areas import load_boundaries
     from hotspot.intake import read_incidents

@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
 from browser import load_map, screenshot_has_colour
+
 from hotspot.intake import POLICE_UK_COLUMNS, read_incidents
-from hotspot.render.leaflet import COLOURS, HotspotMap
 from hotspot.pipeline import recent_incidents
+from hotspot.render.leaflet import COLOURS, HotspotMap
 
 EXTERNAL = re.compile(r"<(?:script|link)[^>]+(?:src|href)=\"(?:https?:)?//", re.I)
 

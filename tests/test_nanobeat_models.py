@@ -12,8 +12,7 @@ from shapely.geometry import LineString, box
 
 from hotspot.areas import area_from_geometry
 from hotspot.evaluation import backtest_nanobeats
-from hotspot.nanobeats import (CellRisk, NanoBeatPlanner, RiskModel, SegmentRisk, _disc, select_segments,
-                               select_targets)
+from hotspot.nanobeats import CellRisk, NanoBeatPlanner, RiskModel, SegmentRisk, _disc, select_segments, select_targets
 
 AREA = area_from_geometry(box(0, 0, 3000, 3000), 27700, "test")
 

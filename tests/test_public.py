@@ -58,8 +58,8 @@ def _write_leaky(tmp_path, inc):
 
 
 def test_check_public_catches_leaks_and_passes_clean_outputs(tmp_path):
-    from hotspot.render.public import public_map
     from hotspot.crs import to_lonlat
+    from hotspot.render.public import public_map
 
     inc = synthetic()
     leak = _write_leaky(tmp_path, inc)
@@ -219,9 +219,9 @@ def test_next_campaign_window_is_never_past():
 
 def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barnet, barnet_intake):
     from hotspot.campaigns import plan_campaign
-    from hotspot.render.public import public_outputs
     from hotspot.pipeline import ReferenceData, recent_incidents
     from hotspot.places import read_postcodes
+    from hotspot.render.public import public_outputs
 
     inc = barnet_intake.incidents
     pcs = read_postcodes(shared_data / "postcodes/codepoint_open_units_barnet_3km.geojson", barnet.crs)

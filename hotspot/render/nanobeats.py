@@ -7,8 +7,8 @@ a :class:`~hotspot.render.leaflet.HotspotMap` through the layer
 
 from __future__ import annotations
 
-from .leaflet import HotspotMap
 from ..nanobeats import NanoBeatPlan
+from .leaflet import HotspotMap
 from .maps import add_nanobeats
 
 __all__ = ["add_plan_to_map"]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from .public import public_outputs
 from .anpr_report import write_anpr_report
 from .brief import find_chromium, patrol_brief, write_pdf
 from .droplist import write_drop_list
 from .maps import audience_maps
+from .public import public_outputs
 
 
 def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents: gpd.GeoDataFrame,
@@ -82,8 +82,8 @@ def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents:
     for key, path in public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
                                     neighbours=neighbours, tiles=tiles, check=False).items():
         out[key] = path
-    from ..disclosure import check_public
     from .._errors import HotspotError
+    from ..disclosure import check_public
 
     public = [p for k, p in out.items() if k.startswith("public")]
     found = check_public(public, incidents)
