@@ -38,6 +38,7 @@ from hotspot.areas import area_from_points, find_area, load_boundaries  # noqa: 
 from hotspot.crs import from_lonlat  # noqa: E402
 from hotspot.forecast import BASELINE, PeriodCounts, backtest  # noqa: E402
 from hotspot.intake import read_incidents  # noqa: E402
+from hotspot.pooled import PooledForecast  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
 
 LONDON_METHODS = ("counts_24", "counts_12", "counts_36", "counts_60", "decay_6", "decay_9", "decay_12", "decay_18",
@@ -81,27 +82,46 @@ def run_london(args) -> pd.DataFrame:
     names = sorted(layer["borough_name"]) if not args.boroughs else args.boroughs.split(",")
     rows = []
     t0 = time.perf_counter()
+    pcs = {}
     for name in names:
         area = find_area(layer, name, column="borough_name")
+        pcs[name] = PeriodCounts.from_incidents(inc[inc["borough"] == name], area, cell=50)
+    methods = list(LONDON_METHODS)
+    pooled = None
+    if args.pooled:
+        # one model for all boroughs, from the first warm-up month (the backtest's default 12) to the last
+        warm = str(pd.Period(args.start, freq="M") - 12)
+        pooled = PooledForecast.from_period_counts(pcs, seed=0).fit(warm, args.end)
+        methods.append("pooled")
+        print(f"pooled model: {len(pooled.fits)} fits, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    for name in names:
+        pc = pcs[name]
         sub = inc[inc["borough"] == name]
-        pc = PeriodCounts.from_incidents(sub, area, cell=50)
-        res = backtest(pc, start=args.start, end=args.end, methods=LONDON_METHODS, levels=[0.05], best_level=0.05,
-                       bootstrap=args.bootstrap, seed=0)
+        res = backtest(pc, start=args.start, end=args.end, methods=methods, levels=[0.05], best_level=0.05,
+                       bootstrap=args.bootstrap, seed=0,
+                       scorers={"pooled": pooled.scorer(name)} if pooled else None)
+        pc._cache.clear()  # the windows of 33 boroughs would not fit in memory together
+        pooled_pai = res.at(0.05).set_index("method")["pai"].get("pooled", np.nan)
         s = res.selected
         used = s.choices["method"].value_counts()
         rows.append({"borough": name, "burglaries": len(sub), "months": s.periods,
                      "PAI counts_24": s.baseline_pai, "PAI selected": s.pai,
                      "PAI selected CI": fmt_ci(s.pai_ci), "ratio": s.ratio, "ratio CI": fmt_ci(s.ratio_ci),
-                     "ratio_lo": s.ratio_ci[0], "most used": f"{used.index[0]} ({used.iloc[0]})",
+                     "ratio_lo": s.ratio_ci[0], "PAI decay_12": res.at(0.05).set_index("method")["pai"]["decay_12"],
+                     "PAI pooled": pooled_pai, "most used": f"{used.index[0]} ({used.iloc[0]})",
                      "next": res.best})
         print(f"  {name}: ratio {s.ratio:.3f} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
     wall = time.perf_counter() - t0
     df = pd.DataFrame(rows)
     print(f"\nLondon boroughs, monthly forecasts {args.start}..{args.end}, 50 m cells, 5 % of each borough; "
-          f"selected = nested choice among {', '.join(LONDON_METHODS)}; baseline {BASELINE}; {wall:.0f} s")
+          f"selected = nested choice among {', '.join(methods)}; baseline {BASELINE}; {wall:.0f} s")
     with pd.option_context("display.width", 220, "display.max_rows", 100):
         print(df.drop(columns=["ratio_lo"]).round(3).to_string(index=False))
     r = df["ratio"]
+    for col in ("PAI decay_12", "PAI pooled"):
+        q = df[col] / df["PAI counts_24"]
+        if q.notna().all():
+            print(f"{col[4:]} alone / counts_24: median {q.median():.3f}, min {q.min():.3f}, max {q.max():.3f}")
     print(f"\nratio selected / counts_24 over {len(df)} boroughs: median {r.median():.3f}, min {r.min():.3f} "
           f"({df.loc[r.idxmin(), 'borough']}), max {r.max():.3f} ({df.loc[r.idxmax(), 'borough']}); "
           f"{int((df['ratio_lo'] > 1).sum())} boroughs with the paired 95 % interval above 1; "
@@ -137,6 +157,7 @@ def main():
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--chicago-cell", type=float, default=100.0)
     ap.add_argument("--no-chicago", action="store_true")
+    ap.add_argument("--pooled", action="store_true", help="add the London-wide pooled model as a candidate")
     args = ap.parse_args()
     run_london(args)
     if not args.no_chicago:

@@ -36,7 +36,7 @@ bootstrap over periods.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -454,6 +454,7 @@ def backtest(
     warmup: int = 12,
     select_window: int | None = None,
     baseline: str = BASELINE,
+    scorers: Mapping[str, Callable[[int], np.ndarray]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest: for each period from ``start`` to ``end``,
@@ -487,8 +488,13 @@ def backtest(
         all earlier ones).
     baseline : str
         The naive method the procedure is compared with, period by period.
+    scorers : mapping, optional
+        Extra methods by name: ``f(origin) -> (ny, nx)`` scores as of the
+        start of period ``origin``, from data before it only (e.g.
+        :meth:`hotspot.pooled.PooledForecast.scorer`).
     """
-    methods = [check_method(m) for m in dict.fromkeys(methods)]
+    scorers = dict(scorers or {})
+    methods = [m if m in scorers else check_method(m) for m in dict.fromkeys(methods)]
     if not methods:
         raise ModelError("no forecast methods given")
     check_method(baseline)
@@ -516,7 +522,12 @@ def backtest(
     for n_done, origin in enumerate(origins, start=1):
         actual = pc.counts[origin].ravel()[cells]
         for mi, m in enumerate(scored):
-            score = (learned.score(origin) if m == "learned" else method_score(pc, m, origin)).ravel()[cells]
+            if m in scorers:
+                score = np.asarray(scorers[m](origin), float).ravel()[cells]
+            elif m == "learned":
+                score = learned.score(origin).ravel()[cells]
+            else:
+                score = method_score(pc, m, origin).ravel()[cells]
             acc = accuracy(score, actual, all_levels)
             if acc["total"][0] > 0:
                 for k in sel:
