@@ -49,12 +49,15 @@ class PooledForecast:
         Training rows per fit: every cell-period with an incident and a
         seeded sample of the others, re-weighted so the Poisson mean stays
         unbiased.
+    min_samples_leaf : int
+        Smallest leaf of the boosted trees (rows); the default suits
+        London-sized training sets (600,000 rows), small tests need less.
     seed : int
         Seed for the row sample and the model.
     """
 
     def __init__(self, areas: Mapping[str, PeriodCounts], *, train_periods: int = 24, refit: int = 12,
-                 max_rows: int = 600_000, seed: int = 0):
+                 max_rows: int = 600_000, min_samples_leaf: int = 400, seed: int = 0):
         if not areas:
             raise ModelError("no areas to pool")
         freqs = {pc.freq for pc in areas.values()}
@@ -65,6 +68,7 @@ class PooledForecast:
         self.areas = dict(areas)
         self.freq = freqs.pop()
         self.train_periods, self.refit, self.max_rows, self.seed = train_periods, refit, max_rows, seed
+        self.min_samples_leaf = min_samples_leaf
         self.start = min(pc.periods[0] for pc in self.areas.values())
         self._cells = {k: np.flatnonzero(pc.mask.ravel()) for k, pc in self.areas.items()}
         self._scores: dict[str, dict[int, np.ndarray]] = {}
@@ -118,7 +122,7 @@ class PooledForecast:
                     y = np.concatenate([b[2] for b in buffer])
                     w = np.concatenate([b[3] for b in buffer])
                     model = HistGradientBoostingRegressor(loss="poisson", max_iter=300, learning_rate=0.05,
-                                                          max_leaf_nodes=15, min_samples_leaf=400,
+                                                          max_leaf_nodes=15, min_samples_leaf=self.min_samples_leaf,
                                                           random_state=self.seed)
                     model.fit(X, y, sample_weight=w)
                     fitted_at = g
