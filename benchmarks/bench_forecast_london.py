@@ -91,7 +91,10 @@ def run_london(args) -> pd.DataFrame:
     if args.pooled:
         # one model for all boroughs, from the first warm-up month (the backtest's default 12) to the last
         warm = str(pd.Period(args.start, freq="M") - 12)
-        pooled = PooledForecast.from_period_counts(pcs, seed=0).fit(warm, args.end)
+        pooled = PooledForecast.from_period_counts(pcs, seed=0).fit(
+            warm, args.end, progress=lambda d, t: d % 12 == 0 and print(f"  pooled: period {d}/{t} "
+                                                                        f"({time.perf_counter() - t0:.0f} s)",
+                                                                        file=sys.stderr, flush=True))
         methods.append("pooled")
         print(f"pooled model: {len(pooled.fits)} fits, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     for name in names:

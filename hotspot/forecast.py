@@ -16,6 +16,9 @@ Methods (:data:`DEFAULT_METHODS`):
 * ``prospective`` - Bowers, Johnson & Pease (2004): each incident within
   ``400 m`` and ``8 weeks`` (2 months for monthly data) adds
   ``1/(1 + d in cells) * 1/(1 + age in weeks)`` (months for monthly data);
+* ``sepp`` - a self-exciting point process on the grid (:mod:`hotspot.sepp`):
+  long-term background per cell plus near-repeat triggering, fitted by EM
+  on the periods before each forecast date;
 * ``learned`` - a Poisson gradient-boosting model (scikit-learn) on all of the
   above as features, trained only on periods that ended before the forecast
   date (refitted every ``refit`` periods).
@@ -204,6 +207,12 @@ def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
                      "(or counts_<periods>, decay_<periods>, kde_<metres>m_<periods>)")
 
 
+def _sepp(pc: PeriodCounts):
+    from .sepp import GridHawkes
+
+    return GridHawkes.from_period_counts(pc)
+
+
 def _number(text: str, method: str) -> float:
     try:
         v = float(text)
@@ -217,7 +226,7 @@ def _number(text: str, method: str) -> float:
 def check_method(method: str) -> str:
     """Raise :class:`ModelError` unless ``method`` names a known method."""
     parts = method.split("_")
-    if method in ("prospective", "learned"):
+    if method in ("prospective", "learned", "sepp"):
         return method
     try:
         if parts[0] in ("counts", "decay") and len(parts) == 2:
@@ -514,6 +523,7 @@ def backtest(
     cells = np.flatnonzero(pc.mask.ravel())
     scored = list(dict.fromkeys([*methods, baseline]))
     learned = LearnedForecast(pc, seed=seed) if "learned" in scored else None
+    sepp = _sepp(pc) if "sepp" in scored else None
     n_o = o1 - w0 + 1
     # metrics at the selection level for every scored method and origin (NaN: no incidents)
     sel = {k: np.full((len(scored), n_o), np.nan) for k in ("hit_rate", "pai", "pei")}
@@ -526,6 +536,8 @@ def backtest(
                 score = np.asarray(scorers[m](origin), float).ravel()[cells]
             elif m == "learned":
                 score = learned.score(origin).ravel()[cells]
+            elif m == "sepp":
+                score = sepp.score(origin).ravel()[cells]
             else:
                 score = method_score(pc, m, origin).ravel()[cells]
             acc = accuracy(score, actual, all_levels)
@@ -616,6 +628,9 @@ def forecast_surface(pc: PeriodCounts, method: str, as_of=None, *, seed: int = 0
     origin = len(pc.periods) if as_of is None else pc.index_of(as_of)
     if method == "learned":
         values = LearnedForecast(pc, seed=seed).score(origin)
+        units = "expected incidents per cell"
+    elif method == "sepp":
+        values = _sepp(pc).score(origin)
         units = "expected incidents per cell"
     else:
         values = method_score(pc, method, origin)

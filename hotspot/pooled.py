@@ -135,7 +135,13 @@ class PooledForecast:
                     F = self._features(name, state[name], cum[name], nper[name])
                     if g >= g_first:
                         # no model yet (no earlier periods at all): the decayed count is the forecast
-                        pred = model.predict(F) if model is not None else F[:, 3]
+                        if model is None:
+                            pred = F[:, 3]
+                        else:
+                            # cells with no history at all share one feature row, hence one prediction
+                            some = np.flatnonzero(F.any(axis=1))
+                            pred = np.full(len(F), model.predict(np.zeros((1, F.shape[1]), np.float32))[0])
+                            pred[some] = model.predict(F[some])
                         self._scores[name][k] = pred.astype(np.float32)  # in-area cells only
                     if g < g_last and k < len(pc.periods):
                         y = pc.counts[k].ravel()[self._cells[name]]
