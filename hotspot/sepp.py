@@ -53,10 +53,15 @@ class GridHawkes:
         Candidate per-period decays of the triggering (0-1).
     iterations : int
         EM iterations per candidate decay.
+    background_tau : float, optional
+        If given, the background is ``a * D_c(t)`` with ``D`` the cell's
+        incidents decayed with e-folding time ``background_tau`` periods and
+        one scale ``a`` fitted by EM (long-term counts as background, as
+        open_cp's grid SEPP variants do); otherwise one free rate per cell.
     """
 
     def __init__(self, pc, *, train_periods: int | None = None, refit: int | None = None,
-                 betas=(0.2, 0.4, 0.6, 0.8, 0.9), iterations: int = 30):
+                 betas=(0.2, 0.4, 0.6, 0.8, 0.9), iterations: int = 30, background_tau: float | None = None):
         self.pc = pc
         weekly = pc.freq.startswith("W")
         self.train_periods = train_periods or (104 if weekly else 24)
@@ -65,6 +70,7 @@ class GridHawkes:
         if not all(0 < b < 1 for b in self.betas):
             raise ModelError("SEPP decays (betas) must lie strictly between 0 and 1")
         self.iterations = iterations
+        self.background_tau = background_tau
         self.cells = np.flatnonzero(pc.mask.ravel())
         self.params: dict | None = None
         self._fitted_at: int | None = None
@@ -89,6 +95,10 @@ class GridHawkes:
         r = convolve(e, _RING, mode="constant")
         return e.ravel()[self.cells], r.ravel()[self.cells]
 
+    def _background(self, origin: int) -> np.ndarray:
+        """Long-term decayed counts at ``origin`` (in-area cells, flat)."""
+        return self.pc.decayed(origin, self.background_tau).ravel()[self.cells]
+
     def fit(self, origin: int) -> dict:
         """Fit on periods ``origin - train_periods .. origin - 1``; returns
         ``{"beta", "theta", "theta_ring", "loglik", "periods"}``."""
@@ -99,26 +109,49 @@ class GridHawkes:
             return {}
         n = self.pc.counts[lo:hi].reshape(hi - lo, -1)[:, self.cells]  # (T, cells)
         T = hi - lo
+        # cells with no incident before `hi` in or around them have lambda = mu = 0 at the optimum and
+        # add nothing to the likelihood: leave them out of the EM (exact, and much faster)
+        seen = self.pc.counts[:hi].sum(axis=0)
+        live = (convolve(seen, np.ones((3, 3)), mode="constant").ravel()[self.cells] > 0)
+        n = n[:, live]
         best = None
         for beta in self.betas:
-            E = np.stack([self._terms(beta, k)[0] for k in range(lo, hi)])
-            R = np.stack([self._terms(beta, k)[1] for k in range(lo, hi)])
-            mu = n.mean(axis=0) * 0.9 + 1e-12
+            E = np.stack([self._terms(beta, k)[0][live] for k in range(lo, hi)])
+            R = np.stack([self._terms(beta, k)[1][live] for k in range(lo, hi)])
             th, tr = 0.1, 0.01
             sE, sR = E.sum(), R.sum()
+            if self.background_tau:
+                B = np.stack([self._background(k)[live] for k in range(lo, hi)])
+                sB = B.sum()
+                a = 0.5 * n.sum() / sB if sB > 0 else 0.0
+                mu = None
+            else:
+                mu = n.mean(axis=0) * 0.9 + 1e-12
+            # with a scaled background, a uniform floor c0 per cell and period lets a first incident in a
+            # cell with no history have a positive rate (else the likelihood is -inf)
+            c0 = 0.05 * n.sum() / (T * len(self.cells)) if mu is None else 0.0
             for _ in range(self.iterations):
-                lam = mu[None] + th * E + tr * R
+                base = a * B + c0 if mu is None else mu[None]
+                lam = base + th * E + tr * R
                 w = np.divide(n, lam, out=np.zeros_like(lam), where=lam > 0)
                 # Poisson EM for a linear intensity: each term keeps its share of the incidents
-                mu = (w * mu[None]).sum(axis=0) / T
+                if mu is None:
+                    a, c0 = ((w * a * B).sum() / sB if sB > 0 else 0.0,
+                             c0 * w.sum() / (T * len(self.cells)))  # the floor covers every in-area cell
+                else:
+                    mu = (w * mu[None]).sum(axis=0) / T
                 th = (w * th * E).sum() / sE if sE > 0 else 0.0
                 tr = (w * tr * R).sum() / sR if sR > 0 else 0.0
-            lam = mu[None] + th * E + tr * R
+            lam = (a * B + c0 if mu is None else mu[None]) + th * E + tr * R
             pos = n > 0
-            ll = float((n[pos] * np.log(lam[pos])).sum() - lam.sum())
+            ll = float((n[pos] * np.log(lam[pos])).sum() - lam.sum() - c0 * T * (len(self.cells) - n.shape[1]))
             if best is None or ll > best["loglik"]:
+                mu_all = np.zeros(len(self.cells))
+                if mu is not None:
+                    mu_all[live] = mu
                 best = {"beta": beta, "theta": float(th), "theta_ring": float(tr), "loglik": ll, "periods": T,
-                        "mu": mu}
+                        "mu": mu_all, "background_scale": float(a) if mu is None else None,
+                        "floor": float(c0)}
         self.params = best
         self._fitted_at = origin
         self.history.append({k: v for k, v in best.items() if k != "mu"} | {"origin": origin})
@@ -133,5 +166,7 @@ class GridHawkes:
         p = self.params
         if p:
             e, r = self._terms(p["beta"], origin)
-            out[self.cells] = p["mu"] + p["theta"] * e + p["theta_ring"] * r
+            base = p["mu"] if p["background_scale"] is None else (
+                p["background_scale"] * self._background(origin) + p["floor"])
+            out[self.cells] = base + p["theta"] * e + p["theta_ring"] * r
         return out.reshape(self.pc.counts.shape[1:])

@@ -121,3 +121,25 @@ def test_bad_decays_are_refused():
         GridHawkes.from_period_counts(_pc(np.zeros((10, 5, 5))), betas=(0.5, 1.0))
     with pytest.raises(ModelError):
         method_score(_pc(np.zeros((10, 5, 5))), "sepp_2", 5)
+
+
+def test_scaled_background_variant_has_a_finite_likelihood_and_a_floor():
+    rng = np.random.default_rng(8)
+    mu = rng.gamma(0.6, 0.08, (15, 15))
+    counts = _simulate(mu, theta=0.3, theta_ring=0.02, beta=0.5, periods=80, seed=9)
+    counts[70, 0, 0] += 1  # a first incident in a corner cell at the end of training
+    counts[:70, :3, :3] = 0
+    counts[:, 11:, 11:] = 0  # a corner that never has an incident
+    model = GridHawkes.from_period_counts(_pc(counts), train_periods=60, background_tau=26, iterations=100)
+    p = model.fit(80)
+    assert np.isfinite(p["loglik"]) and p["floor"] > 0 and p["background_scale"] > 0
+    s = model.score(80)
+    assert s.min() >= p["floor"] - 1e-12
+    # the floor is the only rate of a cell with no history anywhere near it
+    empty = np.ones((15, 15), bool)
+    seen = counts[:80].sum(0)
+    from scipy.ndimage import convolve
+
+    empty &= convolve(seen, np.ones((3, 3)), mode="constant") == 0
+    assert empty.sum() >= 9
+    np.testing.assert_allclose(s[empty], p["floor"])
