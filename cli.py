@@ -519,18 +519,24 @@ def backtest(
         _print_json(res.to_json(level))
         return
     t = Table(title=f"{a.name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
-    for c in ("method", "PAI 1%", "PAI 5%", "PAI 10%", f"hit rate {coverage:g}%", f"PEI {coverage:g}%", "PAI 95% CI"):
+    pai_levels = sorted({0.01, 0.05, 0.10, level})
+    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in pai_levels], f"hit rate {coverage:g}%", f"PEI {coverage:g}%",
+              f"PAI {coverage:g}% 95% CI"):
         t.add_column(c)
     s = res.summary
     for mname in res.at(level)["method"]:
-        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in (0.01, 0.05, 0.10, level)}
-        t.add_row(mname, f"{row[0.01].pai:.2f}", f"{row[0.05].pai:.2f}", f"{row[0.10].pai:.2f}",
-                  f"{row[level].hit_rate:.1%}", f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in pai_levels}
+        t.add_row(mname, *[f"{row[lv].pai:.2f}" for lv in pai_levels], f"{row[level].hit_rate:.1%}",
+                  f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
     sel = res.selected
     if sel is not None:
         t.add_section()
-        t.add_row(f"selected (nested, {sel.periods} periods)", "", f"{sel.pai:.2f}" if np.isclose(level, 0.05) else "",
-                  "", f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
+        blank = ["" for _ in pai_levels]
+        at = pai_levels.index(level)
+        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
+                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
+        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
+                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
     err.print(t)
     if sel is not None:
         err.print(f"selected procedure at {coverage:g}% coverage (method chosen each period on earlier periods only): "
