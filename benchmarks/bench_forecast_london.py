@@ -42,6 +42,7 @@ from hotspot.areas import area_from_points, find_area, load_boundaries  # noqa: 
 from hotspot.crs import from_lonlat  # noqa: E402
 from hotspot.forecast import BASELINE, PeriodCounts, backtest  # noqa: E402
 from hotspot.intake import read_incidents  # noqa: E402
+from hotspot.metrics import reliability  # noqa: E402
 from hotspot.pooled import PooledForecast  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
 
@@ -123,6 +124,17 @@ def run_london(args) -> pd.DataFrame:
           f"selected = nested choice among {', '.join(methods)}; baseline {BASELINE}; {wall:.0f} s")
     with pd.option_context("display.width", 220, "display.max_rows", 100):
         print(df.drop(columns=["ratio_lo"]).round(3).to_string(index=False))
+    if pooled is not None:
+        # calibration of the pooled expected counts, every borough and forecast month pooled
+        pred, obs = [], []
+        for name, pc in pcs.items():
+            f = pooled.scorer(name)
+            for origin in range(pc.index_of(args.start), pc.index_of(args.end) + 1):
+                pred.append(f(origin)[pc.mask])
+                obs.append(pc.counts[origin][pc.mask])
+        rel = reliability(np.concatenate(pred), np.concatenate(obs))
+        print("\nreliability of the pooled forecast (burglaries per 50 m cell per month, all boroughs and months):")
+        print(rel.round(4).to_string(index=False))
     r = df["ratio"]
     for col in ("PAI decay_12", "PAI pooled"):
         q = df[col] / df["PAI counts_24"]
@@ -164,9 +176,11 @@ def main():
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--chicago-cell", type=float, default=50.0)
     ap.add_argument("--no-chicago", action="store_true")
+    ap.add_argument("--no-london", action="store_true")
     ap.add_argument("--pooled", action="store_true", help="add the London-wide pooled model as a candidate")
     args = ap.parse_args()
-    run_london(args)
+    if not args.no_london:
+        run_london(args)
     if not args.no_chicago:
         run_chicago(args)
 

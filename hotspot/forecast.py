@@ -17,8 +17,9 @@ Methods (:data:`DEFAULT_METHODS`):
   ``400 m`` and ``8 weeks`` (2 months for monthly data) adds
   ``1/(1 + d in cells) * 1/(1 + age in weeks)`` (months for monthly data);
 * ``sepp`` - a self-exciting point process on the grid (:mod:`hotspot.sepp`):
-  long-term background per cell plus near-repeat triggering, fitted by EM
-  on the periods before each forecast date;
+  background from long-term decayed counts (two years) plus near-repeat
+  triggering in the cell and its neighbours, fitted by EM on the periods
+  before each forecast date;
 * ``learned`` - a Poisson gradient-boosting model (scikit-learn) on all of the
   above as features, trained only on periods that ended before the forecast
   date (refitted every ``refit`` periods).
@@ -210,7 +211,9 @@ def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
 def _sepp(pc: PeriodCounts):
     from .sepp import GridHawkes
 
-    return GridHawkes.from_period_counts(pc)
+    # background from long-term counts (two years, decayed) rather than a free rate per cell: on Chicago
+    # (50 m, weekly, 1 %) PAI 18.10 against 16.94 for the free rates, which overfit two years of data
+    return GridHawkes.from_period_counts(pc, background_tau=104 if pc.freq.startswith("W") else 24)
 
 
 def _number(text: str, method: str) -> float:
