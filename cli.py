@@ -781,7 +781,8 @@ def backtest(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = 1000,
 ):
     """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
-    from hotspot.forecast import DEFAULT_METHODS, PeriodCounts
+    from hotspot._errors import ModelError
+    from hotspot.forecast import DEFAULT_METHODS, PeriodCounts, check_method
     from hotspot.forecast import backtest as run_backtest
 
     if areas is not None:  # every area as independent dask tasks (hotspot.league)
@@ -795,9 +796,13 @@ def backtest(
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
     chosen = [m.strip() for m in methods.split(",")] if methods else list(DEFAULT_METHODS)
-    unknown = [m for m in chosen if m not in DEFAULT_METHODS and not m.startswith(("counts_", "kde_"))]
-    if unknown:
-        raise typer.BadParameter(f"unknown methods {unknown}; known: {', '.join(DEFAULT_METHODS)}")
+    for m in chosen:
+        try:
+            check_method(m)
+        except ModelError as e:
+            raise typer.BadParameter(f"--methods: {e}") from None
+    if not 0 < coverage <= 100:
+        raise typer.BadParameter(f"--coverage must be a percentage in (0, 100], got {coverage:g}")
     level = coverage / 100.0
     with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -814,15 +819,33 @@ def backtest(
         _print_json(res.to_json(level))
         return
     t = Table(title=f"{a.name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
-    for c in ("method", "PAI 1%", "PAI 5%", "PAI 10%", f"hit rate {coverage:g}%", f"PEI {coverage:g}%", "PAI 95% CI"):
+    pai_levels = sorted({0.01, 0.05, 0.10, level})
+    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in pai_levels], f"hit rate {coverage:g}%", f"PEI {coverage:g}%",
+              f"PAI {coverage:g}% 95% CI"):
         t.add_column(c)
     s = res.summary
     for mname in res.at(level)["method"]:
-        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in (0.01, 0.05, 0.10, level)}
-        t.add_row(mname, f"{row[0.01].pai:.2f}", f"{row[0.05].pai:.2f}", f"{row[0.10].pai:.2f}",
-                  f"{row[level].hit_rate:.1%}", f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in pai_levels}
+        t.add_row(mname, *[f"{row[lv].pai:.2f}" for lv in pai_levels], f"{row[level].hit_rate:.1%}",
+                  f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+    sel = res.selected
+    if sel is not None:
+        t.add_section()
+        blank = ["" for _ in pai_levels]
+        at = pai_levels.index(level)
+        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
+                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
+        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
+                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
     err.print(t)
-    err.print(f"best at {coverage:g}% coverage: {res.best}")
+    if sel is not None:
+        err.print(f"selected procedure at {coverage:g}% coverage (method chosen each period on earlier periods only): "
+                  f"PAI {sel.pai:.2f} (95% CI {sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}); "
+                  f"vs naive {sel.baseline} PAI {sel.baseline_pai:.2f}: ratio {sel.ratio:.3f} "
+                  f"(paired 95% CI {sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f})")
+    err.print(f"method for the next period at {coverage:g}% coverage: {res.best or 'none (too few periods to choose)'}")
+    for w in res.warnings:
+        err.print(f"warning: {w}")
 
 
 def _area_progress(what: str):

@@ -87,3 +87,44 @@ def accuracy(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> d
         pei = np.where(best_pai > 0, pai / best_pai, np.nan)
     return {"hits": hits, "total": np.full(len(levels), total), "hit_rate": hit_rate, "pai": pai, "pei": pei}
 
+
+
+def reliability(predicted: np.ndarray, observed: np.ndarray, edges=(0, 0.01, 0.03, 0.1, 0.3, 1, 3, np.inf)):
+    """Reliability (calibration) table of forecast counts.
+
+    Cells are grouped by their forecast (expected incidents per cell per
+    period); a calibrated forecast has, in each group, a mean observed count
+    equal to the mean forecast (a forecast of 0.3 means 0.3 on average).
+
+    Parameters
+    ----------
+    predicted : array
+        Forecast incidents per cell (all cell-periods pooled).
+    observed : array
+        Incidents that followed, same shape.
+    edges : sequence of float
+        Bin edges of the forecast (incidents per cell), left-closed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bin, cells, mean_forecast, mean_observed, ratio`` (observed /
+        forecast; NaN for empty bins).
+    """
+    import pandas as pd
+
+    p = np.asarray(predicted, float).ravel()
+    o = np.asarray(observed, float).ravel()
+    if p.shape != o.shape:
+        raise ValueError("predicted and observed must have the same number of cells")
+    edges = np.asarray(edges, float)
+    b = np.searchsorted(edges, p, side="right") - 1
+    b = np.clip(b, 0, len(edges) - 2)
+    n = np.bincount(b, minlength=len(edges) - 1)
+    sp = np.bincount(b, weights=p, minlength=len(edges) - 1)
+    so = np.bincount(b, weights=o, minlength=len(edges) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mf, mo = sp / n, so / n
+        ratio = mo / mf
+    labels = [f"[{lo:g}, {hi:g})" for lo, hi in zip(edges[:-1], edges[1:])]
+    return pd.DataFrame({"bin": labels, "cells": n, "mean_forecast": mf, "mean_observed": mo, "ratio": ratio})
