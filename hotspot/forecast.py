@@ -91,8 +91,14 @@ class PeriodCounts:
     periods : PeriodIndex
         Consecutive periods covering the data.
     counts : ndarray (n_periods, ny, nx)
+        The area's own incidents: what forecasts are scored on.
     freq : str
         ``"M"`` or ``"W"``.
+    context_counts : ndarray (n_periods, ny, nx), optional
+        Incidents across the boundary (:mod:`hotspot.context`) on the same
+        grid and periods: smoothing methods (``kde_*``, ``prospective``) see
+        them, so cells near the boundary are not biased low; counts-based
+        methods and the scoring use the area's own counts only.
     """
 
     grid: Grid
@@ -101,25 +107,32 @@ class PeriodCounts:
     counts: np.ndarray
     freq: str
     _cache: dict = field(default_factory=dict, repr=False)
+    context_counts: np.ndarray | None = None
 
     @classmethod
     def from_incidents(cls, incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, freq: str | None = None,
-                       offset: tuple[float, float] = (0.0, 0.0)) -> "PeriodCounts":
+                       offset: tuple[float, float] = (0.0, 0.0), context=None,
+                       context_pad: float = 1000.0) -> "PeriodCounts":
         """Bin incidents by period (default: months for month-precision data,
-        weeks otherwise) on a grid over the area."""
+        weeks otherwise) on a grid over the area.
+
+        ``context`` (a :class:`hotspot.context.Context` or its incidents):
+        incidents across the boundary, binned on a grid padded by
+        ``context_pad`` metres into :attr:`context_counts`.
+        """
         if incidents.empty:
             raise HotspotError("no incidents to forecast from")
-        require_same_metric_crs(incidents=incidents, area=area)
+        ctx = getattr(context, "incidents", context)
+        require_same_metric_crs(incidents=incidents, area=area, context=ctx)
         if freq is None:
             freq = "M" if has_month_dates(incidents) else "W"
-        grid = Grid.for_geometry(area.geometry, cell, area.crs, offset=offset)
+        grid = Grid.for_geometry(area.geometry, cell, area.crs, offset=offset,
+                                 pad=context_pad if ctx is not None else 0.0)
         per = period_of(incidents["occurred"], freq)
         periods = pd.period_range(per.min(), per.max(), freq=freq)
-        k = (per - periods[0]).map(lambda o: o.n).to_numpy() if len(per) else np.array([], int)
-        row, col, ok = grid.index(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
-        flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]
-        counts = np.bincount(flat, minlength=len(periods) * grid.ny * grid.nx).reshape(len(periods), grid.ny, grid.nx)
-        return cls(grid, grid.mask(area.geometry), periods, counts.astype(float), freq)
+        counts = _bin_periods(incidents, grid, periods, freq)
+        context_counts = _bin_periods(ctx, grid, periods, freq) if ctx is not None and len(ctx) else None
+        return cls(grid, grid.mask(area.geometry), periods, counts, freq, context_counts=context_counts)
 
     def index_of(self, when) -> int:
         """Index of the period containing ``when`` (may be past the end)."""
@@ -131,13 +144,15 @@ class PeriodCounts:
         (cum[k] = sum of periods < k), cached."""
         if key not in self._cache:
             kind, param = key
+            # smoothing spreads burglaries across the boundary too: it sees the context
+            seen = self.counts if self.context_counts is None else self.counts + self.context_counts
             if kind == "counts":
                 per = self.counts
             elif kind == "kde":
                 st = kernel_stencil(self.grid.cell, param, "quartic") * 1e6
-                per = fftconvolve(self.counts, st[None], mode="same", axes=(1, 2))
+                per = fftconvolve(seen, st[None], mode="same", axes=(1, 2))
             elif kind == "prospective":
-                per = fftconvolve(self.counts, _prospective_stencil(self.grid.cell, param)[None], mode="same", axes=(1, 2))
+                per = fftconvolve(seen, _prospective_stencil(self.grid.cell, param)[None], mode="same", axes=(1, 2))
             elif kind == "decay":
                 # dec[k] = sum over periods s < k of counts[s] * exp(-(k - 1 - s) / tau)
                 lam = float(np.exp(-1.0 / param))
@@ -193,6 +208,18 @@ class PeriodCounts:
                 continue
             out += (per[k + 1] - per[k]) / (1.0 + age)
         return out
+
+
+def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodIndex, freq: str) -> np.ndarray:
+    """Counts per (period, row, col); incidents outside ``periods`` or the
+    grid are left out."""
+    per = period_of(incidents["occurred"], freq)
+    k = np.asarray([(p - periods[0]).n for p in per], dtype=np.int64) if len(per) else np.array([], np.int64)
+    row, col, ok = grid.index(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
+    ok &= (k >= 0) & (k < len(periods))
+    flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]
+    return np.bincount(flat, minlength=len(periods) * grid.ny * grid.nx).reshape(
+        len(periods), grid.ny, grid.nx).astype(float)
 
 
 def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:

@@ -325,7 +325,8 @@ def _stage_hotspots(run: _Run) -> None:
     # let the data choose the surface: a rolling backtest of every method
     # over the last two years, then that method's forecast for next month
     cfg, inc, area = run.config, run.incidents, run.area
-    pc = PeriodCounts.from_incidents(inc, area, cell=cfg.cell_m)
+    # the neighbours' burglaries reach the smoothing methods near the boundary
+    pc = PeriodCounts.from_incidents(inc, area, cell=cfg.cell_m, context=run.context(1000.0))
     if len(pc.periods) < 14:
         raise HotspotError(f"{area.name}: {len(pc.periods)} periods of data; choosing a forecast needs at least 14")
     bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),

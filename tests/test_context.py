@@ -181,3 +181,46 @@ def test_camera_demand_counts_burglary_on_both_sides_of_a_crossing():
     assert both["demand"].iloc[0] == 1000.0 * 40
     with pytest.raises(ModelError, match="give incidents with context"):
         crossing_demand(crossings, AREA, roads=[road], surface=object(), context=outside)
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def test_forecast_smoothing_sees_the_context_counts_and_scoring_does_not():
+    from hotspot.forecast import PeriodCounts, method_score
+
+    rng = np.random.default_rng(5)
+    own = _points(rng.uniform(200, 3800, (300, 2)), "own")
+    own["occurred"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, 300), "D")
+    own["date_precision"] = "month"
+    own["occurred"] = own["occurred"].dt.to_period("M").dt.to_timestamp()
+    burst = _points(np.c_[rng.uniform(4020, 4100, 40), rng.uniform(1900, 2100, 40)], "east")
+    burst["occurred"] = pd.Timestamp("2024-06-01")
+    later = _points([[4050, 2000]] * 30, "future")
+    later["occurred"] = pd.Timestamp("2024-12-01")  # after the forecast origin: must change nothing
+    ctx = build_context(AREA, pd.concat([burst, later], ignore_index=True), own=own, buffer_m=500,
+                        neighbours=NEIGHBOURS)
+    plain = PeriodCounts.from_incidents(own, AREA)
+    seen = PeriodCounts.from_incidents(own, AREA, context=ctx)
+    assert seen.context_counts.sum() == 70 and seen.counts.sum() == plain.counts.sum() == 300
+    origin = plain.index_of("2024-09-01")
+    X, Y = plain.grid.centres()
+    ib = seen.grid.index(X.ravel(), Y.ravel())
+
+    def on_plain_grid(a):
+        return a[ib[0], ib[1]].reshape(plain.grid.shape)
+
+    # counts-based forecasts are the area's own
+    np.testing.assert_array_equal(on_plain_grid(method_score(seen, "counts_12", origin)),
+                                  method_score(plain, "counts_12", origin))
+    # a KDE forecast rises next to the burst only
+    k_plain = method_score(plain, "kde_250m_12", origin)
+    k_seen = on_plain_grid(method_score(seen, "kde_250m_12", origin))
+    near = plain.mask & (X > 3800) & (np.abs(Y - 2000) < 200)
+    far = plain.mask & (X < 3500)
+    assert (k_seen[near] - k_plain[near]).min() > 0
+    np.testing.assert_allclose(k_seen[far], k_plain[far], atol=1e-6)
+    # no look-ahead: the December context burglaries do not touch a September forecast
+    early = PeriodCounts.from_incidents(own, AREA, context=build_context(AREA, burst, own=own, buffer_m=500,
+                                                                         neighbours=NEIGHBOURS))
+    np.testing.assert_allclose(method_score(early, "kde_250m_12", origin), method_score(seen, "kde_250m_12", origin))
