@@ -118,8 +118,22 @@ def _write(table, dest, *, layer: str | None = None, params: dict | None = None)
     return write_table(table, target, layer=layer, params=params)
 
 
+def _json_safe(obj):
+    """NaN and infinities as null (strict JSON), recursively."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _json_safe(obj.item())
+    return obj
+
+
 def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+    """Exactly one strict JSON object on stdout (no NaN: RFC 8259)."""
+    sys.stdout.write(json.dumps(_json_safe(obj), default=str, allow_nan=False) + "\n")
 
 
 def _summary_table(summary: dict, title: str) -> Table:
@@ -478,9 +492,9 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
     from hotspot.nanobeats import NanoBeatPlanner
     from hotspot.routing import StreetNetwork
 
-    if from_knox and (distance or days or months):
+    if from_knox and (distance is not None or days is not None or months is not None):
         raise typer.BadParameter("give --from-knox or --distance/--days (--months), not both")
-    if days and months:
+    if days is not None and months is not None:
         raise typer.BadParameter("give --days (day-precision data) or --months (police.uk), not both")
     try:
         when = pd_timestamp(as_of)
@@ -493,9 +507,9 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
     if a is None:
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
     monthly = has_month_dates(inc)
-    if monthly and days:
+    if monthly and days is not None:
         raise HotspotError(f"--days {days:g}: the dates are months only (police.uk); give --months N instead")
-    if not monthly and months:
+    if not monthly and months is not None:
         raise HotspotError(f"--months {months:g}: the dates have days; give --days N instead")
     extra = {"cell": cell, "target_radius": target_radius}
     road_gdf = _road_layer(roads, a.crs) if roads else None
@@ -512,15 +526,17 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
         from hotspot.nanobeats import knox_window
 
         window = knox_window(obj) if obj is not None else None
-        ctx = _context(context, a, inc, buffer_m=distance or (window[0] if window else 200.0),
+        ctx = _context(context, a, inc, buffer_m=distance if distance is not None else (window[0] if window else 200.0),
                        neighbours_file=neighbours_file, crime_type=crime_type, crs=crs, fmt=fmt,
                        date_format=date_format, cols=cols)
         extra["context"] = ctx
     if obj is not None:
         planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
     else:
-        planner = NanoBeatPlanner.from_window(inc, a, distance=distance or 200.0,
-                                              days=(months or 2.0) if monthly else (days or 14.0), **extra)
+        # a zero is the user's value (and refused), never the default
+        planner = NanoBeatPlanner.from_window(
+            inc, a, distance=200.0 if distance is None else distance,
+            days=(2.0 if months is None else months) if monthly else (14.0 if days is None else days), **extra)
     network = None
     if road_gdf is not None:
         with _spinner("building the street graph"):

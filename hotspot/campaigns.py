@@ -352,6 +352,9 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         raise HotspotError("no incidents to plan a campaign from (check --crime-type and the area)")
     if "households" not in units:
         raise HotspotError("units need a 'households' column")
+    if units.empty:
+        raise HotspotError("no unit of the unit layer lies in the area: give --units (polygons with households) "
+                           "that cover it")
     scored = expected_burglaries(units, incidents=incidents, surface=surface)
     alloc = allocate(scored, leaflets=leaflets, timer_switches=timer_switches, rule=rule)
     total = float(scored["expected_burglaries"].sum())

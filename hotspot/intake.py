@@ -91,7 +91,7 @@ from pyproj import CRS
 from . import settings, stores
 from ._errors import CRSError, HotspotError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
-from .settings import GB_CRS, WGS84
+from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
 
 
 class UnusableInputError(InputFileError):
@@ -541,6 +541,12 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
                 info.update(order=order, how=how)
             else:
                 info.update(order="year-month-day", how="ISO 8601")
+            # UTC offsets (Z, +01:00, -0500): keep the wall-clock time as
+            # written; a column mixing offsets (daylight saving) is one clock
+            offset = norm.str.contains(r"\d(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+            if offset.any():
+                norm = norm.str.replace(r"(?<=\d)(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+                info["offsets"] = f"{int(offset.sum()):,} values carried a UTC offset: wall-clock times kept"
             occ = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False)
             rest = occ.isna() & (norm != "")
             if rest.any():
@@ -858,6 +864,17 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         swapped = finite & ~_near(a, b, *centre, tol) & _near(b, a, *centre, tol)
         _mark(p, swapped, "swapped", f"{ca}/{cb}",
               (f"{ca}={x:g}, {cb}={y:g} look exchanged" for x, y in zip(a, b)))
+    if p.info.get("format") == "police.uk street-level CSV" and p.coord_crs.is_geographic:
+        # police.uk publishes England, Wales and Northern Ireland only: with or
+        # without an area, a point outside Great Britain's box is wrong, and
+        # exchanged when the exchange puts it inside
+        x0, y0, x1, y1 = GB_LONLAT_BOUNDS
+        inside = (a >= x0) & (a <= x1) & (b >= y0) & (b <= y1)
+        flipped = (b >= x0) & (b <= x1) & (a >= y0) & (a <= y1)
+        _mark(p, finite & ~inside & flipped, "swapped", f"{ca}/{cb}",
+              (f"{ca}={x:g}, {cb}={y:g} look exchanged (police.uk data lie in Great Britain)" for x, y in zip(a, b)))
+        _mark(p, finite & ~inside & ~((a == 0) & (b == 0)), "coordinates out of range", f"{ca}/{cb}",
+              (f"{ca}={x:g}, {cb}={y:g} is outside Great Britain (police.uk data)" for x, y in zip(a, b)))
     _mark(p, finite & ~in_range, "coordinates out of range", f"{ca}/{cb}",
           (f"{ca}={x:g}, {cb}={y:g}" for x, y in zip(a, b)))
 

@@ -429,10 +429,9 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
         Month after the data, fewer than 24 months before it, no households
         file, unknown areas, unreachable scheduler.
     """
-    try:
-        M = pd.Period(month, "M")
-    except (ValueError, TypeError):
-        raise HotspotError(f"month {month!r}: use YYYY-MM") from None
+    from .periods import parse_month
+
+    M = parse_month(month, "--month")
     if not sources:
         raise InputFileError("no inputs given")
     sources = [stores._fix_url(str(s)) for s in sources]

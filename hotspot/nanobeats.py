@@ -912,13 +912,11 @@ def write_plan(plan: NanoBeatPlan, path: str | Path) -> Path:
     for c in ("first_source", "last_source", "active_until"):
         if c in t:  # never finer than the source: YYYY-MM for police.uk
             t[c] = pd.Series([plan.format_date(v) for v in t[c]], index=t.index, dtype=object)
+    from .stores import write_table
+
     ext = path.suffix.lower()
-    if ext == ".csv":
-        pd.DataFrame(t.drop(columns="geometry")).to_csv(path, index=False)
-    elif ext in (".geojson", ".json"):
-        t.to_crs(4326).to_file(path, driver="GeoJSON")
-    elif ext == ".gpkg":
-        t.to_file(path, layer="nanobeats", driver="GPKG")
-    else:
+    if ext not in (".csv", ".geojson", ".json", ".gpkg"):
         raise HotspotError(f"{path}: write .geojson, .gpkg or .csv")
+    write_table(pd.DataFrame(t.drop(columns="geometry")) if ext == ".csv" else t, path,
+                layer="nanobeats" if ext == ".gpkg" else None)
     return path

@@ -51,3 +51,15 @@ def training_window(incidents: gpd.GeoDataFrame, *, as_of: pd.Timestamp | None =
         end = as_of if as_of is not None else next_month_start(out)
         out = out[out["occurred"] >= end - pd.DateOffset(months=months)]
     return out
+
+
+def parse_month(text: str, option: str = "--month") -> pd.Period:
+    """A calendar month written ``YYYY-MM`` (nothing else: "2024" or
+    "Dec 2024" would be guessed, so they are refused)."""
+    import re
+
+    from ._errors import HotspotError
+
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise HotspotError(f"{option} {text!r}: give a month as YYYY-MM, e.g. 2024-12")
+    return pd.Period(text.strip(), "M")

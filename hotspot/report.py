@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._errors import HotspotError, InputFileError
+from ._errors import HotspotError, InputFileError, ModelError
 
 
 def change_pct(now: float, before: float) -> float | None:
@@ -83,10 +83,16 @@ def poisson_glm(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
     beta[0] = np.log(max(np.average(y, weights=w), 1e-9))
     for _ in range(max_iter):
         eta = X @ beta
+        if not np.all(np.isfinite(eta)) or eta.max() > 700:
+            raise ModelError("the expected range cannot be fitted: too few burglaries a month for a Poisson model")
         mu = np.exp(eta)
         z = eta + (y - mu) / mu
         W = w * mu
-        new = np.linalg.lstsq(X * np.sqrt(W)[:, None], z * np.sqrt(W), rcond=None)[0]
+        try:
+            new = np.linalg.lstsq(X * np.sqrt(W)[:, None], z * np.sqrt(W), rcond=None)[0]
+        except np.linalg.LinAlgError:
+            raise ModelError("the expected range cannot be fitted: too few burglaries a month for a Poisson "
+                             "model") from None
         if np.max(np.abs(new - beta)) < tol:
             return new
         beta = new
@@ -408,10 +414,9 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
 
     if len(incidents) == 0:
         raise HotspotError(f"no incidents for {area_name}: nothing to report (check --crime-type and the area)")
-    try:
-        M = pd.Period(month, "M")
-    except (ValueError, TypeError):
-        raise HotspotError(f"--month {month!r}: use YYYY-MM") from None
+    from .periods import parse_month
+
+    M = parse_month(month, "--month")
     last = incidents["occurred"].max().to_period("M")
     if M > last:
         raise HotspotError(f"--month {M}: the data end in {last}; months after it are missing, not zero "
@@ -451,7 +456,8 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
     peer_list: list[str] = []
     if london is not None:
         if peers:
-            peer_list = london.check_peers(peers)
+            # the area is not its own peer; a name given twice counts once
+            peer_list = [p for p in dict.fromkeys(london.check_peers(peers)) if p != area_name]
         london_rank, london_of, peer_rank, peer_list, rates = _ranks(
             london, area_name, M, r, peer_list, warnings,
             settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance)

@@ -50,7 +50,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._errors import InputFileError, StoreError
+from ._errors import HotspotError, InputFileError, StoreError
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 #: Degrees added round an area's lon/lat box before pushing it down, so a
@@ -734,6 +734,17 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.name.lower()
+    try:
+        _write_file(table, path, suffix, layer)
+    except HotspotError:
+        raise
+    except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
+        raise InputFileError(f"{path}: cannot write it ({type(exc).__name__}: {exc})") from None
+    return str(path)
+
+
+def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None) -> None:
+    """:func:`write_table` for a file, by its ending."""
     geo = isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table
     if suffix.endswith((".parquet", ".geoparquet")):
         if geo:
@@ -755,7 +766,6 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
         table.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     else:
         raise InputFileError(f"{path}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
-    return str(path)
 
 
 def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns=()) -> str:
