@@ -200,9 +200,11 @@ def _root(
 ):
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
-    if quiet:
-        import warnings
+    import warnings
 
+    # a warning is one line on stderr, like every other message (no source line)
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
+    if quiet:
         warnings.simplefilter("ignore")
 
 
@@ -438,12 +440,13 @@ def knox(
     t.add_column("distance \\ time")
     for lab in res.time_labels:
         t.add_column(lab, justify="right")
+    sig = res.significant()
     for a, lab in enumerate(res.distance_labels):
         t.add_row(lab, *[f"{res.ratio[a, b]:.2f} ({'p=' + format(res.p_value[a, b], '.3f')})"
-                         f"{' *' if res.p_value[a, b] <= 0.05 and res.ratio[a, b] > 1 else ''}"
-                         for b in range(len(res.time_labels))])
+                         f"{' *' if sig[a, b] else ''}" for b in range(len(res.time_labels))])
     err.print(t)
-    err.print("cells: Knox ratio (observed / expected); * = significantly more pairs than expected")
+    err.print("cells: Knox ratio (observed / expected); * = ratio >= 1.2 and significant after a Benjamini-Hochberg "
+              "correction over the finite cells (5 % false-discovery rate)")
     window = res.significant_window()
     err.print(f"near-repeat window for nano-beats: {window[0]:g} m, {window[1]:g} {res.time_unit}" if window
               else "no significant near-repeat window")
@@ -547,7 +550,7 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
         plan.context = ctx.to_json()
         plan.notes += [f"context: {len(ctx.incidents):,} burglaries across the boundary within {ctx.buffer_m:g} m "
                        f"({', '.join(f'{k} {v:,}' for k, v in ctx.to_json()['by_neighbour'].items())})"]
-        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
+        plan.notes += ctx.missing_notes()
     return a, plan, road_gdf
 
 
@@ -759,8 +762,8 @@ def kde(
     if ctx is not None:
         err.print(f"context: {res.context_incidents:,} burglaries across the boundary inform the surface "
                   f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
-        for n in ctx.missing:
-            err.print(f"[yellow]no data for {escape(n)}[/]: the surface next to it is still biased low")
+        for note in ctx.missing_notes():
+            err.print(f"[yellow]note[/]: {escape(note)}; the surface next to it may still be biased low")
     err.print(f"{len(res.incidents):,} incidents, {int(res.surface.mask.sum()):,} cells of {cell:g} m, "
               f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
 
@@ -1134,7 +1137,7 @@ def anpr(
     if ctx is not None:
         plan.notes.append(f"context: {len(ctx.incidents):,} burglaries across the boundary in the same "
                           f"{months} months count towards demand")
-        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
+        plan.notes += ctx.missing_notes()
     if pcs is None:
         plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     res = plan.result

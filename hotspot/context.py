@@ -9,8 +9,9 @@ are never counted as the area's own: volumes, reports and ranks stay the
 area's.
 
 A neighbour whose side of the buffer holds no incident, or only a few stray
-ones (at most 5 % of what the area's own density near the boundary predicts,
-and that prediction at least 5), is reported as *missing data* (e.g. another force's area that the input does
+ones (at most 3, and at most 5 % of what the area's own density near the
+boundary predicts, that prediction being at least 5), is reported as
+*missing data* (e.g. another force's area that the input does
 not cover), never treated as a neighbour without burglary.
 """
 
@@ -37,6 +38,9 @@ MISSING_EXPECTED = 5.0
 #: boundary, while an input that stops at a force boundary holds only the odd
 #: stray point beyond it (e.g. 1 of ~600 expected in Hertsmere).
 MISSING_SHARE = 0.05
+#: ... and at most this many: a neighbour with a few dozen incidents along a
+#: park or river boundary has data, however low its density there.
+MISSING_MAX = 3
 #: Context incidents outside every neighbour polygon but within this many
 #: metres of one are taken to lie in it (generalised layers leave slivers).
 SLIVER_M = 250.0
@@ -72,6 +76,17 @@ class Context:
     def missing(self) -> list[str]:
         """Neighbours with no data (not: no burglary)."""
         return self.neighbours.loc[self.neighbours["status"] == "missing", "neighbour"].tolist()
+
+    def missing_notes(self) -> list[str]:
+        """One note per neighbour without data, for the outputs."""
+        rows = self.neighbours.set_index("neighbour")
+        out = []
+        for n in self.missing:
+            exp = rows.loc[n, "expected_from_area"]
+            out.append(f"no data for {n} within {self.buffer_m:g} m of the boundary ({int(rows.loc[n, 'incidents'])} "
+                       f"burglaries where the area's own density predicts ~{exp:.0f}): missing data, or an empty "
+                       "stretch such as a park or river; its burglaries are unknown, not zero")
+        return out
 
     def to_json(self) -> dict:
         """Counts per neighbour and what is missing, for ``--json`` outputs."""
@@ -174,7 +189,7 @@ def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | 
         n = int(counts.get(name, 0))
         expected = density * km2 if density is not None else None
         missing = (n == 0 and expected is None) or (
-            expected is not None and expected >= MISSING_EXPECTED and n <= MISSING_SHARE * expected)
+            expected is not None and expected >= MISSING_EXPECTED and n <= min(MISSING_MAX, MISSING_SHARE * expected))
         rows.append({"neighbour": name, "incidents": n, "ring_km2": round(km2, 3),
                      "expected_from_area": None if expected is None else round(expected, 1),
                      "status": "missing" if missing else "data"})

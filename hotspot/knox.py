@@ -267,6 +267,8 @@ class KnoxResult:
         def clean(a):
             return [[None if not np.isfinite(v) else float(v) for v in row] for row in a]
 
+        window = self.significant_window()
+
         return {
             "n_events": self.n_events,
             "permutations": self.permutations,
@@ -283,6 +285,8 @@ class KnoxResult:
             "ratio_median": clean(self.ratio_median),
             "p_value": clean(self.p_value),
             "z_score": clean(self.z_score),
+            "significant": self.significant().tolist(),
+            "window": None if window is None else {"distance_m": window[0], self.time_unit: window[1]},
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -300,6 +304,15 @@ class KnoxResult:
                 })
         return pd.DataFrame(rows)
 
+    def significant(self, *, alpha: float = 0.05, min_ratio: float = 1.2) -> np.ndarray:
+        """Cells (all bands) significantly above expectation: ratio >=
+        ``min_ratio`` and significant at false-discovery rate ``alpha``
+        (Benjamini-Hochberg over the finite cells; see :func:`significant_cells`)."""
+        out = np.zeros(self.observed.shape, bool)
+        nd, nt = len(self.distance_edges), len(self.time_edges)
+        out[:nd, :nt] = significant_cells(self.p_value, self.ratio, nd, nt, alpha=alpha, min_ratio=min_ratio)
+        return out
+
     def significant_window(self, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[float, float] | None:
         """The near-repeat window (distance h metres, time tau) for nano-beats.
 
@@ -311,6 +324,23 @@ class KnoxResult:
         return window_from_table(self.p_value, self.ratio, self.distance_edges, self.time_edges,
                                  alpha=alpha, min_ratio=min_ratio)
 
+
+
+def significant_cells(p_value, ratio, n_distance: int, n_time: int, *, alpha: float = 0.05,
+                      min_ratio: float = 1.2) -> np.ndarray:
+    """Cells of the finite bands (``n_distance`` x ``n_time``) with ratio at
+    least ``min_ratio`` that are significant at false-discovery rate
+    ``alpha`` (Benjamini-Hochberg over those cells). The "or more" bands are
+    never flagged: they cannot bound a window."""
+    from scipy.stats import false_discovery_control
+
+    p = np.asarray(p_value, dtype=float)[:n_distance, :n_time]
+    r = np.asarray(ratio, dtype=float)[:n_distance, :n_time]
+    finite = np.isfinite(p)
+    adjusted = np.full(p.shape, np.inf)
+    if finite.any():
+        adjusted[finite] = false_discovery_control(np.clip(p[finite], 0, 1), method="bh")
+    return (adjusted <= alpha) & (np.nan_to_num(r) >= min_ratio)
 
 
 def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: float = 0.05,
@@ -331,18 +361,10 @@ def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: floa
     shortest, nearest bands. NaN p-values or ratios never qualify.
     """
     from scipy import ndimage
-    from scipy.stats import false_discovery_control
 
-    nd, nt = len(distance_edges), len(time_edges)
-    p = np.asarray(p_value, dtype=float)[:nd, :nt]  # finite bands only
-    r = np.asarray(ratio, dtype=float)[:nd, :nt]
-    if p.size == 0:
+    ok = significant_cells(p_value, ratio, len(distance_edges), len(time_edges), alpha=alpha, min_ratio=min_ratio)
+    if ok.size == 0:
         return None
-    finite = np.isfinite(p)
-    adjusted = np.full(p.shape, np.inf)
-    if finite.any():
-        adjusted[finite] = false_discovery_control(np.clip(p[finite], 0, 1), method="bh")
-    ok = (adjusted <= alpha) & (np.nan_to_num(r) >= min_ratio)
     labels, _ = ndimage.label(ok)  # 4-connected blocks
     seeds = {int(v) for v in labels[:2, 0] if v}
     if not seeds:

@@ -342,7 +342,7 @@ class LeagueResult:
         return {"month": str(self.month), "areas": areas, "total": {k: _py(v) for k, v in self.total.items()},
                 "workers": self.run.workers, "seconds": round(self.run.seconds, 3), "assign": self.assign,
                 "failed": [{"area": a, "error": e} for a, e in self.failed.items()], "warnings": self.warnings,
-                "intake": self.intake}
+                "intake": self.intake, "rank_by": "burglaries per 1,000 households, rolling 12 months"}
 
     def to_frame(self) -> pd.DataFrame:
         """The table with the all-areas line last (for CSV / Parquet / PostGIS)."""

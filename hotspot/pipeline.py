@@ -437,7 +437,7 @@ def _stage_nanobeats(run: _Run) -> None:
     run.layers["nanobeats"] = plan
     if ctx is not None:
         plan.context = ctx.to_json()
-        plan.notes += [f"no data for {n}: its burglaries are unknown, not zero" for n in ctx.missing]
+        plan.notes += ctx.missing_notes()
     shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
     run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                                        "route_length_m": round(plan.route_length_m, 1), "context": plan.context,

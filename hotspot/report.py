@@ -363,7 +363,9 @@ class PerformanceReport:
                 "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
                 "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag, "warnings": self.warnings,
-                "rank_counting": self.rank_counting}
+                "rank_counting": self.rank_counting,
+                # ranks order areas by this rate (the league orders by households: see its "rank_by")
+                "rank_by": "burglaries per 1,000 residents, rolling 12 months"}
 
     def to_csv_frame(self) -> pd.DataFrame:
         s = self.series.copy()

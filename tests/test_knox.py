@@ -260,3 +260,13 @@ def test_permutation_means_equal_the_exact_expectation():
     assert np.all(np.abs(res.expected - exact) <= 4 * se + 1e-9)
     # observed totals are the same pairs
     assert res.observed.sum() == P and np.array_equal(res.observed.sum(axis=1), D)
+
+
+def test_json_carries_the_window_and_the_significant_cells():
+    x, y, t = near_repeat_process(seed=42)
+    res = knox_test(x, y, t, distance_edges=[50, 100, 150, 300, 600], time_edges=[5, 10, 20, 40],
+                    permutations=199, seed=1)
+    obj = res.to_dict()
+    assert obj["window"] == {"distance_m": 150.0, "days": 10.0}
+    sig = np.array(obj["significant"])
+    assert sig.shape == res.observed.shape and sig[:3, :2].all() and not sig[-1].any() and not sig[:, -1].any()

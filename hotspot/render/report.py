@@ -41,12 +41,13 @@ def report_html(report: PerformanceReport) -> str:
             (f"Baseline FY {vb['fy']}/{str(vb['fy'] + 1)[-2:]}", f"{vb['volume']:,}", pct(vb["change_pct"]),
              "rolling 12 months vs the baseline year")]
     table = "".join(f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{e(c)}</td><td>{e(d)}</td></tr>" for a, b, c, d in rows)
-    rates = "".join(f"<tr><td>{e(k)}</td><td>{'n/a' if v is None else f'{v:.2f}'}</td></tr>"
+    rates = "".join(f"<tr><td>burglaries per 1,000 {e(k)}</td><td>{'n/a' if v is None else f'{v:.2f}'}</td></tr>"
                     for k, v in report.rate_per_1000.items())
     exc = "".join(f"<tr><td>{e(x['month'])}</td><td>{e(x['direction'])}</td><td>{x['observed']}</td>"
                   f"<td>{x['expected']:.1f}</td></tr>" for x in report.exceptions) or \
         "<tr><td colspan=4>No month outside the expected range</td></tr>"
-    rank = (f"{report.london_rank} of {report.london_of} London boroughs (1 = highest rate)" if report.london_rank else "n/a")
+    rank = (f"{report.london_rank} of {report.london_of} London boroughs by burglaries per 1,000 residents, rolling "
+            f"12 months (1 = highest rate)" if report.london_rank else "n/a")
     peer = (f"{report.peer_rank} of {len(report.peers) + 1} ({', '.join(report.peers)})" if report.peer_rank else "n/a")
     warn = ("<div id='warnings' style='border:2px solid #c0392b;padding:6px 10px'><b>Read with care:</b><ul>"
             + "".join(f"<li>{e(w)}</li>" for w in report.warnings) + "</ul></div>") if report.warnings else ""
