@@ -7,7 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.signal import convolve2d
+from reference import brute_force_targets
 from shapely.geometry import LineString, box
 
 from hotspot.areas import area_from_geometry
@@ -22,35 +22,6 @@ def incidents(rows):
     return gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(len(rows))], "occurred": pd.to_datetime(d),
                              "date_precision": "day", "crime_type": "Burglary", "location_text": ""},
                             geometry=gpd.points_from_xy(x, y), crs=27700)
-
-
-def _brute(risk, mask, disc, excl, n):
-    """Reference: every score recomputed from scratch, bounds checked cell by cell."""
-    r = risk.copy()
-    taken = np.zeros(risk.shape, bool)
-    rr, re = disc.shape[0] // 2, excl.shape[0] // 2
-    out = []
-    for _ in range(n):
-        score = np.where(mask, np.round(convolve2d(r, disc, mode="same"), 12), -np.inf)
-        k = int(np.argmax(score))
-        if score.flat[k] <= 1e-12:
-            break
-        row, col = divmod(k, risk.shape[1])
-        cells = []
-        for dr in range(-rr, rr + 1):
-            for dc in range(-rr, rr + 1):
-                a, b = row + dr, col + dc
-                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and disc[dr + rr, dc + rr] and mask[a, b] \
-                        and not taken[a, b]:
-                    cells.append((a, b))
-                    taken[a, b] = True
-        out.append(sorted(cells))
-        for dr in range(-re, re + 1):
-            for dc in range(-re, re + 1):
-                a, b = row + dr, col + dc
-                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and excl[dr + re, dc + re]:
-                    r[a, b] = 0.0
-    return out
 
 
 @pytest.mark.parametrize("cell,radius", [(50, 100), (40, 100), (30, 100), (50, 40)])
@@ -68,7 +39,7 @@ def test_select_targets_at_the_edges_equals_brute_force_and_leaves_its_input_alo
     disc, excl = _disc(cell, radius), _disc(cell, 2 * radius)
     before = risk.copy()
     got = [sorted(map(tuple, t.tolist())) for t in select_targets(risk, mask, disc, excl, 12)]
-    assert got == _brute(risk, mask, disc, excl, 12)
+    assert got == brute_force_targets(risk, mask, disc, excl, 12)
     assert len(got) >= 8  # every corner and edge pile is a target
     np.testing.assert_array_equal(risk, before)
 

@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from reference import brute_force_targets
 from shapely.geometry import box
 
 from hotspot._errors import DataPrecisionError, HotspotError
@@ -211,37 +212,6 @@ def test_month_only_dates_are_written_as_months(tmp_path):
         assert "2024-01" in text and "2024-01-01" not in text and "2024-04-30" not in text
 
 
-def _brute_select(planner, risk, n):
-    """Reference: recompute every score from scratch after each pick."""
-    from scipy.signal import convolve2d
-
-    r = risk.copy()
-    taken = np.zeros(risk.shape, bool)
-    rr, re = planner._disc.shape[0] // 2, planner._excl.shape[0] // 2
-    out = []
-    for _ in range(n):
-        score = np.where(planner.mask, np.round(convolve2d(r, planner._disc, mode="same"), 12), -np.inf)
-        k = int(np.argmax(score))
-        if score.flat[k] <= 1e-12:
-            break
-        row, col = divmod(k, planner.grid.nx)
-        cells = []
-        for dr in range(-rr, rr + 1):
-            for dc in range(-rr, rr + 1):
-                a, b = row + dr, col + dc
-                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and planner._disc[dr + rr, dc + rr] \
-                        and planner.mask[a, b] and not taken[a, b]:
-                    cells.append((a, b))
-                    taken[a, b] = True
-        out.append(sorted(cells))
-        for dr in range(-re, re + 1):
-            for dc in range(-re, re + 1):
-                a, b = row + dr, col + dc
-                if 0 <= a < r.shape[0] and 0 <= b < r.shape[1] and planner._excl[dr + re, dc + re]:
-                    r[a, b] = 0.0
-    return out
-
-
 @pytest.mark.parametrize("cell,radius", [(50, 100), (40, 100), (50, 75), (30, 100), (50, 40), (100, 100)])
 def test_target_selection_equals_brute_force_for_any_cell_and_radius(cell, radius):
     rng = np.random.default_rng(cell + radius)
@@ -250,7 +220,7 @@ def test_target_selection_equals_brute_force_for_any_cell_and_radius(cell, radiu
     planner = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, cell=cell, target_radius=radius)
     risk = planner.risk("2024-03-14")
     got = [sorted(map(tuple, c)) for c in planner.select_cells(risk, 8)]
-    assert got == _brute_select(planner, risk, 8)
+    assert got == brute_force_targets(risk, planner.mask, planner._disc, planner._excl, 8)
     plan = planner.solve("2024-03-14", n_targets=8)  # and the whole plan runs
     assert 1 <= len(plan.targets) <= 8
 
