@@ -763,8 +763,10 @@ class NanoBeatPlanner:
                                   for s, n in zip(share, targets["context_neighbours"])]
         targets["context_neighbours"] = [", ".join(n) for n in targets["context_neighbours"]]
 
-    def _why(self, n_recent: int, n_past: int, t_recent: np.ndarray, t_past: np.ndarray) -> str:
-        """Why a place is a target, in words with units."""
+    def _why(self, n_recent: int, n_past: int, t_recent: np.ndarray, t_past: np.ndarray,
+             history_days: float | None = None) -> str:
+        """Why a place is a target, in words with units (``history_days``:
+        the history actually covered by the data, days)."""
         fmt = "%Y-%m" if self.monthly else "%d %b %Y"
         unit = "months" if self.monthly else "days"
         parts = []
@@ -774,7 +776,8 @@ class NanoBeatPlanner:
             parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {self.distance:g} m, last "
                          f"{self.days:g} {unit} ({when})")
         if n_past:
-            hist = f"{self.history_days / 30.44:.0f} months"
+            days = self.history_days if history_days is None else min(self.history_days, history_days)
+            hist = f"{days / 30.44:.0f} months" if days >= 61 else f"{days:.0f} days"
             parts.append(f"{n_past} earlier within {self.location_radius:g} m over {hist} "
                          f"(latest {pd.Timestamp(t_past.max()):{fmt}})")
         return "; ".join(parts) if parts else "no burglary in the window"
@@ -816,7 +819,8 @@ class NanoBeatPlanner:
                 "last_source": times.max() if n else pd.NaT,
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
                 "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
-                "why": self._why(len(near), len(past), s.t[near], s.t[past]),
+                "why": self._why(len(near), len(past), s.t[near], s.t[past],
+                                 history_days=(as_of - pd.Timestamp(s.t.min())) / pd.Timedelta(days=1)),
                 "context_sources": int((~s.own[src]).sum()),
                 "context_neighbours": sorted(set(s.neighbour[src][~s.own[src]])),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,

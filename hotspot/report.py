@@ -464,13 +464,19 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
             london, area_name, M, r, peer_list, warnings,
             settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance)
     change = change_pct(r, r_prev)
+    rag = rag_rating(change, green=green, red=red, high_exception_recent=high_q)
+    if r_prev < settings.MIN_RAG_VOLUME:
+        # +100 % on 1 -> 2 burglaries is noise, or data that do not cover the area
+        warnings.append(f"only {r_prev} burglaries in the 12 months before and {r} in the last 12: too few for a "
+                        "rating (check that the input covers the area)")
+        rag = "n/a"
     return PerformanceReport(
         area=area_name, month=M,
         latest_quarter={"volume": q, "change_pct": change_pct(q, q_prev)},
         rolling_12m={"volume": r, "change_pct": change},
         vs_baseline={"fy": baseline_fy, "volume": base, "change_pct": change_pct(r, base)},
         rate_per_1000=rates, london_rank=london_rank, london_of=london_of, peer_rank=peer_rank, peers=list(peer_list),
-        exceptions=exceptions, rag=rag_rating(change, green=green, red=red, high_exception_recent=high_q),
+        exceptions=exceptions, rag=rag,
         series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
         warnings=warnings, rank_counting=london.counting if london is not None else None,
     )

@@ -58,6 +58,10 @@ SHARED_TARGET_SHARE = 0.5
 #: Sunday of November; elsewhere none); or "eu", "us", "none".
 CLOCK_RULE = "auto"
 
+#: Report: fewer burglaries than this in the comparison year give no RAG
+#: rating ("n/a"): a percentage change on a handful is noise.
+MIN_RAG_VOLUME = 20
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

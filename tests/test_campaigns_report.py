@@ -289,3 +289,11 @@ def test_the_clock_change_is_the_areas_own():
         hs.CLOCK_RULE = old
     with pytest.raises(HotspotError, match="clock rule 'mars'"):
         clocks_go_back(2025, "mars")
+
+
+def test_a_handful_of_burglaries_gets_no_rating(barnet_intake):
+    inc = barnet_intake.incidents
+    few = inc.iloc[::300]  # ~115 burglaries over 11 years: ~10 a year
+    rep = build_report(few, "Barnet", "2024-12")
+    assert rep.rag == "n/a" and any("too few for a rating" in w for w in rep.warnings)
+    assert build_report(inc, "Barnet", "2024-12").rag in ("RED", "AMBER", "GREEN")

@@ -29,7 +29,7 @@ def report_html(report: PerformanceReport) -> str:
         The HTML page (every text escaped; no scripts, no network).
     """
     e = html.escape
-    colour = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}[report.rag]
+    colour = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}.get(report.rag, "#7f8c8d")
     lq, r12, vb = report.latest_quarter, report.rolling_12m, report.vs_baseline
 
     def pct(v):
