@@ -547,6 +547,9 @@ class ANPRPlan:
     result: SitingResult
     min_cameras: dict
     notes: list[str]
+    #: Share of the area's boundary the road layers reach (0-1): demand at
+    #: crossings beyond it is not counted.
+    boundary_share: float = 1.0
 
 
 def plan_anpr(
@@ -633,4 +636,4 @@ def plan_anpr(
         except ModelError as exc:
             mins[f"{share:.0%}"] = None
             notes.append(str(exc))
-    return ANPRPlan(crossings, candidates, existing, result, mins, notes)
+    return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share)

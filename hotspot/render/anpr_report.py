@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..anpr import ALONG_M, CORRIDOR_M
+
 
 def _e(v) -> str:
     return html.escape("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), quote=True)
@@ -78,7 +80,7 @@ def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int
 
 
 def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglaries",
-                     along_m: float = 1500.0, corridor_m: float = 250.0) -> str:
+                     along_m: float = ALONG_M, corridor_m: float = CORRIDOR_M) -> str:
     """The camera-siting report page.
 
     Parameters
@@ -93,6 +95,9 @@ def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglari
         The demand corridor used (metres).
     """
     res = plan.result
+    share = getattr(plan, "boundary_share", 1.0)
+    partial = (f" <b>The road layers reach only {share:.0%} of the boundary</b>: crossings on the rest are not "
+               "counted, so this share overstates the cover of all cross-border traffic." if share < 0.99 else "")
     s = res.sites.sort_values("install_order")
     cov_after = res.marginal["coverage_after"].to_numpy() if len(res.marginal) else np.array([])
     rows = []
@@ -136,7 +141,8 @@ th {{ background: #eef; }} td.num {{ font-weight: bold; text-align: center; }} .
 </style></head><body>
 <h1>{_e(f"ANPR camera sites: {area_name}")}</h1>
 <p><b>{res.k_useful}</b> new cameras, {res.radius_m:g} m reach each, cover <b>{res.coverage_after:.1%}</b> of cross-border
-demand ({res.coverage_before:.1%} already covered by existing cameras; the exact optimum, {'proven optimal' if res.optimal else res.status}).
+demand at the crossings the road layers show ({res.coverage_before:.1%} already covered by existing cameras; the exact
+optimum, {'proven optimal' if res.optimal else res.status}).{partial}
 Fewest new cameras for {_e(mins)}.</p>
 {unused}
 <div class="box demand-explained"><h2>What "demand" means</h2>
