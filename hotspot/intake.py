@@ -1207,6 +1207,32 @@ def _stage_duplicates(parsed: list[_Parsed]) -> None:
         sl = slice(offset, offset + len(p.table))
         _mark(p, dup[sl], "duplicate id", "id", dup_of[sl])
         offset += len(p.table)
+    _refuse_overlapping_sources(parsed)
+
+
+def _refuse_overlapping_sources(parsed: list[_Parsed]) -> None:
+    """Two sources holding the same incidents under other ids (e.g. a police.uk
+    extract and a city-wide file: 64- vs 16-character Crime IDs) would count
+    every burglary twice. When most of a later source's accepted rows repeat
+    an earlier source's date, place and location text exactly, refuse."""
+    if len(parsed) < 2:
+        return
+    seen: set[tuple] = set()
+    for k, p in enumerate(parsed):
+        good = (p.reason == None) & ~p.filtered  # noqa: E711
+        if not good.any():
+            continue
+        keys = set(zip(p.occurred[good].astype(str), np.round(p.a[good], 6), np.round(p.b[good], 6),
+                       p.location[good]))
+        if k and seen:
+            rows = list(zip(p.occurred[good].astype(str), np.round(p.a[good], 6), np.round(p.b[good], 6),
+                            p.location[good]))
+            share = float(np.mean([r in seen for r in rows]))
+            if share > 0.5 and len(rows) >= 20:
+                raise InputFileError(
+                    f"{p.path}: {share:.0%} of its rows repeat an earlier input's date, place and location under "
+                    "other ids: the inputs overlap and every burglary would count twice; give one of them")
+        seen |= keys
 
 
 def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[Path], notes: list[str], *,

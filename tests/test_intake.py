@@ -716,3 +716,23 @@ def test_table_read_as_gis_layer_and_far_apart_crs(shared_data, barnet_csv, barn
     van = shared_data / "crime" / "exact_dates" / "vancouver_break_and_enter_2020.csv"
     with pytest.raises(CRSError, match=r"^no accurate transformation from EPSG:26910 to EPSG:27700: their areas of use"):
         read_incidents(van, crs="EPSG:26910", area=barnet)
+
+
+def test_two_inputs_holding_the_same_incidents_under_other_ids_are_refused(tmp_path, barnet_csv):
+    import pandas as pd
+
+    from hotspot._errors import InputFileError
+    from hotspot.intake import read_incidents
+
+    a = pd.read_csv(barnet_csv).head(500)
+    b = a.copy()
+    b["Crime ID"] = [f"other-{k}" for k in range(len(b))]  # another export's id format
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(InputFileError, match=r"b.csv: 100% of its rows repeat an earlier input's date, place"):
+        read_incidents([tmp_path / "a.csv", tmp_path / "b.csv"])
+    # different months of one export are not an overlap
+    a2 = pd.read_csv(barnet_csv)
+    a2[a2["Month"] < "2020-01"].to_csv(tmp_path / "early.csv", index=False)
+    a2[a2["Month"] >= "2020-01"].to_csv(tmp_path / "late.csv", index=False)
+    assert read_incidents([tmp_path / "early.csv", tmp_path / "late.csv"]).accepted == 34_363
