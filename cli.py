@@ -557,20 +557,17 @@ def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, dat
 def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=None, **read):
     """Context incidents from --context files within ``buffer_m`` metres of the area."""
     from hotspot.areas import load_boundaries
-    from hotspot.context import build_context
+    from hotspot.context import read_context
 
     if area is None:
         raise typer.BadParameter("--context needs --area-file and --area (context is what lies outside the area)")
-    from hotspot.areas import area_from_geometry
-
-    cols = read.pop("cols", {})
-    # only what lies within the buffer is read (pushed down to Parquet/PostGIS)
-    ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
-    around = _read(paths, area=ring, crime_type=crime_type, allow_empty=True, **read, **cols).incidents
-    around = around.to_crs(area.crs)
+    cols = {k: v for k, v in read.pop("cols", {}).items() if v}
+    if "fmt" in read:
+        read["format"] = read.pop("fmt")
     nb = area.neighbours(load_boundaries(neighbours_file, crs=area.crs)) if neighbours_file else None
-    return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=nb,
-                         sources=[Path(p).name for p in paths])
+    with _spinner("reading context incidents"):
+        return read_context(paths, area, own, buffer_m=buffer_m, neighbours=nb, crime_types=crime_type,
+                            columns=cols or None, **read)
 
 
 _NB_ROADS = Annotated[Optional[list[Path]], typer.Option("--roads", help="Street lines (GeoJSON/GPKG, or OSM XML read with osmnx; repeatable): risk per street segment and a route along the streets (shortest paths). Without it legs are straight (as the crow flies).")]
@@ -734,7 +731,9 @@ def kde(
     ctx = None
     if context:
         bw = bandwidth if bandwidth is not None else default_bandwidth(cell)
-        ctx = _context(context, a, inc, buffer_m=bw * (1.0 if kernel == "quartic" else 4.0),
+        from hotspot.kde import support
+
+        ctx = _context(context, a, inc, buffer_m=support(bw, kernel),
                        neighbours_file=neighbours_file, crime_type=crime_type)
     with _spinner("kernel density"):
         res = density_hotspots(inc, a, cell=cell, bandwidth=bandwidth, kernel=kernel, as_of=when, months=months,

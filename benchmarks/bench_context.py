@@ -29,8 +29,8 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hotspot.areas import area_from_geometry, load_area, load_boundaries  # noqa: E402
-from hotspot.context import boundary_effect, build_context, kde_with_context  # noqa: E402
+from hotspot.areas import load_area, load_boundaries  # noqa: E402
+from hotspot.context import boundary_effect, kde_with_context, read_context  # noqa: E402
 from hotspot.intake import read_incidents  # noqa: E402
 from hotspot.kde import support  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
@@ -54,11 +54,8 @@ def main() -> None:
     t0 = time.perf_counter()
     own = read_incidents(london, area=area).incidents
     reach = support(args.bandwidth, "quartic")
-    ring = area_from_geometry(area.geometry.buffer(reach + 100), area.crs, f"{area.name} + {reach + 100:g} m")
-    around = read_incidents(london, area=ring).incidents
     lads = load_boundaries(d / "boundaries" / "lads_london_and_herts_region.geojson", crs=area.crs)
-    ctx = build_context(area, around, own=own, buffer_m=reach, neighbours=area.neighbours(lads),
-                        sources=[london.name])
+    ctx = read_context(london, area, own, buffer_m=reach, neighbours=area.neighbours(lads))
     print(f"{area.name}: {len(own):,} own burglaries, {len(ctx.incidents):,} context within {reach:g} m "
           f"({', '.join(f'{k} {v:,}' for k, v in ctx.to_json()['by_neighbour'].items())}); "
           f"missing: {ctx.missing or 'none'}  [{time.perf_counter() - t0:.1f} s]")

@@ -146,6 +146,40 @@ def build_context(area: Area, incidents: gpd.GeoDataFrame, *, own: gpd.GeoDataFr
     return Context(ctx, float(buffer_m), table, list(sources or []))
 
 
+def read_context(paths, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
+                 neighbours: gpd.GeoDataFrame | None = None, **read_options) -> Context:
+    """Read context incidents from files or stores: only what lies within
+    ``buffer_m`` metres of the area is read (the box is pushed down to
+    Parquet/PostGIS), then :func:`build_context`.
+
+    Parameters
+    ----------
+    paths : path, URL or list of them
+        Any input :func:`hotspot.intake.read_incidents` reads (a city-wide
+        file, a fringe file, the neighbours' exports).
+    area : Area
+    own : GeoDataFrame
+        The area's own incidents (left out of the context by id).
+    buffer_m : float
+        Metres around the area.
+    neighbours : GeoDataFrame, optional
+        Layer naming the neighbours (default the area's own layer).
+    **read_options
+        Passed to :func:`hotspot.intake.read_incidents` (``crime_types``,
+        ``crs``, ``columns``, ...).
+    """
+    from .areas import area_from_geometry
+    from .intake import UnusableInputError, read_incidents
+
+    ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
+    try:
+        around = read_incidents(paths, area=ring, **read_options).incidents.to_crs(area.crs)
+    except UnusableInputError as exc:  # nothing of these files lies near the area: an empty context
+        around = exc.result.incidents.to_crs(area.crs)
+    names = [str(p).rsplit("/", 1)[-1] for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
+    return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=neighbours, sources=names)
+
+
 def name_column_of(layer: gpd.GeoDataFrame) -> str | None:
     """The layer's first text column with "name" in its title, if any."""
     return next((c for c in _string_columns(layer) if "name" in c.lower()), None)

@@ -271,21 +271,18 @@ class _Run:
         return path
 
     def context(self, buffer_m: float, months: int | None = None):
-        """Context incidents within ``buffer_m`` metres (read once, at the
-        widest buffer asked for), or None without context files."""
-        from .context import build_context
+        """Context incidents within ``buffer_m`` metres (read once per
+        buffer), restricted to the last ``months`` months when given; None
+        without context files."""
+        from .context import read_context
 
         cfg = self.config
         if not cfg.context:
             return None
         key = ("context", buffer_m)
         if key not in self.layers:
-            ring = area_from_geometry(self.area.geometry.buffer(buffer_m + 100.0), self.area.crs,
-                                      f"{self.area.name} + {buffer_m:g} m")
-            around = read_incidents(cfg.context, crime_types=cfg.crime_types, area=ring).incidents
-            self.layers[key] = build_context(self.area, around.to_crs(self.area.crs), own=self.incidents,
-                                             buffer_m=buffer_m, neighbours=self.layers["neighbours"],
-                                             sources=[Path(str(p)).name for p in cfg.context])
+            self.layers[key] = read_context(cfg.context, self.area, self.incidents, buffer_m=buffer_m,
+                                            neighbours=self.layers["neighbours"], crime_types=cfg.crime_types)
         ctx = self.layers[key]
         if months is not None:
             from dataclasses import replace
