@@ -1289,7 +1289,7 @@ def leaflets(
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
-    from hotspot.campaigns import interpolate_households, plan_campaign
+    from hotspot.campaigns import campaign_units, plan_campaign
     from hotspot.forecast import PeriodCounts, forecast_surface
 
     if rule not in ("partial", "whole"):
@@ -1302,22 +1302,8 @@ def leaflets(
     result = _read(inputs, area=a, crime_type=crime_type)
     inc = result.incidents
     ref = _optional_reference(data)
-    if units is None:
-        if ref is None:
-            raise typer.BadParameter("give --units (with households) or --data for LSOAs and census households")
-        u = ref.lsoa_units(a)
-    else:
-        u = _read_layer(units, a.crs)
-        col = unit_column or next((c for c in u.columns if c != "geometry" and u[c].dtype == object), None)
-        if col is None:
-            raise typer.BadParameter("--unit-column: the units need a name/id column")
-        u = u[u.geometry.representative_point().within(a.geometry.buffer(1))].copy()
-        if "households" not in u:
-            if ref is None:
-                raise typer.BadParameter("--units has no 'households' column; give --data to interpolate from LSOAs")
-            lsoa = ref.lsoa_units(a)
-            u = interpolate_households(u, lsoa, unit_column=col)
-        u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
+    lsoas = ref.lsoa_units(a) if ref is not None else None
+    u = campaign_units(a, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column, lsoas=lsoas)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
     with _spinner("forecast and allocation"):
         surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None

@@ -81,6 +81,49 @@ def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
     return gpd.GeoDataFrame(units[["unit", "name", "households", "geometry"]], geometry="geometry", crs=area.crs)
 
 
+def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_column: str | None = None,
+                   lsoas: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """The units a campaign targets, with ``unit``, ``name`` and ``households``.
+
+    Parameters
+    ----------
+    area : Area
+    units : GeoDataFrame, optional
+        The user's polygons (any CRS); those whose representative point lies
+        in the area are kept. Households come from their ``households``
+        column, else are interpolated from ``lsoas`` by area.
+    unit_column : str, optional
+        Name/id column of ``units`` (default: the first text column).
+    lsoas : GeoDataFrame, optional
+        LSOA polygons with Census households (:func:`lsoa_units`): the units
+        when ``units`` is not given, and the source for interpolation.
+
+    Raises
+    ------
+    HotspotError
+        Neither units nor LSOAs, no name column, or households that cannot be had.
+    """
+    from .areas import _string_columns
+
+    if units is None:
+        if lsoas is None:
+            raise HotspotError("give units (polygons with households) or LSOAs with Census households")
+        return lsoas
+    u = units.to_crs(area.crs)
+    col = unit_column or next(iter(_string_columns(u)), None)
+    if col is None or col not in u:
+        raise HotspotError(f"the units need a name/id column{f' ({col!r} is not one of them)' if col else ''}: "
+                           "give --unit-column")
+    u = u[u.geometry.representative_point().within(area.geometry.buffer(1))].copy()
+    if "households" not in u:
+        if lsoas is None:
+            raise HotspotError("the units have no 'households' column; give LSOAs with households (--data) to "
+                               "interpolate them")
+        u = interpolate_households(u, lsoas, unit_column=col)
+    u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
+    return u
+
+
 def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *, unit_column: str) -> gpd.GeoDataFrame:
     """Households of any polygons, by area from ``source`` polygons (e.g.
     LSOAs) with a ``households`` column, assuming each source's households are

@@ -297,3 +297,19 @@ def test_a_handful_of_burglaries_gets_no_rating(barnet_intake):
     rep = build_report(few, "Barnet", "2024-12")
     assert rep.rag == "n/a" and any("too few for a rating" in w for w in rep.warnings)
     assert build_report(inc, "Barnet", "2024-12").rag in ("RED", "AMBER", "GREEN")
+
+
+def test_campaign_units_from_a_users_layer(shared_data, barnet):
+    from hotspot.campaigns import campaign_units, lsoa_units
+
+    d = shared_data
+    lsoas = lsoa_units(d / "boundaries" / "lsoa2011_barnet_and_neighbours.geojson",
+                       d / "demographics" / "lsoa2011_census2011_population_households.csv", barnet)
+    wards = gpd.read_file(d / "boundaries" / "wards_barnet_and_neighbours_martinjc.geojson")
+    u = campaign_units(barnet, units=wards, unit_column="WD13NM", lsoas=lsoas)
+    # Barnet's 21 wards (2013), households interpolated by area from the LSOAs: the totals agree
+    assert len(u) == 21 and set(u["name"]) <= set(wards["WD13NM"])
+    assert u["households"].sum() == pytest.approx(lsoas["households"].sum(), rel=0.02)
+    assert campaign_units(barnet, units=wards, lsoas=lsoas)["unit"].str.startswith("E05").all()  # first text column
+    with pytest.raises(HotspotError, match="give LSOAs with households"):
+        campaign_units(barnet, units=wards, unit_column="WD13NM")
