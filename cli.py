@@ -263,7 +263,7 @@ def map_(
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.areas import area_from_points
-    from hotspot.pipeline import recent_incidents
+    from hotspot.periods import recent_incidents
     from hotspot.render.leaflet import HotspotMap
 
     if public and show_points:
@@ -479,11 +479,9 @@ def _postcode_layer(path: Path | None, column: str | None, data: Path | None, cr
 
     if path is not None:
         return read_postcodes(path, crs, column=column)
-    from hotspot.pipeline import resolve_data_dir
-
-    root = resolve_data_dir(data)
-    found = sorted((root / "postcodes").glob("*units*.geojson")) if root is not None and (root / "postcodes").is_dir() else []
-    return read_postcodes(found[-1], crs, column=column) if found else None
+    ref = _optional_reference(data)
+    found = ref.postcodes if ref is not None else None
+    return read_postcodes(found, crs, column=column) if found is not None else None
 
 
 def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
@@ -1001,12 +999,10 @@ DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data 
 
 
 def _reference(data: Path | None):
-    from hotspot.pipeline import ReferenceData, resolve_data_dir
-
-    root = resolve_data_dir(data)
-    if root is None:
+    ref = _optional_reference(data)
+    if ref is None:
         raise typer.BadParameter("no reference data folder: give --data DIR (or --roads and the other layers)")
-    return ReferenceData(root)
+    return ref
 
 
 def _read_layer(path: Path, crs):
@@ -1102,7 +1098,7 @@ def anpr(
     from hotspot.anpr import plan_anpr
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
-    from hotspot.pipeline import recent_incidents
+    from hotspot.periods import recent_incidents
 
     a = _area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
@@ -1128,7 +1124,7 @@ def anpr(
         # demand reaches ALONG_M along each route plus CORRIDOR_M either side
         ctx = _context(context, a, result.incidents, buffer_m=ALONG_M + CORRIDOR_M, neighbours_file=neighbours_file,
                        crime_type=crime_type)
-        ctx.incidents = recent_incidents(ctx.incidents, months=months, as_of=inc["occurred"].max())
+        ctx = ctx.recent(months, inc["occurred"].max())
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
                          candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,

@@ -77,6 +77,15 @@ class Context:
         """Neighbours with no data (not: no burglary)."""
         return self.neighbours.loc[self.neighbours["status"] == "missing", "neighbour"].tolist()
 
+    def recent(self, months: int, as_of: pd.Timestamp) -> "Context":
+        """The same context with only the incidents of the ``months``
+        calendar months up to ``as_of`` (the window the area's own use)."""
+        from dataclasses import replace
+
+        from .periods import recent_incidents
+
+        return replace(self, incidents=recent_incidents(self.incidents, months=months, as_of=as_of))
+
     def missing_notes(self) -> list[str]:
         """One note per neighbour without data, for the outputs."""
         rows = self.neighbours.set_index("neighbour")

@@ -243,9 +243,9 @@ def _window_context(context, as_of, months, own):
         return None
     from dataclasses import replace
 
-    from .periods import training_window
+    from .periods import next_month_start, training_window
 
-    end = as_of if as_of is not None else (own["occurred"].max().to_period("M") + 1).to_timestamp()
+    end = as_of if as_of is not None else next_month_start(own)
     start = own["occurred"].min() if months is None else end - pd.DateOffset(months=months)
     ctx = training_window(context.incidents, as_of=end)
     return replace(context, incidents=ctx[ctx["occurred"] >= start])

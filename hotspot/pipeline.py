@@ -21,7 +21,7 @@ import pandas as pd
 from . import settings
 from ._errors import FetchError, HotspotError, InputFileError
 from .anpr import plan_anpr
-from .areas import Area, area_from_geometry, load_area, load_boundaries
+from .areas import Area, load_area, load_boundaries
 from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
@@ -67,6 +67,11 @@ class ReferenceData:
     def incidents(self) -> Path:
         """Every Met burglary (police.uk rows), all boroughs."""
         return self._one("crime/london_burglary_police_uk_*.parquet")
+
+    @property
+    def postcodes(self) -> Path | None:
+        """Postcode unit points (OS Code-Point Open), if the folder has them."""
+        return self._maybe("postcodes/codepoint_open_units_*.geojson")
 
     @property
     def boroughs(self) -> Path:
@@ -225,7 +230,7 @@ class RunConfig:
             existing_label="TfL traffic cameras (JamCams, not ANPR)",
             lsoa_file=ref._maybe("boundaries/lsoa2011_*.geojson"),
             households_file=ref._maybe("demographics/lsoa2011_census2011_population_households.csv"),
-            postcodes=ref._maybe("postcodes/codepoint_open_units_*.geojson"),
+            postcodes=ref.postcodes,
             london_files=ref.london_files())
         for k, v in overrides.items():
             setattr(cfg, k, v)
@@ -285,10 +290,7 @@ class _Run:
                                             neighbours=self.layers["neighbours"], crime_types=cfg.crime_types)
         ctx = self.layers[key]
         if months is not None:
-            from dataclasses import replace
-
-            ctx = replace(ctx, incidents=recent_incidents(ctx.incidents, months=months,
-                                                          as_of=self.incidents["occurred"].max()))
+            ctx = ctx.recent(months, self.incidents["occurred"].max())
         return ctx
 
     def skip(self, stage: str, why: str) -> None:
@@ -344,12 +346,13 @@ def _stage_hotspots(run: _Run) -> None:
 
 
 def _stage_crossborder(run: _Run) -> None:
+    from .context import read_context
+
     cfg, area = run.config, run.area
-    ring = area_from_geometry(area.geometry.buffer(cfg.fringe_m), area.crs, f"{area.name} + {cfg.fringe_m:g} m")
-    around = read_incidents(cfg.outside_incidents or cfg.incidents, crime_types=cfg.crime_types, area=ring).incidents
-    own = set(run.incidents["incident_id"])
-    outside = around[~around["incident_id"].isin(own) & ~around.within(area.geometry)]
     neighbours = run.layers["neighbours"]
+    # the fringe is the context at the fringe's width: never the area's own incidents
+    outside = read_context(cfg.outside_incidents or cfg.incidents, area, run.incidents, buffer_m=cfg.fringe_m,
+                           neighbours=neighbours, crime_types=cfg.crime_types).incidents
     zones = border_zones(area)
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
