@@ -1,0 +1,169 @@
+"""The code's shape, checked from its source (issue 10).
+
+- no function is over 80 lines of code (the docstring not counted);
+- every ``cli.py`` command only parses options, calls the API and prints or
+  writes: its body is at most 40 lines;
+- every public function and method of the package has type hints on every
+  parameter and on its return, and a numpydoc docstring whose ``Parameters``
+  section names each parameter; a parameter that is a distance or a duration
+  states its unit.
+
+Each module is its own test case, so ``pytest tests/test_shape.py -k intake``
+checks one file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "hotspot"
+MODULES = sorted(p.relative_to(ROOT).as_posix() for p in PKG.rglob("*.py"))
+
+MAX_FUNCTION_LINES = 80
+MAX_COMMAND_LINES = 40
+
+#: Parameter names that hold a distance or a duration; their description must say in what.
+_QUANTITY = re.compile(r"(_m|_km|_metres|_days|_weeks|_months|^days|^weeks|^months|radius|distance|bandwidth|"
+                       r"buffer|^cell|cell_size|spacing|along|corridor)$")
+_UNIT = re.compile(r"\b(metres?|meters?|m|km|days?|weeks?|months?|hours?|minutes?|seconds?|degrees?|"
+                   r"unitless|pixels?|cells?)\b", re.I)
+
+FuncDef = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _code_lines(fn: FuncDef) -> int:
+    body = fn.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if not body:
+        return 0
+    return body[-1].end_lineno - body[0].lineno + 1  # type: ignore[operator]
+
+
+def _functions(tree: ast.AST) -> list[FuncDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+
+
+def _public(tree: ast.Module) -> list[tuple[str, FuncDef]]:
+    """Module-level public functions and public methods of public classes."""
+    out: list[tuple[str, FuncDef]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+            out.append((node.name, node))
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            for m in node.body:
+                if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and not m.name.startswith("_"):
+                    out.append((f"{node.name}.{m.name}", m))
+    return out
+
+
+def _parameters(fn: FuncDef) -> list[ast.arg]:
+    a = fn.args
+    params = [p for p in a.posonlyargs + a.args + a.kwonlyargs if p.arg not in ("self", "cls")]
+    return params + [p for p in (a.vararg, a.kwarg) if p is not None]
+
+
+def _documented(doc: str) -> dict[str, str]:
+    """``name -> description`` from a numpydoc ``Parameters`` section."""
+    m = re.search(r"^\s*Parameters\s*\n\s*-{3,}\s*\n(.*?)(?=^\s*\w[\w ]*\n\s*-{3,}\s*$|\Z)", doc, re.M | re.S)
+    if not m:
+        return {}
+    out: dict[str, str] = {}
+    name = None
+    for line in m.group(1).splitlines():
+        head = re.match(r"^(\s*)(\*{0,2}[A-Za-z_][\w, *]*?)\s*(:.*)?$", line)
+        if head and len(head.group(1)) <= 4 and (head.group(3) or "," in head.group(2) or line.strip() == head.group(2)):
+            names = [n.strip().lstrip("*") for n in head.group(2).split(",")]
+            for n in names:
+                out[n] = head.group(3) or ""
+            name = names
+        elif name:
+            for n in name:
+                out[n] += " " + line.strip()
+    return out
+
+
+def _source(module: str) -> ast.Module:
+    return ast.parse((ROOT / module).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("module", [*MODULES, "cli.py"])
+def test_no_function_is_over_80_lines(module):
+    long = [f"{fn.name} (line {fn.lineno}): {_code_lines(fn)} lines" for fn in _functions(_source(module))
+            if _code_lines(fn) > MAX_FUNCTION_LINES]
+    assert not long, f"{module}: split these functions (over {MAX_FUNCTION_LINES} lines of code): {long}"
+
+
+def _commands(tree: ast.Module) -> list[FuncDef]:
+    def is_command(d: ast.expr) -> bool:
+        f = d.func if isinstance(d, ast.Call) else d
+        return isinstance(f, ast.Attribute) and f.attr in ("command", "callback")
+    return [n for n in tree.body if isinstance(n, ast.FunctionDef) and any(is_command(d) for d in n.decorator_list)]
+
+
+def test_cli_commands_only_parse_call_and_print():
+    commands = _commands(_source("cli.py"))
+    assert len(commands) >= 15, "the command list was not found: the check below would pass vacuously"
+    long = [f"{fn.name}: {_code_lines(fn)} lines" for fn in commands if _code_lines(fn) > MAX_COMMAND_LINES]
+    assert not long, f"cli.py: move what these commands compute into the API (over {MAX_COMMAND_LINES} lines): {long}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_public_functions_have_type_hints(module):
+    missing = []
+    for name, fn in _public(_source(module)):
+        bare = [p.arg for p in _parameters(fn) if p.annotation is None]
+        if bare:
+            missing.append(f"{name}({', '.join(bare)})")
+        if fn.returns is None and fn.name != "__init__":
+            missing.append(f"{name} -> ?")
+    assert not missing, f"{module}: add type hints: {missing}"
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_public_functions_have_numpydoc_with_units(module):
+    problems = []
+    for name, fn in _public(_source(module)):
+        doc = ast.get_docstring(fn)
+        if not doc:
+            problems.append(f"{name}: no docstring")
+            continue
+        params = [p.arg for p in _parameters(fn)]
+        if not params:
+            continue
+        documented = _documented(doc)
+        undocumented = [p for p in params if p not in documented]
+        if undocumented:
+            problems.append(f"{name}: Parameters section lacks {undocumented}")
+        no_unit = [p for p in params if p in documented and _QUANTITY.search(p) and not _UNIT.search(documented[p])]
+        if no_unit:
+            problems.append(f"{name}: say the unit of {no_unit}")
+    assert not problems, f"{module}: " + "; ".join(problems)
+
+
+def test_the_docstring_reader_reads_numpydoc():
+    doc = """Do a thing.
+
+    Parameters
+    ----------
+    radius_m : float
+        Search radius, metres.
+    a, b : int
+        Two counts.
+    **kwargs
+        Passed on.
+
+    Returns
+    -------
+    float
+    """
+    got = _documented(ast.get_docstring(ast.parse(f'def f():\n    """{doc}"""').body[0]))  # type: ignore[arg-type]
+    assert set(got) == {"radius_m", "a", "b", "kwargs"}
+    assert "metres" in got["radius_m"] and "Passed" in got["kwargs"]
+    assert "float" not in got["kwargs"]  # the Returns section is not read as a parameter
