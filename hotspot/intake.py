@@ -103,6 +103,9 @@ class UnusableInputError(InputFileError):
         self.result = result
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
+#: What :func:`read_incidents` reads: a path or URL, a list of them, an opened
+#: store source, or one table (DataFrame or GeoDataFrame).
+IncidentInput = str | Path | stores.StoreSource | pd.DataFrame | Iterable[str | Path | stores.StoreSource]
 
 #: The columns of a data.police.uk street-level CSV.
 POLICE_UK_COLUMNS = (
