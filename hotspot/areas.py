@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
@@ -58,11 +59,35 @@ class Area:
         return gpd.GeoDataFrame({"name": [self.name], "code": [self.code]}, geometry=[self.geometry], crs=self.crs)
 
     def fringe(self, distance: float) -> BaseGeometry:
-        """Band of ``distance`` metres around the area, outside it."""
+        """Band of ``distance`` metres around the area, outside it.
+
+        Parameters
+        ----------
+        distance : float
+            Width of the band, metres (positive).
+
+        Returns
+        -------
+        shapely geometry
+            The band, in the area's CRS (see :func:`fringe`).
+        """
         return fringe(self, distance)
 
     def neighbours(self, layer: gpd.GeoDataFrame | None = None, tolerance: float = 50.0) -> gpd.GeoDataFrame:
-        """Polygons touching the area (see :func:`neighbours`)."""
+        """Polygons touching the area (see :func:`neighbours`).
+
+        Parameters
+        ----------
+        layer : GeoDataFrame, optional
+            Layer to search (any CRS; reprojected); default: the area's own layer.
+        tolerance : float
+            Gap allowed between shared edges, metres (default 50).
+
+        Returns
+        -------
+        GeoDataFrame
+            The neighbouring polygons, in the area's CRS.
+        """
         return neighbours(self, layer, tolerance=tolerance)
 
 
@@ -200,7 +225,8 @@ def _layer_columns(layer: gpd.GeoDataFrame) -> tuple[str | None, str | None, str
     code = max(codes, key=lambda c: nunique[c]) if codes else None
     names = [c for c in cols if c not in codes and _is_name_column(c)]
     name = max(names, key=lambda c: nunique[c]) if names else next((c for c in cols if c not in codes), None)
-    parents = [c for c in names if c != name and nunique[c] < nunique.get(name, 0)]
+    top = nunique.get(name, 0) if name is not None else 0
+    parents = [c for c in names if c != name and nunique[c] < top]
     parent = max(parents, key=lambda c: nunique[c]) if parents else None
     return name, code, parent
 
@@ -221,12 +247,31 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
     A value of a parent column (a borough name in a ward layer) selects the
     union of that parent's units.
 
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        Boundary layer in a metric CRS (as :func:`load_boundaries` returns it).
+    name : str
+        Name or code of the area (e.g. ``"Barnet"`` or ``"E09000003"``), or
+        the name of a parent area whose units are taken together.
+    column : str, optional
+        Search only this column; default: every text column.
+
+    Returns
+    -------
+    Area
+        The area, its geometry in the layer's CRS (metres).
+
     Raises
     ------
     AreaError
         Unknown name (the message lists the closest matches) or a name
-        matching several areas (the message lists them with their codes).
+        matching several areas (the message lists them with their codes), or
+        a layer without a CRS.
     """
+    crs = as_crs(layer.crs)
+    if crs is None:
+        raise AreaError("the boundary layer has no CRS: read it with load_boundaries (or set its CRS) first")
     cols = [column] if column else _string_columns(layer)
     if column and column not in layer.columns:
         raise AreaError(f"boundary layer has no column '{column}'")
@@ -251,7 +296,7 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
             label = str(rows[c].iloc[0]).strip()
             code = None
         geom = shapely.union_all(rows.geometry.to_numpy()) if len(rows) > 1 else rows.geometry.iloc[0]
-        return Area(name=label, code=code, geometry=geom, crs=as_crs(layer.crs), layer=layer, index=rows.index[0])
+        return Area(name=label, code=code, geometry=geom, crs=crs, layer=layer, index=rows.index[0])
     pool = sorted({str(v) for c in cols for v in layer[c].dropna().astype(str)})
     close = difflib.get_close_matches(name, pool, n=5, cutoff=0.5)
     if not close:
@@ -261,7 +306,8 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
     raise AreaError(f"no area named '{name}' in the boundary layer{hint}")
 
 
-def _ambiguous_message(name: str, rows: gpd.GeoDataFrame, name_col, code_col, parent_col) -> str:
+def _ambiguous_message(name: str, rows: gpd.GeoDataFrame, name_col: str | None, code_col: str | None,
+                       parent_col: str | None) -> str:
     items = []
     for _, r in rows.drop_duplicates(subset=[code_col] if code_col else None).iterrows():
         label = str(r[name_col]) if name_col else name
@@ -279,6 +325,23 @@ def load_area(path: str | Path, name: str, *, crs: str | CRS | None = None, colu
 
     ``crs`` is the layer's CRS when the file declares none (``--area-crs``),
     else the working CRS (see :func:`load_boundaries`).
+
+    Parameters
+    ----------
+    path : str or Path
+        Boundary layer (GeoJSON, GeoPackage; any CRS).
+    name : str
+        Name or code of the area (see :func:`find_area`).
+    crs : CRS-like, optional
+        The layer's CRS when the file declares none, else the working CRS
+        (projected, metres).
+    column : str, optional
+        Search only this column of the layer for ``name``.
+
+    Returns
+    -------
+    Area
+        The area in the working CRS (metres).
     """
     return find_area(load_boundaries(path, crs=crs), name, column=column)
 
@@ -294,10 +357,16 @@ def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: 
     Parameters
     ----------
     area : Area
+        The study area.
     layer : GeoDataFrame, optional
         Another layer (any CRS; reprojected); default: the area's own layer.
     tolerance : float
         Gap allowed between shared edges, metres.
+
+    Returns
+    -------
+    GeoDataFrame
+        The neighbouring polygons, in the area's CRS.
     """
     layer = area.layer if layer is None else layer
     if layer is None:
@@ -312,24 +381,85 @@ def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: 
 
 
 def fringe(area: Area, distance: float) -> BaseGeometry:
-    """The band within ``distance`` metres outside the area's boundary."""
+    """The band within ``distance`` metres outside the area's boundary.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    distance : float
+        Width of the band, metres; must be positive.
+
+    Returns
+    -------
+    shapely geometry
+        The area buffered by ``distance`` minus the area itself.
+
+    Raises
+    ------
+    AreaError
+        ``distance`` is not positive.
+    """
     if distance <= 0:
         raise AreaError("fringe distance must be positive (metres)")
     return area.geometry.buffer(distance).difference(area.geometry)
 
 
-def area_from_geometry(geometry: BaseGeometry, crs: str | CRS, name: str = "area") -> Area:
-    """Wrap a polygon (in a metric CRS) as an :class:`Area`."""
+def area_from_geometry(geometry: BaseGeometry, crs: str | int | CRS, name: str = "area") -> Area:
+    """Wrap a polygon (in a metric CRS) as an :class:`Area`.
+
+    Parameters
+    ----------
+    geometry : shapely Polygon or MultiPolygon
+        The area's outline, in ``crs``.
+    crs : str, int or pyproj.CRS
+        CRS of ``geometry``; must be projected in metres.
+    name : str
+        Display name of the area.
+
+    Returns
+    -------
+    Area
+        An area without code or boundary layer.
+
+    Raises
+    ------
+    CRSError
+        ``crs`` is missing, or not projected in metres.
+    """
     c = as_crs(crs)
+    if c is None:
+        raise CRSError("no CRS given for the area")
     require_metric(c, "the area CRS")
     return Area(name=name, code=None, geometry=geometry, crs=c)
 
 
-def area_from_points(x, y, crs: str | CRS, *, radius: float = 400.0, snap: float = 100.0, name: str = "incident footprint") -> Area:
+def area_from_points(x: ArrayLike, y: ArrayLike, crs: str | int | CRS, *, radius: float = 400.0, snap: float = 100.0,
+                     name: str = "incident footprint") -> Area:
     """An area for data without a boundary file: the union of ``radius``-metre
     discs round every incident location (snapped to ``snap`` metres first,
     which keeps the union fast). Places with no incident at all, such as a
-    lake, stay outside."""
+    lake, stay outside.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Incident coordinates in ``crs``, metres.
+    crs : str, int or pyproj.CRS
+        CRS of the coordinates; must be projected in metres.
+    radius : float
+        Radius of the disc round each location, metres (default 400).
+    snap : float
+        Grid spacing the locations are rounded to before buffering, metres
+        (default 100).
+    name : str
+        Display name of the area.
+
+    Returns
+    -------
+    Area
+        The footprint as an area without code or boundary layer.
+    """
     xy = np.unique(np.round(np.column_stack([x, y]) / snap) * snap, axis=0)
     geom = shapely.union_all(shapely.buffer(shapely.points(xy), radius, quad_segs=4))
     return area_from_geometry(geom, crs, name=name)

@@ -33,10 +33,12 @@ class AssetPackage:
 
     @property
     def tarball(self) -> str:
+        """File name of the package tarball (``npm pack`` names it so)."""
         return f"{self.name.split('/')[-1]}-{self.version}.tgz"
 
     @property
     def url(self) -> str:
+        """Download address of the tarball on the npm registry."""
         return f"{NPM_REGISTRY}/{self.name}/-/{self.tarball}"
 
 
@@ -89,7 +91,10 @@ def _extract(pkg: AssetPackage, tarball: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tarball, "r:gz") as tar:
         for member, digest in pkg.files.items():
-            data = tar.extractfile(member).read()
+            fileobj = tar.extractfile(member)
+            if fileobj is None:  # a directory or link where the pinned file should be
+                raise FetchError(f"{tarball}: {member} is not a regular file")
+            data = fileobj.read()
             if _sha256(data) != digest:
                 raise FetchError(f"{tarball}: {member} has an unexpected checksum")
             (out / Path(member).name).write_bytes(data)
@@ -164,7 +169,24 @@ def _leaflet_css() -> str:
 
 
 def inline_html(packages: list[str]) -> str:
-    """``<style>``/``<script>`` blocks for Leaflet and the given plugins."""
+    """``<style>``/``<script>`` blocks for Leaflet and the given plugins.
+
+    Parameters
+    ----------
+    packages : list of str
+        Plugin packages the page uses (keys of :data:`PACKAGES`, e.g.
+        ``"leaflet.markercluster"``); Leaflet itself is always included.
+
+    Returns
+    -------
+    str
+        HTML to put in the page's ``<head>``.
+
+    Raises
+    ------
+    FetchError
+        The assets are not cached and cannot be downloaded.
+    """
     ensure_assets()
     css = [_leaflet_css()]
     js = [_read("leaflet", "leaflet.js")]
@@ -186,7 +208,18 @@ _EXTERNAL = re.compile(
 
 def self_contained(html: str) -> str:
     """Replace every CDN ``<script>``/``<link>`` of a folium page by inlined
-    copies of just the assets the page uses."""
+    copies of just the assets the page uses.
+
+    Parameters
+    ----------
+    html : str
+        A rendered page (e.g. folium's ``Map.get_root().render()``).
+
+    Returns
+    -------
+    str
+        The page with no external script or stylesheet.
+    """
     stripped = _EXTERNAL.sub("", html)
     needed = [pkg for marker, pkg in PLUGIN_MARKERS.items() if marker in stripped]
     head = inline_html(needed)

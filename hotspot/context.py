@@ -18,6 +18,7 @@ not cover), never treated as a neighbour without burglary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +30,9 @@ from .areas import Area, _string_columns
 from .crs import require_same_metric_crs
 from .grid import Grid
 from .kde import Surface, kde, support
+
+if TYPE_CHECKING:  # intake imports this module's callers; imported lazily at run time
+    from .intake import IncidentInput
 
 #: Expected incidents (from the area's own density near the boundary) above
 #: which a neighbour with (almost) none is reported as missing data.
@@ -79,7 +83,22 @@ class Context:
 
     def recent(self, months: int, as_of: pd.Timestamp) -> "Context":
         """The same context with only the incidents of the ``months``
-        calendar months up to ``as_of`` (the window the area's own use)."""
+        calendar months up to ``as_of`` (the window the area's own use).
+
+        Parameters
+        ----------
+        months : int
+            Length of the window, calendar months (see
+            :func:`hotspot.periods.recent_incidents`).
+        as_of : pandas.Timestamp
+            End of the window (the day the analysis is made for).
+
+        Returns
+        -------
+        Context
+            A copy with the windowed incidents; buffer, neighbours table and
+            sources unchanged.
+        """
         from dataclasses import replace
 
         from .periods import recent_incidents
@@ -88,19 +107,18 @@ class Context:
 
     def missing_notes(self) -> list[str]:
         """One note per neighbour without data, for the outputs."""
-        rows = self.neighbours.set_index("neighbour")
         out = []
-        for n in self.missing:
-            exp = rows.loc[n, "expected_from_area"]
-            out.append(f"no data for {n} within {self.buffer_m:g} m of the boundary ({int(rows.loc[n, 'incidents'])} "
-                       f"burglaries where the area's own density predicts ~{exp:.0f}): missing data, or an empty "
-                       "stretch such as a park or river; its burglaries are unknown, not zero")
+        rows = self.neighbours[self.neighbours["status"] == "missing"]  # in the order of ``missing``
+        for n, count, exp in zip(rows["neighbour"], rows["incidents"], rows["expected_from_area"]):
+            out.append(f"no data for {n} within {self.buffer_m:g} m of the boundary ({int(count)} "
+                       f"burglaries where the area's own density predicts ~{exp:.0f}): missing "
+                       "data, or an empty stretch such as a park or river; its burglaries are unknown, not zero")
         return out
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """Counts per neighbour and what is missing, for ``--json`` outputs."""
         return {"context_incidents": len(self.incidents), "buffer_m": self.buffer_m, "sources": self.sources,
-                "by_neighbour": {str(r.neighbour): int(r.incidents) for r in self.neighbours.itertuples()},
+                "by_neighbour": {str(n): int(c) for n, c in zip(self.neighbours["neighbour"], self.neighbours["incidents"])},
                 "missing_neighbours": self.missing}
 
 
@@ -155,8 +173,8 @@ def build_context(area: Area, incidents: gpd.GeoDataFrame, *, own: gpd.GeoDataFr
     return Context(ctx, float(buffer_m), table, list(sources or []))
 
 
-def read_context(paths, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
-                 neighbours: gpd.GeoDataFrame | None = None, **read_options) -> Context:
+def read_context(paths: IncidentInput, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
+                 neighbours: gpd.GeoDataFrame | None = None, **read_options: Any) -> Context:
     """Read context incidents from files or stores: only what lies within
     ``buffer_m`` metres of the area is read (the box is pushed down to
     Parquet/PostGIS), then :func:`build_context`.
@@ -167,6 +185,7 @@ def read_context(paths, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
         Any input :func:`hotspot.intake.read_incidents` reads (a city-wide
         file, a fringe file, the neighbours' exports).
     area : Area
+        The study area (metres).
     own : GeoDataFrame
         The area's own incidents (left out of the context by id).
     buffer_m : float
@@ -176,6 +195,12 @@ def read_context(paths, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
     **read_options
         Passed to :func:`hotspot.intake.read_incidents` (``crime_types``,
         ``crs``, ``columns``, ...).
+
+    Returns
+    -------
+    Context
+        The context incidents (empty when nothing lies near the area) and
+        the table of neighbours.
     """
     from .areas import area_from_geometry
     from .intake import UnusableInputError, read_incidents
@@ -190,7 +215,18 @@ def read_context(paths, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
 
 
 def name_column_of(layer: gpd.GeoDataFrame) -> str | None:
-    """The layer's first text column with "name" in its title, if any."""
+    """The layer's first text column with "name" in its title, if any.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        A boundary layer.
+
+    Returns
+    -------
+    str or None
+        The column's name, or None when no text column is called "...name...".
+    """
     return next((c for c in _string_columns(layer) if "name" in c.lower()), None)
 
 
@@ -213,7 +249,7 @@ def _which_neighbour(points: gpd.GeoDataFrame, nb: gpd.GeoDataFrame, col: str) -
 
 
 def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | None, nb: gpd.GeoDataFrame,
-                     col: str, ring, buffer_m: float) -> pd.DataFrame:
+                     col: str, ring: shapely.Geometry, buffer_m: float) -> pd.DataFrame:
     strip = area.geometry.difference(area.geometry.buffer(-buffer_m))
     density = None  # own incidents per km² in the inside strip: what a neighbour like the area would have
     if own is not None and len(own) and strip.area > 0:
@@ -252,12 +288,14 @@ def kde_with_context(own: gpd.GeoDataFrame, area: Area, *, context: Context | No
     own : GeoDataFrame
         The area's incidents (metres).
     area : Area
+        The study area; cells outside it are masked.
     context : Context, optional
         Context incidents (their buffer should be at least the kernel's
         support, else the edge is only partly corrected; an error says so).
     cell, bandwidth : float
         Cell size and bandwidth, metres.
     kernel : {"quartic", "gaussian"}
+        Kernel shape (its reach sets the grid's padding).
 
     Returns
     -------
@@ -279,17 +317,42 @@ def kde_with_context(own: gpd.GeoDataFrame, area: Area, *, context: Context | No
 
 
 def boundary_effect(own: gpd.GeoDataFrame, area: Area, context: Context, *, cell: float = 50.0,
-                    bandwidth: float = 250.0, strip_m: float = 500.0) -> dict:
+                    bandwidth: float = 250.0, strip_m: float = 500.0) -> dict[str, Any]:
     """Mean density (incidents per km²) of the area's cells within
     ``strip_m`` metres of the boundary and of the interior, without and with
-    the context: the edge effect the context removes."""
+    the context: the edge effect the context removes.
+
+    Parameters
+    ----------
+    own : GeoDataFrame
+        The area's incidents (metres).
+    area : Area
+        The study area.
+    context : Context
+        Context incidents (buffer at least the quartic kernel's reach).
+    cell : float
+        Grid cell size, metres (default 50).
+    bandwidth : float
+        Quartic kernel bandwidth, metres (default 250).
+    strip_m : float
+        Width of the boundary strip inside the area, metres (default 500);
+        the interior starts a kernel reach and a cell beyond it.
+
+    Returns
+    -------
+    dict
+        ``strip_m``, ``bandwidth_m``, ``context_incidents``, and for
+        ``"boundary"`` and ``"interior"``: ``cells``, ``without_context``,
+        ``with_context`` (incidents per km²) and ``change_pct`` (per cent,
+        None when the density without context is zero).
+    """
     without = kde_with_context(own, area, cell=cell, bandwidth=bandwidth)
     with_ctx = kde_with_context(own, area, context=context, cell=cell, bandwidth=bandwidth)
     X, Y = without.grid.centres()
     d = shapely.distance(area.geometry.boundary, shapely.points(X, Y))
     near = without.mask & (d <= strip_m)
     inner = without.mask & (d > strip_m + support(bandwidth, "quartic") + cell)
-    out = {"strip_m": strip_m, "bandwidth_m": bandwidth, "context_incidents": len(context.incidents)}
+    out: dict[str, Any] = {"strip_m": strip_m, "bandwidth_m": bandwidth, "context_incidents": len(context.incidents)}
     for name, sel in (("boundary", near), ("interior", inner)):
         a, b = float(without.values[sel].mean()), float(with_ctx.values[sel].mean())
         out[name] = {"cells": int(sel.sum()), "without_context": round(a, 3), "with_context": round(b, 3),

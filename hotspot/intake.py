@@ -80,7 +80,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -93,16 +93,24 @@ from ._errors import CRSError, HotspotError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
 
+if TYPE_CHECKING:  # for annotations only
+    from .areas import Area
+
 
 class UnusableInputError(InputFileError):
     """Rows were read but every one was rejected. ``result`` holds the full
     :class:`IntakeResult` (rejects with reasons) for reporting."""
 
-    def __init__(self, message: str, result: "IntakeResult"):
+    def __init__(self, message: str, result: "IntakeResult") -> None:
         super().__init__(message)
         self.result = result
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
+#: What :func:`read_incidents` reads: a path or URL, a list of them, an opened
+#: store source, or one table (DataFrame or GeoDataFrame).
+IncidentInput = str | Path | stores.StoreSource | pd.DataFrame | Iterable[str | Path | stores.StoreSource]
+#: One input file as intake reads it: a path, or a Parquet/PostGIS store source.
+InputFile = Path | stores.StoreSource
 
 #: The columns of a data.police.uk street-level CSV.
 POLICE_UK_COLUMNS = (
@@ -158,7 +166,9 @@ class IntakeResult:
         Data rows read from all files.
     crs : pyproj.CRS
         The working CRS of ``incidents``.
-    files : list of Path
+    files : list of Path or StoreSource
+        The inputs read, folders expanded (a Parquet/PostGIS input as its
+        :class:`~hotspot.stores.StoreSource`).
     notes : list of str
         Warnings raised while reading (repaired encodings and the like).
     detected : list of dict
@@ -179,7 +189,7 @@ class IntakeResult:
     filtered: pd.DataFrame
     rows: int
     crs: CRS
-    files: list[Path] = field(default_factory=list)
+    files: list[InputFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     detected: list[dict] = field(default_factory=list)
     crs_how: str = ""
@@ -188,14 +198,17 @@ class IntakeResult:
 
     @property
     def accepted(self) -> int:
+        """Number of accepted incidents."""
         return len(self.incidents)
 
     @property
     def rejected(self) -> int:
+        """Number of rejected rows (each with its reason in :attr:`rejects`)."""
         return len(self.rejects)
 
     @property
     def n_filtered(self) -> int:
+        """Number of rows of other crime types, filtered out."""
         return len(self.filtered)
 
     @property
@@ -268,22 +281,51 @@ class IntakeResult:
         }
 
 
-def has_month_dates(incidents) -> bool:
+def has_month_dates(incidents: pd.DataFrame) -> bool:
     """True when any incident is dated to the month only (police.uk), so
-    analyses in days must refuse or switch to their monthly variant."""
+    analyses in days must refuse or switch to their monthly variant.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Accepted incidents with a ``date_precision`` column.
+
+    Returns
+    -------
+    bool
+        Whether any row's ``date_precision`` is ``"month"``.
+    """
     return bool((incidents["date_precision"] == "month").any())
 
 
 # --------------------------------------------------------------------------- files
 
 
-def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: str | Path | stores.StoreSource | Iterable[str | Path | stores.StoreSource]
+                 ) -> list[InputFile]:
     """Files named by ``paths``: folders expand to their CSV, GeoJSON and
-    GeoPackage files (sorted, recursive). Missing paths raise."""
-    if isinstance(paths, (str, Path)) or stores.is_store(paths):
-        paths = [paths]
-    out: list[Path] = []
-    for p in paths:
+    GeoPackage files (sorted, recursive). Missing paths raise.
+
+    Parameters
+    ----------
+    paths : str, Path, StoreSource or a list of them
+        Files, folders, ``*.parquet`` paths or ``postgresql://`` URLs.
+
+    Returns
+    -------
+    list of Path or StoreSource
+        The files in order (Parquet and PostgreSQL inputs as
+        :class:`~hotspot.stores.StoreSource`).
+
+    Raises
+    ------
+    InputFileError
+        A missing path, a folder without incident files, or no input at all.
+    """
+    # (a str, Path or StoreSource is one input, not a list of them)
+    items = [paths] if isinstance(paths, (str, Path, stores.StoreSource)) else paths
+    out: list[InputFile] = []
+    for p in items:
         if stores.is_store(p):  # Parquet / PostgreSQL: read by hotspot.stores
             out.append(stores.as_source(p))
             continue
@@ -348,7 +390,8 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int,
         # list the bad ones by row number.
         reader = csv.reader(io.StringIO(text))
         header = next(reader)
-        good, bad = [], []
+        good: list[list[str] | None] = []
+        bad = []
         for i, rec in enumerate(reader, start=1):
             if len(rec) == len(header):
                 good.append(rec)
@@ -369,11 +412,27 @@ def _norm(name: str) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def detect_columns(columns: Sequence[str], given: Mapping[str, str] | None = None) -> dict[str, str | None]:
+def detect_columns(columns: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str | None]:
     """Map roles (id, date, x, y, lon, lat, type, location, outcome) to column
-    names, from the user's ``given`` names first, then common spellings."""
+    names, from the user's ``given`` names first, then common spellings.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The input's column names.
+    given : mapping, optional
+        Role -> column name as the user gave it (``--date-col`` ...); empty
+        values are ignored.
+
+    Returns
+    -------
+    dict of str to str or None
+        Every role of :data:`COLUMN_ALIASES` -> its column, None when absent
+        (the first column matching an alias, compared without case, spaces
+        or punctuation).
+    """
     given = {k: v for k, v in (given or {}).items() if v}
-    by_norm = {}
+    by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(_norm(c), c)
     out: dict[str, str | None] = {}
@@ -385,9 +444,22 @@ def detect_columns(columns: Sequence[str], given: Mapping[str, str] | None = Non
     return out
 
 
-def sniff_format(path: Path, columns: Sequence[str]) -> Format:
+def sniff_format(path: Path, columns: Iterable[str]) -> Format:
     """``"vector"`` for GIS files, ``"policeuk"`` when the police.uk header is
-    (mostly) there, else ``"csv"``."""
+    (mostly) there, else ``"csv"``.
+
+    Parameters
+    ----------
+    path : Path
+        The input's name (its ending marks GIS files).
+    columns : iterable of str
+        The input's column names.
+
+    Returns
+    -------
+    {"vector", "policeuk", "csv"}
+        The format to read it as.
+    """
     if _is_vector(path):
         return "vector"
     distinctive = {"Crime ID", "Reported by", "Falls within", "LSOA code", "Crime type", "Month"}
@@ -420,6 +492,11 @@ class _Parsed:
     info: dict = field(default_factory=dict)  # what was detected, for summary()
     x: np.ndarray | None = None  # projected into the working CRS (metres), by _stage_project
     y: np.ndarray | None = None
+
+    def projected(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) in the working CRS, metres (set by :func:`_stage_project`)."""
+        assert self.x is not None and self.y is not None, "_stage_project has not run"
+        return self.x, self.y
 
 
 def _mark(p: _Parsed, mask: np.ndarray, reason: str, column: str | None, detail: Iterable[str] | str = "") -> None:
@@ -708,7 +785,9 @@ def _parse_file(
         _geometry_coordinates(p, geoms, file_crs, crs)
     else:
         _column_coordinates(p, cols, crs)
-    _parse_dates(p, table[cols["date"]], cols["date"], kind == "policeuk", date_format)
+    date_col = cols["date"]
+    assert date_col is not None  # _roles raises when there is no date column
+    _parse_dates(p, table[date_col], date_col, kind == "policeuk", date_format)
     if cols["id"] is None or (p.ids == "").any():
         derived = _stable_ids(path, table)
         p.ids = p.ids.where(p.ids != "", derived)
@@ -787,7 +866,9 @@ def _geometry_coordinates(p: _Parsed, geoms, file_crs, crs: CRS | None) -> None:
     # A GeoJSON without a "crs" member is read as lon/lat; when its
     # coordinates are clearly metres the user's --crs says what they are.
     use_given = file_crs is None or metres_as_degrees
-    p.coord_crs = crs if use_given else file_crs
+    coord_crs = crs if use_given else file_crs
+    assert coord_crs is not None  # a layer without a CRS and no crs= raised above
+    p.coord_crs = coord_crs
     p.coord_cols = ("geometry", "geometry")
     p.info["coordinates"] = {"columns": ["geometry"], "crs": p.coord_crs.to_string(),
                              "how": "given with --crs" if use_given else "declared in the file"}
@@ -803,11 +884,12 @@ def _column_coordinates(p: _Parsed, cols: Mapping[str, str | None], crs: CRS | N
     """Coordinates from x/y columns in the user's CRS (cross-checked against
     lon/lat columns when the file has both), else from lon/lat columns."""
     table = p.table
-    use_xy = cols["x"] and cols["y"] and (crs is not None or not (cols["lon"] and cols["lat"]))
-    if use_xy:
+    x_col, y_col = cols["x"], cols["y"]
+    use_xy = bool(x_col and y_col and (crs is not None or not (cols["lon"] and cols["lat"])))
+    if use_xy and x_col and y_col:  # (use_xy implies both columns)
         if crs is None:
-            raise CRSError(f"{p.path}: x/y columns '{cols['x']}', '{cols['y']}' need a CRS (--crs EPSG:...)")
-        p.coord_crs, p.coord_cols = crs, (cols["x"], cols["y"])
+            raise CRSError(f"{p.path}: x/y columns '{x_col}', '{y_col}' need a CRS (--crs EPSG:...)")
+        p.coord_crs, p.coord_cols = crs, (x_col, y_col)
         p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": crs.to_string(), "how": "given with --crs"}
     elif cols["lon"] and cols["lat"]:
         p.coord_cols = (cols["lon"], cols["lat"])
@@ -884,11 +966,24 @@ _LSOA_NAME = r"^(.*\S)\s+\d{3}[A-Z]$"
 
 def lsoa_district(names: pd.Series) -> pd.Series:
     """District part of police.uk LSOA names: ``"Barking and Dagenham 012B"``
-    -> ``"Barking and Dagenham"``; NaN where a name is not of that form."""
+    -> ``"Barking and Dagenham"``; NaN where a name is not of that form.
+
+    Parameters
+    ----------
+    names : Series
+        police.uk ``LSOA name`` values.
+
+    Returns
+    -------
+    Series
+        The district of each name (object dtype, same index); None for a
+        missing name, NaN for one not of that form.
+    """
     # A few thousand distinct names repeat over every month: parse each once.
     codes, uniq = pd.factorize(names)
     parsed = pd.Series(uniq, dtype=object).str.extract(_LSOA_NAME)[0].to_numpy(object)
-    out = np.where(codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else None, None)
+    none = np.full(len(codes), None, dtype=object)
+    out = np.where(codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else none, none)
     return pd.Series(out, index=names.index, dtype=object)
 
 
@@ -913,7 +1008,7 @@ def _membership(parsed: list[_Parsed], area, tol: float) -> dict:
             "in_neighbour_not_recovered": 0, "attributed_elsewhere_inside_polygon": 0,
             "attributed_here_beyond_tolerance": 0}
     for p, dist in zip(parsed, districts):
-        x, y = p.x, p.y
+        x, y = p.projected()
         finite = np.isfinite(x) & np.isfinite(y)
         x0, y0 = np.nan_to_num(x), np.nan_to_num(y)
         inside = finite & shapely.intersects_xy(geom, x0, y0)
@@ -948,7 +1043,9 @@ def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: floa
     """Rows with a police.uk LSOA: another district's are outside, this
     district's beyond the edge tolerance are outside; returns the rows
     without an LSOA (the polygon decides those)."""
-    x, y = p.x, p.y
+    x, y = p.projected()
+    lsoa = p.lsoa
+    assert lsoa is not None  # ``dist`` is the district of these names
     cols = "/".join(p.coord_cols)
     open_ = (p.reason == None) & ~p.filtered  # noqa: E711
     has = dist.notna().to_numpy()
@@ -956,7 +1053,7 @@ def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: floa
     elsewhere = has & ~mine
     info["attributed_elsewhere_inside_polygon"] += int((open_ & elsewhere & inside).sum())
     _mark(p, elsewhere, "outside area", "LSOA name",
-          (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in p.lsoa))
+          (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in lsoa))
     far = mine & ~near
     if (far & open_).any():
         d = np.full(len(x), np.nan)
@@ -965,7 +1062,7 @@ def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: floa
         info["attributed_here_beyond_tolerance"] += int((far & open_).sum())
         _mark(p, far, "outside area", cols,
               (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
-               f"(edge tolerance {tol:g} m)" for v, dd in zip(p.lsoa, d)))
+               f"(edge tolerance {tol:g} m)" for v, dd in zip(lsoa, d)))
     info["recovered_within_tolerance"] += int((mine & near & ~inside & open_).sum())
     return ~has
 
@@ -975,7 +1072,7 @@ def _judge_by_polygon(p: _Parsed, rest: np.ndarray, inside: np.ndarray, near: np
     """Rows ``rest``: outside beyond the edge tolerance, or within it but
     inside another unit of the area's layer, are outside; the others within
     the tolerance are recovered."""
-    x, y = p.x, p.y
+    x, y = p.projected()
     cols = "/".join(p.coord_cols)
     open_ = (p.reason == None) & ~p.filtered  # noqa: E711
     band_pts = rest & near & ~inside & open_
@@ -983,7 +1080,7 @@ def _judge_by_polygon(p: _Parsed, rest: np.ndarray, inside: np.ndarray, near: np
         idx = np.flatnonzero(band_pts)
         tree = shapely.STRtree(others.geometry.to_numpy())
         hit_pt, _ = tree.query(shapely.points(x[idx], y[idx]), predicate="intersects")
-        claimed = np.zeros(len(x), bool)
+        claimed = np.zeros(len(x), np.bool_)
         claimed[idx[hit_pt]] = True
         info["in_neighbour_not_recovered"] += int(claimed.sum())
         _mark(p, claimed, "outside area", cols, f"within {tol:g} m of {area.name} but inside a neighbouring area")
@@ -993,13 +1090,13 @@ def _judge_by_polygon(p: _Parsed, rest: np.ndarray, inside: np.ndarray, near: np
 
 
 def read_incidents(
-    paths,
+    paths: IncidentInput,
     *,
     format: Format = "auto",
     crime_types: Iterable[str] | str | None = None,
     crs: str | int | CRS | None = None,
     columns: Mapping[str, str] | None = None,
-    area=None,
+    area: Area | None = None,
     area_buffer: float | None = None,
     date_format: str | None = None,
     now: pd.Timestamp | str | None = None,
@@ -1009,9 +1106,10 @@ def read_incidents(
 
     Parameters
     ----------
-    paths : path, list of paths, or DataFrame
+    paths : path, URL, list of them, or DataFrame
         CSV files (police.uk street-level or any records-system export),
-        GeoJSON/GeoPackage files, or folders of them; or one pandas
+        GeoJSON/GeoPackage/Parquet files, ``postgresql://`` URLs, or folders
+        of files; or one pandas
         DataFrame holding such a table (e.g. police.uk rows read from a
         parquet file), read exactly like a CSV with those columns (a
         GeoDataFrame like a GIS layer).
@@ -1043,6 +1141,8 @@ def read_incidents(
     Returns
     -------
     IntakeResult
+        Accepted incidents in the working CRS (metres), rejects with their
+        reasons, filtered rows, and what was detected.
 
     Raises
     ------
@@ -1093,7 +1193,8 @@ class _Options:
                    now=pd.Timestamp(now) if now is not None else pd.Timestamp.now(), tol=tol)
 
 
-def _sources(paths, area, area_buffer: float | None, source_name: str | None) -> tuple[list, list[Path]]:
+def _sources(paths: IncidentInput, area: Area | None, area_buffer: float | None,
+             source_name: str | None) -> tuple[list[Any], list[InputFile]]:
     """The sources to parse and their names: one DataFrame, or the files
     (folders expanded); Parquet/PostGIS readers get the area's box widened by
     the edge tolerance (metres), so they read only rows that can belong."""
@@ -1151,12 +1252,15 @@ def _centre(parsed: list[_Parsed], coord_crs: CRS, area) -> tuple[float, float] 
     return (float(np.median(a[ok])), float(np.median(b[ok]))) if ok.sum() >= 5 else None
 
 
-def _stage_crs(parsed: list[_Parsed], area, user_crs: CRS | None) -> tuple[CRS, str]:
+def _stage_crs(parsed: list[_Parsed], area: Area | None, user_crs: CRS | None) -> tuple[CRS, str]:
     """Stage 3, CRS: the working CRS (metres) and how it was chosen: the
     area's, else the user's metric CRS, else chosen from the points (British
     National Grid in GB, UTM elsewhere)."""
     if area is not None:
-        return as_crs(area.crs), f"the area's CRS ({area.name})"
+        area_crs = as_crs(area.crs)
+        if area_crs is None:
+            raise CRSError(f"the area {area.name} has no CRS")
+        return area_crs, f"the area's CRS ({area.name})"
     if user_crs is not None and is_metric_projected(user_crs):
         return user_crs, "the CRS given with --crs (projected, metres)"
     lons, lats = [], []
@@ -1235,7 +1339,7 @@ def _refuse_overlapping_sources(parsed: list[_Parsed]) -> None:
         seen |= keys
 
 
-def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[Path], notes: list[str], *,
+def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile], notes: list[str], *,
              crs_how: str, membership: dict | None, types: set[str] | None) -> IntakeResult:
     """The row accounting: every row accepted, rejected (with its reason) or
     filtered, counts checked to add up; raises :class:`UnusableInputError`
@@ -1271,14 +1375,16 @@ def _unusable_message(res: IntakeResult) -> str:
     return msg
 
 
-def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[Path],
+def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile],
               notes: list[str]) -> IntakeResult:
     """Accepted incidents, rejects and filtered rows from the marked records
     (the one place rows are counted; conservation asserted)."""
-    accepted, rejects, filtered = [], list(malformed) and [pd.DataFrame(malformed)], []
+    accepted: list[gpd.GeoDataFrame] = []
+    rejects: list[pd.DataFrame] = [pd.DataFrame(malformed)] if malformed else []
+    filtered: list[pd.DataFrame] = []
     rows = len(malformed)
     for p in parsed:
-        x, y = p.x, p.y
+        x, y = p.projected()
         rows += len(p.table)
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table
@@ -1315,6 +1421,6 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
     rej_cols = ["source_file", "source_row", "reason", "column", "detail"]
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=rej_cols)
     filt = pd.concat(filtered, ignore_index=True) if filtered else pd.DataFrame(columns=["source_file", "source_row", "crime_type"])
-    result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=as_crs(work), files=files, notes=notes)
+    result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=work, files=files, notes=notes)
     assert result.rows == result.accepted + result.rejected + result.n_filtered, "row conservation broken"
     return result

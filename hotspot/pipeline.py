@@ -13,10 +13,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import CRS
 
 from . import settings
 from ._errors import FetchError, HotspotError, InputFileError
@@ -36,7 +37,7 @@ from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
-from .report import build_report
+from .report import LondonContext, build_report
 from .sources import slug
 from .stores import write_table
 
@@ -75,6 +76,7 @@ class ReferenceData:
 
     @property
     def boroughs(self) -> Path:
+        """The boundary layer of the areas (London boroughs)."""
         return self._one("boundaries/london_boroughs.geojson")
 
     def london_files(self) -> dict[str, Path]:
@@ -88,14 +90,29 @@ class ReferenceData:
                 "imd_csv": self._one("demographics/london_lsoa_imd2019.csv"),
                 "boroughs_layer": self.boroughs}
 
-    def london_context(self):
-        """Borough counts, population, households and peer measures."""
-        from .report import LondonContext
+    def london_context(self) -> LondonContext:
+        """Borough counts, population, households and peer measures.
 
+        Returns
+        -------
+        LondonContext
+            Read from :meth:`london_files`.
+        """
         return LondonContext.from_files(**self.london_files())
 
-    def lsoa_units(self, area):
-        """2011 LSOAs of the area with Census 2011 households."""
+    def lsoa_units(self, area: Area) -> gpd.GeoDataFrame:
+        """2011 LSOAs of the area with Census 2011 households.
+
+        Parameters
+        ----------
+        area : Area
+            The study area (metres).
+
+        Returns
+        -------
+        GeoDataFrame
+            See :func:`hotspot.campaigns.lsoa_units`.
+        """
         from .campaigns import lsoa_units
 
         return lsoa_units(self._one("boundaries/lsoa2011_*.geojson"),
@@ -103,33 +120,87 @@ class ReferenceData:
 
     @property
     def lads(self) -> Path:
+        """The local authority districts layer (neighbours beyond London)."""
         return self._one("boundaries/lads_*.geojson")
 
-    def road_layers(self, crs) -> dict:
-        """The partial road layers (motorways, bus-route paths) as lines."""
+    def road_layers(self, crs: str | int | CRS) -> dict[str, gpd.GeoDataFrame]:
+        """The partial road layers (motorways, bus-route paths) as lines.
+
+        Parameters
+        ----------
+        crs : str, int or pyproj.CRS
+            The working CRS (metres) to project into.
+
+        Returns
+        -------
+        dict of str to GeoDataFrame
+            Layer name -> lines with a ``road`` column (see
+            :func:`hotspot.crossborder.read_roads`).
+        """
         from .crossborder import read_roads
 
         return {name: read_roads(path, crs) for name, path in self.road_files().items()}
 
     def road_files(self) -> dict[str, Path]:
+        """The files of :meth:`road_layers`, by layer name."""
         return {"OSM motorways": self._one("roads/osm_motorways_*.geojson"),
                 "TfL bus routes": self._one("roads/tfl_bus_routes_*.geojson")}
 
-    def red_routes(self):
+    def red_routes(self) -> gpd.GeoDataFrame:
+        """TfL red-route (TLRN) polygons, in the file's CRS."""
         return gpd.read_file(self._one("roads/tfl_tlrn_red_route_areas_*.geojson"))
 
-    def count_points(self, crs):
-        """DfT count points with their latest counted flow."""
+    def count_points(self, crs: str | int | CRS) -> gpd.GeoDataFrame:
+        """DfT count points with their latest counted flow.
+
+        Parameters
+        ----------
+        crs : str, int or pyproj.CRS
+            The working CRS (metres) to project into.
+
+        Returns
+        -------
+        GeoDataFrame
+            See :func:`hotspot.crossborder.count_point_flows`.
+        """
         from .crossborder import count_point_flows
 
         pts = gpd.read_file(self._one("roads/london_dft_traffic_count_points.geojson")).to_crs(crs)
         return count_point_flows(pts, pd.read_csv(self._one("roads/london_dft_traffic_counts_*.csv")))
 
-    def traffic_cameras(self, crs):
-        """TfL JamCam traffic cameras (NOT ANPR): a stand-in existing layer."""
+    def traffic_cameras(self, crs: str | int | CRS) -> gpd.GeoDataFrame:
+        """TfL JamCam traffic cameras (NOT ANPR): a stand-in existing layer.
+
+        Parameters
+        ----------
+        crs : str, int or pyproj.CRS
+            The working CRS (metres) to project into.
+
+        Returns
+        -------
+        GeoDataFrame
+            The camera points in ``crs``.
+        """
         return gpd.read_file(self._one("cameras/tfl_jamcams_*.geojson")).to_crs(crs)
 
     def path(self, relative: str) -> Path:
+        """A reference file by its path under the root.
+
+        Parameters
+        ----------
+        relative : str
+            Path below :attr:`root` (e.g. ``"boundaries/london_boroughs.geojson"``).
+
+        Returns
+        -------
+        Path
+            The file's path.
+
+        Raises
+        ------
+        InputFileError
+            No such file.
+        """
         p = self.root / relative
         if not p.exists():
             raise InputFileError(f"{p}: reference file not found")
@@ -138,7 +209,23 @@ class ReferenceData:
 
 def resolve_data_dir(data: str | Path | None = None) -> Path | None:
     """``data`` if given, else ``$HOTSPOT_DATA_DIR``, else ``../shared/data``
-    beside the checkout; None when there is none (then the demo downloads)."""
+    beside the checkout; None when there is none (then the demo downloads).
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        The folder the user gave (``--data``).
+
+    Returns
+    -------
+    Path or None
+        The reference data folder, or None when there is none.
+
+    Raises
+    ------
+    InputFileError
+        ``data`` is given but is not a folder.
+    """
     if data is not None:
         p = Path(data)
         if not p.is_dir():
@@ -216,9 +303,25 @@ class RunConfig:
     map_months: int = 12
 
     @classmethod
-    def from_reference(cls, root: str | Path, area: str, **overrides) -> "RunConfig":
+    def from_reference(cls, root: str | Path, area: str, **overrides: Any) -> "RunConfig":
         """The run for any area of the reference data's boundary layer
-        (London boroughs), reading the London-wide incident file in place."""
+        (London boroughs), reading the London-wide incident file in place.
+
+        Parameters
+        ----------
+        root : str or Path
+            The reference data folder (the layout of ``../shared/data``).
+        area : str
+            Name or code of the area in the boroughs layer.
+        **overrides
+            Fields of :class:`RunConfig` to set instead of the reference's
+            (e.g. ``cameras=10``).
+
+        Returns
+        -------
+        RunConfig
+            Every reference layer the folder holds filled in.
+        """
         ref = ReferenceData(Path(root))
         cfg = cls(
             area_file=ref.boroughs, area=area, incidents=[ref.incidents], context=[ref.incidents],
@@ -330,6 +433,8 @@ def _stage_hotspots(run: _Run) -> None:
         raise HotspotError(f"{area.name}: {len(pc.periods)} periods of data; choosing a forecast needs at least 14")
     bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),
                   end=str(pc.periods[-1]), bootstrap=200)
+    if bt.best is None:
+        raise HotspotError(f"{area.name}: the backtest could not choose a forecast method: {'; '.join(bt.warnings)}")
     surface = forecast_surface(pc, bt.best, run.as_of)
     recent12 = recent_incidents(inc, months=12)
     hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
@@ -575,6 +680,29 @@ def run_demo(
 
     ``data`` is the reference folder (see :func:`resolve_data_dir`); with none,
     police.uk data and a boundary layer are downloaded for the area.
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        Reference data folder; default ``$HOTSPOT_DATA_DIR``, else
+        ``../shared/data``, else a download.
+    out : str or Path
+        Folder for maps.
+    reports : str or Path
+        Folder for tables, plans and reports.
+    area_name : str
+        Name or code of the area (default ``"Barnet"``).
+    step : callable, optional
+        Called with each stage's name as it starts (progress display).
+    tiles : str, optional
+        Base tiles for the map (none by default: works offline).
+    gi_star_layer : bool
+        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+
+    Returns
+    -------
+    RunResult
+        As :func:`run_area`.
     """
     root = resolve_data_dir(data)
     if root is not None:

@@ -16,6 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
+from pyproj import CRS
 from scipy.spatial import cKDTree
 
 from ._errors import CRSError, InputFileError
@@ -23,7 +25,7 @@ from ._errors import CRSError, InputFileError
 POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8", "postcode_unit", "pc")
 
 
-def read_postcodes(path: str | Path, crs, *, column: str | None = None) -> gpd.GeoDataFrame:
+def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None = None) -> gpd.GeoDataFrame:
     """A postcode layer as points in ``crs`` with a ``postcode`` column.
 
     Parameters
@@ -34,6 +36,13 @@ def read_postcodes(path: str | Path, crs, *, column: str | None = None) -> gpd.G
         The working CRS (metres).
     column : str, optional
         The postcode column (default: the first of :data:`POSTCODE_COLUMNS`).
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per postcode unit (polygons by a representative point), in
+        ``crs``, with an upper-case ``postcode`` column and ``households``
+        when the layer counts them.
 
     Raises
     ------
@@ -69,11 +78,27 @@ def read_postcodes(path: str | Path, crs, *, column: str | None = None) -> gpd.G
     return out.reset_index(drop=True)
 
 
-def nearest_postcodes(x, y, postcodes: gpd.GeoDataFrame | None, *, max_distance: float = 1000.0
+def nearest_postcodes(x: ArrayLike, y: ArrayLike, postcodes: gpd.GeoDataFrame | None, *, max_distance: float = 1000.0
                       ) -> tuple[list[str | None], np.ndarray]:
     """Nearest postcode unit of each point and its distance (metres); None
     (and NaN) when none lies within ``max_distance`` metres - a layer that
-    does not cover the place never names a far-away postcode."""
+    does not cover the place never names a far-away postcode.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Point coordinates in the working CRS, metres.
+    postcodes : GeoDataFrame or None
+        Postcode points from :func:`read_postcodes` (same CRS); None or empty
+        names nothing.
+    max_distance : float
+        Farthest postcode point to name, metres (default 1000).
+
+    Returns
+    -------
+    tuple of (list of str or None, numpy.ndarray)
+        The postcode of each point and its distance, metres (NaN when none).
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if postcodes is None or len(postcodes) == 0:
         return [None] * len(x), np.full(len(x), np.nan)
@@ -83,8 +108,25 @@ def nearest_postcodes(x, y, postcodes: gpd.GeoDataFrame | None, *, max_distance:
     return [str(postcodes["postcode"].iloc[k]) if good else None for k, good in zip(i, ok)], np.where(ok, d, np.nan)
 
 
-def nearest_roads(x, y, roads: gpd.GeoDataFrame | None, *, max_distance: float = 200.0) -> list[str | None]:
-    """Name of the nearest road line within ``max_distance`` metres."""
+def nearest_roads(x: ArrayLike, y: ArrayLike, roads: gpd.GeoDataFrame | None, *,
+                  max_distance: float = 200.0) -> list[str | None]:
+    """Name of the nearest road line within ``max_distance`` metres.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Point coordinates in the working CRS, metres.
+    roads : GeoDataFrame or None
+        Road lines with a ``road`` name column (same CRS); None or empty
+        names nothing.
+    max_distance : float
+        Farthest road line to name, metres (default 200).
+
+    Returns
+    -------
+    list of str or None
+        The road of each point; None when no named road is near.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if roads is None or len(roads) == 0:
         return [None] * len(x)
@@ -109,6 +151,11 @@ def junctions(roads: gpd.GeoDataFrame, bbox: tuple[float, float, float, float] |
         Lines with a ``road`` column (working CRS).
     bbox : (minx, miny, maxx, maxy), optional
         Only roads within this box (metres), to keep it quick.
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per distinct junction, with its ``junction`` name.
     """
     r = roads if bbox is None else roads.cx[bbox[0]:bbox[2], bbox[1]:bbox[3]]
     r = r[r["road"].notna() & (r["road"] != "unnamed road")] if "road" in r else r.iloc[0:0]
@@ -136,8 +183,26 @@ def junctions(roads: gpd.GeoDataFrame, bbox: tuple[float, float, float, float] |
     return out.drop_duplicates("junction").reset_index(drop=True)
 
 
-def nearest_junctions(x, y, roads: gpd.GeoDataFrame | None, *, max_distance: float = 400.0) -> list[str | None]:
-    """Nearest junction ("A / B") of each point within ``max_distance`` metres."""
+def nearest_junctions(x: ArrayLike, y: ArrayLike, roads: gpd.GeoDataFrame | None, *,
+                      max_distance: float = 400.0) -> list[str | None]:
+    """Nearest junction ("A / B") of each point within ``max_distance`` metres.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Point coordinates in the working CRS, metres.
+    roads : GeoDataFrame or None
+        Road lines with a ``road`` name column (same CRS); None or empty
+        names nothing.
+    max_distance : float
+        Farthest junction to name, metres (default 400); also the margin
+        round the points within which junctions are found.
+
+    Returns
+    -------
+    list of str or None
+        The junction of each point; None when none is near.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if roads is None or len(roads) == 0 or len(x) == 0:
         return [None] * len(x)
@@ -154,7 +219,19 @@ def street_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     location with its ``street`` (police.uk "On or near X Road" -> "X Road";
     kinds of place such as "Supermarket" left out). police.uk snap points
     are public, anonymous street points, so these name streets without a
-    street layer."""
+    street layer.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents with a ``location_text`` column (working CRS).
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per distinct (point, street), with a ``street`` column;
+        empty without location text.
+    """
     from .nanobeats import street_name
 
     empty = gpd.GeoDataFrame({"street": []}, geometry=gpd.GeoSeries([], crs=incidents.crs))
@@ -169,9 +246,26 @@ def street_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                             crs=incidents.crs)
 
 
-def nearest_streets(x, y, streets: gpd.GeoDataFrame | None, *, max_distance: float = 100.0) -> list[str | None]:
+def nearest_streets(x: ArrayLike, y: ArrayLike, streets: gpd.GeoDataFrame | None, *,
+                    max_distance: float = 100.0) -> list[str | None]:
     """Street name of the nearest named point (from :func:`street_points`)
-    within ``max_distance`` metres, else None."""
+    within ``max_distance`` metres, else None.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Point coordinates in the working CRS, metres.
+    streets : GeoDataFrame or None
+        Named points from :func:`street_points` (same CRS); None or empty
+        names nothing.
+    max_distance : float
+        Farthest named point to use, metres (default 100).
+
+    Returns
+    -------
+    list of str or None
+        The street of each point; None when no named point is near.
+    """
     x, y = np.asarray(x, float), np.asarray(y, float)
     if streets is None or len(streets) == 0:
         return [None] * len(x)

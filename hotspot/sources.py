@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import CRS
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
@@ -53,7 +54,23 @@ class BoundaryLayer:
 
 
 def boundary_manifest(path: Path | None = None) -> dict[str, BoundaryLayer]:
-    """The boundary layers the tool knows, by name."""
+    """The boundary layers the tool knows, by name.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Manifest JSON (a ``layers`` list); default :data:`MANIFEST`.
+
+    Returns
+    -------
+    dict of str to BoundaryLayer
+        The manifest's entries by layer name.
+
+    Raises
+    ------
+    FetchError
+        The manifest file is missing.
+    """
     path = path or MANIFEST
     try:
         entries = json.loads(Path(path).read_text())["layers"]
@@ -64,7 +81,23 @@ def boundary_manifest(path: Path | None = None) -> dict[str, BoundaryLayer]:
 
 
 def months_between(start: str, end: str) -> list[str]:
-    """Months ``start``..``end`` inclusive as ``YYYY-MM`` strings."""
+    """Months ``start``..``end`` inclusive as ``YYYY-MM`` strings.
+
+    Parameters
+    ----------
+    start, end : str
+        First and last month, ``YYYY-MM``.
+
+    Returns
+    -------
+    list of str
+        Every month of the range, in order.
+
+    Raises
+    ------
+    FetchError
+        A month that is not ``YYYY-MM``, or ``end`` before ``start``.
+    """
     try:
         rng = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
     except Exception:
@@ -75,7 +108,19 @@ def months_between(start: str, end: str) -> list[str]:
 
 
 def slug(text: str) -> str:
-    """File-name-safe form of an area name."""
+    """File-name-safe form of an area name.
+
+    Parameters
+    ----------
+    text : str
+        An area name (e.g. ``"Barking and Dagenham"``).
+
+    Returns
+    -------
+    str
+        Lower case letters and digits joined by hyphens; ``"area"`` when
+        nothing is left.
+    """
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "area"
 
 
@@ -90,10 +135,26 @@ def _sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- police.uk
 
 
-def api_polygon(geometry: BaseGeometry, crs, max_points: int = MAX_POLY_POINTS) -> str:
+def api_polygon(geometry: BaseGeometry, crs: str | int | CRS, max_points: int = MAX_POLY_POINTS) -> str:
     """The police.uk ``poly`` parameter for a polygon: ``lat,lng:lat,lng...``,
     simplified (outward, by buffering first) to at most ``max_points``
-    vertices so the request stays within the API's URL limit."""
+    vertices so the request stays within the API's URL limit.
+
+    Parameters
+    ----------
+    geometry : shapely Polygon or MultiPolygon
+        The area, in ``crs`` (metres: the simplification tolerance starts at
+        10 m).
+    crs : str, int or pyproj.CRS
+        CRS of ``geometry``.
+    max_points : int
+        Most vertices sent (default :data:`MAX_POLY_POINTS`).
+
+    Returns
+    -------
+    str
+        ``lat,lng`` pairs in degrees (5 decimals) joined by ``:``.
+    """
     g = gpd.GeoSeries([geometry], crs=crs)
     hull = g.iloc[0]
     tol = 10.0
@@ -185,6 +246,7 @@ def fetch_police_uk(
     area : Area
         The area whose polygon is sent to the API.
     months : iterable of "YYYY-MM"
+        The calendar months to download (one request per month).
     category : str
         police.uk category slug (``"burglary"``, ``"all-crime"``, ...).
     cache : Path, optional
@@ -244,6 +306,30 @@ def fetch_boundary(name: str, *, mirror: Path | None = None, cache: Path | None 
     With ``mirror`` the file is looked up (recursively, by file name) in that
     folder and copied; otherwise it is downloaded from its public address
     with pooch. A recorded SHA-256 is checked in both cases.
+
+    Parameters
+    ----------
+    name : str
+        Layer name in the manifest.
+    mirror : Path, optional
+        Local folder holding the layer's file (``hotspot fetch --from DIR``).
+    cache : Path, optional
+        Folder to keep the layer in; default ``<cache>/boundaries``.
+    manifest : Path, optional
+        Manifest to read; default :data:`MANIFEST`.
+    progress : bool
+        Show a download progress bar.
+
+    Returns
+    -------
+    Path
+        The cached layer file.
+
+    Raises
+    ------
+    FetchError
+        Unknown layer, file not in the mirror, checksum mismatch, or a
+        failed download.
     """
     layers = boundary_manifest(manifest)
     if name not in layers:
@@ -278,7 +364,29 @@ def fetch_boundary(name: str, *, mirror: Path | None = None, cache: Path | None 
 def fetch_police_uk_from_mirror(mirror: Path, months: Iterable[str], *, cache: Path | None = None,
                                 area_name: str = "mirror") -> list[Path]:
     """Copy police.uk monthly CSV files (``YYYY-MM-*-street.csv``) for the
-    given months from a local mirror into the cache."""
+    given months from a local mirror into the cache.
+
+    Parameters
+    ----------
+    mirror : Path
+        Folder searched (recursively) for the monthly files.
+    months : iterable of "YYYY-MM"
+        The calendar months wanted; each must have a file.
+    cache : Path, optional
+        Folder to copy into; default ``<cache>/policeuk/<area_name>``.
+    area_name : str
+        Name of the cache sub-folder when ``cache`` is not given.
+
+    Returns
+    -------
+    list of Path
+        The copied files (every force's file of each month).
+
+    Raises
+    ------
+    FetchError
+        A month with no file in the mirror.
+    """
     months = list(months)
     folder = Path(cache) if cache else settings.cache_dir() / "policeuk" / slug(area_name)
     folder.mkdir(parents=True, exist_ok=True)

@@ -43,7 +43,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -51,6 +51,15 @@ import numpy as np
 import pandas as pd
 
 from ._errors import HotspotError, InputFileError, StoreError
+
+if TYPE_CHECKING:  # imported for annotations only: intake imports this module
+    import sqlalchemy
+
+    from .areas import Area
+    from .intake import IntakeResult
+
+#: A lon/lat box, degrees: (west, south, east, north).
+BBox = tuple[float, float, float, float]
 
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 #: Degrees added round an area's lon/lat box before pushing it down, so a
@@ -70,14 +79,36 @@ def _fix_url(text: str) -> str:
     return f"{m.group(1)}://{m.group(2)}" if m else text
 
 
-def is_pg_url(src) -> bool:
-    """True for a ``postgresql://`` URL (also after ``pathlib`` mangling)."""
+def is_pg_url(src: object) -> bool:
+    """True for a ``postgresql://`` URL (also after ``pathlib`` mangling).
+
+    Parameters
+    ----------
+    src : object
+        An input as the user gave it (str, Path, DataFrame, ...).
+
+    Returns
+    -------
+    bool
+        Whether ``src`` is a str or Path naming a PostgreSQL URL.
+    """
     return isinstance(src, (str, Path)) and _fix_url(str(src)).startswith(PG_SCHEMES)
 
 
-def is_store(src) -> bool:
+def is_store(src: object) -> bool:
     """True when ``src`` is read by this module: a :class:`StoreSource`, a
-    ``*.parquet`` path or a PostgreSQL URL."""
+    ``*.parquet`` path or a PostgreSQL URL.
+
+    Parameters
+    ----------
+    src : object
+        An input as the user gave it (str, Path, DataFrame, ...).
+
+    Returns
+    -------
+    bool
+        Whether :func:`as_source` should read it.
+    """
     if isinstance(src, StoreSource):
         return True
     if not isinstance(src, (str, Path)):
@@ -97,12 +128,27 @@ class PgTarget:
 
     @property
     def qualified(self) -> str:
+        """``schema.table`` (or ``table``) as written in messages."""
         return f"{self.schema}.{self.table}" if self.schema else str(self.table)
 
 
 def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     """Split ``postgresql://USER[:PW]@HOST:PORT/DB?table=[SCHEMA.]NAME`` (or
     ``?sql=SELECT ...``); other query parameters go to the driver.
+
+    Parameters
+    ----------
+    url : str or Path
+        The URL (``//`` collapsed by ``pathlib`` is repaired).
+    need : {"either", "table", "none"}
+        What the URL must name: a table or a query (``"either"``), a table
+        (outputs), or nothing (any other value).
+
+    Returns
+    -------
+    PgTarget
+        The SQLAlchemy URL (psycopg 3 driver), table, schema, query and the
+        URL for messages (password removed).
 
     Raises
     ------
@@ -129,12 +175,28 @@ def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     return PgTarget(url=sa, table=table, schema=schema, sql=unquote(sql) if sql else None, shown=shown)
 
 
-_ENGINES: dict[str, object] = {}
+_ENGINES: dict[str, sqlalchemy.Engine] = {}
 
 
-def engine(target: PgTarget):
+def engine(target: PgTarget) -> sqlalchemy.Engine:
     """A cached SQLAlchemy engine; a server that cannot be reached raises
-    :class:`StoreError` in one line naming the URL."""
+    :class:`StoreError` in one line naming the URL.
+
+    Parameters
+    ----------
+    target : PgTarget
+        A parsed URL (:func:`parse_pg_url`).
+
+    Returns
+    -------
+    sqlalchemy.Engine
+        One engine per database URL, connected once when made.
+
+    Raises
+    ------
+    StoreError
+        The server cannot be reached or refuses the login.
+    """
     import sqlalchemy as sa
 
     eng = _ENGINES.get(target.url)
@@ -150,8 +212,8 @@ def engine(target: PgTarget):
     return eng
 
 
-def _q(name: str) -> str:
-    """A quoted SQL identifier."""
+def _q(name: object) -> str:
+    """A quoted SQL identifier (of a name, or a column label as ``str`` shows it)."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
@@ -176,6 +238,10 @@ class StoreSource:
         Keep police.uk rows whose ``LSOA name`` is ``"<prefix> NNNX"``.
     months : (first, last), optional
         Keep months ``first..last`` (``YYYY-MM``, inclusive).
+    columns : tuple of str, optional
+        Columns to read when the source has them all (a hint; default all).
+    notes : list of str
+        What the reads left out (``read N of M rows``), filled by :meth:`read`.
     """
 
     location: str
@@ -185,7 +251,7 @@ class StoreSource:
     columns: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.location = _fix_url(str(self.location))
         # intake asks for the name once per row: work it out once
         if self.is_pg:
@@ -196,6 +262,7 @@ class StoreSource:
 
     @property
     def is_pg(self) -> bool:
+        """True for a PostgreSQL table or query, False for a Parquet file."""
         return self.location.startswith(PG_SCHEMES)
 
     @property
@@ -224,6 +291,7 @@ class StoreSource:
         return df
 
     def describe_filter(self) -> str:
+        """The push-down filters in words (``"none"`` without any), for notes and errors."""
         parts = []
         if self.lsoa_prefix:
             parts.append(f"LSOA name '{self.lsoa_prefix} ...'")
@@ -234,8 +302,27 @@ class StoreSource:
         return "; ".join(parts) or "none"
 
 
-def as_source(src, **filters) -> StoreSource:
-    """``src`` as a :class:`StoreSource` (filters given here are added)."""
+def as_source(src: str | Path | StoreSource, **filters: Any) -> StoreSource:
+    """``src`` as a :class:`StoreSource` (filters given here are added).
+
+    Parameters
+    ----------
+    src : str, Path or StoreSource
+        A ``*.parquet`` path, a PostgreSQL URL or a source already made.
+    **filters
+        :class:`StoreSource` fields (``bbox``, ``lsoa_prefix``, ``months``,
+        ``columns``); on an existing source only those it lacks are set.
+
+    Returns
+    -------
+    StoreSource
+        ``src`` itself when it already was one.
+
+    Raises
+    ------
+    InputFileError
+        A Parquet path that is not a file.
+    """
     if isinstance(src, StoreSource):
         for k, v in filters.items():
             if v is not None and getattr(src, k) is None:
@@ -247,21 +334,46 @@ def as_source(src, **filters) -> StoreSource:
     return StoreSource(loc, **filters)
 
 
-def area_bbox_lonlat(area, buffer: float = 0.0, margin_deg: float = BBOX_MARGIN_DEG) -> tuple[float, float, float, float]:
+def area_bbox_lonlat(area: Area, buffer: float = 0.0, margin_deg: float = BBOX_MARGIN_DEG) -> BBox:
     """The area's bounding box in lon/lat degrees (plus ``buffer`` metres and
     ``margin_deg``), from a densified boundary so the box holds every
-    point of the projected polygon."""
+    point of the projected polygon.
+
+    Parameters
+    ----------
+    area : Area
+        The study area (metres).
+    buffer : float
+        Distance added round the area before taking the box, metres.
+    margin_deg : float
+        Degrees added on every side (default :data:`BBOX_MARGIN_DEG`).
+
+    Returns
+    -------
+    tuple of float
+        ``(west, south, east, north)``, degrees.
+    """
     geom = area.geometry.buffer(buffer) if buffer else area.geometry
     s = gpd.GeoSeries([geom], crs=area.crs).segmentize(500.0).to_crs(4326)
     x0, y0, x1, y1 = s.total_bounds
     return (x0 - margin_deg, y0 - margin_deg, x1 + margin_deg, y1 + margin_deg)
 
 
-def push_down(files: Sequence, area=None, area_buffer: float = 0.0) -> None:
+def push_down(files: Sequence[object], area: Area | None = None, area_buffer: float = 0.0) -> None:
     """Give every :class:`StoreSource` in ``files`` the area's lon/lat box
     (called by :func:`hotspot.intake.read_incidents`). Only the box is pushed
     down: it is a superset of the point-in-polygon test intake then applies,
-    so the accepted rows are exactly those of a full read."""
+    so the accepted rows are exactly those of a full read.
+
+    Parameters
+    ----------
+    files : sequence
+        The inputs; only :class:`StoreSource` items without a box are changed.
+    area : Area, optional
+        The study area; without it nothing is pushed down.
+    area_buffer : float
+        The area test's edge tolerance, metres (the box is widened by it).
+    """
     if area is None:
         return
     box = None
@@ -293,8 +405,9 @@ def _to_strings(df: pd.DataFrame, skip: Iterable[str] = ()) -> pd.DataFrame:
 # --------------------------------------------------------------------------- Parquet
 
 
-def _rg_stats(md, name_to_idx: Mapping[str, int], rg: int, col: str):
-    i = name_to_idx.get(col)
+def _rg_stats(md: Any, name_to_idx: Mapping[str, int], rg: int, col: str | None) -> tuple[Any, Any] | None:
+    """(min, max) of column ``col`` in row group ``rg``; None when unknown."""
+    i = name_to_idx.get(col) if col is not None else None
     if i is None:
         return None
     st = md.row_group(rg).column(i).statistics
@@ -304,12 +417,24 @@ def _rg_stats(md, name_to_idx: Mapping[str, int], rg: int, col: str):
 
 
 def parquet_columns(path: str | Path) -> list[str]:
+    """The column names of a Parquet file, read from its schema.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet file.
+
+    Returns
+    -------
+    list of str
+        The columns in file order.
+    """
     import pyarrow.parquet as pq
 
     return list(pq.ParquetFile(path).schema_arrow.names)
 
 
-def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
+def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
                      columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int]:
     """Rows of a Parquet file passing the push-down filters.
 
@@ -319,13 +444,16 @@ def read_parquet_raw(path, *, bbox=None, lsoa_prefix: str | None = None, months:
 
     Parameters
     ----------
-    path : path
+    path : str or Path
+        A Parquet or GeoParquet file.
     bbox : (lon0, lat0, lon1, lat1), optional
         Degrees; needs lon/lat columns (or a GeoParquet point geometry).
     lsoa_prefix : str, optional
-        Needs an ``LSOA name`` column.
+        Keep police.uk rows whose ``LSOA name`` is ``"<prefix> NNNX"``; needs
+        an ``LSOA name`` column.
     months : (first, last), optional
-        ``YYYY-MM``; needs a ``Month`` (police.uk) or timestamp date column.
+        Keep these calendar months (``YYYY-MM``, inclusive); needs a
+        ``Month`` (police.uk) or timestamp date column.
     columns : sequence of str, optional
         Columns to read (all by default).
 
@@ -411,14 +539,16 @@ class _RowFilter:
             month_kind = "ts" if pa.types.is_timestamp(t) or pa.types.is_date(t) else (
                 "ym" if month_col == "Month" and (pa.types.is_string(t) or pa.types.is_large_string(t)) else None)
         out = cls(bbox=bbox, lon=lon, lat=lat, lsoa_prefix=lsoa_prefix, month_col=month_col, month_kind=month_kind)
-        if month_kind:
+        if month_kind and months is not None:  # month_kind is only set when months are given
             out.m0, out.m1 = str(pd.Period(months[0], "M")), str(pd.Period(months[1], "M"))
         return out
 
     def columns(self) -> set[str]:
         """Columns the filters read."""
-        return ({c for c in (self.lon, self.lat) if self.bbox is not None}
-                | ({LSOA_NAME_COLUMN} if self.lsoa_prefix else set()) | ({self.month_col} if self.month_kind else set()))
+        # for_file sets lon/lat whenever there is a box, and month_col whenever month_kind
+        return ({c for c in (self.lon, self.lat) if c is not None and self.bbox is not None}
+                | ({LSOA_NAME_COLUMN} if self.lsoa_prefix else set())
+                | ({self.month_col} if self.month_kind and self.month_col else set()))
 
     def skip(self, md, idx: dict[str, int], rg: int) -> bool:
         """True when row group ``rg``'s statistics show no row can pass."""
@@ -513,7 +643,7 @@ def _geom_srid(conn, t: PgTarget, col: str) -> int:
     return int(srid or 0)
 
 
-def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
+def read_postgis_raw(url: str | Path, *, bbox: BBox | None = None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
                      columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int | None]:
     """Rows of a PostgreSQL table (or query) passing the push-down filters,
     which run in the database: ``geom && ST_Transform(envelope, srid)`` (GIST
@@ -524,6 +654,21 @@ def read_postgis_raw(url, *, bbox=None, lsoa_prefix: str | None = None, months: 
     or the primary key, so row numbers are stable; ``fid`` becomes the index.
     Timestamps of tables whose ``date_precision`` is ``month`` come back as
     ``YYYY-MM`` so month-precision data stay month-precision.
+
+    Parameters
+    ----------
+    url : str or Path
+        ``postgresql://...?table=NAME`` or ``?sql=SELECT ...``.
+    bbox : (lon0, lat0, lon1, lat1), optional
+        Keep rows whose geometry (or lon/lat columns) meets this box, degrees.
+    lsoa_prefix : str, optional
+        Keep police.uk rows whose ``LSOA name`` is ``"<prefix> NNNX"``.
+    months : (first, last), optional
+        Keep these calendar months (``YYYY-MM``, inclusive), on ``occurred``
+        or ``Month``.
+    columns : sequence of str, optional
+        Columns to read when the table has them all (a hint; the standard
+        incident columns and geometry are always read).
 
     Returns
     -------
@@ -657,9 +802,21 @@ def _pg_rows(df: pd.DataFrame, gcol: str | None) -> pd.DataFrame:
     return _to_strings(df)
 
 
-def month_extent(src) -> tuple[pd.Period, pd.Period] | None:
+def month_extent(src: str | Path | StoreSource) -> tuple[pd.Period, pd.Period] | None:
     """First and last month in a store source (police.uk ``Month`` or
-    ``occurred``), read from Parquet statistics or one SQL aggregate."""
+    ``occurred``), read from Parquet statistics or one SQL aggregate.
+
+    Parameters
+    ----------
+    src : str, Path or StoreSource
+        A Parquet file or PostgreSQL URL.
+
+    Returns
+    -------
+    tuple of pandas.Period or None
+        ``(first, last)`` months; None when the source has no month column
+        or no rows.
+    """
     src = src.location if isinstance(src, StoreSource) else _fix_url(str(src))
     if src.startswith(PG_SCHEMES):
         import sqlalchemy as sa
@@ -683,37 +840,52 @@ def month_extent(src) -> tuple[pd.Period, pd.Period] | None:
     if "Month" not in idx:
         return None
     stats = [_rg_stats(md, idx, rg, "Month") for rg in range(md.num_row_groups)]
-    if any(s is None for s in stats):
+    known = [s for s in stats if s is not None]
+    if len(known) < len(stats):
         col = pf.read(columns=["Month"])["Month"].to_pandas()
         col = col[col.astype(str).str.len() > 0]
         lo, hi = col.min(), col.max()
     else:
-        lo, hi = min(s[0] for s in stats), max(s[1] for s in stats)
+        lo, hi = min(s[0] for s in known), max(s[1] for s in known)
     return pd.Period(str(lo)[:7], "M"), pd.Period(str(hi)[:7], "M")
 
 
 # --------------------------------------------------------------------------- writing
 
 
-def run_id_for(params: Mapping | None) -> str:
+def run_id_for(params: Mapping[str, Any] | None) -> str:
     """A deterministic run id: the first 12 hex digits of the SHA-1 of the
-    parameters as sorted JSON (same parameters -> same id -> replaced)."""
+    parameters as sorted JSON (same parameters -> same id -> replaced).
+
+    Parameters
+    ----------
+    params : mapping, optional
+        The run's parameters (values that JSON cannot hold are written with ``str``).
+
+    Returns
+    -------
+    str
+        Twelve hexadecimal digits.
+    """
     text = json.dumps(params or {}, sort_keys=True, default=str)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = None, run_id: str | None = None,
-                params: Mapping | None = None, index_columns: Sequence[str] = ()) -> str:
+                params: Mapping[str, Any] | None = None, index_columns: Sequence[str] = ()) -> str:
     """Write a table output: the one writer for GeoJSON, GeoPackage, CSV,
     GeoParquet and PostGIS.
 
     Parameters
     ----------
     table : DataFrame or GeoDataFrame
+        The rows to write.
     dest : path or ``postgresql://...?table=NAME`` URL
         ``.geojson`` (written in EPSG:4326 as RFC 7946 requires), ``.gpkg``
         (``layer``), ``.csv`` (geometry as WKT in the table's CRS), ``.parquet``
         (GeoParquet 1.1 with a bbox covering column for geometries).
+    layer : str, optional
+        GeoPackage layer name (default: the file's name).
     run_id : str, optional
         Database outputs only: the run's id (default: :func:`run_id_for`
         ``params``). Rows of this run already in the table are replaced.
@@ -743,34 +915,42 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
     return str(path)
 
 
+def _geo(table: pd.DataFrame) -> gpd.GeoDataFrame | None:
+    """``table`` when it is a GeoDataFrame holding its geometry column, else None."""
+    return table if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table else None
+
+
 def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None) -> None:
     """:func:`write_table` for a file, by its ending."""
-    geo = isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table
+    geo = _geo(table)
     if suffix.endswith((".parquet", ".geoparquet")):
-        if geo:
-            table.to_parquet(path, index=False, write_covering_bbox=True)
+        if geo is not None:
+            geo.to_parquet(path, index=False, write_covering_bbox=True)
         else:
             pd.DataFrame(table).to_parquet(path, index=False)
     elif suffix.endswith(".csv"):
         out = pd.DataFrame(table)
-        if geo:
-            out = out.assign(**{table.geometry.name: table.geometry.to_wkt()})
+        if geo is not None:
+            out = out.assign(**{str(geo.geometry.name): geo.geometry.to_wkt()})
         out.to_csv(path, index=False)
     elif suffix.endswith((".geojson", ".json")):
-        if not geo:
+        if geo is None:
             raise InputFileError(f"{path}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
-        table.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio")
+        geo.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio")
     elif suffix.endswith(".gpkg"):
-        if not geo:
+        if geo is None:
             raise InputFileError(f"{path}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
-        table.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        geo.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     else:
         raise InputFileError(f"{path}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
 
 
-def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns=()) -> str:
+def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id: str | None, params: Mapping[str, Any] | None,
+              index_columns: Sequence[str] = ()) -> str:
     import sqlalchemy as sa
 
+    if t.table is None:  # parse_pg_url(need="table") refuses this already
+        raise StoreError(f"{t.shown}: name the table with ?table=NAME")
     rid = run_id or run_id_for(params)
     out = table.copy()
     for c in ("run_id", "run_params", "written_at"):
@@ -779,7 +959,7 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns
     out["run_id"] = rid
     out["run_params"] = json.dumps(params or {}, sort_keys=True, default=str)
     out["written_at"] = pd.Timestamp.now(tz="UTC")
-    geo = isinstance(out, gpd.GeoDataFrame) and out.geometry.name in out
+    geo = _geo(out)
     eng = engine(t)
     with eng.begin() as conn:  # one transaction: the run is replaced whole or not at all
         exists = conn.execute(sa.text("SELECT to_regclass(:r)"), {"r": _table_sql(t)}).scalar() is not None
@@ -792,8 +972,8 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns
             conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
         try:
             if not exists:  # column types from pandas/GeoAlchemy2, rows by COPY below
-                if geo:
-                    out.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
+                if geo is not None:
+                    geo.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
                 else:
                     pd.DataFrame(out).iloc[:0].to_sql(t.table, conn, schema=t.schema, if_exists="append", index=False)
             _copy_rows(conn, t, out)
@@ -801,8 +981,8 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id, params, index_columns
             raise StoreError(f"{t.shown}: writing '{t.qualified}' failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
         if not exists:
             conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} (run_id)"))
-            if geo:
-                gname = out.geometry.name
+            if geo is not None:
+                gname = geo.geometry.name
                 has_gist = conn.execute(sa.text(
                     "SELECT count(*) FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%gist%'"),
                     {"t": t.table}).scalar()
@@ -843,12 +1023,25 @@ def _copy_rows(conn, t: PgTarget, df: pd.DataFrame) -> None:
             cp.write_row(row)
 
 
-def load_incidents(result, dest: str, *, run_id: str | None = None, params: Mapping | None = None) -> dict:
+def load_incidents(result: IntakeResult, dest: str, *, run_id: str | None = None,
+                   params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write an :class:`~hotspot.intake.IntakeResult` to PostGIS: accepted
     incidents to ``?table=NAME`` (standard columns, ``source_file``,
     ``source_row``, the input's own columns, geometry in the working CRS, a
     ``fid`` giving input order, GIST index, indexes on ``occurred`` and
     ``LSOA name`` when present) and rejected rows to ``NAME_rejects``.
+
+    Parameters
+    ----------
+    result : IntakeResult
+        A validated read (:func:`hotspot.intake.read_incidents`).
+    dest : str
+        ``postgresql://...?table=[SCHEMA.]NAME``.
+    run_id : str, optional
+        The run's id (default: :func:`run_id_for` ``params``); rows of this
+        run already in the tables are replaced.
+    params : mapping, optional
+        The parameters of the load, stored as JSON per row.
 
     Returns
     -------
@@ -893,10 +1086,28 @@ def _delete_run(url: str, rid: str) -> None:
             conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
 
 
-def read_store(path, notes: list[str]) -> pd.DataFrame | None:
+def read_store(path: object, notes: list[str]) -> pd.DataFrame | None:
     """The hook :func:`hotspot.intake.read_incidents` calls per input: the raw
     rows of a :class:`StoreSource` (its notes added to ``notes``), or None
-    for an ordinary file."""
+    for an ordinary file.
+
+    Parameters
+    ----------
+    path : object
+        One input: a :class:`StoreSource` is read, anything else is not.
+    notes : list of str
+        The read's notes; the source's push-down notes are appended.
+
+    Returns
+    -------
+    DataFrame or None
+        The raw rows (see :meth:`StoreSource.read`), or None for another input.
+
+    Raises
+    ------
+    InputFileError
+        The push-down left no row: the store does not cover the area or period.
+    """
     if not isinstance(path, StoreSource):
         return None
     df = path.read()
