@@ -110,8 +110,11 @@ class Context:
         out = []
         rows = self.neighbours[self.neighbours["status"] == "missing"]  # in the order of ``missing``
         for n, count, exp in zip(rows["neighbour"], rows["incidents"], rows["expected_from_area"]):
+            # without incidents of its own the area predicts nothing to compare with
+            basis = ("and the area has no burglaries of its own to compare with" if exp is None or pd.isna(exp)
+                     else f"where the area's own density predicts ~{exp:.0f}")
             out.append(f"no data for {n} within {self.buffer_m:g} m of the boundary ({int(count)} "
-                       f"burglaries where the area's own density predicts ~{exp:.0f}): missing "
+                       f"burglaries {basis}): missing "
                        "data, or an empty stretch such as a park or river; its burglaries are unknown, not zero")
         return out
 

@@ -224,3 +224,13 @@ def test_forecast_smoothing_sees_the_context_counts_and_scoring_does_not():
     early = PeriodCounts.from_incidents(own, AREA, context=build_context(AREA, burst, own=own, buffer_m=500,
                                                                          neighbours=NEIGHBOURS))
     np.testing.assert_allclose(method_score(early, "kde_250m_12", origin), method_score(seen, "kde_250m_12", origin))
+
+
+def test_a_missing_neighbour_is_noted_when_the_area_has_no_burglary_of_its_own():
+    # nothing of the area's own: no density to predict a neighbour's count from, and the note still reads
+    ctx = build_context(AREA, pd.concat([BURST, FAR], ignore_index=True), own=OWN.iloc[:0], buffer_m=500,
+                        neighbours=NEIGHBOURS)
+    assert ctx.neighbours["expected_from_area"].isna().all()
+    notes = ctx.missing_notes()
+    assert ctx.missing == ["North", BEYOND_LAYER] and len(notes) == 2
+    assert "no data for North" in notes[0] and "no burglaries of its own" in notes[0]
