@@ -41,7 +41,7 @@ above-average winter season.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -540,7 +540,7 @@ class CampaignPlan:
     basis: str
     as_of: pd.Timestamp | None = None
     drops: pd.DataFrame | None = None
-    notes: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The plan as a JSON-ready dict (see ``hotspot leaflets --json``)."""

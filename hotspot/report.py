@@ -321,7 +321,8 @@ class LondonContext:
     counting: str = "LSOA month counts"
 
     @classmethod
-    def from_files(cls, counts_csv: str | Path, population_csv: str | Path, households_csv: str | Path | None = None,
+    def from_files(cls, counts_csv: str | Path | None, population_csv: str | Path | None,
+                   households_csv: str | Path | None = None,
                    imd_csv: str | Path | None = None, boroughs_layer: str | Path | None = None) -> LondonContext:
         """Borough counts, population, households, deprivation and density.
 
@@ -333,9 +334,11 @@ class LondonContext:
             or a police.uk incident table (``.parquet``/``.csv`` with ``Crime
             ID, Month, LSOA name``), counted one burglary per Crime ID: the
             counting the report itself uses, so ranks and volumes agree.
+            Required (None is refused, naming the option).
         population_csv : path
             LSOA mid-year population (``Local Authority District name ...``,
             ``Total population ...`` columns), for rates per 1,000 residents.
+            Required (None is refused, naming the option).
         households_csv : path, optional
             Census households per LSOA (``lad_name``, ``households``), for
             rates per 1,000 households; without it those rates are None.
@@ -348,7 +351,16 @@ class LondonContext:
         Returns
         -------
         LondonContext
+
+        Raises
+        ------
+        InputFileError
+            The counts or the population file is not given, or a column is
+            missing.
         """
+        if counts_csv is None or population_csv is None:
+            raise InputFileError("London rates and ranks need both the reference counts (--reference-counts) and "
+                                 "the population (--population)")
         counts_csv = str(counts_csv)
         if counts_csv.endswith(".parquet"):
             table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name", "Longitude"])
