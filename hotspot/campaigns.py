@@ -41,8 +41,10 @@ above-average winter season.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -53,6 +55,9 @@ from ._errors import HotspotError, InputFileError
 from .areas import Area
 from .crs import require_same_metric_crs
 
+if TYPE_CHECKING:  # annotations only
+    from .kde import Surface
+
 WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
 
 
@@ -61,7 +66,32 @@ WINTER, SUMMER = (11, 12, 1, 2), (5, 6, 7, 8)
 
 def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
                code_column: str = "LSOA11CD") -> gpd.GeoDataFrame:
-    """LSOAs of the area (centroid inside it) with Census 2011 households."""
+    """LSOAs of the area (centroid inside it) with Census 2011 households.
+
+    Parameters
+    ----------
+    boundaries : str or Path
+        LSOA polygons (any vector format geopandas reads).
+    census_csv : str or Path
+        Census households per LSOA (columns ``lsoa_code``, ``lsoa_name``,
+        ``households``).
+    area : Area
+        The area; an LSOA belongs to it when its representative point lies
+        inside.
+    code_column : str
+        LSOA code column of ``boundaries`` (default ``LSOA11CD``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``unit`` (LSOA code), ``name``, ``households`` and the polygons, in
+        the area's CRS.
+
+    Raises
+    ------
+    InputFileError
+        A column is missing, or an LSOA of the area has no households.
+    """
     lsoa = gpd.read_file(boundaries).to_crs(area.crs)
     if code_column not in lsoa:
         raise InputFileError(f"{boundaries}: column '{code_column}' not found")
@@ -88,6 +118,7 @@ def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_co
     Parameters
     ----------
     area : Area
+        The area the campaign is for (working CRS).
     units : GeoDataFrame, optional
         The user's polygons (any CRS); those whose representative point lies
         in the area are kept. Households come from their ``households``
@@ -97,6 +128,12 @@ def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_co
     lsoas : GeoDataFrame, optional
         LSOA polygons with Census households (:func:`lsoa_units`): the units
         when ``units`` is not given, and the source for interpolation.
+
+    Returns
+    -------
+    GeoDataFrame
+        The units in the area's CRS with ``unit``, ``name`` and
+        ``households``.
 
     Raises
     ------
@@ -127,7 +164,23 @@ def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_co
 def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *, unit_column: str) -> gpd.GeoDataFrame:
     """Households of any polygons, by area from ``source`` polygons (e.g.
     LSOAs) with a ``households`` column, assuming each source's households are
-    spread evenly over it."""
+    spread evenly over it.
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        The polygons that need households (projected CRS, metres).
+    source : GeoDataFrame
+        Polygons with a ``households`` column (e.g. :func:`lsoa_units`).
+    unit_column : str
+        Column of ``units`` that identifies each unit.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``units`` with ``households`` (whole numbers; 0 where no
+        source polygon overlaps).
+    """
     src = source[["households", "geometry"]].to_crs(units.crs).copy()
     src["src_area"] = src.geometry.area
     tgt = units[[unit_column, "geometry"]].copy()
@@ -139,10 +192,32 @@ def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *,
     return out
 
 
-def expected_burglaries(units: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame, surface=None,
+def expected_burglaries(units: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame, surface: Surface | None = None,
                         months: int = 12) -> gpd.GeoDataFrame:
     """Expected burglaries per unit over the next 12 months and the risk per
-    1,000 households (see the module doc)."""
+    1,000 households (see the module doc).
+
+    Parameters
+    ----------
+    units : GeoDataFrame
+        Polygons with ``households`` (same metric CRS as ``incidents``).
+    incidents : GeoDataFrame
+        The area's burglaries (``occurred``); the last ``months`` months set
+        the yearly total.
+    surface : Surface, optional
+        Forecast surface (each unit's share of it times the yearly total);
+        without it, each unit's own recent count.
+    months : int
+        Length of the recent window, months (default 12); counts are
+        scaled to a year.
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``units`` with ``expected_burglaries`` (per year),
+        ``rate_per_1000_households`` (expected burglaries per 1,000
+        households a year; 0 without households) and ``basis``.
+    """
     require_same_metric_crs(units=units, incidents=incidents, surface=surface)
     end = incidents["occurred"].max().to_period("M")
     recent = incidents[incidents["occurred"].dt.to_period("M") > end - months]
@@ -178,8 +253,30 @@ def allocate(units: pd.DataFrame, *, leaflets: int = 25_000, timer_switches: int
              rule: str = "partial") -> pd.DataFrame:
     """Leaflets and timer switches per unit (see the module doc for the rule).
 
-    Returns ``units`` with ``leaflets``, ``timer_switches``, ``reached_by_leaflets``
-    and ``reached_by_switches`` (expected burglaries), sorted by risk rate.
+    Parameters
+    ----------
+    units : DataFrame
+        Units with ``households``, ``expected_burglaries`` and
+        ``rate_per_1000_households`` (:func:`expected_burglaries`).
+    leaflets : int
+        Leaflet budget (one per household).
+    timer_switches : int
+        Timer-switch budget (one per household).
+    rule : str
+        ``"partial"`` (fill by risk, the last unit partly) or ``"whole"``
+        (whole units only, exact 0/1 knapsack).
+
+    Returns
+    -------
+    DataFrame
+        ``units`` with ``leaflets``, ``timer_switches``,
+        ``reached_by_leaflets`` and ``reached_by_switches`` (expected
+        burglaries a year), sorted by risk rate.
+
+    Raises
+    ------
+    HotspotError
+        A negative budget or an unknown rule.
     """
     if leaflets < 0 or timer_switches < 0:
         raise HotspotError("budgets must not be negative")
@@ -225,7 +322,23 @@ def _knapsack(weights: np.ndarray, values: np.ndarray, capacity: int) -> np.ndar
 
 def seasonal_index(incidents: gpd.GeoDataFrame) -> pd.Series:
     """Seasonal index by calendar month (1 = average month), over the
-    complete calendar years in the data."""
+    complete calendar years in the data.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Burglaries with ``occurred``; at least one complete calendar year.
+
+    Returns
+    -------
+    Series
+        Index by month number 1-12 (a ratio to the year's monthly mean).
+
+    Raises
+    ------
+    HotspotError
+        No complete calendar year in the data.
+    """
     per = incidents["occurred"].dt.to_period("M")
     counts = per.value_counts().sort_index()
     full = pd.period_range(per.min(), per.max(), freq="M")
@@ -240,7 +353,18 @@ def seasonal_index(incidents: gpd.GeoDataFrame) -> pd.Series:
 
 
 def winter_summer_ratio(index: pd.Series) -> float:
-    """Mean index Nov-Feb over mean index May-Aug."""
+    """Mean index Nov-Feb over mean index May-Aug.
+
+    Parameters
+    ----------
+    index : Series
+        Seasonal index by month number (:func:`seasonal_index`).
+
+    Returns
+    -------
+    float
+        The ratio (above 1: more burglary in winter).
+    """
     return float(index.loc[list(WINTER)].mean() / index.loc[list(SUMMER)].mean())
 
 
@@ -250,6 +374,23 @@ def clocks_go_back(year: int, rule: str = "eu") -> pd.Timestamp:
     ``rule``: ``"eu"`` (the UK and the EU) the last Sunday of October;
     ``"us"`` (the US and Canada) the first Sunday of November; ``"none"``
     (no daylight saving) 1 November, the start of the dark-evening season.
+
+    Parameters
+    ----------
+    year : int
+        Calendar year.
+    rule : str
+        ``"eu"``, ``"us"`` or ``"none"`` (see above).
+
+    Returns
+    -------
+    Timestamp
+        The day (midnight).
+
+    Raises
+    ------
+    HotspotError
+        An unknown rule.
     """
     if rule == "us":
         d = pd.Timestamp(year=year, month=11, day=1)
@@ -266,7 +407,20 @@ def clocks_go_back(year: int, rule: str = "eu") -> pd.Timestamp:
 def clock_rule_for(lon: float, lat: float) -> str:
     """The clock-change rule where (lon, lat) lies, unless
     ``settings.CLOCK_RULE`` names one: Europe ``"eu"``, North America
-    ``"us"``, elsewhere ``"none"`` (the campaign notes say so)."""
+    ``"us"``, elsewhere ``"none"`` (the campaign notes say so).
+
+    Parameters
+    ----------
+    lon : float
+        Longitude, degrees (WGS84).
+    lat : float
+        Latitude, degrees (WGS84).
+
+    Returns
+    -------
+    str
+        ``"eu"``, ``"us"`` or ``"none"``.
+    """
     from . import settings
 
     if settings.CLOCK_RULE != "auto":
@@ -283,7 +437,24 @@ def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14,
     """Recommended window: from ``lead_days`` before the clocks go back
     (:func:`clocks_go_back` with ``clock_rule``) to the end of the last
     above-average month of the winter season that follows (at least the end
-    of November)."""
+    of November).
+
+    Parameters
+    ----------
+    index : Series
+        Seasonal index by month number (:func:`seasonal_index`).
+    year : int
+        Year whose autumn the window starts in.
+    lead_days : int
+        Days before the clocks go back that the window starts (default 14).
+    clock_rule : str
+        ``"eu"``, ``"us"`` or ``"none"`` (:func:`clocks_go_back`).
+
+    Returns
+    -------
+    (Timestamp, Timestamp)
+        First and last day of the window.
+    """
     start = clocks_go_back(year, clock_rule) - pd.Timedelta(days=lead_days)
     end_month = 11
     for m in (11, 12, 1, 2, 3):
@@ -296,19 +467,39 @@ def campaign_window(index: pd.Series, year: int, *, lead_days: int = 14,
     return start, end
 
 
-def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: int | None = None,
+def next_campaign_window(index: pd.Series, as_of: str | date, *, lead_days: int = 14, year: int | None = None,
                          clock_rule: str = "eu") -> tuple[pd.Timestamp, pd.Timestamp, list[str]]:
     """The campaign window to recommend on ``as_of``: the first that starts
     on or after ``as_of`` (a window already past or under way is never the
     recommendation; one under way is named in the notes). With ``year``,
     that year's window, which must not have started.
 
+    Parameters
+    ----------
+    index : Series
+        Seasonal index by month number (:func:`seasonal_index`).
+    as_of : str or date
+        Planning date.
+    lead_days : int
+        Days before the clocks go back that a window starts (default 14).
+    year : int, optional
+        Ask for this year's window instead of the next one.
+    clock_rule : str
+        ``"eu"``, ``"us"`` or ``"none"`` (:func:`clocks_go_back`).
+
     Returns
     -------
     (start, end, notes)
+        First and last day of the window (Timestamps) and notes (a window
+        under way, named).
+
+    Raises
+    ------
+    HotspotError
+        ``year``'s window started before ``as_of``.
     """
     as_of = pd.Timestamp(as_of).normalize()
-    notes = []
+    notes: list[str] = []
     if year is not None:
         start, end = campaign_window(index, year, lead_days=lead_days, clock_rule=clock_rule)
         if start < as_of:
@@ -327,7 +518,14 @@ def next_campaign_window(index: pd.Series, as_of, *, lead_days: int = 14, year: 
 
 @dataclass
 class CampaignPlan:
-    """Targets, budgets used and timing of a campaign."""
+    """Targets, budgets used and timing of a campaign.
+
+    Leaflets and timer switches are counts (one per household); expected
+    burglaries are per year; ``targets`` carries ``rank``, ``unit``,
+    ``name``, ``households``, the allocation and, with a postcode layer,
+    ``postcodes`` (``drops`` is :func:`drop_list`); ``notes`` qualify the
+    plan.
+    """
 
     targets: gpd.GeoDataFrame
     leaflets_used: int
@@ -342,9 +540,10 @@ class CampaignPlan:
     basis: str
     as_of: pd.Timestamp | None = None
     drops: pd.DataFrame | None = None
-    notes: list = None
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
+        """The plan as a JSON-ready dict (see ``hotspot leaflets --json``)."""
         t = self.targets
         return {
             "as_of": None if self.as_of is None else str(self.as_of.date()),
@@ -354,7 +553,8 @@ class CampaignPlan:
             "campaign_window": [str(self.campaign_window[0].date()), str(self.campaign_window[1].date())],
             "clocks_go_back": str(self.clocks_go_back.date()),
             "winter_summer_ratio": round(self.winter_summer_ratio, 3),
-            "seasonal_index": {int(k): round(float(v), 3) for k, v in self.seasonal_index.items()},
+            "seasonal_index": {int(k): round(float(v), 3) for k, v in
+                               zip(self.seasonal_index.index.to_numpy(int), self.seasonal_index.to_numpy(float))},
             "targets": [{"unit": str(r.unit), "name": str(r.name), "households": int(r.households),
                          "leaflets": int(r.leaflets), "timer_switches": int(r.timer_switches),
                          "expected_burglaries": round(float(r.expected_burglaries), 3),
@@ -365,8 +565,9 @@ class CampaignPlan:
         }
 
 
-def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surface=None, leaflets: int = 25_000,
-                  timer_switches: int = 3_000, rule: str = "partial", year: int | None = None, as_of=None,
+def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surface: Surface | None = None,
+                  leaflets: int = 25_000, timer_switches: int = 3_000, rule: str = "partial", year: int | None = None,
+                  as_of: str | date | None = None,
                   postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan:
     """Expected burglaries per unit, the allocation, the postcodes to drop
     and the timing.
@@ -376,10 +577,14 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
     units : GeoDataFrame
         Polygons with ``unit``, ``name`` and ``households``.
     incidents : GeoDataFrame
+        The area's burglaries (``occurred``, working CRS in metres): expected
+        burglaries without a surface, the seasonal index, street names.
     surface : Surface, optional
         Forecast surface (expected burglaries and postcode risk).
-    leaflets, timer_switches : int
-        Budgets (one per household).
+    leaflets : int
+        Leaflet budget (one per household; default 25,000).
+    timer_switches : int
+        Timer-switch budget (one per household; default 3,000).
     rule : str
         ``partial`` or ``whole`` (see :func:`allocate`).
     year : int, optional
@@ -390,6 +595,18 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
     postcodes : GeoDataFrame, optional
         Postcode points (:func:`hotspot.places.read_postcodes`): the drop
         list per target (:func:`drop_list`).
+
+    Returns
+    -------
+    CampaignPlan
+        Targets in risk order with their allocation, budgets used, share of
+        expected burglaries reached, the campaign window and notes.
+
+    Raises
+    ------
+    HotspotError
+        No incidents, no unit in the area, units without households, or a
+        ``year`` whose window has started.
     """
     if len(incidents) == 0:
         raise HotspotError("no incidents to plan a campaign from (check --crime-type and the area)")
@@ -444,7 +661,7 @@ def _split_exact(total: int, n: int) -> np.ndarray:
 
 
 def drop_list(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, *, incidents: gpd.GeoDataFrame,
-              surface=None, radius: float = 100.0, months: int = 12) -> pd.DataFrame:
+              surface: Surface | None = None, radius: float = 100.0, months: int = 12) -> pd.DataFrame:
     """Postcode units to drop in each target, highest risk first.
 
     Risk of a postcode: the forecast surface at its cell when a surface is
@@ -454,6 +671,24 @@ def drop_list(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, *, inciden
     (Code-Point Open has no address counts; ``households_basis`` says which).
     Each target's leaflets and timer switches go to its postcodes in risk
     order, the last one partly, so they sum exactly to the target's.
+
+    Parameters
+    ----------
+    targets : GeoDataFrame
+        The plan's targets (``rank``, ``unit``, ``name``, ``households``,
+        ``leaflets``, ``timer_switches``, polygons).
+    postcodes : GeoDataFrame
+        Postcode points with ``postcode`` (and ``households`` if known).
+    incidents : GeoDataFrame
+        The area's burglaries (``occurred``): postcode risk without a
+        surface.
+    surface : Surface, optional
+        Forecast surface (a postcode's risk is its cell's value).
+    radius : float
+        Search radius in metres (default 100 m): without a surface, the
+        burglaries this close to a postcode are its risk.
+    months : int
+        Without a surface, the recent window counted, months (default 12).
 
     Returns
     -------
@@ -507,7 +742,23 @@ def drop_list(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, *, inciden
 def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top: int = 8) -> list[list[str]]:
     """Street names of each target, from its incidents' location text
     (police.uk "On or near X" -> X), commonest first; no counts (a street
-    name with a count could point at a victim)."""
+    name with a count could point at a victim).
+
+    Parameters
+    ----------
+    targets : GeoDataFrame
+        Target polygons (same CRS as ``incidents``).
+    incidents : GeoDataFrame
+        Burglaries with ``location_text``; without that column every target
+        gets an empty list.
+    top : int
+        Most street names per target (default 8).
+
+    Returns
+    -------
+    list of list of str
+        One list per target, in the order of ``targets``.
+    """
     from .nanobeats import street_name
 
     if "location_text" not in incidents or not len(targets):

@@ -42,8 +42,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -52,6 +54,10 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ._errors import HotspotError, InputFileError
+
+if TYPE_CHECKING:  # annotations only
+    from .areas import Area
+    from .kde import Surface
 
 #: Smallest count published (police.uk: at least 8 addresses per map point).
 K_DEFAULT = 8
@@ -74,20 +80,20 @@ COUNT_TEXT = re.compile(r"(?<![\d.,])(\d{1,6})\s+(?:incidents?|burglar(?:y|ies)|
 # --------------------------------------------------------------------------- publishing
 
 
-def public_cells(incidents: gpd.GeoDataFrame, area, *, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
+def public_cells(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
                  period: str | None = None) -> gpd.GeoDataFrame:
     """Counts per grid cell, only cells with at least ``k`` incidents.
 
     Parameters
     ----------
     incidents : GeoDataFrame
-        Working CRS, metres.
+        The incidents counted (working CRS, metres, with ``occurred``).
     area : Area
         Cells are clipped to it.
     cell : float
-        Cell size, metres.
+        Cell size, metres (default :data:`PUBLIC_CELL`, 250 m).
     k : int
-        Smallest count shown.
+        Smallest count shown (default :data:`K_DEFAULT`, 8); at least 1.
     period : str, optional
         Label of the period counted (default: first to last month).
 
@@ -114,17 +120,50 @@ def public_cells(incidents: gpd.GeoDataFrame, area, *, cell: float = PUBLIC_CELL
 
 def check_surface_rule(bandwidth: float, cell: float) -> None:
     """Raise unless a surface with this bandwidth and cell may be published
-    (see the module doc)."""
+    (see the module doc).
+
+    Parameters
+    ----------
+    bandwidth : float
+        Kernel bandwidth of the surface, metres; at least
+        :data:`MIN_PUBLIC_BANDWIDTH` and twice the cell.
+    cell : float
+        Cell size of the surface, metres; at least :data:`MIN_PUBLIC_CELL`.
+
+    Raises
+    ------
+    HotspotError
+        The surface could be inverted back to points (names both values).
+    """
     if cell < MIN_PUBLIC_CELL or bandwidth < max(MIN_PUBLIC_BANDWIDTH, 2 * cell):
         raise HotspotError(
             f"--public: a density surface is published only with --cell >= {MIN_PUBLIC_CELL:g} m and --bandwidth "
             f">= max({MIN_PUBLIC_BANDWIDTH:g} m, 2 x cell); got cell {cell:g} m, bandwidth {bandwidth:g} m")
 
 
-def public_surface(surface, x: np.ndarray, y: np.ndarray, *, k: int = K_DEFAULT, classes: int = PUBLIC_CLASSES):
+def public_surface(surface: Surface, x: np.ndarray, y: np.ndarray, *, k: int = K_DEFAULT,
+                   classes: int = PUBLIC_CLASSES) -> Surface:
     """A copy of a KDE surface safe to publish: cells with fewer than ``k``
     incidents within the bandwidth masked, values replaced by ordered
     classes 1..``classes`` (quantiles of the shown cells).
+
+    Parameters
+    ----------
+    surface : Surface
+        A kernel density surface; its ``meta["bandwidth_m"]`` (metres) and
+        its grid cell (metres) must pass :func:`check_surface_rule`.
+    x, y : ndarray
+        The incidents the surface was made from (working CRS, metres).
+    k : int
+        Fewest incidents within the bandwidth of a cell for it to be shown.
+    classes : int
+        Number of ordered classes the shown values are put into.
+
+    Returns
+    -------
+    Surface
+        A copy: values are classes (1 = lowest), cells not shown masked out,
+        ``meta`` marked ``public``.
 
     Raises
     ------
@@ -156,11 +195,26 @@ def public_surface(surface, x: np.ndarray, y: np.ndarray, *, k: int = K_DEFAULT,
     return out
 
 
-def suppress_counts(frame: pd.DataFrame, columns, *, k: int = K_DEFAULT) -> pd.DataFrame:
+def suppress_counts(frame: pd.DataFrame, columns: Iterable[str], *, k: int = K_DEFAULT) -> pd.DataFrame:
     """A copy of a table with counts from 1 to ``k - 1`` suppressed (set to
     missing) in ``columns``, and a ``suppressed`` column naming what was
     removed per row (e.g. for a public report's monthly or ward table).
-    Zero stays zero: it singles out nobody."""
+    Zero stays zero: it singles out nobody.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table (left unchanged).
+    columns : iterable of str
+        Columns holding counts.
+    k : int
+        Smallest count that may be published.
+
+    Returns
+    -------
+    DataFrame
+        The copy, with the ``suppressed`` column (None where nothing was).
+    """
     out = frame.copy()
     note = pd.Series("", index=out.index, dtype=object)
     for c in columns:
@@ -174,14 +228,37 @@ def suppress_counts(frame: pd.DataFrame, columns, *, k: int = K_DEFAULT) -> pd.D
 
 def public_plan_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A campaign plan without modelled burglary figures (households,
-    leaflets, timer switches, postcodes and streets only)."""
+    leaflets, timer switches, postcodes and streets only).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The plan's targets table (``CampaignPlan.targets`` without geometry).
+
+    Returns
+    -------
+    DataFrame
+        The table without the expected burglaries, rates, reach and basis.
+    """
     drop = [c for c in frame.columns if c in ("expected_burglaries", "rate_per_1000_households", "reached_by_leaflets",
                                               "reached_by_switches", "basis")]
     return frame.drop(columns=drop)
 
 
 def public_campaign_json(obj: dict) -> dict:
-    """:meth:`CampaignPlan.to_json` without modelled burglary figures."""
+    """:meth:`CampaignPlan.to_json` without modelled burglary figures.
+
+    Parameters
+    ----------
+    obj : dict
+        The plan's JSON (:meth:`hotspot.campaigns.CampaignPlan.to_json`).
+
+    Returns
+    -------
+    dict
+        A copy whose targets lack expected burglaries and rates, marked
+        ``"public": true``.
+    """
     out = dict(obj)
     out["targets"] = [{k: v for k, v in t.items() if k not in ("expected_burglaries", "rate_per_1000_households")}
                       for t in obj.get("targets", [])]
@@ -214,7 +291,7 @@ class _Checker:
         self.xy = np.c_[incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()]
         self.tree = cKDTree(self.xy) if len(self.xy) else None
         self.distance, self.k = float(distance), int(k)
-        lon, lat = to_lonlat(self.xy[:, 0], self.xy[:, 1], self.crs) if len(self.xy) else ([], [])
+        lon, lat = to_lonlat(self.xy[:, 0], self.xy[:, 1], self.crs) if len(self.xy) else (np.empty(0), np.empty(0))
         self.lon_range = (np.min(lon) - 0.5, np.max(lon) + 0.5) if len(self.xy) else (0, 0)
         self.lat_range = (np.min(lat) - 0.5, np.max(lat) + 0.5) if len(self.xy) else (0, 0)
 
@@ -331,8 +408,8 @@ def _check_html(name: str, text: str, ck: _Checker, found: list[Finding]) -> Non
         rest.append(text[last:a])
         last = b
     rest.append(text[last:])
-    rest = _VIEW.sub(" ", "".join(rest))
-    pairs = np.array([(float(a), float(b)) for a, b in _PAIR.findall(rest)])
+    outside = _VIEW.sub(" ", "".join(rest))  # the page outside its GeoJSON layers and view settings
+    pairs = np.array([(float(a), float(b)) for a, b in _PAIR.findall(outside)])
     if len(pairs):
         d1, _ = ck.near_lonlat(pairs[:, 1], pairs[:, 0])  # Leaflet order [lat, lon]
         d2, _ = ck.near_lonlat(pairs[:, 0], pairs[:, 1])  # GeoJSON order [lon, lat]
@@ -418,7 +495,7 @@ def _check_json(name: str, text: str, ck: _Checker, found: list[Finding]) -> Non
         found.append(Finding(name, "count below k", f"{len(texts)} texts like '{texts[0]}'"))
 
 
-def check_public(paths, incidents: gpd.GeoDataFrame, *, distance: float = CHECK_DISTANCE,
+def check_public(paths: str | Path | Iterable[str | Path], incidents: gpd.GeoDataFrame, *, distance: float = CHECK_DISTANCE,
                  k: int = K_DEFAULT) -> list[Finding]:
     """Scan outputs for what must not be published (see the module doc).
 
@@ -429,7 +506,8 @@ def check_public(paths, incidents: gpd.GeoDataFrame, *, distance: float = CHECK_
     incidents : GeoDataFrame
         The input incidents (working CRS, metres).
     distance : float
-        Metres: an output coordinate this close to an incident is a leak.
+        Distance in metres (default 25): an output coordinate this close to
+        an incident is a leak.
     k : int
         Smallest count that may be published.
 

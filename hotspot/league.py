@@ -38,17 +38,21 @@ import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from . import stores
 from ._errors import AreaError, HotspotError, InputFileError
 from .areas import Area, _name_and_code_columns, find_area, load_boundaries
 from .report import change_pct, expected_range, rag_rating
+
+if TYPE_CHECKING:  # annotations only
+    from .intake import IntakeResult
 
 #: Months read per area: the 60-month exception fit of ``hotspot report``.
 FIT_MONTHS = 60
@@ -68,13 +72,39 @@ class AreaSpec:
     crs: str
 
     def area(self) -> Area:
-        return Area(name=self.name, code=self.code, geometry=shapely.from_wkb(self.wkb), crs=self.crs)
+        """The area rebuilt from the spec (geometry from WKB, CRS parsed).
+
+        Returns
+        -------
+        Area
+            The area, in its working CRS (metres).
+        """
+        return Area(name=self.name, code=self.code, geometry=shapely.from_wkb(self.wkb),
+                    crs=CRS.from_user_input(self.crs))
 
 
 def select_areas(layer: gpd.GeoDataFrame | str | Path, areas: str | Sequence[str] = "all") -> list[AreaSpec]:
     """The areas of a boundary layer: ``"all"`` (every feature, dissolved by
     name, in layer order) or a list / comma-separated string of names or
-    codes (unknown ones raise :class:`AreaError` with suggestions)."""
+    codes (unknown ones raise :class:`AreaError` with suggestions).
+
+    Parameters
+    ----------
+    layer : GeoDataFrame, str or Path
+        The boundary layer (read and projected to metres when a path).
+    areas : str or sequence of str
+        ``"all"``, a comma-separated string, or a list of names or codes.
+
+    Returns
+    -------
+    list of AreaSpec
+        One per area, in the order asked (a name given twice once).
+
+    Raises
+    ------
+    AreaError
+        No name column, no area named, or an unknown area.
+    """
     if not isinstance(layer, gpd.GeoDataFrame):
         layer = load_boundaries(layer)
     name_col, code_col = _name_and_code_columns(layer)
@@ -96,9 +126,26 @@ def select_areas(layer: gpd.GeoDataFrame | str | Path, areas: str | Sequence[str
     return out
 
 
-def source_columns(src) -> list[str]:
+def source_columns(src: str | Path) -> list[str]:
     """Column names of an input (Parquet schema, PostgreSQL table/query or a
-    CSV header) without reading its rows."""
+    CSV header) without reading its rows.
+
+    Parameters
+    ----------
+    src : str or Path
+        A Parquet file or folder, a ``postgresql://`` URL, or a CSV file.
+
+    Returns
+    -------
+    list of str
+        The column names; empty for other file types (not known without
+        reading).
+
+    Raises
+    ------
+    InputFileError
+        A file that does not exist.
+    """
     s = str(src)
     if stores.is_pg_url(s):
         import sqlalchemy as sa
@@ -131,13 +178,39 @@ ANALYSIS_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "
 
 
 def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tuple[str, str] | None,
-              crime_types=None, columns: Sequence[str] | None = ANALYSIS_COLUMNS):
+              crime_types: Iterable[str] | str | None = None,
+              columns: tuple[str, ...] | None = ANALYSIS_COLUMNS) -> tuple[IntakeResult, gpd.GeoDataFrame]:
     """The validated incidents of one area, reading only its rows from store
     sources: the LSOA-name prefix (``assign="lsoa"``) or the area's box then
-    its polygon (``"polygon"``), and ``months`` (first, last)."""
+    its polygon (``"polygon"``), and ``months`` (first, last).
+
+    Parameters
+    ----------
+    sources : sequence of str
+        Inputs (Parquet or ``postgresql://`` stores, filtered on reading,
+        or plain files, filtered after reading).
+    spec : AreaSpec
+        The area.
+    assign : str
+        ``"lsoa"`` (by LSOA-name prefix) or ``"polygon"`` (point in the
+        area's polygon).
+    months : (str, str) or None
+        First and last month kept, ``YYYY-MM`` (inclusive); None keeps all.
+    crime_types : str or iterable of str, optional
+        Crime types kept (see :func:`hotspot.intake.read_incidents`).
+    columns : tuple of str, optional
+        Columns read from stores (default :data:`ANALYSIS_COLUMNS`); None
+        reads all.
+
+    Returns
+    -------
+    (IntakeResult, GeoDataFrame)
+        The intake result (counts of rows read, accepted, rejected) and the
+        area's incidents within ``months``.
+    """
     from .intake import read_incidents
 
-    ins = []
+    ins: list[str | stores.StoreSource] = []
     for s in sources:
         if stores.is_store(s):
             ins.append(stores.StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
@@ -157,10 +230,32 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
 
 
 def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tuple[str, str] | None,
-                crime_types=None) -> dict:
+                crime_types: Iterable[str] | str | None = None) -> dict:
     """One area's part of the league: its incidents' ids, months and input
     order (for cross-area duplicates), plus intake counts and the worker's
-    peak memory. Runs on a dask worker."""
+    peak memory. Runs on a dask worker.
+
+    Parameters
+    ----------
+    spec : AreaSpec
+        The area.
+    sources : sequence of str
+        Inputs (see :func:`read_area`).
+    assign : str
+        ``"lsoa"`` or ``"polygon"`` (see :func:`read_area`).
+    months : (str, str) or None
+        First and last month read, ``YYYY-MM`` (inclusive).
+    crime_types : str or iterable of str, optional
+        Crime types kept.
+
+    Returns
+    -------
+    dict
+        ``area``, ``ids``, ``month`` (period ordinals), ``order``, intake
+        counts (``rows``, ``accepted``, ``rejected``, ``reasons``,
+        ``notes``), ``first_month``/``last_month``, ``seconds`` (wall time),
+        ``peak_rss_mb`` (MB) and ``pid``.
+    """
     t0 = time.perf_counter()
     res, inc = read_area(sources, spec, assign=assign, months=months, crime_types=crime_types)
     files = {str(f): i for i, f in enumerate(res.files)}
@@ -178,9 +273,41 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
 
 def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start: str | None, end: str | None,
                   methods: Sequence[str] | None, levels: Sequence[float], best_level: float, bootstrap: int,
-                  seed: int, crime_types=None) -> dict:
+                  seed: int, crime_types: Iterable[str] | str | None = None) -> dict:
     """One area's rolling backtest (``hotspot.forecast.backtest``) on the
-    incidents inside its polygon. Runs on a dask worker."""
+    incidents inside its polygon. Runs on a dask worker.
+
+    Parameters
+    ----------
+    spec : AreaSpec
+        The area.
+    sources : sequence of str
+        Inputs (see :func:`read_area`).
+    cell : float
+        Grid cell size, metres.
+    start, end : str or None
+        First and last forecast month ``YYYY-MM``; default from the 25th
+        month of the data to its last.
+    methods : sequence of str or None
+        Forecast methods compared (default the forecast module's list).
+    levels : sequence of float
+        Shares of the area flagged (0-1) at which hits are scored.
+    best_level : float
+        The share of the area (0-1) that picks the best method.
+    bootstrap : int
+        Bootstrap resamples for the PAI intervals.
+    seed : int
+        Random seed of the bootstrap.
+    crime_types : str or iterable of str, optional
+        Crime types kept.
+
+    Returns
+    -------
+    dict
+        ``area``, ``summary`` (one row per method x level, ``best``
+        marked), ``accepted``, ``periods``, ``seconds`` (wall time),
+        ``peak_rss_mb`` (MB) and ``pid``.
+    """
     from .forecast import DEFAULT_METHODS, PeriodCounts, backtest
 
     t0 = time.perf_counter()
@@ -211,21 +338,31 @@ class RunInfo:
     task_seconds: float = 0.0  # sum of the tasks' own run times
 
 
-def run_area_tasks(fn, specs: Sequence[AreaSpec], *, args: tuple = (), kwargs: dict | None = None,
+def run_area_tasks(fn: Callable[..., dict], specs: Sequence[AreaSpec], *, args: tuple = (),
+                   kwargs: dict[str, Any] | None = None,
                    workers: int | None = None, scheduler: str | None = None,
                    progress: Progress | None = None) -> tuple[dict[str, dict], RunInfo]:
     """Run ``fn(spec, *args, **kwargs)`` for every area.
 
     Parameters
     ----------
+    fn : callable
+        The task (e.g. :func:`league_task`); a module-level function, so
+        dask can send it to the workers; returns a dict.
+    specs : sequence of AreaSpec
+        The areas, one task each.
+    args : tuple
+        Positional arguments after the spec.
+    kwargs : dict, optional
+        Keyword arguments of every task.
     workers : int, optional
         0: in this process, one area after another (the sequential
         reference). N > 0: a ``LocalCluster`` of N single-threaded worker
         processes. Default: as many workers as cores (at most one per area).
     scheduler : str, optional
         Address of a running ``dask-scheduler`` (``tcp://HOST:8786``); the
-        workers attached to it run the tasks and must see the same input
-        paths / database.
+        workers attached to it run the tasks (they must see the same input
+        paths and database).
     progress : callable, optional
         ``progress(done, total, area)`` after each area.
 
@@ -337,6 +474,7 @@ class LeagueResult:
     intake: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
+        """The table as JSON (see ``hotspot league --json``)."""
         areas = [{k: _py(row[k]) for k in ("area", "code", "rolling_12m", "change_pct", "rate_per_1000_households",
                                             "rank", "rag")} for _, row in self.table.iterrows()]
         return {"month": str(self.month), "areas": areas, "total": {k: _py(v) for k, v in self.total.items()},
@@ -366,7 +504,26 @@ def households_by_area(path: str | Path, specs: Sequence[AreaSpec]) -> tuple[dic
     """Households per area from an LSOA table with ``lad_code``/``lad_name``
     and ``households`` columns (Census 2011), summed by local-authority code
     (by name when the layer has no codes). Areas not found get no rate and a
-    warning, never a zero."""
+    warning, never a zero.
+
+    Parameters
+    ----------
+    path : str or Path
+        The LSOA households CSV (``households`` and ``lad_code`` or
+        ``lad_name``).
+    specs : sequence of AreaSpec
+        The areas (matched by code, by name when they have none).
+
+    Returns
+    -------
+    (dict, list of str)
+        Households by area name, and a warning per area not found.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing or lacks the columns.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputFileError(f"{p}: households file not found (give --households FILE: an LSOA table with "
@@ -399,8 +556,9 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
 
-def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequence[str] = "all",
-                 households: str | Path | None = None, assign: str = "auto", crime_types="Burglary",
+def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, month: str, *,
+                 areas: str | Sequence[str] = "all", households: str | Path | None = None, assign: str = "auto",
+                 crime_types: Iterable[str] | str | None = "Burglary",
                  workers: int | None = None, scheduler: str | None = None, z: float = 2.5, green: float = 5.0,
                  red: float = 5.0, progress: Progress | None = None) -> LeagueResult:
     """The performance table for every area of a boundary layer.
@@ -414,14 +572,27 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
     month : str
         Reporting month ``YYYY-MM``; refused when after the data's last month.
     areas : "all" or names
+        The areas of the layer in the table (see :func:`select_areas`).
     households : path
-        LSOA households table (see :func:`households_by_area`).
+        LSOA households table (see :func:`households_by_area`); required.
     assign : {"auto", "lsoa", "polygon"}
+        How incidents are attributed to areas (module doc); ``"auto"``:
+        ``"lsoa"`` when every input has ``LSOA name``.
     crime_types : str or list
+        Crime types counted (default ``"Burglary"``).
     workers, scheduler, progress
-        See :func:`run_area_tasks`.
-    z, green, red
-        Exception band (sd) and RAG thresholds (%), as ``hotspot report``.
+        Passed on to ``run_area_tasks`` (see :func:`run_area_tasks`).
+    z : float
+        Exception band, standard deviations (as ``hotspot report``).
+    green, red : float
+        RAG thresholds, percent change of the rolling 12 months (as
+        ``hotspot report``).
+
+    Returns
+    -------
+    LeagueResult
+        One row per area in rank order (rate per 1,000 households), the
+        all-areas total, warnings and the run's info.
 
     Raises
     ------
@@ -440,8 +611,10 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
         raise InputFileError("a households file is needed for the rates (give --households FILE)")
     hh, warnings = households_by_area(households, specs)
     mode = _assign_mode(sources, assign)
-    extents = [stores.month_extent(s) for s in sources if stores.is_store(s)]
-    if extents and all(e is not None for e in extents) and len(extents) == len(sources):
+    extents = [e for e in (stores.month_extent(s) for s in sources if stores.is_store(s)) if e is not None]
+    # every input a store whose months are known: the month is checked before any task runs
+    known = len(extents) == len(sources)
+    if known:
         first = min(e[0] for e in extents)
         last = max(e[1] for e in extents)
         _check_month(M, first, last)
@@ -449,7 +622,7 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
     months = (str(M - (FIT_MONTHS - 1)), str(M))
     results, run = run_area_tasks(league_task, specs, args=(sources, mode, months, crime_types),
                                   workers=workers, scheduler=scheduler, progress=progress)
-    if not extents or len(extents) != len(sources):
+    if not known:
         firsts = [pd.Period(r["first_month"], "M") for r in results.values() if r["first_month"]]
         lasts = [pd.Period(r["last_month"], "M") for r in results.values() if r["last_month"]]
         if not lasts:
@@ -528,19 +701,54 @@ class AreaBacktest:
     run: RunInfo
 
     def to_json(self) -> dict:
+        """The table as JSON rows, failed areas and run info (see ``hotspot
+        backtest --areas --json``)."""
         t = self.table.astype(object).where(self.table.notna(), None)
         return {"rows": t.to_dict(orient="records"), "failed": [{"area": a, "error": e} for a, e in self.failed.items()],
                 "workers": self.run.workers, "seconds": round(self.run.seconds, 3)}
 
 
-def backtest_areas(sources: Sequence[str], layer, *, areas: str | Sequence[str] = "all", cell: float = 50.0,
+def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, *, areas: str | Sequence[str] = "all", cell: float = 50.0,
                    start: str | None = None, end: str | None = None, methods: Sequence[str] | None = None,
                    levels: Sequence[float] = (0.01, 0.05, 0.10), best_level: float = 0.05, bootstrap: int = 1000,
-                   seed: int = 0, crime_types="Burglary", workers: int | None = None, scheduler: str | None = None,
+                   seed: int = 0, crime_types: Iterable[str] | str | None = "Burglary", workers: int | None = None, scheduler: str | None = None,
                    progress: Progress | None = None) -> AreaBacktest:
     """Every area's rolling backtest (:func:`hotspot.forecast.backtest`) as
     independent tasks; incidents are those inside each area's polygon.
-    Arguments as :func:`hotspot.forecast.backtest` and :func:`run_area_tasks`."""
+    Arguments as :func:`hotspot.forecast.backtest` and :func:`run_area_tasks`.
+
+    Parameters
+    ----------
+    sources : sequence of str
+        Inputs (Parquet, ``postgresql://`` URLs, CSV ...).
+    layer : GeoDataFrame, str or Path
+        Boundary layer of the areas.
+    areas : str or sequence of str
+        ``"all"`` or the areas' names or codes (see :func:`select_areas`).
+    cell : float
+        Grid cell size, metres (default 50).
+    start, end : str or None
+        First and last forecast month ``YYYY-MM`` (see :func:`backtest_task`).
+    methods : sequence of str or None
+        Forecast methods compared (default the forecast module's list).
+    levels : sequence of float
+        Shares of the area flagged (0-1) at which hits are scored.
+    best_level : float
+        The share of the area (0-1) that picks the best method.
+    bootstrap : int
+        Bootstrap resamples for the PAI intervals.
+    seed : int
+        Random seed of the bootstrap.
+    crime_types : str or iterable of str, optional
+        Crime types kept (default ``"Burglary"``).
+    workers, scheduler, progress
+        Passed on to ``run_area_tasks`` (see :func:`run_area_tasks`).
+
+    Returns
+    -------
+    AreaBacktest
+        One row per area x method x level, failed areas and run info.
+    """
     sources = [stores._fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     results, run = run_area_tasks(

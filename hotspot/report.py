@@ -29,6 +29,7 @@ For an area and a reporting month M:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,14 +38,44 @@ from ._errors import HotspotError, InputFileError, ModelError
 
 
 def change_pct(now: float, before: float) -> float | None:
-    """Percentage change, one decimal; None when the base is zero."""
+    """Percentage change, one decimal; None when the base is zero.
+
+    Parameters
+    ----------
+    now : float
+        The later value (e.g. burglaries in the last 12 months).
+    before : float
+        The base value it is compared with (same unit as ``now``).
+
+    Returns
+    -------
+    float or None
+        ``(now - before) / before`` in percent, rounded to one decimal; None
+        when ``before`` is zero (no base to compare with).
+    """
     if before == 0:
         return None
     return round((now - before) / before * 100.0, 1)
 
 
-def monthly_series(incidents, *, end: pd.Period | None = None) -> pd.Series:
-    """Incidents per calendar month, zero-filled, indexed by Period."""
+def monthly_series(incidents: pd.DataFrame, *, end: pd.Period | None = None) -> pd.Series:
+    """Incidents per calendar month, zero-filled, indexed by Period.
+
+    Parameters
+    ----------
+    incidents : DataFrame or GeoDataFrame
+        One row per burglary with an ``occurred`` timestamp column.
+    end : Period, optional
+        Last month of the series (monthly Period); default the month of the
+        latest incident. Months after the data are filled with zero, so pass
+        only an ``end`` the data reach.
+
+    Returns
+    -------
+    Series
+        Burglaries per month (int), indexed by a monthly PeriodIndex from the
+        first incident's month to ``end``.
+    """
     per = incidents["occurred"].dt.to_period("M")
     last = end if end is not None else per.max()
     idx = pd.period_range(per.min(), last, freq="M")
@@ -52,12 +83,40 @@ def monthly_series(incidents, *, end: pd.Period | None = None) -> pd.Series:
 
 
 def window_sum(series: pd.Series, end: pd.Period, months: int) -> int:
-    """Sum of the ``months`` months ending at ``end`` (inclusive)."""
+    """Sum of the ``months`` months ending at ``end`` (inclusive).
+
+    Parameters
+    ----------
+    series : Series
+        Counts per month, indexed by a monthly PeriodIndex
+        (:func:`monthly_series`).
+    end : Period
+        Last month of the window (included).
+    months : int
+        Length of the window, months.
+
+    Returns
+    -------
+    int
+        Total count over the window (months absent from ``series`` add 0).
+    """
     return int(series.loc[(series.index > end - months) & (series.index <= end)].sum())
 
 
 def complete_financial_years(series: pd.Series) -> list[int]:
-    """Financial years (April of year y to March of y+1) fully in the series."""
+    """Financial years (April of year y to March of y+1) fully in the series.
+
+    Parameters
+    ----------
+    series : Series
+        Counts per month, indexed by a monthly PeriodIndex.
+
+    Returns
+    -------
+    list of int
+        The starting years ``y`` of the financial years whose twelve months
+        are all in the index, oldest first.
+    """
     months = set(series.index)
     out = []
     for y in range(series.index.min().year - 1, series.index.max().year + 1):
@@ -68,6 +127,21 @@ def complete_financial_years(series: pd.Series) -> list[int]:
 
 
 def fy_volume(series: pd.Series, fy: int) -> int:
+    """Count over a financial year (April ``fy`` to March ``fy + 1``).
+
+    Parameters
+    ----------
+    series : Series
+        Counts per month, indexed by a monthly PeriodIndex.
+    fy : int
+        Starting year of the financial year (2014 = April 2014 to March
+        2015).
+
+    Returns
+    -------
+    int
+        Total count over those twelve months.
+    """
     return window_sum(series, pd.Period(f"{fy + 1}-03", "M"), 12)
 
 
@@ -77,7 +151,33 @@ def fy_volume(series: pd.Series, fy: int) -> int:
 def poisson_glm(X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, *, tol: float = 1e-10,
                 max_iter: int = 100) -> np.ndarray:
     """Maximum-likelihood Poisson regression (log link) by iteratively
-    reweighted least squares: coefficients for the columns of ``X``."""
+    reweighted least squares: coefficients for the columns of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Design matrix; its first column is the intercept (ones).
+    y : ndarray, shape (n,)
+        Observed counts (e.g. burglaries per month).
+    weights : ndarray, shape (n,), optional
+        Prior weight of each observation (0 leaves it out of the fit);
+        default all 1.
+    tol : float
+        Convergence: largest change of any coefficient between iterations
+        (log scale, unitless).
+    max_iter : int
+        Most iterations; the last estimate is returned when reached.
+
+    Returns
+    -------
+    ndarray, shape (p,)
+        Coefficients on the log scale.
+
+    Raises
+    ------
+    ModelError
+        The fit diverges or is singular (too few counts for the model).
+    """
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     beta = np.zeros(X.shape[1])
     beta[0] = np.log(max(np.average(y, weights=w), 1e-9))
@@ -103,9 +203,25 @@ def expected_range(series: pd.Series, *, z: float = 2.5, fit_months: int | None 
     """Expected monthly counts from a Poisson GLM (calendar-month effects +
     linear trend) with a quasi-Poisson band of ``z`` sd.
 
-    Returns a frame indexed like ``series`` (its last ``fit_months`` months,
-    all when None) with ``observed, expected, lower, upper, direction``
-    ("high", "low" or "")."""
+    Parameters
+    ----------
+    series : Series
+        Counts per month, indexed by a monthly PeriodIndex; at least 24
+        months.
+    z : float
+        Half-width of the band, standard deviations (default 2.5: about one
+        month in 80 outside by chance).
+    fit_months : int or None
+        Fit to the last ``fit_months`` months of ``series`` (default 60: a
+        local trend); None fits all of them.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``series`` (its last ``fit_months`` months, all when
+        None) with ``observed, expected, lower, upper`` (burglaries per
+        month) and ``direction`` ("high", "low" or "").
+    """
     if fit_months is not None:
         series = series.iloc[-fit_months:]
     y = series.to_numpy(float)
@@ -145,6 +261,23 @@ def rag_rating(rolling_change: float | None, *, green: float = 5.0, red: float =
     GREEN when the change is at or below ``-green``; RED at or above
     ``+red``; AMBER otherwise (and when the change cannot be computed). A
     high exception in the latest quarter lifts GREEN to AMBER.
+
+    Parameters
+    ----------
+    rolling_change : float or None
+        Change of the rolling 12 months against the 12 before, percent;
+        None when it cannot be computed (no base).
+    green : float
+        A fall of at least this many percent is GREEN (default 5).
+    red : float
+        A rise of at least this many percent is RED (default 5).
+    high_exception_recent : bool
+        True when a month of the latest quarter is a high exception.
+
+    Returns
+    -------
+    str
+        ``"RED"``, ``"AMBER"`` or ``"GREEN"``.
     """
     if rolling_change is None:
         return "AMBER"
@@ -159,7 +292,18 @@ def rag_rating(rolling_change: float | None, *, green: float = 5.0, red: float =
 
 
 def borough_of_lsoa_name(names: pd.Series) -> pd.Series:
-    """'Barnet 001A' -> 'Barnet' (works for 2011 and 2021 LSOA codes alike)."""
+    """'Barnet 001A' -> 'Barnet' (works for 2011 and 2021 LSOA codes alike).
+
+    Parameters
+    ----------
+    names : Series
+        LSOA names (local authority name, a space, three digits, a letter).
+
+    Returns
+    -------
+    Series
+        The local authority part of each name, same index.
+    """
     return names.astype(str).str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
 
 
@@ -177,7 +321,9 @@ class LondonContext:
     counting: str = "LSOA month counts"
 
     @classmethod
-    def from_files(cls, counts_csv, population_csv, households_csv=None, imd_csv=None, boroughs_layer=None) -> "LondonContext":
+    def from_files(cls, counts_csv: str | Path | None, population_csv: str | Path | None,
+                   households_csv: str | Path | None = None,
+                   imd_csv: str | Path | None = None, boroughs_layer: str | Path | None = None) -> LondonContext:
         """Borough counts, population, households, deprivation and density.
 
         Parameters
@@ -188,11 +334,33 @@ class LondonContext:
             or a police.uk incident table (``.parquet``/``.csv`` with ``Crime
             ID, Month, LSOA name``), counted one burglary per Crime ID: the
             counting the report itself uses, so ranks and volumes agree.
-        population_csv, households_csv, imd_csv : path
-            LSOA population (mid-year), Census households and IMD scores.
+            Required (None is refused, naming the option).
+        population_csv : path
+            LSOA mid-year population (``Local Authority District name ...``,
+            ``Total population ...`` columns), for rates per 1,000 residents.
+            Required (None is refused, naming the option).
+        households_csv : path, optional
+            Census households per LSOA (``lad_name``, ``households``), for
+            rates per 1,000 households; without it those rates are None.
+        imd_csv : path, optional
+            IMD scores per LSOA (``LSOA code (2011)``, ``Index of Multiple
+            Deprivation (IMD) Score``): deprivation for choosing peers.
         boroughs_layer : path, optional
             Borough polygons, for population density (residents per km²).
+
+        Returns
+        -------
+        LondonContext
+
+        Raises
+        ------
+        InputFileError
+            The counts or the population file is not given, or a column is
+            missing.
         """
+        if counts_csv is None or population_csv is None:
+            raise InputFileError("London rates and ranks need both the reference counts (--reference-counts) and "
+                                 "the population (--population)")
         counts_csv = str(counts_csv)
         if counts_csv.endswith(".parquet"):
             table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name", "Longitude"])
@@ -229,7 +397,7 @@ class LondonContext:
                             "Index of Multiple Deprivation (IMD) Score")
             _column(pop, population_csv, lambda c: c == code, code)
             m = imd[[code, score]].merge(pop[[code, lad, pcol]], on=code)
-            deprivation = m.groupby(lad).apply(lambda g: np.average(g[score], weights=g[pcol]), include_groups=False)
+            deprivation = m.groupby(lad)[[score, pcol]].apply(lambda g: np.average(g[score], weights=g[pcol]))
         density = pd.Series(dtype=float)
         if boroughs_layer is not None:
             from .areas import load_boundaries
@@ -241,22 +409,66 @@ class LondonContext:
         return cls(monthly, population, households, density, deprivation, counting)
 
     def rolling_rates(self, end: pd.Period) -> pd.Series:
-        cols = [p for p in self.monthly.columns if end - 12 < p <= end]
-        vol = self.monthly[cols].sum(axis=1)
+        """Burglaries per 1,000 residents over the 12 months ending ``end``.
+
+        Parameters
+        ----------
+        end : Period
+            Last month of the rolling 12 months (included).
+
+        Returns
+        -------
+        Series
+            Rate per 1,000 residents by borough; boroughs without a
+            population are left out.
+        """
+        periods = pd.PeriodIndex(self.monthly.columns, freq="M")
+        vol = self.monthly.loc[:, (periods > end - 12) & (periods <= end)].sum(axis=1)
         pop = self.population.reindex(vol.index)
         return (vol / pop * 1000).dropna()
 
     def volume(self, area: str, end: pd.Period, months: int = 12) -> int | None:
         """The reference count for ``area`` over the ``months`` months ending
-        ``end``; None when the area or any of those months is absent."""
+        ``end``; None when the area or any of those months is absent.
+
+        Parameters
+        ----------
+        area : str
+            Borough name as in the reference counts.
+        end : Period
+            Last month of the window (included).
+        months : int
+            Length of the window, months (default 12).
+
+        Returns
+        -------
+        int or None
+            Burglaries over the window, or None.
+        """
         cols = pd.period_range(end - months + 1, end, freq="M")
         if area not in self.monthly.index or any(p not in self.monthly.columns for p in cols):
             return None
-        return int(self.monthly.loc[area, cols].sum())
+        return int(self.monthly.reindex(index=[area], columns=cols).to_numpy().sum())
 
     def check_peers(self, names: list[str]) -> list[str]:
         """``names`` if every one is a borough of the reference, else an error
-        naming the unknown ones with their closest matches."""
+        naming the unknown ones with their closest matches.
+
+        Parameters
+        ----------
+        names : list of str
+            Peer area names given by the user (``--peers``).
+
+        Returns
+        -------
+        list of str
+            ``names`` unchanged.
+
+        Raises
+        ------
+        HotspotError
+            A name is not a borough of the reference counts.
+        """
         import difflib
 
         known = list(self.monthly.index)
@@ -268,12 +480,32 @@ class LondonContext:
         return list(names)
 
     def peers(self, area: str, n: int = 5) -> list[str]:
-        """The ``n`` boroughs nearest in density and deprivation (z-scores)."""
+        """The ``n`` boroughs nearest in density and deprivation (z-scores).
+
+        Parameters
+        ----------
+        area : str
+            The borough whose peers are wanted (not itself a peer).
+        n : int
+            How many peers (default 5).
+
+        Returns
+        -------
+        list of str
+            Peer names, nearest first (Euclidean distance of the
+            standardised population density and deprivation score).
+
+        Raises
+        ------
+        HotspotError
+            No density or deprivation for ``area``.
+        """
         df = pd.DataFrame({"density": self.density, "deprivation": self.deprivation}).dropna()
         if area not in df.index:
             raise HotspotError(f"no density/deprivation for {area}; give the peer group explicitly")
         z = (df - df.mean()) / df.std()
-        d = np.hypot(z["density"] - z.loc[area, "density"], z["deprivation"] - z.loc[area, "deprivation"])
+        here = z.loc[area]
+        d = pd.Series(np.hypot(z["density"] - here["density"], z["deprivation"] - here["deprivation"]), index=z.index)
         return [b for b in d.sort_values().index if b != area][:n]
 
 
@@ -320,6 +552,19 @@ def probably_missing_months(series: pd.Series, *, min_level: float | None = None
     around it (6 either side, excluding itself) is at least ``min_level``
     (default ``settings.MISSING_MONTH_LEVEL``, 5 a month: a Poisson
     probability of a true zero of exp(-5) = 0.7 %).
+
+    Parameters
+    ----------
+    series : Series
+        Counts per month, indexed by a monthly PeriodIndex.
+    min_level : float, optional
+        Median count per month around a zero month from which that zero is
+        taken as missing data (default ``settings.MISSING_MONTH_LEVEL``).
+
+    Returns
+    -------
+    list of Period
+        The months that look missing, oldest first.
     """
     from . import settings
 
@@ -329,7 +574,7 @@ def probably_missing_months(series: pd.Series, *, min_level: float | None = None
     for i in np.flatnonzero(y == 0):
         around = np.r_[y[max(0, i - 6):i], y[i + 1:i + 7]]
         if len(around) and np.median(around) >= level:
-            out.append(series.index[i])
+            out.append(series.index[int(i)])
     return out
 
 
@@ -338,6 +583,14 @@ def probably_missing_months(series: pd.Series, *, min_level: float | None = None
 
 @dataclass
 class PerformanceReport:
+    """The figures of :func:`build_report` for one area and month.
+
+    Volumes are burglaries; ``change_pct`` values percent (one decimal);
+    ``rate_per_1000`` holds rolling-12-month burglaries per 1,000 residents
+    and per 1,000 households; ranks are 1 for the highest rate; ``series``
+    is :func:`expected_range`'s frame and ``seasonal`` the seasonal index.
+    """
+
     area: str
     month: pd.Period
     latest_quarter: dict
@@ -359,6 +612,7 @@ class PerformanceReport:
     rank_counting: str | None = None
 
     def to_json(self) -> dict:
+        """The report as a JSON-ready dict (see ``hotspot report --json``)."""
         return {"area": self.area, "month": str(self.month), "latest_quarter": self.latest_quarter,
                 "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
@@ -368,13 +622,15 @@ class PerformanceReport:
                 "rank_by": "burglaries per 1,000 residents, rolling 12 months"}
 
     def to_csv_frame(self) -> pd.DataFrame:
+        """The monthly series (observed, expected, band, direction) with a
+        ``month`` text column, for CSV."""
         s = self.series.copy()
         s.index = s.index.astype(str)
         return s.rename_axis("month").reset_index()
 
 
 
-def build_report(incidents, area_name: str, month: str, *, london: LondonContext | None = None,
+def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
                  baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5,
                  green: float = 5.0, red: float = 5.0, coverage_tolerance: float | None = None) -> PerformanceReport:
     """Compute the performance report for an area and a reporting month.
@@ -397,13 +653,23 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
         Peer areas (default: nearest in density and deprivation). Unknown
         names are an error with closest matches.
     z : float
-        Exception band, standard deviations.
-    green, red : float
-        RAG thresholds, percent change of the rolling 12 months.
+        Exception band, standard deviations (default 2.5).
+    green : float
+        GREEN at a fall of the rolling 12 months of at least this many
+        percent (default 5).
+    red : float
+        RED at a rise of the rolling 12 months of at least this many percent
+        (default 5).
     coverage_tolerance : float, optional
         Largest relative difference (fraction) between the input's rolling
         12-month volume and the reference's before the input counts as
         covering the area only partly (default ``settings.COVERAGE_TOLERANCE``).
+
+    Returns
+    -------
+    PerformanceReport
+        Volumes (burglaries), changes (percent), rates per 1,000 residents
+        and households, ranks, exceptions, RAG and ``warnings``.
 
     Raises
     ------

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..anpr import ALONG_M, CORRIDOR_M
+
+if TYPE_CHECKING:
+    from ..anpr import ANPRPlan
 
 
 def _e(v) -> str:
@@ -25,7 +29,27 @@ def _e(v) -> str:
 def coverage_chart_svg(before: float, gains: list[float], *, width: int = 520, height: int = 220,
                        marks: dict | None = None) -> str:
     """Coverage (share of demand) against the number of new cameras, as an
-    inline SVG step chart; ``marks`` = {label: share} draws target lines."""
+    inline SVG step chart; ``marks`` = {label: share} draws target lines.
+
+    Parameters
+    ----------
+    before : float
+        Share of demand (0-1) the existing cameras already cover.
+    gains : list of float
+        Share of demand (0-1) each new camera adds, in install order.
+    width : int
+        Width of the chart, pixels.
+    height : int
+        Height of the chart, pixels.
+    marks : dict, optional
+        ``{label: share}``: a dashed line at each share (0-1), e.g.
+        ``{"80% target": 0.8}``.
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element (labels escaped).
+    """
     cov = [before] + list(before + np.cumsum(gains))
     n = len(cov) - 1
     L, R, T, B = 44, 12, 12, 34
@@ -56,10 +80,35 @@ def coverage_chart_svg(before: float, gains: list[float], *, width: int = 520, h
             f'demand covered</text></svg>')
 
 
-def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int = 5, along_m: float = 1500.0,
+def low_scoring_crossings(crossings: pd.DataFrame | None, covered_ids: set, *, top: int = 5, along_m: float = 1500.0,
                           corridor_m: float = 250.0, risk_basis: str = "burglary") -> list[str]:
     """Sentences for the busiest crossings that no new site covers: their
-    flow is high but the burglary risk along them inside the area is low."""
+    flow is high but the burglary risk along them inside the area is low.
+
+    Parameters
+    ----------
+    crossings : DataFrame or None
+        The plan's crossings with ``crossing_id``, ``road``, ``flow_used``
+        (vehicles in the 08:00-09:00 hour), ``flow_imputed``, ``risk`` and
+        ``demand_share``; None or without ``flow_used``: no sentences.
+    covered_ids : set
+        ``crossing_id`` values within reach of a new or existing camera.
+    top : int
+        How many of the busiest crossings to look at (default 5).
+    along_m : float
+        Distance (metres) the demand corridor follows the road into the
+        area (shown in the text).
+    corridor_m : float
+        Half-width of the demand corridor around the road, metres (shown in
+        the text).
+    risk_basis : str
+        What the burglary risk was measured from (shown in the text).
+
+    Returns
+    -------
+    list of str
+        One plain-text sentence per uncovered busy crossing.
+    """
     if crossings is None or not len(crossings) or "flow_used" not in crossings:
         return []
     c = crossings.copy()
@@ -67,7 +116,8 @@ def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int
     c["risk_rank"] = c["risk"].rank(ascending=False, method="min")
     busiest = c.sort_values("flow_used", ascending=False).head(top)
     out = []
-    for r in busiest.itertuples():
+    rows: list[Any] = list(busiest.itertuples())  # rows of columns of several types
+    for r in rows:
         if r.crossing_id in covered_ids:
             continue
         flow = f"{r.flow_used:,.0f} vehicles in the 08:00-09:00 hour" + (" (imputed: no count nearby)" if r.flow_imputed else "")
@@ -79,7 +129,7 @@ def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int
     return out
 
 
-def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglaries",
+def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recent burglaries",
                      along_m: float = ALONG_M, corridor_m: float = CORRIDOR_M) -> str:
     """The camera-siting report page.
 
@@ -89,10 +139,19 @@ def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglari
         From :func:`hotspot.anpr.plan_anpr` (sites named by
         :func:`hotspot.anpr.describe_sites`).
     area_name : str
+        The area's name, in the title and the text.
     risk_basis : str
         What the burglary risk was measured from (shown in the text).
-    along_m, corridor_m : float
-        The demand corridor used (metres).
+    along_m : float
+        Distance (metres) the demand corridor followed each road into the
+        area.
+    corridor_m : float
+        Half-width of the demand corridor around the roads, metres.
+
+    Returns
+    -------
+    str
+        The self-contained HTML page (all text escaped).
     """
     res = plan.result
     share = getattr(plan, "boundary_share", 1.0)
@@ -167,8 +226,26 @@ otherwise the local highway authority. Confirm with the highway authority before
 </body></html>"""
 
 
-def write_anpr_report(plan, area_name: str, path, **kwargs) -> Path:
-    """Write :func:`anpr_report_html` to ``path``."""
+def write_anpr_report(plan: ANPRPlan, area_name: str, path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`anpr_report_html` to ``path``.
+
+    Parameters
+    ----------
+    plan : ANPRPlan
+        From :func:`hotspot.anpr.plan_anpr`.
+    area_name : str
+        The area's name, in the title and the text.
+    path : str or Path
+        Where to write the page; missing parent folders are created.
+    **kwargs
+        Passed on to :func:`anpr_report_html` (``risk_basis``, ``along_m``
+        and ``corridor_m``, metres).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(anpr_report_html(plan, area_name, **kwargs), encoding="utf-8")

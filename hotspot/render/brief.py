@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +27,12 @@ import shapely
 from .._errors import HotspotError
 from ..places import nearest_junctions, nearest_postcodes, nearest_roads
 from .svgmap import SvgMap
+
+if TYPE_CHECKING:  # for annotations only: nanobeats does not import the renderers
+    from shapely.geometry.base import BaseGeometry
+
+    from ..areas import Area
+    from ..nanobeats import NanoBeatPlan
 
 #: What to do at a target, by why it is one. Generic, evidence-based advice
 #: (visible patrol and cocooning neighbours of recent victims); forces put
@@ -48,7 +55,9 @@ class PatrolBrief:
     Attributes
     ----------
     plan : NanoBeatPlan
+        The nano-beat plan the page shows (targets, window, route).
     area_name : str
+        The area's name, in the title.
     rows : DataFrame
         One row per target in patrol order: ``rank`` (patrol order),
         ``target_id``, ``street``, ``near``, ``postcode``, ``junction``,
@@ -56,22 +65,29 @@ class PatrolBrief:
         ``lon``, ``lat``.
     roads : GeoDataFrame or None
         Street lines drawn on the map.
+    area_geometry : shapely geometry or None
+        The area's polygon (working CRS, metres); its boundary is drawn.
+    notes : list of str
+        Caveats printed under the table.
     """
 
-    plan: object
+    plan: NanoBeatPlan
     area_name: str
     rows: pd.DataFrame
     roads: gpd.GeoDataFrame | None = None
-    area_geometry: object = None
+    area_geometry: BaseGeometry | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def window(self) -> dict:
+        """The near-repeat window: ``distance_m`` (metres) and ``days`` or
+        ``months`` (month-precision data)."""
         d, t = self.plan.window
         return {"distance_m": float(d), ("months" if self.plan.monthly else "days"): float(t)}
 
     def to_json(self) -> dict:
         """The brief as JSON (see ``hotspot brief --json``)."""
+        rows: list[Any] = list(self.rows.itertuples())  # rows of columns of several types
         return {
             "as_of": self.plan.format_date(self.plan.as_of),
             "area": self.area_name,
@@ -80,7 +96,7 @@ class PatrolBrief:
             "targets": [{"rank": int(r.rank), "street": r.street, "near": r.near, "postcode": r.postcode,
                          "junction": r.junction, "why": r.why, "active_until": r.active_until, "action": r.action,
                          "context_sources": int(r.context_sources), "shared_with": r.shared_with,
-                         "lon": float(r.lon), "lat": float(r.lat)} for r in self.rows.itertuples()],
+                         "lon": float(r.lon), "lat": float(r.lat)} for r in rows],
             "start": None if self.plan.start is None else dict(zip(("lon", "lat"), self._start_lonlat())),
             "route_km": round(self.plan.route_length_m / 1000, 3),
             "route_on_streets": self.plan.route_on_streets,
@@ -99,7 +115,7 @@ class PatrolBrief:
         """The static map: streets, targets, route and start."""
         plan = self.plan
         t = plan.targets
-        pts = list(zip(t["centroid_x"], t["centroid_y"]))
+        pts: list[tuple[float, ...]] = list(zip(t["centroid_x"], t["centroid_y"]))
         if plan.start is not None:
             pts.append(tuple(plan.start))
         xs, ys = np.array([p[0] for p in pts]), np.array([p[1] for p in pts])
@@ -144,6 +160,7 @@ class PatrolBrief:
                  else f"{plan.route_length_m / 1000:.1f} km as the crow flies (straight legs: no street layer given)")
         start = "from and back to the start (S)" if plan.start is not None else "no start given: begins at target 1"
         rows = []
+        r: Any  # a row of ``rows``: columns of several types
         for r in self.rows.itertuples():
             rows.append(
                 f'<tr class="target-row"><td class="num">{int(r.rank)}</td><td><b>{_e(r.street or "street not named")}</b>'
@@ -183,22 +200,36 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
 </body></html>"""
 
-    def save(self, path) -> Path:
-        """Write the HTML page."""
+    def save(self, path: str | Path) -> Path:
+        """Write the HTML page.
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write the page; missing parent folders are created.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.to_html(), encoding="utf-8")
         return path
 
 
-def patrol_brief(plan, area, *, roads: gpd.GeoDataFrame | None = None,
+def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None = None,
                  postcodes: gpd.GeoDataFrame | None = None) -> PatrolBrief:
     """Rows a patrol can act on, from a nano-beat plan.
 
     Parameters
     ----------
     plan : NanoBeatPlan
+        The solved plan: targets in patrol order, window, route and notes.
     area : Area
+        The area planned for: its name titles the page and its boundary is
+        drawn on the map.
     roads : GeoDataFrame, optional
         Street lines (working CRS) with ``road`` names: street and nearest
         junction, and drawn on the map.
@@ -262,9 +293,23 @@ def find_chromium() -> str | None:
     return None
 
 
-def write_pdf(html_path, pdf_path, *, timeout: float = 60.0) -> Path:
+def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 60.0) -> Path:
     """Print an HTML file to PDF with headless Chromium (A4, the page's
     print styles, no header/footer).
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The HTML page to print (e.g. from :meth:`PatrolBrief.save`).
+    pdf_path : str or Path
+        Where to write the PDF; missing parent folders are created.
+    timeout : float
+        Longest wait for Chromium, seconds (default 60).
+
+    Returns
+    -------
+    Path
+        The absolute path of the PDF written.
 
     Raises
     ------

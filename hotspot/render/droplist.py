@@ -7,12 +7,22 @@ the police)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    from ..campaigns import CampaignPlan
 
-def drop_list_frame(plan) -> pd.DataFrame:
+
+def drop_list_frame(plan: CampaignPlan) -> pd.DataFrame:
     """The drop list of a :class:`~hotspot.campaigns.CampaignPlan`.
+
+    Parameters
+    ----------
+    plan : CampaignPlan
+        From :func:`hotspot.campaigns.plan_campaign`; its ``drops`` (postcode
+        units per target) and ``targets`` (allocations, streets).
 
     Returns
     -------
@@ -27,10 +37,11 @@ def drop_list_frame(plan) -> pd.DataFrame:
     d = plan.drops if plan.drops is not None else pd.DataFrame(columns=["target_rank", "unit"])
     rows = [d.drop(columns=[c for c in ("risk", "risk_basis") if c in d.columns])]
     have = set(d["unit"]) if len(d) else set()
+    targets: list[Any] = list(t.itertuples())  # rows of columns of several types
     missing = [{"target_rank": int(r.rank), "unit": str(r.unit), "unit_name": str(r.name), "drop_order": 1,
                 "postcode": "", "households": int(r.households), "households_basis": "no postcode in the layer",
                 "leaflets": int(r.leaflets), "timer_switches": int(r.timer_switches)}
-               for r in t.itertuples() if str(r.unit) not in have]
+               for r in targets if str(r.unit) not in have]
     if missing:
         rows.append(pd.DataFrame(missing))
     out = pd.concat([x for x in rows if len(x)], ignore_index=True) if any(len(x) for x in rows) else rows[0]
@@ -42,8 +53,22 @@ def drop_list_frame(plan) -> pd.DataFrame:
     return out
 
 
-def write_drop_list(plan, path) -> Path:
-    """Write the drop list as CSV."""
+def write_drop_list(plan: CampaignPlan, path: str | Path) -> Path:
+    """Write the drop list as CSV.
+
+    Parameters
+    ----------
+    plan : CampaignPlan
+        From :func:`hotspot.campaigns.plan_campaign`.
+    path : str or Path
+        Where to write the CSV (:func:`drop_list_frame`'s columns); missing
+        parent folders are created.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     drop_list_frame(plan).to_csv(path, index=False)

@@ -22,7 +22,7 @@ import folium.plugins
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement, Template
+from branca.element import Figure, MacroElement, Template
 
 from ..areas import Area
 from ..assets import self_contained
@@ -49,6 +49,20 @@ def add_base_tiles(fmap: folium.Map, tiles: str | None) -> str | None:
     ``{z}``, ``{x}`` and ``{y}`` (e.g. a force's own tile server), or a WMS
     endpoint written ``wms:URL?layers=NAME`` (``format`` and ``styles`` may be
     given in the query too).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map to add the base layer to.
+    tiles : str or None
+        The base map wanted, in one of the forms above (the ``--tiles``
+        option).
+
+    Returns
+    -------
+    str or None
+        ``"osm"``, ``"light"``, ``"wms"`` or ``"xyz"``; None when no base map
+        was added.
 
     Raises
     ------
@@ -83,7 +97,18 @@ def add_base_tiles(fmap: folium.Map, tiles: str | None) -> str | None:
 
 
 def esc(value: object) -> str:
-    """HTML-escape any value for a tooltip, popup or legend."""
+    """HTML-escape any value for a tooltip, popup or legend.
+
+    Parameters
+    ----------
+    value : object
+        Anything; None and NaN become the empty string.
+
+    Returns
+    -------
+    str
+        ``str(value)`` with ``& < > " '`` escaped.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return html.escape(str(value), quote=True)
@@ -92,7 +117,21 @@ def esc(value: object) -> str:
 def escape_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """Copy of ``df`` with the text of ``columns`` (default: all non-geometry
     object columns) HTML-escaped, for GeoJSON tooltips that folium renders as
-    HTML."""
+    HTML.
+
+    Parameters
+    ----------
+    df : DataFrame or GeoDataFrame
+        The frame to copy (left unchanged).
+    columns : iterable of str, optional
+        Columns to escape (text) or format as ``YYYY-MM-DD`` (datetimes);
+        default every column but the geometry.
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        The escaped copy.
+    """
     out = df.copy()
     geom = getattr(df, "geometry", None)
     gname = geom.name if geom is not None else None
@@ -106,7 +145,21 @@ def escape_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.D
 
 
 def format_date(ts: pd.Timestamp, precision: str) -> str:
-    """A date shown no finer than its precision (months as YYYY-MM)."""
+    """A date shown no finer than its precision (months as YYYY-MM).
+
+    Parameters
+    ----------
+    ts : Timestamp
+        The date (NaT gives the empty string).
+    precision : str
+        ``"month"`` for month-precision records (police.uk), anything else
+        for exact dates.
+
+    Returns
+    -------
+    str
+        ``YYYY-MM`` or ``YYYY-MM-DD``.
+    """
     if pd.isna(ts):
         return ""
     return ts.strftime("%Y-%m" if precision == "month" else "%Y-%m-%d")
@@ -161,7 +214,9 @@ class HotspotMap:
                               maxZoom=19, minZoom=8)  # no tiles: markercluster needs a maxZoom
         self.tiles = add_base_tiles(self.map, tiles)
         if title:
-            self.map.get_root().html.add_child(folium.Element(f"<title>{esc(title)}</title>"))
+            root = self.map.get_root()
+            assert isinstance(root, Figure)  # a folium.Map's root is always its Figure
+            root.html.add_child(folium.Element(f"<title>{esc(title)}</title>"))
         self.legend_items: list[tuple[str, str]] = []
         self.layer_names: list[str] = []
         b = gpd.GeoSeries([area.geometry], crs=self.crs).to_crs(4326).total_bounds
@@ -171,7 +226,15 @@ class HotspotMap:
 
     # -- generic layers -------------------------------------------------------
     def add_layer(self, layer: folium.FeatureGroup | folium.map.Layer, legend: tuple[str, str] | None = None) -> None:
-        """Add a ready folium layer (later analyses use this)."""
+        """Add a ready folium layer (later analyses use this).
+
+        Parameters
+        ----------
+        layer : folium.FeatureGroup or folium.map.Layer
+            The layer; its ``layer_name`` is recorded for the layer control.
+        legend : (str, str), optional
+            ``(colour, label)`` added to the legend box.
+        """
         layer.add_to(self.map)
         self.layer_names.append(layer.layer_name)
         if legend:
@@ -184,7 +247,33 @@ class HotspotMap:
     ) -> folium.GeoJson:
         """Add polygons or lines with an escaped tooltip.
 
-        ``fill_column`` names a column of CSS colours used per feature.
+        Parameters
+        ----------
+        gdf : GeoDataFrame
+            Polygons or lines in any CRS (drawn in WGS84).
+        name : str
+            Layer name in the layer control (escaped).
+        colour : str
+            CSS colour of the outline (and the fill without ``fill_column``).
+        weight : float
+            Outline width, pixels.
+        fill_opacity : float
+            Fill opacity, 0 (none) to 1.
+        tooltip : sequence of str, optional
+            Columns shown in the tooltip (escaped); none: no tooltip.
+        aliases : sequence of str, optional
+            Labels of the ``tooltip`` columns (default the column names).
+        legend : str, optional
+            Legend label; none: not in the legend.
+        show : bool
+            Layer visible when the page opens.
+        fill_column : str, optional
+            A column of CSS colours used per feature (outline and fill).
+
+        Returns
+        -------
+        folium.GeoJson
+            The layer added.
         """
         fields = list(tooltip or [])
         keep = fields + ([fill_column] if fill_column else [])
@@ -206,10 +295,36 @@ class HotspotMap:
                    tooltip: str | None = None, label: str | None = None, legend: str | None = None,
                    shape: str = "circle", show: bool = True, css_class: str = "") -> folium.FeatureGroup:
         """Markers; ``tooltip`` and ``label`` name columns (escaped).
-        ``label`` is drawn as a permanent number/short text on the marker.
-        ``shape`` is ``circle`` (circle markers), or ``square``/``diamond``
-        (numbered badges, so layers of numbered sites never look alike);
-        ``css_class`` tags badge markers for tests and print styles."""
+
+        Parameters
+        ----------
+        gdf : GeoDataFrame
+            Points in any CRS (drawn in WGS84).
+        name : str
+            Layer name in the layer control (escaped).
+        colour : str
+            CSS colour of the markers.
+        radius : float
+            Marker radius, pixels (badges are ``2 * radius + 4`` pixels wide).
+        tooltip : str, optional
+            Column whose text is the marker's tooltip (escaped).
+        label : str, optional
+            Column drawn as a permanent number/short text on the marker.
+        legend : str, optional
+            Legend label; none: not in the legend.
+        shape : str
+            ``circle`` (circle markers), or ``square``/``diamond`` (numbered
+            badges, so layers of numbered sites never look alike).
+        show : bool
+            Layer visible when the page opens.
+        css_class : str
+            Class added to badge markers (for tests and print styles).
+
+        Returns
+        -------
+        folium.FeatureGroup
+            The layer added.
+        """
         fg = folium.FeatureGroup(name=esc(name), show=show)
         pts = gdf.to_crs(4326)
         if shape != "circle":
@@ -243,7 +358,16 @@ class HotspotMap:
 
     # -- foundation layers -----------------------------------------------------
     def add_neighbours(self, gdf: gpd.GeoDataFrame, name_column: str | None = None) -> None:
-        """Neighbouring areas, outlined in grey."""
+        """Neighbouring areas, outlined in grey.
+
+        Parameters
+        ----------
+        gdf : GeoDataFrame
+            The neighbouring areas' polygons; empty: nothing drawn.
+        name_column : str, optional
+            Column shown in the tooltip (default the first column with
+            "name" in its name).
+        """
         if gdf.empty:
             return
         col = name_column or next((c for c in gdf.columns if "name" in c.lower()), None)
@@ -257,6 +381,20 @@ class HotspotMap:
         police.uk points (month precision) are shown at their own snap points,
         one marker per point with its count. Exact-date records are pooled
         into ``cell``-metre grid cells unless ``show_points`` is set.
+
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            Incidents in the map's working CRS (``occurred``,
+            ``date_precision``, ``location_text``); empty: nothing drawn.
+        show_points : bool
+            Show exact-date records at their own points (not for public maps).
+        cell : float
+            Pooling cell size for exact-date records, metres (default 100).
+        name : str
+            Layer name prefix in the layer control and the legend.
+        show_markers : bool
+            Marker layer visible when the page opens.
         """
         if incidents.empty:
             return
@@ -287,7 +425,18 @@ class HotspotMap:
         return self_contained(self.map.get_root().render())
 
     def save(self, path: str | Path) -> Path:
-        """Write the self-contained page; returns its path."""
+        """Write the self-contained page; returns its path.
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write; missing parent folders are created.
+
+        Returns
+        -------
+        Path
+            The path written.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.render(), encoding="utf-8")
@@ -297,9 +446,23 @@ class HotspotMap:
 def incident_groups(incidents: gpd.GeoDataFrame, *, show_points: bool = False, cell: float = 100.0) -> pd.DataFrame:
     """Incidents pooled to what a public map may show, with tooltips.
 
-    Returns a frame with ``x, y`` (working CRS), ``count`` and an escaped
-    ``tooltip`` (count, date or month range, commonest location text, latest
-    outcome).
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents in the working CRS (metres) with ``occurred``,
+        ``date_precision`` and ``location_text``.
+    show_points : bool
+        Keep exact-date records at their own points (rounded to 0.1 m)
+        instead of pooling them into cells.
+    cell : float
+        Pooling cell size for exact-date records, metres (default 100).
+
+    Returns
+    -------
+    DataFrame
+        ``x, y`` (working CRS, metres), ``count`` and an escaped ``tooltip``
+        (count, date or month range, commonest location text, latest
+        outcome).
     """
     x = incidents.geometry.x.to_numpy()
     y = incidents.geometry.y.to_numpy()

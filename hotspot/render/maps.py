@@ -12,6 +12,7 @@ numbered nano-beats and ANPR sites; everything else one click away).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -21,14 +22,34 @@ import pandas as pd
 from .leaflet import COLOURS, HotspotMap, esc
 from .surfaces import add_hotspots_to_map, add_surface
 
+if TYPE_CHECKING:  # annotations only: the analytics modules do not import the renderers
+    from ..anpr import ANPRPlan, SitingResult
+    from ..areas import Area
+    from ..campaigns import CampaignPlan
+    from ..kde import Surface
+    from ..nanobeats import NanoBeatPlan
+
 ANPR_COLOUR = "#117a65"
 START_COLOUR = "#111111"
 
 
-def add_nanobeats(m: HotspotMap, plan, name: str = "Nano-beat targets", show: bool = True) -> None:
+def add_nanobeats(m: HotspotMap, plan: NanoBeatPlan, name: str = "Nano-beat targets", show: bool = True) -> None:
     """Targets (numbered circles in patrol order, tooltips with why and
     expiry), the route (solid along streets, dashed as the crow flies) and
-    the start."""
+    the start.
+
+    Parameters
+    ----------
+    m : HotspotMap
+        The map drawn on.
+    plan : NanoBeatPlan
+        From :meth:`hotspot.nanobeats.NanoBeatPlanner.solve`; no targets:
+        nothing drawn.
+    name : str
+        Layer name prefix (layer control and legend).
+    show : bool
+        Layers visible when the map opens.
+    """
     if plan.targets.empty:
         return
     t = plan.targets.copy()
@@ -59,11 +80,32 @@ def add_nanobeats(m: HotspotMap, plan, name: str = "Nano-beat targets", show: bo
                      legend="Patrol start (S)", show=show, css_class="hotspot-start")
 
 
-def add_anpr(m: HotspotMap, result, crossings: gpd.GeoDataFrame | None = None,
+def add_anpr(m: HotspotMap, result: SitingResult, crossings: gpd.GeoDataFrame | None = None,
              existing: gpd.GeoDataFrame | None = None, existing_label: str = "Existing cameras",
              show: bool = True, show_context: bool = False) -> None:
     """Crossings, existing cameras, new sites as numbered teal squares (in
-    install order) and their coverage circles."""
+    install order) and their coverage circles.
+
+    Parameters
+    ----------
+    m : HotspotMap
+        The map drawn on.
+    result : SitingResult
+        The solved siting (``ANPRPlan.result``): sites and their reach
+        ``radius_m`` (metres, drawn as circles).
+    crossings : GeoDataFrame, optional
+        Road crossings of the boundary (``crossing_id``, ``road``, ``flow``
+        vehicles per hour, ``demand_share``).
+    existing : GeoDataFrame, optional
+        Cameras already installed (points).
+    existing_label : str
+        Layer and legend name of the existing cameras.
+    show : bool
+        New sites visible when the map opens.
+    show_context : bool
+        Crossings, existing cameras and coverage circles visible when the
+        map opens.
+    """
     if crossings is not None and len(crossings):
         c = crossings.copy()
         c["tip"] = [f"{r.crossing_id}: {r.road}" + (f" · flow {r.flow:,.0f} vehicles/h" if pd.notna(getattr(r, "flow", np.nan)) else "")
@@ -93,11 +135,26 @@ def add_anpr(m: HotspotMap, result, crossings: gpd.GeoDataFrame | None = None,
                  legend=f"New ANPR sites, numbered in install order ({result.coverage_after:.1%} of demand covered)")
 
 
-def add_campaign(m: HotspotMap, plan, name: str = "Leaflet and timer-switch targets", show: bool = True,
+def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and timer-switch targets", show: bool = True,
                  public: bool = False) -> None:
     """Target units shaded by risk (visible when the map opens), tooltips
-    with the allocation and the postcodes to drop first. ``public`` leaves
-    out modelled burglary figures (households and allocations only)."""
+    with the allocation and the postcodes to drop first.
+
+    Parameters
+    ----------
+    m : HotspotMap
+        The map drawn on.
+    plan : CampaignPlan
+        From :func:`hotspot.campaigns.plan_campaign`; no targets: nothing
+        drawn.
+    name : str
+        Layer and legend name.
+    show : bool
+        Visible when the map opens.
+    public : bool
+        Leave out modelled burglary figures (households and allocations
+        only), for maps handed to the public.
+    """
     import matplotlib
 
     t = plan.targets.copy()
@@ -127,7 +184,20 @@ def add_campaign(m: HotspotMap, plan, name: str = "Leaflet and timer-switch targ
 
 def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burglaries per cell", show: bool = True) -> None:
     """Publishable counts (from :func:`hotspot.disclosure.public_cells`):
-    cells at or above k shaded, smaller counts not drawn."""
+    cells at or above k shaded, smaller counts not drawn.
+
+    Parameters
+    ----------
+    m : HotspotMap
+        The map drawn on.
+    cells : GeoDataFrame
+        :func:`hotspot.disclosure.public_cells` (``count``, ``period``,
+        ``cell_m`` metres, ``k``); empty: nothing drawn.
+    name : str
+        Layer and legend name.
+    show : bool
+        Visible when the map opens.
+    """
     import matplotlib
 
     if cells.empty:
@@ -142,8 +212,9 @@ def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burgla
                    legend=f"{name} ({int(c['cell_m'].iloc[0])} m cells; fewer than {int(c['k'].iloc[0])} not shown)")
 
 
-def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | None = None,
-                  nanobeats=None, anpr=None, campaign=None, surface=None, hotspots: gpd.GeoDataFrame | None = None,
+def audience_maps(area: Area, out_dir: str | Path, *, name: str, neighbours: gpd.GeoDataFrame | None = None,
+                  nanobeats: NanoBeatPlan | None = None, anpr: ANPRPlan | None = None,
+                  campaign: CampaignPlan | None = None, surface: Surface | None = None, hotspots: gpd.GeoDataFrame | None = None,
                   recent: gpd.GeoDataFrame | None = None, tiles: str | None = None,
                   existing_label: str = "Existing cameras", surface_name: str = "Forecast") -> dict[str, Path]:
     """One map per audience plus an overview.
@@ -151,15 +222,20 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
     Parameters
     ----------
     area : Area
+        The area mapped (outline drawn, maps fitted to it).
     out_dir : path
         Folder for the maps (``{name}_patrol.html``, ``{name}_cameras.html``,
         ``{name}_campaign.html``, ``{name}_overview.html``).
     name : str
         File-name stem (e.g. the area's slug).
     neighbours : GeoDataFrame, optional
+        Neighbouring areas, outlined for orientation.
     nanobeats : NanoBeatPlan, optional
+        Patrol targets and route (patrol map, overview).
     anpr : ANPRPlan, optional
+        Camera sites (cameras map, overview).
     campaign : CampaignPlan, optional
+        Leaflet and timer-switch targets (campaign map, overview).
     surface : Surface, optional
         Forecast or density surface (hidden on the overview).
     hotspots : GeoDataFrame, optional
@@ -168,6 +244,10 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
         Recent incidents (hidden layers; police maps only).
     tiles : str, optional
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
+    existing_label : str
+        Layer name of the cameras already installed.
+    surface_name : str
+        Layer and legend name of ``surface``.
 
     Returns
     -------
@@ -179,7 +259,7 @@ def audience_maps(area, out_dir, *, name: str, neighbours: gpd.GeoDataFrame | No
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
 
-    def base(title):
+    def base(title: str) -> HotspotMap:
         m = HotspotMap(area, tiles=tiles, title=title)
         if neighbours is not None and len(neighbours):
             m.add_neighbours(neighbours)

@@ -10,6 +10,7 @@ drop list, one map per audience plus an overview, and the public outputs
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -19,10 +20,20 @@ from .droplist import write_drop_list
 from .maps import audience_maps
 from .public import public_outputs
 
+if TYPE_CHECKING:  # annotations only: the analytics modules do not import the renderers
+    from ..anpr import ANPRPlan
+    from ..areas import Area
+    from ..campaigns import CampaignPlan
+    from ..kde import Surface
+    from ..nanobeats import NanoBeatPlan
 
-def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents: gpd.GeoDataFrame,
-                           public_incidents: gpd.GeoDataFrame | None = None, neighbours=None, nanobeats=None,
-                           anpr=None, campaign=None, surface=None, hotspots=None, recent=None,
+
+def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str | Path, name: str,
+                           incidents: gpd.GeoDataFrame, public_incidents: gpd.GeoDataFrame | None = None,
+                           neighbours: gpd.GeoDataFrame | None = None, nanobeats: NanoBeatPlan | None = None,
+                           anpr: ANPRPlan | None = None, campaign: CampaignPlan | None = None,
+                           surface: Surface | None = None, hotspots: gpd.GeoDataFrame | None = None,
+                           recent: gpd.GeoDataFrame | None = None,
                            roads: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
                            tiles: str | None = None, pdf: bool = True,
                            existing_label: str = "Existing cameras", risk_basis: str = "the forecast surface"
@@ -32,6 +43,7 @@ def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents:
     Parameters
     ----------
     area : Area
+        The area the plans are for.
     maps_dir, reports_dir : path
         Folders for the maps and for the pages/files.
     name : str
@@ -41,7 +53,7 @@ def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents:
     public_incidents : GeoDataFrame, optional
         The incidents counted on the public map (default: ``recent`` or
         ``incidents``).
-    neighbours, surface, hotspots, recent :
+    neighbours, surface, hotspots, recent : optional
         Map layers (see :func:`hotspot.render.maps.audience_maps`).
     nanobeats : NanoBeatPlan, optional
         Brief and patrol map.
@@ -55,6 +67,10 @@ def write_audience_outputs(area, *, maps_dir, reports_dir, name: str, incidents:
         Base tiles for the maps.
     pdf : bool
         Print the brief to PDF when Chromium is installed.
+    existing_label : str
+        Map layer name of the cameras already installed.
+    risk_basis : str
+        What the camera report says the burglary risk was measured from.
 
     Returns
     -------

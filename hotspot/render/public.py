@@ -6,6 +6,7 @@ nothing)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -15,8 +16,12 @@ from .droplist import write_drop_list
 from .leaflet import HotspotMap
 from .maps import add_campaign, add_public_cells
 
+if TYPE_CHECKING:  # annotations only
+    from ..areas import Area
+    from ..campaigns import CampaignPlan
 
-def public_map(area, incidents: gpd.GeoDataFrame, path, *, neighbours: gpd.GeoDataFrame | None = None,
+
+def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, neighbours: gpd.GeoDataFrame | None = None,
                cell: float = PUBLIC_CELL, k: int = K_DEFAULT, tiles: str | None = None,
                title: str | None = None) -> Path:
     """A map safe to publish: the area, its neighbours and burglary counts
@@ -25,6 +30,7 @@ def public_map(area, incidents: gpd.GeoDataFrame, path, *, neighbours: gpd.GeoDa
     Parameters
     ----------
     area : Area
+        The area mapped (outline drawn, cells clipped to it).
     incidents : GeoDataFrame
         Incidents counted (working CRS, metres).
     path : path
@@ -52,7 +58,8 @@ def public_map(area, incidents: gpd.GeoDataFrame, path, *, neighbours: gpd.GeoDa
     return m.save(path)
 
 
-def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, campaign=None,
+def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path, *, name: str,
+                   campaign: CampaignPlan | None = None,
                    neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
                    tiles: str | None = None, check: bool = True) -> dict[str, Path]:
     """Write the outputs meant for the public and check them.
@@ -60,6 +67,7 @@ def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, cam
     Parameters
     ----------
     area : Area
+        The area the outputs are for.
     incidents : GeoDataFrame
         The incidents counted (working CRS, metres); also the reference for
         the check.
@@ -70,9 +78,13 @@ def public_outputs(area, incidents: gpd.GeoDataFrame, out_dir, *, name: str, cam
     name : str
         File-name stem.
     campaign : CampaignPlan, optional
+        The campaign whose public map, plan and drop list are written.
     neighbours : GeoDataFrame, optional
-    cell, k : float, int
-        Public cell (metres) and smallest count shown.
+        Neighbouring areas drawn for orientation.
+    cell : float
+        Public cell size, metres.
+    k : int
+        Smallest count shown; smaller counts are not drawn.
     tiles : str, optional
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
     check : bool

@@ -95,19 +95,20 @@ def chart_series(report: PerformanceReport) -> str:
         months blue).
     """
     import matplotlib
+    import pandas as pd
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     s = report.series.iloc[-48:]
-    x = s.index.to_timestamp()
+    x = pd.PeriodIndex(s.index).to_timestamp()
     fig, ax = plt.subplots(figsize=(9, 3.4))
     ax.fill_between(x, s["lower"], s["upper"], color="#95a5a6", alpha=0.35, label="expected range")
     ax.plot(x, s["expected"], color="#7f8c8d", lw=1, label="expected")
     ax.plot(x, s["observed"], color="#2c3e50", lw=1.8, marker="o", ms=3, label="burglaries")
     hi, lo = s[s["direction"] == "high"], s[s["direction"] == "low"]
-    ax.scatter(hi.index.to_timestamp(), hi["observed"], color="#c0392b", zorder=5, label="high")
-    ax.scatter(lo.index.to_timestamp(), lo["observed"], color="#2e86c1", zorder=5, label="low")
+    ax.scatter(pd.PeriodIndex(hi.index).to_timestamp(), hi["observed"], color="#c0392b", zorder=5, label="high")
+    ax.scatter(pd.PeriodIndex(lo.index).to_timestamp(), lo["observed"], color="#2e86c1", zorder=5, label="low")
     ax.set_ylabel("burglaries per month")
     ax.legend(fontsize=8, ncol=5)
     ax.grid(alpha=0.3)

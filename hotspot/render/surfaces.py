@@ -6,6 +6,7 @@ slider (drawing for :mod:`hotspot.kde`, :mod:`hotspot.hotspots` and
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import folium
 import folium.plugins
@@ -15,6 +16,9 @@ from branca.element import MacroElement, Template
 
 from ..crs import to_lonlat
 from .leaflet import COLOURS, HotspotMap, esc, incident_groups
+
+if TYPE_CHECKING:  # annotations only: kde draws nothing and does not import this module
+    from ..kde import Surface
 
 
 def _surface_png(surface, vmax: float, cmap: str, max_px: int = 1400) -> tuple[str, list[list[float]]]:
@@ -54,7 +58,7 @@ def _surface_png(surface, vmax: float, cmap: str, max_px: int = 1400) -> tuple[s
     return uri, [[lat[0], lon[0]], [lat[1], lon[1]]]
 
 
-def add_surface(m: HotspotMap, surface, name: str, *, opacity: float = 0.75, cmap: str = "YlOrRd",
+def add_surface(m: HotspotMap, surface: Surface, name: str, *, opacity: float = 0.75, cmap: str = "YlOrRd",
                 show: bool = True) -> None:
     """A surface as a semi-transparent image (inlined PNG) with a legend in
     its units; colours saturate at the 99th percentile of in-area values.

@@ -10,9 +10,13 @@ them.
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 
 def _esc(v) -> str:
@@ -30,6 +34,8 @@ class SvgMap:
         Width in px; the height follows the box's aspect.
     pad : float
         Margin round the box, metres.
+    max_height : int
+        Largest height in px; a tall box is drawn at a smaller scale.
     """
 
     def __init__(self, bounds, *, width: int = 720, pad: float = 150.0, max_height: int = 560):
@@ -42,7 +48,19 @@ class SvgMap:
         self.box = shapely.box(x0, y0, x1, y1)
         self.parts: list[str] = []
 
-    def xy(self, x, y) -> tuple[float, float]:
+    def xy(self, x: float, y: float) -> tuple[float, float]:
+        """Page position of a point.
+
+        Parameters
+        ----------
+        x, y : float
+            Coordinates in the working CRS, metres.
+
+        Returns
+        -------
+        (float, float)
+            ``(px, py)``: pixels from the left and from the top.
+        """
         return (x - self.x0) * self.scale, (self.y1 - y) * self.scale
 
     def _path(self, geom) -> str:
@@ -58,9 +76,30 @@ class SvgMap:
                 out.append(d + (" Z" if part.geom_type == "Polygon" else ""))
         return " ".join(out)
 
-    def geometry(self, geom, *, cls: str, stroke="#555", width=1.0, fill="none", opacity=1.0, dash: str | None = None,
-                 title: str | None = None) -> None:
-        """Draw a line or polygon geometry clipped to the box."""
+    def geometry(self, geom: BaseGeometry, *, cls: str, stroke: str = "#555", width: float = 1.0, fill: str = "none",
+                 opacity: float = 1.0, dash: str | None = None, title: str | None = None) -> None:
+        """Draw a line or polygon geometry clipped to the box.
+
+        Parameters
+        ----------
+        geom : shapely geometry
+            Line(s) or polygon(s) in the working CRS (metres); points are
+            not drawn.
+        cls : str
+            CSS class of the ``<path>`` (for print styles and tests).
+        stroke : str
+            CSS colour of the line.
+        width : float
+            Line width, pixels.
+        fill : str
+            CSS fill colour (``"none"`` for lines).
+        opacity : float
+            Fill opacity, 0 to 1.
+        dash : str, optional
+            SVG ``stroke-dasharray`` (e.g. ``"8 4"``, pixels); none: solid.
+        title : str, optional
+            Hover text (escaped).
+        """
         g = geom.intersection(self.box)
         if g.is_empty:
             return
@@ -72,8 +111,19 @@ class SvgMap:
         self.parts.append(f'<path class="{_esc(cls)}" d="{d}" stroke="{stroke}" stroke-width="{width}" fill="{fill}" '
                           f'fill-opacity="{opacity}" fill-rule="evenodd"{dash_attr}>{t}</path>')
 
-    def label_line(self, geom, text: str, *, cls: str = "street-label") -> None:
-        """A street name at the middle of the longest visible part of a line."""
+    def label_line(self, geom: BaseGeometry, text: str, *, cls: str = "street-label") -> None:
+        """A street name at the middle of the longest visible part of a line.
+
+        Parameters
+        ----------
+        geom : shapely geometry
+            The street's line(s) in the working CRS (metres); a visible part
+            shorter than 60 pixels gets no label.
+        text : str
+            The label (escaped).
+        cls : str
+            CSS class of the ``<text>``.
+        """
         g = geom.intersection(self.box)
         parts = [p for p in shapely.get_parts(g) if p.geom_type == "LineString"]
         if not parts:
@@ -90,9 +140,27 @@ class SvgMap:
         self.parts.append(f'<text class="{_esc(cls)}" x="{mx:.1f}" y="{my:.1f}" transform="rotate({ang:.1f} {mx:.1f} '
                           f'{my:.1f})" text-anchor="middle" dy="-3">{_esc(text)}</text>')
 
-    def marker(self, x, y, text: str, *, cls: str, shape: str = "circle", fill="#6c3483", r: float = 10,
-               title: str | None = None) -> None:
-        """A numbered marker (circle or square)."""
+    def marker(self, x: float, y: float, text: str, *, cls: str, shape: str = "circle", fill: str = "#6c3483",
+               r: float = 10, title: str | None = None) -> None:
+        """A numbered marker (circle or square).
+
+        Parameters
+        ----------
+        x, y : float
+            Position in the working CRS, metres.
+        text : str
+            The number or short text on the marker (escaped).
+        cls : str
+            CSS class of the marker's ``<g>``.
+        shape : str
+            ``"circle"`` or ``"square"``.
+        fill : str
+            CSS fill colour.
+        r : float
+            Radius (half the side of a square), pixels.
+        title : str, optional
+            Hover text (escaped).
+        """
         px, py = self.xy(x, y)
         t = f"<title>{_esc(title)}</title>" if title else ""
         if shape == "square":
@@ -115,6 +183,18 @@ class SvgMap:
                           f'<path d="M{self.width - 14},28 l-5,12 l10,0 Z" fill="#222"/></g>')
 
     def svg(self, *, title: str = "map") -> str:
+        """The whole map as one ``<svg>`` element.
+
+        Parameters
+        ----------
+        title : str
+            Accessible label of the image (escaped).
+
+        Returns
+        -------
+        str
+            The SVG markup.
+        """
         return (f'<svg xmlns="http://www.w3.org/2000/svg" class="static-map" role="img" aria-label="{_esc(title)}" '
                 f'width="{self.width}" height="{self.height}" viewBox="0 0 {self.width} {self.height}">'
                 f'<rect width="100%" height="100%" fill="#fbfbf8"/>' + "".join(self.parts) + "</svg>")
