@@ -524,7 +524,9 @@ class CampaignPlan:
     burglaries are per year; ``targets`` carries ``rank``, ``unit``,
     ``name``, ``households``, the allocation and, with a postcode layer,
     ``postcodes`` (``drops`` is :func:`drop_list`); ``notes`` qualify the
-    plan.
+    plan. ``rule`` is the allocation rule (``partial`` or ``whole``),
+    ``clock_rule`` the clock change the window follows (``eu``, ``us`` or
+    ``none``).
     """
 
     targets: gpd.GeoDataFrame
@@ -541,6 +543,7 @@ class CampaignPlan:
     as_of: pd.Timestamp | None = None
     drops: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    clock_rule: str = "eu"
 
     def to_json(self) -> dict:
         """The plan as a JSON-ready dict (see ``hotspot leaflets --json``)."""
@@ -549,7 +552,8 @@ class CampaignPlan:
             "as_of": None if self.as_of is None else str(self.as_of.date()),
             "notes": list(self.notes or []),
             "leaflets_used": self.leaflets_used, "timer_switches_used": self.timer_switches_used,
-            "share_reached": round(self.share_reached, 4), "rule": self.rule, "basis": self.basis,
+            "share_reached": round(self.share_reached, 4), "rule": self.rule, "clock_rule": self.clock_rule,
+            "basis": self.basis,
             "campaign_window": [str(self.campaign_window[0].date()), str(self.campaign_window[1].date())],
             "clocks_go_back": str(self.clocks_go_back.date()),
             "winter_summer_ratio": round(self.winter_summer_ratio, 3),
@@ -626,9 +630,9 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
 
     centre = units.geometry.union_all().centroid
     lon, lat = to_lonlat([centre.x], [centre.y], units.crs)
-    rule = clock_rule_for(float(lon[0]), float(lat[0]))
-    start, end, notes = next_campaign_window(index, as_of, year=year, clock_rule=rule)
-    if rule == "none":
+    clock_rule = clock_rule_for(float(lon[0]), float(lat[0]))
+    start, end, notes = next_campaign_window(index, as_of, year=year, clock_rule=clock_rule)
+    if clock_rule == "none":
         notes.append("no clock change assumed here: the window starts two weeks before 1 November "
                      "(set hotspot.settings.CLOCK_RULE to 'eu' or 'us' where clocks go back)")
     year = start.year
@@ -645,9 +649,10 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         targets=targets,
         leaflets_used=int(alloc["leaflets"].sum()), timer_switches_used=int(alloc["timer_switches"].sum()),
         share_reached=float(alloc["reached_by_leaflets"].sum() / total) if total > 0 else 0.0,
-        expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year, rule),
+        expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year, clock_rule),
         seasonal_index=index, winter_summer_ratio=winter_summer_ratio(index), rule=rule,
         basis=str(scored["basis"].iloc[0]) if len(scored) else "", as_of=as_of, drops=drops, notes=notes,
+        clock_rule=clock_rule,
     )
 
 

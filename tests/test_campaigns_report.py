@@ -313,3 +313,26 @@ def test_campaign_units_from_a_users_layer(shared_data, barnet):
     assert campaign_units(barnet, units=wards, lsoas=lsoas)["unit"].str.startswith("E05").all()  # first text column
     with pytest.raises(HotspotError, match="give LSOAs with households"):
         campaign_units(barnet, units=wards, unit_column="WD13NM")
+
+
+@pytest.mark.parametrize("rule", ["partial", "whole"])
+def test_the_plan_keeps_the_allocation_rule_apart_from_the_clock_rule(rule):
+    from shapely.geometry import box
+
+    from hotspot.campaigns import plan_campaign
+
+    # four 500 m units in north London; burglary in all seasons over two years
+    units = gpd.GeoDataFrame({"unit": list("abcd"), "name": list("ABCD"), "households": [400, 300, 200, 100]},
+                             geometry=[box(525000 + 500 * i, 190000, 525500 + 500 * i, 190500) for i in range(4)],
+                             crs=27700)
+    rng = np.random.default_rng(3)
+    n = 240
+    inc = gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(n)],
+                            "occurred": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 730, n), "D"),
+                            "date_precision": "day"},
+                           geometry=gpd.points_from_xy(rng.uniform(525000, 527000, n), rng.uniform(190000, 190500, n)),
+                           crs=27700)
+    plan = plan_campaign(units, inc, leaflets=500, timer_switches=50, rule=rule, as_of="2025-01-15")
+    assert plan.rule == rule and plan.clock_rule == "eu"  # London: clocks go back on the last Sunday of October
+    assert plan.to_json()["rule"] == rule and plan.to_json()["clock_rule"] == "eu"
+    assert plan.clocks_go_back == pd.Timestamp("2025-10-26")
