@@ -75,15 +75,16 @@ def _documented(doc: str) -> dict[str, str]:
     if not m:
         return {}
     out: dict[str, str] = {}
-    name = None
-    for line in m.group(1).splitlines():
+    lines = [line for line in m.group(1).splitlines() if line.strip()]
+    indent = len(lines[0]) - len(lines[0].lstrip()) if lines else 0  # the parameter lines' indent
+    name: list[str] = []
+    for line in lines:
         head = re.match(r"^(\s*)(\*{0,2}[A-Za-z_][\w, *]*?)\s*(:.*)?$", line)
-        if head and len(head.group(1)) <= 4 and (head.group(3) or "," in head.group(2) or line.strip() == head.group(2)):
-            names = [n.strip().lstrip("*") for n in head.group(2).split(",")]
-            for n in names:
+        if head and len(head.group(1)) == indent:
+            name = [n.strip().lstrip("*") for n in head.group(2).split(",")]
+            for n in name:
                 out[n] = head.group(3) or ""
-            name = names
-        elif name:
+        else:
             for n in name:
                 out[n] += " " + line.strip()
     return out
@@ -158,12 +159,16 @@ def test_the_docstring_reader_reads_numpydoc():
         Two counts.
     **kwargs
         Passed on.
+    window : int
+        Counted back from the end
+        From :func:`g`, in days
 
     Returns
     -------
     float
     """
     got = _documented(ast.get_docstring(ast.parse(f'def f():\n    """{doc}"""').body[0]))  # type: ignore[arg-type]
-    assert set(got) == {"radius_m", "a", "b", "kwargs"}
+    assert set(got) == {"radius_m", "a", "b", "kwargs", "window"}
     assert "metres" in got["radius_m"] and "Passed" in got["kwargs"]
+    assert "in days" in got["window"]  # a description line with a colon and commas is not a parameter
     assert "float" not in got["kwargs"]  # the Returns section is not read as a parameter
