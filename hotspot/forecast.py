@@ -56,6 +56,8 @@ from .kde import Surface, kernel_stencil
 from .metrics import COVERAGE_LEVELS, accuracy
 
 if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
     from .sepp import GridHawkes
 
 DEFAULT_METHODS = (
@@ -296,20 +298,20 @@ class LearnedForecast:
                  max_rows: int = 400_000):
         self.pc, self.train_periods, self.refit, self.seed, self.max_rows = pc, train_periods, refit, seed, max_rows
         self.cells = np.flatnonzero(pc.mask.ravel())
-        self._model = None
+        self._model: HistGradientBoostingRegressor | None = None
         self._fitted_at: int | None = None
 
     def _fit(self, origin: int) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        X, y = [], []
+        xs, ys = [], []
         for k in range(max(origin - self.train_periods, 12), origin):
-            X.append(_features(self.pc, k, self.cells))
-            y.append(self.pc.counts[k].ravel()[self.cells])
-        if not X:
+            xs.append(_features(self.pc, k, self.cells))
+            ys.append(self.pc.counts[k].ravel()[self.cells])
+        if not xs:
             self._model = None
             return
-        X, y = np.vstack(X), np.concatenate(y)
+        X, y = np.vstack(xs), np.concatenate(ys)
         if len(y) > self.max_rows:
             # keep every cell with a burglary and a seeded sample of the rest,
             # re-weighting the sample so the Poisson mean stays unbiased
@@ -322,9 +324,10 @@ class LearnedForecast:
             X, y = X[idx], y[idx]
         else:
             w = np.ones(len(y))
-        self._model = HistGradientBoostingRegressor(loss="poisson", max_iter=150, learning_rate=0.08,
-                                                    max_leaf_nodes=31, min_samples_leaf=50, random_state=self.seed)
-        self._model.fit(X, y, sample_weight=w)
+        model = HistGradientBoostingRegressor(loss="poisson", max_iter=150, learning_rate=0.08,
+                                              max_leaf_nodes=31, min_samples_leaf=50, random_state=self.seed)
+        model.fit(X, y, sample_weight=w)
+        self._model = model
         self._fitted_at = origin
 
     def score(self, origin: int) -> np.ndarray:
@@ -442,19 +445,41 @@ class BacktestResult:
     warnings: list[str] = field(default_factory=list)
 
     def at(self, level: float) -> pd.DataFrame:
-        """Summary rows at one coverage level, best first."""
+        """Summary rows at one coverage level, best first.
+
+        Parameters
+        ----------
+        level : float
+            Coverage level, a share of the area's cells (0-1).
+
+        Returns
+        -------
+        DataFrame
+            The :attr:`summary` rows at that level, highest mean PAI first.
+        """
         s = self.summary[np.isclose(self.summary["coverage"], level)]
         return s.sort_values("pai", ascending=False).reset_index(drop=True)
 
     def to_json(self, level: float) -> dict:
-        """``{"coverage", "periods", "methods": {name: {hit_rate, pai, pei}},
-        "best", "selected", "vs_naive", "warnings"}``."""
+        """The backtest at one coverage level as JSON-ready data.
+
+        Parameters
+        ----------
+        level : float
+            Coverage level, a share of the area's cells (0-1), e.g. 0.05.
+
+        Returns
+        -------
+        dict
+            ``{"coverage", "periods", "methods": {name: {hit_rate, pai, pei,
+            pai_ci95}}, "best", "selected", "vs_naive", "warnings"}``.
+        """
         s = self.at(level)
         out = {"coverage": level, "periods": self.n_periods,
-               "methods": {r.method: {"hit_rate": round(float(r.hit_rate), 6), "pai": round(float(r.pai), 4),
-                                      "pei": round(float(r.pei), 4), "pai_ci95": [round(float(r.pai_lo), 4),
-                                                                                 round(float(r.pai_hi), 4)]}
-                           for r in s.itertuples()},
+               "methods": {r["method"]: {"hit_rate": round(float(r["hit_rate"]), 6),
+                                         "pai": round(float(r["pai"]), 4), "pei": round(float(r["pei"]), 4),
+                                         "pai_ci95": [round(float(r["pai_lo"]), 4), round(float(r["pai_hi"]), 4)]}
+                           for r in s.to_dict("records")},
                "best": self.best}
         if self.selected is not None:
             out |= self.selected.to_json()
