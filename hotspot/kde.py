@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import scipy.fft
-from scipy.signal import fftconvolve
 from pyproj import CRS
+from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
 from ._errors import CRSError, HotspotError
