@@ -58,6 +58,7 @@ from .metrics import COVERAGE_LEVELS, accuracy
 if TYPE_CHECKING:
     from sklearn.ensemble import HistGradientBoostingRegressor
 
+    from .context import Context
     from .sepp import GridHawkes
 
 DEFAULT_METHODS = (
@@ -73,6 +74,20 @@ BASELINE = "counts_24"
 
 
 def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
+    """The period (month or week) each incident falls in.
+
+    Parameters
+    ----------
+    occurred : Series of datetime64
+        Incident dates.
+    freq : str
+        Period frequency: ``"M"`` (calendar months) or ``"W"`` (weeks).
+
+    Returns
+    -------
+    PeriodIndex
+        One period per incident.
+    """
     return pd.PeriodIndex(pd.DatetimeIndex(occurred), freq=freq)
 
 
@@ -116,18 +131,38 @@ class PeriodCounts:
 
     @classmethod
     def from_incidents(cls, incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, freq: str | None = None,
-                       offset: tuple[float, float] = (0.0, 0.0), context=None,
+                       offset: tuple[float, float] = (0.0, 0.0), context: Context | gpd.GeoDataFrame | None = None,
                        context_pad: float = 1000.0) -> "PeriodCounts":
         """Bin incidents by period (default: months for month-precision data,
         weeks otherwise) on a grid over the area.
 
-        ``context`` (a :class:`hotspot.context.Context` or its incidents):
-        incidents across the boundary, binned on a grid padded by
-        ``context_pad`` metres into :attr:`context_counts`.
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            The area's incidents (working CRS, metres) with ``occurred``.
+        area : Area
+            The study area: the grid covers it and its cells are the mask.
+        cell : float
+            Cell size, metres (default 50).
+        freq : {"M", "W"}, optional
+            Period length: calendar months or weeks (default: months for
+            month-precision dates, weeks otherwise).
+        offset : tuple of float
+            Shift of the grid ``(dx, dy)``, metres within one cell.
+        context : Context or GeoDataFrame, optional
+            Incidents across the boundary (a :class:`hotspot.context.Context`
+            or its incidents), binned into :attr:`context_counts`.
+        context_pad : float
+            With ``context``, the grid is padded by this many metres around
+            the area (default 1000 m).
+
+        Returns
+        -------
+        PeriodCounts
         """
         if incidents.empty:
             raise HotspotError("no incidents to forecast from")
-        ctx = getattr(context, "incidents", context)
+        ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
         require_same_metric_crs(incidents=incidents, area=area, context=ctx)
         if freq is None:
             freq = "M" if has_month_dates(incidents) else "W"
@@ -139,8 +174,19 @@ class PeriodCounts:
         context_counts = _bin_periods(ctx, grid, periods, freq) if ctx is not None and len(ctx) else None
         return cls(grid, grid.mask(area.geometry), periods, counts, freq, context_counts=context_counts)
 
-    def index_of(self, when) -> int:
-        """Index of the period containing ``when`` (may be past the end)."""
+    def index_of(self, when: str | pd.Timestamp) -> int:
+        """Index of the period containing ``when`` (may be past the end).
+
+        Parameters
+        ----------
+        when : str or Timestamp
+            A date (e.g. ``"2024-12"`` or ``"2024-12-15"``).
+
+        Returns
+        -------
+        int
+            Periods since the first period of the data (negative before it).
+        """
         p = pd.Period(pd.Timestamp(when), freq=self.freq)
         return (p - self.periods[0]).n
 
@@ -176,9 +222,28 @@ class PeriodCounts:
             self._cache[key] = cum
         return self._cache[key]
 
-    def window(self, kind: str, param, origin: int, periods: int) -> np.ndarray:
+    def window(self, kind: str, param: float | None, origin: int, periods: int) -> np.ndarray:
         """Sum over periods ``origin - periods`` .. ``origin - 1`` (never
-        ``origin`` or later)."""
+        ``origin`` or later).
+
+        Parameters
+        ----------
+        kind : {"counts", "kde", "prospective"}
+            What is summed: raw counts, KDE-smoothed counts or the
+            prospective stencil's spread.
+        param : float or None
+            The smoothing's size: KDE bandwidth or prospective radius,
+            metres; None for ``"counts"``.
+        origin : int
+            Index of the forecast period; only earlier periods are summed.
+        periods : int
+            Window length, periods (months or weeks).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` sums (incidents, or incidents per km² for ``"kde"``).
+        """
         cum = self._smoothed((kind, param))
         hi = min(max(origin, 0), len(cum) - 1)
         lo = min(max(origin - periods, 0), hi)
@@ -186,7 +251,20 @@ class PeriodCounts:
 
     def decayed(self, origin: int, tau: float) -> np.ndarray:
         """Incidents before period ``origin`` weighted by ``exp(-age / tau)``
-        (age in periods, 0 for the period just before ``origin``)."""
+        (age in periods, 0 for the period just before ``origin``).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; only earlier periods count.
+        tau : float
+            E-folding time, periods (months or weeks).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` decayed incident counts.
+        """
         if tau <= 0:
             raise ModelError(f"decay time must be positive (periods), got {tau:g}")
         dec = self._smoothed(("decay", float(tau)))
@@ -201,7 +279,22 @@ class PeriodCounts:
     def prospective(self, origin: int, *, radius: float = 400.0, weeks: int = 8) -> np.ndarray:
         """Bowers-Johnson-Pease prospective risk as of the start of period
         ``origin``: ages in weeks (months for monthly data; an incident in the
-        previous period is age 0), window ``weeks`` (8 weeks = 2 months)."""
+        previous period is age 0), window ``weeks`` (8 weeks = 2 months).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; only earlier periods count.
+        radius : float
+            Spread of each incident, metres (default 400 m).
+        weeks : int
+            Memory, weeks (converted to whole months for monthly data).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` risk scores.
+        """
         per = self._smoothed(("prospective", radius))
         span = weeks if self.freq == "W" else max(1, int(round(weeks * 7 / 30.44)))
         out = np.zeros(self.counts.shape[1:])
@@ -228,7 +321,23 @@ def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodInde
 
 
 def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
-    """The score of a non-learned method as of period ``origin``."""
+    """The score of a non-learned method as of period ``origin``.
+
+    Parameters
+    ----------
+    pc : PeriodCounts
+        Incidents binned per period on the grid.
+    method : str
+        ``counts_<periods>``, ``decay_<periods>``, ``kde_<metres>m_<periods>``
+        or ``prospective``.
+    origin : int
+        Index of the forecast period; only earlier periods are used.
+
+    Returns
+    -------
+    ndarray
+        ``(ny, nx)`` scores (higher = riskier).
+    """
     parts = method.split("_")
     if parts[0] == "counts":
         return pc.window("counts", None, origin, int(parts[1]))
@@ -261,7 +370,18 @@ def _number(text: str, method: str) -> float:
 
 
 def check_method(method: str) -> str:
-    """Raise :class:`ModelError` unless ``method`` names a known method."""
+    """Raise :class:`ModelError` unless ``method`` names a known method.
+
+    Parameters
+    ----------
+    method : str
+        A method name (see :data:`DEFAULT_METHODS`).
+
+    Returns
+    -------
+    str
+        ``method`` unchanged.
+    """
     parts = method.split("_")
     if method in ("prospective", "learned", "sepp"):
         return method
@@ -331,7 +451,18 @@ class LearnedForecast:
         self._fitted_at = origin
 
     def score(self, origin: int) -> np.ndarray:
-        """Expected counts for period ``origin`` (flat over the grid, 0 outside)."""
+        """Expected counts for period ``origin`` (0 outside the area).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; trained on earlier periods only.
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` expected incidents per cell.
+        """
         if self._model is None or self._fitted_at is None or origin - self._fitted_at >= self.refit or origin < self._fitted_at:
             self._fit(origin)
         out = np.zeros(self.pc.counts.shape[1] * self.pc.counts.shape[2])
@@ -732,9 +863,29 @@ def backtest(
                           selected, warnings)
 
 
-def forecast_surface(pc: PeriodCounts, method: str, as_of=None, *, seed: int = 0) -> Surface:
+def forecast_surface(pc: PeriodCounts, method: str | None, as_of: str | pd.Timestamp | None = None, *,
+                     seed: int = 0) -> Surface:
     """The forecast surface of ``method`` for the period starting at
-    ``as_of`` (default: the period after the data), from earlier data only."""
+    ``as_of`` (default: the period after the data), from earlier data only.
+
+    Parameters
+    ----------
+    pc : PeriodCounts
+        Incidents binned per period on the grid.
+    method : str or None
+        The method (e.g. a backtest's ``best``); None raises
+        :class:`ModelError` (the backtest could not choose one).
+    as_of : str or Timestamp, optional
+        Start of the forecast period (default: the period after the data).
+    seed : int
+        Seed of the learned model.
+
+    Returns
+    -------
+    Surface
+        Scores per cell, with their units and ``meta`` (method, forecast
+        period, cell size in metres).
+    """
     if method is None:
         raise ModelError("no forecast method was chosen (the backtest had too few periods to choose one); "
                          "name a method or backtest more periods")
