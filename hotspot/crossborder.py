@@ -147,14 +147,14 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
         Column naming each neighbour (default: the first column with "name"
         in its name, else the first column).
     strip : float
-        Width of the strip on each side of the shared boundary, metres
-        (default 1000 m).
+        Width of the strip on each side of the shared boundary (metres,
+        default 1000 m).
     tolerance : float
-        How far from a neighbour the area's boundary still counts as
-        shared, metres (default 50 m; boundary layers are generalised).
+        Distance in metres (default 50 m) within which the area's boundary
+        counts as shared with a neighbour (boundary layers are generalised).
     min_density : float
-        Incidents per km² per year near the border below which the outside
-        data are taken as missing (default 1).
+        Density (incidents per km² per year, default 1) near the border
+        below which the outside data are taken as missing.
 
     Returns
     -------
@@ -344,7 +344,7 @@ def count_point_flows(points: gpd.GeoDataFrame, counts: pd.DataFrame) -> gpd.Geo
     points : GeoDataFrame
         DfT count points with a ``cp`` id column.
     counts : DataFrame
-        DfT counts: ``cp``, ``year`` and vehicle columns (``2wmv``, ``car``,
+        DfT counts with ``cp``, ``year`` and vehicle columns (``2wmv``, ``car``,
         ``bus``, ``lgv``, ``hgv_total``).
 
     Returns

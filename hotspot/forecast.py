@@ -81,7 +81,7 @@ def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
     occurred : Series of datetime64
         Incident dates.
     freq : str
-        Period frequency: ``"M"`` (calendar months) or ``"W"`` (weeks).
+        Period frequency, ``"M"`` (calendar months) or ``"W"`` (weeks).
 
     Returns
     -------
@@ -141,11 +141,11 @@ class PeriodCounts:
         incidents : GeoDataFrame
             The area's incidents (working CRS, metres) with ``occurred``.
         area : Area
-            The study area: the grid covers it and its cells are the mask.
+            The study area; the grid covers it and its cells are the mask.
         cell : float
             Cell size, metres (default 50).
         freq : {"M", "W"}, optional
-            Period length: calendar months or weeks (default: months for
+            Period length, calendar months or weeks (default: months for
             month-precision dates, weeks otherwise).
         offset : tuple of float
             Shift of the grid ``(dx, dy)``, metres within one cell.
@@ -229,7 +229,7 @@ class PeriodCounts:
         Parameters
         ----------
         kind : {"counts", "kde", "prospective"}
-            What is summed: raw counts, KDE-smoothed counts or the
+            What is summed - raw counts, KDE-smoothed counts or the
             prospective stencil's spread.
         param : float or None
             The smoothing's size: KDE bandwidth or prospective radius,
@@ -786,7 +786,7 @@ def backtest(
     start, end : str or Timestamp
         First and last forecast periods (e.g. ``"2015-12"``, ``"2025-02"``).
     methods : sequence of str
-        Candidate methods, see :data:`DEFAULT_METHODS`; ties in the selection
+        Candidate methods (see :data:`DEFAULT_METHODS`); ties in the selection
         go to the earlier one.
     levels : sequence of float
         Coverage levels (shares of the area's cells) for the summary.
@@ -807,7 +807,7 @@ def backtest(
     baseline : str
         The naive method the procedure is compared with, period by period.
     scorers : mapping, optional
-        Extra methods by name: ``f(origin) -> (ny, nx)`` scores as of the
+        Extra methods by name, ``f(origin) -> (ny, nx)`` scores as of the
         start of period ``origin``, from data before it only (e.g.
         :meth:`hotspot.pooled.PooledForecast.scorer`).
     progress : callable, optional

@@ -212,7 +212,7 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 5
     months : int, optional
         Only the last ``months`` calendar months before ``as_of``.
     hot_share : float
-        Hotspots: the top share of cells (0-1) ...
+        Hotspots are the top share of cells (0-1) ...
     hot_sd : float, optional
         ... or the cells above mean + ``hot_sd`` standard deviations.
     gi_cell : float, optional

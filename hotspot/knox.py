@@ -595,7 +595,7 @@ def knox_test(
     permutations : int
         Number of Monte Carlo permutations of the times over the locations.
     seed : int, default 0
-        Seed of the permutation generator: same seed, same result. ``None``
+        Seed of the permutation generator; same seed, same result. ``None``
         is taken as the default seed 0 (results never vary run to run).
     time_unit : {"days", "months"}
         Unit of ``t`` and ``time_edges``.
@@ -690,8 +690,8 @@ def knox_from_incidents(incidents: gpd.GeoDataFrame, *, time_unit: TimeUnit = "d
     time_unit : {"days", "months"}
         Unit of the times and time edges; month-precision data need "months".
     **kwargs
-        Passed on to :func:`knox_test` (``distance_edges`` in metres,
-        ``time_edges`` in ``time_unit``, ``permutations``, ``seed``, ...).
+        ``distance_edges`` in metres, ``time_edges`` in ``time_unit``,
+        ``permutations``, ``seed``, ... (passed on to :func:`knox_test`).
 
     Returns
     -------

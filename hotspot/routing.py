@@ -107,7 +107,7 @@ def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = 
         Start and end point (e.g. the police station), metres: the route is a
         closed loop from it. Without it, an open path starting at target 0.
     network : StreetNetwork, optional
-        Street graph: legs are shortest paths along it. Default: straight.
+        Street graph; legs are shortest paths along it. Default: straight.
 
     Returns
     -------
