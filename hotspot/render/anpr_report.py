@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..anpr import ALONG_M, CORRIDOR_M
+from ..anpr import ALONG_M, CORRIDOR_M, ANPRPlan
 
 
 def _e(v) -> str:
@@ -25,7 +26,24 @@ def _e(v) -> str:
 def coverage_chart_svg(before: float, gains: list[float], *, width: int = 520, height: int = 220,
                        marks: dict | None = None) -> str:
     """Coverage (share of demand) against the number of new cameras, as an
-    inline SVG step chart; ``marks`` = {label: share} draws target lines."""
+    inline SVG step chart; ``marks`` = {label: share} draws target lines.
+
+    Parameters
+    ----------
+    before : float
+        Share of demand (0-1) covered before any new camera.
+    gains : list of float
+        Marginal share of demand each new camera adds, in install order.
+    width, height : int
+        Size of the chart, pixels.
+    marks : dict of str to float, optional
+        Target lines, label -> share of demand (0-1).
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element.
+    """
     cov = [before] + list(before + np.cumsum(gains))
     n = len(cov) - 1
     L, R, T, B = 44, 12, 12, 34
@@ -56,10 +74,32 @@ def coverage_chart_svg(before: float, gains: list[float], *, width: int = 520, h
             f'demand covered</text></svg>')
 
 
-def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int = 5, along_m: float = 1500.0,
-                          corridor_m: float = 250.0, risk_basis: str = "burglary") -> list[str]:
+def low_scoring_crossings(crossings: pd.DataFrame | None, covered_ids: set[str], *, top: int = 5,
+                          along_m: float = 1500.0, corridor_m: float = 250.0,
+                          risk_basis: str = "burglary") -> list[str]:
     """Sentences for the busiest crossings that no new site covers: their
-    flow is high but the burglary risk along them inside the area is low."""
+    flow is high but the burglary risk along them inside the area is low.
+
+    Parameters
+    ----------
+    crossings : DataFrame or None
+        Crossings with demand (:func:`hotspot.anpr.crossing_demand`).
+    covered_ids : set of str
+        ``crossing_id`` of the crossings a new site covers.
+    top : int
+        How many of the busiest crossings to look at (default 5).
+    along_m : float
+        Metres the routes were followed into the area (for the text).
+    corridor_m : float
+        Corridor half-width, metres (for the text).
+    risk_basis : str
+        What the risk was measured from (for the text).
+
+    Returns
+    -------
+    list of str
+        One sentence per busy crossing left uncovered.
+    """
     if crossings is None or not len(crossings) or "flow_used" not in crossings:
         return []
     c = crossings.copy()
@@ -67,19 +107,19 @@ def low_scoring_crossings(crossings: pd.DataFrame, covered_ids: set, *, top: int
     c["risk_rank"] = c["risk"].rank(ascending=False, method="min")
     busiest = c.sort_values("flow_used", ascending=False).head(top)
     out = []
-    for r in busiest.itertuples():
-        if r.crossing_id in covered_ids:
+    for r in busiest.to_dict("records"):  # dict rows: itertuples' fields are not typed
+        if r['crossing_id'] in covered_ids:
             continue
-        flow = f"{r.flow_used:,.0f} vehicles in the 08:00-09:00 hour" + (" (imputed: no count nearby)" if r.flow_imputed else "")
-        out.append(f"{r.road} (crossing {r.crossing_id}) carries {flow}, rank {int(r.flow_rank)} of {len(c)} by traffic, "
+        flow = f"{r['flow_used']:,.0f} vehicles in the 08:00-09:00 hour" + (" (imputed: no count nearby)" if r['flow_imputed'] else "")
+        out.append(f"{r['road']} (crossing {r['crossing_id']}) carries {flow}, rank {int(r['flow_rank'])} of {len(c)} by traffic, "
                    f"but the burglary risk within {corridor_m:g} m of it over its first {along_m / 1000:g} km inside the "
-                   f"area is only {r.risk:.3g} ({risk_basis}; rank {int(r.risk_rank)} of {len(c)}): a road with few "
+                   f"area is only {r['risk']:.3g} ({risk_basis}; rank {int(r['risk_rank'])} of {len(c)}): a road with few "
                    f"burgled homes beside it brings little demand however busy it is, so its demand is "
-                   f"{r.demand_share:.1%} of the total.")
+                   f"{r['demand_share']:.1%} of the total.")
     return out
 
 
-def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglaries",
+def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recent burglaries",
                      along_m: float = ALONG_M, corridor_m: float = CORRIDOR_M) -> str:
     """The camera-siting report page.
 
@@ -89,10 +129,16 @@ def anpr_report_html(plan, area_name: str, *, risk_basis: str = "recent burglari
         From :func:`hotspot.anpr.plan_anpr` (sites named by
         :func:`hotspot.anpr.describe_sites`).
     area_name : str
+        The area's name, for the title.
     risk_basis : str
         What the burglary risk was measured from (shown in the text).
     along_m, corridor_m : float
         The demand corridor used (metres).
+
+    Returns
+    -------
+    str
+        The whole HTML page.
     """
     res = plan.result
     share = getattr(plan, "boundary_share", 1.0)
@@ -167,8 +213,26 @@ otherwise the local highway authority. Confirm with the highway authority before
 </body></html>"""
 
 
-def write_anpr_report(plan, area_name: str, path, **kwargs) -> Path:
-    """Write :func:`anpr_report_html` to ``path``."""
+def write_anpr_report(plan: ANPRPlan, area_name: str, path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`anpr_report_html` to ``path``.
+
+    Parameters
+    ----------
+    plan : ANPRPlan
+        From :func:`hotspot.anpr.plan_anpr`.
+    area_name : str
+        The area's name, for the title.
+    path : str or Path
+        The HTML file to write (folders are made).
+    **kwargs
+        ``risk_basis``, ``along_m`` and ``corridor_m`` (metres), as for
+        :func:`anpr_report_html`.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(anpr_report_html(plan, area_name, **kwargs), encoding="utf-8")
