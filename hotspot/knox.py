@@ -610,6 +610,38 @@ def knox_test(
     -------
     KnoxResult
     """
+    x, y, t = _check_events(x, y, t, metric, permutations)
+    n = len(t)
+    dedges = _check_edges(distance_edges, "distance")
+    tedges = _check_edges(time_edges, "time")
+    nd, nt = len(dedges) + 1, len(tedges) + 1
+    if whole_units is None:
+        whole_units = bool(np.all(t == np.floor(t)))
+
+    i, j, d = close_pairs(x, y, dedges[-1], metric)
+    dband = _band(d, dedges).astype(np.int64)  # 0 .. nd-2 (all < last edge)
+    totals = pairs_per_time_band(t, tedges)
+    obs_close = np.bincount(dband * nt + _band(np.abs(t[i] - t[j]), tedges), minlength=nd * nt).reshape(nd, nt)
+    observed = _full_table(obs_close, totals)
+    if seed is None:
+        seed = 0
+    sims = _simulate(t, tedges, i, j, dband, obs_close, totals, permutations=permutations, seed=seed,
+                     progress=progress)
+    return KnoxResult(
+        n_events=n, permutations=permutations, seed=seed, metric=metric, time_unit=time_unit,
+        whole_units=whole_units, distance_edges=dedges, time_edges=tedges, observed=observed,
+        expected=sims.mean(axis=0), median=np.median(sims, axis=0),
+        sd=sims.std(axis=0, ddof=1) if permutations > 1 else np.zeros((nd, nt)),
+        p_value=(1 + (sims >= observed).sum(axis=0)) / (permutations + 1),
+        n_close_pairs=len(i), sims=sims if keep_simulations else None,
+    )
+
+
+def _check_events(x: np.ndarray, y: np.ndarray, t: np.ndarray, metric: str,
+                  permutations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x, y, t`` as float arrays, refused (named errors) when they cannot
+    give a Knox test: unequal lengths, fewer than 3 events, non-finite
+    values, an unknown metric, no permutation, coordinates not in metres."""
     x, y, t = (np.asarray(a, float) for a in (x, y, t))
     n = len(t)
     if not (len(x) == len(y) == n):
@@ -623,32 +655,31 @@ def knox_test(
     if permutations < 1:
         raise HotspotError("permutations must be at least 1")
     require_metre_coordinates(x, y, "knox_test")
-    dedges = _check_edges(distance_edges, "distance")
-    tedges = _check_edges(time_edges, "time")
-    nd, nt = len(dedges) + 1, len(tedges) + 1
-    if whole_units is None:
-        whole_units = bool(np.all(t == np.floor(t)))
+    return x, y, t
 
-    i, j, d = close_pairs(x, y, dedges[-1], metric)
-    dband = _band(d, dedges).astype(np.int64)  # 0 .. nd-2 (all < last edge)
-    totals = pairs_per_time_band(t, tedges)
 
-    def table(close_counts: np.ndarray) -> np.ndarray:
-        """Add the "more than" distance row from the invariant totals."""
-        full = np.zeros(close_counts.shape[:-2] + (nd, nt), np.int64)
-        full[..., : nd - 1, :] = close_counts[..., : nd - 1, :]
-        full[..., nd - 1, :] = np.rint(totals).astype(np.int64) - close_counts[..., : nd - 1, :].sum(axis=-2)
-        return full
+def _full_table(close_counts: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Add the "more than" distance row to tables of close-pair counts
+    (``(..., nd, nt)``, last row unused) from the invariant pairs per time band."""
+    nd, nt = close_counts.shape[-2:]
+    full = np.zeros(close_counts.shape[:-2] + (nd, nt), np.int64)
+    full[..., : nd - 1, :] = close_counts[..., : nd - 1, :]
+    full[..., nd - 1, :] = np.rint(totals).astype(np.int64) - close_counts[..., : nd - 1, :].sum(axis=-2)
+    return full
 
-    obs_close = np.bincount(dband * nt + _band(np.abs(t[i] - t[j]), tedges), minlength=nd * nt).reshape(nd, nt)
-    observed = table(obs_close)
+
+def _simulate(t: np.ndarray, tedges: np.ndarray, i: np.ndarray, j: np.ndarray, dband: np.ndarray,
+              obs_close: np.ndarray, totals: np.ndarray, *, permutations: int, seed: int,
+              progress: Callable[[int, int], None] | None) -> np.ndarray:
+    """Knox tables ``(permutations, nd, nt)`` with the times permuted over the
+    locations (seeded), counted over the close pairs ``i, j`` (distance band
+    ``dband``) and completed from the invariant counts."""
+    n = len(t)
+    nd, nt = obs_close.shape
     close_per_band = obs_close.sum(axis=1)  # invariant under permutation
-
     # Whole days and whole edges are exact in int32: half the memory traffic.
     whole = np.all(t == np.floor(t)) and np.all(tedges == np.floor(tedges)) and np.abs(t).max() < 2**30
     tt, te = (t.astype(np.int32), tedges.astype(np.int32)) if whole else (t, tedges)
-    if seed is None:
-        seed = 0
     rng = np.random.default_rng(seed)
     kernel = _permute_counts if _HAVE_NUMBA else _permute_counts_numpy
     # permutations in blocks: memory is events x block, whatever the total
@@ -664,19 +695,11 @@ def knox_test(
             tp[:, c] = tt[order]
         close = kernel(tp, i, j, dband, te, nd, nt)
         close[:, :, nt - 1] = close_per_band[None, :] - close[:, :, : nt - 1].sum(axis=2)
-        sims[done: done + k] = table(close)
+        sims[done: done + k] = _full_table(close, totals)
         done += k
         if progress:
             progress(done, permutations)
-
-    return KnoxResult(
-        n_events=n, permutations=permutations, seed=seed, metric=metric, time_unit=time_unit,
-        whole_units=whole_units, distance_edges=dedges, time_edges=tedges, observed=observed,
-        expected=sims.mean(axis=0), median=np.median(sims, axis=0),
-        sd=sims.std(axis=0, ddof=1) if permutations > 1 else np.zeros((nd, nt)),
-        p_value=(1 + (sims >= observed).sum(axis=0)) / (permutations + 1),
-        n_close_pairs=len(i), sims=sims if keep_simulations else None,
-    )
+    return sims
 
 
 def knox_from_incidents(incidents: gpd.GeoDataFrame, *, time_unit: TimeUnit = "days", **kwargs: Any) -> KnoxResult:
