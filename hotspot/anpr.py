@@ -37,6 +37,7 @@ fewest new cameras that cover a target share of all demand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -49,6 +50,10 @@ from shapely.geometry.base import BaseGeometry
 from ._errors import ModelError
 from .areas import Area
 from .crs import require_same_metric_crs, to_lonlat
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .kde import Surface
 
 # --------------------------------------------------------------------------- demand
 
@@ -65,7 +70,31 @@ def route_corridors(crossings: gpd.GeoDataFrame, roads: list[gpd.GeoDataFrame], 
     through it, followed ``along`` metres into the area (``side="inside"``)
     or into the neighbour across the boundary (``side="outside"``); a disc
     of ``along / 2`` on that side when no road line passes within ``snap``
-    metres."""
+    metres.
+
+    Parameters
+    ----------
+    crossings : GeoDataFrame
+        Crossing points on the boundary (working CRS, metres).
+    roads : list of GeoDataFrame
+        Road line layers in the area's CRS.
+    area : Area
+        The study area.
+    along : float
+        How far the roads are followed from the crossing, metres (default 1500 m).
+    corridor : float
+        Half-width of the corridor round the followed roads, metres (default 250 m).
+    snap : float
+        Snap distance in metres (default 60 m); a road line passing nearer
+        the crossing is followed.
+    side : {"inside", "outside"}
+        Follow the roads into the area or into the neighbour.
+
+    Returns
+    -------
+    list of shapely geometry
+        One corridor polygon per crossing (possibly empty).
+    """
     lines = pd.concat([r[["geometry"]] for r in roads], ignore_index=True) if roads else None
     if lines is not None and len(lines):
         lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=area.crs)
@@ -94,7 +123,7 @@ def crossing_demand(
     *,
     roads: list[gpd.GeoDataFrame] | None = None,
     incidents: gpd.GeoDataFrame | None = None,
-    surface=None,
+    surface: Surface | None = None,
     along: float = ALONG_M,
     corridor: float = CORRIDOR_M,
     alpha: float = 1.0,
@@ -108,6 +137,7 @@ def crossing_demand(
     crossings : GeoDataFrame
         From :func:`hotspot.crossborder.road_crossings` (+ ``attach_flows``).
     area : Area
+        The study area (working CRS, metres).
     roads : list of GeoDataFrame, optional
         Line layers to follow into the area.
     incidents : GeoDataFrame, optional
@@ -123,6 +153,13 @@ def crossing_demand(
         followed ``along`` metres into the neighbour too, and the risk is the
         burglary count in both corridors (``risk_inside + risk_outside``).
         Counts on both sides keep one unit, so ``incidents`` are needed.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``crossings`` with ``flow_imputed, flow_used, risk`` (and
+        ``risk_inside, risk_outside`` with context), ``corridor_km2``,
+        ``demand`` and ``demand_share``.
     """
     if surface is None and incidents is None:
         raise ModelError("demand needs burglary risk: give a hotspot surface or incidents")
@@ -130,7 +167,7 @@ def crossing_demand(
         raise ModelError("demand from both sides of the boundary counts burglaries: give incidents with context")
     out = crossings.copy()
     flow = out["flow"].astype(float) if "flow" in out else pd.Series(np.nan, index=out.index)
-    median = float(flow.median()) if flow.notna().any() else 1.0
+    median = float(np.median(flow.dropna().to_numpy())) if flow.notna().any() else 1.0
     out["flow_imputed"] = flow.isna()
     out["flow_used"] = flow.fillna(median)
     zones = route_corridors(out, roads or [], area, along=along, corridor=corridor)
@@ -162,7 +199,25 @@ def _count_in(zones: list[BaseGeometry], points: gpd.GeoDataFrame) -> list[float
 def candidate_sites(crossings: gpd.GeoDataFrame, count_points: gpd.GeoDataFrame | None, area: Area, *,
                     within: float = 1000.0) -> gpd.GeoDataFrame:
     """Candidate camera sites: every crossing, plus count points inside the
-    area within ``within`` metres of its boundary."""
+    area within ``within`` metres of its boundary.
+
+    Parameters
+    ----------
+    crossings : GeoDataFrame
+        Crossing points with ``crossing_id`` and ``road``.
+    count_points : GeoDataFrame, optional
+        DfT count points (``cp``, optionally ``road``); None for crossings only.
+    area : Area
+        The study area (working CRS, metres).
+    within : float
+        Reach into the area in metres (default 1000 m); count points
+        farther from the boundary are left out.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id, kind ("crossing" or "count point"), road`` and the point.
+    """
     rows = [{"site_id": f"C-{r.crossing_id}", "kind": "crossing", "road": r.road, "geometry": r.geometry}
             for r in crossings.itertuples()]
     if count_points is not None and len(count_points):
@@ -207,6 +262,7 @@ class SitingResult:
         return self.coverage_after - self.greedy_coverage
 
     def to_json(self) -> dict:
+        """The JSON object of ``hotspot anpr --json``: the figures and one entry per site in install order."""
         s = self.sites.sort_values("install_order")
         return {
             "k": self.k, "radius_m": self.radius_m, "coverage_before": round(self.coverage_before, 6),
@@ -243,6 +299,9 @@ class CameraSiting:
         self.candidate_xy = np.asarray(candidate_xy, float).reshape(-1, 2)
         self.existing_xy = np.zeros((0, 2)) if existing_xy is None else np.asarray(existing_xy, float).reshape(-1, 2)
         self.radius = float(radius)
+        #: The layers the model was built from (set by :meth:`from_geodataframes`), for naming the sites.
+        self.candidates: gpd.GeoDataFrame | None = None
+        self.demand: gpd.GeoDataFrame | None = None
         if len(self.candidate_xy) == 0:
             raise ModelError("no candidate sites")
         if len(self.weights) != len(self.demand_xy):
@@ -277,6 +336,27 @@ class CameraSiting:
                            region: BaseGeometry | None = None, id_column: str = "site_id") -> "CameraSiting":
         """Build from layers in one CRS (metres).
 
+        Parameters
+        ----------
+        demand : GeoDataFrame
+            Demand points (e.g. from :func:`crossing_demand`).
+        candidates : GeoDataFrame
+            Candidate camera sites (points).
+        existing : GeoDataFrame, optional
+            Existing cameras, fixed (their cover is counted before any new one).
+        weight : str
+            Column of ``demand`` holding the weights (default ``"demand"``).
+        radius : float
+            A camera covers the demand points within this many metres (default 500 m).
+        region : shapely geometry, optional
+            Every candidate must lie in it (e.g. the area grown by 3 km).
+        id_column : str
+            Column naming the candidates in error messages.
+
+        Returns
+        -------
+        CameraSiting
+
         Raises
         ------
         CRSError
@@ -303,10 +383,21 @@ class CameraSiting:
         return model
 
     # -- coverage helpers -----------------------------------------------------------
-    def covered_weight(self, chosen) -> float:
-        """Demand covered by existing cameras plus ``chosen`` candidates."""
-        chosen = set(int(c) for c in chosen)
-        extra = sum(w for key, w in zip(self.rows, self.row_weights) if chosen.intersection(key))
+    def covered_weight(self, chosen: Iterable[int]) -> float:
+        """Demand covered by existing cameras plus ``chosen`` candidates.
+
+        Parameters
+        ----------
+        chosen : iterable of int
+            Indices of the chosen candidates.
+
+        Returns
+        -------
+        float
+            Covered demand (in the demand's weight units).
+        """
+        picked = set(int(c) for c in chosen)
+        extra = sum(w for key, w in zip(self.rows, self.row_weights) if picked.intersection(key))
         return self.before + float(extra)
 
     def _gains(self, chosen: set[int]) -> np.ndarray:
@@ -326,7 +417,20 @@ class CameraSiting:
     # -- solvers --------------------------------------------------------------------
     def greedy(self, k: int) -> tuple[list[int], list[float]]:
         """Plain greedy: add the candidate with the largest marginal gain, k
-        times (ties: lowest index). Returns the sites and their gains."""
+        times (ties: lowest index).
+
+        Parameters
+        ----------
+        k : int
+            New cameras to place.
+
+        Returns
+        -------
+        sites : list of int
+            Candidate indices in the order added.
+        gains : list of float
+            Marginal demand each added.
+        """
         self._check_k(k)
         chosen: list[int] = []
         gains = []
@@ -338,10 +442,25 @@ class CameraSiting:
             gains.append(float(max(g[j], 0.0)))
         return chosen, gains
 
-    def install_order(self, sites) -> tuple[list[int], list[float]]:
-        """Order given sites greedily by marginal gain (the install order)."""
+    def install_order(self, sites: Iterable[int]) -> tuple[list[int], list[float]]:
+        """Order given sites greedily by marginal gain (the install order).
+
+        Parameters
+        ----------
+        sites : iterable of int
+            Candidate indices to order.
+
+        Returns
+        -------
+        order : list of int
+            The sites, largest marginal gain first (ties: lowest index).
+        gains : list of float
+            Marginal demand of each once the earlier ones are installed.
+        """
         left = [int(s) for s in sites]
-        order, gains, chosen = [], [], set()
+        order: list[int] = []
+        gains: list[float] = []
+        chosen: set[int] = set()
         while left:
             g = self._gains(chosen)
             j = max(left, key=lambda s: (g[s], -s))
@@ -361,7 +480,23 @@ class CameraSiting:
         return prob, x, y
 
     def solve(self, k: int = 20, *, time_limit: float | None = None, msg: bool = False) -> SitingResult:
-        """Choose ``k`` new sites maximising covered demand (exact, CBC)."""
+        """Choose ``k`` new sites maximising covered demand (exact, CBC).
+
+        Parameters
+        ----------
+        k : int
+            New cameras to place (default 20).
+        time_limit : float, optional
+            Solver time limit, seconds (default none).
+        msg : bool
+            Show the solver's log.
+
+        Returns
+        -------
+        SitingResult
+            The useful sites in install order, coverage before and after, the
+            greedy heuristic's coverage, and the sites that add nothing.
+        """
         self._check_k(k)
         prob, x, y = self._problem(pulp.LpMaximize, "mclp")
         prob += pulp.lpSum(w * y[r] for r, w in enumerate(self.row_weights))
@@ -375,7 +510,22 @@ class CameraSiting:
 
     def min_cameras(self, share: float, *, msg: bool = False) -> tuple[int, list[int]]:
         """Fewest new cameras covering ``share`` of all demand (with the
-        existing ones): a partial set-covering problem, exact with CBC."""
+        existing ones): a partial set-covering problem, exact with CBC.
+
+        Parameters
+        ----------
+        share : float
+            Target share of all demand (0-1].
+        msg : bool
+            Show the solver's log.
+
+        Returns
+        -------
+        n : int
+            Fewest new cameras (0 when existing cameras already reach it).
+        sites : list of int
+            The chosen candidate indices.
+        """
         if not 0 < share <= 1:
             raise ModelError("target share must be in (0, 1]")
         need = share * self.total - self.before
@@ -458,6 +608,38 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
     the nearest named point within ``street_within`` metres (``streets`` from
     :func:`hotspot.places.street_points`, e.g. police.uk snap points), which
     names a bus-route or unnamed road on the ground.
+
+    Parameters
+    ----------
+    sites : GeoDataFrame
+        Chosen sites (points, the area's CRS) with ``road`` and ``site_id``.
+    area : Area
+        The study area (working CRS, metres).
+    postcodes : GeoDataFrame, optional
+        Postcode unit points (:func:`hotspot.places.read_postcodes`).
+    neighbours : GeoDataFrame, optional
+        Polygons across the boundary, with a name column.
+    red_routes : GeoDataFrame, optional
+        Red-route (TLRN) polygons; without them ``owner`` is "unknown".
+    count_points : GeoDataFrame, optional
+        DfT count points with ``road`` (and ``rcat``).
+    crossings : GeoDataFrame, optional
+        The crossings with ``count_road`` (from :func:`hotspot.crossborder.attach_flows`).
+    streets : GeoDataFrame, optional
+        Named street points.
+    neighbour_within : float
+        Farthest a neighbour may be to be named, metres (default 2000 m).
+    dft_within : float
+        Reach of a DfT count point in metres (default 150 m); a nearer one
+        gives its road number.
+    street_within : float
+        Farthest a named street point may be, metres (default 200 m).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``sites`` with ``road, via, street, postcode, postcode_m,
+        neighbour, owner``.
     """
     from .places import nearest_postcodes, nearest_streets
 
@@ -527,7 +709,22 @@ def boundary_covered(area: Area, road_layers: dict[str, gpd.GeoDataFrame], *, ma
     """Share of the area's boundary (by length) inside the extent of the
     road layers (each layer's bounding box grown by ``margin`` metres): a
     layer clipped to a box round one borough leaves the rest of another's
-    boundary without crossings."""
+    boundary without crossings.
+
+    Parameters
+    ----------
+    area : Area
+        The study area (working CRS, metres).
+    road_layers : dict of str to GeoDataFrame
+        Road line layers by source name.
+    margin : float
+        Growth of each layer's bounding box, metres (default 500 m).
+
+    Returns
+    -------
+    float
+        Share of the boundary's length (0-1).
+    """
     line = area.geometry.boundary
     if line.length == 0 or not road_layers:
         return 0.0
@@ -557,7 +754,7 @@ def plan_anpr(
     *,
     road_layers: dict[str, gpd.GeoDataFrame],
     incidents: gpd.GeoDataFrame | None = None,
-    surface=None,
+    surface: Surface | None = None,
     count_points: gpd.GeoDataFrame | None = None,
     candidates: gpd.GeoDataFrame | None = None,
     existing: gpd.GeoDataFrame | None = None,
@@ -570,7 +767,7 @@ def plan_anpr(
     postcodes: gpd.GeoDataFrame | None = None,
     neighbours: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoDataFrame | None = None,
-    context=None,
+    context: Context | gpd.GeoDataFrame | None = None,
 ) -> ANPRPlan:
     """Crossings -> demand -> candidates -> optimal sites, in one call.
 
@@ -585,6 +782,52 @@ def plan_anpr(
     default from ``incidents`` by :func:`hotspot.places.street_points`).
     ``context`` (a :class:`hotspot.context.Context` or its incidents): demand
     counts burglary on both sides of each crossing (see :func:`crossing_demand`).
+
+    Parameters
+    ----------
+    area : Area
+        The study area (working CRS, metres).
+    road_layers : dict of str to GeoDataFrame
+        Road line layers by source name (the area's CRS).
+    incidents : GeoDataFrame, optional
+        Recent burglaries (risk by count, and street names).
+    surface : Surface, optional
+        Hotspot surface (risk by value) when no incidents or context.
+    count_points : GeoDataFrame, optional
+        DfT count points with ``flow``; without them risk alone weights crossings.
+    candidates : GeoDataFrame, optional
+        Candidate sites (default: crossings and nearby count points).
+    existing : GeoDataFrame, optional
+        Existing cameras (those within ``region_buffer`` metres are kept fixed).
+    red_routes : GeoDataFrame, optional
+        Red-route (TLRN) polygons: crossings tagged, road owner named.
+    k : int
+        New cameras asked for (default 20).
+    radius : float
+        A camera covers the crossings within this many metres (default 500 m).
+    candidate_within : float
+        Reach into the area in metres (default 1000 m); count points
+        farther from the boundary are not candidates.
+    region_buffer : float
+        Margin round the area in metres (default 3000 m); candidates and
+        existing cameras must lie within it.
+    targets : tuple of float
+        Shares of demand (0-1) for which the fewest cameras are reported.
+    postcodes : GeoDataFrame, optional
+        Postcode unit points for naming the sites.
+    neighbours : GeoDataFrame, optional
+        Polygons across the boundary (default: the area's own layer).
+    streets : GeoDataFrame, optional
+        Named street points (default: from ``incidents``).
+    context : Context or GeoDataFrame, optional
+        Burglaries across the boundary (a :class:`hotspot.context.Context`
+        or its incidents).
+
+    Returns
+    -------
+    ANPRPlan
+        Crossings with demand, candidates, existing cameras, the siting
+        result, the fewest cameras per target share, and notes.
     """
     from .crossborder import attach_flows, road_crossings
 
@@ -629,11 +872,11 @@ def plan_anpr(
     if result.unused:
         notes.append(f"{result.k_useful} of {result.k} cameras add coverage; the other {len(result.unused)} would "
                      "add nothing once those are installed and are not listed")
-    mins = {}
-    for share in targets:
+    mins: dict[str, int | None] = {}
+    for target in targets:  # not `share`: that is the boundary share returned below
         try:
-            mins[f"{share:.0%}"] = siting.min_cameras(share)[0]
+            mins[f"{target:.0%}"] = siting.min_cameras(target)[0]
         except ModelError as exc:
-            mins[f"{share:.0%}"] = None
+            mins[f"{target:.0%}"] = None
             notes.append(str(exc))
     return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share)

@@ -17,11 +17,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
@@ -33,12 +35,37 @@ ZONE_DISTANCES = (250.0, 500.0, 1000.0)
 
 
 def boundary_line(area: Area) -> BaseGeometry:
-    """The area's boundary as lines (all rings)."""
+    """The area's boundary as lines (all rings).
+
+    Parameters
+    ----------
+    area : Area
+        The study area (working CRS, metres).
+
+    Returns
+    -------
+    shapely geometry
+        The boundary as (multi)lines.
+    """
     return area.geometry.boundary
 
 
-def border_zones(area: Area, distances=ZONE_DISTANCES) -> gpd.GeoDataFrame:
-    """Bands inside the area within each distance (metres) of its boundary."""
+def border_zones(area: Area, distances: Sequence[float] = ZONE_DISTANCES) -> gpd.GeoDataFrame:
+    """Bands inside the area within each distance (metres) of its boundary.
+
+    Parameters
+    ----------
+    area : Area
+        The study area (working CRS, metres).
+    distances : sequence of float
+        Band widths, metres from the boundary (default 250, 500, 1000 m).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per distance: ``distance_m, area_km2, area_share`` (share of
+        the area) and the band's polygon.
+    """
     line = boundary_line(area)
     rows = []
     for d in distances:
@@ -48,9 +75,21 @@ def border_zones(area: Area, distances=ZONE_DISTANCES) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=area.crs)
 
 
-def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances=ZONE_DISTANCES,
+def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Sequence[float] = ZONE_DISTANCES,
                          by_month: bool = True) -> pd.DataFrame:
     """Share of incidents near the boundary against the share of area.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents (working CRS, metres) with ``occurred``; those outside the
+        area are left out.
+    area : Area
+        The study area.
+    distances : sequence of float
+        Band widths, metres from the boundary (default 250, 500, 1000 m).
+    by_month : bool
+        Also give one set of rows per calendar month (default True).
 
     Returns
     -------
@@ -93,6 +132,37 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
     A neighbour whose outside data look absent (fewer than ``min_density``
     incidents per km^2 per year near the border, e.g. another police force
     whose data are not loaded) gets NaN outside, not zero.
+
+    Parameters
+    ----------
+    inside : GeoDataFrame
+        The area's incidents (working CRS, metres) with ``occurred``.
+    outside : GeoDataFrame
+        Incidents beyond the boundary, same CRS.
+    area : Area
+        The study area.
+    neighbours : GeoDataFrame
+        Neighbouring areas' polygons (any CRS; reprojected to the area's).
+    name_column : str, optional
+        Column naming each neighbour (default: the first column with "name"
+        in its name, else the first column).
+    strip : float
+        Width of the strip on each side of the shared boundary (metres,
+        default 1000 m).
+    tolerance : float
+        Distance in metres (default 50 m) within which the area's boundary
+        counts as shared with a neighbour (boundary layers are generalised).
+    min_density : float
+        Density (incidents per km² per year, default 1) near the border
+        below which the outside data are taken as missing.
+
+    Returns
+    -------
+    DataFrame
+        One row per neighbour: ``neighbour, shared_boundary_km, inside_km2,
+        inside_incidents, inside_density, outside_km2, outside_incidents,
+        outside_density, months, ratio_outside_inside`` (densities per km²
+        per year; NaN outside where data are missing).
     """
     if inside.crs is None or outside.crs is None or not inside.crs.equals(outside.crs):
         raise CRSError("inside and outside incidents must share one CRS (read both with the same area)")
@@ -140,12 +210,25 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
 # --------------------------------------------------------------------------- roads
 
 
-def read_roads(path: str | Path, crs) -> gpd.GeoDataFrame:
+def read_roads(path: str | Path, crs: CRS | int | str) -> gpd.GeoDataFrame:
     """A road layer as lines in ``crs`` with a ``road`` name column.
 
     GeoJSON/GeoPackage/Shapefile lines are read as they are; an
     OpenStreetMap XML extract (``.osm``, ``.osm.bz2``, ``.xml``) is read with
     osmnx into its street edges.
+
+    Parameters
+    ----------
+    path : str or Path
+        The road file.
+    crs : pyproj.CRS, int or str
+        The working CRS (metres) to project the lines to.
+
+    Returns
+    -------
+    GeoDataFrame
+        Line features in ``crs`` with a ``road`` column (ref, name, bus
+        route or "unnamed road").
     """
     path = Path(path)
     if not path.is_file():
@@ -192,6 +275,7 @@ def road_crossings(area: Area, layers: dict[str, gpd.GeoDataFrame], *, merge_dis
     Parameters
     ----------
     area : Area
+        The study area (working CRS, metres).
     layers : dict
         Source name -> line layer (in the area's CRS) with a ``road`` column.
     merge_distance : float
@@ -253,7 +337,22 @@ def road_crossings(area: Area, layers: dict[str, gpd.GeoDataFrame], *, merge_dis
 def count_point_flows(points: gpd.GeoDataFrame, counts: pd.DataFrame) -> gpd.GeoDataFrame:
     """DfT count points with their latest counted flow (vehicles in the
     08:00-09:00 hour: two-wheelers, cars, buses, vans and lorries; pedal
-    cycles excluded) and its year."""
+    cycles excluded) and its year.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        DfT count points with a ``cp`` id column.
+    counts : DataFrame
+        DfT counts with ``cp``, ``year`` and vehicle columns (``2wmv``, ``car``,
+        ``bus``, ``lgv``, ``hgv_total``).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``points`` with ``year`` and ``flow`` (vehicles in the counted hour;
+        NaN where a point has no count).
+    """
     vehicles = [c for c in ("2wmv", "car", "bus", "lgv", "hgv_total") if c in counts.columns]
     if not vehicles or "cp" not in counts.columns:
         raise InputFileError("traffic counts need a 'cp' column and vehicle columns (car, lgv, ...)")
@@ -270,7 +369,25 @@ def attach_flows(crossings: gpd.GeoDataFrame, count_points: gpd.GeoDataFrame, *,
     the same road* (same name or number) within ``same_road_distance``
     metres (motorways are counted between junctions, kilometres apart), else
     from the nearest count point within ``max_distance``.
-    ``flow_source`` says which ("same road", "nearest" or "none")."""
+    ``flow_source`` says which ("same road", "nearest" or "none").
+
+    Parameters
+    ----------
+    crossings : GeoDataFrame
+        From :func:`road_crossings` (``road``, optionally ``roads``).
+    count_points : GeoDataFrame
+        From :func:`count_point_flows` (``cp``, ``flow``, optionally ``road``).
+    max_distance : float
+        Farthest any count point may be, metres (default 300 m).
+    same_road_distance : float
+        Farthest a count point on the same road may be, metres (default 5000 m).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``crossings`` with ``flow, count_point, count_road, flow_distance_m,
+        flow_source``.
+    """
     out = crossings.copy()
     cp = count_points[count_points["flow"].notna()].to_crs(crossings.crs)
     out["flow"], out["count_point"], out["count_road"], out["flow_distance_m"] = np.nan, None, None, np.nan

@@ -24,8 +24,8 @@ def backtest_nanobeats(
     incidents: gpd.GeoDataFrame,
     area: Area,
     *,
-    start,
-    end,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
     step_days: int = 7,
     horizons: tuple[int, ...] = (7, 14),
     distance: float = 200.0,
@@ -58,7 +58,7 @@ def backtest_nanobeats(
         Day-precision incidents (working CRS, metres).
     area : Area
         Study area; only its cells are targeted and scored.
-    start, end : date-like
+    start, end : str or Timestamp
         First and last planning date.
     step_days : int
         Days between planning dates.
@@ -101,7 +101,7 @@ def backtest_nanobeats(
     rng = np.random.default_rng(seed)
     dates = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq=f"{step_days}D")
     default_w = min(history_weights, key=lambda w: abs(w - DEFAULT_HISTORY_WEIGHT))
-    records = []
+    records: list[tuple[str, int, pd.Timestamp, int, float, float]] = []
     for k, D in enumerate(dates):
         chosen = _chosen_cells(model, src, D, history_weights, n_targets, kde_bandwidth, kde_days)
         size = len(chosen[f"nano-beat (history weight {default_w:g})"])
@@ -117,8 +117,8 @@ def backtest_nanobeats(
                 hits = int(np.isin(future, cellset).sum())
                 records.append((name, h, D, total, hits, len(cellset) / n_area))
             if draws:
-                hits = float(np.mean([np.isin(future, d).sum() for d in draws]))
-                records.append(("random cells", h, D, total, hits, size / n_area))
+                mean_hits = float(np.mean([np.isin(future, d).sum() for d in draws]))
+                records.append(("random cells", h, D, total, mean_hits, size / n_area))
         if progress:
             progress(k + 1, len(dates))
     return _pool(pd.DataFrame(records, columns=["method", "horizon_days", "date", "incidents", "hits", "area_share"]))

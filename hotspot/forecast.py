@@ -40,7 +40,7 @@ bootstrap over periods.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -55,6 +55,12 @@ from .intake import has_month_dates
 from .kde import Surface, kernel_stencil
 from .metrics import COVERAGE_LEVELS, accuracy
 
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from .context import Context
+    from .sepp import GridHawkes
+
 DEFAULT_METHODS = (
     "counts_1", "counts_3", "counts_12", "counts_24", "counts_36", "counts_60",
     "decay_6", "decay_12", "decay_24",
@@ -68,6 +74,20 @@ BASELINE = "counts_24"
 
 
 def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
+    """The period (month or week) each incident falls in.
+
+    Parameters
+    ----------
+    occurred : Series of datetime64
+        Incident dates.
+    freq : str
+        Period frequency, ``"M"`` (calendar months) or ``"W"`` (weeks).
+
+    Returns
+    -------
+    PeriodIndex
+        One period per incident.
+    """
     return pd.PeriodIndex(pd.DatetimeIndex(occurred), freq=freq)
 
 
@@ -111,18 +131,38 @@ class PeriodCounts:
 
     @classmethod
     def from_incidents(cls, incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, freq: str | None = None,
-                       offset: tuple[float, float] = (0.0, 0.0), context=None,
+                       offset: tuple[float, float] = (0.0, 0.0), context: Context | gpd.GeoDataFrame | None = None,
                        context_pad: float = 1000.0) -> "PeriodCounts":
         """Bin incidents by period (default: months for month-precision data,
         weeks otherwise) on a grid over the area.
 
-        ``context`` (a :class:`hotspot.context.Context` or its incidents):
-        incidents across the boundary, binned on a grid padded by
-        ``context_pad`` metres into :attr:`context_counts`.
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            The area's incidents (working CRS, metres) with ``occurred``.
+        area : Area
+            The study area; the grid covers it and its cells are the mask.
+        cell : float
+            Cell size, metres (default 50).
+        freq : {"M", "W"}, optional
+            Period length, calendar months or weeks (default: months for
+            month-precision dates, weeks otherwise).
+        offset : tuple of float
+            Shift of the grid ``(dx, dy)``, metres within one cell.
+        context : Context or GeoDataFrame, optional
+            Incidents across the boundary (a :class:`hotspot.context.Context`
+            or its incidents), binned into :attr:`context_counts`.
+        context_pad : float
+            With ``context``, the grid is padded by this many metres around
+            the area (default 1000 m).
+
+        Returns
+        -------
+        PeriodCounts
         """
         if incidents.empty:
             raise HotspotError("no incidents to forecast from")
-        ctx = getattr(context, "incidents", context)
+        ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
         require_same_metric_crs(incidents=incidents, area=area, context=ctx)
         if freq is None:
             freq = "M" if has_month_dates(incidents) else "W"
@@ -134,8 +174,19 @@ class PeriodCounts:
         context_counts = _bin_periods(ctx, grid, periods, freq) if ctx is not None and len(ctx) else None
         return cls(grid, grid.mask(area.geometry), periods, counts, freq, context_counts=context_counts)
 
-    def index_of(self, when) -> int:
-        """Index of the period containing ``when`` (may be past the end)."""
+    def index_of(self, when: str | pd.Timestamp) -> int:
+        """Index of the period containing ``when`` (may be past the end).
+
+        Parameters
+        ----------
+        when : str or Timestamp
+            A date (e.g. ``"2024-12"`` or ``"2024-12-15"``).
+
+        Returns
+        -------
+        int
+            Periods since the first period of the data (negative before it).
+        """
         p = pd.Period(pd.Timestamp(when), freq=self.freq)
         return (p - self.periods[0]).n
 
@@ -171,9 +222,28 @@ class PeriodCounts:
             self._cache[key] = cum
         return self._cache[key]
 
-    def window(self, kind: str, param, origin: int, periods: int) -> np.ndarray:
+    def window(self, kind: str, param: float | None, origin: int, periods: int) -> np.ndarray:
         """Sum over periods ``origin - periods`` .. ``origin - 1`` (never
-        ``origin`` or later)."""
+        ``origin`` or later).
+
+        Parameters
+        ----------
+        kind : {"counts", "kde", "prospective"}
+            What is summed - raw counts, KDE-smoothed counts or the
+            prospective stencil's spread.
+        param : float or None
+            The smoothing's size: KDE bandwidth or prospective radius,
+            metres; None for ``"counts"``.
+        origin : int
+            Index of the forecast period; only earlier periods are summed.
+        periods : int
+            Window length, periods (months or weeks).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` sums (incidents, or incidents per km² for ``"kde"``).
+        """
         cum = self._smoothed((kind, param))
         hi = min(max(origin, 0), len(cum) - 1)
         lo = min(max(origin - periods, 0), hi)
@@ -181,7 +251,20 @@ class PeriodCounts:
 
     def decayed(self, origin: int, tau: float) -> np.ndarray:
         """Incidents before period ``origin`` weighted by ``exp(-age / tau)``
-        (age in periods, 0 for the period just before ``origin``)."""
+        (age in periods, 0 for the period just before ``origin``).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; only earlier periods count.
+        tau : float
+            E-folding time, periods (months or weeks).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` decayed incident counts.
+        """
         if tau <= 0:
             raise ModelError(f"decay time must be positive (periods), got {tau:g}")
         dec = self._smoothed(("decay", float(tau)))
@@ -196,7 +279,22 @@ class PeriodCounts:
     def prospective(self, origin: int, *, radius: float = 400.0, weeks: int = 8) -> np.ndarray:
         """Bowers-Johnson-Pease prospective risk as of the start of period
         ``origin``: ages in weeks (months for monthly data; an incident in the
-        previous period is age 0), window ``weeks`` (8 weeks = 2 months)."""
+        previous period is age 0), window ``weeks`` (8 weeks = 2 months).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; only earlier periods count.
+        radius : float
+            Spread of each incident, metres (default 400 m).
+        weeks : int
+            Memory, weeks (converted to whole months for monthly data).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` risk scores.
+        """
         per = self._smoothed(("prospective", radius))
         span = weeks if self.freq == "W" else max(1, int(round(weeks * 7 / 30.44)))
         out = np.zeros(self.counts.shape[1:])
@@ -223,7 +321,23 @@ def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodInde
 
 
 def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
-    """The score of a non-learned method as of period ``origin``."""
+    """The score of a non-learned method as of period ``origin``.
+
+    Parameters
+    ----------
+    pc : PeriodCounts
+        Incidents binned per period on the grid.
+    method : str
+        ``counts_<periods>``, ``decay_<periods>``, ``kde_<metres>m_<periods>``
+        or ``prospective``.
+    origin : int
+        Index of the forecast period; only earlier periods are used.
+
+    Returns
+    -------
+    ndarray
+        ``(ny, nx)`` scores (higher = riskier).
+    """
     parts = method.split("_")
     if parts[0] == "counts":
         return pc.window("counts", None, origin, int(parts[1]))
@@ -237,7 +351,7 @@ def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
                      "(or counts_<periods>, decay_<periods>, kde_<metres>m_<periods>)")
 
 
-def _sepp(pc: PeriodCounts):
+def _sepp(pc: PeriodCounts) -> GridHawkes:
     from .sepp import GridHawkes
 
     # background from long-term counts (two years, decayed) rather than a free rate per cell: on Chicago
@@ -256,7 +370,18 @@ def _number(text: str, method: str) -> float:
 
 
 def check_method(method: str) -> str:
-    """Raise :class:`ModelError` unless ``method`` names a known method."""
+    """Raise :class:`ModelError` unless ``method`` names a known method.
+
+    Parameters
+    ----------
+    method : str
+        A method name (see :data:`DEFAULT_METHODS`).
+
+    Returns
+    -------
+    str
+        ``method`` unchanged.
+    """
     parts = method.split("_")
     if method in ("prospective", "learned", "sepp"):
         return method
@@ -293,20 +418,20 @@ class LearnedForecast:
                  max_rows: int = 400_000):
         self.pc, self.train_periods, self.refit, self.seed, self.max_rows = pc, train_periods, refit, seed, max_rows
         self.cells = np.flatnonzero(pc.mask.ravel())
-        self._model = None
+        self._model: HistGradientBoostingRegressor | None = None
         self._fitted_at: int | None = None
 
     def _fit(self, origin: int) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        X, y = [], []
+        xs, ys = [], []
         for k in range(max(origin - self.train_periods, 12), origin):
-            X.append(_features(self.pc, k, self.cells))
-            y.append(self.pc.counts[k].ravel()[self.cells])
-        if not X:
+            xs.append(_features(self.pc, k, self.cells))
+            ys.append(self.pc.counts[k].ravel()[self.cells])
+        if not xs:
             self._model = None
             return
-        X, y = np.vstack(X), np.concatenate(y)
+        X, y = np.vstack(xs), np.concatenate(ys)
         if len(y) > self.max_rows:
             # keep every cell with a burglary and a seeded sample of the rest,
             # re-weighting the sample so the Poisson mean stays unbiased
@@ -319,13 +444,25 @@ class LearnedForecast:
             X, y = X[idx], y[idx]
         else:
             w = np.ones(len(y))
-        self._model = HistGradientBoostingRegressor(loss="poisson", max_iter=150, learning_rate=0.08,
-                                                    max_leaf_nodes=31, min_samples_leaf=50, random_state=self.seed)
-        self._model.fit(X, y, sample_weight=w)
+        model = HistGradientBoostingRegressor(loss="poisson", max_iter=150, learning_rate=0.08,
+                                              max_leaf_nodes=31, min_samples_leaf=50, random_state=self.seed)
+        model.fit(X, y, sample_weight=w)
+        self._model = model
         self._fitted_at = origin
 
     def score(self, origin: int) -> np.ndarray:
-        """Expected counts for period ``origin`` (flat over the grid, 0 outside)."""
+        """Expected counts for period ``origin`` (0 outside the area).
+
+        Parameters
+        ----------
+        origin : int
+            Index of the forecast period; trained on earlier periods only.
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` expected incidents per cell.
+        """
         if self._model is None or self._fitted_at is None or origin - self._fitted_at >= self.refit or origin < self._fitted_at:
             self._fit(origin)
         out = np.zeros(self.pc.counts.shape[1] * self.pc.counts.shape[2])
@@ -439,19 +576,41 @@ class BacktestResult:
     warnings: list[str] = field(default_factory=list)
 
     def at(self, level: float) -> pd.DataFrame:
-        """Summary rows at one coverage level, best first."""
+        """Summary rows at one coverage level, best first.
+
+        Parameters
+        ----------
+        level : float
+            Coverage level, a share of the area's cells (0-1).
+
+        Returns
+        -------
+        DataFrame
+            The :attr:`summary` rows at that level, highest mean PAI first.
+        """
         s = self.summary[np.isclose(self.summary["coverage"], level)]
         return s.sort_values("pai", ascending=False).reset_index(drop=True)
 
     def to_json(self, level: float) -> dict:
-        """``{"coverage", "periods", "methods": {name: {hit_rate, pai, pei}},
-        "best", "selected", "vs_naive", "warnings"}``."""
+        """The backtest at one coverage level as JSON-ready data.
+
+        Parameters
+        ----------
+        level : float
+            Coverage level, a share of the area's cells (0-1), e.g. 0.05.
+
+        Returns
+        -------
+        dict
+            ``{"coverage", "periods", "methods": {name: {hit_rate, pai, pei,
+            pai_ci95}}, "best", "selected", "vs_naive", "warnings"}``.
+        """
         s = self.at(level)
         out = {"coverage": level, "periods": self.n_periods,
-               "methods": {r.method: {"hit_rate": round(float(r.hit_rate), 6), "pai": round(float(r.pai), 4),
-                                      "pei": round(float(r.pei), 4), "pai_ci95": [round(float(r.pai_lo), 4),
-                                                                                 round(float(r.pai_hi), 4)]}
-                           for r in s.itertuples()},
+               "methods": {r["method"]: {"hit_rate": round(float(r["hit_rate"]), 6),
+                                         "pai": round(float(r["pai"]), 4), "pei": round(float(r["pei"]), 4),
+                                         "pai_ci95": [round(float(r["pai_lo"]), 4), round(float(r["pai_hi"]), 4)]}
+                           for r in s.to_dict("records")},
                "best": self.best}
         if self.selected is not None:
             out |= self.selected.to_json()
@@ -482,11 +641,127 @@ def _boot_ci(values: np.ndarray, idx: np.ndarray) -> tuple[float, float]:
     return float(np.quantile(b, 0.025)), float(np.quantile(b, 0.975))
 
 
+def _score_origin(pc: PeriodCounts, m: str, origin: int, cells: np.ndarray,
+                  scorers: Mapping[str, Callable[[int], np.ndarray]], learned: LearnedForecast | None,
+                  sepp: GridHawkes | None) -> np.ndarray:
+    """Scores of method ``m`` as of period ``origin`` on the in-area ``cells``."""
+    if m in scorers:
+        return np.asarray(scorers[m](origin), float).ravel()[cells]
+    if m == "learned":
+        assert learned is not None  # built by the caller whenever "learned" is scored
+        return learned.score(origin).ravel()[cells]
+    if m == "sepp":
+        assert sepp is not None  # built by the caller whenever "sepp" is scored
+        return sepp.score(origin).ravel()[cells]
+    return method_score(pc, m, origin).ravel()[cells]
+
+
+def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
+                      scorers: Mapping[str, Callable[[int], np.ndarray]], all_levels: np.ndarray, sel_li: int,
+                      span: tuple[int, int, int], seed: int,
+                      progress: Callable[[int, int], None] | None) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Score every method at every origin ``w0 .. o1`` (``span = (w0, o0, o1)``).
+
+    Returns the per-period rows of the candidate methods for origins from
+    ``o0`` on (periods with incidents only), and the metrics at the
+    selection level for every scored method and origin (NaN: no incidents).
+    """
+    w0, o0, o1 = span
+    cells = np.flatnonzero(pc.mask.ravel())
+    learned = LearnedForecast(pc, seed=seed) if "learned" in scored else None
+    sepp = _sepp(pc) if "sepp" in scored else None
+    sel = {k: np.full((len(scored), o1 - w0 + 1), np.nan) for k in ("hit_rate", "pai", "pei")}
+    rows = []
+    origins = range(w0, o1 + 1)
+    for n_done, origin in enumerate(origins, start=1):
+        actual = pc.counts[origin].ravel()[cells]
+        for mi, m in enumerate(scored):
+            acc = accuracy(_score_origin(pc, m, origin, cells, scorers, learned, sepp), actual, all_levels)
+            if acc["total"][0] > 0:
+                for k in sel:
+                    sel[k][mi, origin - w0] = acc[k][sel_li]
+            if origin < o0 or m not in methods:
+                continue
+            for li, lev in enumerate(all_levels):
+                rows.append((m, str(pc.periods[origin]), lev, acc["hits"][li], acc["total"][li],
+                             acc["hit_rate"][li], acc["pai"][li], acc["pei"][li]))
+        if progress:
+            progress(n_done, len(origins))
+    per = pd.DataFrame(rows, columns=["method", "period", "coverage", "hits", "total", "hit_rate", "pai", "pei"])
+    return per[per["total"] > 0], sel
+
+
+def _summarise(per: pd.DataFrame, methods: list[str], levels: np.ndarray, curve_levels: np.ndarray,
+               bootstrap: int, seed: int) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Per method and level: means, standard deviations and a bootstrap 95 %
+    interval of the mean PAI over periods; and each method's coverage curve."""
+    rng = np.random.default_rng(seed)
+    summ = []
+    for (m, lev), g in per.groupby(["method", "coverage"], sort=False):
+        pai_v = g["pai"].to_numpy()
+        boots = rng.choice(pai_v, size=(bootstrap, len(pai_v)), replace=True).mean(axis=1) if bootstrap else pai_v
+        summ.append((m, lev, g["hit_rate"].mean(), pai_v.mean(), g["pei"].mean(), g["hit_rate"].std(),
+                     pai_v.std(ddof=1) if len(pai_v) > 1 else 0.0, g["pei"].std(),
+                     np.quantile(boots, 0.025), np.quantile(boots, 0.975), len(g)))
+    summary = pd.DataFrame(summ, columns=["method", "coverage", "hit_rate", "pai", "pei", "hit_rate_sd", "pai_sd",
+                                          "pei_sd", "pai_lo", "pai_hi", "periods"])
+    curves = {m: per[per["method"] == m].groupby("coverage")["hit_rate"].mean().reindex(curve_levels).to_numpy()
+              for m in methods}
+    return summary[summary["coverage"].isin(levels)].reset_index(drop=True), curves
+
+
+def _nested_selection(pc: PeriodCounts, sel: dict[str, np.ndarray], scored: list[str], methods: list[str],
+                      baseline: str, span: tuple[int, int, int], select_window: int | None, bootstrap: int,
+                      seed: int, coverage: float) -> SelectedScore:
+    """Score the rule that picks, for each period ``o0 .. o1``, the method best
+    on the periods before it, paired with the baseline by a bootstrap over periods."""
+    w0, o0, o1 = span
+    cand_pai = sel["pai"][np.array([scored.index(m) for m in methods])]
+    default = baseline if baseline in methods else methods[0]
+    choices = []
+    for origin in range(o0, o1 + 1):
+        i = origin - w0
+        if not np.isfinite(sel["pai"][0, i]):
+            continue  # no incidents in this period: nothing to score
+        m = _choose(cand_pai, methods, i, select_window, default)
+        mi = scored.index(m)
+        bi = scored.index(baseline)
+        choices.append((str(pc.periods[origin]), m, sel["hit_rate"][mi, i], sel["pai"][mi, i], sel["pei"][mi, i],
+                        sel["pai"][bi, i]))
+    ch = pd.DataFrame(choices, columns=["period", "method", "hit_rate", "pai", "pei", "baseline_pai"])
+    srng = np.random.default_rng([seed, 1])
+    n = len(ch)
+    idx = srng.integers(0, n, size=(bootstrap, n)) if bootstrap and n > 1 else np.empty((0, n), int)
+    p_sel, p_base = ch["pai"].to_numpy(), ch["baseline_pai"].to_numpy()
+    ratio = p_sel.mean() / p_base.mean() if p_base.mean() > 0 else float("nan")
+    ratio_ci: tuple[float, float] = (float("nan"), float("nan"))
+    if idx.size:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rb = p_sel[idx].mean(axis=1) / p_base[idx].mean(axis=1)
+        rb = rb[np.isfinite(rb)]
+        ratio_ci = (float(np.quantile(rb, 0.025)), float(np.quantile(rb, 0.975))) if len(rb) else (np.nan, np.nan)
+    return SelectedScore(coverage, n, float(ch["hit_rate"].mean()), float(p_sel.mean()),
+                         float(ch["pei"].mean()), _boot_ci(p_sel, idx), baseline, float(p_base.mean()),
+                         _boot_ci(p_base, idx), float(ratio), ratio_ci, ch)
+
+
+def _forecast_span(pc: PeriodCounts, start: str | pd.Timestamp, end: str | pd.Timestamp,
+                   warmup: int) -> tuple[int, int, int]:
+    """``(w0, o0, o1)``: first warm-up origin, first and last reported origin."""
+    o0, o1 = pc.index_of(start), pc.index_of(end)
+    o0 = max(o0, 1)
+    o1 = min(o1, len(pc.periods) - 1)
+    if o1 < o0:
+        raise HotspotError(f"no forecast periods between {start} and {end} inside the data "
+                           f"({pc.periods[0]} to {pc.periods[-1]})")
+    return max(o0 - max(int(warmup), 0), 1), o0, o1
+
+
 def backtest(
     pc: PeriodCounts,
     *,
-    start,
-    end,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
     methods: Sequence[str] = DEFAULT_METHODS,
     levels: Sequence[float] = COVERAGE_LEVELS,
     best_level: float = 0.05,
@@ -506,10 +781,12 @@ def backtest(
     Parameters
     ----------
     pc : PeriodCounts
-    start, end : date-like
+        Incidents binned per period on the grid (the area's own counts are
+        what every forecast is scored on).
+    start, end : str or Timestamp
         First and last forecast periods (e.g. ``"2015-12"``, ``"2025-02"``).
     methods : sequence of str
-        Candidate methods, see :data:`DEFAULT_METHODS`; ties in the selection
+        Candidate methods (see :data:`DEFAULT_METHODS`); ties in the selection
         go to the earlier one.
     levels : sequence of float
         Coverage levels (shares of the area's cells) for the summary.
@@ -530,9 +807,17 @@ def backtest(
     baseline : str
         The naive method the procedure is compared with, period by period.
     scorers : mapping, optional
-        Extra methods by name: ``f(origin) -> (ny, nx)`` scores as of the
+        Extra methods by name, ``f(origin) -> (ny, nx)`` scores as of the
         start of period ``origin``, from data before it only (e.g.
         :meth:`hotspot.pooled.PooledForecast.scorer`).
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each origin is scored.
+
+    Returns
+    -------
+    BacktestResult
+        Per-period and summary scores, coverage curves, the method to use
+        next, the nested rule's score against the baseline, and warnings.
     """
     scorers = dict(scorers or {})
     methods = [m if m in scorers else check_method(m) for m in dict.fromkeys(methods)]
@@ -541,108 +826,36 @@ def backtest(
     check_method(baseline)
     if not 0 < best_level <= 1:
         raise ModelError(f"coverage must be a share between 0 and 1 (got {best_level:g})")
-    levels = np.asarray(levels, float)
+    level_arr = np.asarray(levels, float)
     curve_levels = np.round(np.linspace(0.005, 0.5, 100), 4)
-    all_levels = np.unique(np.r_[levels, curve_levels, best_level])
+    all_levels = np.unique(np.r_[level_arr, curve_levels, best_level])
     sel_li = int(np.argmin(np.abs(all_levels - best_level)))
-    o0, o1 = pc.index_of(start), pc.index_of(end)
-    o0 = max(o0, 1)
-    o1 = min(o1, len(pc.periods) - 1)
-    if o1 < o0:
-        raise HotspotError(f"no forecast periods between {start} and {end} inside the data "
-                           f"({pc.periods[0]} to {pc.periods[-1]})")
-    w0 = max(o0 - max(int(warmup), 0), 1)
-    cells = np.flatnonzero(pc.mask.ravel())
+    span = _forecast_span(pc, start, end, warmup)
+    w0, o0, o1 = span
     scored = list(dict.fromkeys([*methods, baseline]))
-    learned = LearnedForecast(pc, seed=seed) if "learned" in scored else None
-    sepp = _sepp(pc) if "sepp" in scored else None
-    n_o = o1 - w0 + 1
-    # metrics at the selection level for every scored method and origin (NaN: no incidents)
-    sel = {k: np.full((len(scored), n_o), np.nan) for k in ("hit_rate", "pai", "pei")}
-    rows = []
-    origins = range(w0, o1 + 1)
-    for n_done, origin in enumerate(origins, start=1):
-        actual = pc.counts[origin].ravel()[cells]
-        for mi, m in enumerate(scored):
-            if m in scorers:
-                score = np.asarray(scorers[m](origin), float).ravel()[cells]
-            elif m == "learned":
-                score = learned.score(origin).ravel()[cells]
-            elif m == "sepp":
-                score = sepp.score(origin).ravel()[cells]
-            else:
-                score = method_score(pc, m, origin).ravel()[cells]
-            acc = accuracy(score, actual, all_levels)
-            if acc["total"][0] > 0:
-                for k in sel:
-                    sel[k][mi, origin - w0] = acc[k][sel_li]
-            if origin < o0 or m not in methods:
-                continue
-            for li, lev in enumerate(all_levels):
-                rows.append((m, str(pc.periods[origin]), lev, acc["hits"][li], acc["total"][li],
-                             acc["hit_rate"][li], acc["pai"][li], acc["pei"][li]))
-        if progress:
-            progress(n_done, len(origins))
-    per = pd.DataFrame(rows, columns=["method", "period", "coverage", "hits", "total", "hit_rate", "pai", "pei"])
-    per = per[per["total"] > 0]
-    rng = np.random.default_rng(seed)
-    summ = []
-    for (m, lev), g in per.groupby(["method", "coverage"], sort=False):
-        pai_v = g["pai"].to_numpy()
-        boots = rng.choice(pai_v, size=(bootstrap, len(pai_v)), replace=True).mean(axis=1) if bootstrap else pai_v
-        summ.append((m, lev, g["hit_rate"].mean(), pai_v.mean(), g["pei"].mean(), g["hit_rate"].std(),
-                     pai_v.std(ddof=1) if len(pai_v) > 1 else 0.0, g["pei"].std(),
-                     np.quantile(boots, 0.025), np.quantile(boots, 0.975), len(g)))
-    summary = pd.DataFrame(summ, columns=["method", "coverage", "hit_rate", "pai", "pei", "hit_rate_sd", "pai_sd",
-                                          "pei_sd", "pai_lo", "pai_hi", "periods"])
-    curves = {m: per[per["method"] == m].groupby("coverage")["hit_rate"].mean().reindex(curve_levels).to_numpy()
-              for m in methods}
-    summary = summary[summary["coverage"].isin(levels)].reset_index(drop=True)
+    per, sel = _score_candidates(pc, scored, methods, scorers, all_levels, sel_li, span, seed, progress)
+    summary, curves = _summarise(per, methods, level_arr, curve_levels, bootstrap, seed)
     n_periods = int(per["period"].nunique())
     warnings: list[str] = []
     if n_periods == 0:
         raise HotspotError(f"no incidents in the forecast periods {pc.periods[o0]} to {pc.periods[o1]} "
                            "inside the area: nothing to score")
 
-    # nested selection: the candidates' track record at the selection level
-    cand = np.array([scored.index(m) for m in methods])
-    cand_pai = sel["pai"][cand]
+    selected = _nested_selection(pc, sel, scored, methods, baseline, span, select_window, bootstrap, seed,
+                                 float(all_levels[sel_li]))
+    cand_pai = sel["pai"][np.array([scored.index(m) for m in methods])]
     default = baseline if baseline in methods else methods[0]
-    choices = []
-    for origin in range(o0, o1 + 1):
-        i = origin - w0
-        if not np.isfinite(sel["pai"][0, i]):
-            continue  # no incidents in this period: nothing to score
-        m = _choose(cand_pai, methods, i, select_window, default)
-        mi = scored.index(m)
-        bi = scored.index(baseline)
-        choices.append((str(pc.periods[origin]), m, sel["hit_rate"][mi, i], sel["pai"][mi, i], sel["pei"][mi, i],
-                        sel["pai"][bi, i]))
-    ch = pd.DataFrame(choices, columns=["period", "method", "hit_rate", "pai", "pei", "baseline_pai"])
-    srng = np.random.default_rng([seed, 1])
-    n = len(ch)
-    idx = srng.integers(0, n, size=(bootstrap, n)) if bootstrap and n > 1 else np.empty((0, n), int)
-    p_sel, p_base = ch["pai"].to_numpy(), ch["baseline_pai"].to_numpy()
-    ratio = p_sel.mean() / p_base.mean() if p_base.mean() > 0 else float("nan")
-    if idx.size:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rb = p_sel[idx].mean(axis=1) / p_base[idx].mean(axis=1)
-        rb = rb[np.isfinite(rb)]
-        ratio_ci = (float(np.quantile(rb, 0.025)), float(np.quantile(rb, 0.975))) if len(rb) else (np.nan, np.nan)
-    else:
-        ratio_ci = (float("nan"), float("nan"))
-    selected = SelectedScore(float(all_levels[sel_li]), n, float(ch["hit_rate"].mean()), float(p_sel.mean()),
-                             float(ch["pei"].mean()), _boot_ci(p_sel, idx), baseline, float(p_base.mean()),
-                             _boot_ci(p_base, idx), float(ratio), ratio_ci, ch)
-    if ch["method"].iloc[0] == default and not np.isfinite(cand_pai[:, :o0 - w0]).any():
+    if selected.choices["method"].iloc[0] == default and not np.isfinite(cand_pai[:, :o0 - w0]).any():
         warnings.append(f"no period before {pc.periods[o0]} could be scored, so the first forecast used "
                         f"{default} by default")
-    if n < 2:
+    best: str | None
+    if selected.periods < 2:
         best = None
-        warnings.append(f"only {n} forecast period with incidents: no method is named best and no interval is "
-                        "given; widen --from/--to")
+        warnings.append(f"only {selected.periods} forecast period with incidents: no method is named best and no "
+                        "interval is given; widen --from/--to")
     else:
-        best = _choose(cand_pai, methods, n_o, select_window, default)
+        best = _choose(cand_pai, methods, o1 - w0 + 1, select_window, default)
+        ratio, ratio_ci = selected.ratio, selected.ratio_ci
         if np.isfinite(ratio_ci[1]) and ratio_ci[1] < 1:
             warnings.append(f"the selected procedure scores below the naive {baseline} (PAI ratio {ratio:.3f}, "
                             f"95 % CI {ratio_ci[0]:.3f}-{ratio_ci[1]:.3f}): use {baseline}")
@@ -650,9 +863,29 @@ def backtest(
                           selected, warnings)
 
 
-def forecast_surface(pc: PeriodCounts, method: str, as_of=None, *, seed: int = 0) -> Surface:
+def forecast_surface(pc: PeriodCounts, method: str | None, as_of: str | pd.Timestamp | None = None, *,
+                     seed: int = 0) -> Surface:
     """The forecast surface of ``method`` for the period starting at
-    ``as_of`` (default: the period after the data), from earlier data only."""
+    ``as_of`` (default: the period after the data), from earlier data only.
+
+    Parameters
+    ----------
+    pc : PeriodCounts
+        Incidents binned per period on the grid.
+    method : str or None
+        The method (e.g. a backtest's ``best``); None raises
+        :class:`ModelError` (the backtest could not choose one).
+    as_of : str or Timestamp, optional
+        Start of the forecast period (default: the period after the data).
+    seed : int
+        Seed of the learned model.
+
+    Returns
+    -------
+    Surface
+        Scores per cell, with their units and ``meta`` (method, forecast
+        period, cell size in metres).
+    """
     if method is None:
         raise ModelError("no forecast method was chosen (the backtest had too few periods to choose one); "
                          "name a method or backtest more periods")

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +27,10 @@ from ._errors import HotspotError
 from .grid import Grid
 from .kde import Surface
 
+if TYPE_CHECKING:
+    from .areas import Area
+    from .context import Context
+
 
 def hotspot_mask(surface: Surface, *, method: str = "top", share: float = 0.05, k: float = 2.0) -> np.ndarray:
     """Boolean mask of hot cells.
@@ -33,6 +38,7 @@ def hotspot_mask(surface: Surface, *, method: str = "top", share: float = 0.05, 
     Parameters
     ----------
     surface : Surface
+        Values per cell (e.g. density per km²) and the in-area mask.
     method : {"top", "sd"}
         ``"top"``: the top ``share`` of in-area cells by value; ``"sd"``:
         cells above mean + ``k`` standard deviations of the in-area values.
@@ -64,6 +70,7 @@ def hotspot_polygons(surface: Surface, hot: np.ndarray, incidents: gpd.GeoDataFr
     Parameters
     ----------
     surface : Surface
+        The surface the hot cells were taken from (its grid, metres).
     hot : ndarray of bool
         From :func:`hotspot_mask`.
     incidents : GeoDataFrame, optional
@@ -110,6 +117,21 @@ def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: i
     (``star=True``). p-values are from ``permutations`` conditional
     permutations; cells are called hot or cold when their p-value passes
     the Benjamini-Hochberg false-discovery-rate threshold at ``alpha``.
+
+    Parameters
+    ----------
+    counts : ndarray
+        ``(ny, nx)`` incidents per cell.
+    grid : Grid
+        The lattice of ``counts`` (cell size in metres).
+    mask : ndarray of bool
+        ``(ny, nx)`` in-area cells; only these are tested and are neighbours.
+    permutations : int
+        Conditional permutations for the pseudo p-values (default 999).
+    alpha : float
+        False discovery rate (0-1) for the Benjamini-Hochberg threshold.
+    seed : int
+        Seed of the permutations.
 
     Returns
     -------
@@ -167,10 +189,10 @@ class DensityHotspots:
     public: bool = False
 
 
-def density_hotspots(incidents: gpd.GeoDataFrame, area, *, cell: float = 50.0, bandwidth: float | None = None,
+def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, bandwidth: float | None = None,
                      kernel: str = "quartic", as_of: pd.Timestamp | None = None, months: int | None = None,
                      hot_share: float = 0.05, hot_sd: float | None = None, gi_cell: float | None = None,
-                     context=None, public: bool = False, k: int = 8) -> DensityHotspots:
+                     context: Context | None = None, public: bool = False, k: int = 8) -> DensityHotspots:
     """Kernel density and hotspot polygons for an area, as ``hotspot kde`` makes them.
 
     Parameters
@@ -178,17 +200,19 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area, *, cell: float = 50.0, b
     incidents : GeoDataFrame
         The area's incidents (metres).
     area : Area
+        The study area (working CRS, metres).
     cell : float
         Cell size, metres.
     bandwidth : float, optional
         Metres (default :func:`hotspot.kde.default_bandwidth`).
     kernel : {"quartic", "gaussian"}
+        Kernel shape (default quartic).
     as_of : Timestamp, optional
         Use incidents before this date (default all).
     months : int, optional
         Only the last ``months`` calendar months before ``as_of``.
     hot_share : float
-        Hotspots: the top share of cells (0-1) ...
+        Hotspots are the top share of cells (0-1) ...
     hot_sd : float, optional
         ... or the cells above mean + ``hot_sd`` standard deviations.
     gi_cell : float, optional
@@ -206,6 +230,8 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area, *, cell: float = 50.0, b
     Returns
     -------
     DensityHotspots
+        The surface, hotspot polygons, the incidents used, Gi* cells (or
+        None) and how many context incidents reached the surface.
     """
     from .context import kde_with_context
     from .disclosure import check_surface_rule, public_surface

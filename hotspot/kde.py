@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import scipy.fft
+from pyproj import CRS
 from scipy.signal import fftconvolve
 from scipy.spatial import cKDTree
 
@@ -36,12 +37,39 @@ GAUSS_CUTOFF = 8.0
 
 
 def default_bandwidth(cell: float) -> float:
-    """Default bandwidth, metres: ``max(150, 5 * cell)``."""
+    """Default bandwidth, metres: ``max(150, 5 * cell)``.
+
+    Parameters
+    ----------
+    cell : float
+        Grid cell size, metres.
+
+    Returns
+    -------
+    float
+        Bandwidth, metres.
+    """
     return max(150.0, 5.0 * cell)
 
 
 def kernel_value(d: np.ndarray, bandwidth: float, kernel: str) -> np.ndarray:
-    """Kernel density at distances ``d`` (metres), per square metre."""
+    """Kernel density at distances ``d`` (metres), per square metre.
+
+    Parameters
+    ----------
+    d : ndarray
+        Distances from the kernel's centre, metres.
+    bandwidth : float
+        Kernel bandwidth, metres (the quartic kernel's radius; the
+        gaussian's standard deviation).
+    kernel : {"quartic", "gaussian"}
+        Kernel shape.
+
+    Returns
+    -------
+    ndarray
+        Density per square metre at each distance.
+    """
     u = np.asarray(d, float) / bandwidth
     if kernel == "quartic":
         return np.where(u < 1, 3.0 / (np.pi * bandwidth**2) * (1 - u * u) ** 2, 0.0)
@@ -51,7 +79,20 @@ def kernel_value(d: np.ndarray, bandwidth: float, kernel: str) -> np.ndarray:
 
 
 def support(bandwidth: float, kernel: str) -> float:
-    """Radius beyond which the kernel is zero, metres."""
+    """Radius beyond which the kernel is zero, metres.
+
+    Parameters
+    ----------
+    bandwidth : float
+        Kernel bandwidth, metres.
+    kernel : {"quartic", "gaussian"}
+        Kernel shape (the gaussian is cut at :data:`GAUSS_CUTOFF` bandwidths).
+
+    Returns
+    -------
+    float
+        Support radius, metres.
+    """
     return bandwidth * (1.0 if kernel == "quartic" else GAUSS_CUTOFF)
 
 
@@ -59,7 +100,23 @@ def kernel_stencil(cell: float, bandwidth: float, kernel: str) -> np.ndarray:
     """The kernel sampled at lattice offsets, per square metre, scaled so
     that it sums to exactly one incident over the lattice (the analytic
     constant is off by O((cell / bandwidth)^2) on a grid; this way an
-    unclipped surface conserves mass exactly)."""
+    unclipped surface conserves mass exactly).
+
+    Parameters
+    ----------
+    cell : float
+        Lattice spacing (grid cell size), metres.
+    bandwidth : float
+        Kernel bandwidth, metres.
+    kernel : {"quartic", "gaussian"}
+        Kernel shape.
+
+    Returns
+    -------
+    ndarray
+        Square stencil of kernel values per square metre, centred on the
+        middle cell.
+    """
     r = int(np.ceil(support(bandwidth, kernel) / cell))
     off = np.arange(-r, r + 1) * cell
     dx, dy = np.meshgrid(off, off)
@@ -67,7 +124,22 @@ def kernel_stencil(cell: float, bandwidth: float, kernel: str) -> np.ndarray:
 
 
 def lattice_scale(cell: float, bandwidth: float, kernel: str) -> float:
-    """Factor applied to the analytic kernel by :func:`kernel_stencil`."""
+    """Factor applied to the analytic kernel by :func:`kernel_stencil`.
+
+    Parameters
+    ----------
+    cell : float
+        Lattice spacing (grid cell size), metres.
+    bandwidth : float
+        Kernel bandwidth, metres.
+    kernel : {"quartic", "gaussian"}
+        Kernel shape.
+
+    Returns
+    -------
+    float
+        Unitless factor making the sampled kernel sum to one incident.
+    """
     r = int(np.ceil(support(bandwidth, kernel) / cell))
     off = np.arange(-r, r + 1) * cell
     dx, dy = np.meshgrid(off, off)
@@ -97,7 +169,8 @@ class Surface:
     meta: dict = field(default_factory=dict)
 
     @property
-    def crs(self):
+    def crs(self) -> CRS:
+        """The grid's projected CRS (metres)."""
         return self.grid.crs
 
     def masked(self) -> np.ndarray:
@@ -115,7 +188,18 @@ class Surface:
         return out
 
     def to_gdf(self, name: str = "density") -> gpd.GeoDataFrame:
-        """In-area cells as polygons with ``name`` and ``rank`` columns."""
+        """In-area cells as polygons with ``name`` and ``rank`` columns.
+
+        Parameters
+        ----------
+        name : str
+            Name of the value column (default ``"density"``).
+
+        Returns
+        -------
+        GeoDataFrame
+            One square per in-area cell: ``row, col, <name>, rank``.
+        """
         return self.grid.to_gdf({name: self.values, "rank": self.rank()}, mask=self.mask)
 
 
@@ -153,9 +237,11 @@ def kde(
     x, y : array of float
         Points, metres (grid CRS).
     grid : Grid
+        The lattice the density is computed on (cell size in metres).
     bandwidth : float, optional
         Metres (default :func:`default_bandwidth`).
     kernel : {"quartic", "gaussian"}
+        Kernel shape (default quartic).
     weights : array, optional
         Weight of each point (default 1).
     oversample : int
@@ -210,6 +296,27 @@ def kde_direct(x: np.ndarray, y: np.ndarray, grid: Grid, *, bandwidth: float, ke
     exactly what :func:`kde` with ``oversample=1`` computes; without it the
     sum uses the true point positions. The kernel carries the same lattice
     normalisation as :func:`kde`.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Points, metres (grid CRS).
+    grid : Grid
+        The lattice whose cell centres are evaluated.
+    bandwidth : float
+        Kernel bandwidth, metres.
+    kernel : {"quartic", "gaussian"}
+        Kernel shape (default quartic).
+    weights : ndarray, optional
+        Weight of each point (default 1).
+    snap : bool
+        Move the points to their cell centres first (default True), as
+        :func:`kde` with ``oversample=1`` does.
+
+    Returns
+    -------
+    ndarray
+        ``(ny, nx)`` density per km² at the cell centres.
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     w = np.ones(len(x)) if weights is None else np.asarray(weights, float)

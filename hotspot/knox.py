@@ -28,8 +28,9 @@ observed / mean of the simulations (also / median); z = (obs - mean) / sd.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -58,6 +59,22 @@ def nrc_edges(bandwidth: float, n_bands: int, *, same_location: float | None = 1
     same-location band ``[0, 1)``, five bands of 200 m and "more than 1000 m".
     For time, ``nrc_edges(7, 4, same_location=None)`` gives
     ``[7, 14, 21, 28]``.
+
+    Parameters
+    ----------
+    bandwidth : float
+        Width of each band, in metres for distance bands, in days (or
+        months) for time bands.
+    n_bands : int
+        Number of bands of that width.
+    same_location : float, optional
+        A first edge for a same-location band ``[0, same_location)``, metres
+        (default 1 m); None for no such band (time edges).
+
+    Returns
+    -------
+    list of float
+        Finite edges, increasing.
     """
     if bandwidth <= 0 or n_bands < 1:
         raise HotspotError("bandwidth must be positive and n_bands >= 1")
@@ -81,7 +98,18 @@ def _fmt(v: float) -> str:
 
 
 def distance_labels(edges: np.ndarray) -> list[str]:
-    """Labels of the distance bands ``[0, e0), [e0, e1), ..., [e_last, inf)``."""
+    """Labels of the distance bands ``[0, e0), [e0, e1), ..., [e_last, inf)``.
+
+    Parameters
+    ----------
+    edges : ndarray
+        Finite distance edges, metres.
+
+    Returns
+    -------
+    list of str
+        One label per band, the last "more than ...".
+    """
     lows = np.r_[0.0, edges]
     out = []
     for i, lo in enumerate(lows):
@@ -96,7 +124,23 @@ def distance_labels(edges: np.ndarray) -> list[str]:
 
 def time_labels(edges: np.ndarray, whole_units: bool, unit: str = "days") -> list[str]:
     """Labels of the time bands; whole units print inclusive ranges
-    (``[0, 7)`` -> "0-6 days")."""
+    (``[0, 7)`` -> "0-6 days").
+
+    Parameters
+    ----------
+    edges : ndarray
+        Finite time edges, in ``unit``.
+    whole_units : bool
+        Whether event times are whole units (dates), so bands print as
+        inclusive ranges.
+    unit : str
+        The time unit's name, "days" or "months".
+
+    Returns
+    -------
+    list of str
+        One label per band, the last "more than ...".
+    """
     lows = np.r_[0.0, edges]
     out = []
     for i, lo in enumerate(lows):
@@ -117,8 +161,23 @@ def time_labels(edges: np.ndarray, whole_units: bool, unit: str = "days") -> lis
 def close_pairs(x: np.ndarray, y: np.ndarray, max_distance: float, metric: Metric = "euclidean") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``i < j`` closer than ``max_distance`` metres (strictly).
 
-    Returns ``(i, j, d)`` arrays. Uses a KD-tree: memory grows with the
-    number of close pairs, never with N^2.
+    Uses a KD-tree: memory grows with the number of close pairs, never with N^2.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Coordinates, metres (working CRS).
+    max_distance : float
+        Pairs strictly closer than this many metres are returned.
+    metric : {"euclidean", "manhattan"}
+        How the distance is measured.
+
+    Returns
+    -------
+    i, j : ndarray of int
+        Indices of each pair, ``i < j``.
+    d : ndarray
+        Their distance, metres.
     """
     pts = np.column_stack([x, y]).astype(float)
     p = {"euclidean": 2.0, "manhattan": 1.0}[metric]
@@ -137,6 +196,18 @@ def pairs_per_time_band(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Number of unordered pairs in each time band over *all* N(N-1)/2 pairs.
 
     Invariant under any permutation of ``t``; O(N log N) via sorting.
+
+    Parameters
+    ----------
+    t : ndarray
+        Event times (days or months).
+    edges : ndarray
+        Finite time edges, same unit as ``t``.
+
+    Returns
+    -------
+    ndarray of int
+        Pairs per band, ``len(edges) + 1`` values (the last "or more").
     """
     ts = np.sort(np.asarray(t, float))
     n = len(ts)
@@ -240,25 +311,30 @@ class KnoxResult:
 
     @property
     def z_score(self) -> np.ndarray:
+        """(observed - mean of the simulations) / their standard deviation (NaN where it is 0)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.sd > 0, (self.observed - self.expected) / self.sd, np.nan)
 
     @property
     def distance_bands(self) -> list[list[float | None]]:
+        """``[low, high]`` of each distance band, metres (``None``: no upper end)."""
         lows = np.r_[0.0, self.distance_edges]
         return [[float(lo), float(hi) if np.isfinite(hi) else None] for lo, hi in zip(lows, np.r_[self.distance_edges, np.inf])]
 
     @property
     def time_bands(self) -> list[list[float | None]]:
+        """``[low, high]`` of each time band, in :attr:`time_unit` (``None``: no upper end)."""
         lows = np.r_[0.0, self.time_edges]
         return [[float(lo), float(hi) if np.isfinite(hi) else None] for lo, hi in zip(lows, np.r_[self.time_edges, np.inf])]
 
     @property
     def distance_labels(self) -> list[str]:
+        """Labels of the distance bands (see :func:`distance_labels`)."""
         return distance_labels(self.distance_edges)
 
     @property
     def time_labels(self) -> list[str]:
+        """Labels of the time bands (see :func:`time_labels`)."""
         return time_labels(self.time_edges, self.whole_units, self.time_unit)
 
     def to_dict(self) -> dict:
@@ -307,7 +383,20 @@ class KnoxResult:
     def significant(self, *, alpha: float = 0.05, min_ratio: float = 1.2) -> np.ndarray:
         """Cells (all bands) significantly above expectation: ratio >=
         ``min_ratio`` and significant at false-discovery rate ``alpha``
-        (Benjamini-Hochberg over the finite cells; see :func:`significant_cells`)."""
+        (Benjamini-Hochberg over the finite cells; see :func:`significant_cells`).
+
+        Parameters
+        ----------
+        alpha : float
+            False discovery rate (0-1).
+        min_ratio : float
+            Smallest Knox ratio (unitless) a cell needs.
+
+        Returns
+        -------
+        ndarray of bool
+            ``(distance bands, time bands)``; the "or more" bands are never flagged.
+        """
         out = np.zeros(self.observed.shape, bool)
         nd, nt = len(self.distance_edges), len(self.time_edges)
         out[:nd, :nt] = significant_cells(self.p_value, self.ratio, nd, nt, alpha=alpha, min_ratio=min_ratio)
@@ -320,18 +409,50 @@ class KnoxResult:
         significant at false-discovery rate ``alpha`` (Benjamini-Hochberg),
         joined to the nearest, shortest bands; see :func:`window_from_table`.
         ``None`` when there is none.
+
+        Parameters
+        ----------
+        alpha : float
+            False discovery rate (0-1).
+        min_ratio : float
+            Smallest Knox ratio (unitless) a cell needs.
+
+        Returns
+        -------
+        tuple of float or None
+            ``(distance in metres, time in days or months)``.
         """
         return window_from_table(self.p_value, self.ratio, self.distance_edges, self.time_edges,
                                  alpha=alpha, min_ratio=min_ratio)
 
 
 
-def significant_cells(p_value, ratio, n_distance: int, n_time: int, *, alpha: float = 0.05,
+def significant_cells(p_value: np.ndarray, ratio: np.ndarray, n_distance: int, n_time: int, *, alpha: float = 0.05,
                       min_ratio: float = 1.2) -> np.ndarray:
     """Cells of the finite bands (``n_distance`` x ``n_time``) with ratio at
     least ``min_ratio`` that are significant at false-discovery rate
     ``alpha`` (Benjamini-Hochberg over those cells). The "or more" bands are
-    never flagged: they cannot bound a window."""
+    never flagged: they cannot bound a window.
+
+    Parameters
+    ----------
+    p_value : array-like
+        Monte Carlo p-values per (distance band, time band), the "or more"
+        bands included.
+    ratio : array-like
+        Knox ratios, same shape.
+    n_distance, n_time : int
+        Number of finite distance and time bands (unitless counts).
+    alpha : float
+        False discovery rate (0-1).
+    min_ratio : float
+        Smallest Knox ratio (unitless) a cell needs.
+
+    Returns
+    -------
+    ndarray of bool
+        Same shape as ``p_value``.
+    """
     from scipy.stats import false_discovery_control
 
     p = np.asarray(p_value, dtype=float)[:n_distance, :n_time]
@@ -343,7 +464,8 @@ def significant_cells(p_value, ratio, n_distance: int, n_time: int, *, alpha: fl
     return (adjusted <= alpha) & (np.nan_to_num(r) >= min_ratio)
 
 
-def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: float = 0.05,
+def window_from_table(p_value: np.ndarray, ratio: np.ndarray, distance_edges: Sequence[float] | np.ndarray,
+                      time_edges: Sequence[float] | np.ndarray, *, alpha: float = 0.05,
                       min_ratio: float = 1.2) -> tuple[float, float] | None:
     """The near-repeat window (distance, time) from a Knox table.
 
@@ -357,8 +479,28 @@ def window_from_table(p_value, ratio, distance_edges, time_edges, *, alpha: floa
     finite distance edge and time edge of that block. Qualifying cells not
     joined to it are unrelated excesses and do not stretch the window.
 
-    Returns None when no finite cell qualifies or none is joined to the
-    shortest, nearest bands. NaN p-values or ratios never qualify.
+    NaN p-values or ratios never qualify.
+
+    Parameters
+    ----------
+    p_value : array-like
+        Monte Carlo p-values per (distance band, time band).
+    ratio : array-like
+        Knox ratios, same shape.
+    distance_edges : sequence of float
+        Finite distance edges, metres.
+    time_edges : sequence of float
+        Finite time edges, days (or months).
+    alpha : float
+        False discovery rate (0-1).
+    min_ratio : float
+        Smallest Knox ratio (unitless) a cell needs.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(distance in metres, time in days or months)``; None when no finite
+        cell qualifies or none is joined to the shortest, nearest bands.
     """
     from scipy import ndimage
 
@@ -388,6 +530,22 @@ def event_times(occurred: pd.Series, precision: str | None, time_unit: TimeUnit 
 
     Dates (no time of day) give whole days; date-times give fractional days.
     Month-precision dates are refused for a test in days.
+
+    Parameters
+    ----------
+    occurred : Series of datetime64
+        Incident dates.
+    precision : str or None
+        ``"month"`` for month-precision dates, else None.
+    time_unit : {"days", "months"}
+        Unit of the returned times.
+
+    Returns
+    -------
+    times : ndarray
+        Event times in ``time_unit`` since the earliest event.
+    whole : bool
+        Whether every time is a whole number of units.
     """
     occ = pd.to_datetime(occurred)
     if time_unit == "months":
@@ -433,12 +591,14 @@ def knox_test(
     time_edges : sequence of float
         Finite time edges in ``time_unit``; bands likewise half-open.
     metric : {"euclidean", "manhattan"}
+        How distances are measured (metres either way).
     permutations : int
         Number of Monte Carlo permutations of the times over the locations.
     seed : int, default 0
-        Seed of the permutation generator: same seed, same result. ``None``
+        Seed of the permutation generator; same seed, same result. ``None``
         is taken as the default seed 0 (results never vary run to run).
     time_unit : {"days", "months"}
+        Unit of ``t`` and ``time_edges``.
     whole_units : bool, optional
         Whether times are whole units (labels); inferred when None.
     keep_simulations : bool
@@ -450,6 +610,38 @@ def knox_test(
     -------
     KnoxResult
     """
+    x, y, t = _check_events(x, y, t, metric, permutations)
+    n = len(t)
+    dedges = _check_edges(distance_edges, "distance")
+    tedges = _check_edges(time_edges, "time")
+    nd, nt = len(dedges) + 1, len(tedges) + 1
+    if whole_units is None:
+        whole_units = bool(np.all(t == np.floor(t)))
+
+    i, j, d = close_pairs(x, y, dedges[-1], metric)
+    dband = _band(d, dedges).astype(np.int64)  # 0 .. nd-2 (all < last edge)
+    totals = pairs_per_time_band(t, tedges)
+    obs_close = np.bincount(dband * nt + _band(np.abs(t[i] - t[j]), tedges), minlength=nd * nt).reshape(nd, nt)
+    observed = _full_table(obs_close, totals)
+    if seed is None:
+        seed = 0
+    sims = _simulate(t, tedges, i, j, dband, obs_close, totals, permutations=permutations, seed=seed,
+                     progress=progress)
+    return KnoxResult(
+        n_events=n, permutations=permutations, seed=seed, metric=metric, time_unit=time_unit,
+        whole_units=whole_units, distance_edges=dedges, time_edges=tedges, observed=observed,
+        expected=sims.mean(axis=0), median=np.median(sims, axis=0),
+        sd=sims.std(axis=0, ddof=1) if permutations > 1 else np.zeros((nd, nt)),
+        p_value=(1 + (sims >= observed).sum(axis=0)) / (permutations + 1),
+        n_close_pairs=len(i), sims=sims if keep_simulations else None,
+    )
+
+
+def _check_events(x: np.ndarray, y: np.ndarray, t: np.ndarray, metric: str,
+                  permutations: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x, y, t`` as float arrays, refused (named errors) when they cannot
+    give a Knox test: unequal lengths, fewer than 3 events, non-finite
+    values, an unknown metric, no permutation, coordinates not in metres."""
     x, y, t = (np.asarray(a, float) for a in (x, y, t))
     n = len(t)
     if not (len(x) == len(y) == n):
@@ -463,32 +655,31 @@ def knox_test(
     if permutations < 1:
         raise HotspotError("permutations must be at least 1")
     require_metre_coordinates(x, y, "knox_test")
-    dedges = _check_edges(distance_edges, "distance")
-    tedges = _check_edges(time_edges, "time")
-    nd, nt = len(dedges) + 1, len(tedges) + 1
-    if whole_units is None:
-        whole_units = bool(np.all(t == np.floor(t)))
+    return x, y, t
 
-    i, j, d = close_pairs(x, y, dedges[-1], metric)
-    dband = _band(d, dedges).astype(np.int64)  # 0 .. nd-2 (all < last edge)
-    totals = pairs_per_time_band(t, tedges)
 
-    def table(close_counts: np.ndarray) -> np.ndarray:
-        """Add the "more than" distance row from the invariant totals."""
-        full = np.zeros(close_counts.shape[:-2] + (nd, nt), np.int64)
-        full[..., : nd - 1, :] = close_counts[..., : nd - 1, :]
-        full[..., nd - 1, :] = np.rint(totals).astype(np.int64) - close_counts[..., : nd - 1, :].sum(axis=-2)
-        return full
+def _full_table(close_counts: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Add the "more than" distance row to tables of close-pair counts
+    (``(..., nd, nt)``, last row unused) from the invariant pairs per time band."""
+    nd, nt = close_counts.shape[-2:]
+    full = np.zeros(close_counts.shape[:-2] + (nd, nt), np.int64)
+    full[..., : nd - 1, :] = close_counts[..., : nd - 1, :]
+    full[..., nd - 1, :] = np.rint(totals).astype(np.int64) - close_counts[..., : nd - 1, :].sum(axis=-2)
+    return full
 
-    obs_close = np.bincount(dband * nt + _band(np.abs(t[i] - t[j]), tedges), minlength=nd * nt).reshape(nd, nt)
-    observed = table(obs_close)
+
+def _simulate(t: np.ndarray, tedges: np.ndarray, i: np.ndarray, j: np.ndarray, dband: np.ndarray,
+              obs_close: np.ndarray, totals: np.ndarray, *, permutations: int, seed: int,
+              progress: Callable[[int, int], None] | None) -> np.ndarray:
+    """Knox tables ``(permutations, nd, nt)`` with the times permuted over the
+    locations (seeded), counted over the close pairs ``i, j`` (distance band
+    ``dband``) and completed from the invariant counts."""
+    n = len(t)
+    nd, nt = obs_close.shape
     close_per_band = obs_close.sum(axis=1)  # invariant under permutation
-
     # Whole days and whole edges are exact in int32: half the memory traffic.
     whole = np.all(t == np.floor(t)) and np.all(tedges == np.floor(tedges)) and np.abs(t).max() < 2**30
     tt, te = (t.astype(np.int32), tedges.astype(np.int32)) if whole else (t, tedges)
-    if seed is None:
-        seed = 0
     rng = np.random.default_rng(seed)
     kernel = _permute_counts if _HAVE_NUMBA else _permute_counts_numpy
     # permutations in blocks: memory is events x block, whatever the total
@@ -504,23 +695,31 @@ def knox_test(
             tp[:, c] = tt[order]
         close = kernel(tp, i, j, dband, te, nd, nt)
         close[:, :, nt - 1] = close_per_band[None, :] - close[:, :, : nt - 1].sum(axis=2)
-        sims[done: done + k] = table(close)
+        sims[done: done + k] = _full_table(close, totals)
         done += k
         if progress:
             progress(done, permutations)
-
-    return KnoxResult(
-        n_events=n, permutations=permutations, seed=seed, metric=metric, time_unit=time_unit,
-        whole_units=whole_units, distance_edges=dedges, time_edges=tedges, observed=observed,
-        expected=sims.mean(axis=0), median=np.median(sims, axis=0),
-        sd=sims.std(axis=0, ddof=1) if permutations > 1 else np.zeros((nd, nt)),
-        p_value=(1 + (sims >= observed).sum(axis=0)) / (permutations + 1),
-        n_close_pairs=len(i), sims=sims if keep_simulations else None,
-    )
+    return sims
 
 
-def knox_from_incidents(incidents, *, time_unit: TimeUnit = "days", **kwargs) -> KnoxResult:
-    """:func:`knox_test` on an intake GeoDataFrame (refuses month dates in days)."""
+def knox_from_incidents(incidents: gpd.GeoDataFrame, *, time_unit: TimeUnit = "days", **kwargs: Any) -> KnoxResult:
+    """:func:`knox_test` on an intake GeoDataFrame (refuses month dates in days).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        From :func:`hotspot.intake.read_incidents` (working CRS, metres),
+        at least 3 rows.
+    time_unit : {"days", "months"}
+        Unit of the times and time edges; month-precision data need "months".
+    **kwargs
+        ``distance_edges`` in metres, ``time_edges`` in ``time_unit``,
+        ``permutations``, ``seed``, ... (passed on to :func:`knox_test`).
+
+    Returns
+    -------
+    KnoxResult
+    """
     from .intake import has_month_dates
 
     if len(incidents) < 3:

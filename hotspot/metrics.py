@@ -18,12 +18,18 @@ instead of whatever the cell order happens to give.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Sequence
+
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COVERAGE_LEVELS = (0.01, 0.02, 0.05, 0.10, 0.20)
 
 
-def coverage_hits(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> np.ndarray:
+def coverage_hits(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAGE_LEVELS
+                  ) -> np.ndarray:
     """Incidents captured by the top ``level`` share of cells, per level.
 
     Parameters
@@ -64,32 +70,59 @@ def coverage_hits(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS)
     return np.where(full, cum_hits[-1], part)
 
 
-def best_hits(counts: np.ndarray, levels=COVERAGE_LEVELS) -> np.ndarray:
-    """Incidents the perfect ranking would capture at each level."""
+def best_hits(counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAGE_LEVELS) -> np.ndarray:
+    """Incidents the perfect ranking would capture at each level.
+
+    Parameters
+    ----------
+    counts : array (n_cells,)
+        Incidents per cell in the evaluation period.
+    levels : sequence of float
+        Coverage as shares of the cells (0-1).
+
+    Returns
+    -------
+    ndarray
+        Incidents captured at each level by ranking the cells by their own counts.
+    """
     c = np.asarray(counts, float).ravel()
     return coverage_hits(c, c, levels)
 
 
-def accuracy(score: np.ndarray, counts: np.ndarray, levels=COVERAGE_LEVELS) -> dict[str, np.ndarray]:
+def accuracy(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAGE_LEVELS
+             ) -> dict[str, np.ndarray]:
     """Hit rate, PAI and PEI at each coverage level for one period.
 
-    Returns a dict of arrays (one value per level); NaN where the period had
-    no incidents.
+    Parameters
+    ----------
+    score : array (n_cells,)
+        Forecast score per in-area cell (higher = riskier).
+    counts : array (n_cells,)
+        Incidents per cell in the evaluation period.
+    levels : sequence of float
+        Coverage as shares of the cells (0-1).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``hits, total, hit_rate, pai, pei``, one value per level; NaN where
+        the period had no incidents.
     """
-    levels = np.asarray(levels, float)
+    lv = np.asarray(levels, float)
     total = float(np.sum(counts))
-    hits = coverage_hits(score, counts, levels)
-    best = best_hits(counts, levels)
+    hits = coverage_hits(score, counts, lv)
+    best = best_hits(counts, lv)
     with np.errstate(divide="ignore", invalid="ignore"):
-        hit_rate = hits / total if total > 0 else np.full(len(levels), np.nan)
-        pai = hit_rate / levels
-        best_pai = (best / total) / levels if total > 0 else np.full(len(levels), np.nan)
+        hit_rate = hits / total if total > 0 else np.full(len(lv), np.nan)
+        pai = hit_rate / lv
+        best_pai = (best / total) / lv if total > 0 else np.full(len(lv), np.nan)
         pei = np.where(best_pai > 0, pai / best_pai, np.nan)
-    return {"hits": hits, "total": np.full(len(levels), total), "hit_rate": hit_rate, "pai": pai, "pei": pei}
+    return {"hits": hits, "total": np.full(len(lv), total), "hit_rate": hit_rate, "pai": pai, "pei": pei}
 
 
 
-def reliability(predicted: np.ndarray, observed: np.ndarray, edges=(0, 0.01, 0.03, 0.1, 0.3, 1, 3, np.inf)):
+def reliability(predicted: np.ndarray, observed: np.ndarray,
+                edges: Sequence[float] = (0, 0.01, 0.03, 0.1, 0.3, 1, 3, np.inf)) -> pd.DataFrame:
     """Reliability (calibration) table of forecast counts.
 
     Cells are grouped by their forecast (expected incidents per cell per
@@ -117,14 +150,14 @@ def reliability(predicted: np.ndarray, observed: np.ndarray, edges=(0, 0.01, 0.0
     o = np.asarray(observed, float).ravel()
     if p.shape != o.shape:
         raise ValueError("predicted and observed must have the same number of cells")
-    edges = np.asarray(edges, float)
-    b = np.searchsorted(edges, p, side="right") - 1
-    b = np.clip(b, 0, len(edges) - 2)
-    n = np.bincount(b, minlength=len(edges) - 1)
-    sp = np.bincount(b, weights=p, minlength=len(edges) - 1)
-    so = np.bincount(b, weights=o, minlength=len(edges) - 1)
+    e = np.asarray(edges, float)
+    b = np.searchsorted(e, p, side="right") - 1
+    b = np.clip(b, 0, len(e) - 2)
+    n = np.bincount(b, minlength=len(e) - 1)
+    sp = np.bincount(b, weights=p, minlength=len(e) - 1)
+    so = np.bincount(b, weights=o, minlength=len(e) - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         mf, mo = sp / n, so / n
         ratio = mo / mf
-    labels = [f"[{lo:g}, {hi:g})" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels = [f"[{lo:g}, {hi:g})" for lo, hi in zip(e[:-1], e[1:])]
     return pd.DataFrame({"bin": labels, "cells": n, "mean_forecast": mf, "mean_observed": mo, "ratio": ratio})

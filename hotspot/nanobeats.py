@@ -45,8 +45,9 @@ Plans say which variant they used.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -63,6 +64,15 @@ from .crs import require_same_metric_crs, to_lonlat
 from .grid import Grid
 from .intake import has_month_dates
 from .routing import RouteLegs, StreetNetwork, check_start, patrol_route, route_legs
+
+if TYPE_CHECKING:
+    from pandas._libs.tslibs import NaTType
+
+    from .context import Context
+    from .knox import KnoxResult
+
+#: A date as the API takes it: ``"2025-03-01"``, a Timestamp, a date or a datetime64.
+DateLike = str | pd.Timestamp | date | np.datetime64
 
 #: Mix of history in the risk score, chosen by backtest (see module doc).
 DEFAULT_HISTORY_WEIGHT = 0.75
@@ -115,7 +125,7 @@ class NanoBeatPlan:
     variant: str
     risk: np.ndarray = field(repr=False)
     grid: Grid = field(repr=False)
-    target_cells: np.ndarray = field(repr=False, default=None)
+    target_cells: list[np.ndarray] | None = field(repr=False, default=None)
     notes: list[str] = field(default_factory=list)
     legs: RouteLegs | None = field(repr=False, default=None)
     #: Context incidents used (:meth:`hotspot.context.Context.to_json`), if any.
@@ -131,9 +141,20 @@ class NanoBeatPlan:
         """True when every leg of the route follows the streets."""
         return self.legs is not None and self.legs.all_on_streets
 
-    def format_date(self, value) -> str | None:
+    def format_date(self, value: DateLike | None) -> str | None:
         """A date as the source allows: ``YYYY-MM`` for month-precision data,
-        ``YYYY-MM-DD`` otherwise; None for a missing date."""
+        ``YYYY-MM-DD`` otherwise; None for a missing date.
+
+        Parameters
+        ----------
+        value : str, Timestamp, date, datetime64 or None
+            The date (None or NaT for a missing one).
+
+        Returns
+        -------
+        str or None
+            The date as text, no finer than the source.
+        """
         if value is None or pd.isna(value):
             return None
         return format(pd.Timestamp(value), "%Y-%m" if self.monthly else "%Y-%m-%d")
@@ -149,16 +170,17 @@ class NanoBeatPlan:
 
     def route_points(self) -> list[tuple[float, float]]:
         """Start, targets in patrol order, back to the start (metres)."""
-        pts = [tuple(self.start)] if self.start else []
+        start = (self.start[0], self.start[1]) if self.start else None
+        pts = [start] if start else []
         pts += [(float(r.centroid_x), float(r.centroid_y)) for r in self.targets.itertuples()]
-        if self.start:
-            pts.append(tuple(self.start))
+        if start:
+            pts.append(start)
         return pts
 
     def route_line(self) -> shapely.LineString | None:
         """The whole route as one line (street paths when routed on streets)."""
         if self.legs is not None and self.legs.lines:
-            coords = []
+            coords: list[tuple[float, ...]] = []
             for ln in self.legs.lines:
                 c = list(ln.coords)
                 coords += c if not coords else c[1:]
@@ -205,7 +227,26 @@ class Sources:
     def from_incidents(cls, incidents: gpd.GeoDataFrame, context: gpd.GeoDataFrame | None, *, days: float,
                        history_days: float, half_life_days: float) -> "Sources":
         """The area's incidents plus any context incidents (their
-        ``neighbour`` column names where they lie), sorted by date (stable)."""
+        ``neighbour`` column names where they lie), sorted by date (stable).
+
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            The area's incidents (working CRS, metres) with ``occurred``.
+        context : GeoDataFrame or None
+            Incidents across the boundary, same CRS (optional ``neighbour``
+            column), or None.
+        days : float
+            Near-repeat window, days (months for month-precision data).
+        history_days : float
+            History window, days.
+        half_life_days : float
+            Half-life of a past burglary's history weight, days.
+
+        Returns
+        -------
+        Sources
+        """
         if context is not None:
             context = context.assign(neighbour=context["neighbour"] if "neighbour" in context
                                      else "across the boundary")
@@ -230,8 +271,19 @@ class Sources:
         self.own = self.neighbour == ""
         self.n_context = int((~self.own).sum())
 
-    def as_of(self, as_of) -> pd.Timestamp:
-        """The planning date; the monthly variant plans from the first of a month."""
+    def as_of(self, as_of: DateLike) -> pd.Timestamp:
+        """The planning date; the monthly variant plans from the first of a month.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The date asked for.
+
+        Returns
+        -------
+        Timestamp
+            The date planned from.
+        """
         ts = pd.Timestamp(as_of)
         if self.monthly:
             ts = ts.to_period("M").to_timestamp()
@@ -239,27 +291,76 @@ class Sources:
 
     def ages(self, as_of: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
         """Indices of incidents before ``as_of`` and their ages (days, or
-        months for the monthly variant: 1 = the month before)."""
+        months for the monthly variant, 1 = the month before).
+
+        Parameters
+        ----------
+        as_of : Timestamp
+            The planning date (from :meth:`as_of`).
+
+        Returns
+        -------
+        idx : ndarray of int
+            Indices of the incidents strictly before ``as_of``.
+        age : ndarray of float
+            Their ages, days (months for the monthly variant).
+        """
         before = self.t < np.datetime64(as_of)
         idx = np.nonzero(before)[0]
         if self.monthly:
             ts = pd.DatetimeIndex(self.t[idx])
             age = (as_of.year * 12 + as_of.month) - (ts.year * 12 + ts.month).to_numpy()
             return idx, age.astype(float)
-        return idx, (np.datetime64(as_of) - self.t[idx]) / np.timedelta64(1, "D")
+        # numpy's stubs type datetime64 - datetime64 array as datetime64; it is timedelta64
+        delta: np.ndarray = np.datetime64(as_of) - self.t[idx]
+        return idx, delta / np.timedelta64(1, "D")
 
     def history_age_days(self, age: np.ndarray) -> np.ndarray:
-        """Ages from :meth:`ages` in days (months of 30.44 days)."""
+        """Ages from :meth:`ages` in days (months of 30.44 days).
+
+        Parameters
+        ----------
+        age : ndarray
+            Ages (from :meth:`ages`), days (months for the monthly variant).
+
+        Returns
+        -------
+        ndarray
+            Ages, days.
+        """
         return age * 30.44 if self.monthly else age
 
     def recent(self, age: np.ndarray) -> np.ndarray:
-        """True for ages inside the near-repeat window."""
+        """True for ages inside the near-repeat window.
+
+        Parameters
+        ----------
+        age : ndarray
+            Ages (from :meth:`ages`), days (months for the monthly variant).
+
+        Returns
+        -------
+        ndarray of bool
+        """
         return (age <= self.days) if self.monthly else (age < self.days)
 
-    def weights(self, as_of) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def weights(self, as_of: DateLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Incidents before ``as_of`` with their near-repeat weight
         ``1 - age / days`` (monthly: the last month weighs 1) and their
-        history weight ``0.5 ** (age / half-life)`` within the history."""
+        history weight ``0.5 ** (age / half-life)`` within the history.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date.
+
+        Returns
+        -------
+        idx : ndarray of int
+            Indices of the incidents before the planning date.
+        w_nr, w_h : ndarray
+            Their near-repeat and history weights (0-1).
+        """
         idx, age = self.ages(self.as_of(as_of))
         if self.monthly:
             w_nr = np.where(age <= self.days, 1.0 - (age - 1) / self.days, 0.0)
@@ -278,24 +379,80 @@ class RiskModel(Protocol):
     #: appended to the plan's variant ("" for cells, " streets")
     variant_suffix: str
 
-    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Near-repeat and history risk per unit, each summing to 1 (or all zero)."""
+    def components(self, as_of: DateLike, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Near-repeat and history risk per unit, each summing to 1 (or all zero).
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; burglaries strictly before it count.
+        own_only : bool
+            Only the part from the area's own burglaries (same scale).
+
+        Returns
+        -------
+        near_repeat, history : ndarray
+            Risk per unit.
+        """
         ...
 
     def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
-        """Up to ``n_targets`` groups of units, best first."""
+        """Up to ``n_targets`` groups of units, best first.
+
+        Parameters
+        ----------
+        risk : ndarray
+            Risk per unit.
+        n_targets : int
+            At most this many groups.
+
+        Returns
+        -------
+        list of ndarray
+            The units of each group.
+        """
         ...
 
     def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
-        """``values`` summed over each group."""
+        """``values`` summed over each group.
+
+        Parameters
+        ----------
+        values : ndarray
+            A value per unit.
+        groups : list of ndarray
+            The groups (from :meth:`select`).
+
+        Returns
+        -------
+        list of float
+        """
         ...
 
     def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
-        """One patrol-area polygon per group (metres)."""
+        """One patrol-area polygon per group (metres).
+
+        Parameters
+        ----------
+        groups : list of ndarray
+            The groups (from :meth:`select`).
+
+        Returns
+        -------
+        list of shapely geometry
+        """
         ...
 
     def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
-        """Add the model's own columns to the targets (in place)."""
+        """Add the model's own columns to the targets (in place).
+
+        Parameters
+        ----------
+        targets : GeoDataFrame
+            One row per group, in the order of ``groups``.
+        groups : list of ndarray
+            The groups (from :meth:`select`).
+        """
         ...
 
 
@@ -423,11 +580,24 @@ class CellRisk:
         # is not always 2 * floor(r/cell), e.g. cell 40 m, radius 100 m)
         self.exclusion = _disc(cell, 2 * target_radius)
 
-    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def components(self, as_of: DateLike, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The near-repeat and history surfaces. Each sums to 1 over the area
         (or is all zero) with every source; with ``own_only`` the context's
         share is left out but the same scale is kept, so that
-        ``own_only / all`` is the share of risk from the area's own burglaries."""
+        ``own_only / all`` is the share of risk from the area's own burglaries.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; burglaries strictly before it count.
+        own_only : bool
+            Only the part from the area's own burglaries.
+
+        Returns
+        -------
+        near_repeat, history : ndarray
+            ``(ny, nx)`` risk per cell.
+        """
         src = self.sources
         idx, w_nr, w_h = src.weights(as_of)
         x, y, own = src.x[idx], src.y[idx], src.own[idx]
@@ -448,19 +618,63 @@ class CellRisk:
         return s
 
     def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
-        """Compact patrol areas (:func:`select_targets`): (k, 2) arrays of (row, col)."""
+        """Compact patrol areas (:func:`select_targets`).
+
+        Parameters
+        ----------
+        risk : ndarray
+            ``(ny, nx)`` risk per cell.
+        n_targets : int
+            At most this many targets.
+
+        Returns
+        -------
+        list of ndarray
+            ``(k, 2)`` arrays of (row, col).
+        """
         return select_targets(risk, self.mask, self.disc, self.exclusion, n_targets)
 
     def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
-        """``values`` (ny, nx) summed over each group's cells."""
+        """``values`` summed over each group's cells.
+
+        Parameters
+        ----------
+        values : ndarray
+            ``(ny, nx)`` values per cell.
+        groups : list of ndarray
+            ``(k, 2)`` arrays of (row, col).
+
+        Returns
+        -------
+        list of float
+        """
         return [float(values[rc[:, 0], rc[:, 1]].sum()) for rc in groups]
 
     def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
-        """The union of each group's cells."""
+        """The union of each group's cells.
+
+        Parameters
+        ----------
+        groups : list of ndarray
+            ``(k, 2)`` arrays of (row, col).
+
+        Returns
+        -------
+        list of shapely geometry
+            Polygons in the grid's CRS (metres).
+        """
         return [shapely.union_all(self.grid.boxes(rc[:, 0], rc[:, 1])) for rc in groups]
 
     def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
-        """Cells add no columns of their own."""
+        """Cells add no columns of their own.
+
+        Parameters
+        ----------
+        targets : GeoDataFrame
+            The targets (left as they are).
+        groups : list of ndarray
+            Their cells.
+        """
 
 
 class SegmentRisk:
@@ -484,9 +698,22 @@ class SegmentRisk:
         self.sources, self.segments = sources, segments
         self.distance, self.location_radius, self.target_radius = distance, location_radius, target_radius
 
-    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def components(self, as_of: DateLike, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Near-repeat and history risk per segment (each sums to 1);
-        ``own_only`` as in :meth:`CellRisk.components`."""
+        ``own_only`` as in :meth:`CellRisk.components`.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; burglaries strictly before it count.
+        own_only : bool
+            Only the part from the area's own burglaries (same scale).
+
+        Returns
+        -------
+        near_repeat, history : ndarray
+            Risk per segment.
+        """
         src = self.sources
         idx, w_nr, w_h = src.weights(as_of)
         geoms = self.segments.geometry.to_numpy()
@@ -506,22 +733,66 @@ class SegmentRisk:
         return out[0], out[1]
 
     def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
-        """Groups of nearby segments (:func:`select_segments`)."""
+        """Groups of nearby segments (:func:`select_segments`).
+
+        Parameters
+        ----------
+        risk : ndarray
+            Risk per segment.
+        n_targets : int
+            At most this many groups.
+
+        Returns
+        -------
+        list of ndarray
+            Segment indices of each group.
+        """
         mxy = np.column_stack([self.segments["mx"], self.segments["my"]])
         return select_segments(risk, mxy, self.target_radius, n_targets)
 
     def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
-        """``values`` (per segment) summed over each group."""
+        """``values`` summed over each group.
+
+        Parameters
+        ----------
+        values : ndarray
+            A value per segment.
+        groups : list of ndarray
+            Segment indices.
+
+        Returns
+        -------
+        list of float
+        """
         return [float(values[g].sum()) for g in groups]
 
     def polygons(self, groups: list[np.ndarray]) -> list[BaseGeometry]:
-        """Each group's segments buffered 25 m either side (flat ends)."""
+        """Each group's segments buffered 25 m either side (flat ends).
+
+        Parameters
+        ----------
+        groups : list of ndarray
+            Segment indices.
+
+        Returns
+        -------
+        list of shapely geometry
+            Polygons in the road layer's CRS (metres).
+        """
         geom = self.segments.geometry
         return [shapely.union_all(geom.iloc[g].buffer(25, cap_style="flat").to_numpy()) for g in groups]
 
     def describe_targets(self, targets: gpd.GeoDataFrame, groups: list[np.ndarray]) -> None:
         """``label`` and (where the records name none) ``street`` from the
-        road layer, and the number of ``segments``."""
+        road layer, and the number of ``segments``.
+
+        Parameters
+        ----------
+        targets : GeoDataFrame
+            One row per group (with ``street``), changed in place.
+        groups : list of ndarray
+            Segment indices of each target.
+        """
         roads = [pd.Series(self.segments["road"].iloc[g]).mode().iloc[0] for g in groups]
         # the incidents' own street names win; the road layer's name fills in
         # where the records carry none
@@ -594,7 +865,7 @@ class NanoBeatPlanner:
                  cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
-                 context=None):
+                 context: Context | gpd.GeoDataFrame | None = None):
         _check_parameters(incidents, area, distance=distance, days=days, history_weight=history_weight, cell=cell,
                           target_radius=target_radius, location_radius=location_radius, roads=roads, grid=grid)
         self.area = area
@@ -603,7 +874,7 @@ class NanoBeatPlanner:
         self.history_weight = float(history_weight)
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
-        ctx = getattr(context, "incidents", context)
+        ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
         if ctx is not None and len(ctx):
             require_same_metric_crs(incidents=incidents, context=ctx)
         else:
@@ -626,18 +897,57 @@ class NanoBeatPlanner:
     # -- constructors -------------------------------------------------------------
     @classmethod
     def from_window(cls, incidents: gpd.GeoDataFrame, area: Area, distance: float = 200.0, days: float = 14.0,
-                    **kwargs) -> "NanoBeatPlanner":
-        """A planner with a window given by the user (``distance`` metres,
-        ``days`` days; months for month-precision data)."""
+                    **kwargs: Any) -> "NanoBeatPlanner":
+        """A planner with a window given by the user.
+
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            Accepted incidents (working CRS, metres).
+        area : Area
+            The patrol area.
+        distance : float
+            Near-repeat distance, metres (default 200 m).
+        days : float
+            Near-repeat window, days (months for month-precision data).
+        **kwargs
+            Any other parameter of the class (``cell`` in metres,
+            ``history_weight``, ``roads``, ``context``, ...).
+
+        Returns
+        -------
+        NanoBeatPlanner
+        """
         return cls(incidents, area, distance=distance, days=days, **kwargs)
 
     @classmethod
-    def from_knox(cls, incidents: gpd.GeoDataFrame, area: Area, knox, *, alpha: float = 0.05,
-                  min_ratio: float = 1.2, **kwargs) -> "NanoBeatPlanner":
-        """A planner whose window is the largest distance and time band of a
-        Knox result that is significant (``p <= alpha``) with ratio
-        ``>= min_ratio``. ``knox`` is a :class:`~hotspot.knox.KnoxResult` or
-        its JSON dict."""
+    def from_knox(cls, incidents: gpd.GeoDataFrame, area: Area, knox: KnoxResult | Mapping[str, Any], *,
+                  alpha: float = 0.05, min_ratio: float = 1.2, **kwargs: Any) -> "NanoBeatPlanner":
+        """A planner whose window is the near-repeat window of a Knox result
+        (see :meth:`hotspot.knox.KnoxResult.significant_window`).
+
+        Parameters
+        ----------
+        incidents : GeoDataFrame
+            Accepted incidents (working CRS, metres).
+        area : Area
+            The patrol area.
+        knox : KnoxResult or dict
+            A Knox result or its JSON dict (``hotspot knox --json``).
+        alpha : float
+            False discovery rate (0-1) for the significant cells.
+        min_ratio : float
+            Smallest Knox ratio (unitless) a cell needs.
+        **kwargs
+            Any other parameter of the class (``cell`` in metres,
+            ``history_weight``, ``roads``, ``context``, ...).
+
+        Returns
+        -------
+        NanoBeatPlanner
+            With ``distance`` (metres) and ``days`` (days or months) from the
+            window.
+        """
         window = knox_window(knox, alpha=alpha, min_ratio=min_ratio)
         if window is None:
             raise HotspotError(f"the Knox result shows no near-repeat band with p <= {alpha} and ratio >= {min_ratio}; "
@@ -645,43 +955,82 @@ class NanoBeatPlanner:
         return cls(incidents, area, distance=window[0], days=window[1], **kwargs)
 
     # -- risk ---------------------------------------------------------------------
-    def components(self, as_of, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def components(self, as_of: DateLike, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The near-repeat and history risk of the planner's model (cells,
         or street segments with a road layer), each summing to 1; see
-        :meth:`CellRisk.components`."""
+        :meth:`CellRisk.components`.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; burglaries strictly before it count.
+        own_only : bool
+            Only the part from the area's own burglaries (same scale).
+
+        Returns
+        -------
+        near_repeat, history : ndarray
+            Risk per unit.
+        """
         return self.model.components(as_of, own_only=own_only)
 
-    def risk(self, as_of, history_weight: float | None = None, *, own_only: bool = False) -> np.ndarray:
-        """Risk per unit (cell or segment) as of a date (see module doc);
-        ``own_only``: the part of it that comes from the area's own burglaries."""
+    def risk(self, as_of: DateLike, history_weight: float | None = None, *, own_only: bool = False) -> np.ndarray:
+        """Risk per unit (cell or segment) as of a date (see module doc).
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; burglaries strictly before it count.
+        history_weight : float, optional
+            Share of the history component (0-1; default the planner's).
+        own_only : bool
+            Only the part that comes from the area's own burglaries.
+
+        Returns
+        -------
+        ndarray
+            Risk per cell ``(ny, nx)`` or per segment.
+        """
         w = self.history_weight if history_weight is None else history_weight
         nr, hist = self.components(as_of, own_only=own_only)
         return (1 - w) * nr + w * hist
 
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
-        """Greedy compact patrol areas on the grid (:func:`select_targets`):
-        a list of (k, 2) arrays of (row, col)."""
+        """Greedy compact patrol areas on the grid (:func:`select_targets`).
+
+        Parameters
+        ----------
+        risk : ndarray
+            ``(ny, nx)`` risk per cell.
+        n_targets : int
+            At most this many targets.
+
+        Returns
+        -------
+        list of ndarray
+            ``(k, 2)`` arrays of (row, col).
+        """
         return self.cells.select(risk, n_targets)
 
     # -- plan ---------------------------------------------------------------------
-    def solve(self, as_of, *, n_targets: int = 10, start: tuple[float, float] | None = None,
+    def solve(self, as_of: DateLike, *, n_targets: int = 10, start: tuple[float, float] | None = None,
               start_lonlat: tuple[float, float] | None = None, network: StreetNetwork | None = None,
               start_tolerance: float = 1000.0) -> NanoBeatPlan:
         """Nano-beat targets as of a date.
 
         Parameters
         ----------
-        as_of : date-like
+        as_of : str, Timestamp, date or datetime64
             Planning date D; incidents strictly before it are used.
         n_targets : int
             At most this many targets (fewer when risk runs out).
         start : (x, y), optional
             Start/end of the patrol route, metres (working CRS).
         start_lonlat : (lon, lat), optional
-            The same in WGS84 degrees; checked against the area (swapped
-            or outside: :class:`HotspotError`).
+            The same in WGS84 degrees; checked against the area
+            (:class:`HotspotError` when swapped or outside it).
         network : StreetNetwork, optional
-            Street graph: the route follows the streets (shortest paths);
+            Street graph; the route follows the streets (shortest paths),
             otherwise legs are straight ("as the crow flies").
         start_tolerance : float
             How far outside the area the start may be, metres.
@@ -689,14 +1038,16 @@ class NanoBeatPlanner:
         Returns
         -------
         NanoBeatPlan
+            Targets in patrol order with their sources, expiry and why, the
+            route and notes.
         """
         if n_targets < 1:
             raise HotspotError("n_targets must be at least 1")
-        as_of = self.sources.as_of(as_of)
-        notes = self._window_notes(as_of)
+        when = self.sources.as_of(as_of)
+        notes = self._window_notes(when)
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
-        plan = self._plan(as_of, n_targets, start, notes, network)
+        plan = self._plan(when, n_targets, start, notes, network)
         plan.legs = route_legs(plan.route_points(), network) if len(plan.targets) else None
         if plan.legs is not None:
             plan.route_length_m = plan.legs.length_m
@@ -797,6 +1148,7 @@ class NanoBeatPlanner:
             past = older[shapely.dwithin(poly, shapely.points(s.x[older], s.y[older]), self.location_radius)]
             src = np.r_[past, near]
             times = pd.DatetimeIndex(s.t[src])
+            until: pd.Timestamp | NaTType
             if not len(near):
                 # held up by its history alone: no near-repeat clock runs, so
                 # no expiry (review it at the next plan)
@@ -844,7 +1196,18 @@ GENERIC_PLACES = frozenset(s.lower() for s in (
 
 def street_name(label: str) -> str:
     """A street from a location text: police.uk's "On or near X" -> "X";
-    "" when X is a kind of place (:data:`GENERIC_PLACES`), not a street."""
+    "" when X is a kind of place (:data:`GENERIC_PLACES`), not a street.
+
+    Parameters
+    ----------
+    label : str
+        A location text (e.g. "On or near Oak Road").
+
+    Returns
+    -------
+    str
+        The street name, or "" for a kind of place.
+    """
     text = str(label).strip()
     if text.lower().startswith("on or near"):
         text = text[len("on or near"):].strip()
@@ -853,7 +1216,22 @@ def street_name(label: str) -> str:
 
 def street_segments(roads: gpd.GeoDataFrame, area: Area, length: float = 100.0) -> gpd.GeoDataFrame:
     """Street lines clipped to the area and cut into pieces of at most
-    ``length`` metres, with their ``road`` name and midpoint."""
+    ``length`` metres, with their ``road`` name and midpoint.
+
+    Parameters
+    ----------
+    roads : GeoDataFrame
+        Street lines in the area's CRS (optional ``road`` name column).
+    area : Area
+        The patrol area (working CRS, metres).
+    length : float
+        Longest segment, metres (default 100 m).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``road``, the segment line and its midpoint ``mx, my`` (metres).
+    """
     if roads.crs is None or not roads.crs.equals(area.crs):
         raise HotspotError("the road layer must be in the area's CRS")
     names = roads["road"] if "road" in roads else pd.Series("street", index=roads.index)
@@ -874,8 +1252,25 @@ def street_segments(roads: gpd.GeoDataFrame, area: Area, length: float = 100.0) 
     return seg
 
 
-def knox_window(knox, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[float, float] | None:
-    """(distance, time) window from a Knox result or its JSON dict."""
+def knox_window(knox: KnoxResult | Mapping[str, Any], *, alpha: float = 0.05,
+                min_ratio: float = 1.2) -> tuple[float, float] | None:
+    """(distance, time) window from a Knox result or its JSON dict.
+
+    Parameters
+    ----------
+    knox : KnoxResult or dict
+        A Knox result or its JSON dict (``hotspot knox --json``).
+    alpha : float
+        False discovery rate (0-1) for the significant cells.
+    min_ratio : float
+        Smallest Knox ratio (unitless) a cell needs.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(distance in metres, time in days or months)``; None when no
+        window is significant.
+    """
     if hasattr(knox, "significant_window"):
         return knox.significant_window(alpha=alpha, min_ratio=min_ratio)
     from .knox import window_from_table
@@ -890,8 +1285,19 @@ def knox_window(knox, *, alpha: float = 0.05, min_ratio: float = 1.2) -> tuple[f
     return window_from_table(p, ratio, dist, time, alpha=alpha, min_ratio=min_ratio)
 
 
-def require_daily(incidents) -> None:
-    """Raise when dates are months only (for analyses that need days)."""
+def require_daily(incidents: gpd.GeoDataFrame) -> None:
+    """Raise when dates are months only (for analyses that need days).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Incidents with ``occurred`` (and ``date_precision``).
+
+    Raises
+    ------
+    DataPrecisionError
+        The dates are months only.
+    """
     if has_month_dates(incidents):
         raise DataPrecisionError("this needs day-precision dates; police.uk dates are months only")
 
@@ -902,13 +1308,15 @@ def write_plan(plan: NanoBeatPlan, path: str | Path) -> Path:
     Parameters
     ----------
     plan : NanoBeatPlan
-    path : path
+        The plan to write.
+    path : str or Path
         ``.geojson``/``.json`` (WGS84 degrees), ``.gpkg`` (working CRS,
         metres) or ``.csv`` (no geometry); dates never finer than the source.
 
     Returns
     -------
     Path
+        The file written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

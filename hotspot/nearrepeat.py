@@ -18,25 +18,26 @@ chains by their first incident (``-1`` for isolated incidents).
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .intake import has_month_dates
-from .knox import Metric, close_pairs, event_times
+from .knox import Metric, TimeUnit, close_pairs, event_times
 
 LABELS = ("originator", "repeat", "near-repeat", "isolated")
 
 
 def classify_repeats(
-    incidents,
+    incidents: gpd.GeoDataFrame,
     *,
     distance: float = 200.0,
     days: float = 14.0,
     same_location: float = 1.0,
     metric: Metric = "euclidean",
-    time_unit: str = "days",
+    time_unit: TimeUnit = "days",
 ) -> pd.DataFrame:
     """Label every incident originator / repeat / near-repeat / isolated.
 
@@ -51,6 +52,7 @@ def classify_repeats(
     same_location : float
         Pairs closer than this, metres, are "same location" (repeats).
     metric : {"euclidean", "manhattan"}
+        How distances are measured (metres either way).
     time_unit : {"days", "months"}
         Month-precision data need ``"months"`` (see :func:`hotspot.knox.event_times`).
 

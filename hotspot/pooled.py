@@ -16,7 +16,7 @@ fitted only on (features at ``k``, counts in ``k``) with ``k < t``.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,23 @@ class PooledForecast:
         self.fits: list[dict] = []
 
     @classmethod
-    def from_period_counts(cls, areas: Mapping[str, PeriodCounts], **kw) -> "PooledForecast":
-        """Pool the given areas (see the class parameters)."""
+    def from_period_counts(cls, areas: Mapping[str, PeriodCounts], **kw: Any) -> "PooledForecast":
+        """Pool the given areas (see the class parameters).
+
+        Parameters
+        ----------
+        areas : mapping of str to PeriodCounts
+            Per-area binned incidents, by area name; one period frequency and
+            one cell size (metres) for all.
+        **kw
+            ``train_periods``, ``refit`` (periods), ``max_rows``,
+            ``min_samples_leaf`` and ``seed``, as for the class.
+
+        Returns
+        -------
+        PooledForecast
+            The model, not yet fitted (see :meth:`fit`).
+        """
         return cls(areas, **kw)
 
     def _offset(self, name: str) -> int:
@@ -91,11 +106,22 @@ class PooledForecast:
         return np.column_stack([*flat, ring6, ring24, block24, cum.ravel()[cells], nper.ravel()[cells]]).astype(
             np.float32)
 
-    def fit(self, first, last, progress: Callable[[int, int], None] | None = None) -> "PooledForecast":
-        """Forecast every area for every period from ``first`` to ``last``
-        (date-like), walking the periods in order (see the module notes).
+    def fit(self, first: str | pd.Timestamp, last: str | pd.Timestamp,
+            progress: Callable[[int, int], None] | None = None) -> "PooledForecast":
+        """Forecast every area for every period from ``first`` to ``last``,
+        walking the periods in order (see the module notes).
 
-        Returns self; scores are then read with :meth:`scorer`.
+        Parameters
+        ----------
+        first, last : str or Timestamp
+            First and last forecast periods (e.g. ``"2021-06"``).
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each period.
+
+        Returns
+        -------
+        PooledForecast
+            Self; scores are then read with :meth:`scorer`.
         """
         from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -114,7 +140,7 @@ class PooledForecast:
         model, fitted_at = None, None
         self._scores = {k: {} for k in self.areas}
         for g in range(0, g_last + 1):
-            if g >= g_first and (model is None or g - fitted_at >= self.refit):
+            if g >= g_first and (model is None or fitted_at is None or g - fitted_at >= self.refit):
                 while buffer and buffer[0][0] < g - self.train_periods:
                     buffer.popleft()
                 if buffer:
@@ -164,7 +190,18 @@ class PooledForecast:
 
     def scorer(self, name: str) -> Callable[[int], np.ndarray]:
         """``f(origin) -> (ny, nx)`` expected incidents per cell for one area,
-        ``origin`` indexing that area's periods (as in :func:`backtest`)."""
+        ``origin`` indexing that area's periods (as in :func:`backtest`).
+
+        Parameters
+        ----------
+        name : str
+            One of the pooled areas.
+
+        Returns
+        -------
+        callable
+            ``f(origin) -> ndarray (ny, nx)``, expected incidents per cell.
+        """
         if name not in self._scores:
             raise ModelError(f"area {name!r} was not pooled or fit() was not run")
         scores, pc, cells = self._scores[name], self.areas[name], self._cells[name]

@@ -15,15 +15,34 @@ disconnected parts of the street layer is drawn straight and flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from ._errors import HotspotError
 
+if TYPE_CHECKING:
+    from .areas import Area
+
 
 def route_length(points: np.ndarray, order: list[int], closed: bool) -> float:
-    """Length of visiting ``points[order]`` in turn, metres (straight legs)."""
+    """Length of visiting ``points[order]`` in turn, metres (straight legs).
+
+    Parameters
+    ----------
+    points : array (n, 2)
+        Point coordinates, metres.
+    order : list of int
+        Indices into ``points`` in visiting order.
+    closed : bool
+        Add the leg from the last point back to the first.
+
+    Returns
+    -------
+    float
+        Route length, metres.
+    """
     p = points[order]
     legs = np.hypot(*np.diff(p, axis=0).T).sum() if len(p) > 1 else 0.0
     if closed and len(p) > 1:
@@ -88,7 +107,7 @@ def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = 
         Start and end point (e.g. the police station), metres: the route is a
         closed loop from it. Without it, an open path starting at target 0.
     network : StreetNetwork, optional
-        Street graph: legs are shortest paths along it. Default: straight.
+        Street graph; legs are shortest paths along it. Default: straight.
 
     Returns
     -------
@@ -132,6 +151,7 @@ class RouteLegs:
 
     @property
     def all_on_streets(self) -> bool:
+        """True when there is at least one leg and every leg follows the streets."""
         return bool(self.on_streets) and all(self.on_streets)
 
 
@@ -181,13 +201,37 @@ class StreetNetwork:
                 self._comp[v] = k
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest node of each point: (distances metres, node indices)."""
+        """Nearest node of each point.
+
+        Parameters
+        ----------
+        xy : array (n, 2)
+            Points, metres (working CRS).
+
+        Returns
+        -------
+        distances : ndarray
+            Straight distance to the nearest street node, metres.
+        nodes : ndarray of int
+            Index of that node in :attr:`nodes`.
+        """
         d, i = self._tree.query(np.asarray(xy, float).reshape(-1, 2))
         return d, i
 
     def distance_matrix(self, xy: np.ndarray) -> np.ndarray:
         """Street distance between points (connector to the nearest node
-        counted at both ends); straight distance where not connected."""
+        counted at both ends); straight distance where not connected.
+
+        Parameters
+        ----------
+        xy : array (n, 2)
+            Points, metres (working CRS).
+
+        Returns
+        -------
+        ndarray
+            ``(n, n)`` distances, metres.
+        """
         import networkx as nx
 
         xy = np.asarray(xy, float).reshape(-1, 2)
@@ -204,7 +248,20 @@ class StreetNetwork:
 
     def leg(self, a: tuple[float, float], b: tuple[float, float]) -> tuple[shapely.LineString, bool]:
         """The street path from ``a`` to ``b`` (with the connectors), and
-        whether it follows the streets."""
+        whether it follows the streets.
+
+        Parameters
+        ----------
+        a, b : tuple of float
+            Start and end ``(x, y)``, metres (working CRS).
+
+        Returns
+        -------
+        line : shapely.LineString
+            The path (straight when ``a`` and ``b`` are on disconnected parts).
+        on_streets : bool
+            Whether the path follows the streets.
+        """
         import networkx as nx
 
         _, idx = self.nearest(np.array([a, b]))
@@ -217,7 +274,20 @@ class StreetNetwork:
 
 
 def route_legs(points: list[tuple[float, float]], network: StreetNetwork | None = None) -> RouteLegs:
-    """Draw a route through ``points`` in the given order (metres)."""
+    """Draw a route through ``points`` in the given order (metres).
+
+    Parameters
+    ----------
+    points : list of tuple of float
+        ``(x, y)`` stops in visiting order, metres (working CRS).
+    network : StreetNetwork, optional
+        Street graph for the legs (default: straight legs).
+
+    Returns
+    -------
+    RouteLegs
+        One line per leg, whether each follows the streets, total length in metres.
+    """
     lines, on = [], []
     for a, b in zip(points[:-1], points[1:]):
         if network is None:
@@ -230,7 +300,7 @@ def route_legs(points: list[tuple[float, float]], network: StreetNetwork | None 
     return RouteLegs(lines=lines, on_streets=on, length_m=float(sum(ln.length for ln in lines)))
 
 
-def check_start(lon: float, lat: float, area, *, tolerance: float = 1000.0) -> tuple[float, float]:
+def check_start(lon: float, lat: float, area: Area, *, tolerance: float = 1000.0) -> tuple[float, float]:
     """A route start given as (lon, lat) degrees, checked against the area.
 
     Parameters

@@ -20,10 +20,15 @@ origin can reach the forecast.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Sequence
+
 import numpy as np
 from scipy.ndimage import convolve
 
 from ._errors import ModelError
+
+if TYPE_CHECKING:
+    from .forecast import PeriodCounts
 
 _RING = np.ones((3, 3))
 _RING[1, 1] = 0.0
@@ -60,26 +65,41 @@ class GridHawkes:
         open_cp's grid SEPP variants do); otherwise one free rate per cell.
     """
 
-    def __init__(self, pc, *, train_periods: int | None = None, refit: int | None = None,
-                 betas=(0.2, 0.4, 0.6, 0.8, 0.9), iterations: int = 30, background_tau: float | None = None):
+    def __init__(self, pc: PeriodCounts, *, train_periods: int | None = None, refit: int | None = None,
+                 betas: Sequence[float] = (0.2, 0.4, 0.6, 0.8, 0.9), iterations: int = 30,
+                 background_tau: float | None = None):
         self.pc = pc
         weekly = pc.freq.startswith("W")
         self.train_periods = train_periods or (104 if weekly else 24)
         self.refit = refit or (13 if weekly else 6)
         self.betas = tuple(float(b) for b in betas)
-        if not all(0 < b < 1 for b in self.betas):
+        if not self.betas or not all(0 < b < 1 for b in self.betas):
             raise ModelError("SEPP decays (betas) must lie strictly between 0 and 1")
         self.iterations = iterations
         self.background_tau = background_tau
         self.cells = np.flatnonzero(pc.mask.ravel())
-        self.params: dict | None = None
+        self.params: dict[str, Any] | None = None
         self._fitted_at: int | None = None
         self._E: dict[float, np.ndarray] = {}
         self.history: list[dict] = []
 
     @classmethod
-    def from_period_counts(cls, pc, **kw) -> "GridHawkes":
-        """Model for the cells and periods of ``pc`` (see the class parameters)."""
+    def from_period_counts(cls, pc: PeriodCounts, **kw: Any) -> "GridHawkes":
+        """Model for the cells and periods of ``pc`` (see the class parameters).
+
+        Parameters
+        ----------
+        pc : PeriodCounts
+            Incidents binned per period on the grid (the in-area cells are modelled).
+        **kw
+            ``train_periods``, ``refit``, ``background_tau`` (periods),
+            ``betas`` and ``iterations``, as for the class.
+
+        Returns
+        -------
+        GridHawkes
+            The model, fitted lazily by :meth:`score`.
+        """
         return cls(pc, **kw)
 
     def _terms(self, beta: float, origin: int) -> tuple[np.ndarray, np.ndarray]:
@@ -97,11 +117,24 @@ class GridHawkes:
 
     def _background(self, origin: int) -> np.ndarray:
         """Long-term decayed counts at ``origin`` (in-area cells, flat)."""
+        assert self.background_tau is not None  # only called for a model with a scaled background
         return self.pc.decayed(origin, self.background_tau).ravel()[self.cells]
 
-    def fit(self, origin: int) -> dict:
-        """Fit on periods ``origin - train_periods .. origin - 1``; returns
-        ``{"beta", "theta", "theta_ring", "loglik", "periods"}``."""
+    def fit(self, origin: int) -> dict[str, Any]:
+        """Fit on periods ``origin - train_periods .. origin - 1``.
+
+        Parameters
+        ----------
+        origin : int
+            Index of the period to forecast (into ``pc.periods``); only
+            periods before it are used.
+
+        Returns
+        -------
+        dict
+            ``{"beta", "theta", "theta_ring", "loglik", "periods", ...}``; empty
+            when fewer than 2 periods precede ``origin``.
+        """
         lo = max(origin - self.train_periods, 0)
         hi = min(origin, len(self.pc.counts))
         if hi - lo < 2:
@@ -114,7 +147,7 @@ class GridHawkes:
         seen = self.pc.counts[:hi].sum(axis=0)
         live = (convolve(seen, np.ones((3, 3)), mode="constant").ravel()[self.cells] > 0)
         n = n[:, live]
-        best = None
+        best: dict[str, Any] | None = None
         for beta in self.betas:
             E = np.stack([self._terms(beta, k)[0][live] for k in range(lo, hi)])
             R = np.stack([self._terms(beta, k)[1][live] for k in range(lo, hi)])
@@ -152,6 +185,7 @@ class GridHawkes:
                 best = {"beta": beta, "theta": float(th), "theta_ring": float(tr), "loglik": ll, "periods": T,
                         "mu": mu_all, "background_scale": float(a) if mu is None else None,
                         "floor": float(c0)}
+        assert best is not None  # betas is never empty (checked in __init__)
         self.params = best
         self._fitted_at = origin
         self.history.append({k: v for k, v in best.items() if k != "mu"} | {"origin": origin})
@@ -159,7 +193,18 @@ class GridHawkes:
 
     def score(self, origin: int) -> np.ndarray:
         """Expected incidents per cell in period ``origin`` (grid array, 0
-        outside the area), from periods before ``origin`` only."""
+        outside the area), from periods before ``origin`` only.
+
+        Parameters
+        ----------
+        origin : int
+            Index of the period to forecast (into ``pc.periods``).
+
+        Returns
+        -------
+        ndarray
+            ``(ny, nx)`` expected incidents per cell.
+        """
         if self._fitted_at is None or origin < self._fitted_at or origin - self._fitted_at >= self.refit:
             self.fit(origin)
         out = np.zeros(self.pc.counts.shape[1] * self.pc.counts.shape[2])

@@ -277,3 +277,17 @@ def test_sites_get_the_nearest_recorded_street():
     out = describe_sites(sites, area, streets=street_points(inc))
     # Supermarket is no street; Elm Street is 400 m away
     assert out["street"].iloc[0] == "Oak Road" and pd.isna(out["street"].iloc[1])
+
+
+def test_plan_reports_the_boundary_share_of_the_road_layers():
+    # the share the road layers reach, not the last min-cameras target (0.8 by default) it was once overwritten by
+    from hotspot.anpr import boundary_covered, plan_anpr
+
+    area = area_from_geometry(box(0, 0, 10_000, 10_000), 27700, "A")
+    roads = gpd.GeoDataFrame({"road": ["A1", "A2"]}, crs=27700,
+                             geometry=[LineString([(-500, 5000), (10_500, 5000)]), LineString([(5000, -500), (5000, 10_500)])])
+    inc = _pts([(200, 5000), (9800, 5050), (5000, 300), (4950, 9700), (300, 4900)],
+               location_text=["On or near A1"] * 2 + ["On or near A2"] * 3, occurred=pd.Timestamp("2024-01-01"))
+    plan = plan_anpr(area, road_layers={"r": roads}, incidents=inc, k=2, targets=(0.5, 0.8))
+    assert plan.boundary_share == pytest.approx(boundary_covered(area, {"r": roads})) == pytest.approx(1.0)
+    assert not any("cover only" in n for n in plan.notes)
