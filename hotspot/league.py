@@ -488,6 +488,7 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
     table = pd.DataFrame(rows, columns=["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
                                         "rate_per_1000_households", "rag", "high_exception_last_quarter"])
     rate = pd.to_numeric(table["rate_per_1000_households"], errors="coerce")
+    rate = rate.where(~_small_bases(table, warnings))
     table["rank"] = rate.rank(ascending=False, method="min").astype("Int64")
     table = table.sort_values(["rank", "area"], na_position="last", kind="stable").reset_index(drop=True)
     table = table[["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
@@ -505,6 +506,22 @@ def build_league(sources: Sequence[str], layer, month: str, *, areas: str | Sequ
               "accepted": int(sum(r["accepted"] for r in results.values())),
               "rejected": int(sum(r["rejected"] for r in results.values()))}
     return LeagueResult(M, table, total, warnings, run.failed, mode, run, intake)
+
+
+def _small_bases(table: pd.DataFrame, warnings: list[str]) -> pd.Series:
+    """Areas with fewer households than ``settings.MIN_RANK_HOUSEHOLDS``:
+    their rate is shown but not ranked (a tiny resident base with a large
+    workday population, as the City of London, tops or tails any rate
+    table without saying anything about risk); a warning names each."""
+    from . import settings
+
+    h = pd.to_numeric(table["households"], errors="coerce")
+    small = (h < settings.MIN_RANK_HOUSEHOLDS).fillna(False).astype(bool)
+    for _, row in table[small].iterrows():
+        warnings.append(f"{row['area']}: {row['households']:,.0f} households (fewer than "
+                        f"{settings.MIN_RANK_HOUSEHOLDS:,}, settings.MIN_RANK_HOUSEHOLDS), too small a base to rank "
+                        "on (the rate is shown, no rank)")
+    return small
 
 
 def _check_month(M: pd.Period, first: pd.Period, last: pd.Period) -> None:

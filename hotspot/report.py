@@ -357,13 +357,15 @@ class PerformanceReport:
     warnings: list[str] = field(default_factory=list)
     #: How the London ranks were counted (None without a London reference).
     rank_counting: str | None = None
+    #: Areas left out of the ranks (too small a rate basis), with why.
+    unranked: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"area": self.area, "month": str(self.month), "latest_quarter": self.latest_quarter,
                 "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
                 "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag, "warnings": self.warnings,
-                "rank_counting": self.rank_counting,
+                "rank_counting": self.rank_counting, "unranked": self.unranked,
                 # ranks order areas by this rate (the league orders by households: see its "rank_by")
                 "rank_by": "burglaries per 1,000 residents, rolling 12 months"}
 
@@ -479,6 +481,7 @@ def build_report(incidents, area_name: str, month: str, *, london: LondonContext
         exceptions=exceptions, rag=rag,
         series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
         warnings=warnings, rank_counting=london.counting if london is not None else None,
+        unranked=dict(small_rate_bases(london)) if london is not None else {},
     )
 
 
@@ -507,11 +510,52 @@ def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: l
     if area not in lr.index:
         warnings.append(f"{area}: no population in the London reference, so no rank")
         return None, None, None, list(peers), rates
+    small = small_rate_bases(london)
+    lr = lr.drop(small.index, errors="ignore")
+    if area in small.index:
+        warnings.append(f"{area}: {small[area]}, too small a base to rank on (the rate is shown, no rank)")
+        return None, None, None, list(peers), rates
     london_rank = int(lr.rank(ascending=False, method="min")[area])
     peer_list = peers or london.peers(area)
     group = lr.reindex([area] + list(peer_list))
-    missing = [p for p in peer_list if pd.isna(group.get(p))]
+    missing = [p for p in peer_list if pd.isna(group.get(p)) and p not in small.index]
     if missing:
         warnings.append(f"peers without a rate in the reference, left out of the peer rank: {', '.join(missing)}")
+    unranked = [p for p in peer_list if p in small.index]
+    if unranked:
+        warnings.append("peers left out of the peer rank (too small a base to rank on): "
+                        + "; ".join(f"{p}: {small[p]}" for p in unranked))
     peer_rank = int(group.dropna().rank(ascending=False, method="min")[area])
     return london_rank, len(lr), peer_rank, list(peer_list), rates
+
+
+def small_rate_bases(london: LondonContext) -> pd.Series:
+    """Areas whose rate basis is too small to rank on, each with why.
+
+    An area with fewer residents than ``settings.MIN_RANK_RESIDENTS`` or
+    fewer households than ``settings.MIN_RANK_HOUSEHOLDS`` (when the
+    reference has households) gets a rate but no rank: on a tiny resident
+    base with a large workday population (City of London) a rate per
+    resident does not measure risk.
+
+    Parameters
+    ----------
+    london : LondonContext
+        The reference population and households (persons, households).
+
+    Returns
+    -------
+    Series
+        Reason text indexed by area name; empty when every area is large enough.
+    """
+    from . import settings
+
+    why: dict[str, str] = {}
+    for name, value in london.population.items():
+        if pd.notna(value) and value < settings.MIN_RANK_RESIDENTS:
+            why[name] = f"{value:,.0f} residents (fewer than {settings.MIN_RANK_RESIDENTS:,}, settings.MIN_RANK_RESIDENTS)"
+    for name, value in london.households.items():
+        if pd.notna(value) and value < settings.MIN_RANK_HOUSEHOLDS and name not in why:
+            why[name] = (f"{value:,.0f} households (fewer than {settings.MIN_RANK_HOUSEHOLDS:,}, "
+                         "settings.MIN_RANK_HOUSEHOLDS)")
+    return pd.Series(why, dtype=object)
