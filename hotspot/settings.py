@@ -76,6 +76,13 @@ EARLIEST_DATE = "1990-01-01"
 MIN_RANK_RESIDENTS = 20_000
 MIN_RANK_HOUSEHOLDS = 10_000
 
+#: Nano-beats and the patrol brief: --as-of may be at most this many days
+#: after the last burglary in the data; None (default) = the plan's own
+#: near-repeat window (e.g. 14 days, or 2 months for police.uk data). Later
+#: is refused: every recent burglary would be unknown and the plan would rest
+#: on history only.
+AS_OF_MAX_GAP_DAYS: float | None = None
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

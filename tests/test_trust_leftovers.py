@@ -173,3 +173,178 @@ def test_league_gives_no_rank_on_a_tiny_household_base(shared_data):
     j = res.to_json()
     assert any(w.startswith("City of London:") and "too small a base to rank" in w for w in j["warnings"])
     assert "too small a base to rank" in league_html(res)
+
+
+# ------------------------------------------------------------------ 4. repeated ward names
+
+
+@pytest.fixture(scope="module")
+def wards_2014(shared_data):
+    from hotspot.areas import load_boundaries
+
+    return load_boundaries(shared_data / "boundaries" / "london_wards_2014.geojson")
+
+
+def test_league_areas_of_a_ward_layer_are_unique_by_borough(wards_2014):
+    from hotspot.league import select_areas
+
+    raw = wards_2014["ward_name"].astype(str)
+    repeated = set(raw[raw.duplicated()])
+    assert "Alexandra" in repeated and len(repeated) == 23
+    specs = select_areas(wards_2014, "all")
+    names = [s.name for s in specs]
+    assert len(specs) == wards_2014["ward_code"].nunique() and len(set(names)) == len(names)
+    by_code = {s.code: s.name for s in specs}
+    for _, row in wards_2014.iterrows():
+        want = (f"{row['ward_name']} ({row['borough_name']})" if row["ward_name"] in repeated else row["ward_name"])
+        assert by_code[row["ward_code"]] == want
+    assert not any("(" in n for n in names if n.split(" (")[0] not in repeated)
+
+
+def test_league_refuses_a_repeated_ward_name_and_takes_codes(wards_2014):
+    from hotspot._errors import AreaError
+    from hotspot.league import select_areas
+
+    with pytest.raises(AreaError, match=r"'Alexandra' matches 2 areas.*E05000400.*Kingston.*E05000266.*--areas E05"):
+        select_areas(wards_2014, "Alexandra,Barnet")
+    specs = select_areas(wards_2014, "E05000400,E05000266")
+    assert sorted(s.name for s in specs) == ["Alexandra (Haringey)", "Alexandra (Kingston upon Thames)"]
+
+
+def test_layer_without_codes_repeating_names_is_refused(wards_2014):
+    from hotspot._errors import AreaError
+    from hotspot.league import select_areas
+
+    layer = wards_2014[["ward_name", "borough_name", "geometry"]].rename(columns={"borough_name": "district"})
+    with pytest.raises(AreaError, match=r"names several areas alike \(Abbey, Alexandra.*23 names.*code column"):
+        select_areas(layer, "all")
+
+
+def test_league_on_repeated_ward_names_counts_each_ward(shared_data, wards_2014):
+    import geopandas as gpd
+
+    from hotspot.league import build_league
+
+    d = shared_data
+    res = build_league([str(d / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")],
+                       wards_2014, "2024-12", areas="E05000400,E05000266",
+                       households=d / "demographics" / "lsoa2011_census2011_population_households.csv", workers=0)
+    assert res.assign == "polygon"          # LSOA names carry the borough, never the ward
+    t = res.table.set_index("code")
+    assert t.loc["E05000266", "area"] == "Alexandra (Haringey)"
+    # an independent count: distinct Crime IDs strictly inside / within 25 m of each ward, 2024
+    pts = pd.read_parquet(d / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")
+    pts = pts[(pts["Month"] >= "2024-01") & (pts["Month"] <= "2024-12") & (pts["Crime type"] == "Burglary")]
+    pts = pts.dropna(subset=["Longitude"]).drop_duplicates("Crime ID")
+    g = gpd.GeoSeries(gpd.points_from_xy(pts["Longitude"], pts["Latitude"]), crs=4326).to_crs(wards_2014.crs)
+    for code in ("E05000400", "E05000266"):
+        poly = wards_2014.loc[wards_2014["ward_code"] == code].geometry.union_all()
+        inside = int(g.within(poly).sum())
+        near = int(g.within(poly.buffer(25)).sum())
+        assert 0 < inside <= t.loc[code, "rolling_12m"] <= near, code
+
+
+def test_league_area_too_small_for_the_expected_range_gets_no_rag_not_an_abort(shared_data):
+    from hotspot.league import build_league
+
+    d = shared_data
+    res = build_league([str(d / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")],
+                       d / "boundaries" / "wards_barnet_and_neighbours_martinjc.geojson", "2024-12",
+                       areas="E05004831,E05000050",  # Moor Park & Eastbury (Three Rivers: few Met rows), Edgware
+                       households=d / "demographics" / "lsoa2011_census2011_population_households.csv", workers=0)
+    t = res.table.set_index("code")
+    assert t.loc["E05004831", "rag"] == "n/a" and t.loc["E05000050", "rag"] in ("RED", "AMBER", "GREEN")
+    assert any(w.startswith("Moor Park & Eastbury: the expected range cannot be fitted") for w in res.warnings)
+
+
+# ------------------------------------------------------------------ 5. --peers by code or in lower case
+
+
+def test_peers_by_code_or_any_case_equal_peers_by_name(london, london_incidents, shared_data):
+    from hotspot._errors import HotspotError
+    from hotspot.report import build_report
+
+    pop = pd.read_csv(shared_data / "demographics" / "london_lsoa_population_mid2015.csv")
+    code = pop.loc[pop["Local Authority District name (2019)"] == "Islington", "Local Authority District code (2019)"]
+    inc = _incidents_of(london_incidents, "Camden")
+    by_name = build_report(inc, "Camden", "2024-12", london=london, peers=["Islington", "Westminster", "Hackney"])
+    other = build_report(inc, "Camden", "2024-12", london=london,
+                         peers=[code.iloc[0], "westminster", "HACKNEY", "camden"])
+    assert other.peers == by_name.peers == ["Islington", "Westminster", "Hackney"]
+    assert other.peer_rank == by_name.peer_rank
+    with pytest.raises(HotspotError, match=r"--peers: unknown area 'Islingtn': did you mean Islington"):
+        build_report(inc, "Camden", "2024-12", london=london, peers=["Islingtn"])
+    with pytest.raises(HotspotError, match=r"--peers: unknown area 'E09999999'"):
+        build_report(inc, "Camden", "2024-12", london=london, peers=["E09999999"])
+
+
+# ------------------------------------------------------------------ 6. --as-of long after the data end
+
+
+def test_brief_long_after_the_data_end_is_refused_short_gap_noted(barnet_intake, barnet):
+    from hotspot._errors import HotspotError
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    inc = barnet_intake.incidents
+    end = inc["occurred"].max().to_period("M")
+    assert str(end) == "2025-02"
+    planner = NanoBeatPlanner.from_window(inc, barnet, distance=200, days=2)  # police.uk: 2 months
+    with pytest.raises(HotspotError, match=r"^--as-of 2026-06-01: the data end 2025-02, more than the near-repeat "
+                                           r"window \(2 months\).*2025-04-01 at the latest"):
+        planner.solve("2026-06-01", n_targets=3)
+    with pytest.raises(HotspotError, match="--as-of 2025-05-01"):
+        planner.solve("2025-05-01", n_targets=3)
+    short = planner.solve("2025-04-01", n_targets=3)
+    assert any(n.startswith("the data end 2025-02, 1 month before --as-of 2025-04-01") for n in short.notes)
+    assert len(short.targets) == 3
+    next_month = planner.solve("2025-03-01", n_targets=3)
+    assert not any(n.startswith("the data end") for n in next_month.notes)
+
+
+def test_day_dates_refuse_after_the_window_and_the_limit_is_a_setting(shared_data, monkeypatch):
+    from hotspot._errors import HotspotError
+    from hotspot.areas import area_from_points
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    res = read_incidents(shared_data / "crime" / "exact_dates" / "chicago_residential_burglary_2014_2017.csv",
+                         crs="EPSG:26971")
+    inc = res.incidents[res.incidents["occurred"] >= "2017-10-01"]
+    area = area_from_points(inc.geometry.x, inc.geometry.y, res.crs)
+    end = inc["occurred"].max()
+    planner = NanoBeatPlanner.from_window(inc, area, distance=200, days=14)
+    gap = end + pd.Timedelta(days=10)
+    plan = planner.solve(gap, n_targets=2)
+    assert any(f"9 days before --as-of {gap:%Y-%m-%d}" in n for n in plan.notes)
+    late = end + pd.Timedelta(days=40)
+    with pytest.raises(HotspotError, match=r"near-repeat window \(14 days\)"):
+        planner.solve(late, n_targets=2)
+    monkeypatch.setattr(settings, "AS_OF_MAX_GAP_DAYS", 60)
+    assert any("before the near-repeat window" in n for n in planner.solve(late, n_targets=2).notes)
+
+
+# ------------------------------------------------------------------ 7. what "change" is compared with
+
+
+def test_report_json_says_what_each_change_is_compared_with(london, london_incidents):
+    from hotspot.report import build_report, window_sum, monthly_series
+
+    inc = _incidents_of(london_incidents, "Camden")
+    rep = build_report(inc, "Camden", "2024-12", london=london)
+    j = rep.to_json()
+    for key in ("latest_quarter", "rolling_12m", "vs_baseline"):   # the old keys stay
+        assert {"volume", "change_pct"} <= set(j[key]) and "change_vs" in j[key]
+    assert j["vs_baseline"]["fy"] == rep.vs_baseline["fy"]
+    series = monthly_series(inc)
+    # each change recomputed from the months the JSON names
+    for key in ("latest_quarter", "rolling_12m"):
+        first, last = (pd.Period(m, "M") for m in j[key]["change_vs_months"])
+        before = window_sum(series, last, (last - first).n + 1)
+        a, b = (pd.Period(m, "M") for m in j[key]["months"])
+        assert window_sum(series, b, (b - a).n + 1) == j[key]["volume"]
+        assert j[key]["change_pct"] == round((j[key]["volume"] - before) / before * 100, 1)
+    assert j["latest_quarter"]["change_vs_months"] == ["2023-10", "2023-12"]
+    assert j["latest_quarter"]["change_vs"] == "the same 3 months a year before"
+    assert j["rolling_12m"]["change_vs_months"] == ["2023-01", "2023-12"]
+    fy = rep.vs_baseline["fy"]
+    assert j["vs_baseline"]["change_vs_months"] == [f"{fy}-04", f"{fy + 1}-03"]
+    assert j["vs_baseline"]["change_of_months"] == j["rolling_12m"]["months"]
