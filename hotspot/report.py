@@ -578,10 +578,12 @@ def small_rate_bases(london: LondonContext) -> pd.Series:
     from . import settings
 
     why: dict[str, str] = {}
-    for name, value in london.population.items():
+    for key, value in london.population.items():
+        name = str(key)
         if pd.notna(value) and value < settings.MIN_RANK_RESIDENTS:
             why[name] = f"{value:,.0f} residents (fewer than {settings.MIN_RANK_RESIDENTS:,}, settings.MIN_RANK_RESIDENTS)"
-    for name, value in london.households.items():
+    for key, value in london.households.items():
+        name = str(key)
         if pd.notna(value) and value < settings.MIN_RANK_HOUSEHOLDS and name not in why:
             why[name] = (f"{value:,.0f} households (fewer than {settings.MIN_RANK_HOUSEHOLDS:,}, "
                          "settings.MIN_RANK_HOUSEHOLDS)")

@@ -326,7 +326,7 @@ def test_day_dates_refuse_after_the_window_and_the_limit_is_a_setting(shared_dat
 
 
 def test_report_json_says_what_each_change_is_compared_with(london, london_incidents):
-    from hotspot.report import build_report, window_sum, monthly_series
+    from hotspot.report import build_report, monthly_series, window_sum
 
     inc = _incidents_of(london_incidents, "Camden")
     rep = build_report(inc, "Camden", "2024-12", london=london)
