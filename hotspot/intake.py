@@ -400,10 +400,13 @@ def _sniff_delimiter(path: str | Path, text: str) -> str:
         with the header's delimiter: the message names the file and the
         delimiters found.
     """
-    lines = text.lstrip("\ufeff").splitlines()
-    header = lines[0] if lines else ""
+    head = text[:200_000].lstrip("\ufeff")  # the header and the sampled lines only: files can be large
+    header = head.split("\n", 1)[0]
     if "," in header:
         return ","
+    lines = head.splitlines()
+    if len(text) > 200_000:
+        lines = lines[:-1]  # the last line may be cut
     found = [d for d in _OTHER_DELIMITERS if d in header]
     if not found:
         return ","  # one column: the missing-column checks name what is absent
