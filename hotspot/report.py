@@ -543,7 +543,8 @@ def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: l
         warnings.append(f"{area}: {small[area]}, too small a base to rank on (the rate is shown, no rank)")
         return None, None, None, list(peers), rates
     london_rank = int(lr.rank(ascending=False, method="min")[area])
-    peer_list = peers or london.peers(area)
+    # default peers: the nearest areas that can be ranked
+    peer_list = peers or [p for p in london.peers(area, 5 + len(small)) if p not in small.index][:5]
     group = lr.reindex([area] + list(peer_list))
     missing = [p for p in peer_list if pd.isna(group.get(p)) and p not in small.index]
     if missing:

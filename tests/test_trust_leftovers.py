@@ -348,3 +348,17 @@ def test_report_json_says_what_each_change_is_compared_with(london, london_incid
     fy = rep.vs_baseline["fy"]
     assert j["vs_baseline"]["change_vs_months"] == [f"{fy}-04", f"{fy + 1}-03"]
     assert j["vs_baseline"]["change_of_months"] == j["rolling_12m"]["months"]
+
+
+def test_default_peers_skip_an_area_too_small_to_rank(london, shared_data):
+    from hotspot.report import build_report
+
+    assert "City of London" in london.peers("Bromley")   # nearest in density and deprivation ...
+    t = pd.read_parquet(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet",
+                        columns=["Crime ID", "Month", "LSOA name"])
+    t = t[t["LSOA name"].str.startswith("Bromley ")].drop_duplicates("Crime ID")
+    rep = build_report(pd.DataFrame({"occurred": pd.to_datetime(t["Month"] + "-01")}), "Bromley", "2024-12",
+                       london=london)
+    assert "City of London" not in rep.peers and len(rep.peers) == 5     # ... but cannot be ranked
+    assert rep.peers == [p for p in london.peers("Bromley", 6) if p != "City of London"]
+    assert not any("peers left out" in w for w in rep.warnings)
