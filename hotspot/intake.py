@@ -142,7 +142,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 REASONS = (
     "malformed row", "missing coordinates", "unparsable coordinates", "zero coordinates",
     "coordinates out of range", "swapped", "not a point geometry", "missing date",
-    "unparsable date", "future", "outside area", "duplicate id",
+    "unparsable date", "future", "before earliest date", "outside area", "duplicate id",
 )
 
 
@@ -380,15 +380,16 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int,
     separately as (row number, detail) instead of failing the file."""
     if not text.strip():
         raise InputFileError(f"{path}: empty file")
+    sep = _sniff_delimiter(path, text)
     try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False)
         bad: list[tuple[int, str]] = []
     except pd.errors.EmptyDataError:
         raise InputFileError(f"{path}: empty file") from None
     except pd.errors.ParserError:
         # Slow path, only for files with ragged records: keep the good ones,
         # list the bad ones by row number.
-        reader = csv.reader(io.StringIO(text))
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
         header = next(reader)
         good: list[list[str] | None] = []
         bad = []
@@ -401,11 +402,76 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int,
         keep = [r for r in good if r is not None]
         df = pd.DataFrame(keep, columns=header, dtype=str)
         df.index = [i for i, r in enumerate(good, start=1) if r is not None]
+        df.attrs["delimiter"] = sep
         return df, bad
     if df.empty:
         raise InputFileError(f"{path}: header only, no data rows")
     df.index = np.arange(1, len(df) + 1)
+    df.attrs["delimiter"] = sep
     return df, bad
+
+
+#: Delimiters other than the comma that a re-saved CSV may use (Excel in
+#: locales with a decimal comma writes ';').
+_OTHER_DELIMITERS = ";\t|"
+
+
+def _sniff_delimiter(path: str | Path, text: str) -> str:
+    """The field delimiter of CSV text: ``","`` unless the header has no comma.
+
+    A header without a comma that holds exactly one of ``;``, tab or ``|`` is
+    checked with :class:`csv.Sniffer` (what ``pandas.read_csv(sep=None)``
+    uses) on the first lines; that delimiter is used only when the sniffer
+    agrees and every sampled line has the header's number of fields.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, named in errors.
+    text : str
+        The decoded file text.
+
+    Returns
+    -------
+    str
+        The delimiter, one character.
+
+    Raises
+    ------
+    InputFileError
+        The header holds several candidate delimiters, or the lines disagree
+        with the header's delimiter: the message names the file and the
+        delimiters found.
+    """
+    head = text[:200_000].lstrip("\ufeff")  # the header and the sampled lines only: files can be large
+    header = head.split("\n", 1)[0]
+    if "," in header:
+        return ","
+    lines = head.splitlines()
+    if len(text) > 200_000:
+        lines = lines[:-1]  # the last line may be cut
+    found = [d for d in _OTHER_DELIMITERS if d in header]
+    if not found:
+        return ","  # one column: the missing-column checks name what is absent
+    names = {";": "';'", "\t": "tab", "|": "'|'"}
+    if len(found) > 1:
+        raise InputFileError(
+            f"{path}: the header has no comma but holds several delimiters ({', '.join(names[d] for d in found)}); "
+            "re-save the file as comma-separated CSV")
+    sep = found[0]
+    sample = "\n".join(lines[:50])
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_OTHER_DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    n = len(next(csv.reader([header], delimiter=sep)))
+    consistent = all(len(r) == n for r in csv.reader(lines[1:50], delimiter=sep) if r)
+    if sniffed != sep or not consistent:
+        raise InputFileError(
+            f"{path}: the header is delimited by {names[sep]}, not commas, but the first lines do not split "
+            f"into its {n} fields; re-save the file as comma-separated CSV")
+    return sep
+
 
 
 def _norm(name: str) -> str:
@@ -846,6 +912,10 @@ def _new_record(path: Path, table: pd.DataFrame, cols: Mapping[str, str | None],
     p.info = {"file": str(path), "format": {"policeuk": "police.uk street-level CSV", "csv": "records-system CSV",
                                             "vector": "GIS layer"}.get(kind, kind),
               "columns": {k: v for k, v in cols.items() if v}}
+    if table.attrs.get("delimiter", ",") != ",":
+        p.info["delimiter"] = {"\t": "tab"}.get(table.attrs["delimiter"], table.attrs["delimiter"])
+        p.info["delimiter_how"] = "the header has no comma; csv.Sniffer and every sampled line agree"
+        p.info["format"] += f", delimited by '{p.info['delimiter']}' (not commas: {p.info['delimiter_how']})"
     if crime_types:
         p.filtered = ~p.crime_type.str.lower().isin(crime_types).to_numpy()
     return p
@@ -1236,6 +1306,19 @@ def _stage_coordinates(parsed: list[_Parsed], area, now: pd.Timestamp) -> None:
         future = (p.occurred > now).to_numpy()
         _mark(p, future, "future", None, (f"{d:%Y-%m-%d} is after {now:%Y-%m-%d}" if pd.notna(d) else ""
                                           for d in p.occurred))
+        _mark_implausible_dates(p, now)
+
+
+def _mark_implausible_dates(p: _Parsed, now: pd.Timestamp) -> None:
+    """Reject dates before ``settings.EARLIEST_DATE`` (1901 is a default or a
+    typo, not a burglary to plan on) and name the date column on future dates."""
+    col = (p.info.get("dates") or {}).get("column")
+    p.column[(p.reason == "future") & (p.column == None)] = col  # noqa: E711 (elementwise)
+    earliest = pd.Timestamp(settings.EARLIEST_DATE)
+    early = (p.occurred < earliest).to_numpy()
+    _mark(p, early, "before earliest date", col,
+          (f"{d:%Y-%m-%d} is before {earliest:%Y-%m-%d} (settings.EARLIEST_DATE)" if pd.notna(d) else ""
+           for d in p.occurred))
 
 
 def _centre(parsed: list[_Parsed], coord_crs: CRS, area) -> tuple[float, float] | None:

@@ -36,7 +36,7 @@ import os
 import re
 import resource
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -111,19 +111,67 @@ def select_areas(layer: gpd.GeoDataFrame | str | Path, areas: str | Sequence[str
     if name_col is None:
         raise AreaError("the boundary layer has no name column to label the areas")
     if isinstance(areas, str) and areas.strip().lower() == "all":
-        wanted = list(dict.fromkeys(layer[name_col].astype(str)))
+        wanted = _all_area_keys(layer, name_col, code_col)
     else:
         wanted = [a.strip() for a in (areas.split(",") if isinstance(areas, str) else areas) if a.strip()]
         if not wanted:
             raise AreaError("no areas named: give --areas all or a comma-separated list")
-    out, seen = [], set()
+    out, seen, parents = [], set(), []
     for w in wanted:
-        a = find_area(layer, w)
-        if a.name in seen:
+        try:
+            a = find_area(layer, w)
+        except AreaError as exc:  # the league's option is --areas
+            raise AreaError(str(exc).replace("e.g. --area ", "e.g. --areas ")) from None
+        if (a.code, a.name) in seen:
             continue
-        seen.add(a.name)
+        seen.add((a.code, a.name))
+        parents.append(_parent_of(layer, a))
         out.append(AreaSpec(a.name, a.code, shapely.to_wkb(a.geometry), a.crs.to_string()))
-    return out
+    return _unique_names(out, parents)
+
+
+def _all_area_keys(layer: gpd.GeoDataFrame, name_col: str, code_col: str | None) -> list[str]:
+    """Every area of the layer, in layer order, by name, or by code where a
+    name is shared by areas with different codes (ward names repeat across
+    boroughs); a layer without codes that repeats names is refused."""
+    names = layer[name_col].astype(str)
+    if code_col is None:
+        from .areas import _string_columns
+
+        attrs = layer[_string_columns(layer)].astype(str).drop_duplicates()  # one area in parts counts once
+        shared = sorted(set(attrs[name_col][attrs[name_col].duplicated()]))
+        if shared:
+            raise AreaError(
+                f"the boundary layer names several areas alike ({', '.join(shared[:10])}"
+                f"{', ...' if len(shared) > 10 else ''}: {len(shared)} names) and has no code column to tell them "
+                "apart: add a code column (e.g. E05... ward codes) to the layer")
+        return list(dict.fromkeys(names))
+    codes = layer[code_col].astype(str)
+    repeated = set(codes.groupby(names).nunique().pipe(lambda n: n[n > 1]).index)
+    return list(dict.fromkeys(codes[i] if n in repeated else n for i, n in names.items()))
+
+
+def _parent_of(layer: gpd.GeoDataFrame, a: Area) -> str | None:
+    """The parent area's name (e.g. the borough of a ward), if the layer has one."""
+    from .areas import _layer_columns
+
+    parent_col = _layer_columns(layer)[2]
+    if parent_col is None or a.index is None or a.index not in layer.index:
+        return None
+    return str(layer.loc[a.index, parent_col]).strip() or None
+
+
+def _unique_names(specs: list[AreaSpec], parents: list[str | None]) -> list[AreaSpec]:
+    """Areas that share a name are labelled "name (parent)", or "name
+    (code)" where the parent does not tell them apart, so every league row
+    names one area."""
+    from collections import Counter
+
+    count = Counter(s.name for s in specs)
+    labels = [f"{s.name} ({p})" if count[s.name] > 1 and p else s.name for s, p in zip(specs, parents)]
+    again = Counter(labels)
+    labels = [f"{s.name} ({s.code})" if again[lab] > 1 and s.code else lab for s, lab in zip(specs, labels)]
+    return [replace(s, name=lab) if lab != s.name else s for s, lab in zip(specs, labels)]
 
 
 def source_columns(src: str | Path) -> list[str]:
@@ -480,7 +528,8 @@ class LeagueResult:
         return {"month": str(self.month), "areas": areas, "total": {k: _py(v) for k, v in self.total.items()},
                 "workers": self.run.workers, "seconds": round(self.run.seconds, 3), "assign": self.assign,
                 "failed": [{"area": a, "error": e} for a, e in self.failed.items()], "warnings": self.warnings,
-                "intake": self.intake, "rank_by": "burglaries per 1,000 households, rolling 12 months"}
+                "intake": self.intake, "rank_by": "burglaries per 1,000 households, rolling 12 months",
+                "change_vs": f"the 12 months before ({self.month - 23}..{self.month - 12})"}
 
     def to_frame(self) -> pd.DataFrame:
         """The table with the all-areas line last (for CSV / Parquet / PostGIS)."""
@@ -611,6 +660,8 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         raise InputFileError("a households file is needed for the rates (give --households FILE)")
     hh, warnings = households_by_area(households, specs)
     mode = _assign_mode(sources, assign)
+    if mode == "lsoa" and assign == "auto" and any(_is_ward_code(s.code) for s in specs):
+        mode = "polygon"  # LSOA names carry the local authority, never the ward
     extents = [e for e in (stores.month_extent(s) for s in sources if stores.is_store(s)) if e is not None]
     # every input a store whose months are known: the month is checked before any task runs
     known = len(extents) == len(sources)
@@ -651,16 +702,18 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         r12 = int(series.iloc[-12:].sum())
         p12 = int(series.iloc[-24:-12].sum())
         ch = change_pct(r12, p12)
-        rng = expected_range(series, z=z)
-        high_q = bool(((rng["direction"] == "high") & (rng.index > M - 3)).any())
+        rng = _expected_range_or_none(series, z, s.name, warnings)
+        high_q = bool(((rng["direction"] == "high") & (rng.index > M - 3)).any()) if rng is not None else False
         h = hh.get(s.name)
         rows.append({"area": s.name, "code": s.code, "rolling_12m": r12, "previous_12m": p12, "change_pct": ch,
                      "households": h, "rate_per_1000_households": round(r12 / h * 1000, 3) if h else None,
-                     "rag": rag_rating(ch, green=green, red=red, high_exception_recent=high_q),
+                     "rag": rag_rating(ch, green=green, red=red, high_exception_recent=high_q) if rng is not None
+                     else "n/a",
                      "high_exception_last_quarter": high_q})
     table = pd.DataFrame(rows, columns=["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
                                         "rate_per_1000_households", "rag", "high_exception_last_quarter"])
     rate = pd.to_numeric(table["rate_per_1000_households"], errors="coerce")
+    rate = rate.where(~_small_bases(table, warnings))
     table["rank"] = rate.rank(ascending=False, method="min").astype("Int64")
     table = table.sort_values(["rank", "area"], na_position="last", kind="stable").reset_index(drop=True)
     table = table[["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
@@ -678,6 +731,39 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
               "accepted": int(sum(r["accepted"] for r in results.values())),
               "rejected": int(sum(r["rejected"] for r in results.values()))}
     return LeagueResult(M, table, total, warnings, run.failed, mode, run, intake)
+
+
+def _small_bases(table: pd.DataFrame, warnings: list[str]) -> pd.Series:
+    """Areas with fewer households than ``settings.MIN_RANK_HOUSEHOLDS``:
+    their rate is shown but not ranked (a tiny resident base with a large
+    workday population, as the City of London, tops or tails any rate
+    table without saying anything about risk); a warning names each."""
+    from . import settings
+
+    h = pd.to_numeric(table["households"], errors="coerce")
+    small = (h < settings.MIN_RANK_HOUSEHOLDS).fillna(False).astype(bool)
+    for _, row in table[small].iterrows():
+        warnings.append(f"{row['area']}: {row['households']:,.0f} households (fewer than "
+                        f"{settings.MIN_RANK_HOUSEHOLDS:,}, settings.MIN_RANK_HOUSEHOLDS), too small a base to rank "
+                        "on (the rate is shown, no rank)")
+    return small
+
+
+def _expected_range_or_none(series: pd.Series, z: float, area: str, warnings: list[str]) -> pd.DataFrame | None:
+    """The expected range, or None with a warning for an area with too few
+    burglaries a month to fit one (a small ward): it gets no RAG rating."""
+    from ._errors import ModelError
+
+    try:
+        return expected_range(series, z=z)
+    except ModelError as exc:
+        warnings.append(f"{area}: {exc}; no RAG rating")
+        return None
+
+
+def _is_ward_code(code: str | None) -> bool:
+    """An ONS electoral-ward code (E05 England, W05 Wales, S13 Scotland, N08 NI)."""
+    return bool(code) and str(code)[:3] in ("E05", "W05", "S13", "N08")
 
 
 def _check_month(M: pd.Period, first: pd.Period, last: pd.Period) -> None:

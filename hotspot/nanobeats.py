@@ -1070,10 +1070,39 @@ class NanoBeatPlanner:
         last = pd.Timestamp(t[before].max())
         window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
             else as_of - pd.Timedelta(days=self.days)
+        refuse_before = window_start if settings.AS_OF_MAX_GAP_DAYS is None \
+            else as_of - pd.Timedelta(days=settings.AS_OF_MAX_GAP_DAYS)
+        end = pd.Timestamp(t.max())  # the data's end (a quiet spell mid-data is not one)
+        if end < refuse_before:
+            raise HotspotError(self._stale_message(as_of, end, fmt))
         if last < window_start:
             return [f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
                     "history only, with no expiry"]
-        return []
+        return self._gap_note(as_of, end, fmt)
+
+    def _stale_message(self, as_of: pd.Timestamp, last: pd.Timestamp, fmt: str) -> str:
+        """One line: --as-of is more than the near-repeat window after the data
+        end, so a plan would rest on old burglaries only; the latest date it can be."""
+        unit = "months" if self.monthly else "days"
+        latest = ((last.to_period("M") + int(self.days)).to_timestamp() if self.monthly
+                  else last + pd.Timedelta(days=self.days))
+        return (f"--as-of {as_of:%Y-%m-%d}: the data end {last:{fmt}}, more than the near-repeat window "
+                f"({self.days:g} {unit}) before it, so no recent burglary could be known; add data up to "
+                f"--as-of or plan for {latest:%Y-%m-%d} at the latest")
+
+    def _gap_note(self, as_of: pd.Timestamp, last: pd.Timestamp, fmt: str) -> list[str]:
+        """A note when the data end inside the near-repeat window but not just
+        before --as-of: the most recent part of the window is not known."""
+        if self.monthly:
+            gap = (as_of.to_period("M") - last.to_period("M")).n - 1
+            unit = "month"
+        else:
+            gap = int((as_of - last.normalize()) / pd.Timedelta(days=1)) - 1
+            unit = "day"
+        if gap < 1:
+            return []
+        return [f"the data end {last:{fmt}}, {gap} {unit}{'s' if gap > 1 else ''} before --as-of "
+                f"{as_of:%Y-%m-%d}: burglaries since then are not in the plan"]
 
     def _plan(self, as_of: pd.Timestamp, n_targets: int, start, notes: list[str],
               network: StreetNetwork | None) -> NanoBeatPlan:

@@ -319,6 +319,8 @@ class LondonContext:
 
     #: How the borough counts were made (shown with the ranks).
     counting: str = "LSOA month counts"
+    #: Area codes (e.g. E09000003) to names, so --peers takes codes too.
+    codes: dict = field(default_factory=dict)
 
     @classmethod
     def from_files(cls, counts_csv: str | Path | None, population_csv: str | Path | None,
@@ -406,7 +408,8 @@ class LondonContext:
             name = _column(b, boroughs_layer, lambda c: "name" in c.lower() and c != b.geometry.name, "a name column")
             km2 = pd.Series(b.geometry.area.to_numpy() / 1e6, index=b[name])
             density = population.reindex(km2.index) / km2
-        return cls(monthly, population, households, density, deprivation, counting)
+        codes = _area_codes(pop, lad)
+        return cls(monthly, population, households, density, deprivation, counting, codes)
 
     def rolling_rates(self, end: pd.Period) -> pd.Series:
         """Burglaries per 1,000 residents over the 12 months ending ``end``.
@@ -472,11 +475,13 @@ class LondonContext:
         import difflib
 
         known = list(self.monthly.index)
+        names = [_canonical_area(n, known, self.codes) for n in names]
         bad = [n for n in names if n not in known]
         if bad:
             hints = "; ".join(f"{n!r}: did you mean {', '.join(difflib.get_close_matches(n, known, 3, 0.5)) or 'none'}"
                               for n in bad)
-            raise HotspotError(f"--peers: unknown area {hints} (known: the {len(known)} areas of the London counts)")
+            raise HotspotError(f"--peers: unknown area {hints} (known: the {len(known)} areas of the London counts, "
+                               "by name in any case or by code)")
         return list(names)
 
     def peers(self, area: str, n: int = 5) -> list[str]:
@@ -507,6 +512,26 @@ class LondonContext:
         here = z.loc[area]
         d = pd.Series(np.hypot(z["density"] - here["density"], z["deprivation"] - here["deprivation"]), index=z.index)
         return [b for b in d.sort_values().index if b != area][:n]
+
+
+def _area_codes(pop: pd.DataFrame, name_col: str) -> dict:
+    """Code -> name of the areas in a population table that has a local
+    authority code column beside the name (empty otherwise)."""
+    code_col = next((c for c in pop.columns if c.lower().startswith("local authority district code")), None)
+    if code_col is None:
+        return {}
+    pairs = pop[[code_col, name_col]].dropna().drop_duplicates()
+    return {str(c).strip().upper(): str(n) for c, n in zip(pairs[code_col], pairs[name_col])}
+
+
+def _canonical_area(name: str, known: list[str], codes: dict) -> str:
+    """The reference's spelling of an area given by name in any case or by
+    code (``harrow``, ``E09000015`` -> ``Harrow``); unknown names unchanged."""
+    if name in known:
+        return name
+    by_case = {k.casefold(): k for k in known}
+    hit = by_case.get(name.strip().casefold()) or codes.get(name.strip().upper())
+    return hit if hit is not None else name
 
 
 def _column(frame: pd.DataFrame, path, match, what: str) -> str:
@@ -610,14 +635,18 @@ class PerformanceReport:
     warnings: list[str] = field(default_factory=list)
     #: How the London ranks were counted (None without a London reference).
     rank_counting: str | None = None
+    #: Areas left out of the ranks (too small a rate basis), with why.
+    unranked: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The report as a JSON-ready dict (see ``hotspot report --json``)."""
-        return {"area": self.area, "month": str(self.month), "latest_quarter": self.latest_quarter,
-                "rolling_12m": self.rolling_12m, "vs_baseline": self.vs_baseline, "rate_per_1000": self.rate_per_1000,
+        vs = change_basis(self.month, self.vs_baseline["fy"])
+        return {"area": self.area, "month": str(self.month), "latest_quarter": {**self.latest_quarter, **vs["latest_quarter"]},
+                "rolling_12m": {**self.rolling_12m, **vs["rolling_12m"]},
+                "vs_baseline": {**self.vs_baseline, **vs["vs_baseline"]}, "rate_per_1000": self.rate_per_1000,
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
                 "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag, "warnings": self.warnings,
-                "rank_counting": self.rank_counting,
+                "rank_counting": self.rank_counting, "unranked": self.unranked,
                 # ranks order areas by this rate (the league orders by households: see its "rank_by")
                 "rank_by": "burglaries per 1,000 residents, rolling 12 months"}
 
@@ -745,6 +774,7 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
         exceptions=exceptions, rag=rag,
         series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
         warnings=warnings, rank_counting=london.counting if london is not None else None,
+        unranked=dict(small_rate_bases(london)) if london is not None else {},
     )
 
 
@@ -773,11 +803,89 @@ def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: l
     if area not in lr.index:
         warnings.append(f"{area}: no population in the London reference, so no rank")
         return None, None, None, list(peers), rates
+    small = small_rate_bases(london)
+    lr = lr.drop(small.index, errors="ignore")
+    if area in small.index:
+        warnings.append(f"{area}: {small[area]}, too small a base to rank on (the rate is shown, no rank)")
+        return None, None, None, list(peers), rates
     london_rank = int(lr.rank(ascending=False, method="min")[area])
-    peer_list = peers or london.peers(area)
+    # default peers: the nearest areas that can be ranked
+    peer_list = peers or [p for p in london.peers(area, 5 + len(small)) if p not in small.index][:5]
     group = lr.reindex([area] + list(peer_list))
-    missing = [p for p in peer_list if pd.isna(group.get(p))]
+    missing = [p for p in peer_list if pd.isna(group.get(p)) and p not in small.index]
     if missing:
         warnings.append(f"peers without a rate in the reference, left out of the peer rank: {', '.join(missing)}")
+    unranked = [p for p in peer_list if p in small.index]
+    if unranked:
+        warnings.append("peers left out of the peer rank (too small a base to rank on): "
+                        + "; ".join(f"{p}: {small[p]}" for p in unranked))
     peer_rank = int(group.dropna().rank(ascending=False, method="min")[area])
     return london_rank, len(lr), peer_rank, list(peer_list), rates
+
+
+def small_rate_bases(london: LondonContext) -> pd.Series:
+    """Areas whose rate basis is too small to rank on, each with why.
+
+    An area with fewer residents than ``settings.MIN_RANK_RESIDENTS`` or
+    fewer households than ``settings.MIN_RANK_HOUSEHOLDS`` (when the
+    reference has households) gets a rate but no rank: on a tiny resident
+    base with a large workday population (City of London) a rate per
+    resident does not measure risk.
+
+    Parameters
+    ----------
+    london : LondonContext
+        The reference population and households (persons, households).
+
+    Returns
+    -------
+    Series
+        Reason text indexed by area name; empty when every area is large enough.
+    """
+    from . import settings
+
+    why: dict[str, str] = {}
+    for key, value in london.population.items():
+        name = str(key)
+        if pd.notna(value) and value < settings.MIN_RANK_RESIDENTS:
+            why[name] = f"{value:,.0f} residents (fewer than {settings.MIN_RANK_RESIDENTS:,}, settings.MIN_RANK_RESIDENTS)"
+    for key, value in london.households.items():
+        name = str(key)
+        if pd.notna(value) and value < settings.MIN_RANK_HOUSEHOLDS and name not in why:
+            why[name] = (f"{value:,.0f} households (fewer than {settings.MIN_RANK_HOUSEHOLDS:,}, "
+                         "settings.MIN_RANK_HOUSEHOLDS)")
+    return pd.Series(why, dtype=object)
+
+
+def change_basis(month: pd.Period, baseline_fy: int) -> dict:
+    """What each change in the report is compared with, in words and months.
+
+    Parameters
+    ----------
+    month : Period
+        The reporting month (monthly period).
+    baseline_fy : int
+        Baseline financial year (2014 = April 2014 to March 2015).
+
+    Returns
+    -------
+    dict
+        For ``latest_quarter``, ``rolling_12m`` and ``vs_baseline``: the
+        ``months`` of its ``volume`` (first, last; ``YYYY-MM``),
+        ``change_vs`` (what the change is against, in words) and
+        ``change_vs_months`` (first, last month of that comparison); the
+        baseline's change is of the rolling 12 months (``change_of``,
+        ``change_of_months``).
+    """
+    M = pd.Period(month, "M")
+    fy = (str(pd.Period(f"{baseline_fy}-04", "M")), str(pd.Period(f"{baseline_fy + 1}-03", "M")))
+    return {
+        "latest_quarter": {"months": [str(M - 2), str(M)], "change_vs": "the same 3 months a year before",
+                           "change_vs_months": [str(M - 14), str(M - 12)]},
+        "rolling_12m": {"months": [str(M - 11), str(M)], "change_vs": "the 12 months before",
+                        "change_vs_months": [str(M - 23), str(M - 12)]},
+        "vs_baseline": {"months": list(fy), "change_of": "the rolling 12 months",
+                        "change_of_months": [str(M - 11), str(M)],
+                        "change_vs": f"the baseline financial year {baseline_fy}/{str(baseline_fy + 1)[-2:]}",
+                        "change_vs_months": list(fy)},
+    }

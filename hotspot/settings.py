@@ -62,6 +62,27 @@ CLOCK_RULE = "auto"
 #: rating ("n/a"): a percentage change on a handful is noise.
 MIN_RAG_VOLUME = 20
 
+#: Intake: dates before this (ISO date) are rejected per row as "before
+#: earliest date": a year like 1901 is a default or a typing error, and
+#: police.uk street-level data start in 2010. Dates after today are rejected
+#: as "future".
+EARLIEST_DATE = "1990-01-01"
+
+#: Report and league: an area with fewer residents (report: rate per 1,000
+#: residents) or fewer households (league: rate per 1,000 households) than
+#: these is not ranked. Its rate is shown with a warning: on so small a base
+#: (City of London: ~8,600 residents, a workday population of ~500,000) a
+#: rate per resident says little about risk and would top or tail the table.
+MIN_RANK_RESIDENTS = 20_000
+MIN_RANK_HOUSEHOLDS = 10_000
+
+#: Nano-beats and the patrol brief: --as-of may be at most this many days
+#: after the last burglary in the data; None (default) = the plan's own
+#: near-repeat window (e.g. 14 days, or 2 months for police.uk data). Later
+#: is refused: every recent burglary would be unknown and the plan would rest
+#: on history only.
+AS_OF_MAX_GAP_DAYS: float | None = None
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

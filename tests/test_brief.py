@@ -162,10 +162,9 @@ def test_plan_dates_before_or_long_after_the_data(tmp_path, shared_data):
             D / "boundaries/london_boroughs.geojson", "--area", "Barnet"]
     r = run("brief", *args, "--as-of", "1990-01-01", "--out", tmp_path / "b.html")
     assert r.returncode == 2 and "no burglary before it (the data start 2013-12)" in r.stderr
+    # long after the data end: refused (every recent burglary would be unknown), one line
     r = run("brief", *args, "--as-of", "2030-01-01", "--out", tmp_path / "b.html", "--json")
-    assert r.returncode == 0, r.stderr
-    j = json.loads(r.stdout)
-    assert j["targets"] == [] and any("data end 2025-02" in n for n in j["notes"])
-    assert "No targets" in (tmp_path / "b.html").read_text()
+    assert r.returncode == 2 and "--as-of 2030-01-01: the data end 2025-02" in r.stderr and not r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1
     r = run("brief", *args, "--as-of", "2025-03-01", "--roads", args[0], "--out", tmp_path / "b.html")
     assert r.returncode == 2 and "not a line layer" in r.stderr

@@ -107,7 +107,8 @@ def _dated(xy, prefix, when):
     return g
 
 
-def test_a_burst_across_the_boundary_makes_a_shared_target_on_this_side_only_with_context():
+def test_a_burst_across_the_boundary_makes_a_shared_target_on_this_side_only_with_context(monkeypatch):
+    from hotspot import settings
     from hotspot.nanobeats import NanoBeatPlanner
 
     rng = np.random.default_rng(3)
@@ -116,6 +117,8 @@ def test_a_burst_across_the_boundary_makes_a_shared_target_on_this_side_only_wit
     # ten burglaries last week, 30-120 m across the eastern boundary
     burst = _dated(np.c_[rng.uniform(4030, 4120, 10), rng.uniform(1950, 2050, 10)], "east", "2024-05-25")
     ctx = build_context(AREA, burst, own=own, buffer_m=200, neighbours=NEIGHBOURS)
+    # the own data alone end 17 months before --as-of, which is refused by default: allow it here
+    monkeypatch.setattr(settings, "AS_OF_MAX_GAP_DAYS", 600)
     without = NanoBeatPlanner.from_window(own, AREA, distance=200, days=14, history_weight=0.0).solve(
         "2024-06-01", n_targets=3)
     with_ctx = NanoBeatPlanner.from_window(own, AREA, distance=200, days=14, history_weight=0.0,

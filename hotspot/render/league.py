@@ -13,7 +13,7 @@ RAG_COLOURS = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}
 
 
 def _fmt(v, spec: str = "", unit: str = "") -> str:
-    if v is None or v != v:  # None or NaN: shown as a dash, never as 0
+    if v is None or repr(v) == "<NA>" or v != v:  # None, pandas NA (an unranked area) or NaN: a dash, never 0
         return "&ndash;"
     return html.escape(format(v, spec) + unit)
 

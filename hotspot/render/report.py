@@ -48,6 +48,8 @@ def report_html(report: PerformanceReport) -> str:
         "<tr><td colspan=4>No month outside the expected range</td></tr>"
     rank = (f"{report.london_rank} of {report.london_of} London boroughs by burglaries per 1,000 residents, rolling "
             f"12 months (1 = highest rate)" if report.london_rank else "n/a")
+    if report.london_rank and report.unranked:  # say why the count is short of every borough
+        rank += f"; not ranked (too small a base): {', '.join(report.unranked)}"
     peer = (f"{report.peer_rank} of {len(report.peers) + 1} ({', '.join(report.peers)})" if report.peer_rank else "n/a")
     warn = ("<div id='warnings' style='border:2px solid #c0392b;padding:6px 10px'><b>Read with care:</b><ul>"
             + "".join(f"<li>{e(w)}</li>" for w in report.warnings) + "</ul></div>") if report.warnings else ""
