@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import numpy as np
 import typer
@@ -21,14 +21,77 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand
 
 import hotspot
-from hotspot._errors import HotspotError
+from hotspot import settings
+from hotspot._errors import HotspotError, OptionError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Turn geocoded burglary records into patrol, camera and prevention plans.")
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspot.areas import Area
+    from hotspot.nanobeats import NanoBeatOptions, NanoBeatPlan
+
 err = Console(stderr=True)
 log = logging.getLogger("hotspot")
+
+
+def _set_logging(verbose: int, quiet: bool) -> None:
+    """Log level from -v (repeatable) and -q; a warning is one line on stderr."""
+    import warnings
+
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)],
+                        force=True)
+    # a warning is one line on stderr, like every other message (no source line)
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
+    if quiet:
+        warnings.simplefilter("ignore")
+
+
+Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More log output (-vv: debug).")]
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")]
+#: Holds the -v/-q options every command also takes (typer builds them once).
+_log_options_app = typer.Typer(add_completion=False)
+
+
+@_log_options_app.command()
+def _log_options(verbose: Verbose = 0, quiet: Quiet = False) -> None:
+    """-v/-q, as parsed after a command name (see :class:`_Command`)."""
+
+
+class _Command(TyperCommand):
+    """Every command: ``-q``/``-v`` anywhere on the line (also after the
+    command's own options), and a conflict of settings found by the API
+    (:class:`~hotspot._errors.OptionError`) shown as a usage error, exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += typer.main.get_command(_log_options_app).params
+
+    def invoke(self, ctx: Any) -> Any:
+        verbose, quiet = ctx.params.pop("verbose", 0), ctx.params.pop("quiet", False)
+        if verbose or quiet:  # given after the command name: combined with those before it
+            root = ctx.find_root().params
+            _set_logging(verbose + (root.get("verbose") or 0), quiet or bool(root.get("quiet")))
+        try:
+            return super().invoke(ctx)
+        except OptionError as exc:
+            raise typer.BadParameter(str(exc), ctx=ctx) from None
+
+
+class _App(typer.Typer):
+    """A Typer app whose commands are :class:`_Command` (shared -q/-v)."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[override]
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _App(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+           help="Turn geocoded burglary records into patrol, camera and prevention plans.")
 
 # --------------------------------------------------------------------------- shared options
 Inputs = Annotated[list[Path], typer.Argument(help="CSV/GeoJSON/GeoPackage files or folders of them.")]
@@ -193,19 +256,13 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More log output.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True,
                                           callback=_show_version)] = False,
 ):
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
-    import warnings
-
-    # a warning is one line on stderr, like every other message (no source line)
-    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
-    if quiet:
-        warnings.simplefilter("ignore")
+    """Options of every command (-v/-q may also come after the command name)."""
+    _set_logging(verbose, quiet)
 
 
 @app.command()
@@ -484,71 +541,39 @@ def _postcode_layer(path: Path | None, column: str | None, data: Path | None, cr
     return read_postcodes(found, crs, column=column) if found is not None else None
 
 
-def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
-                    months, from_knox, targets, start, roads, cell, target_radius, what, context=None,
-                    neighbours_file=None):
-    """Shared by `nanobeats` and `brief`: read, plan, route."""
-    from hotspot.areas import area_from_points
-    from hotspot.intake import has_month_dates
-    from hotspot.nanobeats import NanoBeatPlanner
-    from hotspot.routing import StreetNetwork
-
-    if from_knox and (distance is not None or days is not None or months is not None):
-        raise typer.BadParameter("give --from-knox or --distance/--days (--months), not both")
-    if days is not None and months is not None:
-        raise typer.BadParameter("give --days (day-precision data) or --months (police.uk), not both")
+def _knox_json(path: Path | None) -> dict | None:
+    """The ``hotspot knox --json`` output named by ``--from-knox``, or None."""
+    if path is None:
+        return None
     try:
-        when = pd_timestamp(as_of)
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
-    start_ll = _start(start)
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(f"--from-knox {path}: {exc}") from None
+
+
+def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *, area_file: Path | None,
+                    area: str | None, crime_type: list[str] | None, crs: str | None, fmt: str,
+                    date_format: str | None, cols: dict[str, str | None], roads: list[Path] | None,
+                    context: list[Path] | None = None, neighbours_file: Path | None = None,
+                    ) -> tuple[Area, NanoBeatPlan, gpd.GeoDataFrame | None]:
+    """Shared by `nanobeats` and `brief`: read the layers the options name,
+    then :func:`hotspot.nanobeats.plan_nanobeats`."""
+    from hotspot.areas import area_from_points
+    from hotspot.nanobeats import plan_nanobeats
+
+    when = _date_option(as_of, "--as-of", example="")
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
     inc = result.incidents
-    if a is None:
+    if a is None:  # no boundary file: the incidents' footprint
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
-    monthly = has_month_dates(inc)
-    if monthly and days is not None:
-        raise HotspotError(f"--days {days:g}: the dates are months only (police.uk); give --months N instead")
-    if not monthly and months is not None:
-        raise HotspotError(f"--months {months:g}: the dates have days; give --days N instead")
-    extra = {"cell": cell, "target_radius": target_radius}
     road_gdf = _road_layer(roads, a.crs) if roads else None
-    if road_gdf is not None:
-        extra["roads"] = road_gdf
-    obj = None
-    if from_knox:
-        try:
-            obj = json.loads(from_knox.read_text())
-        except (OSError, ValueError) as exc:
-            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
     ctx = None
     if context:
-        from hotspot.nanobeats import knox_window
-
-        window = knox_window(obj) if obj is not None else None
-        ctx = _context(context, a, inc, buffer_m=distance if distance is not None else (window[0] if window else 200.0),
-                       neighbours_file=neighbours_file, crime_type=crime_type, crs=crs, fmt=fmt,
-                       date_format=date_format, cols=cols)
-        extra["context"] = ctx
-    if obj is not None:
-        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
-    else:
-        # a zero is the user's value (and refused), never the default
-        planner = NanoBeatPlanner.from_window(
-            inc, a, distance=200.0 if distance is None else distance,
-            days=(2.0 if months is None else months) if monthly else (14.0 if days is None else days), **extra)
-    network = None
-    if road_gdf is not None:
-        with _spinner("building the street graph"):
-            network = StreetNetwork(road_gdf)
+        ctx = _context(context, a, inc, buffer_m=options.context_buffer(), neighbours_file=neighbours_file,
+                       crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols)
     with _spinner("planning nano-beats"):
-        plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll, network=network)
-    if ctx is not None:
-        plan.context = ctx.to_json()
-        plan.notes += [f"context: {len(ctx.incidents):,} burglaries across the boundary within {ctx.buffer_m:g} m "
-                       f"({', '.join(f'{k} {v:,}' for k, v in ctx.to_json()['by_neighbour'].items())})"]
-        plan.notes += ctx.missing_notes()
+        plan = plan_nanobeats(inc, a, when, options, roads=road_gdf, context=ctx)
     return a, plan, road_gdf
 
 
@@ -593,22 +618,22 @@ def nanobeats(
     date_format: DateFormat = None, crime_type: CrimeType = None,
     area_file: AreaFile = None, area: AreaName = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
-    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
-    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = settings.NANOBEAT_CELL_M, target_radius: _NB_RADIUS = settings.NANOBEAT_TARGET_RADIUS_M,
     context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
     tiles: _TILES = None,
     as_json: JsonOut = False,
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
-    from hotspot.nanobeats import write_plan
+    from hotspot.nanobeats import NanoBeatOptions, write_plan
 
+    options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
+                              n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
     cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
                 location=location_col)
-    a, plan, _ = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type, crs=crs,
-                                 fmt=fmt, date_format=date_format, cols=cols, distance=distance, days=days,
-                                 months=months, from_knox=from_knox, targets=targets, start=start, roads=roads,
-                                 cell=cell, target_radius=target_radius, what="nanobeats", context=context,
+    a, plan, _ = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area, crime_type=crime_type,
+                                 crs=crs, fmt=fmt, date_format=date_format, cols=cols, roads=roads, context=context,
                                  neighbours_file=neighbours_file)
     write_plan(plan, out)
     if map_out:
@@ -620,24 +645,33 @@ def nanobeats(
         m.save(map_out)
     for note in plan.notes:
         err.print(f"note: {note}")
-    unit = "months" if plan.monthly else "days"
     if as_json:
-        frame = plan.to_csv_frame().replace({np.nan: None})
-        _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
-                     "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
-                     "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-                     "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")})
+        _print_json(_nanobeats_json(plan))
         return
+    err.print(_nanobeats_table(plan))
+    how = "along streets" if plan.route_on_streets else "as the crow flies"
+    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
+    """The `nanobeats --json` object: window (metres and days or months), route, notes, context, targets."""
+    unit = "months" if plan.monthly else "days"
+    frame = plan.to_csv_frame().replace({np.nan: None})
+    return {"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
+            "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
+            "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
+            "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")}
+
+
+def _nanobeats_table(plan: NanoBeatPlan) -> Table:
+    unit = "months" if plan.monthly else "days"
     t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
     for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
     for r in plan.targets.itertuples():
-        t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
-                  escape(r.why),
-                  plan.format_date(r.active_until) or "no expiry (history only)")
-    err.print(t)
-    how = "along streets" if plan.route_on_streets else "as the crow flies"
-    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+        t.add_row(str(r.patrol_order), str(r.target_id), escape(r.street if isinstance(r.street, str) else str(r.label)),
+                  escape(str(r.why)), plan.format_date(r.active_until) or "no expiry (history only)")
+    return t
 
 
 @app.command()
@@ -650,8 +684,8 @@ def brief(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None, crime_type: CrimeType = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
-    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
-    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = settings.NANOBEAT_CELL_M, target_radius: _NB_RADIUS = settings.NANOBEAT_TARGET_RADIUS_M,
     context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
@@ -661,15 +695,16 @@ def brief(
     as_json: JsonOut = False,
 ):
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
+    from hotspot.nanobeats import NanoBeatOptions
     from hotspot.render.brief import patrol_brief, write_pdf
 
+    options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
+                              n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
     cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
                 location=location_col)
-    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type,
-                                        crs=crs, fmt=fmt, date_format=date_format, cols=cols, distance=distance,
-                                        days=days, months=months, from_knox=from_knox, targets=targets,
-                                        start=start, roads=roads, cell=cell, target_radius=target_radius,
-                                        what="brief", context=context, neighbours_file=neighbours_file)
+    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area,
+                                        crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols,
+                                        roads=roads, context=context, neighbours_file=neighbours_file)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
     path = b.save(out)
@@ -765,11 +800,12 @@ def kde(
               f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
 
 
-def _date_option(text: str, option: str):
+def _date_option(text: str, option: str, *, example: str = " (YYYY-MM-DD)") -> pd.Timestamp:
+    """A date option as a Timestamp; not a date is a usage error naming the option."""
     try:
         return pd_timestamp(text)
     except ValueError:
-        raise typer.BadParameter(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise typer.BadParameter(f"{option} {text!r} is not a date{example}") from None
 
 
 Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
@@ -1350,7 +1386,8 @@ def leaflets(
               f"winter/summer {plan.winter_summer_ratio:.2f}")
 
 
-def pd_timestamp(text: str):
+def pd_timestamp(text: str) -> pd.Timestamp:
+    """``text`` as a Timestamp; ValueError when it is not a date."""
     import pandas as pd
 
     ts = pd.Timestamp(text)
