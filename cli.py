@@ -31,7 +31,11 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from hotspot.anpr import ANPRPlan
     from hotspot.areas import Area
+    from hotspot.campaigns import CampaignPlan
+    from hotspot.forecast import CoverageBacktest
+    from hotspot.league import LeagueResult
     from hotspot.nanobeats import NanoBeatOptions, NanoBeatPlan
 
 err = Console(stderr=True)
@@ -753,44 +757,29 @@ def kde(
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
     """Kernel density surface and hotspot polygons."""
-    from hotspot.hotspots import density_hotspots
-    from hotspot.kde import default_bandwidth
-    from hotspot.render.leaflet import HotspotMap
-    from hotspot.render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
+    from hotspot.hotspots import context_reach, density_hotspots, density_tables
 
     a = _area(area_file, area)
+    assert a is not None  # --area-file and --area are required
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
     when = _date_option(as_of, "--as-of") if as_of else None
     ctx = None
     if context:
-        bw = bandwidth if bandwidth is not None else default_bandwidth(cell)
-        from hotspot.kde import support
-
-        ctx = _context(context, a, inc, buffer_m=support(bw, kernel),
+        ctx = _context(context, a, inc, buffer_m=context_reach(cell, bandwidth, kernel),
                        neighbours_file=neighbours_file, crime_type=crime_type)
     with _spinner("kernel density"):
         res = density_hotspots(inc, a, cell=cell, bandwidth=bandwidth, kernel=kernel, as_of=when, months=months,
                                hot_share=hot_share, hot_sd=hot_sd, gi_cell=gi_cell if gi else None, context=ctx,
                                public=public, k=k)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cells = res.surface.to_gdf("class" if public else "density").drop(columns=["row", "col"])
-    if public:
-        cells = cells[cells["class"] > 0]
     params = {"command": "kde", "area": a.name, "cell_m": cell, "bandwidth_m": res.surface.meta["bandwidth_m"],
               "kernel": kernel, "as_of": as_of, "months": months}
-    _write(cells, out, layer="cells", params=params)
-    _write(res.polygons, out, layer="hotspots", params=params)
+    for layer, table in density_tables(res).items():
+        _write(table, out, layer=layer, params=params)
     if map_out:
-        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
-        m.add_neighbours(a.neighbours())
-        add_surface(m, res.surface, f"Density (bandwidth {res.surface.meta['bandwidth_m']:g} m)"
-                    + (", classes" if public else ""))
-        add_hotspots_to_map(m, res.polygons)
-        if res.gi is not None:
-            add_gi_to_map(m, res.gi)
-        if not public:  # the slider's monthly heat layers are drawn from points
-            add_month_slider(m, res.incidents)
-        m.save(map_out)
+        from hotspot.render.surfaces import density_map
+
+        density_map(a, res, tiles=tiles).save(map_out)
     if ctx is not None:
         err.print(f"context: {res.context_incidents:,} burglaries across the boundary inform the surface "
                   f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
@@ -833,9 +822,7 @@ def backtest(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = 1000,
 ):
     """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
-    from hotspot._errors import ModelError
-    from hotspot.forecast import DEFAULT_METHODS, PeriodCounts, check_method
-    from hotspot.forecast import backtest as run_backtest
+    from hotspot.forecast import PeriodCounts, backtest_at_coverage
 
     if areas is not None:  # every area as independent dask tasks (hotspot.league)
         return _backtest_areas(inputs, area_file, areas, start=start, end=end, coverage=coverage, methods=methods,
@@ -843,53 +830,26 @@ def backtest(
                                out=out, as_json=as_json, bootstrap=bootstrap)
     if area is None:
         raise typer.BadParameter("give --area NAME (one area) or --areas all|A,B (every area)")
-
     a = _area(area_file, area)
+    assert a is not None  # --area-file is required and --area was given
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
-    chosen = [m.strip() for m in methods.split(",")] if methods else list(DEFAULT_METHODS)
-    for m in chosen:
-        try:
-            check_method(m)
-        except ModelError as e:
-            raise typer.BadParameter(f"--methods: {e}") from None
-    if not 0 < coverage <= 100:
-        raise typer.BadParameter(f"--coverage must be a percentage in (0, 100], got {coverage:g}")
-    level = coverage / 100.0
     with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("bt", total=None)
-        res = run_backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]),
-                           end=end or str(pc.periods[-1]), methods=chosen,
-                           levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
-                           bootstrap=bootstrap, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        bt = backtest_at_coverage(pc, coverage=coverage, start=start, end=end, seed=seed, bootstrap=bootstrap,
+                                  methods=[m.strip() for m in methods.split(",")] if methods else None,
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+    res = bt.result
     if plot:
         from hotspot.render.backtest import write_coverage_plot
 
         write_coverage_plot(res, plot, title=f"{a.name}: forecast coverage curves, {res.n_periods} periods")
     if as_json:
-        _print_json(res.to_json(level))
-        return
-    t = Table(title=f"{a.name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
-    pai_levels = sorted({0.01, 0.05, 0.10, level})
-    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in pai_levels], f"hit rate {coverage:g}%", f"PEI {coverage:g}%",
-              f"PAI {coverage:g}% 95% CI"):
-        t.add_column(c)
-    s = res.summary
-    for mname in res.at(level)["method"]:
-        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in pai_levels}
-        t.add_row(mname, *[f"{row[lv].pai:.2f}" for lv in pai_levels], f"{row[level].hit_rate:.1%}",
-                  f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+        _print_json(bt.to_json())
+        return None
+    err.print(_backtest_table(bt, a.name))
     sel = res.selected
-    if sel is not None:
-        t.add_section()
-        blank = ["" for _ in pai_levels]
-        at = pai_levels.index(level)
-        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
-                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
-        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
-                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
-    err.print(t)
     if sel is not None:
         err.print(f"selected procedure at {coverage:g}% coverage (method chosen each period on earlier periods only): "
                   f"PAI {sel.pai:.2f} (95% CI {sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}); "
@@ -898,6 +858,29 @@ def backtest(
     err.print(f"method for the next period at {coverage:g}% coverage: {res.best or 'none (too few periods to choose)'}")
     for w in res.warnings:
         err.print(f"warning: {w}")
+    return None
+
+
+def _backtest_table(bt: CoverageBacktest, name: str) -> Table:
+    """The backtest table: PAI per method at the table's levels, hit rate, PEI and PAI interval at the coverage."""
+    res, cov = bt.result, bt.coverage
+    t = Table(title=f"{name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
+    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in bt.table_levels], f"hit rate {cov:g}%", f"PEI {cov:g}%",
+              f"PAI {cov:g}% 95% CI"):
+        t.add_column(c)
+    for r in bt.rows():
+        t.add_row(r["method"], *[f"{r['pai'][lv]:.2f}" for lv in bt.table_levels], f"{r['hit_rate']:.1%}",
+                  f"{r['pei']:.2f}", f"{r['pai_ci95'][0]:.2f}-{r['pai_ci95'][1]:.2f}")
+    sel = res.selected
+    if sel is not None:
+        t.add_section()
+        blank = ["" for _ in bt.table_levels]
+        at = bt.table_levels.index(bt.level)
+        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
+                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
+        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
+                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
+    return t
 
 
 def _area_progress(what: str):
@@ -985,27 +968,17 @@ def league(
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the table as an HTML page.")] = None,
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
-    from hotspot.league import build_league
-    from hotspot.pipeline import resolve_data_dir
+    from hotspot.league import build_league, league_sources
     from hotspot.render.league import league_html
     from hotspot.stores import write_table
 
-    root = resolve_data_dir(data)
-    if not inputs:
-        default = root / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet" if root else None
-        if default is None or not default.is_file():
-            raise typer.BadParameter("give INPUT files or URLs (no reference London Parquet file found)")
-        inputs = [str(default)]
-    if households is None:
-        households = root / "demographics" / "lsoa2011_census2011_population_households.csv" if root else None
-        if households is None or not households.is_file():
-            raise typer.BadParameter("give --households FILE (no reference Census households table found)")
+    sources, households = league_sources(inputs, households, data)
     bar, cb = _area_progress("league")
     with bar:
-        res = build_league(inputs, area_file, month, areas=areas, households=households, assign=assign,
+        res = build_league(sources, area_file, month, areas=areas, households=households, assign=assign,
                            crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb)
     if out:
-        params = {"command": "league", "inputs": inputs, "month": month, "areas": areas, "assign": res.assign,
+        params = {"command": "league", "inputs": sources, "month": month, "areas": areas, "assign": res.assign,
                   "households": str(households)}
         err.print(f"wrote {write_table(res.to_frame(), out, params=params)}")
     if html_out:
@@ -1014,21 +987,28 @@ def league(
     if as_json:
         _print_json(res.to_json())
     else:
-        t = Table(title=f"burglary league, 12 months to {res.month}")
-        for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
-            t.add_column(c)
-        for _, r in res.to_frame().iterrows():
-            t.add_row("" if r["rank"] is None or r["rank"] is np.nan or str(r["rank"]) in ("<NA>", "nan", "None") else str(r["rank"]),
-                      escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
-                      "-" if r["change_pct"] is None or r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.1f}",
-                      "-" if r["rate_per_1000_households"] is None or r["rate_per_1000_households"] != r["rate_per_1000_households"] else f"{r['rate_per_1000_households']:.2f}",
-                      str(r["rag"]))
-        err.print(t)
+        err.print(_league_table(res))
         err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
     for w in res.warnings:
         err.print(f"warning: {escape(w)}", highlight=False)
     if res.failed:
         raise typer.Exit(1)
+
+
+def _league_table(res: LeagueResult) -> Table:
+    """The league table: rank, area, burglaries, change %, rate per 1,000 households, RAG."""
+    def blank(v: Any) -> bool:
+        return v is None or v is np.nan or str(v) in ("<NA>", "nan", "None") or v != v
+
+    t = Table(title=f"burglary league, 12 months to {res.month}")
+    for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
+        t.add_column(c)
+    for r in res.to_frame().to_dict(orient="records"):
+        rate = r["rate_per_1000_households"]
+        t.add_row("" if blank(r["rank"]) else str(r["rank"]), escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
+                  "-" if blank(r["change_pct"]) else f"{r['change_pct']:+.1f}", "-" if blank(rate) else f"{rate:.2f}",
+                  str(r["rag"]))
+    return t
 
 
 DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]
@@ -1131,46 +1111,25 @@ def anpr(
     tiles: _TILES = None,
 ):
     """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
-    from hotspot.anpr import plan_anpr
+    from hotspot.anpr import CONTEXT_REACH_M, plan_anpr_for_area
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
-    from hotspot.periods import recent_incidents
 
     a = _area(area_file, area)
+    assert a is not None  # --area-file and --area are required
     result = _read(incidents, area=a, crime_type=crime_type)
-    inc = recent_incidents(result.incidents, months=months)
-    # counts, red routes and cameras come from the reference data; with a full
-    # road layer only when --data names it, otherwise it also gives the roads
+    # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
     ref = (_reference(data) if data is not None else None) if roads else _reference(data)
-    layers = {p.name: read_roads(p, a.crs) for p in roads} if roads else ref.road_layers(a.crs)
-    cands = _read_layer(candidates, a.crs) if candidates else None
-    if cands is not None and "site_id" not in cands:
-        cands["site_id"] = [f"S{k + 1}" for k in range(len(cands))]
-    if cands is not None and "kind" not in cands:
-        cands["kind"] = "candidate"
-    if cands is not None and "road" not in cands:
-        cands["road"] = None
-    ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
-    nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
-    ctx = None
-    if context:
-        from hotspot.anpr import ALONG_M, CORRIDOR_M
-
-        # demand reaches ALONG_M along each route plus CORRIDOR_M either side
-        ctx = _context(context, a, result.incidents, buffer_m=ALONG_M + CORRIDOR_M, neighbours_file=neighbours_file,
-                       crime_type=crime_type)
-        ctx = ctx.recent(months, inc["occurred"].max())
+    ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, neighbours_file=neighbours_file,
+                   crime_type=crime_type) if context else None
     with _spinner("siting cameras (CBC)"):
-        plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
-                         candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
-                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb, context=ctx)
-    if ctx is not None:
-        plan.notes.append(f"context: {len(ctx.incidents):,} burglaries across the boundary in the same "
-                          f"{months} months count towards demand")
-        plan.notes += ctx.missing_notes()
-    if pcs is None:
-        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
+        plan = plan_anpr_for_area(
+            a, result.incidents, road_layers={p.name: read_roads(p, a.crs) for p in roads} if roads else None,
+            reference=ref, candidates=_read_layer(candidates, a.crs) if candidates else None,
+            existing=_read_layer(existing, a.crs) if existing else None,
+            postcodes=_postcode_layer(postcodes, postcode_column, data, a.crs),
+            neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
+            context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
     _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
                                                              "radius_m": radius, "months": months})
@@ -1189,10 +1148,15 @@ def anpr(
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes,
-                                     "context": ctx.to_json() if ctx is not None else None})
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes, "context": plan.context})
         return
-    t = Table(title=f"{a.name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
+    _print_anpr(plan, a.name)
+
+
+def _print_anpr(plan: ANPRPlan, name: str) -> None:
+    """The sites table (install order, road, postcode, across, owner, lon/lat degrees, gains) and the coverage line."""
+    res = plan.result
+    t = Table(title=f"{name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
                     f"({'optimal' if res.optimal else res.status}, CBC)")
     for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after"):
         t.add_column(c)
@@ -1303,10 +1267,10 @@ def leaflets(
     area: AreaNameRequired,
     units: Annotated[Optional[Path], typer.Option("--units", help="Polygon layer of units; households from a 'households' column or interpolated from LSOAs.")] = None,
     unit_column: Annotated[Optional[str], typer.Option("--unit-column", help="Name/id column of --units.")] = None,
-    leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = 25_000,
-    timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = 3_000,
-    rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = "partial",
-    method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = "counts_36",
+    leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = settings.CAMPAIGN_LEAFLETS,
+    timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = settings.CAMPAIGN_TIMER_SWITCHES,
+    rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = settings.CAMPAIGN_RULE,
+    method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = settings.CAMPAIGN_METHOD,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Planning date (default today): the next campaign window after it is recommended.")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next window after --as-of; a past one is refused).")] = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the drop list (default: the reference data's postcode units, if any).")] = None,
@@ -1321,36 +1285,23 @@ def leaflets(
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
-    from hotspot.campaigns import campaign_units, plan_campaign
-    from hotspot.forecast import PeriodCounts, forecast_surface
+    from hotspot.campaigns import plan_json, plan_leaflets, plan_table
 
-    if rule not in ("partial", "whole"):
-        raise typer.BadParameter("--rule: partial or whole")
-    try:
-        when = pd_timestamp(as_of) if as_of else None
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
+    when = _date_option(as_of, "--as-of", example="") if as_of else None
     a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type)
-    inc = result.incidents
+    assert a is not None  # --area-file and --area are required
+    inc = _read(inputs, area=a, crime_type=crime_type).incidents
     ref = _optional_reference(data)
-    lsoas = ref.lsoa_units(a) if ref is not None else None
-    u = campaign_units(a, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column, lsoas=lsoas)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
     with _spinner("forecast and allocation"):
-        surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
-        plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
-                             rule=rule, year=year, as_of=when, postcodes=pcs)
-    if pcs is None:
-        plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
+        plan = plan_leaflets(a, inc, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column,
+                             lsoas=ref.lsoa_units(a) if ref is not None else None, method=method,
+                             leaflets=leaflets_budget, timer_switches=timer_switches, rule=rule, year=year,
+                             as_of=when, postcodes=pcs)
     if out:
-        frame = plan.targets.drop(columns="geometry")
-        if public:
-            from hotspot.disclosure import public_plan_frame
-
-            frame = public_plan_frame(frame)
-        _write(frame, out, params={"command": "leaflets", "area": a.name, "leaflets": leaflets_budget,
-                                   "timer_switches": timer_switches, "rule": rule})
+        _write(plan_table(plan, public=public), out, params={"command": "leaflets", "area": a.name,
+                                                              "leaflets": leaflets_budget,
+                                                              "timer_switches": timer_switches, "rule": rule})
     if drop_list:
         from hotspot.render.droplist import write_drop_list
 
@@ -1365,14 +1316,14 @@ def leaflets(
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
     if as_json:
-        j = plan.to_json()
-        if public:
-            from hotspot.disclosure import public_campaign_json
-
-            j = public_campaign_json(j)
-        _print_json(j)
+        _print_json(plan_json(plan, public=public))
         return
-    t = Table(title=f"{a.name}: leaflets and timer switches ({plan.rule} rule)")
+    _print_campaign(plan, a.name)
+
+
+def _print_campaign(plan: CampaignPlan, name: str) -> None:
+    """The targets table (first 25 units) and the reach/timing line."""
+    t = Table(title=f"{name}: leaflets and timer switches ({plan.rule} rule)")
     for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh", "drop first"):
         t.add_column(c)
     for r in plan.targets.head(25).itertuples():

@@ -214,3 +214,34 @@ def add_gi_to_map(m: HotspotMap, gi: gpd.GeoDataFrame, name: str = "Gi*") -> Non
                       zip(sub["z"], sub["p_sim"], sub["count"])]
         m.add_polygons(sub, f"{name} {cls} spots (FDR 5%)", colour=colour, weight=0.5, fill_opacity=0.35,
                        tooltip=["tip"], aliases=["Gi*"], legend=f"{name} {cls} spots", show=False)
+
+
+def density_map(area, res, *, tiles: str | None = None) -> HotspotMap:
+    """The ``kde`` command's map: neighbours, the surface (classes when
+    public), hotspots, Gi* when computed and, unless public, the monthly heat
+    slider.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    res : DensityHotspots
+        From :func:`hotspot.hotspots.density_hotspots`.
+    tiles : str, optional
+        Base map (see :class:`HotspotMap`).
+
+    Returns
+    -------
+    HotspotMap
+        Save it with :meth:`HotspotMap.save`.
+    """
+    m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary density")
+    m.add_neighbours(area.neighbours())
+    add_surface(m, res.surface, f"Density (bandwidth {res.surface.meta['bandwidth_m']:g} m)"
+                + (", classes" if res.public else ""))
+    add_hotspots_to_map(m, res.polygons)
+    if res.gi is not None:
+        add_gi_to_map(m, res.gi)
+    if not res.public:  # the slider's monthly heat layers are drawn from points
+        add_month_slider(m, res.incidents)
+    return m
