@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Optional, cast
 
 import numpy as np
 import typer
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from hotspot.areas import Area
     from hotspot.campaigns import CampaignPlan
     from hotspot.forecast import CoverageBacktest
+    from hotspot.knox import KnoxResult, TimeUnit
     from hotspot.league import LeagueResult
     from hotspot.nanobeats import NanoBeatOptions, NanoBeatPlan
 
@@ -89,7 +90,7 @@ class _Command(TyperCommand):
 class _App(typer.Typer):
     """A Typer app whose commands are :class:`_Command` (shared -q/-v)."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[override]
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         kwargs.setdefault("cls", _Command)
         return super().command(*args, **kwargs)
 
@@ -121,13 +122,18 @@ DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strfti
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _area(area_file: Path | None, area: str | None, area_crs: str | None = None):
+def _area(area_file: Path | None, area: str | None, area_crs: str | None = None) -> Area | None:
     """The study area from ``--area-file``/``--area`` (``--area-crs``: the
     CRS of a boundary file that declares none), or None."""
-    if (area_file is None) != (area is None):
-        raise typer.BadParameter("--area-file and --area go together")
-    if area_file is None:
+    if area_file is None and area is None:
         return None
+    if area_file is None or area is None:
+        raise typer.BadParameter("--area-file and --area go together")
+    return _required_area(area_file, area, area_crs)
+
+
+def _required_area(area_file: Path, area: str, area_crs: str | None = None) -> Area:
+    """The study area of a command whose --area-file and --area are required."""
     from hotspot.areas import load_area
 
     return load_area(area_file, area, crs=area_crs)
@@ -201,6 +207,11 @@ def _json_safe(obj):
 def _print_json(obj) -> None:
     """Exactly one strict JSON object on stdout (no NaN: RFC 8259)."""
     sys.stdout.write(json.dumps(_json_safe(obj), default=str, allow_nan=False) + "\n")
+
+
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples()`` for printing: each field as pandas gives it (typed Any)."""
+    return iter(frame.itertuples())
 
 
 def _summary_table(summary: dict, title: str) -> Table:
@@ -431,16 +442,20 @@ def fetch(
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
 
 
-def _floats(text: str | None, what: str) -> list[float] | None:
-    if text is None:
-        return None
+def _floats(text: str, what: str) -> list[float]:
+    """Comma-separated numbers of an option."""
     try:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise typer.BadParameter(f"{what}: comma-separated numbers, e.g. 1,200") from None
 
 
-def _nrc(text: str | None, what: str, same_location: float | None):
+def _edges(text: str | None, what: str) -> list[float] | None:
+    """Band edges from an option, or None when it is not given."""
+    return None if text is None else _floats(text, what)
+
+
+def _nrc(text: str | None, what: str, same_location: float | None) -> list[float] | None:
     if text is None:
         return None
     from hotspot.knox import nrc_edges
@@ -473,10 +488,12 @@ def knox(
     """Knox test for near-repeat victimisation by distance and time bands."""
     from hotspot.knox import knox_from_incidents
 
-    dedges = _nrc(nrc_distance, "--nrc-distance", 1.0) or _floats(distance_edges, "--distance-edges") or [1, 200]
-    tedges = _nrc(nrc_time, "--nrc-time", None) or _floats(time_edges, "--time-edges") or [7]
+    dedges = _nrc(nrc_distance, "--nrc-distance", 1.0) or _edges(distance_edges, "--distance-edges") or [1, 200]
+    tedges = _nrc(nrc_time, "--nrc-time", None) or _edges(time_edges, "--time-edges") or [7]
     if metric not in ("euclidean", "manhattan"):
         raise typer.BadParameter("--metric: euclidean or manhattan")
+    if time_unit not in ("days", "months"):  # anything else was read as days
+        raise typer.BadParameter("--time-unit: days or months")
     result = _read(inputs, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
@@ -484,7 +501,8 @@ def knox(
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("perm", total=permutations)
         res = knox_from_incidents(result.incidents, distance_edges=dedges, time_edges=tedges, metric=metric,
-                                  permutations=permutations, seed=seed, time_unit=time_unit,
+                                  permutations=permutations, seed=seed,
+                                  time_unit=cast("TimeUnit", time_unit),  # checked above
                                   progress=lambda d, t: bar.update(task, completed=d))
     if out:
         _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
@@ -497,6 +515,11 @@ def knox(
     if as_json:
         _print_json(res.to_dict())
         return
+    _print_knox(res, seed)
+
+
+def _print_knox(res: KnoxResult, seed: int | None) -> None:
+    """The Knox table (ratio and p per band; * significant after BH) and the near-repeat window."""
     t = Table(title=f"Knox test: {res.n_events:,} events, {res.permutations} permutations (seed {seed})")
     t.add_column("distance \\ time")
     for lab in res.time_labels:
@@ -513,7 +536,7 @@ def knox(
               else "no significant near-repeat window")
 
 
-def _start(start: str | None):
+def _start(start: str | None) -> tuple[float, float] | None:
     if start is None:
         return None
     vals = _floats(start, "--start")
@@ -672,9 +695,9 @@ def _nanobeats_table(plan: NanoBeatPlan) -> Table:
     t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
     for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
-    for r in plan.targets.itertuples():
-        t.add_row(str(r.patrol_order), str(r.target_id), escape(r.street if isinstance(r.street, str) else str(r.label)),
-                  escape(str(r.why)), plan.format_date(r.active_until) or "no expiry (history only)")
+    for r in _rows(plan.targets):
+        t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
+                  escape(r.why), plan.format_date(r.active_until) or "no expiry (history only)")
     return t
 
 
@@ -721,7 +744,7 @@ def brief(
     t = Table(title=f"Patrol brief {a.name}, {plan.format_date(plan.as_of)}")
     for c in ("#", "street", "near", "why", "active until"):
         t.add_column(c)
-    for r in b.rows.itertuples():
+    for r in _rows(b.rows):
         t.add_row(str(r.rank), escape(r.street or "street not named"), escape(r.near or ""), escape(r.why),
                   r.active_until or "no expiry")
     err.print(t)
@@ -759,8 +782,7 @@ def kde(
     """Kernel density surface and hotspot polygons."""
     from hotspot.hotspots import context_reach, density_hotspots, density_tables
 
-    a = _area(area_file, area)
-    assert a is not None  # --area-file and --area are required
+    a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
     when = _date_option(as_of, "--as-of") if as_of else None
     ctx = None
@@ -830,8 +852,7 @@ def backtest(
                                out=out, as_json=as_json, bootstrap=bootstrap)
     if area is None:
         raise typer.BadParameter("give --area NAME (one area) or --areas all|A,B (every area)")
-    a = _area(area_file, area)
-    assert a is not None  # --area-file is required and --area was given
+    a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
     with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
@@ -954,8 +975,9 @@ def load(
 @app.command()
 def league(
     inputs: Annotated[Optional[list[str]], typer.Argument(help="Parquet/CSV files or postgresql:// URLs (default: the London police.uk Parquet file in the reference data).")] = None,
-    area_file: AreaFileRequired = ...,
-    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")] = ...,
+    *,
+    area_file: AreaFileRequired,
+    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")],
     areas: Annotated[str, typer.Option("--areas", help="all, or comma-separated area names/codes.")] = "all",
     households: Annotated[Optional[Path], typer.Option("--households", help="LSOA households CSV (lad_code, households); default: the Census 2011 table in the reference data.")] = None,
     assign: Annotated[str, typer.Option("--assign", help="auto, lsoa (police.uk LSOA-name prefix) or polygon (point in area).")] = "auto",
@@ -1052,7 +1074,7 @@ def crossborder(
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import border_concentration, density_by_neighbour
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     inside = _read(incidents, area=a, crime_type=crime_type).incidents
     conc = border_concentration(inside, a)
     dens = None
@@ -1066,21 +1088,21 @@ def crossborder(
     if as_json:
         _print_json({"area": a.name,
                      "zones": [{"distance_m": r.distance_m, "incident_share": round(r.incident_share, 4),
-                                "area_share": round(r.area_share, 4), "ratio": round(r.ratio, 3)} for r in overall.itertuples()],
+                                "area_share": round(r.area_share, 4), "ratio": round(r.ratio, 3)} for r in _rows(overall)],
                      "monthly": conc[conc["month"] != "all"].round(4).to_dict(orient="records"),
                      "neighbours": [] if dens is None else dens.round(3).replace({np.nan: None}).to_dict(orient="records")})
         return
     t = Table(title=f"{a.name}: burglary near the boundary ({int(overall.incidents.iloc[0]):,} burglaries)")
     for c in ("zone", "burglaries", "share of burglaries", "share of area", "concentration ratio"):
         t.add_column(c, justify="right")
-    for r in overall.itertuples():
+    for r in _rows(overall):
         t.add_row(f"within {r.distance_m:g} m", f"{r.in_zone:,}", f"{r.incident_share:.1%}", f"{r.area_share:.1%}", f"{r.ratio:.2f}")
     err.print(t)
     if dens is not None:
         t = Table(title=f"Burglaries per km² per year, {strip:g} m either side ({int(dens.months.max()) if len(dens) else 0} months)")
         for c in ("neighbour", "shared boundary km", "inside", "outside", "outside / inside"):
             t.add_column(c, justify="right")
-        for r in dens.itertuples():
+        for r in _rows(dens):
             t.add_row(str(r.neighbour), f"{r.shared_boundary_km:.1f}", f"{r.inside_density:.1f}",
                       "no data" if np.isnan(r.outside_density) else f"{r.outside_density:.1f}",
                       "" if np.isnan(r.ratio_outside_inside) else f"{r.ratio_outside_inside:.2f}")
@@ -1115,8 +1137,7 @@ def anpr(
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
 
-    a = _area(area_file, area)
-    assert a is not None  # --area-file and --area are required
+    a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
     # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
     ref = (_reference(data) if data is not None else None) if roads else _reference(data)
@@ -1195,7 +1216,7 @@ def report(
     from hotspot.render.report import report_html
     from hotspot.report import build_report
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
     london = _london_reference(data, reference_counts=reference_counts, population_csv=population,
                                households_csv=households, imd_csv=imd, boroughs_layer=boroughs)
@@ -1288,8 +1309,7 @@ def leaflets(
     from hotspot.campaigns import plan_json, plan_leaflets, plan_table
 
     when = _date_option(as_of, "--as-of", example="") if as_of else None
-    a = _area(area_file, area)
-    assert a is not None  # --area-file and --area are required
+    a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
     ref = _optional_reference(data)
     pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
@@ -1403,7 +1423,8 @@ class _Steps:
 @app.command()
 def run(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Incident files (default: the reference data's London-wide file).")] = None,
-    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")] = ...,
+    *,
+    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")],
     area_file: AreaFile = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data); its layers fill every layer not given.")] = None,
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer for camera siting (repeatable).")] = None,
@@ -1429,7 +1450,7 @@ def run(
     root = None if no_reference else resolve_data_dir(data)
     if root is None and (area_file is None or not inputs):
         raise typer.BadParameter("without reference data give INPUT... and --area-file")
-    given = {k: v for k, v in dict(
+    given: dict[str, Any] = {k: v for k, v in dict(
         area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
         road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
