@@ -336,7 +336,7 @@ def map_(
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.areas import area_from_points
     from hotspot.periods import recent_incidents
-    from hotspot.render.leaflet import HotspotMap
+    from hotspot.render.maps import incidents_map
 
     if public and show_points:
         raise typer.BadParameter("--public and --show-points exclude each other")
@@ -348,17 +348,7 @@ def map_(
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
-        if public:
-            from hotspot.render.public import public_map
-
-            path = public_map(a, inc, out, neighbours=a.neighbours() if a.layer is not None else None,
-                              cell=cell or 250.0, k=k, tiles=tiles, title=f"hotspot: {a.name}")
-        else:
-            m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
-            if a.layer is not None:
-                m.add_neighbours(a.neighbours())
-            m.add_incidents(inc, show_points=show_points, cell=cell or 100.0)
-            path = m.save(out)
+        path = incidents_map(a, inc, out, public=public, show_points=show_points, cell=cell, k=k, tiles=tiles)
     err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}" + (" (public)" if public else ""))
 
 
@@ -912,9 +902,11 @@ def _area_progress(what: str):
     return bar, lambda done, total, name: bar.update(task, completed=done, total=total, description=escape(name))
 
 
-def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, cell, seed, crime_type, workers,
-                    scheduler, out, as_json, bootstrap):
-    from hotspot.league import backtest_areas
+def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: str | None, end: str | None,
+                    coverage: float, methods: str | None, cell: float, seed: int, crime_type: list[str] | None,
+                    workers: int | None, scheduler: str | None, out: str | None, as_json: bool, bootstrap: int) -> None:
+    """`backtest --areas`: every area as independent dask tasks (:func:`hotspot.league.backtest_areas`)."""
+    from hotspot.league import backtest_areas, best_methods
     from hotspot.stores import write_table
 
     level = coverage / 100.0
@@ -922,8 +914,9 @@ def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, 
     with bar:
         res = backtest_areas([str(i) for i in inputs], area_file, areas=areas, cell=cell, start=start, end=end,
                              methods=[m.strip() for m in methods.split(",")] if methods else None,
-                             levels=sorted({0.01, 0.05, 0.10, level}), best_level=level, bootstrap=bootstrap, seed=seed,
-                             crime_types=crime_type, workers=workers, scheduler=scheduler, progress=cb)
+                             levels=sorted({*settings.BACKTEST_TABLE_LEVELS, level}), best_level=level,
+                             bootstrap=bootstrap, seed=seed, crime_types=crime_type, workers=workers,
+                             scheduler=scheduler, progress=cb)
     if out:
         params = {"command": "backtest", "inputs": [str(i) for i in inputs], "areas": areas, "from": start, "to": end,
                   "coverage": coverage, "methods": methods, "cell": cell, "seed": seed, "bootstrap": bootstrap}
@@ -934,10 +927,8 @@ def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, 
         t = Table(title=f"backtest, {res.table['area'].nunique() if len(res.table) else 0} areas, PAI and hit rate at {coverage:g} % coverage")
         for c in ("area", "best method", "PAI", "hit rate", "PEI"):
             t.add_column(c)
-        if len(res.table):
-            at = res.table[np.isclose(res.table["coverage"], level) & res.table["best"]]
-            for _, r in at.iterrows():
-                t.add_row(escape(str(r["area"])), r["method"], f"{r['pai']:.2f}", f"{r['hit_rate']:.1%}", f"{r['pei']:.2f}")
+        for r in _rows(best_methods(res, coverage)):
+            t.add_row(escape(str(r.area)), r.method, f"{r.pai:.2f}", f"{r.hit_rate:.1%}", f"{r.pei:.2f}")
         err.print(t)
         err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
     for a, e in res.failed.items():
@@ -1214,17 +1205,14 @@ def report(
 ):
     """Quarterly burglary performance report for a partnership board."""
     from hotspot.render.report import report_html
-    from hotspot.report import build_report
+    from hotspot.report import area_report, london_context
 
     a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    london = _london_reference(data, reference_counts=reference_counts, population_csv=population,
-                               households_csv=households, imd_csv=imd, boroughs_layer=boroughs)
-    rep = build_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
-                       peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
-    if london is None:
-        rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
-                            "--data): no rates or ranks")
+    london = london_context(data, counts_csv=reference_counts, population_csv=population, households_csv=households,
+                            imd_csv=imd, boroughs_layer=boroughs)
+    rep = area_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
+                      peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(report_html(rep), encoding="utf-8")
@@ -1251,26 +1239,6 @@ def report(
               f"peer rank {j['peer_rank'] or 'n/a'}; exceptions: {len(j['exceptions'])} months")
     for w in j["warnings"]:
         err.print(f"[yellow]warning[/]: {escape(w)}")
-
-
-def _london_reference(data: Path | None, *, reference_counts: Path | None = None, **files):
-    """The reference counts/population for rates and ranks: the files given,
-    filled from the reference data folder; None when neither is there."""
-    from hotspot.report import LondonContext
-
-    ref = _optional_reference(data)
-    defaults = ref.london_files() if ref else {}
-    chosen = {"counts_csv": reference_counts or defaults.get("counts_csv")}
-    chosen |= {k: v or defaults.get(k) for k, v in files.items()}
-    if chosen["counts_csv"] is None and chosen["population_csv"] is None:
-        return None
-    missing = [k for k in ("counts_csv", "population_csv") if chosen[k] is None]
-    if missing:
-        raise typer.BadParameter("rates and ranks need both --reference-counts and --population")
-    for p in chosen.values():
-        if p is not None and not Path(p).exists():
-            raise typer.BadParameter(f"{p}: file not found")
-    return LondonContext.from_files(**chosen)
 
 
 def _optional_reference(data: Path | None):

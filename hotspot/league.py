@@ -589,3 +589,26 @@ def league_sources(inputs: Sequence[str] | None = None, households: str | Path |
             raise OptionError("give --households FILE (no reference Census households table found)")
         households = found
     return list(inputs), Path(households)
+
+
+def best_methods(res: AreaBacktest, coverage: float = 5.0) -> pd.DataFrame:
+    """Each area's best method at one coverage level (the ``backtest --areas`` table).
+
+    Parameters
+    ----------
+    res : AreaBacktest
+        From :func:`backtest_areas` with ``coverage / 100`` among its levels.
+    coverage : float
+        Coverage level, percent of each area's cells.
+
+    Returns
+    -------
+    DataFrame
+        One row per area that ran: ``area``, ``method``, ``pai``, ``hit_rate``
+        (share), ``pei`` and the other columns of ``res.table``; empty when no
+        area ran.
+    """
+    if not len(res.table):
+        return res.table
+    t = res.table
+    return t[np.isclose(t["coverage"], coverage / 100.0) & t["best"]]

@@ -6,6 +6,7 @@ slider (drawing for :mod:`hotspot.kde`, :mod:`hotspot.hotspots` and
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import folium
 import folium.plugins
@@ -15,6 +16,10 @@ from branca.element import MacroElement, Template
 
 from ..crs import to_lonlat
 from .leaflet import COLOURS, HotspotMap, esc, incident_groups
+
+if TYPE_CHECKING:
+    from ..areas import Area
+    from ..hotspots import DensityHotspots
 
 
 def _surface_png(surface, vmax: float, cmap: str, max_px: int = 1400) -> tuple[str, list[list[float]]]:
@@ -216,7 +221,7 @@ def add_gi_to_map(m: HotspotMap, gi: gpd.GeoDataFrame, name: str = "Gi*") -> Non
                        tooltip=["tip"], aliases=["Gi*"], legend=f"{name} {cls} spots", show=False)
 
 
-def density_map(area, res, *, tiles: str | None = None) -> HotspotMap:
+def density_map(area: Area, res: DensityHotspots, *, tiles: str | None = None) -> HotspotMap:
     """The ``kde`` command's map: neighbours, the surface (classes when
     public), hotspots, Gi* when computed and, unless public, the monthly heat
     slider.
