@@ -48,8 +48,9 @@ def _set_logging(verbose: int, quiet: bool) -> None:
     import warnings
 
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)],
-                        force=True)
+    # the first call installs the handler; -q/-v after the command name only change the level
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    logging.getLogger().setLevel(level)
     # a warning is one line on stderr, like every other message (no source line)
     warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
     if quiet:
