@@ -1064,26 +1064,19 @@ def crossborder(
 ):
     """Border-zone figures: burglary near the boundary, and density either side."""
     from hotspot.areas import load_boundaries
-    from hotspot.crossborder import border_concentration, density_by_neighbour
+    from hotspot.crossborder import border_figures
 
     a = _required_area(area_file, area)
     inside = _read(incidents, area=a, crime_type=crime_type).incidents
-    conc = border_concentration(inside, a)
-    dens = None
-    if outside:
-        out_inc = _read(outside, crime_type=crime_type).incidents.to_crs(a.crs)
-        layer = load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None
-        dens = density_by_neighbour(inside, out_inc, a, a.neighbours(layer), strip=strip)
+    fig = border_figures(inside, a, outside=_read(outside, crime_type=crime_type).incidents if outside else None,
+                         neighbours=load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None,
+                         strip=strip)
     if out:
-        _write(conc, out, params={"command": "crossborder", "area": a.name, "strip_m": strip})
-    overall = conc[conc["month"] == "all"]
+        _write(fig.concentration, out, params={"command": "crossborder", "area": a.name, "strip_m": strip})
     if as_json:
-        _print_json({"area": a.name,
-                     "zones": [{"distance_m": r.distance_m, "incident_share": round(r.incident_share, 4),
-                                "area_share": round(r.area_share, 4), "ratio": round(r.ratio, 3)} for r in _rows(overall)],
-                     "monthly": conc[conc["month"] != "all"].round(4).to_dict(orient="records"),
-                     "neighbours": [] if dens is None else dens.round(3).replace({np.nan: None}).to_dict(orient="records")})
+        _print_json(fig.to_json())
         return
+    overall, dens = fig.overall, fig.density
     t = Table(title=f"{a.name}: burglary near the boundary ({int(overall.incidents.iloc[0]):,} burglaries)")
     for c in ("zone", "burglaries", "share of burglaries", "share of area", "concentration ratio"):
         t.add_column(c, justify="right")

@@ -317,3 +317,20 @@ def test_an_option_conflict_found_by_the_api_is_a_usage_error(barnet_csv, tmp_pa
     assert r.returncode == 2
     assert "Error: Invalid value: give --days (day-precision data) or --months (police.uk), not both" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- crossborder
+def test_border_figures_give_what_the_command_gives(shared_data, barnet_csv, boroughs_file, barnet, barnet_intake):
+    from hotspot.crossborder import border_figures
+    from hotspot.intake import read_incidents
+
+    fringe = shared_data / "crime" / "barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv"
+    r = run("crossborder", "--area-file", boroughs_file, "--area", "Barnet", "--incidents", barnet_csv,
+            "--crime-type", "Burglary", "--outside", fringe, "--strip", "500", "--json")
+    assert r.returncode == 0, r.stderr
+    outside = read_incidents(fringe).incidents
+    fig = border_figures(barnet_intake.incidents, barnet, outside=outside, strip=500.0)
+    assert json.loads(r.stdout) == _as_printed(fig.to_json())
+    assert (fig.overall["month"] == "all").all() and len(fig.overall) == len(fig.to_json()["zones"])
+    assert fig.density is not None and set(fig.density["neighbour"]) >= {"Enfield", "Harrow"}
+    assert border_figures(barnet_intake.incidents, barnet).to_json()["neighbours"] == []
