@@ -547,18 +547,6 @@ def _road_layer(paths, crs):
     return layers[0] if len(layers) == 1 else gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=crs)
 
 
-def _postcode_layer(path: Path | None, column: str | None, data: Path | None, crs):
-    """The postcode layer: --postcodes, else the reference data folder's
-    postcode units when there is one, else None."""
-    from hotspot.places import read_postcodes
-
-    if path is not None:
-        return read_postcodes(path, crs, column=column)
-    ref = _optional_reference(data)
-    found = ref.postcodes if ref is not None else None
-    return read_postcodes(found, crs, column=column) if found is not None else None
-
-
 def _knox_json(path: Path | None) -> dict | None:
     """The ``hotspot knox --json`` output named by ``--from-knox``, or None."""
     if path is None:
@@ -714,6 +702,7 @@ def brief(
 ):
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
     from hotspot.nanobeats import NanoBeatOptions
+    from hotspot.places import postcode_layer
     from hotspot.render.brief import patrol_brief, write_pdf
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
@@ -723,7 +712,7 @@ def brief(
     a, plan, road_gdf = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area,
                                         crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols,
                                         roads=roads, context=context, neighbours_file=neighbours_file)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
     path = b.save(out)
     if pdf:
@@ -1121,6 +1110,7 @@ def anpr(
     from hotspot.anpr import CONTEXT_REACH_M, plan_anpr_for_area
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
+    from hotspot.places import postcode_layer
 
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
@@ -1133,7 +1123,7 @@ def anpr(
             a, result.incidents, road_layers={p.name: read_roads(p, a.crs) for p in roads} if roads else None,
             reference=ref, candidates=_read_layer(candidates, a.crs) if candidates else None,
             existing=_read_layer(existing, a.crs) if existing else None,
-            postcodes=_postcode_layer(postcodes, postcode_column, data, a.crs),
+            postcodes=postcode_layer(postcodes, a.crs, column=postcode_column, data=data),
             neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
             context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
@@ -1269,12 +1259,13 @@ def leaflets(
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
     from hotspot.campaigns import plan_json, plan_leaflets, plan_table
+    from hotspot.places import postcode_layer
 
     when = _date_option(as_of, "--as-of", example="") if as_of else None
     a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
     ref = _optional_reference(data)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     with _spinner("forecast and allocation"):
         plan = plan_leaflets(a, inc, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column,
                              lsoas=ref.lsoa_units(a) if ref is not None else None, method=method,

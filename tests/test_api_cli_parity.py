@@ -334,3 +334,16 @@ def test_border_figures_give_what_the_command_gives(shared_data, barnet_csv, bor
     assert (fig.overall["month"] == "all").all() and len(fig.overall) == len(fig.to_json()["zones"])
     assert fig.density is not None and set(fig.density["neighbour"]) >= {"Enfield", "Harrow"}
     assert border_figures(barnet_intake.incidents, barnet).to_json()["neighbours"] == []
+
+
+def test_postcode_layer_defaults_to_the_reference_postcodes(tmp_path, shared_data):
+    from hotspot.pipeline import ReferenceData
+    from hotspot.places import postcode_layer, read_postcodes
+
+    ref = ReferenceData(shared_data)
+    got = postcode_layer(None, "EPSG:27700", data=shared_data)
+    assert got is not None and got.equals(read_postcodes(ref.postcodes, "EPSG:27700"))
+    assert postcode_layer(None, "EPSG:27700", data=tmp_path) is None  # no reference folder content: no layer
+    given = shared_data / "postcodes" / "postcode_sector_centroids_barnet_3km.geojson"  # a given layer wins
+    sectors = postcode_layer(given, "EPSG:27700", column="sector", data=tmp_path)
+    assert sectors is not None and sectors.equals(read_postcodes(given, "EPSG:27700", column="sector"))
