@@ -810,7 +810,7 @@ def backtest(
     area: AreaName = None,
     start: Annotated[Optional[str], typer.Option("--from", help="First forecast period (YYYY-MM, or a date).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last forecast period.")] = None,
-    coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = 5.0,
+    coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = settings.BACKTEST_COVERAGE_PCT,
     methods: Annotated[Optional[str], typer.Option("--methods", help="Comma-separated methods (default: all).")] = None,
     cell: Cell = 50.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -821,7 +821,7 @@ def backtest(
     workers: Workers = None,
     scheduler: Scheduler = None,
     out: Annotated[Optional[str], typer.Option("--out", help="With --areas: table (area x method x coverage) as .csv, .parquet or postgresql://...?table=NAME.")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = 1000,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = settings.BACKTEST_BOOTSTRAP,
 ):
     """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
     from hotspot.forecast import PeriodCounts, backtest_at_coverage
@@ -1091,9 +1091,9 @@ def anpr(
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
     existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
-    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = 20,
-    radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = 500.0,
-    months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = 12,
+    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = settings.ANPR_CAMERAS,
+    radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = settings.ANPR_RADIUS_M,
+    months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = settings.ANPR_MONTHS,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
