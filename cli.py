@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Optional, cast
 
 import numpy as np
 import typer
@@ -21,14 +21,83 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperCommand
 
 import hotspot
-from hotspot._errors import HotspotError
+from hotspot import settings
+from hotspot._errors import HotspotError, OptionError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="Turn geocoded burglary records into patrol, camera and prevention plans.")
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from hotspot.anpr import ANPRPlan
+    from hotspot.areas import Area
+    from hotspot.campaigns import CampaignPlan
+    from hotspot.forecast import CoverageBacktest
+    from hotspot.knox import KnoxResult, TimeUnit
+    from hotspot.league import LeagueResult
+    from hotspot.nanobeats import NanoBeatOptions, NanoBeatPlan
+
 err = Console(stderr=True)
 log = logging.getLogger("hotspot")
+
+
+def _set_logging(verbose: int, quiet: bool) -> None:
+    """Log level from -v (repeatable) and -q; a warning is one line on stderr."""
+    import warnings
+
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    # the first call installs the handler; -q/-v after the command name only change the level
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
+    logging.getLogger().setLevel(level)
+    # a warning is one line on stderr, like every other message (no source line)
+    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
+    if quiet:
+        warnings.simplefilter("ignore")
+
+
+Verbose = Annotated[int, typer.Option("-v", "--verbose", count=True, help="More log output (-vv: debug).")]
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")]
+#: Holds the -v/-q options every command also takes (typer builds them once).
+_log_options_app = typer.Typer(add_completion=False)
+
+
+@_log_options_app.command()
+def _log_options(verbose: Verbose = 0, quiet: Quiet = False) -> None:
+    """-v/-q, as parsed after a command name (see :class:`_Command`)."""
+
+
+class _Command(TyperCommand):
+    """Every command: ``-q``/``-v`` anywhere on the line (also after the
+    command's own options), and a conflict of settings found by the API
+    (:class:`~hotspot._errors.OptionError`) shown as a usage error, exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += typer.main.get_command(_log_options_app).params
+
+    def invoke(self, ctx: Any) -> Any:
+        verbose, quiet = ctx.params.pop("verbose", 0), ctx.params.pop("quiet", False)
+        if verbose or quiet:  # given after the command name: combined with those before it
+            root = ctx.find_root().params
+            _set_logging(verbose + (root.get("verbose") or 0), quiet or bool(root.get("quiet")))
+        try:
+            return super().invoke(ctx)
+        except OptionError as exc:
+            raise typer.BadParameter(str(exc), ctx=ctx) from None
+
+
+class _App(typer.Typer):
+    """A Typer app whose commands are :class:`_Command` (shared -q/-v)."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Any], Any]:
+        kwargs.setdefault("cls", _Command)
+        return super().command(*args, **kwargs)
+
+
+app = _App(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+           help="Turn geocoded burglary records into patrol, camera and prevention plans.")
 
 # --------------------------------------------------------------------------- shared options
 Inputs = Annotated[list[Path], typer.Argument(help="CSV/GeoJSON/GeoPackage files or folders of them.")]
@@ -54,13 +123,18 @@ DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strfti
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 
-def _area(area_file: Path | None, area: str | None, area_crs: str | None = None):
+def _area(area_file: Path | None, area: str | None, area_crs: str | None = None) -> Area | None:
     """The study area from ``--area-file``/``--area`` (``--area-crs``: the
     CRS of a boundary file that declares none), or None."""
-    if (area_file is None) != (area is None):
-        raise typer.BadParameter("--area-file and --area go together")
-    if area_file is None:
+    if area_file is None and area is None:
         return None
+    if area_file is None or area is None:
+        raise typer.BadParameter("--area-file and --area go together")
+    return _required_area(area_file, area, area_crs)
+
+
+def _required_area(area_file: Path, area: str, area_crs: str | None = None) -> Area:
+    """The study area of a command whose --area-file and --area are required."""
     from hotspot.areas import load_area
 
     return load_area(area_file, area, crs=area_crs)
@@ -136,6 +210,11 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(_json_safe(obj), default=str, allow_nan=False) + "\n")
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[Any]:
+    """``frame.itertuples()`` for printing: each field as pandas gives it (typed Any)."""
+    return iter(frame.itertuples())
+
+
 def _summary_table(summary: dict, title: str) -> Table:
     t = Table(title=title, show_header=False)
     for k in ("rows", "accepted", "rejected", "filtered", "crs"):
@@ -193,19 +272,13 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More log output.")] = 0,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors.")] = False,
+    verbose: Verbose = 0,
+    quiet: Quiet = False,
     version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", is_eager=True,
                                           callback=_show_version)] = False,
 ):
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)])
-    import warnings
-
-    # a warning is one line on stderr, like every other message (no source line)
-    warnings.formatwarning = lambda message, category, *args, **kwargs: f"warning: {message}\n"
-    if quiet:
-        warnings.simplefilter("ignore")
+    """Options of every command (-v/-q may also come after the command name)."""
+    _set_logging(verbose, quiet)
 
 
 @app.command()
@@ -264,7 +337,7 @@ def map_(
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.areas import area_from_points
     from hotspot.periods import recent_incidents
-    from hotspot.render.leaflet import HotspotMap
+    from hotspot.render.maps import incidents_map
 
     if public and show_points:
         raise typer.BadParameter("--public and --show-points exclude each other")
@@ -276,17 +349,7 @@ def map_(
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
-        if public:
-            from hotspot.render.public import public_map
-
-            path = public_map(a, inc, out, neighbours=a.neighbours() if a.layer is not None else None,
-                              cell=cell or 250.0, k=k, tiles=tiles, title=f"hotspot: {a.name}")
-        else:
-            m = HotspotMap(a, tiles=tiles, title=f"hotspot: {a.name}")
-            if a.layer is not None:
-                m.add_neighbours(a.neighbours())
-            m.add_incidents(inc, show_points=show_points, cell=cell or 100.0)
-            path = m.save(out)
+        path = incidents_map(a, inc, out, public=public, show_points=show_points, cell=cell, k=k, tiles=tiles)
     err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}" + (" (public)" if public else ""))
 
 
@@ -370,16 +433,20 @@ def fetch(
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
 
 
-def _floats(text: str | None, what: str) -> list[float] | None:
-    if text is None:
-        return None
+def _floats(text: str, what: str) -> list[float]:
+    """Comma-separated numbers of an option."""
     try:
         return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
         raise typer.BadParameter(f"{what}: comma-separated numbers, e.g. 1,200") from None
 
 
-def _nrc(text: str | None, what: str, same_location: float | None):
+def _edges(text: str | None, what: str) -> list[float] | None:
+    """Band edges from an option, or None when it is not given."""
+    return None if text is None else _floats(text, what)
+
+
+def _nrc(text: str | None, what: str, same_location: float | None) -> list[float] | None:
     if text is None:
         return None
     from hotspot.knox import nrc_edges
@@ -412,10 +479,12 @@ def knox(
     """Knox test for near-repeat victimisation by distance and time bands."""
     from hotspot.knox import knox_from_incidents
 
-    dedges = _nrc(nrc_distance, "--nrc-distance", 1.0) or _floats(distance_edges, "--distance-edges") or [1, 200]
-    tedges = _nrc(nrc_time, "--nrc-time", None) or _floats(time_edges, "--time-edges") or [7]
+    dedges = _nrc(nrc_distance, "--nrc-distance", 1.0) or _edges(distance_edges, "--distance-edges") or [1, 200]
+    tedges = _nrc(nrc_time, "--nrc-time", None) or _edges(time_edges, "--time-edges") or [7]
     if metric not in ("euclidean", "manhattan"):
         raise typer.BadParameter("--metric: euclidean or manhattan")
+    if time_unit not in ("days", "months"):  # anything else was read as days
+        raise typer.BadParameter("--time-unit: days or months")
     result = _read(inputs, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
@@ -423,7 +492,8 @@ def knox(
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("perm", total=permutations)
         res = knox_from_incidents(result.incidents, distance_edges=dedges, time_edges=tedges, metric=metric,
-                                  permutations=permutations, seed=seed, time_unit=time_unit,
+                                  permutations=permutations, seed=seed,
+                                  time_unit=cast("TimeUnit", time_unit),  # checked above
                                   progress=lambda d, t: bar.update(task, completed=d))
     if out:
         _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
@@ -436,6 +506,11 @@ def knox(
     if as_json:
         _print_json(res.to_dict())
         return
+    _print_knox(res, seed)
+
+
+def _print_knox(res: KnoxResult, seed: int | None) -> None:
+    """The Knox table (ratio and p per band; * significant after BH) and the near-repeat window."""
     t = Table(title=f"Knox test: {res.n_events:,} events, {res.permutations} permutations (seed {seed})")
     t.add_column("distance \\ time")
     for lab in res.time_labels:
@@ -452,7 +527,7 @@ def knox(
               else "no significant near-repeat window")
 
 
-def _start(start: str | None):
+def _start(start: str | None) -> tuple[float, float] | None:
     if start is None:
         return None
     vals = _floats(start, "--start")
@@ -472,83 +547,39 @@ def _road_layer(paths, crs):
     return layers[0] if len(layers) == 1 else gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=crs)
 
 
-def _postcode_layer(path: Path | None, column: str | None, data: Path | None, crs):
-    """The postcode layer: --postcodes, else the reference data folder's
-    postcode units when there is one, else None."""
-    from hotspot.places import read_postcodes
-
-    if path is not None:
-        return read_postcodes(path, crs, column=column)
-    ref = _optional_reference(data)
-    found = ref.postcodes if ref is not None else None
-    return read_postcodes(found, crs, column=column) if found is not None else None
-
-
-def _plan_nanobeats(inputs, as_of, *, area_file, area, crime_type, crs, fmt, date_format, cols, distance, days,
-                    months, from_knox, targets, start, roads, cell, target_radius, what, context=None,
-                    neighbours_file=None):
-    """Shared by `nanobeats` and `brief`: read, plan, route."""
-    from hotspot.areas import area_from_points
-    from hotspot.intake import has_month_dates
-    from hotspot.nanobeats import NanoBeatPlanner
-    from hotspot.routing import StreetNetwork
-
-    if from_knox and (distance is not None or days is not None or months is not None):
-        raise typer.BadParameter("give --from-knox or --distance/--days (--months), not both")
-    if days is not None and months is not None:
-        raise typer.BadParameter("give --days (day-precision data) or --months (police.uk), not both")
+def _knox_json(path: Path | None) -> dict | None:
+    """The ``hotspot knox --json`` output named by ``--from-knox``, or None."""
+    if path is None:
+        return None
     try:
-        when = pd_timestamp(as_of)
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
-    start_ll = _start(start)
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(f"--from-knox {path}: {exc}") from None
+
+
+def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *, area_file: Path | None,
+                    area: str | None, crime_type: list[str] | None, crs: str | None, fmt: str,
+                    date_format: str | None, cols: dict[str, str | None], roads: list[Path] | None,
+                    context: list[Path] | None = None, neighbours_file: Path | None = None,
+                    ) -> tuple[Area, NanoBeatPlan, gpd.GeoDataFrame | None]:
+    """Shared by `nanobeats` and `brief`: read the layers the options name,
+    then :func:`hotspot.nanobeats.plan_nanobeats`."""
+    from hotspot.areas import area_from_points
+    from hotspot.nanobeats import plan_nanobeats
+
+    when = _date_option(as_of, "--as-of", example="")
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
     inc = result.incidents
-    if a is None:
+    if a is None:  # no boundary file: the incidents' footprint
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
-    monthly = has_month_dates(inc)
-    if monthly and days is not None:
-        raise HotspotError(f"--days {days:g}: the dates are months only (police.uk); give --months N instead")
-    if not monthly and months is not None:
-        raise HotspotError(f"--months {months:g}: the dates have days; give --days N instead")
-    extra = {"cell": cell, "target_radius": target_radius}
     road_gdf = _road_layer(roads, a.crs) if roads else None
-    if road_gdf is not None:
-        extra["roads"] = road_gdf
-    obj = None
-    if from_knox:
-        try:
-            obj = json.loads(from_knox.read_text())
-        except (OSError, ValueError) as exc:
-            raise typer.BadParameter(f"--from-knox {from_knox}: {exc}") from None
     ctx = None
     if context:
-        from hotspot.nanobeats import knox_window
-
-        window = knox_window(obj) if obj is not None else None
-        ctx = _context(context, a, inc, buffer_m=distance if distance is not None else (window[0] if window else 200.0),
-                       neighbours_file=neighbours_file, crime_type=crime_type, crs=crs, fmt=fmt,
-                       date_format=date_format, cols=cols)
-        extra["context"] = ctx
-    if obj is not None:
-        planner = NanoBeatPlanner.from_knox(inc, a, obj, **extra)
-    else:
-        # a zero is the user's value (and refused), never the default
-        planner = NanoBeatPlanner.from_window(
-            inc, a, distance=200.0 if distance is None else distance,
-            days=(2.0 if months is None else months) if monthly else (14.0 if days is None else days), **extra)
-    network = None
-    if road_gdf is not None:
-        with _spinner("building the street graph"):
-            network = StreetNetwork(road_gdf)
+        ctx = _context(context, a, inc, buffer_m=options.context_buffer(), neighbours_file=neighbours_file,
+                       crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols)
     with _spinner("planning nano-beats"):
-        plan = planner.solve(when, n_targets=targets, start_lonlat=start_ll, network=network)
-    if ctx is not None:
-        plan.context = ctx.to_json()
-        plan.notes += [f"context: {len(ctx.incidents):,} burglaries across the boundary within {ctx.buffer_m:g} m "
-                       f"({', '.join(f'{k} {v:,}' for k, v in ctx.to_json()['by_neighbour'].items())})"]
-        plan.notes += ctx.missing_notes()
+        plan = plan_nanobeats(inc, a, when, options, roads=road_gdf, context=ctx)
     return a, plan, road_gdf
 
 
@@ -593,22 +624,22 @@ def nanobeats(
     date_format: DateFormat = None, crime_type: CrimeType = None,
     area_file: AreaFile = None, area: AreaName = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
-    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
-    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = settings.NANOBEAT_CELL_M, target_radius: _NB_RADIUS = settings.NANOBEAT_TARGET_RADIUS_M,
     context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the plan.")] = None,
     tiles: _TILES = None,
     as_json: JsonOut = False,
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
-    from hotspot.nanobeats import write_plan
+    from hotspot.nanobeats import NanoBeatOptions, write_plan
 
+    options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
+                              n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
     cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
                 location=location_col)
-    a, plan, _ = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type, crs=crs,
-                                 fmt=fmt, date_format=date_format, cols=cols, distance=distance, days=days,
-                                 months=months, from_knox=from_knox, targets=targets, start=start, roads=roads,
-                                 cell=cell, target_radius=target_radius, what="nanobeats", context=context,
+    a, plan, _ = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area, crime_type=crime_type,
+                                 crs=crs, fmt=fmt, date_format=date_format, cols=cols, roads=roads, context=context,
                                  neighbours_file=neighbours_file)
     write_plan(plan, out)
     if map_out:
@@ -620,24 +651,33 @@ def nanobeats(
         m.save(map_out)
     for note in plan.notes:
         err.print(f"note: {note}")
-    unit = "months" if plan.monthly else "days"
     if as_json:
-        frame = plan.to_csv_frame().replace({np.nan: None})
-        _print_json({"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
-                     "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
-                     "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-                     "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")})
+        _print_json(_nanobeats_json(plan))
         return
+    err.print(_nanobeats_table(plan))
+    how = "along streets" if plan.route_on_streets else "as the crow flies"
+    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+
+
+def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
+    """The `nanobeats --json` object: window (metres and days or months), route, notes, context, targets."""
+    unit = "months" if plan.monthly else "days"
+    frame = plan.to_csv_frame().replace({np.nan: None})
+    return {"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
+            "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
+            "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
+            "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")}
+
+
+def _nanobeats_table(plan: NanoBeatPlan) -> Table:
+    unit = "months" if plan.monthly else "days"
     t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
     for c in ("#", "target", "street", "why", "active until"):
         t.add_column(c)
-    for r in plan.targets.itertuples():
+    for r in _rows(plan.targets):
         t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
-                  escape(r.why),
-                  plan.format_date(r.active_until) or "no expiry (history only)")
-    err.print(t)
-    how = "along streets" if plan.route_on_streets else "as the crow flies"
-    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+                  escape(r.why), plan.format_date(r.active_until) or "no expiry (history only)")
+    return t
 
 
 @app.command()
@@ -650,8 +690,8 @@ def brief(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None, crime_type: CrimeType = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
-    targets: _NB_TARGETS = 10, start: _NB_START = None, roads: _NB_ROADS = None,
-    cell: _NB_CELL = 50.0, target_radius: _NB_RADIUS = 100.0,
+    targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
+    cell: _NB_CELL = settings.NANOBEAT_CELL_M, target_radius: _NB_RADIUS = settings.NANOBEAT_TARGET_RADIUS_M,
     context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
@@ -661,16 +701,18 @@ def brief(
     as_json: JsonOut = False,
 ):
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
+    from hotspot.nanobeats import NanoBeatOptions
+    from hotspot.places import postcode_layer
     from hotspot.render.brief import patrol_brief, write_pdf
 
+    options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
+                              n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
     cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
                 location=location_col)
-    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, area_file=area_file, area=area, crime_type=crime_type,
-                                        crs=crs, fmt=fmt, date_format=date_format, cols=cols, distance=distance,
-                                        days=days, months=months, from_knox=from_knox, targets=targets,
-                                        start=start, roads=roads, cell=cell, target_radius=target_radius,
-                                        what="brief", context=context, neighbours_file=neighbours_file)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    a, plan, road_gdf = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area,
+                                        crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols,
+                                        roads=roads, context=context, neighbours_file=neighbours_file)
+    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
     path = b.save(out)
     if pdf:
@@ -682,7 +724,7 @@ def brief(
     t = Table(title=f"Patrol brief {a.name}, {plan.format_date(plan.as_of)}")
     for c in ("#", "street", "near", "why", "active until"):
         t.add_column(c)
-    for r in b.rows.itertuples():
+    for r in _rows(b.rows):
         t.add_row(str(r.rank), escape(r.street or "street not named"), escape(r.near or ""), escape(r.why),
                   r.active_until or "no expiry")
     err.print(t)
@@ -718,44 +760,28 @@ def kde(
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
     """Kernel density surface and hotspot polygons."""
-    from hotspot.hotspots import density_hotspots
-    from hotspot.kde import default_bandwidth
-    from hotspot.render.leaflet import HotspotMap
-    from hotspot.render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
+    from hotspot.hotspots import context_reach, density_hotspots, density_tables
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
     when = _date_option(as_of, "--as-of") if as_of else None
     ctx = None
     if context:
-        bw = bandwidth if bandwidth is not None else default_bandwidth(cell)
-        from hotspot.kde import support
-
-        ctx = _context(context, a, inc, buffer_m=support(bw, kernel),
+        ctx = _context(context, a, inc, buffer_m=context_reach(cell, bandwidth, kernel),
                        neighbours_file=neighbours_file, crime_type=crime_type)
     with _spinner("kernel density"):
         res = density_hotspots(inc, a, cell=cell, bandwidth=bandwidth, kernel=kernel, as_of=when, months=months,
                                hot_share=hot_share, hot_sd=hot_sd, gi_cell=gi_cell if gi else None, context=ctx,
                                public=public, k=k)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cells = res.surface.to_gdf("class" if public else "density").drop(columns=["row", "col"])
-    if public:
-        cells = cells[cells["class"] > 0]
     params = {"command": "kde", "area": a.name, "cell_m": cell, "bandwidth_m": res.surface.meta["bandwidth_m"],
               "kernel": kernel, "as_of": as_of, "months": months}
-    _write(cells, out, layer="cells", params=params)
-    _write(res.polygons, out, layer="hotspots", params=params)
+    for layer, table in density_tables(res).items():
+        _write(table, out, layer=layer, params=params)
     if map_out:
-        m = HotspotMap(a, tiles=tiles, title=f"{a.name}: burglary density")
-        m.add_neighbours(a.neighbours())
-        add_surface(m, res.surface, f"Density (bandwidth {res.surface.meta['bandwidth_m']:g} m)"
-                    + (", classes" if public else ""))
-        add_hotspots_to_map(m, res.polygons)
-        if res.gi is not None:
-            add_gi_to_map(m, res.gi)
-        if not public:  # the slider's monthly heat layers are drawn from points
-            add_month_slider(m, res.incidents)
-        m.save(map_out)
+        from hotspot.render.surfaces import density_map
+
+        density_map(a, res, tiles=tiles).save(map_out)
     if ctx is not None:
         err.print(f"context: {res.context_incidents:,} burglaries across the boundary inform the surface "
                   f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
@@ -765,11 +791,12 @@ def kde(
               f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
 
 
-def _date_option(text: str, option: str):
+def _date_option(text: str, option: str, *, example: str = " (YYYY-MM-DD)") -> pd.Timestamp:
+    """A date option as a Timestamp; not a date is a usage error naming the option."""
     try:
         return pd_timestamp(text)
     except ValueError:
-        raise typer.BadParameter(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise typer.BadParameter(f"{option} {text!r} is not a date{example}") from None
 
 
 Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
@@ -783,7 +810,7 @@ def backtest(
     area: AreaName = None,
     start: Annotated[Optional[str], typer.Option("--from", help="First forecast period (YYYY-MM, or a date).")] = None,
     end: Annotated[Optional[str], typer.Option("--to", help="Last forecast period.")] = None,
-    coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = 5.0,
+    coverage: Annotated[float, typer.Option("--coverage", help="Coverage level in percent of the area.")] = settings.BACKTEST_COVERAGE_PCT,
     methods: Annotated[Optional[str], typer.Option("--methods", help="Comma-separated methods (default: all).")] = None,
     cell: Cell = 50.0,
     seed: Annotated[int, typer.Option("--seed")] = 0,
@@ -794,12 +821,10 @@ def backtest(
     workers: Workers = None,
     scheduler: Scheduler = None,
     out: Annotated[Optional[str], typer.Option("--out", help="With --areas: table (area x method x coverage) as .csv, .parquet or postgresql://...?table=NAME.")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = 1000,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = settings.BACKTEST_BOOTSTRAP,
 ):
     """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
-    from hotspot._errors import ModelError
-    from hotspot.forecast import DEFAULT_METHODS, PeriodCounts, check_method
-    from hotspot.forecast import backtest as run_backtest
+    from hotspot.forecast import PeriodCounts, backtest_at_coverage
 
     if areas is not None:  # every area as independent dask tasks (hotspot.league)
         return _backtest_areas(inputs, area_file, areas, start=start, end=end, coverage=coverage, methods=methods,
@@ -807,53 +832,25 @@ def backtest(
                                out=out, as_json=as_json, bootstrap=bootstrap)
     if area is None:
         raise typer.BadParameter("give --area NAME (one area) or --areas all|A,B (every area)")
-
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
-    chosen = [m.strip() for m in methods.split(",")] if methods else list(DEFAULT_METHODS)
-    for m in chosen:
-        try:
-            check_method(m)
-        except ModelError as e:
-            raise typer.BadParameter(f"--methods: {e}") from None
-    if not 0 < coverage <= 100:
-        raise typer.BadParameter(f"--coverage must be a percentage in (0, 100], got {coverage:g}")
-    level = coverage / 100.0
     with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("bt", total=None)
-        res = run_backtest(pc, start=start or str(pc.periods[min(24, len(pc.periods) - 1)]),
-                           end=end or str(pc.periods[-1]), methods=chosen,
-                           levels=sorted({0.01, 0.02, 0.05, 0.10, 0.20, level}), best_level=level, seed=seed,
-                           bootstrap=bootstrap, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        bt = backtest_at_coverage(pc, coverage=coverage, start=start, end=end, seed=seed, bootstrap=bootstrap,
+                                  methods=[m.strip() for m in methods.split(",")] if methods else None,
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+    res = bt.result
     if plot:
         from hotspot.render.backtest import write_coverage_plot
 
         write_coverage_plot(res, plot, title=f"{a.name}: forecast coverage curves, {res.n_periods} periods")
     if as_json:
-        _print_json(res.to_json(level))
-        return
-    t = Table(title=f"{a.name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
-    pai_levels = sorted({0.01, 0.05, 0.10, level})
-    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in pai_levels], f"hit rate {coverage:g}%", f"PEI {coverage:g}%",
-              f"PAI {coverage:g}% 95% CI"):
-        t.add_column(c)
-    s = res.summary
-    for mname in res.at(level)["method"]:
-        row = {lv: s[(s.method == mname) & np.isclose(s.coverage, lv)].iloc[0] for lv in pai_levels}
-        t.add_row(mname, *[f"{row[lv].pai:.2f}" for lv in pai_levels], f"{row[level].hit_rate:.1%}",
-                  f"{row[level].pei:.2f}", f"{row[level].pai_lo:.2f}-{row[level].pai_hi:.2f}")
+        _print_json(bt.to_json())
+        return None
+    err.print(_backtest_table(bt, a.name))
     sel = res.selected
-    if sel is not None:
-        t.add_section()
-        blank = ["" for _ in pai_levels]
-        at = pai_levels.index(level)
-        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
-                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
-        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
-                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
-    err.print(t)
     if sel is not None:
         err.print(f"selected procedure at {coverage:g}% coverage (method chosen each period on earlier periods only): "
                   f"PAI {sel.pai:.2f} (95% CI {sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}); "
@@ -862,6 +859,29 @@ def backtest(
     err.print(f"method for the next period at {coverage:g}% coverage: {res.best or 'none (too few periods to choose)'}")
     for w in res.warnings:
         err.print(f"warning: {w}")
+    return None
+
+
+def _backtest_table(bt: CoverageBacktest, name: str) -> Table:
+    """The backtest table: PAI per method at the table's levels, hit rate, PEI and PAI interval at the coverage."""
+    res, cov = bt.result, bt.coverage
+    t = Table(title=f"{name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
+    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in bt.table_levels], f"hit rate {cov:g}%", f"PEI {cov:g}%",
+              f"PAI {cov:g}% 95% CI"):
+        t.add_column(c)
+    for r in bt.rows():
+        t.add_row(r["method"], *[f"{r['pai'][lv]:.2f}" for lv in bt.table_levels], f"{r['hit_rate']:.1%}",
+                  f"{r['pei']:.2f}", f"{r['pai_ci95'][0]:.2f}-{r['pai_ci95'][1]:.2f}")
+    sel = res.selected
+    if sel is not None:
+        t.add_section()
+        blank = ["" for _ in bt.table_levels]
+        at = bt.table_levels.index(bt.level)
+        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
+                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
+        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
+                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
+    return t
 
 
 def _area_progress(what: str):
@@ -872,9 +892,11 @@ def _area_progress(what: str):
     return bar, lambda done, total, name: bar.update(task, completed=done, total=total, description=escape(name))
 
 
-def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, cell, seed, crime_type, workers,
-                    scheduler, out, as_json, bootstrap):
-    from hotspot.league import backtest_areas
+def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: str | None, end: str | None,
+                    coverage: float, methods: str | None, cell: float, seed: int, crime_type: list[str] | None,
+                    workers: int | None, scheduler: str | None, out: str | None, as_json: bool, bootstrap: int) -> None:
+    """`backtest --areas`: every area as independent dask tasks (:func:`hotspot.league.backtest_areas`)."""
+    from hotspot.league import backtest_areas, best_methods
     from hotspot.stores import write_table
 
     level = coverage / 100.0
@@ -882,8 +904,9 @@ def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, 
     with bar:
         res = backtest_areas([str(i) for i in inputs], area_file, areas=areas, cell=cell, start=start, end=end,
                              methods=[m.strip() for m in methods.split(",")] if methods else None,
-                             levels=sorted({0.01, 0.05, 0.10, level}), best_level=level, bootstrap=bootstrap, seed=seed,
-                             crime_types=crime_type, workers=workers, scheduler=scheduler, progress=cb)
+                             levels=sorted({*settings.BACKTEST_TABLE_LEVELS, level}), best_level=level,
+                             bootstrap=bootstrap, seed=seed, crime_types=crime_type, workers=workers,
+                             scheduler=scheduler, progress=cb)
     if out:
         params = {"command": "backtest", "inputs": [str(i) for i in inputs], "areas": areas, "from": start, "to": end,
                   "coverage": coverage, "methods": methods, "cell": cell, "seed": seed, "bootstrap": bootstrap}
@@ -894,10 +917,8 @@ def _backtest_areas(inputs, area_file, areas, *, start, end, coverage, methods, 
         t = Table(title=f"backtest, {res.table['area'].nunique() if len(res.table) else 0} areas, PAI and hit rate at {coverage:g} % coverage")
         for c in ("area", "best method", "PAI", "hit rate", "PEI"):
             t.add_column(c)
-        if len(res.table):
-            at = res.table[np.isclose(res.table["coverage"], level) & res.table["best"]]
-            for _, r in at.iterrows():
-                t.add_row(escape(str(r["area"])), r["method"], f"{r['pai']:.2f}", f"{r['hit_rate']:.1%}", f"{r['pei']:.2f}")
+        for r in _rows(best_methods(res, coverage)):
+            t.add_row(escape(str(r.area)), r.method, f"{r.pai:.2f}", f"{r.hit_rate:.1%}", f"{r.pei:.2f}")
         err.print(t)
         err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
     for a, e in res.failed.items():
@@ -935,8 +956,9 @@ def load(
 @app.command()
 def league(
     inputs: Annotated[Optional[list[str]], typer.Argument(help="Parquet/CSV files or postgresql:// URLs (default: the London police.uk Parquet file in the reference data).")] = None,
-    area_file: AreaFileRequired = ...,
-    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")] = ...,
+    *,
+    area_file: AreaFileRequired,
+    month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")],
     areas: Annotated[str, typer.Option("--areas", help="all, or comma-separated area names/codes.")] = "all",
     households: Annotated[Optional[Path], typer.Option("--households", help="LSOA households CSV (lad_code, households); default: the Census 2011 table in the reference data.")] = None,
     assign: Annotated[str, typer.Option("--assign", help="auto, lsoa (police.uk LSOA-name prefix) or polygon (point in area).")] = "auto",
@@ -949,27 +971,17 @@ def league(
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the table as an HTML page.")] = None,
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
-    from hotspot.league import build_league
-    from hotspot.pipeline import resolve_data_dir
+    from hotspot.league import build_league, league_sources
     from hotspot.render.league import league_html
     from hotspot.stores import write_table
 
-    root = resolve_data_dir(data)
-    if not inputs:
-        default = root / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet" if root else None
-        if default is None or not default.is_file():
-            raise typer.BadParameter("give INPUT files or URLs (no reference London Parquet file found)")
-        inputs = [str(default)]
-    if households is None:
-        households = root / "demographics" / "lsoa2011_census2011_population_households.csv" if root else None
-        if households is None or not households.is_file():
-            raise typer.BadParameter("give --households FILE (no reference Census households table found)")
+    sources, households = league_sources(inputs, households, data)
     bar, cb = _area_progress("league")
     with bar:
-        res = build_league(inputs, area_file, month, areas=areas, households=households, assign=assign,
+        res = build_league(sources, area_file, month, areas=areas, households=households, assign=assign,
                            crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb)
     if out:
-        params = {"command": "league", "inputs": inputs, "month": month, "areas": areas, "assign": res.assign,
+        params = {"command": "league", "inputs": sources, "month": month, "areas": areas, "assign": res.assign,
                   "households": str(households)}
         err.print(f"wrote {write_table(res.to_frame(), out, params=params)}")
     if html_out:
@@ -978,21 +990,28 @@ def league(
     if as_json:
         _print_json(res.to_json())
     else:
-        t = Table(title=f"burglary league, 12 months to {res.month}")
-        for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
-            t.add_column(c)
-        for _, r in res.to_frame().iterrows():
-            t.add_row("" if r["rank"] is None or r["rank"] is np.nan or str(r["rank"]) in ("<NA>", "nan", "None") else str(r["rank"]),
-                      escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
-                      "-" if r["change_pct"] is None or r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.1f}",
-                      "-" if r["rate_per_1000_households"] is None or r["rate_per_1000_households"] != r["rate_per_1000_households"] else f"{r['rate_per_1000_households']:.2f}",
-                      str(r["rag"]))
-        err.print(t)
+        err.print(_league_table(res))
         err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
     for w in res.warnings:
         err.print(f"warning: {escape(w)}", highlight=False)
     if res.failed:
         raise typer.Exit(1)
+
+
+def _league_table(res: LeagueResult) -> Table:
+    """The league table: rank, area, burglaries, change %, rate per 1,000 households, RAG."""
+    def blank(v: Any) -> bool:
+        return v is None or v is np.nan or str(v) in ("<NA>", "nan", "None") or v != v
+
+    t = Table(title=f"burglary league, 12 months to {res.month}")
+    for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
+        t.add_column(c)
+    for r in res.to_frame().to_dict(orient="records"):
+        rate = r["rate_per_1000_households"]
+        t.add_row("" if blank(r["rank"]) else str(r["rank"]), escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
+                  "-" if blank(r["change_pct"]) else f"{r['change_pct']:+.1f}", "-" if blank(rate) else f"{rate:.2f}",
+                  str(r["rag"]))
+    return t
 
 
 DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]
@@ -1034,37 +1053,30 @@ def crossborder(
 ):
     """Border-zone figures: burglary near the boundary, and density either side."""
     from hotspot.areas import load_boundaries
-    from hotspot.crossborder import border_concentration, density_by_neighbour
+    from hotspot.crossborder import border_figures
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     inside = _read(incidents, area=a, crime_type=crime_type).incidents
-    conc = border_concentration(inside, a)
-    dens = None
-    if outside:
-        out_inc = _read(outside, crime_type=crime_type).incidents.to_crs(a.crs)
-        layer = load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None
-        dens = density_by_neighbour(inside, out_inc, a, a.neighbours(layer), strip=strip)
+    fig = border_figures(inside, a, outside=_read(outside, crime_type=crime_type).incidents if outside else None,
+                         neighbours=load_boundaries(neighbours_file, crs=a.crs) if neighbours_file else None,
+                         strip=strip)
     if out:
-        _write(conc, out, params={"command": "crossborder", "area": a.name, "strip_m": strip})
-    overall = conc[conc["month"] == "all"]
+        _write(fig.concentration, out, params={"command": "crossborder", "area": a.name, "strip_m": strip})
     if as_json:
-        _print_json({"area": a.name,
-                     "zones": [{"distance_m": r.distance_m, "incident_share": round(r.incident_share, 4),
-                                "area_share": round(r.area_share, 4), "ratio": round(r.ratio, 3)} for r in overall.itertuples()],
-                     "monthly": conc[conc["month"] != "all"].round(4).to_dict(orient="records"),
-                     "neighbours": [] if dens is None else dens.round(3).replace({np.nan: None}).to_dict(orient="records")})
+        _print_json(fig.to_json())
         return
+    overall, dens = fig.overall, fig.density
     t = Table(title=f"{a.name}: burglary near the boundary ({int(overall.incidents.iloc[0]):,} burglaries)")
     for c in ("zone", "burglaries", "share of burglaries", "share of area", "concentration ratio"):
         t.add_column(c, justify="right")
-    for r in overall.itertuples():
+    for r in _rows(overall):
         t.add_row(f"within {r.distance_m:g} m", f"{r.in_zone:,}", f"{r.incident_share:.1%}", f"{r.area_share:.1%}", f"{r.ratio:.2f}")
     err.print(t)
     if dens is not None:
         t = Table(title=f"Burglaries per km² per year, {strip:g} m either side ({int(dens.months.max()) if len(dens) else 0} months)")
         for c in ("neighbour", "shared boundary km", "inside", "outside", "outside / inside"):
             t.add_column(c, justify="right")
-        for r in dens.itertuples():
+        for r in _rows(dens):
             t.add_row(str(r.neighbour), f"{r.shared_boundary_km:.1f}", f"{r.inside_density:.1f}",
                       "no data" if np.isnan(r.outside_density) else f"{r.outside_density:.1f}",
                       "" if np.isnan(r.ratio_outside_inside) else f"{r.ratio_outside_inside:.2f}")
@@ -1079,9 +1091,9 @@ def anpr(
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
     existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
-    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = 20,
-    radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = 500.0,
-    months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = 12,
+    cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = settings.ANPR_CAMERAS,
+    radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = settings.ANPR_RADIUS_M,
+    months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = settings.ANPR_MONTHS,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
     postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
@@ -1095,46 +1107,25 @@ def anpr(
     tiles: _TILES = None,
 ):
     """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
-    from hotspot.anpr import plan_anpr
+    from hotspot.anpr import CONTEXT_REACH_M, plan_anpr_for_area
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
-    from hotspot.periods import recent_incidents
+    from hotspot.places import postcode_layer
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
-    inc = recent_incidents(result.incidents, months=months)
-    # counts, red routes and cameras come from the reference data; with a full
-    # road layer only when --data names it, otherwise it also gives the roads
+    # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
     ref = (_reference(data) if data is not None else None) if roads else _reference(data)
-    layers = {p.name: read_roads(p, a.crs) for p in roads} if roads else ref.road_layers(a.crs)
-    cands = _read_layer(candidates, a.crs) if candidates else None
-    if cands is not None and "site_id" not in cands:
-        cands["site_id"] = [f"S{k + 1}" for k in range(len(cands))]
-    if cands is not None and "kind" not in cands:
-        cands["kind"] = "candidate"
-    if cands is not None and "road" not in cands:
-        cands["road"] = None
-    ex = _read_layer(existing, a.crs) if existing else (ref.traffic_cameras(a.crs) if ref else None)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
-    nb = a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None
-    ctx = None
-    if context:
-        from hotspot.anpr import ALONG_M, CORRIDOR_M
-
-        # demand reaches ALONG_M along each route plus CORRIDOR_M either side
-        ctx = _context(context, a, result.incidents, buffer_m=ALONG_M + CORRIDOR_M, neighbours_file=neighbours_file,
-                       crime_type=crime_type)
-        ctx = ctx.recent(months, inc["occurred"].max())
+    ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, neighbours_file=neighbours_file,
+                   crime_type=crime_type) if context else None
     with _spinner("siting cameras (CBC)"):
-        plan = plan_anpr(a, road_layers=layers, incidents=inc, count_points=ref.count_points(a.crs) if ref else None,
-                         candidates=cands, existing=ex, red_routes=ref.red_routes() if ref else None,
-                         k=cameras, radius=radius, postcodes=pcs, neighbours=nb, context=ctx)
-    if ctx is not None:
-        plan.notes.append(f"context: {len(ctx.incidents):,} burglaries across the boundary in the same "
-                          f"{months} months count towards demand")
-        plan.notes += ctx.missing_notes()
-    if pcs is None:
-        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
+        plan = plan_anpr_for_area(
+            a, result.incidents, road_layers={p.name: read_roads(p, a.crs) for p in roads} if roads else None,
+            reference=ref, candidates=_read_layer(candidates, a.crs) if candidates else None,
+            existing=_read_layer(existing, a.crs) if existing else None,
+            postcodes=postcode_layer(postcodes, a.crs, column=postcode_column, data=data),
+            neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
+            context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
     _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
                                                              "radius_m": radius, "months": months})
@@ -1153,10 +1144,15 @@ def anpr(
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
     if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes,
-                                     "context": ctx.to_json() if ctx is not None else None})
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes, "context": plan.context})
         return
-    t = Table(title=f"{a.name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
+    _print_anpr(plan, a.name)
+
+
+def _print_anpr(plan: ANPRPlan, name: str) -> None:
+    """The sites table (install order, road, postcode, across, owner, lon/lat degrees, gains) and the coverage line."""
+    res = plan.result
+    t = Table(title=f"{name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
                     f"({'optimal' if res.optimal else res.status}, CBC)")
     for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after"):
         t.add_column(c)
@@ -1193,17 +1189,14 @@ def report(
 ):
     """Quarterly burglary performance report for a partnership board."""
     from hotspot.render.report import report_html
-    from hotspot.report import build_report
+    from hotspot.report import area_report, london_context
 
-    a = _area(area_file, area)
+    a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    london = _london_reference(data, reference_counts=reference_counts, population_csv=population,
-                               households_csv=households, imd_csv=imd, boroughs_layer=boroughs)
-    rep = build_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
-                       peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
-    if london is None:
-        rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
-                            "--data): no rates or ranks")
+    london = london_context(data, counts_csv=reference_counts, population_csv=population, households_csv=households,
+                            imd_csv=imd, boroughs_layer=boroughs)
+    rep = area_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
+                      peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(report_html(rep), encoding="utf-8")
@@ -1232,26 +1225,6 @@ def report(
         err.print(f"[yellow]warning[/]: {escape(w)}")
 
 
-def _london_reference(data: Path | None, *, reference_counts: Path | None = None, **files):
-    """The reference counts/population for rates and ranks: the files given,
-    filled from the reference data folder; None when neither is there."""
-    from hotspot.report import LondonContext
-
-    ref = _optional_reference(data)
-    defaults = ref.london_files() if ref else {}
-    chosen = {"counts_csv": reference_counts or defaults.get("counts_csv")}
-    chosen |= {k: v or defaults.get(k) for k, v in files.items()}
-    if chosen["counts_csv"] is None and chosen["population_csv"] is None:
-        return None
-    missing = [k for k in ("counts_csv", "population_csv") if chosen[k] is None]
-    if missing:
-        raise typer.BadParameter("rates and ranks need both --reference-counts and --population")
-    for p in chosen.values():
-        if p is not None and not Path(p).exists():
-            raise typer.BadParameter(f"{p}: file not found")
-    return LondonContext.from_files(**chosen)
-
-
 def _optional_reference(data: Path | None):
     """The reference data when given or found (../shared/data), else None."""
     from hotspot.pipeline import ReferenceData, resolve_data_dir
@@ -1267,10 +1240,10 @@ def leaflets(
     area: AreaNameRequired,
     units: Annotated[Optional[Path], typer.Option("--units", help="Polygon layer of units; households from a 'households' column or interpolated from LSOAs.")] = None,
     unit_column: Annotated[Optional[str], typer.Option("--unit-column", help="Name/id column of --units.")] = None,
-    leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = 25_000,
-    timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = 3_000,
-    rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = "partial",
-    method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = "counts_36",
+    leaflets_budget: Annotated[int, typer.Option("--leaflets", help="Leaflets (one per household).")] = settings.CAMPAIGN_LEAFLETS,
+    timer_switches: Annotated[int, typer.Option("--timer-switches", help="Timer switches (one per household).")] = settings.CAMPAIGN_TIMER_SWITCHES,
+    rule: Annotated[str, typer.Option("--rule", help="partial (last unit partly) or whole (whole units, exact).")] = settings.CAMPAIGN_RULE,
+    method: Annotated[Optional[str], typer.Option("--method", help="Forecast method for expected burglaries (default: counts over 36 months).")] = settings.CAMPAIGN_METHOD,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Planning date (default today): the next campaign window after it is recommended.")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next window after --as-of; a past one is refused).")] = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the drop list (default: the reference data's postcode units, if any).")] = None,
@@ -1285,36 +1258,23 @@ def leaflets(
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
-    from hotspot.campaigns import campaign_units, plan_campaign
-    from hotspot.forecast import PeriodCounts, forecast_surface
+    from hotspot.campaigns import plan_json, plan_leaflets, plan_table
+    from hotspot.places import postcode_layer
 
-    if rule not in ("partial", "whole"):
-        raise typer.BadParameter("--rule: partial or whole")
-    try:
-        when = pd_timestamp(as_of) if as_of else None
-    except ValueError:
-        raise typer.BadParameter(f"--as-of {as_of!r} is not a date") from None
-    a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type)
-    inc = result.incidents
+    when = _date_option(as_of, "--as-of", example="") if as_of else None
+    a = _required_area(area_file, area)
+    inc = _read(inputs, area=a, crime_type=crime_type).incidents
     ref = _optional_reference(data)
-    lsoas = ref.lsoa_units(a) if ref is not None else None
-    u = campaign_units(a, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column, lsoas=lsoas)
-    pcs = _postcode_layer(postcodes, postcode_column, data, a.crs)
+    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     with _spinner("forecast and allocation"):
-        surface = forecast_surface(PeriodCounts.from_incidents(inc, a), method) if method else None
-        plan = plan_campaign(u, inc, surface=surface, leaflets=leaflets_budget, timer_switches=timer_switches,
-                             rule=rule, year=year, as_of=when, postcodes=pcs)
-    if pcs is None:
-        plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
+        plan = plan_leaflets(a, inc, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column,
+                             lsoas=ref.lsoa_units(a) if ref is not None else None, method=method,
+                             leaflets=leaflets_budget, timer_switches=timer_switches, rule=rule, year=year,
+                             as_of=when, postcodes=pcs)
     if out:
-        frame = plan.targets.drop(columns="geometry")
-        if public:
-            from hotspot.disclosure import public_plan_frame
-
-            frame = public_plan_frame(frame)
-        _write(frame, out, params={"command": "leaflets", "area": a.name, "leaflets": leaflets_budget,
-                                   "timer_switches": timer_switches, "rule": rule})
+        _write(plan_table(plan, public=public), out, params={"command": "leaflets", "area": a.name,
+                                                              "leaflets": leaflets_budget,
+                                                              "timer_switches": timer_switches, "rule": rule})
     if drop_list:
         from hotspot.render.droplist import write_drop_list
 
@@ -1329,14 +1289,14 @@ def leaflets(
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
     if as_json:
-        j = plan.to_json()
-        if public:
-            from hotspot.disclosure import public_campaign_json
-
-            j = public_campaign_json(j)
-        _print_json(j)
+        _print_json(plan_json(plan, public=public))
         return
-    t = Table(title=f"{a.name}: leaflets and timer switches ({plan.rule} rule)")
+    _print_campaign(plan, a.name)
+
+
+def _print_campaign(plan: CampaignPlan, name: str) -> None:
+    """The targets table (first 25 units) and the reach/timing line."""
+    t = Table(title=f"{name}: leaflets and timer switches ({plan.rule} rule)")
     for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh", "drop first"):
         t.add_column(c)
     for r in plan.targets.head(25).itertuples():
@@ -1350,7 +1310,8 @@ def leaflets(
               f"winter/summer {plan.winter_summer_ratio:.2f}")
 
 
-def pd_timestamp(text: str):
+def pd_timestamp(text: str) -> pd.Timestamp:
+    """``text`` as a Timestamp; ValueError when it is not a date."""
     import pandas as pd
 
     ts = pd.Timestamp(text)
@@ -1415,7 +1376,8 @@ class _Steps:
 @app.command()
 def run(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Incident files (default: the reference data's London-wide file).")] = None,
-    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")] = ...,
+    *,
+    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")],
     area_file: AreaFile = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data); its layers fill every layer not given.")] = None,
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer for camera siting (repeatable).")] = None,
@@ -1441,7 +1403,7 @@ def run(
     root = None if no_reference else resolve_data_dir(data)
     if root is None and (area_file is None or not inputs):
         raise typer.BadParameter("without reference data give INPUT... and --area-file")
-    given = {k: v for k, v in dict(
+    given: dict[str, Any] = {k: v for k, v in dict(
         area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
         road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,

@@ -44,3 +44,10 @@ class StoreError(HotspotError):
     """A data store is unusable: a database that cannot be reached, a table
     or column that does not exist, or an output that clashes with an
     existing table. The message names the store, table and what to do."""
+
+
+class OptionError(HotspotError):
+    """Settings that conflict with each other or lie outside their range
+    (e.g. a time window in days and in months at once). The message names
+    the option as the command line spells it; the CLI shows it as a usage
+    error (exit 2)."""

@@ -54,6 +54,7 @@ from .crs import require_same_metric_crs, to_lonlat
 if TYPE_CHECKING:
     from .context import Context
     from .kde import Surface
+    from .pipeline import ReferenceData
 
 # --------------------------------------------------------------------------- demand
 
@@ -747,6 +748,8 @@ class ANPRPlan:
     #: Share of the area's boundary the road layers reach (0-1): demand at
     #: crossings beyond it is not counted.
     boundary_share: float = 1.0
+    #: Context incidents counted (:meth:`hotspot.context.Context.to_json`), if any.
+    context: dict | None = None
 
 
 def plan_anpr(
@@ -880,3 +883,106 @@ def plan_anpr(
             mins[f"{target:.0%}"] = None
             notes.append(str(exc))
     return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share)
+
+
+# --------------------------------------------------------------------------- the `anpr` command's plan
+#: How far across the boundary context incidents count towards demand: along
+#: each crossing route plus the corridor either side, metres.
+CONTEXT_REACH_M = ALONG_M + CORRIDOR_M
+
+
+def with_candidate_defaults(candidates: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """User-supplied candidate sites with the columns siting needs: a
+    ``site_id`` (S1, S2, ... in file order), ``kind`` ("candidate") and
+    ``road`` (none known) where the layer has none.
+
+    Parameters
+    ----------
+    candidates : GeoDataFrame
+        Candidate points (working CRS, metres).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy with the missing columns added; given columns are kept.
+    """
+    out = candidates.copy()
+    if "site_id" not in out:
+        out["site_id"] = [f"S{k + 1}" for k in range(len(out))]
+    if "kind" not in out:
+        out["kind"] = "candidate"
+    if "road" not in out:
+        out["road"] = None
+    return out
+
+
+def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
+                       reference: ReferenceData | None = None, candidates: gpd.GeoDataFrame | None = None,
+                       existing: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
+                       neighbours: gpd.GeoDataFrame | None = None, context: Context | None = None,
+                       cameras: int = 20, radius: float = 500.0, months: int = 12) -> ANPRPlan:
+    """The ``anpr`` command's plan: :func:`plan_anpr` on the last ``months``
+    of burglary, with the reference data filling the layers not given.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    incidents : GeoDataFrame
+        The area's incidents (working CRS, metres); the last ``months`` of
+        them weigh the demand.
+    road_layers : dict of str to GeoDataFrame, optional
+        Full road layers by name; default: the reference data's partial layers.
+    reference : ReferenceData, optional
+        The reference data folder (:class:`hotspot.pipeline.ReferenceData`):
+        roads when none are given, traffic counts, red routes and, when no
+        ``existing`` is given, the TfL traffic cameras.
+    candidates : GeoDataFrame, optional
+        Candidate sites (given ``site_id``/``kind``/``road`` kept, see
+        :func:`with_candidate_defaults`); default: crossings and count points.
+    existing : GeoDataFrame, optional
+        Existing cameras, kept fixed.
+    postcodes : GeoDataFrame, optional
+        Postcode layer naming each site's nearest postcode (a note says when
+        there is none).
+    neighbours : GeoDataFrame, optional
+        Areas across the boundary (default: the area's own layer).
+    context : Context, optional
+        Incidents across the boundary within :data:`CONTEXT_REACH_M` metres;
+        the same last ``months`` of them count towards demand.
+    cameras : int
+        New cameras to site, at most (sites adding nothing are dropped).
+    radius : float
+        Coverage radius of a camera, metres.
+    months : int
+        Burglary risk from the last this many months.
+
+    Returns
+    -------
+    ANPRPlan
+    """
+    from ._errors import OptionError
+    from .periods import recent_incidents
+
+    inc = recent_incidents(incidents, months=months)
+    if road_layers is None:
+        if reference is None:
+            raise OptionError("no reference data folder: give --data DIR (or --roads and the other layers)")
+        road_layers = reference.road_layers(area.crs)
+    if existing is None and reference is not None:
+        existing = reference.traffic_cameras(area.crs)
+    if context is not None:
+        context = context.recent(months, inc["occurred"].max())
+    plan = plan_anpr(area, road_layers=road_layers, incidents=inc,
+                     count_points=reference.count_points(area.crs) if reference else None,
+                     candidates=with_candidate_defaults(candidates) if candidates is not None else None,
+                     existing=existing, red_routes=reference.red_routes() if reference else None,
+                     k=cameras, radius=radius, postcodes=postcodes, neighbours=neighbours, context=context)
+    if context is not None:
+        plan.context = context.to_json()
+        plan.notes.append(f"context: {len(context.incidents):,} burglaries across the boundary in the same "
+                          f"{months} months count towards demand")
+        plan.notes += context.missing_notes()
+    if postcodes is None:
+        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
+    return plan

@@ -776,3 +776,102 @@ def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top:
         names = pd.Series([n for n in (street_name(v) for v in loc[inside] if v) if n], dtype=object)
         out.append(names.value_counts().head(top).index.tolist())
     return out
+
+
+# --------------------------------------------------------------------------- the `leaflets` command's plan
+def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoDataFrame | None = None,
+                  unit_column: str | None = None, lsoas: gpd.GeoDataFrame | None = None,
+                  method: str | None = "counts_36", leaflets: int = 25_000, timer_switches: int = 3_000,
+                  rule: str = "partial", year: int | None = None, as_of: object = None,
+                  postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan:
+    """The ``leaflets`` command's plan: units, expected burglaries from a
+    forecast, the allocation, the drop list and the next campaign window.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    incidents : GeoDataFrame
+        The area's incidents (working CRS, metres).
+    units : GeoDataFrame, optional
+        The user's unit polygons (see :func:`campaign_units`); default the LSOAs.
+    unit_column : str, optional
+        Name/id column of ``units``.
+    lsoas : GeoDataFrame, optional
+        LSOAs with households (e.g. :meth:`hotspot.pipeline.ReferenceData.lsoa_units`).
+    method : str or None
+        Forecast method for expected burglaries (default ``counts_36``:
+        counts over 36 months); None: the incidents' own yearly rate.
+    leaflets, timer_switches : int
+        Budgets, one per household.
+    rule : {"partial", "whole"}
+        The last unit partly (``partial``) or whole units only (``whole``, exact).
+    year : int, optional
+        Campaign year (default: the next window after ``as_of``; a past one is refused).
+    as_of : date-like, optional
+        Planning date (default today).
+    postcodes : GeoDataFrame, optional
+        Postcode layer for the drop list (a note says when there is none).
+
+    Returns
+    -------
+    CampaignPlan
+    """
+    from ._errors import OptionError
+    from .forecast import PeriodCounts, forecast_surface
+
+    if rule not in ("partial", "whole"):
+        raise OptionError("--rule: partial or whole")
+    u = campaign_units(area, units=units, unit_column=unit_column, lsoas=lsoas)
+    surface = forecast_surface(PeriodCounts.from_incidents(incidents, area), method) if method else None
+    plan = plan_campaign(u, incidents, surface=surface, leaflets=leaflets, timer_switches=timer_switches,
+                         rule=rule, year=year, as_of=as_of, postcodes=postcodes)
+    if postcodes is None:
+        plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
+    return plan
+
+
+def plan_table(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:
+    """The plan as a table, one row per target unit (no geometry).
+
+    Parameters
+    ----------
+    plan : CampaignPlan
+        A plan from :func:`plan_campaign` or :func:`plan_leaflets`.
+    public : bool
+        Safe to publish: without modelled burglary figures
+        (:func:`hotspot.disclosure.public_plan_frame`).
+
+    Returns
+    -------
+    DataFrame
+    """
+    frame = pd.DataFrame(plan.targets.drop(columns="geometry"))
+    if public:
+        from .disclosure import public_plan_frame
+
+        frame = public_plan_frame(frame)
+    return frame
+
+
+def plan_json(plan: CampaignPlan, *, public: bool = False) -> dict:
+    """The plan as the ``leaflets --json`` object (:meth:`CampaignPlan.to_json`).
+
+    Parameters
+    ----------
+    plan : CampaignPlan
+        A plan from :func:`plan_campaign` or :func:`plan_leaflets`.
+    public : bool
+        Safe to publish: without modelled burglary figures
+        (:func:`hotspot.disclosure.public_campaign_json`).
+
+    Returns
+    -------
+    dict
+    """
+    out = plan.to_json()
+    if public:
+        from .disclosure import public_campaign_json
+
+        out = public_campaign_json(out)
+    return out

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -417,3 +418,77 @@ def attach_flows(crossings: gpd.GeoDataFrame, count_points: gpd.GeoDataFrame, *,
             if str(out.loc[idx, "road"]).startswith(("bus route", "unnamed")) and "road" in cp:
                 out.loc[idx, "road"] = str(cp["road"].iloc[pick])  # a counted road name beats a bus-route label
     return out
+
+
+# --------------------------------------------------------------------------- the `crossborder` command's figures
+@dataclass
+class BorderFigures:
+    """Burglary near the boundary and density either side, as the
+    ``crossborder`` command reports them.
+
+    Attributes
+    ----------
+    area : str
+        The area's name.
+    concentration : DataFrame
+        :func:`border_concentration` by month, with the ``month == "all"`` rows.
+    density : DataFrame or None
+        :func:`density_by_neighbour` (None without incidents beyond the boundary).
+    strip_m : float
+        Strip width either side of the boundary, metres.
+    """
+
+    area: str
+    concentration: pd.DataFrame
+    density: pd.DataFrame | None
+    strip_m: float
+
+    @property
+    def overall(self) -> pd.DataFrame:
+        """The concentration over the whole period, one row per zone."""
+        return self.concentration[self.concentration["month"] == "all"]
+
+    def to_json(self) -> dict:
+        """The ``crossborder --json`` object: zones, monthly figures and neighbours.
+
+        Returns
+        -------
+        dict
+        """
+        c, o = self.concentration, self.overall
+        zones = zip(o["distance_m"].tolist(), o["incident_share"].tolist(), o["area_share"].tolist(),
+                    o["ratio"].tolist())  # Python numbers, as itertuples gives them
+        return {"area": self.area,
+                "zones": [{"distance_m": d, "incident_share": round(i, 4), "area_share": round(a, 4),
+                           "ratio": round(r, 3)} for d, i, a, r in zones],
+                "monthly": c[c["month"] != "all"].round(4).to_dict(orient="records"),
+                "neighbours": [] if self.density is None else
+                self.density.round(3).replace({np.nan: None}).to_dict(orient="records")}
+
+
+def border_figures(inside: gpd.GeoDataFrame, area: Area, *, outside: gpd.GeoDataFrame | None = None,
+                   neighbours: gpd.GeoDataFrame | None = None, strip: float = 1000.0) -> BorderFigures:
+    """The ``crossborder`` command's figures.
+
+    Parameters
+    ----------
+    inside : GeoDataFrame
+        The area's incidents (working CRS, metres).
+    area : Area
+        The study area.
+    outside : GeoDataFrame, optional
+        Incidents beyond the boundary (any CRS; reprojected to the area's).
+    neighbours : GeoDataFrame, optional
+        Layer of the areas across the boundary (default: the area's own layer).
+    strip : float
+        Strip width either side of the boundary, metres.
+
+    Returns
+    -------
+    BorderFigures
+    """
+    conc = border_concentration(inside, area)
+    dens = None
+    if outside is not None:
+        dens = density_by_neighbour(inside, outside.to_crs(area.crs), area, area.neighbours(neighbours), strip=strip)
+    return BorderFigures(area.name, conc, dens, strip)

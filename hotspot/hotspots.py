@@ -275,3 +275,49 @@ def _window_context(context, as_of, months, own):
     start = own["occurred"].min() if months is None else end - pd.DateOffset(months=months)
     ctx = training_window(context.incidents, as_of=end)
     return replace(context, incidents=ctx[ctx["occurred"] >= start])
+
+
+# --------------------------------------------------------------------------- the `kde` command's reach and tables
+def context_reach(cell: float = 50.0, bandwidth: float | None = None, kernel: str = "quartic") -> float:
+    """How far across the boundary incidents change the surface: the
+    kernel's support, metres.
+
+    Parameters
+    ----------
+    cell : float
+        Cell size, metres (sets the default bandwidth).
+    bandwidth : float, optional
+        Kernel bandwidth, metres (default :func:`hotspot.kde.default_bandwidth`
+        of ``cell``, as :func:`density_hotspots` uses).
+    kernel : {"quartic", "gaussian"}
+        Kernel shape.
+
+    Returns
+    -------
+    float
+        Metres; read context incidents within it (:func:`hotspot.context.read_context`).
+    """
+    from .kde import default_bandwidth, support
+
+    return support(bandwidth if bandwidth is not None else default_bandwidth(cell), kernel)
+
+
+def density_tables(res: DensityHotspots) -> dict[str, gpd.GeoDataFrame]:
+    """The ``kde`` command's output layers.
+
+    Parameters
+    ----------
+    res : DensityHotspots
+        From :func:`density_hotspots`.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        ``cells``: one polygon per cell with its density (incidents per km²),
+        or with ``public`` its class (1-5; cells of class 0 left out);
+        ``hotspots``: the hotspot polygons.
+    """
+    cells = res.surface.to_gdf("class" if res.public else "density").drop(columns=["row", "col"])
+    if res.public:
+        cells = cells[cells["class"] > 0]
+    return {"cells": cells, "hotspots": res.polygons}

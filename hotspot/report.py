@@ -889,3 +889,86 @@ def change_basis(month: pd.Period, baseline_fy: int) -> dict:
                         "change_vs": f"the baseline financial year {baseline_fy}/{str(baseline_fy + 1)[-2:]}",
                         "change_vs_months": list(fy)},
     }
+
+
+# --------------------------------------------------------------------------- the `report` command's reference
+def london_context(data: str | Path | None = None, *, counts_csv: str | Path | None = None,
+                   population_csv: str | Path | None = None, households_csv: str | Path | None = None,
+                   imd_csv: str | Path | None = None, boroughs_layer: str | Path | None = None) -> LondonContext | None:
+    """The reference counts and population for rates and ranks: the files
+    given, the others filled from the reference data folder.
+
+    Parameters
+    ----------
+    data : path, optional
+        Reference data folder (default ``$HOTSPOT_DATA_DIR`` or ``../shared/data``, if any).
+    counts_csv : path, optional
+        Counts of every area: police.uk incidents or LSOA month counts.
+    population_csv : path, optional
+        LSOA population (per-1,000 rates, peers).
+    households_csv : path, optional
+        LSOA Census households.
+    imd_csv : path, optional
+        LSOA deprivation (IMD), for default peers.
+    boroughs_layer : path, optional
+        Polygons of every area, for population density (default peers).
+
+    Returns
+    -------
+    LondonContext or None
+        None when neither counts nor population are given or found (then a
+        report has no rates or ranks).
+    """
+    from ._errors import OptionError
+    from .pipeline import ReferenceData, resolve_data_dir
+
+    root = resolve_data_dir(data)
+    defaults = ReferenceData(root).london_files() if root is not None else {}
+    given = {"counts_csv": counts_csv, "population_csv": population_csv, "households_csv": households_csv,
+             "imd_csv": imd_csv, "boroughs_layer": boroughs_layer}
+    chosen = {k: v or defaults.get(k) for k, v in given.items()}
+    if chosen["counts_csv"] is None and chosen["population_csv"] is None:
+        return None
+    if chosen["counts_csv"] is None or chosen["population_csv"] is None:
+        raise OptionError("rates and ranks need both --reference-counts and --population")
+    for p in chosen.values():
+        if p is not None and not Path(p).exists():
+            raise OptionError(f"{p}: file not found")
+    return LondonContext.from_files(**chosen)
+
+
+def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
+                baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5, green: float = 5.0,
+                red: float = 5.0) -> PerformanceReport:
+    """The ``report`` command's report: :func:`build_report`, with a warning
+    in the report itself when there is no reference (no rates or ranks).
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        The area's incidents (``occurred`` column).
+    area_name : str
+        The area's name.
+    month : str
+        Reporting month ``YYYY-MM``.
+    london : LondonContext, optional
+        Reference counts and population (:func:`london_context`).
+    baseline_fy : int, optional
+        Baseline financial year (2014 = Apr 2014-Mar 2015).
+    peers : list of str, optional
+        Peer areas (default: nearest in density and deprivation).
+    z : float
+        Exception band, standard deviations.
+    green, red : float
+        GREEN at or below -green % and RED at or above +red % rolling change (percent).
+
+    Returns
+    -------
+    PerformanceReport
+    """
+    rep = build_report(incidents, area_name, month, london=london, baseline_fy=baseline_fy, peers=peers, z=z,
+                       green=green, red=red)
+    if london is None:
+        rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
+                            "--data): no rates or ranks")
+    return rep

@@ -118,3 +118,38 @@ def shared_data_dir() -> Path | None:
         return Path(env)
     candidate = PROJECT_DIR.parent / "shared" / "data"
     return candidate if candidate.is_dir() else None
+
+
+# --------------------------------------------------------------------------- command defaults
+# The defaults the commands and their API functions share (issue 10: what a
+# command computes is in the API with the same defaults).
+
+#: Nano-beats: near-repeat distance (metres) and window (days for exact
+#: dates; months for police.uk month dates), targets, risk cell and target
+#: radius (metres).
+NANOBEAT_DISTANCE_M = 200.0
+NANOBEAT_DAYS = 14.0
+NANOBEAT_MONTHS = 2.0
+NANOBEAT_TARGETS = 10
+NANOBEAT_CELL_M = 50.0
+NANOBEAT_TARGET_RADIUS_M = 100.0
+
+#: Backtests: coverage (percent of the area), the coverage levels always
+#: scored (shares) and the periods kept as the first training window.
+BACKTEST_COVERAGE_PCT = 5.0
+BACKTEST_LEVELS = (0.01, 0.02, 0.05, 0.10, 0.20)
+BACKTEST_TABLE_LEVELS = (0.01, 0.05, 0.10)
+BACKTEST_WARMUP_PERIODS = 24
+BACKTEST_BOOTSTRAP = 1000
+
+#: ANPR: new cameras to site, coverage radius (metres), months of burglary risk.
+ANPR_CAMERAS = 20
+ANPR_RADIUS_M = 500.0
+ANPR_MONTHS = 12
+
+#: Campaigns: leaflets and timer switches (one per household), the rule for
+#: the last unit, and the forecast method of expected burglaries.
+CAMPAIGN_LEAFLETS = 25_000
+CAMPAIGN_TIMER_SWITCHES = 3_000
+CAMPAIGN_RULE = "partial"
+CAMPAIGN_METHOD = "counts_36"

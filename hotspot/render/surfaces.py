@@ -19,6 +19,8 @@ from .leaflet import COLOURS, HotspotMap, esc, incident_groups
 
 if TYPE_CHECKING:  # annotations only: kde draws nothing and does not import this module
     from ..kde import Surface
+    from ..areas import Area
+    from ..hotspots import DensityHotspots
 
 
 def _surface_png(surface, vmax: float, cmap: str, max_px: int = 1400) -> tuple[str, list[list[float]]]:
@@ -218,3 +220,34 @@ def add_gi_to_map(m: HotspotMap, gi: gpd.GeoDataFrame, name: str = "Gi*") -> Non
                       zip(sub["z"], sub["p_sim"], sub["count"])]
         m.add_polygons(sub, f"{name} {cls} spots (FDR 5%)", colour=colour, weight=0.5, fill_opacity=0.35,
                        tooltip=["tip"], aliases=["Gi*"], legend=f"{name} {cls} spots", show=False)
+
+
+def density_map(area: Area, res: DensityHotspots, *, tiles: str | None = None) -> HotspotMap:
+    """The ``kde`` command's map: neighbours, the surface (classes when
+    public), hotspots, Gi* when computed and, unless public, the monthly heat
+    slider.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    res : DensityHotspots
+        From :func:`hotspot.hotspots.density_hotspots`.
+    tiles : str, optional
+        Base map (see :class:`HotspotMap`).
+
+    Returns
+    -------
+    HotspotMap
+        Save it with :meth:`HotspotMap.save`.
+    """
+    m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary density")
+    m.add_neighbours(area.neighbours())
+    add_surface(m, res.surface, f"Density (bandwidth {res.surface.meta['bandwidth_m']:g} m)"
+                + (", classes" if res.public else ""))
+    add_hotspots_to_map(m, res.polygons)
+    if res.gi is not None:
+        add_gi_to_map(m, res.gi)
+    if not res.public:  # the slider's monthly heat layers are drawn from points
+        add_month_slider(m, res.incidents)
+    return m
