@@ -782,7 +782,7 @@ def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top:
 def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoDataFrame | None = None,
                   unit_column: str | None = None, lsoas: gpd.GeoDataFrame | None = None,
                   method: str | None = "counts_36", leaflets: int = 25_000, timer_switches: int = 3_000,
-                  rule: str = "partial", year: int | None = None, as_of: object = None,
+                  rule: str = "partial", year: int | None = None, as_of: str | date | None = None,
                   postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan:
     """The ``leaflets`` command's plan: units, expected burglaries from a
     forecast, the allocation, the drop list and the next campaign window.

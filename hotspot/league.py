@@ -605,6 +605,21 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
 
+def _each_id_once(results: dict[str, dict[str, Any]], ok: list[AreaSpec], warnings: list[str]) -> pd.DataFrame:
+    """Every area's incidents (``area, id, month, order``), a crime id found
+    in two areas kept in the area of its first input row (with a warning)."""
+    frames = [pd.DataFrame({"area": s.name, "id": results[s.name]["ids"], "month": results[s.name]["month"],
+                            "order": results[s.name]["order"]}) for s in ok]
+    allrows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["area", "id", "month", "order"])
+    allrows = allrows.sort_values(["order", "area"], kind="stable")
+    dup = allrows.duplicated("id", keep="first")
+    if dup.any():
+        warnings.append(f"crime ids found in more than one area (rows with different LSOAs or points): "
+                        f"{int(dup.sum())}; each is counted once, in the area of its first row")
+        allrows = allrows[~dup]
+    return allrows
+
+
 def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, month: str, *,
                  areas: str | Sequence[str] = "all", households: str | Path | None = None, assign: str = "auto",
                  crime_types: Iterable[str] | str | None = "Burglary",
@@ -681,16 +696,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         _check_month(M, min(firsts), max(lasts))
         data_first = min(firsts)
     ok = [s for s in specs if s.name in results]
-    # One crime id in two areas: keep it in the area of its first input row.
-    frames = [pd.DataFrame({"area": s.name, "id": results[s.name]["ids"], "month": results[s.name]["month"],
-                            "order": results[s.name]["order"]}) for s in ok]
-    allrows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["area", "id", "month", "order"])
-    allrows = allrows.sort_values(["order", "area"], kind="stable")
-    dup = allrows.duplicated("id", keep="first")
-    if dup.any():
-        warnings.append(f"crime ids found in more than one area (rows with different LSOAs or points): "
-                        f"{int(dup.sum())}; each is counted once, in the area of its first row")
-        allrows = allrows[~dup]
+    allrows = _each_id_once(results, ok, warnings)
     # Months before the data start are unknown, not zero: the series starts with the data.
     idx = pd.period_range(max(M - (FIT_MONTHS - 1), data_first), M, freq="M")
     rows = []

@@ -1399,7 +1399,7 @@ class NanoBeatOptions:
     distance: float | None = None
     days: float | None = None
     months: float | None = None
-    knox: object | None = None
+    knox: KnoxResult | Mapping[str, Any] | None = None
     n_targets: int = settings.NANOBEAT_TARGETS
     start_lonlat: tuple[float, float] | None = None
     cell: float = settings.NANOBEAT_CELL_M
@@ -1485,7 +1485,7 @@ class NanoBeatOptions:
         return NanoBeatPlanner.from_window(incidents, area, distance=distance, days=time, **extra)
 
 
-def plan_nanobeats(incidents: gpd.GeoDataFrame, area: Area, as_of: object, options: NanoBeatOptions | None = None, *,
+def plan_nanobeats(incidents: gpd.GeoDataFrame, area: Area, as_of: DateLike, options: NanoBeatOptions | None = None, *,
                    roads: gpd.GeoDataFrame | None = None, context: Context | None = None) -> NanoBeatPlan:
     """Nano-beat targets and patrol route as of a date, as the ``nanobeats``
     and ``brief`` commands plan them.

@@ -274,7 +274,7 @@ def nearest_streets(x: ArrayLike, y: ArrayLike, streets: gpd.GeoDataFrame | None
 
 
 # --------------------------------------------------------------------------- the commands' postcode layer
-def postcode_layer(path: str | Path | None, crs: object, *, column: str | None = None,
+def postcode_layer(path: str | Path | None, crs: str | int | CRS, *, column: str | None = None,
                    data: str | Path | None = None) -> gpd.GeoDataFrame | None:
     """The postcode layer the ``brief``, ``anpr`` and ``leaflets`` commands
     use: ``path`` if given, else the reference data folder's postcode units

@@ -18,9 +18,9 @@ from ..crs import to_lonlat
 from .leaflet import COLOURS, HotspotMap, esc, incident_groups
 
 if TYPE_CHECKING:  # annotations only: kde draws nothing and does not import this module
-    from ..kde import Surface
     from ..areas import Area
     from ..hotspots import DensityHotspots
+    from ..kde import Surface
 
 
 def _surface_png(surface, vmax: float, cmap: str, max_px: int = 1400) -> tuple[str, list[list[float]]]:
