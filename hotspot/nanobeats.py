@@ -1075,11 +1075,29 @@ class NanoBeatPlanner:
             else as_of - pd.Timedelta(days=settings.AS_OF_MAX_GAP_DAYS)
         end = pd.Timestamp(t.max())  # the data's end (a quiet spell mid-data is not one)
         if end < refuse_before:
-            raise HotspotError(self._stale_message(as_of, end, fmt))
+            expected = self._expected_in_gap(as_of, end)
+            # data that stop early are told from a quiet spell by the area's own rate: refused when
+            # it predicts so many burglaries since the data end that none is implausible (P(0 | 5) < 1 %)
+            if settings.AS_OF_MAX_GAP_DAYS is not None or expected >= settings.STALE_EXPECTED:
+                raise HotspotError(self._stale_message(as_of, end, fmt))
+            return [f"no burglary in the data after {end:{fmt}}, where the area's rate over the year before "
+                    f"predicts ~{expected:.1f} by --as-of {as_of:%Y-%m-%d}: a quiet spell, or data that end "
+                    "early (check the extract runs to --as-of); targets come from the longer history only"]
         if last < window_start:
             return [f"the data end {last:{fmt}}, before the near-repeat window: targets come from the longer "
                     "history only, with no expiry"]
         return self._gap_note(as_of, end, fmt)
+
+    def _expected_in_gap(self, as_of: pd.Timestamp, end: pd.Timestamp) -> float:
+        """Burglaries the area's rate over the year up to the data end predicts
+        between the data end and ``as_of`` (whole months for month data)."""
+        t = self.sources.t
+        if self.monthly:
+            year = (t > np.datetime64((end.to_period("M") - 12).to_timestamp())) & (t <= np.datetime64(end))
+            gap = (as_of.to_period("M") - end.to_period("M")).n - 1
+            return float(year.sum()) / 12 * max(gap, 0)
+        year = (t > np.datetime64(end - pd.Timedelta(days=365))) & (t <= np.datetime64(end))
+        return float(year.sum()) / 365 * max((as_of - end) / pd.Timedelta(days=1), 0.0)
 
     def _stale_message(self, as_of: pd.Timestamp, last: pd.Timestamp, fmt: str) -> str:
         """One line: --as-of is more than the near-repeat window after the data

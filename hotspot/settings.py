@@ -83,6 +83,12 @@ MIN_RANK_HOUSEHOLDS = 10_000
 #: on history only.
 AS_OF_MAX_GAP_DAYS: float | None = None
 
+#: With the default window above, a gap longer than the window is refused only
+#: when the area's rate over the year before the data end predicts at least
+#: this many burglaries in it (none is then implausible: P(0 | 5) = 0.7 %); a
+#: quiet spell in a small area is planned with a note instead.
+STALE_EXPECTED: float = 5.0
+
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
 

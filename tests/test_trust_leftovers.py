@@ -5,6 +5,7 @@ long after the data end, and what the report's change is compared with."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -320,6 +321,36 @@ def test_day_dates_refuse_after_the_window_and_the_limit_is_a_setting(shared_dat
         planner.solve(late, n_targets=2)
     monkeypatch.setattr(settings, "AS_OF_MAX_GAP_DAYS", 60)
     assert any("before the near-repeat window" in n for n in planner.solve(late, n_targets=2).notes)
+
+
+def test_a_quiet_spell_in_a_small_area_is_noted_stale_data_refused(monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from hotspot._errors import HotspotError
+    from hotspot.areas import area_from_geometry
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    # 50 burglaries a year in a small area: ~0.14 a day, so 20 quiet days (~2.7 expected) happen,
+    # 60 (~8.2 expected, P(0) = 0.03 %) mean the data stopped
+    rng = np.random.default_rng(11)
+    days = np.sort(rng.uniform(0, 365, 50))
+    inc = gpd.GeoDataFrame({"incident_id": [f"q{k}" for k in range(50)],
+                            "occurred": pd.Timestamp("2024-01-01") + pd.to_timedelta(days, "D"),
+                            "date_precision": "day"},
+                           geometry=gpd.points_from_xy(rng.uniform(100, 1900, 50), rng.uniform(100, 1900, 50)),
+                           crs=27700)
+    area = area_from_geometry(box(0, 0, 2000, 2000), 27700, "Small")
+    end = inc["occurred"].max()
+    planner = NanoBeatPlanner.from_window(inc, area, distance=200, days=14)
+    quiet = planner.solve(end + pd.Timedelta(days=20), n_targets=2)
+    assert any(n.startswith(f"no burglary in the data after {end:%Y-%m-%d}") and "a quiet spell" in n
+               for n in quiet.notes)
+    with pytest.raises(HotspotError, match=r"near-repeat window \(14 days\)"):
+        planner.solve(end + pd.Timedelta(days=60), n_targets=2)
+    monkeypatch.setattr(settings, "STALE_EXPECTED", 2.0)  # a setting: stricter, the quiet spell is refused too
+    with pytest.raises(HotspotError, match="near-repeat window"):
+        planner.solve(end + pd.Timedelta(days=20), n_targets=2)
 
 
 # ------------------------------------------------------------------ 7. what "change" is compared with
