@@ -142,7 +142,11 @@ def test_demo_runs_offline_and_its_map_renders(tmp_path, shared_data, browser):
     import pandas as pd
 
     bt = pd.read_csv(tmp_path / "reports" / "barnet_backtest.csv")
-    assert obj["hotspots"]["method"] == bt.iloc[0]["method"]  # the map uses the backtest's best method
+    chosen = json.loads((tmp_path / "reports" / "barnet_backtest.json").read_text())
+    # the map uses the method the selection rule picks; the score given is that of the rule, out of sample
+    assert obj["hotspots"]["method"] == chosen["best"] and chosen["best"] in set(bt["method"])
+    assert obj["hotspots"]["pai_5pct"] == round(chosen["selected"]["pai"], 2)
+    assert obj["hotspots"]["vs_counts_24"] == chosen["vs_naive"]["ratio"]
     for f in ("barnet_nanobeats.geojson", "barnet_hotspots.gpkg", "barnet_backtest.csv", "barnet_anpr_sites.geojson",
               "barnet_border_zones.csv"):
         assert (tmp_path / "reports" / f).is_file(), f

@@ -83,6 +83,17 @@ def test_selected_score_is_not_the_in_sample_best():
     assert res.selected.pai < in_sample_best  # after the move the rule is still catching up
 
 
+def test_the_run_summary_gives_the_rules_own_score_not_the_tables_top_row():
+    from hotspot.pipeline import _hotspots_summary
+
+    pc = PeriodCounts.from_incidents(_regime_change(), AREA, cell=50)
+    res = backtest(pc, start="2020-06", end="2023-04", methods=METHODS, levels=[0.05], bootstrap=200)
+    got = _hotspots_summary(res, polygons=3)
+    assert got["method"] == res.best
+    assert got["pai_5pct"] == round(res.selected.pai, 2) and got["vs_counts_24"] == round(res.selected.ratio, 4)
+    assert got["pai_5pct"] < round(res.at(0.05)["pai"].max(), 2)  # the in-sample top row would flatter it
+
+
 def test_paired_ratio_interval_matches_a_reference_bootstrap():
     pc = PeriodCounts.from_incidents(_regime_change(seed=12), AREA, cell=50)
     res = backtest(pc, start="2021-01", end="2023-04", methods=METHODS, levels=[0.05], bootstrap=500, seed=3)
