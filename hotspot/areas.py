@@ -74,7 +74,7 @@ class Area:
         return fringe(self, distance)
 
     def neighbours(self, layer: gpd.GeoDataFrame | None = None, tolerance: float = 50.0) -> gpd.GeoDataFrame:
-        """Polygons touching the area (see :func:`neighbours`).
+        """Polygons bordering the area, across a river too (see :func:`neighbours`).
 
         Parameters
         ----------
@@ -346,13 +346,19 @@ def load_area(path: str | Path, name: str, *, crs: str | CRS | None = None, colu
     return find_area(load_boundaries(path, crs=crs), name, column=column)
 
 
-def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: float = 50.0) -> gpd.GeoDataFrame:
-    """Polygons of ``layer`` that touch the area.
+def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: float = 50.0,
+               max_gap: float | None = None) -> gpd.GeoDataFrame:
+    """Polygons of ``layer`` that border the area, across a river too.
 
     Generalised layers rarely share edges exactly, so "touching" means
     within ``tolerance`` metres of the boundary without being the area itself
     (more than half of a neighbour's area inside the study area marks it as
-    the same unit).
+    the same unit). Layers clipped to the coastline leave rivers unmapped:
+    Westminster and Lambeth face each other across 80-250 m of Thames. A
+    polygon up to ``max_gap`` metres away is a neighbour too when the space
+    between the two is mostly mapped to no other polygon of the layer (water,
+    not a third area: Islington, 560 m from Westminster with Camden between,
+    is not).
 
     Parameters
     ----------
@@ -362,22 +368,46 @@ def neighbours(area: Area, layer: gpd.GeoDataFrame | None = None, *, tolerance: 
         Another layer (any CRS; reprojected); default: the area's own layer.
     tolerance : float
         Gap allowed between shared edges, metres.
+    max_gap : float, optional
+        Widest unmapped gap (a river) across which polygons still border,
+        metres; default ``settings.NEIGHBOUR_MAX_GAP_M`` (1,000 m); 0 for
+        touching polygons only.
 
     Returns
     -------
     GeoDataFrame
         The neighbouring polygons, in the area's CRS.
     """
+    from . import settings
+
     layer = area.layer if layer is None else layer
     if layer is None:
         raise AreaError("no layer to find neighbours in")
+    max_gap = settings.NEIGHBOUR_MAX_GAP_M if max_gap is None else max_gap
     layer = layer.to_crs(area.crs)
-    near = layer.geometry.intersects(area.geometry.buffer(tolerance))
-    overlap = layer.geometry.intersection(area.geometry).area / layer.geometry.area.where(layer.geometry.area > 0, 1)
-    out = layer[near & (overlap < 0.5)]
+    geoms = layer.geometry
+    overlap = geoms.intersection(area.geometry).area / geoms.area.where(geoms.area > 0, 1)
+    other = (overlap < 0.5).to_numpy()
     if area.layer is not None and layer is area.layer:
-        out = out.drop(index=area.index, errors="ignore")
-    return out.copy()
+        other &= layer.index != area.index
+    dist = geoms.distance(area.geometry).to_numpy()
+    border = dist <= tolerance
+    for i in np.flatnonzero(other & ~border & (dist <= max_gap)):
+        rest = other.copy()
+        rest[i] = False
+        border[i] = _across_unmapped_gap(area.geometry, geoms.iloc[i], float(dist[i]) + tolerance, geoms[rest])
+    return layer[border & other].copy()
+
+
+def _across_unmapped_gap(a: BaseGeometry, b: BaseGeometry, reach: float, others: gpd.GeoSeries) -> bool:
+    """Whether the space between ``a`` and ``b`` (within ``reach`` metres of
+    both) is mostly covered by no other polygon: a river, not a third area."""
+    between = a.buffer(reach).intersection(b.buffer(reach)).difference(a).difference(b)
+    if between.area <= 0:
+        return False
+    hit = others[others.intersects(between)]
+    covered = shapely.union_all(hit.intersection(between).to_numpy()).area if len(hit) else 0.0
+    return bool(covered < 0.5 * between.area)
 
 
 def fringe(area: Area, distance: float) -> BaseGeometry:

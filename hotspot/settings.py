@@ -159,3 +159,9 @@ CAMPAIGN_LEAFLETS = 25_000
 CAMPAIGN_TIMER_SWITCHES = 3_000
 CAMPAIGN_RULE = "partial"
 CAMPAIGN_METHOD = "counts_36"
+
+#: Areas: polygons of a boundary layer up to this far apart (metres) still
+#: border each other when the gap between them is mapped to no other polygon
+#: (a river in a layer clipped to the coastline: the Thames between
+#: Westminster and Lambeth); 0 for touching polygons only.
+NEIGHBOUR_MAX_GAP_M: float = 1000.0

@@ -155,3 +155,26 @@ def test_points_layer_is_not_a_boundary(tmp_path):
     gdf.to_file(p)
     with pytest.raises(InputFileError, match=r"pts\.gpkg: boundary layer holds Point geometries, not polygons"):
         load_area(p, "a")
+
+
+def test_neighbours_across_a_river_but_not_across_a_third_area():
+    from hotspot.areas import area_from_geometry
+
+    # A; B across a 200 m unmapped river; C 400 m away with D filling the space between; E 1.5 km away
+    layer = gpd.GeoDataFrame({"name": list("ABCDE")}, geometry=[
+        box(0, 0, 1000, 1000), box(0, 1200, 1000, 2200), box(1400, 0, 2400, 1000), box(1000, 0, 1400, 1000),
+        box(-2500, 0, -1500, 1000)], crs=27700)
+    a = area_from_geometry(layer.geometry[0], 27700, "A")
+    assert sorted(neighbours(a, layer.iloc[1:])["name"]) == ["B", "D"]
+    assert sorted(neighbours(a, layer.iloc[1:], max_gap=0)["name"]) == ["D"]  # touching only
+    assert sorted(neighbours(a, layer.iloc[[1, 2]])["name"]) == ["B", "C"]  # without D, C faces A across a gap
+
+
+def test_westminster_borders_lambeth_and_wandsworth_across_the_thames(shared_data, boroughs_file):
+    westminster = load_area(boroughs_file, "Westminster")
+    lads = load_boundaries(shared_data / "boundaries" / "lads_london_and_herts_region.geojson", crs=westminster.crs)
+    got = set(neighbours(westminster, lads)["lad_name"])
+    # the LAD layer is clipped to the river bank: Lambeth and Wandsworth lie 80 m off, Southwark 210 m
+    assert {"Lambeth", "Wandsworth", "Southwark", "Camden", "Brent", "City of London"} <= got
+    assert "Islington" not in got and "Hammersmith and Fulham" not in got  # Camden / Kensington between
+    assert not {"Lambeth", "Wandsworth", "Southwark"} & set(neighbours(westminster, lads, max_gap=0)["lad_name"])
