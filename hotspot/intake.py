@@ -1433,6 +1433,8 @@ def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: lis
     types_all = pd.concat([p.crime_type for p in parsed]).replace("", "(none)")
     result.crime_types = {str(k): int(v) for k, v in types_all.value_counts().items()}
     result.membership = membership
+    if types and result.n_filtered:
+        notes.extend(_similar_types_filtered(result.crime_types, types))
     if result.accepted == 0 and result.n_filtered:
         asked = ", ".join(sorted(types or ()))
         present = ", ".join(f"{k} ({v:,})" for k, v in result.crime_types.items())
@@ -1440,6 +1442,19 @@ def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: lis
     if result.accepted == 0 and result.rejected > 0:
         raise UnusableInputError(_unusable_message(result), result)
     return result
+
+
+def _similar_types_filtered(present: dict[str, int], asked: set[str]) -> list[str]:
+    """A note per filtered crime type whose name holds an asked one
+    ("AGGRAVATED BURGLARY" when "Burglary" was asked): such rows are
+    burglaries by another name, and leaving them out silently changes every count."""
+    out = []
+    for name, n in present.items():
+        low = name.lower()
+        if low not in asked and any(a in low for a in asked):
+            out.append(f"crime type '{name}' ({n:,} rows) was filtered out: only {', '.join(sorted(asked))} kept; "
+                       f"give --crime-type '{name}' as well to count it")
+    return out
 
 
 def _unusable_message(res: IntakeResult) -> str:

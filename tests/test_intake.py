@@ -117,6 +117,21 @@ def test_generic_columns_can_be_named(tmp_path):
     assert list(res.incidents["incident_id"]) == ["A1", "A2"]
 
 
+def test_a_filtered_type_named_like_the_asked_one_is_noted(tmp_path):
+    p = tmp_path / "records.csv"
+    p.write_text("ref,when,E,N,kind\nA1,03/02/2024,530000,180000,BURGLARY\n"
+                 "A2,04/02/2024,530100,180050,AGGRAVATED BURGLARY\nA3,05/02/2024,530200,180100,THEFT\n"
+                 "A4,06/02/2024,530300,180150,AGGRAVATED BURGLARY\n")
+    res = read_incidents(p, crs="EPSG:27700", columns={"id": "ref", "date": "when", "x": "E", "y": "N", "type": "kind"},
+                         crime_types=["Burglary"], date_format="%d/%m/%Y")
+    assert res.accepted == 1 and res.n_filtered == 3
+    named = [n for n in res.notes if "filtered out" in n]
+    assert len(named) == 1 and "'AGGRAVATED BURGLARY' (2 rows)" in named[0] and "--crime-type" in named[0]
+    kept = read_incidents(p, crs="EPSG:27700", columns={"id": "ref", "date": "when", "x": "E", "y": "N", "type": "kind"},
+                          crime_types=["Burglary", "Aggravated burglary"], date_format="%d/%m/%Y")
+    assert kept.accepted == 3 and not [n for n in kept.notes if "filtered out" in n]
+
+
 def test_geojson_input_in_any_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
                            geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
