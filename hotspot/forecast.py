@@ -39,8 +39,9 @@ bootstrap over periods.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -68,9 +69,29 @@ DEFAULT_METHODS = (
     "prospective", "learned",
 )
 
-#: The naive baseline every backtest is compared with (a peer tool's default:
-#: incidents per cell over the last 24 periods).
+#: The naive baseline every backtest of monthly counts is compared with:
+#: incidents per cell over the last 24 months (two years of memory).
 BASELINE = "counts_24"
+#: The same two years of memory for weekly counts (day-precision data).
+WEEKLY_BASELINE = "counts_104"
+
+
+def baseline_for(freq: str) -> str:
+    """The naive baseline of a period frequency: counts over the last two
+    years (24 months, or 104 weeks), so a ratio to it means the same on
+    monthly and on weekly data.
+
+    Parameters
+    ----------
+    freq : str
+        Period frequency, ``"M"`` (months) or ``"W..."`` (weeks).
+
+    Returns
+    -------
+    str
+        ``"counts_24"`` or ``"counts_104"``.
+    """
+    return WEEKLY_BASELINE if freq.startswith("W") else BASELINE
 
 
 def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
@@ -490,7 +511,7 @@ class SelectedScore:
     pai_ci : tuple of float
         Bootstrap 95 % interval of the mean PAI (resampling periods).
     baseline : str
-        The naive baseline (``counts_24``).
+        The naive baseline (``counts_24``; ``counts_104`` on weekly counts).
     baseline_pai : float
         Mean PAI of the baseline over the same periods.
     baseline_pai_ci : tuple of float
@@ -602,11 +623,14 @@ class BacktestResult:
         Returns
         -------
         dict
-            ``{"coverage", "periods", "methods": {name: {hit_rate, pai, pei,
-            pai_ci95}}, "best", "selected", "vs_naive", "warnings"}``.
+            ``{"coverage", "periods", "period" (month or week: the unit of
+            every ``_N`` in a method's name), "methods": {name: {hit_rate,
+            pai, pei, pai_ci95}}, "best", "selected", "vs_naive",
+            "warnings"}``.
         """
         s = self.at(level)
-        out = {"coverage": level, "periods": self.n_periods,
+        out: dict[str, Any] = {"coverage": level, "periods": self.n_periods,
+               "period": "week" if self.freq.startswith("W") else "month",
                "methods": {r["method"]: {"hit_rate": round(float(r["hit_rate"]), 6),
                                          "pai": round(float(r["pai"]), 4), "pei": round(float(r["pei"]), 4),
                                          "pai_ci95": [round(float(r["pai_lo"]), 4), round(float(r["pai_hi"]), 4)]}
@@ -748,6 +772,8 @@ def _nested_selection(pc: PeriodCounts, sel: dict[str, np.ndarray], scored: list
 def _forecast_span(pc: PeriodCounts, start: str | pd.Timestamp, end: str | pd.Timestamp,
                    warmup: int) -> tuple[int, int, int]:
     """``(w0, o0, o1)``: first warm-up origin, first and last reported origin."""
+    if pc.freq.startswith("W") and isinstance(end, str) and re.fullmatch(r"\d{4}-\d{2}", end.strip()):
+        end = pd.Period(end.strip(), "M").end_time  # a month given as the end means all of it, not its first week
     o0, o1 = pc.index_of(start), pc.index_of(end)
     o0 = max(o0, 1)
     o1 = min(o1, len(pc.periods) - 1)
@@ -769,7 +795,7 @@ def backtest(
     seed: int = 0,
     warmup: int = 12,
     select_window: int | None = None,
-    baseline: str = BASELINE,
+    baseline: str | None = None,
     scorers: Mapping[str, Callable[[int], np.ndarray]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
@@ -804,8 +830,10 @@ def backtest(
     select_window : int, optional
         Choose on the last ``select_window`` scored periods only (default:
         all earlier ones).
-    baseline : str
-        The naive method the procedure is compared with, period by period.
+    baseline : str, optional
+        The naive method the procedure is compared with, period by period;
+        default counts over the last two years (:func:`baseline_for`: 24
+        months, or 104 weeks on weekly counts).
     scorers : mapping, optional
         Extra methods by name, ``f(origin) -> (ny, nx)`` scores as of the
         start of period ``origin``, from data before it only (e.g.
@@ -823,6 +851,7 @@ def backtest(
     methods = [m if m in scorers else check_method(m) for m in dict.fromkeys(methods)]
     if not methods:
         raise ModelError("no forecast methods given")
+    baseline = baseline_for(pc.freq) if baseline is None else baseline
     check_method(baseline)
     if not 0 < best_level <= 1:
         raise ModelError(f"coverage must be a share between 0 and 1 (got {best_level:g})")

@@ -94,6 +94,27 @@ def test_the_run_summary_gives_the_rules_own_score_not_the_tables_top_row():
     assert got["pai_5pct"] < round(res.at(0.05)["pai"].max(), 2)  # the in-sample top row would flatter it
 
 
+def test_weekly_counts_are_compared_with_two_years_and_a_month_end_means_all_of_it():
+    rng = np.random.default_rng(5)
+    n = 3000
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 3 * 365, n), "D")
+    inc = gpd.GeoDataFrame({"occurred": days, "date_precision": "day"},
+                           geometry=gpd.points_from_xy(rng.normal(1000, 300, n), rng.normal(1000, 300, n)), crs=27700)
+    pc = PeriodCounts.from_incidents(inc, AREA, cell=100)
+    assert pc.freq.startswith("W")
+    res = backtest(pc, start="2021-01", end="2021-12", methods=["counts_12", "decay_12"], levels=[0.05], bootstrap=0)
+    # two years of memory, as counts_24 on months: 104 weeks, not 24
+    assert res.selected.baseline == "counts_104" and res.to_json(0.05)["period"] == "week"
+    last = res.selected.choices["period"].max()
+    assert str(last) == str(pd.Period("2021-12-31", pc.freq))  # the week holding 31 December, not the 1st
+    assert res.n_periods == pc.index_of("2021-12-31") - pc.index_of("2021-01-01") + 1
+    monthly = backtest(PeriodCounts.from_incidents(inc.assign(date_precision="month",
+                                                              occurred=inc["occurred"].dt.to_period("M").dt.start_time),
+                                                   AREA, cell=100),
+                       start="2021-01", end="2021-12", methods=["counts_12"], levels=[0.05], bootstrap=0)
+    assert monthly.selected.baseline == "counts_24" and monthly.to_json(0.05)["period"] == "month"
+
+
 def test_paired_ratio_interval_matches_a_reference_bootstrap():
     pc = PeriodCounts.from_incidents(_regime_change(seed=12), AREA, cell=50)
     res = backtest(pc, start="2021-01", end="2023-04", methods=METHODS, levels=[0.05], bootstrap=500, seed=3)
