@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Optional, cast
 
@@ -157,8 +158,14 @@ def _read(inputs, *, area=None, area_buffer=None, crime_type=None, crs=None, fmt
     return result
 
 
+def _chatty() -> bool:
+    """Plain progress lines are printed unless -q."""
+    return logging.getLogger("hotspot").getEffectiveLevel() <= logging.WARNING
+
+
 class _spinner:
-    """A rich spinner on stderr for a step that may take over a second."""
+    """A rich spinner on stderr for a step that may take over a second; when
+    stderr is piped, a plain line when the step takes longer than that."""
 
     def __init__(self, text: str):
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -166,12 +173,49 @@ class _spinner:
         self.text = text
 
     def __enter__(self):
+        self.t0 = time.perf_counter()
         self.progress.start()
         self.progress.add_task(self.text, total=None)
         return self
 
     def __exit__(self, *exc):
         self.progress.stop()
+        took = time.perf_counter() - self.t0
+        if not err.is_terminal and took > 1 and _chatty():
+            err.print(f"{self.text}: {took:.1f} s", highlight=False)
+
+
+class _bar:
+    """A counted step on stderr (``update(done, total, name)``): a rich bar on
+    a terminal, and when piped plain lines ("backtest: 12/24 periods, 31 s")
+    at most every 2 s and at the end."""
+
+    def __init__(self, label: str, unit: str, total: int | None = None):
+        self.label, self.unit, self.total = label, unit, total
+        self.progress = Progress(TextColumn(label), BarColumn(),
+                                 TextColumn("{task.completed}/{task.total} " + unit + " {task.description}"),
+                                 TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+        self.done = 0
+
+    def __enter__(self) -> "_bar":
+        self.t0 = self.last = time.perf_counter()
+        self.progress.start()
+        self.task = self.progress.add_task("", total=self.total)
+        return self
+
+    def update(self, done: int, total: int | None = None, name: str = "") -> None:
+        self.done, self.total = done, total if total is not None else self.total
+        self.progress.update(self.task, completed=done, total=self.total, description=escape(name))
+        now = time.perf_counter()
+        if not err.is_terminal and now - self.last >= 2 and _chatty():
+            self.last = now
+            err.print(f"{self.label}: {done}/{self.total or '?'} {self.unit}, {now - self.t0:.0f} s", highlight=False)
+
+    def __exit__(self, *exc) -> None:
+        self.progress.stop()
+        took = time.perf_counter() - self.t0
+        if not err.is_terminal and took > 1 and _chatty() and not exc[0]:
+            err.print(f"{self.label}: {self.done}/{self.total or '?'} {self.unit}, {took:.0f} s", highlight=False)
 
 
 def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str:
@@ -423,11 +467,9 @@ def fetch(
         else:
             if a is None:
                 raise typer.BadParameter("downloading police.uk data needs --area-file and --area")
-            with Progress(TextColumn("police.uk"), BarColumn(), TextColumn("{task.completed}/{task.total} months"),
-                          console=err, disable=not err.is_terminal) as bar:
-                task = bar.add_task("months", total=len(months))
+            with _bar("police.uk", "months", len(months)) as bar:
                 files = fetch_police_uk(a, months, category=category, cache=cache,
-                                        progress=lambda m: bar.advance(task))
+                                        progress=lambda m: bar.update(bar.done + 1))
         err.print(f"{len(files)} police.uk files in {files[0].parent if files else cache}")
     elif not boundary:
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
@@ -488,13 +530,11 @@ def knox(
     result = _read(inputs, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
-    with Progress(TextColumn("Knox permutations"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("perm", total=permutations)
+    with _bar("Knox", "permutations", permutations) as bar:
         res = knox_from_incidents(result.incidents, distance_edges=dedges, time_edges=tedges, metric=metric,
                                   permutations=permutations, seed=seed,
                                   time_unit=cast("TimeUnit", time_unit),  # checked above
-                                  progress=lambda d, t: bar.update(task, completed=d))
+                                  progress=lambda d, t: bar.update(d))
     if out:
         _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
                                             "permutations": permutations, "seed": seed})
@@ -835,12 +875,10 @@ def backtest(
     a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     pc = PeriodCounts.from_incidents(result.incidents, a, cell=cell)
-    with Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed}/{task.total} periods"),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("bt", total=None)
+    with _bar("backtest", "periods") as bar:
         bt = backtest_at_coverage(pc, coverage=coverage, start=start, end=end, seed=seed, bootstrap=bootstrap,
                                   methods=[m.strip() for m in methods.split(",")] if methods else None,
-                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+                                  progress=lambda d, t: bar.update(d, t))
     res = bt.result
     if plot:
         from hotspot.render.backtest import write_coverage_plot
@@ -886,10 +924,8 @@ def _backtest_table(bt: CoverageBacktest, name: str) -> Table:
 
 def _area_progress(what: str):
     """A progress bar over areas on stderr; returns (context, callback)."""
-    bar = Progress(TextColumn(what), BarColumn(), TextColumn("{task.completed}/{task.total} areas {task.description}"),
-                   TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
-    task = bar.add_task("", total=None)
-    return bar, lambda done, total, name: bar.update(task, completed=done, total=total, description=escape(name))
+    bar = _bar(what, "areas")
+    return bar, bar.update
 
 
 def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: str | None, end: str | None,

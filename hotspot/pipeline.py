@@ -373,6 +373,8 @@ class _Run:
     as_of: pd.Timestamp
     name: str
     layers: dict = field(default_factory=dict)
+    #: progress display: called with a stage's name, and within a long stage with what it is at
+    step: Callable[[str], None] | None = None
 
     def output(self, key: str, filename: str) -> Path:
         path = self.reports / f"{self.name}_{filename}"
@@ -432,8 +434,10 @@ def _stage_hotspots(run: _Run) -> None:
     pc = PeriodCounts.from_incidents(inc, area, cell=cfg.cell_m, context=run.context(1000.0))
     if len(pc.periods) < 14:
         raise HotspotError(f"{area.name}: {len(pc.periods)} periods of data; choosing a forecast needs at least 14")
+    step = run.step
     bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),
-                  end=str(pc.periods[-1]), bootstrap=200)
+                  end=str(pc.periods[-1]), bootstrap=200,
+                  progress=(lambda done, total: step(f"hotspots: backtest {done}/{total} periods")) if step else None)
     if bt.best is None:
         raise HotspotError(f"{area.name}: the backtest could not choose a forecast method: {'; '.join(bt.warnings)}")
     surface = forecast_surface(pc, bt.best, run.as_of)
@@ -666,6 +670,7 @@ def run_area(
         step("intake")
     t0 = time.perf_counter()
     run = _intake(config, out, reports, tiles, gi_star_layer)
+    run.step = step
     timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
     for name, fn in STAGES:
         if name not in wanted:

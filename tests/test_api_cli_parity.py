@@ -347,3 +347,27 @@ def test_postcode_layer_defaults_to_the_reference_postcodes(tmp_path, shared_dat
     given = shared_data / "postcodes" / "postcode_sector_centroids_barnet_3km.geojson"  # a given layer wins
     sectors = postcode_layer(given, "EPSG:27700", column="sector", data=tmp_path)
     assert sectors is not None and sectors.equals(read_postcodes(given, "EPSG:27700", column="sector"))
+
+
+def test_counted_progress_prints_plain_lines_when_piped(monkeypatch, capsys):
+    import cli
+
+    clock = iter(range(0, 1000, 3))  # every reading of the clock is 3 s later
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: float(next(clock)))
+    monkeypatch.setattr(cli.err, "file", sys.stderr)
+    assert not cli.err.is_terminal  # stderr is captured: the pipe case
+    with cli._bar("backtest", "periods") as bar:
+        for done in range(1, 4):
+            bar.update(done, 3)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[:3] == ["backtest: 1/3 periods, 3 s", "backtest: 2/3 periods, 6 s", "backtest: 3/3 periods, 9 s"]
+    assert lines[-1].startswith("backtest: 3/3 periods,")  # and a last line at the end
+    log = logging.getLogger("hotspot")
+    old = log.level
+    log.setLevel(logging.ERROR)  # -q: nothing
+    try:
+        with cli._bar("backtest", "periods") as bar:
+            bar.update(1, 1)
+        assert capsys.readouterr().err == ""
+    finally:
+        log.setLevel(old)
