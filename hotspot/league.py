@@ -312,7 +312,7 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
         "area": spec.name, "ids": inc["incident_id"].astype(str).to_numpy(),
         "month": inc["occurred"].dt.to_period("M").astype("int64").to_numpy() if len(inc) else np.array([], np.int64),
         "order": order, "rows": res.rows, "accepted": res.accepted, "rejected": res.rejected,
-        "reasons": res.reasons, "notes": res.notes,
+        "reasons": res.reasons, "notes": res.notes, "filtered": res.n_filtered, "crime_types": dict(res.crime_types),
         "first_month": str(res.incidents["occurred"].min().to_period("M")) if res.accepted else None,
         "last_month": str(res.incidents["occurred"].max().to_period("M")) if res.accepted else None,
         "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid(),
@@ -605,6 +605,22 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
 
+def _no_incidents_message(results: dict[str, dict[str, Any]]) -> str:
+    """Why no area has an incident, in one line: when the rows read were of
+    other crime types, the types present (per area read; the most any area
+    saw) and the option to give."""
+    filtered = sum(int(r.get("filtered", 0)) for r in results.values())
+    if not filtered:
+        return "no incidents in any area"
+    types: dict[str, int] = {}
+    for r in results.values():
+        for k, v in (r.get("crime_types") or {}).items():
+            types[k] = max(types.get(k, 0), int(v))
+    present = ", ".join(f"{k} ({v:,})" for k, v in sorted(types.items(), key=lambda kv: -kv[1]))
+    return (f"no incidents in any area: the rows read are of other crime types than asked (crime types present: "
+            f"{present}); give --crime-type with the type to count")
+
+
 def _each_id_once(results: dict[str, dict[str, Any]], ok: list[AreaSpec], warnings: list[str]) -> pd.DataFrame:
     """Every area's incidents (``area, id, month, order``), a crime id found
     in two areas kept in the area of its first input row (with a warning)."""
@@ -692,7 +708,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         firsts = [pd.Period(r["first_month"], "M") for r in results.values() if r["first_month"]]
         lasts = [pd.Period(r["last_month"], "M") for r in results.values() if r["last_month"]]
         if not lasts:
-            raise HotspotError("no incidents in any area")
+            raise HotspotError(_no_incidents_message(results))
         _check_month(M, min(firsts), max(lasts))
         data_first = min(firsts)
     ok = [s for s in specs if s.name in results]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
@@ -239,3 +240,20 @@ def test_polygon_assignment_equals_single_area_reads(files):
         row = res.table.set_index("area").loc[name]
         assert row["rolling_12m"] == int(((per > M - 12) & (per <= M)).sum())
         assert row["previous_12m"] == int(((per > M - 24) & (per <= M - 12)).sum())
+
+
+def test_a_league_whose_rows_are_all_of_another_crime_type_says_so(tmp_path, shared_data):
+    from shapely.geometry import box
+
+    from hotspot._errors import HotspotError
+    from hotspot.league import build_league
+
+    src = shared_data / "crime" / "exact_dates" / "vancouver_break_and_enter_2020.csv"
+    layer = gpd.GeoDataFrame({"name": ["West", "East"]},
+                             geometry=[box(-123.23, 49.19, -123.1, 49.32), box(-123.1, 49.19, -123.02, 49.32)],
+                             crs=4326)
+    with pytest.raises(HotspotError, match=r"no incidents in any area: the rows read are of other crime types than "
+                                           r"asked \(crime types present: Break and Enter Commercial \(2,787\), "
+                                           r"Break and Enter Residential/Other \(2,083\)\); give --crime-type"):
+        build_league([str(src)], layer, "2020-12", households=shared_data / "demographics" /
+                     "lsoa2011_census2011_population_households.csv", workers=0)
