@@ -1479,17 +1479,30 @@ def demo(
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hotspot`` console script; returns the exit code.
 
-    Usage errors are click's (exit 2); input errors are :class:`HotspotError`
-    (exit 2, one line); nothing the user can cause prints a traceback.
+    Usage errors (click's: a missing or bad option) and input errors
+    (:class:`HotspotError`) are one line on stderr and exit 2; nothing the
+    user can cause prints a traceback.
     """
+    # typer's UsageError (click's, or typer's vendored copy of click in typer >= 0.22)
+    usage_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
     try:
-        app(args=argv, prog_name="hotspot")
+        # not standalone: click's usage errors come back here, to be printed as one line like every refusal
+        code = typer.main.get_command(app).main(args=argv, prog_name="hotspot", standalone_mode=False)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except usage_error as exc:
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        err.print(f"[bold red]error:[/] {escape(exc.format_message())}{escape(where)}",  # type: ignore[attr-defined]
+                  highlight=False, soft_wrap=True)
+        return 2
+    except typer.Abort:
+        err.print("aborted", highlight=False)
+        return 1
     except (HotspotError, OSError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

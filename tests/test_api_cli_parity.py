@@ -315,8 +315,18 @@ def test_an_option_conflict_found_by_the_api_is_a_usage_error(barnet_csv, tmp_pa
     r = run("nanobeats", barnet_csv, "--as-of", "2025-03-01", "--out", tmp_path / "x.geojson", "--days", "3",
             "--months", "2", "-q")
     assert r.returncode == 2
-    assert "Error: Invalid value: give --days (day-precision data) or --months (police.uk), not both" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.stderr.strip() == ("error: Invalid value: give --days (day-precision data) or --months (police.uk), "
+                                "not both (see hotspot nanobeats --help)")  # one line, as every refusal
+
+
+@pytest.mark.parametrize("args, message", [
+    (["knox"], "error: Missing argument 'inputs'. (see hotspot knox --help)"),
+    (["validate", "--bogus"], "error: No such option: --bogus"),
+    (["nosuch"], "error: No such command 'nosuch'. (see hotspot --help)"),
+])
+def test_usage_errors_are_one_line_exit_2(args, message):
+    r = run(*args)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith(message), r.stderr
 
 
 # --------------------------------------------------------------------------- crossborder
@@ -354,7 +364,6 @@ def test_counted_progress_prints_plain_lines_when_piped(monkeypatch, capsys):
 
     clock = iter(range(0, 1000, 3))  # every reading of the clock is 3 s later
     monkeypatch.setattr(cli.time, "perf_counter", lambda: float(next(clock)))
-    monkeypatch.setattr(cli.err, "file", sys.stderr)
     assert not cli.err.is_terminal  # stderr is captured: the pipe case
     with cli._bar("backtest", "periods") as bar:
         for done in range(1, 4):
