@@ -202,9 +202,9 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
             "outside_density": (n_out / (zout.area / 1e6) / years) if years and zout.area and has_out else np.nan,
             "months": len(common),
         })
-    df = pd.DataFrame(rows)
-    if len(df):
-        df["ratio_outside_inside"] = df["outside_density"] / df["inside_density"]
+    df = pd.DataFrame(rows, columns=["neighbour", "shared_boundary_km", "inside_km2", "inside_incidents",
+                                     "inside_density", "outside_km2", "outside_incidents", "outside_density", "months"])
+    df["ratio_outside_inside"] = df["outside_density"] / df["inside_density"]
     return df
 
 

@@ -474,6 +474,9 @@ def _stage_crossborder(run: _Run) -> None:
 
     cfg, area = run.config, run.area
     neighbours = run.layers["neighbours"]
+    if neighbours is None or neighbours.empty:
+        return run.skip("cross-border", f"no area of the boundary layer borders {area.name}: give a layer of the "
+                                        "areas around it (--neighbours-file) to compare either side of the boundary")
     # the fringe is the context at the fringe's width: never the area's own incidents
     outside = read_context(cfg.outside_incidents or cfg.incidents, area, run.incidents, buffer_m=cfg.fringe_m,
                            neighbours=neighbours, crime_types=cfg.crime_types).incidents

@@ -191,3 +191,26 @@ def test_crossborder_json(shared_data, boroughs_file):
     names = {n["neighbour"] for n in obj["neighbours"]}
     assert names == {"Brent", "Camden", "Enfield", "Haringey", "Harrow"}
     assert len({m["month"] for m in obj["monthly"]}) == 135
+
+
+def test_run_on_a_layer_of_one_area_skips_the_cross_border_stage_with_its_reason(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(2)
+    n = 400
+    pd.DataFrame({"id": [f"c{k}" for k in range(n)],
+                  "date": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")).strftime("%Y-%m-%d"),
+                  "lon": rng.uniform(-84.55, -84.45, n), "lat": rng.uniform(39.10, 39.16, n), "type": "Burglary",
+                  }).to_csv(tmp_path / "city.csv", index=False)
+    gpd.GeoDataFrame({"name": ["Town"]}, geometry=[box(-84.56, 39.09, -84.44, 39.17)], crs=4326).to_file(
+        tmp_path / "town.geojson")
+    r = run("run", tmp_path / "city.csv", "--area-file", tmp_path / "town.geojson", "--area", "Town", "--no-reference",
+            "--no-gi", "--stages", "intake,cross-border", "--out", tmp_path / "maps", "--reports", tmp_path / "reports",
+            "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["accepted"] == n
+    assert "no area of the boundary layer borders Town" in obj["skipped"]["cross-border"]
