@@ -653,14 +653,25 @@ def decide_date_order(s: pd.Series, path: Path | str, col: str) -> tuple[str | N
         f"{s[r]!r} (row {r}) both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
 
 
+def _all_on_the_first(occ: pd.Series) -> bool:
+    """Whether dates with no time all fall on the 1st of a month, over at
+    least ``settings.MONTH_DATES_MIN`` rows and two months: (1/30)^20 for
+    real days, so the dates stand for months."""
+    from . import settings
+
+    if len(occ) < settings.MONTH_DATES_MIN or (occ != occ.dt.normalize()).any():
+        return False
+    return bool((occ.dt.day == 1).all() and occ.dt.to_period("M").nunique() >= 2)
+
+
 def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_format: str | None) -> None:
     s = s.str.strip()
     _mark(p, (s == "").to_numpy(), "missing date", col)
     info = {"column": col}
-    if month_only:
-        occ = pd.to_datetime(s, format="%Y-%m", errors="coerce")
+    if month_only:  # police.uk's Month, as YYYY-MM or as a spreadsheet re-saved it (--date-format)
+        occ = pd.to_datetime(s, format=date_format or "%Y-%m", errors="coerce")
         precision = "month"
-        info.update(order="year-month", how="police.uk Month column (YYYY-MM)")
+        info.update(order="year-month", how=f"police.uk Month column ({date_format or 'YYYY-MM'})")
     else:
         if date_format:
             try:
@@ -714,10 +725,16 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
             precision = "month"
         elif ok.any() and ((occ[ok] - occ[ok].dt.normalize()) != pd.Timedelta(0)).any():
             precision = "minute"
+        elif _all_on_the_first(occ[ok]):
+            # monthly data saved as dates (a spreadsheet turns 2023-01 into 2023-01-01): read as days
+            # they would make every burglary of a month "same day" and fake a near-repeat
+            precision = "month"
+            info["how"] = f"{info['how']}; every date is the 1st of a month: read as months"
         else:
             precision = "day"
     occ = occ.astype("datetime64[ns]")
-    _mark(p, occ.isna().to_numpy(), "unparsable date", col, (f"{col}={v!r}" for v in s))
+    hint = "" if date_format or not month_only else " (police.uk Month is YYYY-MM: give --date-format, e.g. %b-%y)"
+    _mark(p, occ.isna().to_numpy(), "unparsable date", col, (f"{col}={v!r}{hint}" for v in s))
     p.occurred, p.precision = occ, precision
     info["precision"] = precision
     p.info["dates"] = info

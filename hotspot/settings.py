@@ -165,3 +165,7 @@ CAMPAIGN_METHOD = "counts_36"
 #: (a river in a layer clipped to the coastline: the Thames between
 #: Westminster and Lambeth); 0 for touching polygons only.
 NEIGHBOUR_MAX_GAP_M: float = 1000.0
+
+#: Intake: dates that all fall on the 1st of a month, over at least this many
+#: rows (and two months), are monthly data saved as dates and read as months.
+MONTH_DATES_MIN: int = 20

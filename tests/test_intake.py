@@ -132,6 +132,36 @@ def test_a_filtered_type_named_like_the_asked_one_is_noted(tmp_path):
     assert kept.accepted == 3 and not [n for n in kept.notes if "filtered out" in n]
 
 
+def test_dates_all_on_the_first_of_a_month_are_months(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 60
+    months = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 12, n) * 31, "D")
+    firsts = months.to_period("M").to_timestamp()
+    table = pd.DataFrame({"id": [f"r{k}" for k in range(n)], "x": rng.uniform(530000, 531000, n),
+                          "y": rng.uniform(180000, 181000, n)})
+    table.assign(date=firsts.strftime("%Y-%m-%d")).to_csv(tmp_path / "monthly.csv", index=False)
+    res = read_incidents(tmp_path / "monthly.csv", crs="EPSG:27700")
+    assert res.accepted == n and res.date_precision == "month"
+    assert "every date is the 1st of a month" in res.summary()["sources"][0]["dates"]["how"]
+    # real days, one of them not the 1st: days; and too few rows to tell: days
+    days = firsts.where(np.arange(n) != 5, firsts + pd.Timedelta(days=9))
+    table.assign(date=days.strftime("%Y-%m-%d")).to_csv(tmp_path / "daily.csv", index=False)
+    assert read_incidents(tmp_path / "daily.csv", crs="EPSG:27700").date_precision == "day"
+    table.head(10).assign(date=firsts[:10].strftime("%Y-%m-%d")).to_csv(tmp_path / "few.csv", index=False)
+    assert read_incidents(tmp_path / "few.csv", crs="EPSG:27700").date_precision == "day"
+
+
+def test_a_police_uk_month_resaved_by_a_spreadsheet_reads_with_date_format(tmp_path, barnet_csv):
+    t = pd.read_csv(barnet_csv, nrows=200)
+    t["Month"] = pd.to_datetime(t["Month"], format="%Y-%m").dt.strftime("%b-%y")
+    t.to_csv(tmp_path / "excel.csv", index=False)
+    with pytest.raises(UnusableInputError, match=r"police.uk Month is YYYY-MM: give --date-format"):
+        read_incidents(tmp_path / "excel.csv")
+    res = read_incidents(tmp_path / "excel.csv", date_format="%b-%y")
+    assert res.accepted + res.rejected == 200 and res.date_precision == "month"
+    assert res.date_range()[0] == pd.read_csv(barnet_csv, nrows=200)["Month"].min()
+
+
 def test_geojson_input_in_any_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
                            geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
