@@ -871,6 +871,33 @@ def run_id_for(params: Mapping[str, Any] | None) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
+#: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would run as a
+    formula (starting ``=``, ``+``, ``-``, ``@``, tab or carriage return)
+    prefixed with ``'``, so a location text such as ``=HYPERLINK(...)`` in
+    the input is shown, not run, when a CSV output is opened in Excel.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Any table; numbers are left as they are.
+
+    Returns
+    -------
+    DataFrame
+        A copy with its text cells made safe.
+    """
+    out = pd.DataFrame(table).copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    return out
+
+
 def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = None, run_id: str | None = None,
                 params: Mapping[str, Any] | None = None, index_columns: Sequence[str] = ()) -> str:
     """Write a table output: the one writer for GeoJSON, GeoPackage, CSV,
@@ -932,7 +959,7 @@ def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None)
         out = pd.DataFrame(table)
         if geo is not None:
             out = out.assign(**{str(geo.geometry.name): geo.geometry.to_wkt()})
-        out.to_csv(path, index=False)
+        csv_safe(out).to_csv(path, index=False)
     elif suffix.endswith((".geojson", ".json")):
         if geo is None:
             raise InputFileError(f"{path}: a GeoJSON output needs geometries; write .csv or .parquet for this table")

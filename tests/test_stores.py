@@ -257,3 +257,15 @@ def test_empty_pushdown_is_a_named_error(london_parquet):
 
     with pytest.raises(InputFileError, match="no rows match the push-down .*LSOA name 'Nowhere"):
         read_incidents(StoreSource(str(london_parquet), lsoa_prefix="Nowhere"))
+
+
+def test_csv_outputs_never_carry_a_spreadsheet_formula(tmp_path):
+    from hotspot.stores import csv_safe, write_table
+
+    t = pd.DataFrame({"street": ["=HYPERLINK(\"http://x\",\"y\")", "+1 Main St", "-cmd", "@SUM(A1)", "High St"],
+                      "count": [-3, 1, 2, 3, 4]})
+    write_table(t, tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert list(back["street"]) == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1 Main St", "'-cmd", "'@SUM(A1)", "High St"]
+    assert list(back["count"]) == [-3, 1, 2, 3, 4]  # numbers untouched
+    assert csv_safe(t)["street"].iloc[4] == "High St" and t["street"].iloc[0].startswith("=")  # a copy

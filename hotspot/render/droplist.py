@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..stores import csv_safe
+
 if TYPE_CHECKING:
     from ..campaigns import CampaignPlan
 
@@ -71,5 +73,5 @@ def write_drop_list(plan: CampaignPlan, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    drop_list_frame(plan).to_csv(path, index=False)
+    csv_safe(drop_list_frame(plan)).to_csv(path, index=False)
     return path
