@@ -1206,7 +1206,10 @@ class NanoBeatPlanner:
                 until = (last + int(self.days)).to_timestamp(how="end").normalize()
             else:
                 until = pd.Timestamp(s.t[near].max()) + pd.Timedelta(days=self.days)
-            locs = pd.Series(s.location[src])
+            own = s.own[src]
+            # named after the area's own burglaries: a target is a place in the area, even when most of
+            # its risk comes from across the boundary (context names it only when nothing of its own does)
+            locs = pd.Series(s.location[src[own]] if (s.location[src[own]] != "").any() else s.location[src])
             locs = locs[locs != ""]
             n = len(src)
             label = locs.mode().iloc[0] if len(locs) else f"{n} burglar{'y' if n == 1 else 'ies'} nearby"
@@ -1220,9 +1223,10 @@ class NanoBeatPlanner:
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
                 "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
                 "why": self._why(len(near), len(past), s.t[near], s.t[past],
-                                 history_days=(as_of - pd.Timestamp(s.t.min())) / pd.Timedelta(days=1)),
-                "context_sources": int((~s.own[src]).sum()),
-                "context_neighbours": sorted(set(s.neighbour[src][~s.own[src]])),
+                                 history_days=(as_of - pd.Timestamp(s.t.min())) / pd.Timedelta(days=1))
+                + _across(int((~own).sum()), n, sorted(set(s.neighbour[src][~own]))),
+                "context_sources": int((~own).sum()),
+                "context_neighbours": sorted(set(s.neighbour[src][~own])),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(
@@ -1231,6 +1235,15 @@ class NanoBeatPlanner:
             lon, lat = to_lonlat(gdf["centroid_x"], gdf["centroid_y"], self.area.crs)
             gdf["centroid_lon"], gdf["centroid_lat"] = np.round(lon, 6), np.round(lat, 6)
         return gdf
+
+
+def _across(n_context: int, n: int, neighbours: list[str]) -> str:
+    """The part of a target's burglaries that lie across the boundary, for
+    its ``why`` (empty when all are the area's own)."""
+    if not n_context:
+        return ""
+    where = f" ({', '.join(neighbours)})" if neighbours else ""
+    return f"; {n_context} of these {n} across the boundary{where}, not in the area"
 
 
 #: police.uk's anonymous map points named after a kind of place rather than a

@@ -237,3 +237,21 @@ def test_a_missing_neighbour_is_noted_when_the_area_has_no_burglary_of_its_own()
     notes = ctx.missing_notes()
     assert ctx.missing == ["North", BEYOND_LAYER] and len(notes) == 2
     assert "no data for North" in notes[0] and "no burglaries of its own" in notes[0]
+
+
+def test_a_target_fed_from_across_the_boundary_is_named_after_its_own_street_and_says_so():
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    rng = np.random.default_rng(8)
+    # two recent burglaries of the area's own on "Own Road" near its eastern edge, eight just across it
+    own = _dated(np.c_[rng.uniform(3900, 3960, 2), rng.uniform(1980, 2020, 2)], "own", "2024-05-26")
+    own["location_text"] = "On or near Own Road"
+    burst = _dated(np.c_[rng.uniform(4030, 4100, 8), rng.uniform(1950, 2050, 8)], "east", "2024-05-25")
+    burst["location_text"] = "On or near Far Street"
+    ctx = build_context(AREA, burst, own=own, buffer_m=200, neighbours=NEIGHBOURS)
+    plan = NanoBeatPlanner.from_window(own, AREA, distance=200, days=14, history_weight=0.0,
+                                       context=ctx).solve("2024-06-01", n_targets=1)
+    t = plan.targets.iloc[0]
+    assert t["n_sources"] == 10 and t["context_sources"] == 8
+    assert t["label"] == "On or near Own Road"  # not the neighbour's street, though it has more burglaries
+    assert t["why"].startswith("10 burglaries within 200 m") and "8 of these 10 across the boundary (East)" in t["why"]
