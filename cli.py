@@ -109,17 +109,17 @@ AreaNameRequired = Annotated[str, typer.Option("--area", help="Area name or code
 AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Edge tolerance of the area test, metres.")]
 AreaBufferOpt = Annotated[Optional[float], typer.Option("--area-buffer", help="Edge tolerance of the area test, metres (default 25: police.uk snap points on boundary roads lie up to ~12 m over the line).")]
 AreaCrs = Annotated[Optional[str], typer.Option("--area-crs", help="CRS of a boundary file that declares none, e.g. EPSG:27700.")]
-CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable).")]
+CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable; 'all': every row, for a file with no crime-type column).")]
 Crs = Annotated[Optional[str], typer.Option("--crs", help="CRS of x/y columns, e.g. EPSG:26971.")]
 Fmt = Annotated[str, typer.Option("--format", help="auto, policeuk, csv or vector.")]
-IdCol = Annotated[Optional[str], typer.Option("--id-col")]
-DateCol = Annotated[Optional[str], typer.Option("--date-col")]
-XCol = Annotated[Optional[str], typer.Option("--x-col")]
-YCol = Annotated[Optional[str], typer.Option("--y-col")]
-LonCol = Annotated[Optional[str], typer.Option("--lon-col")]
-LatCol = Annotated[Optional[str], typer.Option("--lat-col")]
-TypeCol = Annotated[Optional[str], typer.Option("--type-col")]
-LocCol = Annotated[Optional[str], typer.Option("--location-col")]
+IdCol = Annotated[Optional[str], typer.Option("--id-col", help="Column of the incident id (default: detected).")]
+DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column of the date (default: detected).")]
+XCol = Annotated[Optional[str], typer.Option("--x-col", help="Column of the x coordinate, in the units of --crs (default: detected).")]
+YCol = Annotated[Optional[str], typer.Option("--y-col", help="Column of the y coordinate, in the units of --crs (default: detected).")]
+LonCol = Annotated[Optional[str], typer.Option("--lon-col", help="Column of the longitude, WGS84 degrees (default: detected).")]
+LatCol = Annotated[Optional[str], typer.Option("--lat-col", help="Column of the latitude, WGS84 degrees (default: detected).")]
+TypeCol = Annotated[Optional[str], typer.Option("--type-col", help="Column of the crime type (default: detected).")]
+LocCol = Annotated[Optional[str], typer.Option("--location-col", help="Column of the location text, e.g. a street (default: detected).")]
 DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column, e.g. %d/%m/%Y; needed when no row shows the day/month order.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
@@ -1425,7 +1425,10 @@ def run(
     households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
-    crime_type: CrimeType = None,
+    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
+    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
+    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
+    date_format: DateFormat = None,
     stages: Stages = None,
     out: OutMaps = Path("maps"),
     reports: OutReports = Path("reports"),
@@ -1444,6 +1447,10 @@ def run(
         road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
         crime_types=crime_type).items() if v is not None}
+    columns = {k: v for k, v in dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
+                                     type=type_col, location=location_col).items() if v}
+    given["read_options"] = {k: v for k, v in dict(crs=crs, format=None if fmt == "auto" else fmt,
+                                                   columns=columns or None, date_format=date_format).items() if v}
     if root is not None:
         config = RunConfig.from_reference(root, area, **given)
     else:

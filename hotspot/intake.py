@@ -906,7 +906,8 @@ def _roles(path: Path, table: pd.DataFrame, kind: str, columns: Mapping[str, str
     if cols["date"] is None:
         raise InputFileError(f"{path}: required column for the date is missing (name it with --date-col); columns are {list(table.columns)}")
     if crime_types and cols["type"] is None:
-        raise InputFileError(f"{path}: a crime-type filter was asked for but there is no crime-type column (name it with --type-col)")
+        raise InputFileError(f"{path}: a crime-type filter was asked for but there is no crime-type column (name it "
+                             "with --type-col, or give --crime-type all when every row is a burglary)")
     return cols
 
 
@@ -1204,6 +1205,8 @@ def read_incidents(
         Input format; ``"auto"`` sniffs each file.
     crime_types : str or list of str, optional
         Keep only these crime types (case-insensitive); others are *filtered*.
+        ``"all"`` keeps every row (a file of one crime type with no type
+        column).
     crs : CRS-like, optional
         CRS of x/y columns. When it is projected in metres it is also the
         working CRS. Without it, lon/lat columns are used. When the file
@@ -1273,6 +1276,8 @@ class _Options:
     def from_args(cls, *, crime_types, crs, now, area_buffer) -> "_Options":
         if isinstance(crime_types, str):
             crime_types = [crime_types]
+        if crime_types and any(t.strip().lower() == "all" for t in crime_types):
+            crime_types = None  # "--crime-type all": every row, e.g. a file of burglaries with no type column
         tol = settings.AREA_EDGE_TOLERANCE if area_buffer is None else float(area_buffer)
         if not np.isfinite(tol) or tol < 0:
             raise InputFileError(f"area buffer must be zero or more metres, got {area_buffer!r}")

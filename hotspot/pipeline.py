@@ -271,6 +271,10 @@ class RunConfig:
         Keyword arguments of :meth:`hotspot.report.LondonContext.from_files`.
     crime_types : list of str
         Crime types kept (default burglary).
+    read_options : dict, optional
+        Passed on to :func:`hotspot.intake.read_incidents` for the incident
+        files (``crs``, ``columns``, ``date_format``, ``format``), and for
+        context read from the same files.
     cell_m, fringe_m, camera_radius_m, nanobeat_distance_m : float
         Forecast cell size, cross-border fringe, camera radius and near-repeat
         distance, metres.
@@ -294,6 +298,7 @@ class RunConfig:
     postcodes: Path | None = None
     london_files: dict[str, Path] | None = None
     crime_types: list[str] = field(default_factory=lambda: [settings.BURGLARY])
+    read_options: dict[str, Any] = field(default_factory=dict)
     cell_m: float = 50.0
     fringe_m: float = 3000.0
     camera_radius_m: float = 500.0
@@ -393,11 +398,19 @@ class _Run:
         key = ("context", buffer_m)
         if key not in self.layers:
             self.layers[key] = read_context(cfg.context, self.area, self.incidents, buffer_m=buffer_m,
-                                            neighbours=self.layers["neighbours"], crime_types=cfg.crime_types)
+                                            neighbours=self.layers["neighbours"], crime_types=cfg.crime_types,
+                                            **self._context_read_options())
         ctx = self.layers[key]
         if months is not None:
             ctx = ctx.recent(months, self.incidents["occurred"].max())
         return ctx
+
+    def _context_read_options(self) -> dict[str, Any]:
+        """The incidents' read options for context read from the same files
+        (the columns, CRS and date format of the user's own file)."""
+        cfg = self.config
+        same = cfg.context is None or set(map(str, cfg.context)) <= set(map(str, cfg.incidents or []))
+        return dict(cfg.read_options) if same else {}
 
     def skip(self, stage: str, why: str) -> None:
         self.result.skipped[stage] = why
@@ -408,7 +421,7 @@ def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: boo
     """The first stage: the area, its incidents and the layers every later
     stage shares (neighbours, postcodes)."""
     area = load_area(cfg.area_file, cfg.area)
-    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area)
+    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area, **cfg.read_options)
     intake.require_incidents()
     inc = intake.incidents
     # plans are made for the month after the latest data, as an analyst would
@@ -479,7 +492,8 @@ def _stage_crossborder(run: _Run) -> None:
                                         "areas around it (--neighbours-file) to compare either side of the boundary")
     # the fringe is the context at the fringe's width: never the area's own incidents
     outside = read_context(cfg.outside_incidents or cfg.incidents, area, run.incidents, buffer_m=cfg.fringe_m,
-                           neighbours=neighbours, crime_types=cfg.crime_types).incidents
+                           neighbours=neighbours, crime_types=cfg.crime_types,
+                           **(run._context_read_options() if not cfg.outside_incidents else {})).incidents
     zones = border_zones(area)
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,

@@ -214,3 +214,29 @@ def test_run_on_a_layer_of_one_area_skips_the_cross_border_stage_with_its_reason
     obj = json.loads(r.stdout)
     assert obj["accepted"] == n
     assert "no area of the boundary layer borders Town" in obj["skipped"]["cross-border"]
+
+
+def test_run_reads_a_users_own_columns_and_crs(tmp_path):
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    rng = np.random.default_rng(6)
+    n = 300
+    pd.DataFrame({"ref": [f"r{k}" for k in range(n)],
+                  "when": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")).strftime("%d/%m/%Y"),
+                  "E": rng.uniform(530000, 532000, n), "N": rng.uniform(180000, 182000, n),
+                  }).to_csv(tmp_path / "own.csv", index=False)
+    gpd.GeoDataFrame({"name": ["Patch"]}, geometry=[box(529900, 179900, 532100, 182100)], crs=27700).to_file(
+        tmp_path / "patch.geojson")
+    common = ["run", tmp_path / "own.csv", "--area-file", tmp_path / "patch.geojson", "--area", "Patch", "--no-reference",
+              "--no-gi", "--stages", "intake", "--out", tmp_path / "maps", "--reports", tmp_path / "reports", "--json",
+              "--crs", "EPSG:27700", "--id-col", "ref", "--date-col", "when", "--x-col", "E", "--y-col", "N",
+              "--date-format", "%d/%m/%Y"]
+    r = run(*common)
+    errors = [x for x in r.stderr.splitlines() if not x.startswith("stage:")]  # progress lines aside
+    assert r.returncode == 2 and len(errors) == 1 and "--crime-type all" in errors[0]
+    r = run(*common, "--crime-type", "all")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["accepted"] == n
