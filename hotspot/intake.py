@@ -830,7 +830,14 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         import pyogrio
 
         try:
+            layers = [] if store is not None else [str(x[0]) for x in pyogrio.list_layers(path)]
+            if len(layers) > 1:  # pyogrio would read the first and only warn: which one holds incidents is the user's
+                raise InputFileError(f"{path}: holds {len(layers)} layers ({', '.join(layers[:5])}"
+                                     f"{', ...' if len(layers) > 5 else ''}): save the layer of incidents as a file of "
+                                     f"its own (e.g. ogr2ogr incidents.gpkg {Path(path).name} {layers[0]})")
             gdf = store if store is not None else pyogrio.read_dataframe(path)
+        except InputFileError:
+            raise
         except Exception as exc:
             raise InputFileError(f"{path}: cannot read as GIS layer: {exc}") from None
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:

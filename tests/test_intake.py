@@ -162,6 +162,17 @@ def test_a_police_uk_month_resaved_by_a_spreadsheet_reads_with_date_format(tmp_p
     assert res.date_range()[0] == pd.read_csv(barnet_csv, nrows=200)["Month"].min()
 
 
+def test_a_geopackage_of_several_layers_is_refused_naming_them(tmp_path):
+    pts = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-03", "2024-01-04"]},
+                           geometry=gpd.points_from_xy([530000, 530100], [180000, 180100]), crs=27700)
+    pts.to_file(tmp_path / "two.gpkg", layer="burglary")
+    pts.to_file(tmp_path / "two.gpkg", layer="other")
+    with pytest.raises(InputFileError, match=r"two.gpkg: holds 2 layers \(burglary, other\): save the layer"):
+        read_incidents(tmp_path / "two.gpkg")
+    pts.to_file(tmp_path / "one.gpkg", layer="burglary")
+    assert read_incidents(tmp_path / "one.gpkg").accepted == 2
+
+
 def test_geojson_input_in_any_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
                            geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
