@@ -295,7 +295,7 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
             # A parent (e.g. a borough name in a ward layer): its units together.
             label = str(rows[c].iloc[0]).strip()
             code = None
-        geom = shapely.union_all(rows.geometry.to_numpy()) if len(rows) > 1 else rows.geometry.iloc[0]
+        geom = _area_geometry(name, rows)
         return Area(name=label, code=code, geometry=geom, crs=crs, layer=layer, index=rows.index[0])
     pool = sorted({str(v) for c in cols for v in layer[c].dropna().astype(str)})
     close = difflib.get_close_matches(name, pool, n=5, cutoff=0.5)
@@ -304,6 +304,27 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
         close = [low[k] for k in difflib.get_close_matches(want, list(low), n=5, cutoff=0.4)]
     hint = f"; closest: {', '.join(close)}" if close else ""
     raise AreaError(f"no area named '{name}' in the boundary layer{hint}")
+
+
+def _area_geometry(name: str, rows: gpd.GeoDataFrame) -> BaseGeometry:
+    """The polygon of an area's rows (several rows: its parts, dissolved);
+    refused when a row is no polygon, or when rows overlap (the same area
+    twice, not parts of one: which to use is the user's to say)."""
+    geoms = rows.geometry.to_numpy()
+    if any(g is None or g.is_empty for g in geoms):
+        raise AreaError(f"'{name}' has no geometry in the boundary layer (row {rows.index[0]}): fix the layer")
+    kinds = {g.geom_type for g in geoms} - {"Polygon", "MultiPolygon"}
+    if kinds:
+        raise AreaError(f"'{name}' is a {'/'.join(sorted(kinds))} in the boundary layer, not a polygon: "
+                        "an area needs a polygon")
+    if len(geoms) == 1:
+        return geoms[0]
+    union = shapely.union_all(geoms)
+    if sum(g.area for g in geoms) > 1.01 * union.area:
+        raise AreaError(f"'{name}' is given by {len(geoms)} overlapping rows of the boundary layer (rows "
+                        f"{', '.join(map(str, rows.index[:5]))}): parts of one area do not overlap; remove the "
+                        "duplicate or tell the rows apart by a code column")
+    return union
 
 
 def _ambiguous_message(name: str, rows: gpd.GeoDataFrame, name_col: str | None, code_col: str | None,

@@ -178,3 +178,17 @@ def test_westminster_borders_lambeth_and_wandsworth_across_the_thames(shared_dat
     assert {"Lambeth", "Wandsworth", "Southwark", "Camden", "Brent", "City of London"} <= got
     assert "Islington" not in got and "Hammersmith and Fulham" not in got  # Camden / Kensington between
     assert not {"Lambeth", "Wandsworth", "Southwark"} & set(neighbours(westminster, lads, max_gap=0)["lad_name"])
+
+
+def test_an_area_given_twice_overlapping_or_not_as_a_polygon_is_refused():
+    from shapely.geometry import LineString
+
+    layer = gpd.GeoDataFrame({"name": ["Twice", "Twice", "Line", "Parts", "Parts"]}, geometry=[
+        box(0, 0, 1000, 1000), box(-500, -500, 1500, 1500), LineString([(0, 0), (1000, 0)]),
+        box(3000, 0, 4000, 1000), box(4000, 0, 5000, 1000)], crs=27700)
+    with pytest.raises(AreaError, match=r"'Twice' is given by 2 overlapping rows .*rows 0, 1"):
+        find_area(layer, "Twice")
+    with pytest.raises(AreaError, match=r"'Line' is a LineString .* not a polygon"):
+        find_area(layer, "Line")
+    parts = find_area(layer, "Parts")  # an area stored in two parts that touch: dissolved
+    assert parts.geometry.area == pytest.approx(2e6)
