@@ -1333,7 +1333,7 @@ def leaflets(
 def _print_campaign(plan: CampaignPlan, name: str) -> None:
     """The targets table (first 25 units) and the reach/timing line."""
     t = Table(title=f"{name}: leaflets and timer switches ({plan.rule} rule)")
-    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected/yr", "per 1,000 hh", "drop first"):
+    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected per year", "per 1,000 hh per year", "drop first"):
         t.add_column(c)
     for r in plan.targets.head(25).itertuples():
         pc = getattr(r, "postcodes", None) or []

@@ -554,6 +554,10 @@ class CampaignPlan:
             "leaflets_used": self.leaflets_used, "timer_switches_used": self.timer_switches_used,
             "share_reached": round(self.share_reached, 4), "rule": self.rule, "clock_rule": self.clock_rule,
             "basis": self.basis,
+            "units": {"expected_burglaries": "burglaries per year",
+                      "rate_per_1000_households": "burglaries per 1,000 households per year",
+                      "leaflets": "leaflets (one per household)", "timer_switches": "timer switches (one per household)",
+                      "share_reached": "share of expected burglaries (0-1)"},
             "campaign_window": [str(self.campaign_window[0].date()), str(self.campaign_window[1].date())],
             "clocks_go_back": str(self.clocks_go_back.date()),
             "winter_summer_ratio": round(self.winter_summer_ratio, 3),
@@ -828,6 +832,11 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
                          rule=rule, year=year, as_of=as_of, postcodes=postcodes)
     if postcodes is None:
         plan.notes.append("no postcode layer: give --postcodes for the drop list by postcode")
+    types = incidents["crime_type"].value_counts() if "crime_type" in incidents else pd.Series(dtype=int)
+    if len(types) > 1:  # a household campaign counted from commercial break-ins too would aim at shops
+        plan.notes.append("expected burglaries count every crime type given: "
+                          + ", ".join(f"{k} ({v:,})" for k, v in types.items())
+                          + "; give --crime-type to count household burglary only")
     return plan
 
 

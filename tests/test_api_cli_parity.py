@@ -242,6 +242,12 @@ def test_plan_leaflets_gives_what_the_command_gives(shared_data, barnet_csv, bor
     assert len(plan_table(plan)) == len(plan.targets) and "geometry" not in plan_table(plan)
     with pytest.raises(OptionError, match="--rule: partial or whole"):
         plan_leaflets(barnet, barnet_intake.incidents, rule="most")
+    assert not any("every crime type" in n for n in plan.notes)  # burglary only: nothing to say
+    mixed = barnet_intake.incidents.copy()
+    mixed.loc[mixed.index[::10], "crime_type"] = "Commercial burglary"
+    notes = plan_leaflets(barnet, mixed, lsoas=ref.lsoa_units(barnet), as_of=pd.Timestamp("2024-06-01")).notes
+    assert any(n.startswith("expected burglaries count every crime type given: Burglary (") and
+               "Commercial burglary (" in n and "--crime-type" in n for n in notes)
 
 
 # --------------------------------------------------------------------------- kde

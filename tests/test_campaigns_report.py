@@ -337,3 +337,4 @@ def test_the_plan_keeps_the_allocation_rule_apart_from_the_clock_rule(rule):
     assert plan.rule == rule and plan.clock_rule == "eu"  # London: clocks go back on the last Sunday of October
     assert plan.to_json()["rule"] == rule and plan.to_json()["clock_rule"] == "eu"
     assert plan.clocks_go_back == pd.Timestamp("2025-10-26")
+    assert plan.to_json()["units"]["expected_burglaries"] == "burglaries per year"  # not per campaign window
