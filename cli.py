@@ -1228,11 +1228,12 @@ def report(
     from hotspot.report import area_report, london_context
 
     a = _required_area(area_file, area)
-    inc = _read(inputs, area=a, crime_type=crime_type).incidents
+    result = _read(inputs, area=a, crime_type=crime_type)
     london = london_context(data, counts_csv=reference_counts, population_csv=population, households_csv=households,
                             imd_csv=imd, boroughs_layer=boroughs)
-    rep = area_report(inc, a.name, month, london=london, baseline_fy=baseline_fy,
-                      peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red)
+    rep = area_report(result.incidents, a.name, month, london=london, baseline_fy=baseline_fy,
+                      peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red,
+                      sources=result.detected)
     if html_out:
         html_out.parent.mkdir(parents=True, exist_ok=True)
         html_out.write_text(report_html(rep), encoding="utf-8")

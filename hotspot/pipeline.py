@@ -38,7 +38,7 @@ from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
-from .report import LondonContext, build_report
+from .report import LondonContext, area_report
 from .sources import slug
 from .stores import write_table
 
@@ -559,7 +559,8 @@ def _stage_report(run: _Run) -> None:
 
     cfg = run.config
     london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None
-    report = build_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london)
+    report = area_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london,
+                         sources=run.result.summary.get("sources"))
     html_path = run.output("report", f"performance_{report.month}.html")
     html_path.write_text(report_html(report), encoding="utf-8")
     write_table(report.to_csv_frame(), run.output("report series", f"performance_{report.month}.csv"))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -635,6 +636,8 @@ class PerformanceReport:
     warnings: list[str] = field(default_factory=list)
     #: How the London ranks were counted (None without a London reference).
     rank_counting: str | None = None
+    #: Where the burglaries come from, for the page's source line (see :func:`data_source`).
+    source: str = "the incident data given"
     #: Areas left out of the ranks (too small a rate basis), with why.
     unranked: dict[str, str] = field(default_factory=dict)
 
@@ -937,9 +940,31 @@ def london_context(data: str | Path | None = None, *, counts_csv: str | Path | N
     return LondonContext.from_files(**chosen)
 
 
+def data_source(sources: list[dict[str, Any]] | None) -> str:
+    """The source line of a report: police.uk's credit and licence when
+    every input is police.uk data, else the files' names.
+
+    Parameters
+    ----------
+    sources : list of dict, optional
+        The intake's detection per input (``IntakeResult.detected``: ``file``
+        and ``format``).
+
+    Returns
+    -------
+    str
+    """
+    if not sources:
+        return "the incident data given"
+    if all("police.uk" in str(d.get("format", "")) for d in sources):
+        return "data.police.uk (Open Government Licence v3.0)"
+    names = [Path(str(d.get("file", ""))).name for d in sources]
+    return "the incident files given: " + ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
 def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
                 baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5, green: float = 5.0,
-                red: float = 5.0) -> PerformanceReport:
+                red: float = 5.0, sources: list[dict[str, Any]] | None = None) -> PerformanceReport:
     """The ``report`` command's report: :func:`build_report`, with a warning
     in the report itself when there is no reference (no rates or ranks).
 
@@ -961,6 +986,8 @@ def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: 
         Exception band, standard deviations.
     green, red : float
         GREEN at or below -green % and RED at or above +red % rolling change (percent).
+    sources : list of dict, optional
+        The intake's detection per input, for the source line (:func:`data_source`).
 
     Returns
     -------
@@ -968,6 +995,7 @@ def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: 
     """
     rep = build_report(incidents, area_name, month, london=london, baseline_fy=baseline_fy, peers=peers, z=z,
                        green=green, red=red)
+    rep.source = data_source(sources)
     if london is None:
         rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
                             "--data): no rates or ranks")

@@ -338,3 +338,18 @@ def test_the_plan_keeps_the_allocation_rule_apart_from_the_clock_rule(rule):
     assert plan.to_json()["rule"] == rule and plan.to_json()["clock_rule"] == "eu"
     assert plan.clocks_go_back == pd.Timestamp("2025-10-26")
     assert plan.to_json()["units"]["expected_burglaries"] == "burglaries per year"  # not per campaign window
+
+
+def test_the_report_credits_its_own_source_and_says_why_it_has_no_rank(barnet_intake):
+    from hotspot.report import area_report, data_source
+
+    inc = barnet_intake.incidents
+    police = area_report(inc, "Barnet", "2024-12", sources=barnet_intake.detected)
+    assert police.source == "data.police.uk (Open Government Licence v3.0)"
+    page = report_html(police)
+    assert "Source: data.police.uk (Open Government Licence v3.0)." in page and "London rank" not in page
+    assert "<p>Rank: n/a<br>" in page and any("no reference counts" in w for w in police.warnings)
+    other = data_source([{"file": "/x/cincinnati.csv", "format": "records-system CSV"}])
+    assert other == "the incident files given: cincinnati.csv"
+    assert "data.police.uk" not in report_html(area_report(inc, "Town", "2024-12", sources=[
+        {"file": "/x/cincinnati.csv", "format": "records-system CSV"}]))

@@ -48,6 +48,7 @@ def report_html(report: PerformanceReport) -> str:
         "<tr><td colspan=4>No month outside the expected range</td></tr>"
     rank = (f"{report.london_rank} of {report.london_of} London boroughs by burglaries per 1,000 residents, rolling "
             f"12 months (1 = highest rate)" if report.london_rank else "n/a")
+    rank_label = "London rank" if report.rank_counting else "Rank"  # London's only with a London reference
     if report.london_rank and report.unranked:  # say why the count is short of every borough
         rank += f"; not ranked (too small a base): {', '.join(report.unranked)}"
     peer = (f"{report.peer_rank} of {len(report.peers) + 1} ({', '.join(report.peers)})" if report.peer_rank else "n/a")
@@ -62,13 +63,13 @@ border-radius:4px;background:{colour};font-weight:bold}}img{{max-width:100%}}</s
 {warn}
 <table><tr><th>Measure</th><th>Burglaries</th><th>Change</th><th>Compared with</th></tr>{table}</table>
 <h2>Rates (rolling 12 months)</h2><table>{rates}</table>
-<p>London rank: {e(rank)}<br>Peer rank: {e(peer)}</p>
+<p>{rank_label}: {e(rank)}<br>Peer rank: {e(peer)}</p>
 <h2>Monthly burglaries and the expected range</h2><img alt="monthly series" src="{chart_series(report)}">
 <h2>Unusual months (last 24)</h2><table><tr><th>Month</th><th>Direction</th><th>Observed</th><th>Expected</th></tr>{exc}</table>
 <h2>Seasonal profile</h2><img alt="seasonal profile" src="{chart_seasonal(report)}">
 <p><small>Expected range: Poisson model with month effects and trend, quasi-Poisson band. RAG: rolling 12-month change
 (GREEN &le; -5%, RED &ge; +5%, AMBER between; a high month in the latest quarter lifts GREEN to AMBER).
-Source: data.police.uk (Open Government Licence v3.0).</small></p></body></html>"""
+Source: {e(report.source)}.</small></p></body></html>"""
 
 
 def _png(fig) -> str:
