@@ -841,7 +841,8 @@ def plan_anpr(
                      "so sites there cannot be chosen (give a road layer covering the whole area)")
     crossings = road_crossings(area, road_layers, red_routes=red_routes)
     if crossings.empty:
-        raise ModelError("no road crosses the area's boundary in the road layers given")
+        raise ModelError(f"no road of the road layers ({', '.join(road_layers) or 'none'}) crosses the boundary of "
+                         f"{area.name} (they cover {share:.0%} of it): give a road layer of the area (--roads)")
     if count_points is not None:
         crossings = attach_flows(crossings, count_points)
     else:

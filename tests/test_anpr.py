@@ -291,3 +291,16 @@ def test_plan_reports_the_boundary_share_of_the_road_layers():
     plan = plan_anpr(area, road_layers={"r": roads}, incidents=inc, k=2, targets=(0.5, 0.8))
     assert plan.boundary_share == pytest.approx(boundary_covered(area, {"r": roads})) == pytest.approx(1.0)
     assert not any("cover only" in n for n in plan.notes)
+
+
+def test_road_layers_that_miss_the_area_are_named_in_the_refusal():
+    from hotspot.anpr import plan_anpr
+    from hotspot.areas import area_from_geometry
+
+    area = area_from_geometry(box(0, 0, 1000, 1000), 27700, "Here")
+    far = gpd.GeoDataFrame({"road": ["A1"]}, geometry=[LineString([(5000, 0), (6000, 0)])], crs=27700)
+    inc = gpd.GeoDataFrame({"occurred": [pd.Timestamp("2024-01-01")]}, geometry=gpd.points_from_xy([500], [500]),
+                           crs=27700)
+    with pytest.raises(ModelError, match=r"no road of the road layers \(elsewhere\) crosses the boundary of Here "
+                                         r"\(they cover 0% of it\): give a road layer of the area \(--roads\)"):
+        plan_anpr(area, road_layers={"elsewhere": far}, incidents=inc)
