@@ -647,7 +647,7 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         targets["postcodes"] = [drops.loc[drops["unit"] == u, "postcode"].tolist() for u in targets["unit"]]
         n_none = int(sum(1 for p in targets["postcodes"] if not p))
         if n_none:
-            notes.append(f"{n_none} target units have no postcode of the postcode layer inside them")
+            notes.append(_postcode_gap_note(targets, postcodes, n_none))
     targets["streets"] = unit_streets(targets, incidents)
     return CampaignPlan(
         targets=targets,
@@ -658,6 +658,18 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         basis=str(scored["basis"].iloc[0]) if len(scored) else "", as_of=as_of, drops=drops, notes=notes,
         clock_rule=clock_rule,
     )
+
+
+def _postcode_gap_note(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, n_none: int) -> str:
+    """Why target units have no postcode: the layer stops short of them (its
+    points' hull, 500 m out), or they hold none (non-residential units)."""
+    hull = shapely.convex_hull(shapely.union_all(postcodes.to_crs(targets.crs).geometry.to_numpy())).buffer(500)
+    outside = int((~targets.geometry.centroid.within(hull)).sum())
+    note = f"{n_none} target units have no postcode of the postcode layer inside them"
+    if outside:
+        note += (f"; {outside} of them lie beyond the postcode layer, which covers only part of the area: give "
+                 "--postcodes covering the whole area for their drop lists")
+    return note
 
 
 def _split_exact(total: int, n: int) -> np.ndarray:

@@ -353,3 +353,26 @@ def test_the_report_credits_its_own_source_and_says_why_it_has_no_rank(barnet_in
     assert other == "the incident files given: cincinnati.csv"
     assert "data.police.uk" not in report_html(area_report(inc, "Town", "2024-12", sources=[
         {"file": "/x/cincinnati.csv", "format": "records-system CSV"}]))
+
+
+def test_target_units_beyond_the_postcode_layer_are_named_as_such():
+    from shapely.geometry import box
+
+    from hotspot.campaigns import plan_campaign
+
+    units = gpd.GeoDataFrame({"unit": list("abcd"), "name": list("ABCD"), "households": [400, 300, 200, 100]},
+                             geometry=[box(525000 + 2000 * i, 190000, 525500 + 2000 * i, 190500) for i in range(4)],
+                             crs=27700)
+    rng = np.random.default_rng(3)
+    n = 240
+    x = rng.choice([525250 + 2000 * i for i in range(4)], n) + rng.uniform(-200, 200, n)
+    inc = gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(n)],
+                            "occurred": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 730, n), "D"),
+                            "date_precision": "day"},
+                           geometry=gpd.points_from_xy(x, rng.uniform(190050, 190450, n)), crs=27700)
+    # postcodes in unit a only: the layer stops short of the other three
+    pcs = gpd.GeoDataFrame({"postcode": ["AB1 1AA", "AB1 1AB"]},
+                           geometry=gpd.points_from_xy([525100, 525400], [190100, 190400]), crs=27700)
+    plan = plan_campaign(units, inc, leaflets=1000, timer_switches=100, as_of="2025-01-15", postcodes=pcs)
+    note = next(x for x in plan.notes if "no postcode of the postcode layer" in x)
+    assert note.startswith("3 target units have no postcode") and "3 of them lie beyond the postcode layer" in note
