@@ -255,6 +255,19 @@ def expected_range(series: pd.Series, *, z: float = 2.5, fit_months: int | None 
 # --------------------------------------------------------------------------- RAG
 
 
+def _chance_note(now: int, before: int, rag: str) -> list[str]:
+    """A warning when a RED or GREEN change is within chance: the exact test
+    of two Poisson counts (given their sum, ``now`` is binomial with p = 1/2
+    when the rate has not changed), two-sided, at 5 %."""
+    from scipy.stats import binomtest
+
+    p = binomtest(now, now + before, 0.5).pvalue
+    if p < 0.05:
+        return []
+    return [f"{rag} on {before:,} -> {now:,} burglaries: a change this size happens by chance (p = {p:.2f}, exact "
+            "test of two Poisson counts); read the rating with care"]
+
+
 def rag_rating(rolling_change: float | None, *, green: float = 5.0, red: float = 5.0,
                high_exception_recent: bool = False) -> str:
     """RED / AMBER / GREEN from the rolling-12-month change (percent).
@@ -768,6 +781,8 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
         warnings.append(f"only {r_prev} burglaries in the 12 months before and {r} in the last 12: too few for a "
                         "rating (check that the input covers the area)")
         rag = "n/a"
+    elif rag in ("RED", "GREEN"):
+        warnings.extend(_chance_note(r, r_prev, rag))
     return PerformanceReport(
         area=area_name, month=M,
         latest_quarter={"volume": q, "change_pct": change_pct(q, q_prev)},

@@ -376,3 +376,15 @@ def test_target_units_beyond_the_postcode_layer_are_named_as_such():
     plan = plan_campaign(units, inc, leaflets=1000, timer_switches=100, as_of="2025-01-15", postcodes=pcs)
     note = next(x for x in plan.notes if "no postcode of the postcode layer" in x)
     assert note.startswith("3 target units have no postcode") and "3 of them lie beyond the postcode layer" in note
+
+
+def test_a_red_or_green_change_within_chance_is_flagged():
+    from math import comb
+
+    from hotspot.report import _chance_note
+
+    # City of London, 35 -> 48: by hand, the two-sided exact binomial p of 48 of 83 at 1/2
+    tail = sum(comb(83, k) for k in range(48, 84)) / 2 ** 83
+    note = _chance_note(48, 35, "RED")
+    assert len(note) == 1 and f"p = {min(1.0, 2 * tail):.2f}" in note[0] and "35 -> 48" in note[0]
+    assert _chance_note(400, 300, "RED") == []  # p < 0.001: a real rise
