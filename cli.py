@@ -827,6 +827,8 @@ def kde(
                   f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
         for note in ctx.missing_notes():
             err.print(f"[yellow]note[/]: {escape(note)}; the surface next to it may still be biased low")
+    for note in res.notes:
+        err.print(f"[yellow]note[/]: {escape(note)}")
     err.print(f"{len(res.incidents):,} incidents, {int(res.surface.mask.sum()):,} cells of {cell:g} m, "
               f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -179,6 +179,8 @@ class DensityHotspots:
     context_incidents : int
         Incidents across the boundary that informed the surface.
     public : bool
+    notes : list of str
+        What qualifies the surface (a window past the data's end).
     """
 
     surface: Surface
@@ -187,6 +189,7 @@ class DensityHotspots:
     gi: gpd.GeoDataFrame | None = None
     context_incidents: int = 0
     public: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, bandwidth: float | None = None,
@@ -260,7 +263,23 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 5
         surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
         polys = polys[polys["incidents"] >= k].copy()
         polys["rank"] = range(1, len(polys) + 1)
-    return DensityHotspots(surf, polys, inc, gi, n_context, public)
+    return DensityHotspots(surf, polys, inc, gi, n_context, public, _window_notes(incidents, as_of, months))
+
+
+def _window_notes(incidents: gpd.GeoDataFrame, as_of: pd.Timestamp | None, months: int | None) -> list[str]:
+    """A note when the window runs past the data's end: its densities (per
+    window) count months that hold no data and understate."""
+    from .periods import next_month_start
+
+    if as_of is None or months is None or incidents.empty:
+        return []
+    after = next_month_start(incidents)
+    if after >= as_of:
+        return []
+    gap = (as_of.to_period("M") - after.to_period("M")).n
+    return [f"the data end before {after:%Y-%m-%d}: {min(gap, months)} of the {months} months of the window before "
+            f"--as-of {as_of:%Y-%m-%d} hold no data, so densities over the window understate (give --as-of "
+            f"{after:%Y-%m-%d} or earlier)"]
 
 
 def _window_context(context, as_of, months, own):

@@ -271,6 +271,12 @@ def test_density_tables_and_reach_match_the_command(tmp_path, barnet_csv, boroug
     assert len(gpd.read_file(out, layer="hotspots")) == len(tables["hotspots"])
     private = density_tables(density_hotspots(barnet_intake.incidents, barnet, cell=100.0))
     assert "density" in private["cells"] and len(private["cells"]) > len(tables["cells"])
+    # a window running past the data's end (2025-02) says how much of it holds no data
+    late = density_hotspots(barnet_intake.incidents, barnet, cell=100.0, as_of=pd.Timestamp("2025-05-01"), months=3)
+    assert late.notes == ["the data end before 2025-03-01: 2 of the 3 months of the window before --as-of 2025-05-01 "
+                          "hold no data, so densities over the window understate (give --as-of 2025-03-01 or earlier)"]
+    assert density_hotspots(barnet_intake.incidents, barnet, cell=100.0, as_of=pd.Timestamp("2025-03-01"),
+                            months=3).notes == []
 
 
 # --------------------------------------------------------------------------- -q / -v anywhere
