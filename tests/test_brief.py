@@ -168,3 +168,20 @@ def test_plan_dates_before_or_long_after_the_data(tmp_path, shared_data):
     assert len(r.stderr.strip().splitlines()) == 1
     r = run("brief", *args, "--as-of", "2025-03-01", "--roads", args[0], "--out", tmp_path / "b.html")
     assert r.returncode == 2 and "not a line layer" in r.stderr
+
+
+def test_a_target_with_no_street_name_gives_its_coordinates(tmp_path, shared_data):
+    import pandas as pd
+
+    D = shared_data
+    t = pd.read_csv(D / "crime/barnet_burglary_police_uk_2013-12_2025-02.csv")
+    t["Location"] = ""  # records that name no place
+    t.to_csv(tmp_path / "nameless.csv", index=False)
+    r = run("brief", tmp_path / "nameless.csv", "--area-file", D / "boundaries/london_boroughs.geojson",
+            "--area", "Barnet", "--as-of", "2025-03-01", "--targets", "3", "--out", tmp_path / "b.html", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    for target in j["targets"]:
+        assert target["street"] is None
+        assert f"at {target['lat']:.5f}, {target['lon']:.5f} (latitude, longitude)" in target["near"]
+    assert "(latitude, longitude)" in (tmp_path / "b.html").read_text()

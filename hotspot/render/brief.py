@@ -257,6 +257,8 @@ def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | No
             near.append(f"near {junc[k]}")
         if pcs[k]:
             near.append(f"postcode {pcs[k]}")
+        if not street:  # nothing names the place: its coordinates let a sergeant find it (a phone map takes them)
+            near.append(f"at {float(r.centroid_lat):.5f}, {float(r.centroid_lon):.5f} (latitude, longitude)")
         why = r.why
         shared = getattr(r, "shared_with", None)
         if isinstance(shared, str) and shared:
