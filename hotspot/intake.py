@@ -1263,7 +1263,7 @@ def read_incidents(
     work, crs_how = _stage_crs(parsed, area, opts.crs)
     _stage_project(parsed, work)
     membership = _stage_area(parsed, area, opts.tol, notes) if area is not None else None
-    _stage_duplicates(parsed)
+    _stage_duplicates(parsed, notes)
     return _account(parsed, work, malformed, files, notes, crs_how=crs_how, membership=membership, types=opts.types)
 
 
@@ -1406,9 +1406,10 @@ def _stage_area(parsed: list[_Parsed], area, tol: float, notes: list[str]) -> di
     return membership
 
 
-def _stage_duplicates(parsed: list[_Parsed]) -> None:
+def _stage_duplicates(parsed: list[_Parsed], notes: list[str]) -> None:
     """Stage 6, duplicates: a row whose id an earlier good row (any source,
-    input order) already has is marked ``duplicate id``, naming the kept row."""
+    input order) already has is marked ``duplicate id``, naming the kept row;
+    rows of one id at different places are counted in a note."""
     ids = pd.concat([p.ids for p in parsed], ignore_index=True)
     good = np.concatenate([(p.reason == None) & ~p.filtered for p in parsed])  # noqa: E711
     where = np.concatenate([[f"{p.path.name}:{r}" for r in p.table.index] for p in parsed])
@@ -1423,7 +1424,24 @@ def _stage_duplicates(parsed: list[_Parsed]) -> None:
         sl = slice(offset, offset + len(p.table))
         _mark(p, dup[sl], "duplicate id", "id", dup_of[sl])
         offset += len(p.table)
+    notes.extend(_moved_duplicates_note(parsed, first_pos.index[is_dup], first_pos.to_numpy()[is_dup]))
     _refuse_overlapping_sources(parsed)
+
+
+def _moved_duplicates_note(parsed: list[_Parsed], dups: np.ndarray, kept: np.ndarray) -> list[str]:
+    """Duplicate-id rows more than the area edge tolerance from the row kept:
+    the records disagree on the place, and the first row's place is used."""
+    if not len(dups):
+        return []
+    xy = [p.projected() for p in parsed]
+    x, y = np.concatenate([a for a, _ in xy]), np.concatenate([b for _, b in xy])
+    d = np.hypot(x[dups] - x[kept], y[dups] - y[kept])
+    far = d[np.isfinite(d) & (d > settings.AREA_EDGE_TOLERANCE)]
+    if not len(far):
+        return []
+    return [f"{len(far):,} duplicate-id rows lie more than {settings.AREA_EDGE_TOLERANCE:g} m from the row kept "
+            f"(median {np.median(far):,.0f} m, up to {far.max():,.0f} m): the records disagree on the place, and the "
+            "first row's is used"]
 
 
 def _refuse_overlapping_sources(parsed: list[_Parsed]) -> None:

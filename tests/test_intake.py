@@ -173,6 +173,16 @@ def test_a_geopackage_of_several_layers_is_refused_naming_them(tmp_path):
     assert read_incidents(tmp_path / "one.gpkg").accepted == 2
 
 
+def test_duplicate_ids_at_different_places_are_counted_in_a_note(tmp_path):
+    p = tmp_path / "dups.csv"
+    p.write_text("ref,when,E,N\nA1,2024-02-03,530000,180000\nA1,2024-02-03,530000,180000\n"
+                 "A2,2024-02-04,530500,180500\nA2,2024-02-04,530500,180620\nA2,2024-02-04,530500,180510\n")
+    res = read_incidents(p, crs="EPSG:27700", columns={"id": "ref", "date": "when", "x": "E", "y": "N"})
+    assert res.accepted == 2 and res.reasons == {"duplicate id": 3}
+    assert res.notes == ["1 duplicate-id rows lie more than 25 m from the row kept (median 120 m, up to 120 m): the "
+                         "records disagree on the place, and the first row's is used"]
+
+
 def test_geojson_input_in_any_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"id": ["a", "b"], "date": ["2024-01-02", "2024-01-03"]},
                            geometry=gpd.points_from_xy([530000, 531000], [180000, 181000]), crs=27700)
