@@ -392,3 +392,14 @@ def test_counted_progress_prints_plain_lines_when_piped(monkeypatch, capsys):
         assert capsys.readouterr().err == ""
     finally:
         log.setLevel(old)
+
+
+def test_every_option_of_every_command_has_help():
+    import typer
+
+    import cli
+
+    group = typer.main.get_command(cli.app)
+    missing = [f"{name} {p.opts[0]}" for name, cmd in group.commands.items()  # type: ignore[attr-defined]
+               for p in cmd.params if getattr(p, "param_type_name", "") == "option" and not getattr(p, "help", None)]
+    assert len(group.commands) >= 15 and not missing, missing  # type: ignore[attr-defined]
