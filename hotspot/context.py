@@ -105,6 +105,32 @@ class Context:
 
         return replace(self, incidents=recent_incidents(self.incidents, months=months, as_of=as_of))
 
+    def mark_missing(self, names: list[str]) -> "Context":
+        """The same context with these neighbours' data marked missing, as
+        decided by a wider test than the buffer allows (the cross-border
+        density clear of the boundary: a few stray records along the line do
+        not make another force's data complete).
+
+        Parameters
+        ----------
+        names : list of str
+            Neighbours whose data are missing.
+
+        Returns
+        -------
+        Context
+            A copy; itself when none of them is marked yet.
+        """
+        from dataclasses import replace
+
+        nb = self.neighbours
+        hit = nb["neighbour"].astype(str).isin({str(n) for n in names}) & (nb["status"] != "missing")
+        if not hit.any():
+            return self
+        nb = nb.copy()
+        nb.loc[hit, "status"] = "missing"
+        return replace(self, neighbours=nb)
+
     def missing_notes(self) -> list[str]:
         """One note per neighbour without data, for the outputs."""
         out = []

@@ -400,7 +400,8 @@ class _Run:
             self.layers[key] = read_context(cfg.context, self.area, self.incidents, buffer_m=buffer_m,
                                             neighbours=self.layers["neighbours"], crime_types=cfg.crime_types,
                                             **self._context_read_options())
-        ctx = self.layers[key]
+        # the cross-border stage tests each neighbour clear of the boundary: its verdict holds here too
+        ctx = self.layers[key].mark_missing(self.layers.get("neighbours_without_data", []))
         if months is not None:
             ctx = ctx.recent(months, self.incidents["occurred"].max())
         return ctx
@@ -501,6 +502,7 @@ def _stage_crossborder(run: _Run) -> None:
     write_table(conc, run.output("border zones", "border_zones.csv"))
     write_table(dens, run.output("border density", "border_density.csv"))
     no_data = dens.loc[dens["outside_density"].isna(), "neighbour"].astype(str).tolist()
+    run.layers["neighbours_without_data"] = no_data
     run.layers["zones"] = zones
     row = conc[(conc.month == "all") & (conc.distance_m == 250)]
     run.result.summary["border"] = {"ratio_250m": round(float(row.ratio.iloc[0]), 3) if len(row) else None,

@@ -255,3 +255,12 @@ def test_a_target_fed_from_across_the_boundary_is_named_after_its_own_street_and
     assert t["n_sources"] == 10 and t["context_sources"] == 8
     assert t["label"] == "On or near Own Road"  # not the neighbour's street, though it has more burglaries
     assert t["why"].startswith("10 burglaries within 200 m") and "8 of these 10 across the boundary (East)" in t["why"]
+
+
+def test_a_neighbour_found_without_data_elsewhere_is_missing_here_too():
+    ctx = build_context(AREA, ALL, own=OWN, buffer_m=500, neighbours=NEIGHBOURS)
+    assert "East" not in ctx.missing  # 60 burglaries in the buffer: data, as far as the buffer can tell
+    marked = ctx.mark_missing(["East"])
+    assert set(marked.missing) == {"East", "North", BEYOND_LAYER}
+    assert any(n.startswith("no data for East within 500 m") for n in marked.missing_notes())
+    assert ctx.mark_missing(["Nowhere"]) is ctx and "East" not in ctx.missing  # the original is unchanged
