@@ -24,7 +24,7 @@ League measures (per area, reporting month M)
 ``rolling_12m`` burglaries in the 12 months ending M; ``change_pct`` against
 the 12 months before (:func:`hotspot.report.change_pct`); rate per 1,000
 households (Census 2011 households summed by local-authority code); ``rank``
-of that rate (1 = highest); RAG from :func:`hotspot.report.rag_rating` with
+of that rate (1 = highest); RAG from :func:`hotspot.report.rag_with_caveats` with
 the high-exception check of :func:`hotspot.report.expected_range` on the 60
 months up to M, exactly as ``hotspot report`` rates one area.
 """
@@ -49,7 +49,7 @@ from pyproj import CRS
 from . import stores
 from ._errors import AreaError, HotspotError, InputFileError
 from .areas import Area, _name_and_code_columns, find_area, load_boundaries
-from .report import change_pct, expected_range, rag_rating
+from .report import change_pct, expected_range, rag_with_caveats
 
 if TYPE_CHECKING:  # annotations only
     from .intake import IntakeResult
@@ -727,11 +727,11 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         rng = _expected_range_or_none(series, z, s.name, warnings)
         high_q = bool(((rng["direction"] == "high") & (rng.index > M - 3)).any()) if rng is not None else False
         h = hh.get(s.name)
+        rag, caveats = rag_with_caveats(r12, p12, green=green, red=red, high_exception_recent=high_q)
+        warnings.extend(f"{s.name}: {c}" for c in caveats)
         rows.append({"area": s.name, "code": s.code, "rolling_12m": r12, "previous_12m": p12, "change_pct": ch,
                      "households": h, "rate_per_1000_households": round(r12 / h * 1000, 3) if h else None,
-                     "rag": rag_rating(ch, green=green, red=red, high_exception_recent=high_q) if rng is not None
-                     else "n/a",
-                     "high_exception_last_quarter": high_q})
+                     "rag": rag if rng is not None else "n/a", "high_exception_last_quarter": high_q})
     table = pd.DataFrame(rows, columns=["area", "code", "rolling_12m", "previous_12m", "change_pct", "households",
                                         "rate_per_1000_households", "rag", "high_exception_last_quarter"])
     rate = pd.to_numeric(table["rate_per_1000_households"], errors="coerce")
@@ -745,7 +745,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     tch = change_pct(tr, tp)
     total = {"area": "All areas", "code": None, "rolling_12m": tr, "previous_12m": tp, "change_pct": tch,
              "households": th, "rate_per_1000_households": round(tr / th * 1000, 3) if th else None,
-             "rag": rag_rating(tch, green=green, red=red)}
+             "rag": rag_with_caveats(tr, tp, green=green, red=red)[0]}
     if run.failed:
         warnings.append(f"{len(run.failed)} area(s) failed and are not in the table or the total: "
                         + "; ".join(f"{a}: {e}" for a, e in run.failed.items()))

@@ -255,6 +255,36 @@ def expected_range(series: pd.Series, *, z: float = 2.5, fit_months: int | None 
 # --------------------------------------------------------------------------- RAG
 
 
+def rag_with_caveats(now: int, before: int, *, green: float = 5.0, red: float = 5.0,
+                     high_exception_recent: bool = False) -> tuple[str, list[str]]:
+    """The RAG rating of a rolling-12-month change with what qualifies it:
+    no rating below ``settings.MIN_RAG_VOLUME`` burglaries in the year
+    before (+100 % on 1 -> 2 is noise, or data that do not cover the area),
+    and a warning when a RED or GREEN change is within chance.
+
+    Parameters
+    ----------
+    now, before : int
+        Burglaries in the last 12 months and in the 12 before.
+    green, red : float
+        Thresholds of :func:`rag_rating`, percent.
+    high_exception_recent : bool
+        A high exception in the latest quarter (lifts GREEN to AMBER).
+
+    Returns
+    -------
+    (str, list of str)
+        ``"RED"``, ``"AMBER"``, ``"GREEN"`` or ``"n/a"``, and the warnings.
+    """
+    from . import settings
+
+    if before < settings.MIN_RAG_VOLUME:
+        return "n/a", [f"only {before} burglaries in the 12 months before and {now} in the last 12: too few for a "
+                       "rating (check that the input covers the area)"]
+    rag = rag_rating(change_pct(now, before), green=green, red=red, high_exception_recent=high_exception_recent)
+    return rag, _chance_note(now, before, rag) if rag in ("RED", "GREEN") else []
+
+
 def _chance_note(now: int, before: int, rag: str) -> list[str]:
     """A warning when a RED or GREEN change is within chance: the exact test
     of two Poisson counts (given their sum, ``now`` is binomial with p = 1/2
@@ -775,14 +805,8 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
             london, area_name, M, r, peer_list, warnings,
             settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance)
     change = change_pct(r, r_prev)
-    rag = rag_rating(change, green=green, red=red, high_exception_recent=high_q)
-    if r_prev < settings.MIN_RAG_VOLUME:
-        # +100 % on 1 -> 2 burglaries is noise, or data that do not cover the area
-        warnings.append(f"only {r_prev} burglaries in the 12 months before and {r} in the last 12: too few for a "
-                        "rating (check that the input covers the area)")
-        rag = "n/a"
-    elif rag in ("RED", "GREEN"):
-        warnings.extend(_chance_note(r, r_prev, rag))
+    rag, caveats = rag_with_caveats(r, r_prev, green=green, red=red, high_exception_recent=high_q)
+    warnings.extend(caveats)
     return PerformanceReport(
         area=area_name, month=M,
         latest_quarter={"volume": q, "change_pct": change_pct(q, q_prev)},

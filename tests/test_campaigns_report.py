@@ -388,3 +388,14 @@ def test_a_red_or_green_change_within_chance_is_flagged():
     note = _chance_note(48, 35, "RED")
     assert len(note) == 1 and f"p = {min(1.0, 2 * tail):.2f}" in note[0] and "35 -> 48" in note[0]
     assert _chance_note(400, 300, "RED") == []  # p < 0.001: a real rise
+
+
+def test_report_and_league_rate_a_change_by_one_rule():
+    from hotspot.report import rag_with_caveats
+
+    assert rag_with_caveats(2, 1) == ("n/a", ["only 1 burglaries in the 12 months before and 2 in the last 12: too few "
+                                              "for a rating (check that the input covers the area)"])
+    rag, notes = rag_with_caveats(48, 35)
+    assert rag == "RED" and len(notes) == 1 and "p = 0.19" in notes[0]
+    assert rag_with_caveats(400, 300) == ("RED", []) and rag_with_caveats(300, 300) == ("AMBER", [])
+    assert rag_with_caveats(200, 300, high_exception_recent=True) == ("AMBER", [])
