@@ -539,10 +539,10 @@ def knox(
         _write(res.to_frame(), out, params={"command": "knox", "distance_edges": dedges, "time_edges": tedges,
                                             "permutations": permutations, "seed": seed})
     if html_out:
+        from hotspot.render import write_page
         from hotspot.render.knox import knox_html
 
-        html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(knox_html(res, f"Knox test: {res.n_events:,} events"), encoding="utf-8")
+        write_page(html_out, knox_html(res, f"Knox test: {res.n_events:,} events"))
     if as_json:
         _print_json(res.to_dict())
         return
@@ -1010,6 +1010,7 @@ def league(
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
     from hotspot.league import build_league, league_sources
+    from hotspot.render import write_page
     from hotspot.render.league import league_html
     from hotspot.stores import write_table
 
@@ -1023,8 +1024,7 @@ def league(
                   "households": str(households)}
         err.print(f"wrote {write_table(res.to_frame(), out, params=params)}")
     if html_out:
-        html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(league_html(res), encoding="utf-8")
+        write_page(html_out, league_html(res))
     if as_json:
         _print_json(res.to_json())
     else:
@@ -1226,6 +1226,7 @@ def report(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the monthly series with the expected range.")] = None,
 ):
     """Quarterly burglary performance report for a partnership board."""
+    from hotspot.render import write_page
     from hotspot.render.report import report_html
     from hotspot.report import area_report, london_context
 
@@ -1237,8 +1238,7 @@ def report(
                       peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red,
                       sources=result.detected)
     if html_out:
-        html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(report_html(rep), encoding="utf-8")
+        write_page(html_out, report_html(rep))
     if csv_out:
         csv_out.parent.mkdir(parents=True, exist_ok=True)
         rep.to_csv_frame().to_csv(csv_out, index=False)

@@ -33,6 +33,7 @@ from .hotspots import gi_star, hotspot_mask, hotspot_polygons
 from .intake import IntakeResult, has_month_dates, read_incidents
 from .nanobeats import NanoBeatPlanner, write_plan
 from .periods import last_month, next_month_start, recent_incidents
+from .render import write_page
 from .render.leaflet import HotspotMap
 from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
@@ -564,7 +565,7 @@ def _stage_report(run: _Run) -> None:
     report = area_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london,
                          sources=run.result.summary.get("sources"))
     html_path = run.output("report", f"performance_{report.month}.html")
-    html_path.write_text(report_html(report), encoding="utf-8")
+    write_page(html_path, report_html(report))
     write_table(report.to_csv_frame(), run.output("report series", f"performance_{report.month}.csv"))
     run.result.summary["report"] = report.to_json()
 

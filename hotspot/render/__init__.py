@@ -24,3 +24,26 @@ nothing from here; the modules here turn those results into outputs:
 * :mod:`hotspot.render.svgmap` - small static SVG maps for printed pages;
 * :mod:`hotspot.render.outputs` - every audience's outputs in one call.
 """
+
+from pathlib import Path
+
+
+def write_page(path: str | Path, html: str) -> Path:
+    """Write a self-contained page (UTF-8), making missing parent folders.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    html : str
+        The page.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..anpr import ALONG_M, CORRIDOR_M
+from . import write_page
 
 if TYPE_CHECKING:
     from ..anpr import ANPRPlan
@@ -246,7 +247,4 @@ def write_anpr_report(plan: ANPRPlan, area_name: str, path: str | Path, **kwargs
     Path
         The path written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(anpr_report_html(plan, area_name, **kwargs), encoding="utf-8")
-    return path
+    return write_page(path, anpr_report_html(plan, area_name, **kwargs))

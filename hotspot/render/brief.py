@@ -26,6 +26,7 @@ import shapely
 
 from .._errors import HotspotError
 from ..places import nearest_junctions, nearest_postcodes, nearest_roads
+from . import write_page
 from .svgmap import SvgMap
 
 if TYPE_CHECKING:  # for annotations only: nanobeats does not import the renderers
@@ -213,10 +214,7 @@ Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(pla
         Path
             The path written.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_html(), encoding="utf-8")
-        return path
+        return write_page(path, self.to_html())
 
 
 def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None = None,

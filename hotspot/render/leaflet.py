@@ -27,6 +27,7 @@ from branca.element import Figure, MacroElement, Template
 from ..areas import Area
 from ..assets import self_contained
 from ..crs import to_lonlat
+from . import write_page
 
 #: Colours used across layers (colour-blind safe where it matters).
 COLOURS = {
@@ -437,10 +438,7 @@ class HotspotMap:
         Path
             The path written.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.render(), encoding="utf-8")
-        return path
+        return write_page(path, self.render())
 
 
 def incident_groups(incidents: gpd.GeoDataFrame, *, show_points: bool = False, cell: float = 100.0) -> pd.DataFrame:
