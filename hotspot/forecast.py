@@ -195,21 +195,23 @@ class PeriodCounts:
         context_counts = _bin_periods(ctx, grid, periods, freq) if ctx is not None and len(ctx) else None
         return cls(grid, grid.mask(area.geometry), periods, counts, freq, context_counts=context_counts)
 
-    def index_of(self, when: str | pd.Timestamp) -> int:
+    def index_of(self, when: str | pd.Timestamp | pd.Period) -> int:
         """Index of the period containing ``when`` (may be past the end).
 
         Parameters
         ----------
-        when : str or Timestamp
-            A date (e.g. ``"2024-12"`` or ``"2024-12-15"``).
+        when : str, Timestamp or Period
+            A date (e.g. ``"2024-12"`` or ``"2024-12-15"``), or a period of
+            the data as itself or as its text (a week prints as
+            ``"2017-12-25/2017-12-31"``: its first day is taken).
 
         Returns
         -------
         int
             Periods since the first period of the data (negative before it).
         """
-        p = pd.Period(pd.Timestamp(when), freq=self.freq)
-        return (p - self.periods[0]).n
+        start = when.start_time if isinstance(when, pd.Period) else pd.Timestamp(str(when).split("/")[0])
+        return (pd.Period(start, freq=self.freq) - self.periods[0]).n
 
     def _smoothed(self, key: tuple) -> np.ndarray:
         """Per-period arrays smoothed by a stencil, cumulated over periods

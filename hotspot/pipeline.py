@@ -473,15 +473,18 @@ def _stage_hotspots(run: _Run) -> None:
 def _hotspots_summary(bt: BacktestResult, polygons: int) -> dict[str, Any]:
     """The method mapped and the honest score of choosing it: the PAI at 5 %
     of the area of the nested selection, out of sample, and its paired ratio
-    to counts over 24 months (not the best in-sample row of the table, which
-    may be another method and flatters whichever won)."""
+    to the naive baseline (two years of counts) - not the best in-sample row
+    of the table, which may be another method and flatters whichever won."""
     sel = bt.to_json(0.05)
-    return {"method": bt.best, "backtest_periods": bt.n_periods, "polygons": polygons,
-            "pai_5pct": None if sel["selected"] is None else round(float(sel["selected"]["pai"]), 2),
-            "pai_5pct_ci95": None if sel["selected"] is None else sel["selected"]["pai_ci"],
-            "pai_5pct_of": "the method chosen each month on the months before it, scored out of sample",
-            "vs_counts_24": None if sel["vs_naive"] is None else sel["vs_naive"]["ratio"],
-            "vs_counts_24_ci95": None if sel["vs_naive"] is None else sel["vs_naive"]["ratio_ci"]}
+    chosen, naive = sel["selected"], sel["vs_naive"]
+    return {"method": bt.best, "backtest_periods": bt.n_periods, "period": sel["period"], "polygons": polygons,
+            "pai_5pct": None if chosen is None else round(float(chosen["pai"]), 2),
+            "pai_5pct_ci95": None if chosen is None else chosen["pai_ci"],
+            "pai_5pct_of": f"the method chosen each {sel['period']} on the {sel['period']}s before it, scored out "
+                           "of sample",
+            "naive": None if naive is None else naive["baseline"],
+            "vs_naive": None if naive is None else naive["ratio"],
+            "vs_naive_ci95": None if naive is None else naive["ratio_ci"]}
 
 
 def _stage_crossborder(run: _Run) -> None:

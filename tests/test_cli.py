@@ -146,7 +146,7 @@ def test_demo_runs_offline_and_its_map_renders(tmp_path, shared_data, browser):
     # the map uses the method the selection rule picks; the score given is that of the rule, out of sample
     assert obj["hotspots"]["method"] == chosen["best"] and chosen["best"] in set(bt["method"])
     assert obj["hotspots"]["pai_5pct"] == round(chosen["selected"]["pai"], 2)
-    assert obj["hotspots"]["vs_counts_24"] == chosen["vs_naive"]["ratio"]
+    assert obj["hotspots"]["vs_naive"] == chosen["vs_naive"]["ratio"] and obj["hotspots"]["naive"] == "counts_24"
     for f in ("barnet_nanobeats.geojson", "barnet_hotspots.gpkg", "barnet_backtest.csv", "barnet_anpr_sites.geojson",
               "barnet_border_zones.csv"):
         assert (tmp_path / "reports" / f).is_file(), f

@@ -90,7 +90,8 @@ def test_the_run_summary_gives_the_rules_own_score_not_the_tables_top_row():
     res = backtest(pc, start="2020-06", end="2023-04", methods=METHODS, levels=[0.05], bootstrap=200)
     got = _hotspots_summary(res, polygons=3)
     assert got["method"] == res.best
-    assert got["pai_5pct"] == round(res.selected.pai, 2) and got["vs_counts_24"] == round(res.selected.ratio, 4)
+    assert got["pai_5pct"] == round(res.selected.pai, 2) and got["vs_naive"] == round(res.selected.ratio, 4)
+    assert got["naive"] == "counts_24" and got["period"] == "month" and "each month" in got["pai_5pct_of"]
     assert got["pai_5pct"] < round(res.at(0.05)["pai"].max(), 2)  # the in-sample top row would flatter it
 
 
@@ -105,9 +106,19 @@ def test_weekly_counts_are_compared_with_two_years_and_a_month_end_means_all_of_
     res = backtest(pc, start="2021-01", end="2021-12", methods=["counts_12", "decay_12"], levels=[0.05], bootstrap=0)
     # two years of memory, as counts_24 on months: 104 weeks, not 24
     assert res.selected.baseline == "counts_104" and res.to_json(0.05)["period"] == "week"
+    from hotspot.pipeline import _hotspots_summary
+
+    summary = _hotspots_summary(res, polygons=1)  # the run says so too
+    assert summary["naive"] == "counts_104" and summary["period"] == "week" and "each week" in summary["pai_5pct_of"]
     last = res.selected.choices["period"].max()
     assert str(last) == str(pd.Period("2021-12-31", pc.freq))  # the week holding 31 December, not the 1st
     assert res.n_periods == pc.index_of("2021-12-31") - pc.index_of("2021-01-01") + 1
+    # a week given as the data's own period, or as its text, is that week (the run passes them so)
+    week = pc.periods[-10]
+    assert pc.index_of(week) == pc.index_of(str(week)) == len(pc.periods) - 10
+    by_text = backtest(pc, start=str(pc.periods[-6]), end=str(pc.periods[-1]), methods=["counts_12"], levels=[0.05],
+                       bootstrap=0)
+    assert by_text.n_periods == 6
     monthly = backtest(PeriodCounts.from_incidents(inc.assign(date_precision="month",
                                                               occurred=inc["occurred"].dt.to_period("M").dt.start_time),
                                                    AREA, cell=100),
