@@ -124,7 +124,11 @@ STANDARD_COLUMNS = ("incident_id", "occurred", "date_precision", "crime_type", "
 # lower-casing and removing spaces, underscores, dots and hyphens.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("incidentid", "eventid", "crimeid", "id", "incidentno", "incidentnumber", "casenumber",
-           "caseno", "recordid", "reference", "urn", "objectid", "fid"),
+           "caseno", "recordid", "reference", "urn", "objectid", "fid",
+           # force records-system exports (Niche, Athena, Connect, CRIMES): the crime reference number
+           "crimereference", "crimereferencenumber", "crimeref", "crimerefno", "crn", "crimeno", "crimenumber",
+           "crimerecordnumber", "occurrencenumber", "occurrenceno", "occurrenceid", "occurrencereference",
+           "incidentreference", "incidentref", "eventnumber", "eventno", "referencenumber", "refno", "ref"),
     "date": ("occurred", "datetime", "date", "offensedate", "offencedate", "occurrencedate",
              "dateoccurred", "incidentdate", "eventdate", "datesingle", "timestamp", "month",
              "reporteddate", "firstoccurrencedate"),
@@ -373,6 +377,66 @@ def _decode(path: Path, notes: list[str]) -> str:
     notes.append(note)
     warnings.warn(note, stacklevel=3)
     return text
+
+
+#: Spreadsheet endings: read with openpyxl (.xlsx, .xlsm) or refused by name (.xls, .ods), never decoded as text.
+_SPREADSHEET_ENDINGS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _read_spreadsheet(path: Path, notes: list[str]) -> pd.DataFrame:
+    """The one sheet of an Excel workbook as string columns (row numbers
+    from 1 below the header, as for a CSV); a workbook with several sheets
+    holding data, or an old .xls/.ods, is refused by name."""
+    if not path.name.lower().endswith((".xlsx", ".xlsm")):
+        raise InputFileError(f"{path}: {path.suffix} spreadsheets are not read; save the sheet of incidents as .xlsx "
+                             "or CSV (UTF-8)")
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as exc:  # a corrupt or password-protected workbook
+        raise InputFileError(f"{path}: cannot read as an Excel workbook: {exc}") from None
+    full = {name: df for name, df in sheets.items() if not df.empty}
+    if len(full) != 1:
+        raise InputFileError(f"{path}: " + (f"{len(full)} sheets hold data ({', '.join(map(str, full))}): save the "
+                                            "sheet of incidents as a workbook or CSV of its own" if full
+                                            else "no sheet holds data rows"))
+    (sheet, cells), = full.items()
+    filled = (cells != "").sum(axis=1).to_numpy()
+    top = 0  # title rows above the header: at most one cell filled while the rows below fill three or more
+    while top < len(cells) - 3 and filled[top] <= 1 and np.median(filled[top + 1:top + 26]) >= 3:
+        top += 1
+    if top:
+        notes.append(f"{path}: skipped {top} row(s) above the header in sheet '{sheet}' "
+                     f"({'; '.join(repr(v[:60]) for v in cells.iloc[:top].to_numpy().ravel() if v) or 'blank'})")
+    header = [str(v).strip() for v in cells.iloc[top]]
+    df = cells.iloc[top + 1:, [h != "" for h in header]]
+    df.columns = [h for h in header if h != ""]
+    df.index = np.arange(1, len(df) + 1)
+    notes.append(f"{path}: read sheet '{sheet}' of the Excel workbook")
+    return df
+
+
+def _skip_title_lines(path: Path, text: str, notes: list[str]) -> str:
+    """Text without the title lines some exports put above the header.
+
+    A leading line is a title when it holds at most one delimiter while the
+    lines below (header and records) hold at least three each: that cannot be
+    a header of the same table, so it is skipped with a note naming it. Any
+    other shape is left to the header and ragged-row checks.
+    """
+    lines = text[:200_000].splitlines()[:25]
+    counts = [max(line.count(d) for d in ",;\t|") for line in lines]
+    skip = 0
+    while skip < len(lines) - 3 and counts[skip] <= 1:
+        skip += 1
+    below = sorted(counts[skip:])
+    if not skip or below[len(below) // 2] < 3 or counts[skip] < 3:
+        return text
+    titles = "; ".join(repr(line.strip()[:60]) for line in lines[:skip] if line.strip())
+    note = (f"{path}: skipped {skip} line(s) above the header, not part of the table "
+            f"({titles or 'blank'}); the header is line {skip + 1}")
+    notes.append(note)
+    warnings.warn(note, stacklevel=4)
+    return text.split("\n", skip)[-1]  # the text itself from the header on (\r\n endings kept)
 
 
 def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
@@ -848,7 +912,10 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         table = table.replace({"None": "", "nan": "", "NaT": ""})
         table.index = gdf.index if store is not None else np.arange(1, len(table) + 1)
         return path, table, gdf.geometry.to_numpy(), gdf.crs, "vector", bad
-    table, bad = _read_csv_text(path, _decode(path, notes))
+    if path.name.lower().endswith(_SPREADSHEET_ENDINGS):
+        table, bad = _read_spreadsheet(path, notes), []
+    else:
+        table, bad = _read_csv_text(path, _skip_title_lines(path, _decode(path, notes), notes))
     kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
     return path, table, None, None, kind, bad
 
@@ -878,10 +945,25 @@ def _parse_file(
     date_col = cols["date"]
     assert date_col is not None  # _roles raises when there is no date column
     _parse_dates(p, table[date_col], date_col, kind == "policeuk", date_format)
+    if cols["id"] is None:
+        _no_id_note(p, notes)
     if cols["id"] is None or (p.ids == "").any():
         derived = _stable_ids(path, table)
         p.ids = p.ids.where(p.ids != "", derived)
     return p, bad
+
+
+def _no_id_note(p: _Parsed, notes: list[str]) -> None:
+    """Say that a source has no incident-id column: its rows are told apart
+    by content (derived ids), so none can be dropped as a duplicate of
+    another; a repeated crime reference under an unrecognised name would
+    otherwise pass unseen."""
+    note = (f"{p.path}: no incident-id column detected (looked for Crime ID, Crime Reference, CRN, URN, incident "
+            f"number and the like among {list(p.table.columns)[:12]}); every row counts as one burglary and none is "
+            "dropped as a duplicate: name the id column with --id-col if there is one")
+    p.info["id"] = "none detected: rows told apart by content, never dropped as duplicates"
+    notes.append(note)
+    warnings.warn(note, stacklevel=4)
 
 
 def _require_points(path: Path, geoms) -> None:
@@ -1412,6 +1494,9 @@ def _stage_duplicates(parsed: list[_Parsed], notes: list[str]) -> None:
     rows of one id at different places are counted in a note."""
     ids = pd.concat([p.ids for p in parsed], ignore_index=True)
     good = np.concatenate([(p.reason == None) & ~p.filtered for p in parsed])  # noqa: E711
+    # a derived id (no id in the input) is a hash of the row's content: two equal rows in two files share it,
+    # but without an id nothing shows they are one burglary, so only real ids make duplicates
+    good &= ~ids.str.startswith("derived-").to_numpy()
     where = np.concatenate([[f"{p.path.name}:{r}" for r in p.table.index] for p in parsed])
     first_pos = pd.Series(np.arange(len(ids)))[good].groupby(ids[good].to_numpy()).transform("first")
     dup = np.zeros(len(ids), bool)

@@ -1,0 +1,111 @@
+"""Issue 18, "traps a new user met": each test failed on the code before the fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotspot._errors import InputFileError
+from hotspot.intake import read_incidents
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+def force_export(n: int = 120, seed: int = 0, id_name: str | None = "Crime Reference") -> pd.DataFrame:
+    """A records-system export in British National Grid metres, one burglary a row."""
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "Date": pd.date_range("2023-01-01", periods=n, freq="3D").strftime("%d/%m/%Y"),
+        "Easting": rng.uniform(520_000, 525_000, n).round(),
+        "Northing": rng.uniform(190_000, 195_000, n).round(),
+        "Offence": "Burglary",
+    })
+    if id_name:
+        df.insert(0, id_name, [f"01/{seed}{i:05d}/23" for i in range(n)])
+    return df
+
+
+# --------------------------------------------------------------------------- trap 6: id columns
+
+
+@pytest.mark.parametrize("name", ["Crime Reference", "CRN", "crime_ref", "URN", "Incident Number", "Occurrence No"])
+def test_force_id_columns_are_recognised(tmp_path, name):
+    path = tmp_path / "export.csv"
+    df = force_export(id_name=name)
+    df.loc[5, name] = df.loc[4, name]  # one crime on two lines: one burglary
+    df.to_csv(path, index=False)
+    res = read_incidents(path, crime_types="Burglary", crs="EPSG:27700")
+    assert res.detected[0]["columns"]["id"] == name
+    assert res.accepted == 119 and res.reasons == {"duplicate id": 1}
+    assert not any("no incident-id column" in n for n in res.notes)
+
+
+def test_no_id_column_is_said_and_no_row_is_dropped_as_a_duplicate(tmp_path):
+    a, b = force_export(40, seed=1, id_name=None), force_export(40, seed=2, id_name=None)
+    b.iloc[:6] = a.iloc[:6].to_numpy()  # six rows alike in every column: without an id nothing says they are one
+    a.to_csv(tmp_path / "a.csv", index=False)
+    b.to_csv(tmp_path / "b.csv", index=False)
+    with pytest.warns(UserWarning, match="no incident-id column"):
+        res = read_incidents([tmp_path / "a.csv", tmp_path / "b.csv"], crime_types="Burglary", crs="EPSG:27700")
+    assert res.rows == 80 and res.accepted == 80 and res.rejected == 0
+    assert sum("no incident-id column detected" in n and "--id-col" in n for n in res.notes) == 2
+    assert res.detected[0]["id"].startswith("none detected")
+
+
+# --------------------------------------------------------------------------- trap 7: title lines, Excel
+
+
+def test_a_title_line_above_the_header_is_skipped_with_a_note(tmp_path):
+    path = tmp_path / "export.csv"
+    body = force_export().to_csv(index=False)
+    path.write_text("Burglary export, all wards\n\n" + body)
+    with pytest.warns(UserWarning, match="skipped 2 line"):
+        res = read_incidents(path, crime_types="Burglary", crs="EPSG:27700")
+    assert res.accepted == 120 and res.detected[0]["columns"]["id"] == "Crime Reference"
+    assert any("'Burglary export, all wards'" in n and "header is line 3" in n for n in res.notes)
+
+
+def test_a_csv_without_title_is_unchanged(tmp_path):
+    path = tmp_path / "export.csv"
+    force_export().to_csv(path, index=False)
+    res = read_incidents(path, crime_types="Burglary", crs="EPSG:27700")
+    assert res.accepted == 120 and not any("skipped" in n for n in res.notes)
+
+
+def test_an_xlsx_export_is_read_with_its_title_row(tmp_path):
+    df = force_export()
+    df["Date"] = pd.to_datetime(df["Date"], dayfirst=True)  # Excel date cells, not text
+    path = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame([["Burglaries 2023"]]).to_excel(w, index=False, header=False, sheet_name="Crimes")
+        df.to_excel(w, index=False, startrow=2, sheet_name="Crimes")
+    r = run("validate", path, "--crs", "EPSG:27700", "--crime-type", "Burglary", "--json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["rows"] == got["accepted"] == 120 and got["date_range"] == ["2023-01-01", "2023-12-24"]
+    assert any("'Burglaries 2023'" in n for n in got["notes"])
+
+
+def test_a_workbook_of_several_sheets_or_an_xls_is_refused_by_name(tmp_path):
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as w:
+        force_export().to_excel(w, index=False, sheet_name="2023")
+        force_export(seed=3).to_excel(w, index=False, sheet_name="2024")
+    with pytest.raises(InputFileError, match=r"2 sheets hold data \(2023, 2024\)"):
+        read_incidents(path, crime_types="Burglary", crs="EPSG:27700")
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))
+    r = run("validate", old, "--crs", "EPSG:27700")
+    assert r.returncode == 2 and "old.xls: .xls spreadsheets are not read" in r.stderr
+    assert "undecodable" not in r.stderr and "Traceback" not in r.stderr
