@@ -8,6 +8,7 @@ stdout.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
@@ -76,9 +77,21 @@ class _Command(TyperCommand):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.params += typer.main.get_command(_log_options_app).params
+        names = {p.name for p in self.params}
+        # a command that reads incidents (it takes --crime-type) takes every common intake option: those its
+        # signature does not name come from the one group below, their values reach _read through ctx.meta
+        self.intake_params = [p for p in typer.main.get_command(_intake_options_app).params
+                              if p.name not in names] if "crime_type" in names else []
+        self.params += self.intake_params + typer.main.get_command(_log_options_app).params
 
     def invoke(self, ctx: Any) -> Any:
+        token = _INTAKE_GIVEN.set({p.name: ctx.params.pop(p.name, None) for p in self.intake_params})
+        try:
+            return self._invoke(ctx)
+        finally:
+            _INTAKE_GIVEN.reset(token)
+
+    def _invoke(self, ctx: Any) -> Any:
         verbose, quiet = ctx.params.pop("verbose", 0), ctx.params.pop("quiet", False)
         if verbose or quiet:  # given after the command name: combined with those before it
             root = ctx.find_root().params
@@ -123,6 +136,39 @@ LocCol = Annotated[Optional[str], typer.Option("--location-col", help="Column of
 DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column, e.g. %d/%m/%Y; needed when no row shows the day/month order.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
+#: The common intake options, defined once: every command that reads incidents takes all of them (see
+#: :class:`_Command`), and :func:`_read` applies them to every incident file the command reads.
+_intake_options_app = typer.Typer(add_completion=False)
+#: Values of the intake options a running command got from the group (not from its own signature).
+_INTAKE_GIVEN: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("intake_given", default=None)
+
+
+@_intake_options_app.command()
+def _intake_options(crs: Crs = None, fmt: Fmt = "auto", date_format: DateFormat = None, id_col: IdCol = None,
+                    date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None, lon_col: LonCol = None,
+                    lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None) -> None:
+    """The intake options as parsed for a command whose signature omits some (see :class:`_Command`)."""
+
+
+def _intake_given() -> dict[str, Any]:
+    """The common intake options given to the running command that its
+    signature does not name (role -> value for columns: ``id``, ``date`` ...;
+    ``crs``, ``fmt``, ``date_format``); empty outside a command. (typer may
+    vendor its own click, so this is not read from click's current context.)"""
+    given = {k: v for k, v in (_INTAKE_GIVEN.get() or {}).items() if v not in (None, "auto")}
+    return {k.removesuffix("_col"): v for k, v in given.items()}
+
+
+def _intake_kwargs() -> dict[str, Any]:
+    """The common intake options given to the running command, as keyword
+    arguments of :func:`hotspot.intake.read_incidents` (for an API function
+    that reads the files itself, e.g. the league's workers)."""
+    given = _intake_given()
+    out = {k: given.pop(k) for k in ("crs", "date_format") if k in given}
+    if "fmt" in given:
+        out["format"] = given.pop("fmt")
+    return out | ({"columns": given} if given else {})
+
 
 def _area(area_file: Path | None, area: str | None, area_crs: str | None = None) -> Area | None:
     """The study area from ``--area-file``/``--area`` (``--area-crs``: the
@@ -149,7 +195,10 @@ def _read(inputs, *, area=None, area_buffer=None, crime_type=None, crs=None, fmt
     naming the crime types present."""
     from hotspot.intake import read_incidents
 
-    columns = {k: v for k, v in cols.items() if v}
+    given = _intake_given()
+    crs, date_format = crs or given.pop("crs", None), date_format or given.pop("date_format", None)
+    fmt = given.pop("fmt", fmt) if fmt == "auto" else fmt
+    columns = {k: v for k, v in (given | {k: v for k, v in cols.items() if v}).items() if v}
     with _spinner("reading incidents"):
         result = read_incidents(inputs, format=fmt, crime_types=crime_type, crs=crs, columns=columns or None,
                                 area=area, area_buffer=area_buffer, date_format=date_format)
@@ -1018,7 +1067,8 @@ def league(
     bar, cb = _area_progress("league")
     with bar:
         res = build_league(sources, area_file, month, areas=areas, households=households, assign=assign,
-                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb)
+                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb,
+                           intake=_intake_kwargs())
     if out:
         params = {"command": "league", "inputs": sources, "month": month, "areas": areas, "assign": res.assign,
                   "households": str(households)}
@@ -1258,7 +1308,7 @@ def report(
     t.add_row(f"vs FY {j['vs_baseline']['fy']}", f"{j['vs_baseline']['volume']:,}", pct(j['vs_baseline']['change_pct']))
     err.print(t)
     rates = ", ".join(f"{v:.2f} per 1,000 {k}" for k, v in j["rate_per_1000"].items() if v is not None) or "n/a"
-    err.print(f"rates (rolling 12 months): {rates}; London rank {j['london_rank'] or 'n/a'} of {j['london_of'] or 'n/a'}; "
+    err.print(f"rates (rolling 12 months): {rates}; London rank by {j['rank_by']}: {j['london_rank'] or 'n/a'} of {j['london_of'] or 'n/a'}; "
               f"peer rank {j['peer_rank'] or 'n/a'}; exceptions: {len(j['exceptions'])} months")
     for w in j["warnings"]:
         err.print(f"[yellow]warning[/]: {escape(w)}")

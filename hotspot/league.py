@@ -38,7 +38,7 @@ import resource
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -227,7 +227,8 @@ ANALYSIS_COLUMNS = ("Crime ID", "Month", "Longitude", "Latitude", "LSOA name", "
 
 def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tuple[str, str] | None,
               crime_types: Iterable[str] | str | None = None,
-              columns: tuple[str, ...] | None = ANALYSIS_COLUMNS) -> tuple[IntakeResult, gpd.GeoDataFrame]:
+              columns: tuple[str, ...] | None = ANALYSIS_COLUMNS,
+              intake: Mapping[str, Any] | None = None) -> tuple[IntakeResult, gpd.GeoDataFrame]:
     """The validated incidents of one area, reading only its rows from store
     sources: the LSOA-name prefix (``assign="lsoa"``) or the area's box then
     its polygon (``"polygon"``), and ``months`` (first, last).
@@ -249,6 +250,10 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     columns : tuple of str, optional
         Columns read from stores (default :data:`ANALYSIS_COLUMNS`); None
         reads all.
+    intake : mapping, optional
+        Further :func:`hotspot.intake.read_incidents` options for a user's
+        own files (``crs``, ``format``, ``date_format``, ``columns`` role ->
+        name); with ``columns`` given, stores are read whole.
 
     Returns
     -------
@@ -258,6 +263,9 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     """
     from .intake import read_incidents
 
+    intake = dict(intake or {})
+    if intake.get("columns"):
+        columns = None  # the user's own column names, not police.uk's
     ins: list[str | stores.StoreSource] = []
     for s in sources:
         if stores.is_store(s):
@@ -265,7 +273,7 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
                                           columns=columns))
         else:
             ins.append(s)
-    res = read_incidents(ins, crime_types=crime_types, area=spec.area() if assign == "polygon" else None)
+    res = read_incidents(ins, crime_types=crime_types, area=spec.area() if assign == "polygon" else None, **intake)
     inc = res.incidents
     if assign == "lsoa":
         # Plain files cannot be filtered on reading; keep the area's rows here.
@@ -278,7 +286,7 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
 
 
 def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tuple[str, str] | None,
-                crime_types: Iterable[str] | str | None = None) -> dict:
+                crime_types: Iterable[str] | str | None = None, intake: Mapping[str, Any] | None = None) -> dict:
     """One area's part of the league: its incidents' ids, months and input
     order (for cross-area duplicates), plus intake counts and the worker's
     peak memory. Runs on a dask worker.
@@ -295,6 +303,8 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
         First and last month read, ``YYYY-MM`` (inclusive).
     crime_types : str or iterable of str, optional
         Crime types kept.
+    intake : mapping, optional
+        Further intake options (see :func:`read_area`).
 
     Returns
     -------
@@ -305,7 +315,7 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
         ``peak_rss_mb`` (MB) and ``pid``.
     """
     t0 = time.perf_counter()
-    res, inc = read_area(sources, spec, assign=assign, months=months, crime_types=crime_types)
+    res, inc = read_area(sources, spec, assign=assign, months=months, crime_types=crime_types, intake=intake)
     files = {str(f): i for i, f in enumerate(res.files)}
     order = inc["source_file"].map(files).astype(np.int64).to_numpy() * 10**12 + inc["source_row"].astype(np.int64).to_numpy()
     return {
@@ -640,7 +650,8 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
                  areas: str | Sequence[str] = "all", households: str | Path | None = None, assign: str = "auto",
                  crime_types: Iterable[str] | str | None = "Burglary",
                  workers: int | None = None, scheduler: str | None = None, z: float = 2.5, green: float = 5.0,
-                 red: float = 5.0, progress: Progress | None = None) -> LeagueResult:
+                 red: float = 5.0, progress: Progress | None = None,
+                 intake: Mapping[str, Any] | None = None) -> LeagueResult:
     """The performance table for every area of a boundary layer.
 
     Parameters
@@ -667,6 +678,8 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     green, red : float
         RAG thresholds, percent change of the rolling 12 months (as
         ``hotspot report``).
+    intake : mapping, optional
+        Intake options for the user's own files (see :func:`read_area`).
 
     Returns
     -------
@@ -702,12 +715,14 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         _check_month(M, first, last)
         data_first = first
     months = (str(M - (FIT_MONTHS - 1)), str(M))
-    results, run = run_area_tasks(league_task, specs, args=(sources, mode, months, crime_types),
+    results, run = run_area_tasks(league_task, specs, args=(sources, mode, months, crime_types, intake),
                                   workers=workers, scheduler=scheduler, progress=progress)
     if not known:
         firsts = [pd.Period(r["first_month"], "M") for r in results.values() if r["first_month"]]
         lasts = [pd.Period(r["last_month"], "M") for r in results.values() if r["last_month"]]
         if not lasts:
+            if run.failed and not results:  # every area failed the same way, e.g. a column named wrongly
+                raise HotspotError("; ".join(sorted(set(run.failed.values())))[:2000])
             raise HotspotError(_no_incidents_message(results))
         _check_month(M, min(firsts), max(lasts))
         data_first = min(firsts)

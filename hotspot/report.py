@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import HotspotError, InputFileError, ModelError
+from ._errors import HotspotError, InputFileError, ModelError, OptionError
 
 
 def change_pct(now: float, before: float) -> float | None:
@@ -455,23 +455,27 @@ class LondonContext:
         codes = _area_codes(pop, lad)
         return cls(monthly, population, households, density, deprivation, counting, codes)
 
-    def rolling_rates(self, end: pd.Period) -> pd.Series:
-        """Burglaries per 1,000 residents over the 12 months ending ``end``.
+    def rolling_rates(self, end: pd.Period, per: str = "residents") -> pd.Series:
+        """Burglaries per 1,000 residents (or households) over the 12 months ending ``end``.
 
         Parameters
         ----------
         end : Period
             Last month of the rolling 12 months (included).
+        per : {"residents", "households"}
+            The rate's denominator (default residents).
 
         Returns
         -------
         Series
-            Rate per 1,000 residents by borough; boroughs without a
-            population are left out.
+            Rate per 1,000 residents (households) by borough; boroughs
+            without a population or that denominator are left out.
         """
         periods = pd.PeriodIndex(self.monthly.columns, freq="M")
         vol = self.monthly.loc[:, (periods > end - 12) & (periods <= end)].sum(axis=1)
         pop = self.population.reindex(vol.index)
+        if per == "households":  # the reference's areas are those with a population (the households table is wider)
+            pop = self.households.reindex(vol.index).where(pop.notna())
         return (vol / pop * 1000).dropna()
 
     def volume(self, area: str, end: pd.Period, months: int = 12) -> int | None:
@@ -683,6 +687,8 @@ class PerformanceReport:
     source: str = "the incident data given"
     #: Areas left out of the ranks (too small a rate basis), with why.
     unranked: dict[str, str] = field(default_factory=dict)
+    #: The rate the ranks order areas by: per 1,000 "households" or "residents" (``settings.RANK_BASIS``).
+    rank_basis: str = "residents"
 
     def to_json(self) -> dict:
         """The report as a JSON-ready dict (see ``hotspot report --json``)."""
@@ -693,8 +699,8 @@ class PerformanceReport:
                 "london_rank": self.london_rank, "london_of": self.london_of, "peer_rank": self.peer_rank,
                 "peers": self.peers, "exceptions": self.exceptions, "rag": self.rag, "warnings": self.warnings,
                 "rank_counting": self.rank_counting, "unranked": self.unranked,
-                # ranks order areas by this rate (the league orders by households: see its "rank_by")
-                "rank_by": "burglaries per 1,000 residents, rolling 12 months"}
+                # ranks order areas by this rate, as the league's ranks do (settings.RANK_BASIS)
+                "rank_by": f"burglaries per 1,000 {self.rank_basis}, rolling 12 months"}
 
     def to_csv_frame(self) -> pd.DataFrame:
         """The monthly series (observed, expected, band, direction) with a
@@ -797,13 +803,14 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
     rates: dict = {"residents": None, "households": None}
     london_rank = london_of = peer_rank = None
     peer_list: list[str] = []
+    basis = _rank_basis(london, warnings)
     if london is not None:
         if peers:
             # the area is not its own peer; a name given twice counts once
             peer_list = [p for p in dict.fromkeys(london.check_peers(peers)) if p != area_name]
         london_rank, london_of, peer_rank, peer_list, rates = _ranks(
             london, area_name, M, r, peer_list, warnings,
-            settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance)
+            settings.COVERAGE_TOLERANCE if coverage_tolerance is None else coverage_tolerance, per=basis)
     change = change_pct(r, r_prev)
     rag, caveats = rag_with_caveats(r, r_prev, green=green, red=red, high_exception_recent=high_q)
     warnings.extend(caveats)
@@ -816,12 +823,27 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
         exceptions=exceptions, rag=rag,
         series=rng, seasonal=seasonal_index(incidents[incidents["occurred"].dt.to_period("M") <= M]),
         warnings=warnings, rank_counting=london.counting if london is not None else None,
-        unranked=dict(small_rate_bases(london)) if london is not None else {},
+        unranked=dict(small_rate_bases(london)) if london is not None else {}, rank_basis=basis,
     )
 
 
+def _rank_basis(london: LondonContext | None, warnings: list[str]) -> str:
+    """The rate ranks order by: ``settings.RANK_BASIS``, or residents (with
+    a warning) when the reference has no households."""
+    from . import settings
+
+    basis = settings.RANK_BASIS
+    if basis not in ("households", "residents"):
+        raise OptionError(f"settings.RANK_BASIS = {basis!r}: households or residents")
+    if basis == "households" and london is not None and not len(london.households):
+        warnings.append("no households in the reference (--households): ranks are by burglaries per 1,000 "
+                        "residents, not per 1,000 households as the league's")
+        basis = "residents"
+    return basis
+
+
 def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: list[str], warnings: list[str],
-           tolerance: float):
+           tolerance: float, per: str = "residents"):
     """Rates and ranks from one counting: the reference's, for every area.
 
     The input's own volume must agree with the reference's for the same
@@ -841,9 +863,10 @@ def _ranks(london: LondonContext, area: str, M: pd.Period, volume: int, peers: l
     pop, hh = london.population.get(area), london.households.get(area)
     rates = {"residents": round(ref / pop * 1000, 3) if pop else None,
              "households": round(ref / hh * 1000, 3) if hh else None}
-    lr = london.rolling_rates(M)
+    lr = london.rolling_rates(M, per=per)
     if area not in lr.index:
-        warnings.append(f"{area}: no population in the London reference, so no rank")
+        warnings.append(f"{area}: no {'households' if per == 'households' else 'population'} in the London "
+                        "reference, so no rank")
         return None, None, None, list(peers), rates
     small = small_rate_bases(london)
     lr = lr.drop(small.index, errors="ignore")
@@ -1001,6 +1024,32 @@ def data_source(sources: list[dict[str, Any]] | None) -> str:
     return "the incident files given: " + ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
+def _own_data_notes(rep: PerformanceReport, london: LondonContext, incidents: pd.DataFrame,
+                    sources: list[dict[str, Any]] | None, *, baseline_given: bool) -> list[str]:
+    """Warnings for a report from the user's own data beside a reference:
+    a default baseline year later than the reference's (the data start
+    later), and ranks that put the reference's count of this area, not the
+    input's, among the other areas' reference counts."""
+    out = []
+    ref = london.monthly.loc[rep.area] if rep.area in london.monthly.index else None
+    fy = rep.vs_baseline["fy"]
+    if not baseline_given and ref is not None:
+        ref_series = pd.Series(ref.to_numpy(), index=pd.PeriodIndex(london.monthly.columns, freq="M"))
+        ref_fys = [y for y in complete_financial_years(ref_series) if y < fy]
+        if ref_fys:
+            start = incidents["occurred"].min().to_period("M")
+            out.append(f"the baseline is FY {fy}/{str(fy + 1)[-2:]}, the first complete financial year of the input "
+                       f"(its data start {start}); the reference data start earlier, and a report from them compares "
+                       f"with FY {ref_fys[0]}/{str(ref_fys[0] + 1)[-2:]}: give --baseline-fy to compare the same year")
+    own = data_source(sources) != data_source([{"format": "police.uk"}])
+    if own and rep.london_rank is not None:
+        ref_volume = london.volume(rep.area, rep.month)
+        out.append(f"rates and ranks count every area the same way, from the reference ({london.counting}): "
+                   f"{rep.area} {ref_volume:,} burglaries in the 12 months to {rep.month} there, {rep.rolling_12m['volume']:,} "
+                   "in the input; the input's own counts are the volumes and changes, not the ranks")
+    return out
+
+
 def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
                 baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5, green: float = 5.0,
                 red: float = 5.0, sources: list[dict[str, Any]] | None = None) -> PerformanceReport:
@@ -1035,6 +1084,8 @@ def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: 
     rep = build_report(incidents, area_name, month, london=london, baseline_fy=baseline_fy, peers=peers, z=z,
                        green=green, red=red)
     rep.source = data_source(sources)
+    if london is not None:
+        rep.warnings.extend(_own_data_notes(rep, london, incidents, sources, baseline_given=baseline_fy is not None))
     if london is None:
         rep.warnings.append("no reference counts and population given (--reference-counts/--population or "
                             "--data): no rates or ranks")

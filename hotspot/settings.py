@@ -75,6 +75,11 @@ EARLIEST_DATE = "1990-01-01"
 #: rate per resident says little about risk and would top or tail the table.
 MIN_RANK_RESIDENTS = 20_000
 MIN_RANK_HOUSEHOLDS = 10_000
+#: The rate every rank orders areas by, in `report` and `league` alike:
+#: "households" (burglaries per 1,000 households, the Home Office basis for
+#: residential burglary that partnership boards compare on) or "residents".
+#: Without households in the reference, the report ranks by residents and says so.
+RANK_BASIS = "households"
 
 #: Nano-beats and the patrol brief: --as-of may be at most this many days
 #: after the last burglary in the data; None (default) = the plan's own

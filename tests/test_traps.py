@@ -109,3 +109,96 @@ def test_a_workbook_of_several_sheets_or_an_xls_is_refused_by_name(tmp_path):
     r = run("validate", old, "--crs", "EPSG:27700")
     assert r.returncode == 2 and "old.xls: .xls spreadsheets are not read" in r.stderr
     assert "undecodable" not in r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- trap 1: intake options everywhere
+
+INTAKE_OPTIONS = ("--crs", "--date-format", "--format", "--id-col", "--date-col", "--x-col", "--y-col", "--lon-col",
+                  "--lat-col", "--type-col", "--location-col", "--crime-type")
+
+
+def test_every_command_that_reads_incidents_takes_every_intake_option():
+    import typer
+
+    import cli
+
+    commands = typer.main.get_command(cli.app).commands
+    readers = {n for n, c in commands.items() if any("--crime-type" in p.opts for p in c.params)}
+    assert {"report", "league", "leaflets", "anpr", "crossborder", "kde", "backtest", "load", "knox", "validate",
+            "brief", "nanobeats", "run", "map", "check-public"} <= readers
+    for name in readers:
+        opts = {o for p in commands[name].params for o in p.opts}
+        assert set(INTAKE_OPTIONS) <= opts, (name, set(INTAKE_OPTIONS) - opts)
+        assert all(p.help for p in commands[name].params if set(p.opts) & set(INTAKE_OPTIONS)), name
+
+
+@pytest.fixture(scope="module")
+def own_barnet(tmp_path_factory, barnet_csv):
+    """Barnet's police.uk burglaries 2021-2024 as a force export: own column names, BNG metres, day dates."""
+    import pyproj
+
+    df = pd.read_csv(barnet_csv)
+    df = df[(df["Crime type"] == "Burglary") & df["Longitude"].notna() & (df["Month"] >= "2021-01")]
+    df = df[df["Month"] <= "2024-12"].drop_duplicates("Crime ID")
+    e, n = pyproj.Transformer.from_crs(4326, 27700, always_xy=True).transform(df["Longitude"].to_numpy(),
+                                                                               df["Latitude"].to_numpy())
+    own = pd.DataFrame({"Ref": df["Crime ID"].to_numpy(), "When": "15/" + df["Month"].str[5:] + "/" + df["Month"].str[:4],
+                        "E": e.round(1), "N": n.round(1), "Offence": "Burglary"})
+    path = tmp_path_factory.mktemp("own") / "barnet_export.csv"
+    own.to_csv(path, index=False)
+    return path
+
+
+OWN_OPTIONS = ("--crs", "EPSG:27700", "--x-col", "E", "--date-col", "When", "--id-col", "Ref",
+               "--date-format", "%d/%m/%Y", "--crime-type", "all")
+
+
+@pytest.mark.parametrize("command", [
+    ("report", "{own}", "--area", "Barnet", "--month", "2024-12"),
+    ("league", "{own}", "--areas", "Barnet", "--month", "2024-12"),
+    ("leaflets", "{own}", "--area", "Barnet"),
+    ("anpr", "--incidents", "{own}", "--area", "Barnet"),
+])
+def test_report_league_leaflets_anpr_take_the_intake_options(command, own_barnet, boroughs_file, tmp_path):
+    args = [a.format(own=own_barnet) for a in command] + ["--area-file", boroughs_file, *OWN_OPTIONS]
+    r = run(*args, "--y-col", "Northing")  # a wrong name: the option reached the intake, which names the column
+    assert r.returncode == 2, r.stderr
+    assert "No such option" not in r.stderr and "column 'Northing' (given for y) not found" in r.stderr
+
+
+# --------------------------------------------------------------------------- traps 2 and 3: the report's baseline and ranks
+
+
+@pytest.fixture(scope="module")
+def own_report(own_barnet, boroughs_file):
+    r = run("report", own_barnet, "--area-file", boroughs_file, "--area", "Barnet", "--month", "2024-12",
+            *OWN_OPTIONS, "--y-col", "N", "--json")
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_an_own_file_starting_later_says_its_baseline_moved(own_report):
+    assert own_report["vs_baseline"]["fy"] == 2021  # the input starts 2021-01; police.uk's Barnet data 2013-12
+    moved = [w for w in own_report["warnings"] if w.startswith("the baseline is FY 2021/22")]
+    assert len(moved) == 1 and "FY 2014/15" in moved[0] and "--baseline-fy" in moved[0]
+
+
+def test_ranks_from_reference_counts_beside_own_counts_say_so(own_report):
+    said = [w for w in own_report["warnings"] if w.startswith("rates and ranks count every area the same way")]
+    assert len(said) == 1
+    assert f"{own_report['rolling_12m']['volume']:,} in the input" in said[0] and "police.uk" in said[0]
+
+
+def test_report_and_league_rank_on_one_basis(own_report, boroughs_file, shared_data):
+    from hotspot.report import london_context
+
+    r = run("league", "--area-file", boroughs_file, "--month", "2024-12", "--json")
+    assert r.returncode == 0, r.stderr
+    league = json.loads(r.stdout)
+    assert own_report["rank_by"] == league["rank_by"] == "burglaries per 1,000 households, rolling 12 months"
+    ranks = {a["area"]: a["rank"] for a in league["areas"] if a["rank"] is not None}
+    assert own_report["london_rank"] == ranks["Barnet"] and own_report["london_of"] == len(ranks) == 32
+    # every borough: the report's ranking (reference counts per household) is the league's
+    london = london_context(shared_data)
+    rates = london.rolling_rates(pd.Period("2024-12", "M"), per="households").drop("City of London")
+    assert rates.rank(ascending=False, method="min").astype(int).to_dict() == ranks

@@ -46,7 +46,7 @@ def report_html(report: PerformanceReport) -> str:
     exc = "".join(f"<tr><td>{e(x['month'])}</td><td>{e(x['direction'])}</td><td>{x['observed']}</td>"
                   f"<td>{x['expected']:.1f}</td></tr>" for x in report.exceptions) or \
         "<tr><td colspan=4>No month outside the expected range</td></tr>"
-    rank = (f"{report.london_rank} of {report.london_of} London boroughs by burglaries per 1,000 residents, rolling "
+    rank = (f"{report.london_rank} of {report.london_of} London boroughs by burglaries per 1,000 {report.rank_basis}, rolling "
             f"12 months (1 = highest rate)" if report.london_rank else "n/a")
     rank_label = "London rank" if report.rank_counting else "Rank"  # London's only with a London reference
     if report.london_rank and report.unranked:  # say why the count is short of every borough
