@@ -47,7 +47,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -1163,21 +1163,25 @@ class NanoBeatPlanner:
         targets["context_neighbours"] = [", ".join(n) for n in targets["context_neighbours"]]
 
     def _why(self, n_recent: int, n_past: int, t_recent: np.ndarray, t_past: np.ndarray,
-             history_days: float | None = None) -> str:
+             history_days: float | None = None, reach: tuple[float, float] | None = None) -> str:
         """Why a place is a target, in words with units (``history_days``:
-        the history actually covered by the data, days)."""
+        the history actually covered by the data, days; ``reach``: the
+        farthest recent and earlier source from the target's centre, metres,
+        stated instead of the distances from the patrol area's edge)."""
         fmt = "%Y-%m" if self.monthly else "%d %b %Y"
         unit = "months" if self.monthly else "days"
         parts = []
         if n_recent:
             lo, hi = pd.Timestamp(t_recent.min()), pd.Timestamp(t_recent.max())
             when = f"{lo:{fmt}}" if lo == hi else f"{lo:{fmt}} to {hi:{fmt}}"
-            parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {self.distance:g} m, last "
+            within = f"{reach[0]:g} m of its centre" if reach else f"{self.distance:g} m"
+            parts.append(f"{n_recent} burglar{'y' if n_recent == 1 else 'ies'} within {within}, last "
                          f"{self.days:g} {unit} ({when})")
         if n_past:
             days = self.history_days if history_days is None else min(self.history_days, history_days)
             hist = f"{days / 30.44:.0f} months" if days >= 61 else f"{days:.0f} days"
-            parts.append(f"{n_past} earlier within {self.location_radius:g} m over {hist} "
+            within = f"{reach[1]:g} m of its centre" if reach else f"{self.location_radius:g} m"
+            parts.append(f"{n_past} earlier within {within} over {hist} "
                          f"(latest {pd.Timestamp(t_past.max()):{fmt}})")
         return "; ".join(parts) if parts else "no burglary in the window"
 
@@ -1190,11 +1194,13 @@ class NanoBeatPlanner:
         recent_ok = s.recent(age)
         recent, older = idx[recent_ok], idx[~recent_ok & (s.history_age_days(age) < self.history_days)]
         rows = []
+        sources: list[np.ndarray] = []
         for rank, (poly, target_risk) in enumerate(zip(polys, risks), start=1):
             c = poly.centroid
             near = recent[shapely.dwithin(poly, shapely.points(s.x[recent], s.y[recent]), self.distance)]
             past = older[shapely.dwithin(poly, shapely.points(s.x[older], s.y[older]), self.location_radius)]
             src = np.r_[past, near]
+            sources.append(src)
             times = pd.DatetimeIndex(s.t[src])
             until: pd.Timestamp | NaTType
             if not len(near):
@@ -1223,18 +1229,92 @@ class NanoBeatPlanner:
                 "active_until": until, "basis": "recent burglaries" if len(near) else "history only",
                 "label": label, "street": streets.mode().iloc[0] if len(streets) else None,
                 "why": self._why(len(near), len(past), s.t[near], s.t[past],
-                                 history_days=(as_of - pd.Timestamp(s.t.min())) / pd.Timedelta(days=1))
-                + _across(int((~own).sum()), n, sorted(set(s.neighbour[src][~own]))),
+                                 history_days=(as_of - pd.Timestamp(s.t.min())) / pd.Timedelta(days=1),
+                                 reach=(_reach(s, near, c), _reach(s, past, c)))
+                + _across(int((~own).sum()), n, sorted(set(s.neighbour[src][~own])))
+                + _business_words(s.location[src]),
+                **business_premises(s.location[src]),
                 "context_sources": int((~own).sum()),
                 "context_neighbours": sorted(set(s.neighbour[src][~own])),
                 "area_m2": float(poly.area), "centroid_x": c.x, "centroid_y": c.y, "geometry": poly,
             })
+        for row, shared in zip(rows, _shared_sources(sources, [r["target_id"] for r in rows])):
+            row.update(shared)
         gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=self.area.crs) if rows else gpd.GeoDataFrame(
             {"target_id": []}, geometry=gpd.GeoSeries([], crs=self.area.crs))
         if rows:
             lon, lat = to_lonlat(gdf["centroid_x"], gdf["centroid_y"], self.area.crs)
             gdf["centroid_lon"], gdf["centroid_lat"] = np.round(lon, 6), np.round(lat, 6)
         return gdf
+
+
+def _reach(s: Any, idx: np.ndarray, centre: Any) -> float:
+    """The farthest of the burglaries ``idx`` from a target's centre, metres,
+    rounded up to 10 m (0 when there are none)."""
+    if not len(idx):
+        return 0.0
+    d = float(np.hypot(s.x[idx] - centre.x, s.y[idx] - centre.y).max())
+    return float(max(10.0, np.ceil(d / 10.0) * 10.0))
+
+
+def _shared_sources(sources: list[np.ndarray], ids: list[str]) -> list[dict[str, Any]]:
+    """Per target, its burglaries also counted at other targets:
+    ``n_sources_shared``, ``sources_also_at`` ("NB03 (2), NB05 (1)") and
+    ``n_sources_first`` (not counted at a target ranked before it: these sum
+    to the distinct burglaries), so a sum over targets is never read as
+    distinct burglaries."""
+    sets = [set(np.asarray(src).tolist()) for src in sources]
+    out = []
+    seen: set = set()
+    for k, mine in enumerate(sets):
+        others = {ids[j]: len(mine & other) for j, other in enumerate(sets) if j != k and mine & other}
+        shared = set().union(*(mine & other for j, other in enumerate(sets) if j != k)) if others else set()
+        # counted at no target ranked before it: summed over targets, the distinct burglaries
+        out.append({"n_sources_shared": len(shared), "n_sources_first": len(mine - seen),
+                    "sources_also_at": ", ".join(f"{t} ({n})" for t, n in others.items()) or None})
+        seen |= mine
+    return out
+
+
+#: police.uk map points named after business premises: burglary there is of a
+#: business, not a home, and calls for other advice than visiting neighbours.
+BUSINESS_PLACES = frozenset(s.lower() for s in (
+    "Supermarket", "Shopping Area", "Shopping Centre", "Petrol Station", "Mobile Phone Shop", "Nightclub",
+    "Cinema", "Theatre/Concert Hall", "Conference/Exhibition Centre"))
+
+
+def business_premises(locations: Iterable[str]) -> dict[str, Any]:
+    """How much of a target's burglary is at business premises.
+
+    Parameters
+    ----------
+    locations : iterable of str
+        Location texts of the target's burglaries (police.uk "On or near
+        Supermarket").
+
+    Returns
+    -------
+    dict
+        ``business_share`` (0-1, of the burglaries), ``business_places``
+        (the kinds, comma-separated, or None) and ``business`` (True when the
+        share is at least ``settings.BUSINESS_TARGET_SHARE``).
+    """
+    kinds = [str(v).strip() for v in locations]
+    kinds = [k[len("on or near"):].strip() if k.lower().startswith("on or near") else k for k in kinds]
+    hits = [k for k in kinds if k.lower() in BUSINESS_PLACES]
+    share = len(hits) / len(kinds) if kinds else 0.0
+    return {"business_share": round(share, 4), "business_places": ", ".join(sorted(set(hits))) or None,
+            "business": bool(kinds) and share >= settings.BUSINESS_TARGET_SHARE}
+
+
+def _business_words(locations: np.ndarray) -> str:
+    """The ``why`` words for a target mainly of business burglary (else "")."""
+    b = business_premises(locations)
+    if not b["business"]:
+        return ""
+    n = len(locations)
+    return (f"; mainly business premises: {round(b['business_share'] * n)} of these {n} at "
+            f"{b['business_places'].lower()} (police.uk points)")
 
 
 def _across(n_context: int, n: int, neighbours: list[str]) -> str:

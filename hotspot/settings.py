@@ -52,6 +52,10 @@ COVERAGE_TOLERANCE = 0.03
 #: Nano-beats: a target whose risk comes at least this much (share, 0-1) from
 #: burglaries across the boundary is marked shared with the neighbour.
 SHARED_TARGET_SHARE = 0.5
+#: Nano-beats: a target at least this share (0-1) of whose burglaries are at
+#: police.uk points named after business premises ("On or near Supermarket")
+#: is marked as mainly business burglary (JSON ``business``, the brief).
+BUSINESS_TARGET_SHARE = 0.5
 
 #: Campaigns: when the evenings get dark an hour earlier. "auto" chooses from
 #: the area's position (Europe: last Sunday of October; North America: first

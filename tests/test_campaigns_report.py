@@ -175,7 +175,10 @@ def test_ranks_are_consistent_with_the_london_counts(shared_data, barnet_intake,
     c["borough"] = c["LSOA name"].str.rsplit(" ", n=1).str[0]
     pop = pd.read_csv(shared_data / "demographics" / "london_lsoa_population_mid2015.csv")
     p = pop.groupby("Local Authority District name (2019)")["Total population: mid 2015 (excluding prisoners)"].sum()
-    rate = (c.groupby("borough")["burglary_count"].sum() / p * 1000).dropna().sort_values(ascending=False)
+    hh = pd.read_csv(shared_data / "demographics" / "lsoa2011_census2011_population_households.csv")
+    h = hh.groupby("lad_name")["households"].sum().reindex(p.index)  # London's areas: those with a population
+    # ranks are per 1,000 households (settings.RANK_BASIS), as the league's
+    rate = (c.groupby("borough")["burglary_count"].sum() / h * 1000).dropna().sort_values(ascending=False)
     rate = rate[p.reindex(rate.index) >= 20_000]  # City of London (~7,000 residents) is not ranked
     rep = build_report(barnet_intake.incidents, "Barnet", "2024-12", london=london, peers=["Brent", "Harrow", "Enfield"])
     assert rep.london_of == len(rate) == 32
@@ -183,7 +186,7 @@ def test_ranks_are_consistent_with_the_london_counts(shared_data, barnet_intake,
     group = rate.loc[["Barnet", "Brent", "Harrow", "Enfield"]].sort_values(ascending=False)
     assert rep.peer_rank == list(group.index).index("Barnet") + 1
     # the rate comes from the same counting as the rank (the reference's), never from the input's volume
-    assert rep.rate_per_1000["residents"] == pytest.approx(rate["Barnet"], abs=1e-3)
+    assert rep.rate_per_1000["households"] == pytest.approx(rate["Barnet"], abs=1e-3)
     assert rep.rank_counting.startswith("LSOA month counts") and rep.warnings == []
 
 

@@ -202,3 +202,100 @@ def test_report_and_league_rank_on_one_basis(own_report, boroughs_file, shared_d
     london = london_context(shared_data)
     rates = london.rolling_rates(pd.Period("2024-12", "M"), per="households").drop("City of London")
     assert rates.rank(ascending=False, method="min").astype(int).to_dict() == ranks
+
+
+# --------------------------------------------------------------------------- traps 4 and 5: what a brief's target says
+
+
+def _clusters(seed: int = 4):
+    """Two burglary clusters 260 m apart (so their targets share burglaries) and a third of
+    supermarket points, 14 days of day-precision data in a 3 km square."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    centres = [(1000, 1000, "On or near Oak Road"), (1260, 1000, "On or near Elm Grove"),
+               (2300, 2200, "On or near Supermarket")]
+    rows = []
+    for cx, cy, where in centres:
+        for k in range(12):
+            r, a = 160 * np.sqrt(rng.uniform()), rng.uniform(0, 2 * np.pi)
+            rows.append((cx + r * np.cos(a), cy + r * np.sin(a), f"2024-03-{1 + k:02d}", where))
+    x, y, d, loc = zip(*rows)
+    return gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(len(rows))], "occurred": pd.to_datetime(d),
+                             "date_precision": "day", "crime_type": "Burglary", "location_text": loc},
+                            geometry=gpd.points_from_xy(x, y), crs=27700)
+
+
+@pytest.fixture(scope="module")
+def cluster_plan():
+    from shapely.geometry import box
+
+    from hotspot.areas import area_from_geometry
+    from hotspot.nanobeats import NanoBeatPlanner
+
+    inc = _clusters()
+    area = area_from_geometry(box(0, 0, 3000, 3000), 27700, "test")
+    plan = NanoBeatPlanner.from_window(inc, area, distance=200, days=14).solve("2024-03-14", n_targets=4)
+    plan.test_area = area
+    return inc, plan
+
+
+def test_a_targets_distances_are_from_its_centre(cluster_plan):
+    import re
+
+    import shapely
+
+    inc, plan = cluster_plan
+    t = plan.targets
+    assert len(t) >= 3
+    x, y = inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy()
+    for r in t.itertuples():
+        # brute force: the window's burglaries that gave the target its risk (within 200 m of its patrol area)
+        near = shapely.dwithin(r.geometry, shapely.points(x, y), 200)
+        assert near.sum() == r.n_recent
+        farthest = np.hypot(x[near] - r.centroid_x, y[near] - r.centroid_y).max()
+        stated = float(re.match(r"(\d+) burglar(?:y|ies) within (\d+) m of its centre", r.why).group(2))
+        assert farthest <= stated < farthest + 10  # the reach from the centre, rounded up to 10 m
+    assert any(float(re.search(r"within (\d+) m", w).group(1)) > 200 for w in t["why"])  # the old text said 200
+
+
+def test_burglaries_counted_at_two_targets_are_said(cluster_plan, tmp_path):
+    import shapely
+
+    from hotspot.render.brief import patrol_brief
+
+    inc, plan = cluster_plan
+    t = plan.targets
+    pts = shapely.points(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy())
+    sets = [set(np.flatnonzero(shapely.dwithin(g, pts, 200))) for g in t.geometry]
+    distinct = len(set().union(*sets))
+    assert t["n_sources"].sum() > distinct  # the two close clusters' targets do share burglaries
+    assert t["n_sources_first"].sum() == distinct
+    shared = t[t["n_sources_shared"] > 0]
+    assert len(shared) >= 2 and shared["sources_also_at"].notna().all()
+    brief = patrol_brief(plan, plan.test_area)
+    assert any(f"add up to {t['n_sources'].sum()} burglaries but are {distinct} distinct" in n for n in brief.notes)
+    rows = brief.to_json()["targets"]
+    order = dict(zip(t["target_id"], t["patrol_order"]))
+    for r in shared.itertuples():
+        row = next(x for x in rows if x["rank"] == r.patrol_order)
+        assert f"{r.n_sources_shared} of these also counted at target #" in row["why"]
+        assert all(f"#{order[o.split(' ')[0]]}" in row["why"] for o in r.sources_also_at.split(", "))
+
+
+def test_targets_of_business_premises_are_marked(cluster_plan):
+    from hotspot.nanobeats import business_premises
+    from hotspot.render.brief import patrol_brief
+
+    inc, plan = cluster_plan
+    t = plan.targets
+    shop = t[(t["centroid_x"] > 2000)]
+    homes = t[(t["centroid_x"] < 2000)]
+    assert len(shop) >= 1 and len(homes) >= 1
+    assert shop["business"].all() and (shop["business_share"] == 1.0).all()
+    assert (shop["business_places"] == "Supermarket").all() and not homes["business"].any()
+    assert all("mainly business premises" in w and "supermarket" in w for w in shop["why"])
+    j = patrol_brief(plan, plan.test_area).to_json()
+    assert [r["business"] for r in j["targets"]] == [bool(b) for b in t.sort_values("patrol_order")["business"]]
+    assert business_premises(["On or near Petrol Station", "On or near Oak Road"])["business"]  # half: marked
+    assert not business_premises(["On or near Shopping Area", "On or near Oak Road", "On or near Elm Grove"])["business"]

@@ -131,7 +131,7 @@ def test_report_gives_no_rank_on_a_tiny_resident_base(london, london_incidents, 
     assert len(w) == 1 and f"{residents['City of London']:,.0f} residents" in w[0]
     assert city.to_json()["warnings"] == city.warnings and "too small a base to rank" in report_html(city)
     camden = build_report(_incidents_of(london_incidents, "Camden"), "Camden", "2024-12", london=london)
-    rates = london.rolling_rates(pd.Period("2024-12", "M")).drop("City of London")
+    rates = london.rolling_rates(pd.Period("2024-12", "M"), per="households").drop("City of London")
     assert camden.london_of == len(rates) == 32
     assert camden.london_rank == int(rates.rank(ascending=False, method="min")["Camden"])
     assert list(camden.to_json()["unranked"]) == ["City of London"]
@@ -142,7 +142,7 @@ def test_city_of_london_as_a_peer_is_left_out_with_a_warning(london, london_inci
 
     rep = build_report(_incidents_of(london_incidents, "Camden"), "Camden", "2024-12", london=london,
                        peers=["City of London", "Islington"])
-    rates = london.rolling_rates(pd.Period("2024-12", "M"))[["Camden", "Islington"]]
+    rates = london.rolling_rates(pd.Period("2024-12", "M"), per="households")[["Camden", "Islington"]]
     assert rep.peer_rank == int(rates.rank(ascending=False, method="min")["Camden"])
     assert any("peers left out of the peer rank" in w and "City of London" in w for w in rep.warnings)
 

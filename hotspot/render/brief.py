@@ -97,6 +97,7 @@ class PatrolBrief:
             "targets": [{"rank": int(r.rank), "street": r.street, "near": r.near, "postcode": r.postcode,
                          "junction": r.junction, "why": r.why, "active_until": r.active_until, "action": r.action,
                          "context_sources": int(r.context_sources), "shared_with": r.shared_with,
+                         "business": bool(r.business),
                          "lon": float(r.lon), "lat": float(r.lat)} for r in rows],
             "start": None if self.plan.start is None else dict(zip(("lon", "lat"), self._start_lonlat())),
             "route_km": round(self.plan.route_length_m / 1000, 3),
@@ -246,6 +247,7 @@ def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | No
     junc = nearest_junctions(x, y, roads) if roads is not None else [None] * len(t)
     pcs, pcd = nearest_postcodes(x, y, postcodes)
     rows = []
+    order = dict(zip(t["target_id"], t["patrol_order"])) if len(t) else {}
     for k, r in enumerate(t.itertuples()):
         street = getattr(r, "street", None)
         if not isinstance(street, str) or not street:
@@ -262,15 +264,18 @@ def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | No
         if isinstance(shared, str) and shared:
             # most of the risk comes from across the boundary: the two teams coordinate
             why += f"; shared with {shared} ({getattr(r, 'context_share', 0):.0%} of the risk from across the boundary)"
+        why += _also_counted(r, order)
         rows.append({"rank": int(r.patrol_order), "target_id": r.target_id, "street": street,
                      "near": ", ".join(near) or None, "postcode": pcs[k], "junction": junc[k], "why": why,
                      "context_sources": int(getattr(r, "context_sources", 0)),
                      "shared_with": shared if isinstance(shared, str) and shared else None,
+                     "business": bool(getattr(r, "business", False)),
                      "active_until": plan.format_date(r.active_until), "action": ACTIONS.get(r.basis, ACTIONS["history only"]),
                      "lon": float(r.centroid_lon), "lat": float(r.centroid_lat)})
     frame = pd.DataFrame(rows, columns=["rank", "target_id", "street", "near", "postcode", "junction", "why",
-                                        "context_sources", "shared_with", "active_until", "action", "lon", "lat"])
-    notes = list(plan.notes)
+                                        "context_sources", "shared_with", "business", "active_until", "action",
+                                        "lon", "lat"])
+    notes = list(plan.notes) + _shared_note(t)
     if frame["street"].isna().any():
         notes.append(f"{int(frame['street'].isna().sum())} targets have no street name: the records carry no "
                      "location text near them; give --roads (named streets) or --location-col")
@@ -282,6 +287,28 @@ def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | No
                      "on the map and a route along them")
     return PatrolBrief(plan=plan, area_name=area.name, rows=frame, roads=roads, area_geometry=area.geometry,
                        notes=notes)
+
+
+def _also_counted(r: Any, order: dict) -> str:
+    """The ``why`` words for a target's burglaries also counted at other
+    targets, named by patrol number (empty when none are)."""
+    also = getattr(r, "sources_also_at", None)
+    if not isinstance(also, str) or not also:
+        return ""
+    parts = [p.strip() for p in also.split(",")]
+    named = [f"#{order.get(p.split(' ')[0], p.split(' ')[0])}" + (f" {p.split(' ', 1)[1]}" if len(parts) > 1 else "")
+             for p in parts]
+    return f"; {int(r.n_sources_shared)} of these also counted at target {', '.join(named)}"
+
+
+def _shared_note(t: pd.DataFrame) -> list[str]:
+    """A note when burglaries count at two targets: the targets' counts then
+    add up to more than the distinct burglaries."""
+    if not len(t) or "n_sources_shared" not in t or not t["n_sources_shared"].any():
+        return []
+    total, distinct = int(t["n_sources"].sum()), int(t["n_sources_first"].sum())
+    return [f"the targets' counts add up to {total} burglaries but are {distinct} distinct ones: "
+            f"{int((t['n_sources_shared'] > 0).sum())} targets share burglaries with a nearby target (said in its row)"]
 
 
 def find_chromium() -> str | None:
