@@ -653,15 +653,15 @@ def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *,
                     ) -> tuple[Area, NanoBeatPlan, gpd.GeoDataFrame | None]:
     """Shared by `nanobeats` and `brief`: read the layers the options name,
     then :func:`hotspot.nanobeats.plan_nanobeats`."""
-    from hotspot.areas import area_from_points
+    from hotspot.areas import area_from_points, footprint_name
     from hotspot.nanobeats import plan_nanobeats
 
     when = _date_option(as_of, "--as-of", example="")
     a = _area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
     inc = result.incidents
-    if a is None:  # no boundary file: the incidents' footprint
-        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs)
+    if a is None:  # no boundary file: the incidents' footprint, named after the input
+        a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs, name=footprint_name(result.files))
     road_gdf = _road_layer(roads, a.crs) if roads else None
     ctx = None
     if context:

@@ -7,9 +7,11 @@ invalid polygons are repaired with ``shapely.make_valid`` and a warning.
 from __future__ import annotations
 
 import difflib
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -483,6 +485,34 @@ def area_from_geometry(geometry: BaseGeometry, crs: str | int | CRS, name: str =
         raise CRSError("no CRS given for the area")
     require_metric(c, "the area CRS")
     return Area(name=name, code=None, geometry=geometry, crs=c)
+
+
+#: Words of an input's file name that say what the records are, not where: left out of a footprint's name.
+_RECORD_WORDS = frozenset("""residential domestic commercial business burglary burglaries break enter and
+    crime crimes incidents incident offences offence offenses offense records data export extract police uk
+    street level all csv geojson gpkg parquet""".split())
+
+
+def footprint_name(files: Sequence[object]) -> str:
+    """A name for the area of records given without a boundary file: the
+    place words of the first input's file name ("chicago_residential_burglary_2014_2017.csv"
+    -> "Chicago"), else "the records' area".
+
+    Parameters
+    ----------
+    files : sequence of path-like
+        The inputs read (``IntakeResult.files``).
+
+    Returns
+    -------
+    str
+        The name, "(records' extent)" appended so it is never taken for a boundary.
+    """
+    if not files:
+        return "the records' area"
+    stem = Path(str(files[0])).name.split(".")[0]
+    words = [w for w in re.split(r"[\W_]+", stem) if w and not w.isdigit() and w.lower() not in _RECORD_WORDS]
+    return (" ".join(words).title() + " (records' extent)") if words else "the records' area"
 
 
 def area_from_points(x: ArrayLike, y: ArrayLike, crs: str | int | CRS, *, radius: float = 400.0, snap: float = 100.0,

@@ -64,7 +64,7 @@ from .context import Context
 from .crs import require_same_metric_crs, to_lonlat
 from .grid import Grid
 from .intake import has_month_dates
-from .routing import RouteLegs, StreetNetwork, check_start, patrol_route, route_legs
+from .routing import RouteLegs, StreetNetwork, beat_routes, check_start, patrol_route, route_legs
 
 if TYPE_CHECKING:
     from pandas._libs.tslibs import NaTType
@@ -177,6 +177,42 @@ class NanoBeatPlan:
         if start:
             pts.append(start)
         return pts
+
+    def beat_points(self) -> list[list[tuple[float, float]]]:
+        """Per beat (``targets["beat"]``; one beat without it), the start,
+        its targets in patrol order, back to the start (metres)."""
+        pts = self.route_points()
+        if "beat" not in self.targets or self.targets["beat"].nunique() <= 1:
+            return [pts] if pts else []
+        start = [pts[0]] if self.start else []
+        return [start + [(float(r.centroid_x), float(r.centroid_y)) for r in grp.itertuples()] + start
+                for _, grp in self.targets.groupby("beat", sort=True)]
+
+    def beat_legs(self, network: StreetNetwork | None = None) -> RouteLegs:
+        """The route's legs, beat after beat (no leg joins two beats).
+
+        Parameters
+        ----------
+        network : StreetNetwork, optional
+            Street graph; legs follow the streets (default: straight legs).
+
+        Returns
+        -------
+        RouteLegs
+            Every beat's legs; ``length_m`` is their total, metres.
+        """
+        parts = [route_legs(p, network) for p in self.beat_points()]
+        return RouteLegs(lines=[ln for p in parts for ln in p.lines], on_streets=[o for p in parts for o in p.on_streets],
+                         length_m=float(sum(p.length_m for p in parts)))
+
+    def beat_lengths_m(self) -> list[float]:
+        """Route length of each beat, metres, as drawn (straight or on the
+        streets, like :attr:`route_length_m`)."""
+        if self.legs is None:
+            return []
+        sizes = [len(p) - 1 for p in self.beat_points()]
+        ends = np.cumsum(sizes)
+        return [float(sum(ln.length for ln in self.legs.lines[e - n:e])) for n, e in zip(sizes, ends)]
 
     def route_line(self) -> shapely.LineString | None:
         """The whole route as one line (street paths when routed on streets)."""
@@ -1049,7 +1085,7 @@ class NanoBeatPlanner:
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
         plan = self._plan(when, n_targets, start, notes, network)
-        plan.legs = route_legs(plan.route_points(), network) if len(plan.targets) else None
+        plan.legs = plan.beat_legs(network) if len(plan.targets) else None
         if plan.legs is not None:
             plan.route_length_m = plan.legs.length_m
             if network is None:
@@ -1139,9 +1175,18 @@ class NanoBeatPlanner:
         length = 0.0
         if len(targets):
             model.describe_targets(targets, groups)
-            order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
+            xy = targets[["centroid_x", "centroid_y"]].to_numpy()
+            order, length = patrol_route(xy, start, network)
+            beat = np.ones(len(order), int)
+            if length > settings.NANOBEAT_BEAT_ROUTE_M and len(targets) > 1:  # too far for one shift: beats
+                order, lengths, beat = beat_routes(xy, start, network, max_route_m=settings.NANOBEAT_BEAT_ROUTE_M)
+                length = sum(lengths)
+                notes.append(f"one route through the {len(targets)} targets would be over "
+                             f"{settings.NANOBEAT_BEAT_ROUTE_M / 1000:g} km (settings.NANOBEAT_BEAT_ROUTE_M): they are "
+                             f"grouped into {beat.max()} beats, one route each")
             targets = targets.iloc[order].reset_index(drop=True)
             targets["patrol_order"] = np.arange(1, len(targets) + 1)
+            targets["beat"] = beat
             groups = [groups[k] for k in order]
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
                             window=(self.distance, self.days),

@@ -131,6 +131,58 @@ def patrol_route(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = 
     return order, length
 
 
+def beat_routes(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = None,
+                network: "StreetNetwork | None" = None, *, max_route_m: float) -> tuple[list[int], list[float], np.ndarray]:
+    """Targets grouped into beats, each a patrol route of at most ``max_route_m``.
+
+    Complete-linkage clusters of the target centroids, the fewest (1, 2, ...)
+    whose every beat's route (:func:`patrol_route` over its targets) is at
+    most ``max_route_m`` metres; a beat of one target whose loop from the
+    start alone is longer cannot be split further. Beats are numbered by
+    their first target in the input order (targets come in risk order, so
+    beat 1 holds the highest-risk target).
+
+    Parameters
+    ----------
+    targets_xy : array (n, 2)
+        Target centroids, metres, in risk order.
+    start_xy : (x, y), optional
+        Start and end of every beat's loop, metres.
+    network : StreetNetwork, optional
+        Street graph for the route lengths (default: straight legs).
+    max_route_m : float
+        Longest route of one beat, metres.
+
+    Returns
+    -------
+    order : list of int
+        Target indices in patrol order, beat after beat.
+    lengths : list of float
+        Route length of each beat, metres.
+    beat : ndarray of int
+        The beat (1, 2, ...) of each target in ``order``.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    pts = np.asarray(targets_xy, float).reshape(-1, 2)
+    n = len(pts)
+    tree = linkage(pts, "complete") if n > 1 else None
+    routes: list[tuple[np.ndarray, float]] = []
+    for k in range(1, n + 1):
+        labels = fcluster(tree, k, "maxclust") if tree is not None else np.ones(n, int)
+        routes = []
+        for lab in np.unique(labels):
+            idx = np.flatnonzero(labels == lab)
+            o, length = patrol_route(pts[idx], start_xy, network)
+            routes.append((idx[o], length))
+        if max(length for _, length in routes) <= max_route_m:
+            break
+    routes.sort(key=lambda r: int(r[0].min()))
+    order = [int(i) for idx, _ in routes for i in idx]
+    beat = np.concatenate([np.full(len(idx), b, int) for b, (idx, _) in enumerate(routes, start=1)])
+    return order, [float(length) for _, length in routes], beat
+
+
 @dataclass
 class RouteLegs:
     """A patrol route drawn leg by leg.

@@ -148,6 +148,13 @@ NANOBEAT_MONTHS = 2.0
 NANOBEAT_TARGETS = 10
 NANOBEAT_CELL_M = 50.0
 NANOBEAT_TARGET_RADIUS_M = 100.0
+#: Nano-beats: the longest patrol route of one beat, metres (legs between its
+#: targets, and from and back to the start when given). Targets whose one
+#: route would be longer (a city-wide plan: Chicago's 10 targets, 41 km) are
+#: grouped into beats, each within this, so a team can drive its beat in a
+#: shift with time on foot at every target; a single route this long or
+#: shorter (Barnet's 8 targets: 21 km on streets) stays one beat.
+NANOBEAT_BEAT_ROUTE_M = 25_000.0
 
 #: Backtests: coverage (percent of the area), the coverage levels always
 #: scored (shares) and the periods kept as the first training window.

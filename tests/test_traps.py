@@ -299,3 +299,49 @@ def test_targets_of_business_premises_are_marked(cluster_plan):
     assert [r["business"] for r in j["targets"]] == [bool(b) for b in t.sort_values("patrol_order")["business"]]
     assert business_premises(["On or near Petrol Station", "On or near Oak Road"])["business"]  # half: marked
     assert not business_premises(["On or near Shopping Area", "On or near Oak Road", "On or near Elm Grove"])["business"]
+
+
+# --------------------------------------------------------------------------- trap 8: a brief for a whole city
+
+
+def test_a_city_wide_brief_is_one_page_of_beats_a_team_can_drive(shared_data, tmp_path):
+    import shutil
+
+    from hotspot import settings
+
+    chicago = shared_data / "crime/exact_dates/chicago_residential_burglary_2014_2017.csv"
+    r = run("brief", chicago, "--crs", "EPSG:26971", "--as-of", "2017-06-01", "--out", tmp_path / "b.html",
+            "--pdf", tmp_path / "b.pdf", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["area"] == "Chicago (records' extent)"  # was "incident footprint"
+    page = (tmp_path / "b.html").read_text()
+    assert "Patrol brief: Chicago (records&#x27; extent)" in page and "incident footprint" not in page
+    beats = j["beats"]
+    # one route through the 10 targets is 41 km: grouped into beats, each within a shift's route
+    assert len(beats) >= 2 and all(b["route_km"] <= settings.NANOBEAT_BEAT_ROUTE_M / 1000 for b in beats)
+    assert sorted(t for b in beats for t in b["targets"]) == [t["rank"] for t in j["targets"]]
+    assert j["route_km"] == pytest.approx(sum(b["route_km"] for b in beats), abs=0.01)
+    # no leg joins two beats (no start: a path through each beat's targets)
+    assert page.count('class="route-leg') == sum(len(b["targets"]) - 1 for b in beats)
+    assert page.count('class="beat-row"') == len(beats)
+    info = subprocess.run([shutil.which("pdfinfo") or "pdfinfo", tmp_path / "b.pdf"], capture_output=True, text=True)
+    assert info.returncode == 0, "pdfinfo (poppler-utils) is needed"
+    assert "Pages:           1" in info.stdout  # was 2
+
+
+def test_beats_are_the_fewest_routes_within_the_limit():
+    from hotspot.routing import beat_routes, patrol_route
+
+    rng = np.random.default_rng(8)
+    towns = np.array([[0, 0], [30_000, 0], [0, 30_000]])
+    xy = np.vstack([c + rng.normal(0, 800, (4, 2)) for c in towns])[rng.permutation(12)]
+    order, lengths, beat = beat_routes(xy, None, max_route_m=10_000)
+    assert sorted(order) == list(range(12)) and len(lengths) == beat.max() == 3 and max(lengths) <= 10_000
+    # each beat is one town, and its route is the patrol route through its targets
+    for b, length in zip(range(1, 4), lengths):
+        pts = xy[np.array(order)[beat == b]]
+        assert np.ptp(pts, axis=0).max() < 10_000
+        assert length == pytest.approx(patrol_route(pts)[1])
+    assert beat_routes(xy, None, max_route_m=1e9)[2].max() == 1  # close enough: one beat
+    assert order[0] == 0  # beat 1 holds the first (highest-risk) target

@@ -101,10 +101,23 @@ class PatrolBrief:
                          "lon": float(r.lon), "lat": float(r.lat)} for r in rows],
             "start": None if self.plan.start is None else dict(zip(("lon", "lat"), self._start_lonlat())),
             "route_km": round(self.plan.route_length_m / 1000, 3),
+            "beats": self.beats(),
             "route_on_streets": self.plan.route_on_streets,
             "notes": list(self.notes),
             "context": getattr(self.plan, "context", None),
         }
+
+    def beats(self) -> list[dict]:
+        """The beats: ``beat`` (1, 2, ...), ``targets`` (their patrol
+        numbers) and ``route_km`` (kilometres), one per route a team drives in
+        a shift (one beat unless the targets are too far apart for one)."""
+        t = self.plan.targets
+        if not len(t):
+            return []
+        beat = t["beat"].to_numpy() if "beat" in t else np.ones(len(t), int)
+        lengths = self.plan.beat_lengths_m() or [self.plan.route_length_m]
+        return [{"beat": int(b), "targets": [int(o) for o in t["patrol_order"][beat == b]],
+                 "route_km": round(km / 1000, 3)} for b, km in zip(np.unique(beat), lengths)]
 
     def _start_lonlat(self):
         from ..crs import to_lonlat
@@ -160,10 +173,19 @@ class PatrolBrief:
         as_of = plan.format_date(plan.as_of)
         route = (f"{plan.route_length_m / 1000:.1f} km along the streets" if plan.route_on_streets
                  else f"{plan.route_length_m / 1000:.1f} km as the crow flies (straight legs: no street layer given)")
+        beats = self.beats()
+        if len(beats) > 1:  # targets too far apart for one shift: one route per beat
+            route = (f"{len(beats)} beats, one route each ("
+                     + "; ".join(f"beat {b['beat']}: {b['route_km']:.1f} km" for b in beats) + f"), {route}")
+        heading = {b["targets"][0]: b for b in beats} if len(beats) > 1 else {}
         start = "from and back to the start (S)" if plan.start is not None else "no start given: begins at target 1"
         rows = []
         r: Any  # a row of ``rows``: columns of several types
         for r in self.rows.itertuples():
+            if int(r.rank) in heading:
+                b = heading[int(r.rank)]
+                rows.append(f'<tr class="beat-row"><td colspan="5"><b>Beat {b["beat"]}</b>: targets '
+                            f'{b["targets"][0]}-{b["targets"][-1]}, {b["route_km"]:.1f} km</td></tr>')
             rows.append(
                 f'<tr class="target-row"><td class="num">{int(r.rank)}</td><td><b>{_e(r.street or "street not named")}</b>'
                 f'<div class="near">{_e(r.near)}</div></td><td>{_e(r.why)}</td>'
@@ -180,7 +202,10 @@ class PatrolBrief:
 body {{ font: 10px/1.3 system-ui, sans-serif; color: #111; margin: 0 auto; max-width: 190mm; }}
 h1 {{ font-size: 17px; margin: 4px 0; }}
 .meta {{ margin: 0 0 6px; }}
-.static-map {{ display: block; width: 100%; height: auto; max-height: 105mm; border: 1px solid #999; }}
+.page {{ display: flex; flex-direction: column; height: 272mm; }}
+.map-box {{ flex: 1 1 0; min-height: 40mm; max-height: 115mm; }}
+.static-map {{ display: block; width: 100%; height: 100%; border: 1px solid #999; }}
+tr.beat-row td {{ background: #f4ecf7; }}
 .street {{ stroke-linecap: round; }}
 .street-label {{ font-size: 9px; fill: #555; paint-order: stroke; stroke: #fbfbf8; stroke-width: 3px; }}
 .marker-text {{ font: bold 11px sans-serif; fill: #fff; }}
@@ -191,16 +216,16 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 .near {{ color: #444; font-size: 10px; }}
 .notes {{ font-size: 10px; color: #333; }}
 @media print {{ .noprint {{ display: none; }} tr {{ break-inside: avoid; }} }}
-</style></head><body>
+</style></head><body><div class="page">
 <h1>{_e(f"Patrol brief: {self.area_name}")}</h1>
 <p class="meta"><b>Plan date:</b> {_e(as_of)} &nbsp; <b>Window:</b> burglaries within {d:g} m in the last {w:g} {unit}
  (and each place's own longer record) &nbsp; <b>Targets:</b> {len(self.rows)} &nbsp; <b>Route:</b> {_e(route)}, {_e(start)}.</p>
-{self.map_svg() if len(self.rows) else ""}
+{f'<div class="map-box">{self.map_svg()}</div>' if len(self.rows) else ""}
 {table}
 <ul class="notes">{notes}</ul>
 <p class="notes">Numbers on the map are the patrol order. Dates are shown no finer than the source records.
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
-</body></html>"""
+</div></body></html>"""
 
     def save(self, path: str | Path) -> Path:
         """Write the HTML page.
