@@ -214,6 +214,23 @@ class NanoBeatPlan:
         ends = np.cumsum(sizes)
         return [float(sum(ln.length for ln in self.legs.lines[e - n:e])) for n, e in zip(sizes, ends)]
 
+    def beat_lines(self) -> list[shapely.LineString]:
+        """One line per beat's route (street paths when routed on streets);
+        a single beat gives :meth:`route_line`."""
+        if self.legs is None or "beat" not in self.targets or self.targets["beat"].nunique() <= 1:
+            line = self.route_line()
+            return [line] if line is not None else []
+        out, k = [], 0
+        for n in (len(p) - 1 for p in self.beat_points()):
+            coords: list[tuple[float, ...]] = []
+            for ln in self.legs.lines[k:k + n]:
+                c = list(ln.coords)
+                coords += c if not coords else c[1:]
+            k += n
+            if len(coords) >= 2:
+                out.append(shapely.LineString(coords))
+        return out
+
     def route_line(self) -> shapely.LineString | None:
         """The whole route as one line (street paths when routed on streets)."""
         if self.legs is not None and self.legs.lines:

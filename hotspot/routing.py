@@ -175,7 +175,7 @@ def beat_routes(targets_xy: np.ndarray, start_xy: tuple[float, float] | None = N
             idx = np.flatnonzero(labels == lab)
             o, length = patrol_route(pts[idx], start_xy, network)
             routes.append((idx[o], length))
-        if max(length for _, length in routes) <= max_route_m:
+        if all(length <= max_route_m or len(idx) == 1 for idx, length in routes):  # a lone target cannot split
             break
     routes.sort(key=lambda r: int(r[0].min()))
     order = [int(i) for idx, _ in routes for i in idx]

@@ -345,3 +345,38 @@ def test_beats_are_the_fewest_routes_within_the_limit():
         assert length == pytest.approx(patrol_route(pts)[1])
     assert beat_routes(xy, None, max_route_m=1e9)[2].max() == 1  # close enough: one beat
     assert order[0] == 0  # beat 1 holds the first (highest-risk) target
+
+
+def test_the_map_draws_one_route_per_beat(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from hotspot import settings
+    from hotspot.areas import area_from_geometry
+    from hotspot.crs import to_lonlat
+    from hotspot.nanobeats import NanoBeatPlanner
+    from hotspot.render.leaflet import HotspotMap
+    from hotspot.render.maps import add_nanobeats
+
+    rng = np.random.default_rng(3)
+    towns = [(530_000, 180_000), (530_000, 186_000), (546_000, 180_000)]  # 6 and 16 km apart, metres
+    pts = np.vstack([np.array(c) + rng.normal(0, 100, (5, 2)) for c in towns])
+    inc = gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(len(pts))],
+                            "occurred": pd.to_datetime([f"2024-03-{1 + k % 10:02d}" for k in range(len(pts))]),
+                            "date_precision": "day", "crime_type": "Burglary", "location_text": ""},
+                           geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=27700)
+    area = area_from_geometry(box(525_000, 175_000, 550_000, 190_000), 27700, "test")
+    lon, lat = to_lonlat([530_000.0], [180_500.0], area.crs)
+    plan = NanoBeatPlanner.from_window(inc, area, distance=200, days=14).solve(
+        "2024-03-14", n_targets=3, start_lonlat=(float(lon[0]), float(lat[0])))
+    # one loop from the start through all three is ~44 km: two beats, the far town's loop alone ~31 km
+    assert settings.NANOBEAT_BEAT_ROUTE_M == 25_000
+    beats = plan.targets.groupby("beat").size().to_dict()
+    assert len(beats) == 2
+    lines = plan.beat_lines()
+    assert len(lines) == 2 and all(ln.coords[0] == ln.coords[-1] == tuple(plan.start) for ln in lines)
+    assert sum(ln.length for ln in lines) == pytest.approx(plan.route_length_m)
+    m = HotspotMap(area, tiles="none", title="beats")
+    add_nanobeats(m, plan)
+    m.save(tmp_path / "m.html")
+    assert (tmp_path / "m.html").read_text().count("Patrol route, beat ") == 2

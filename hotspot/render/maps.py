@@ -64,14 +64,15 @@ def add_nanobeats(m: HotspotMap, plan: NanoBeatPlan, name: str = "Nano-beat targ
                            crs=t.crs)
     m.add_points(pts, f"{name}: patrol order", colour=COLOURS["target"], radius=9, tooltip="tip",
                  label="patrol_order", show=show)
-    line = plan.route_line()
-    if line is not None:
+    lines = plan.beat_lines()  # one route per beat: no line joins two beats
+    if lines:
         how = "along streets" if plan.route_on_streets else "as the crow flies"
-        ll = gpd.GeoSeries([line], crs=t.crs).to_crs(4326).iloc[0]
         fg = folium.FeatureGroup(name=esc(f"{name}: route ({plan.route_length_m / 1000:.1f} km, {how})"), show=show)
-        folium.PolyLine([(y, x) for x, y in ll.coords], color=COLOURS["target"], weight=3,
-                        dash_array=None if plan.route_on_streets else "6 6", tooltip=esc(f"Patrol route, {how}"),
-                        class_name="hotspot-route").add_to(fg)
+        for k, ll in enumerate(gpd.GeoSeries(lines, crs=t.crs).to_crs(4326), start=1):
+            beat = f", beat {k}" if len(lines) > 1 else ""
+            folium.PolyLine([(y, x) for x, y in ll.coords], color=COLOURS["target"], weight=3,
+                            dash_array=None if plan.route_on_streets else "6 6",
+                            tooltip=esc(f"Patrol route{beat}, {how}"), class_name="hotspot-route").add_to(fg)
         m.add_layer(fg)
     if plan.start is not None:
         s = gpd.GeoDataFrame({"label": ["S"], "tip": ["Start and finish"]},
