@@ -164,7 +164,7 @@ def _intake_kwargs() -> dict[str, Any]:
     arguments of :func:`hotspot.intake.read_incidents` (for an API function
     that reads the files itself, e.g. the league's workers)."""
     given = _intake_given()
-    out = {k: given.pop(k) for k in ("crs", "date_format") if k in given}
+    out: dict[str, Any] = {k: given.pop(k) for k in ("crs", "date_format") if k in given}
     if "fmt" in given:
         out["format"] = given.pop("fmt")
     return out | ({"columns": given} if given else {})
