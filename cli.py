@@ -79,7 +79,7 @@ class _Command(TyperCommand):
         super().__init__(*args, **kwargs)
         names = {p.name for p in self.params}
         # a command that reads incidents (it takes --crime-type) takes every common intake option: those its
-        # signature does not name come from the one group below, their values reach _read through ctx.meta
+        # signature does not name come from the one group below, their values reach _read through _INTAKE_GIVEN
         self.intake_params = [p for p in typer.main.get_command(_intake_options_app).params
                               if p.name not in names] if "crime_type" in names else []
         self.params += self.intake_params + typer.main.get_command(_log_options_app).params
