@@ -66,6 +66,12 @@ PUBLIC_CELL = 250.0
 #: Smallest bandwidth and cell of a published density surface, metres.
 MIN_PUBLIC_BANDWIDTH = 250.0
 MIN_PUBLIC_CELL = 100.0
+#: Length of a published window, calendar months. Windows are fixed (a
+#: 12-month window is a calendar year), never sliding or cumulative: two
+#: releases cover the same months (and publish the same figures) or months
+#: that do not overlap, so subtracting one release from another recovers no
+#: count.
+PUBLIC_WINDOW_MONTHS = 12
 #: Number of ordered classes a public surface is shown in.
 PUBLIC_CLASSES = 5
 #: Default distance (metres) within which an output coordinate counts as an
@@ -80,27 +86,102 @@ COUNT_TEXT = re.compile(r"(?<![\d.,])(\d{1,6})\s+(?:incidents?|burglar(?:y|ies)|
 # --------------------------------------------------------------------------- publishing
 
 
+def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS) -> tuple[pd.Period, pd.Period]:
+    """The published window: the latest fixed window of ``months`` calendar
+    months that the data cover whole (windows end in a month that is a
+    multiple of ``months``: calendar years for 12, quarters for 3).
+
+    A release made a month later gives the same window, hence the same
+    figures, until a new window is complete; the next window does not
+    overlap it. Subtracting two releases therefore recovers nothing (a
+    sliding or all-time window would give the month's counts per cell).
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Incidents with ``occurred`` (and ``date_precision``: with ``day``
+        precision a last month that ends before its last day is not whole).
+    months : int
+        Window length, calendar months: 1, 2, 3, 4, 6 or 12 (a divisor of 12,
+        so that windows tile the year). Default :data:`PUBLIC_WINDOW_MONTHS`.
+
+    Returns
+    -------
+    tuple of Period
+        First and last month of the window.
+
+    Raises
+    ------
+    HotspotError
+        ``months`` does not divide 12, or the data cover no whole window.
+    """
+    if months < 1 or 12 % months:
+        raise HotspotError(f"--public: the published window must divide 12 months (1, 2, 3, 4, 6 or 12) so that "
+                           f"releases never overlap; got {months}")
+    if incidents.empty:
+        raise HotspotError("--public: no incidents to publish")
+    occ = pd.to_datetime(incidents["occurred"])
+    first, last = occ.min().to_period("M"), occ.max().to_period("M")
+    daily = "date_precision" in incidents and (incidents["date_precision"].astype(str) == "day").any()
+    if daily and occ.max().normalize() < last.to_timestamp(how="end").normalize():
+        last -= 1  # the data stop inside their last month
+    end = last - (last.month % months)
+    start = end - (months - 1)
+    if start < first:
+        raise HotspotError(f"--public: the data ({first} to {occ.max():%Y-%m-%d}) cover no whole published window "
+                           f"of {months} months (fixed windows ending in a month divisible by {months}, e.g. "
+                           f"{end.year}-01 to {end.year}-{months:02d}); give more data or a shorter --months")
+    return start, end
+
+
+def count_bands(counts: np.ndarray, k: int = K_DEFAULT) -> tuple[list[str], np.ndarray]:
+    """Counts of at least ``k`` as bands ``k`` wide (``8-15``, ``16-23``, ...
+    for k = 8): a band changes only when the count crosses a multiple of
+    ``k``, so comparing releases never pins a change down to fewer than
+    ``k`` incidents.
+
+    Parameters
+    ----------
+    counts : ndarray of int
+        Counts, each at least ``k``.
+    k : int
+        Band width and smallest count published.
+
+    Returns
+    -------
+    labels : list of str
+        ``"low-high"`` per count.
+    low : ndarray of int
+        The band's lower bound per count.
+    """
+    low = (np.asarray(counts, int) // k) * k
+    return [f"{lo}-{lo + k - 1}" if k > 1 else f"{lo}" for lo in low], low
+
+
 def public_cells(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
                  period: str | None = None) -> gpd.GeoDataFrame:
-    """Counts per grid cell, only cells with at least ``k`` incidents.
+    """Counts per grid cell, only cells with at least ``k`` incidents, in
+    bands ``k`` wide (:func:`count_bands`), never as exact numbers.
 
     Parameters
     ----------
     incidents : GeoDataFrame
-        The incidents counted (working CRS, metres, with ``occurred``).
+        The incidents counted (working CRS, metres, with ``occurred``); to
+        publish, those of one :func:`public_window`.
     area : Area
         Cells are clipped to it.
     cell : float
         Cell size, metres (default :data:`PUBLIC_CELL`, 250 m).
     k : int
-        Smallest count shown (default :data:`K_DEFAULT`, 8); at least 1.
+        Smallest count shown and band width (default :data:`K_DEFAULT`, 8).
     period : str, optional
         Label of the period counted (default: first to last month).
 
     Returns
     -------
     GeoDataFrame
-        ``count``, ``cell_m``, ``k``, ``period`` and the cell polygons.
+        ``burglaries`` (the band, e.g. ``"8-15"``), ``band_low``, ``cell_m``,
+        ``k``, ``period`` and the cell polygons.
     """
     from .grid import Grid
 
@@ -113,9 +194,34 @@ def public_cells(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = PUBLI
     if period is None and len(incidents):
         per = incidents["occurred"].dt.to_period("M")
         period = f"{per.min()} to {per.max()}"
-    out = gpd.GeoDataFrame({"count": counts[rows, cols].astype(int), "cell_m": float(cell), "k": int(k),
-                            "period": period or ""}, geometry=grid.boxes(rows, cols), crs=area.crs)
-    return out
+    labels, low = count_bands(counts[rows, cols], k)
+    return gpd.GeoDataFrame({"burglaries": pd.Series(labels, dtype=object), "band_low": low.astype(int),
+                             "cell_m": float(cell), "k": int(k), "period": period or ""},
+                            geometry=grid.boxes(rows, cols), crs=area.crs)
+
+
+def public_hotspots(polygons: gpd.GeoDataFrame, k: int = K_DEFAULT) -> gpd.GeoDataFrame:
+    """Hotspot polygons safe to publish: those with at least ``k`` incidents,
+    their count in bands ``k`` wide, without the exact density sum
+    (``value_sum``) or share that the rules allow only as classes.
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        :func:`hotspot.hotspots.hotspot_polygons` (``incidents``,
+        ``value_sum``, ``share``, ...).
+    k : int
+        Smallest count published and band width.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``rank``, ``cells``, ``area_km2``, ``burglaries`` (band), geometry.
+    """
+    out = polygons[polygons["incidents"] >= k].copy()
+    out["burglaries"] = count_bands(out["incidents"].to_numpy(), k)[0] if len(out) else pd.Series([], dtype=object)
+    out["rank"] = range(1, len(out) + 1)
+    return out.drop(columns=[c for c in ("value_sum", "share", "incidents") if c in out.columns])
 
 
 def check_surface_rule(bandwidth: float, cell: float) -> None:

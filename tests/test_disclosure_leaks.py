@@ -4,6 +4,7 @@ every --public output passes it (fast, synthetic data with a known answer)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,7 +118,7 @@ def test_street_of_an_exact_address_is_a_leak_but_a_police_uk_snap_point_is_not(
 def test_clean_outputs_raise_no_false_alarm(tmp_path):
     from hotspot.render.public import public_map
 
-    page = public_map(AREA, INC, tmp_path / "public.html", cell=500, k=8)
+    page = public_map(AREA, INC, tmp_path / "public.html", cell=500, k=8, window_months=3)
     assert check_public(page, INC) == []
     pd.DataFrame({"ward": ["A", "B"], "count": [8, 0], "note": ["12 burglaries", "none"],
                   "households": [3, 5], "year": [2024, 2024]}).to_csv(tmp_path / "t.csv", index=False)
@@ -129,3 +130,103 @@ def test_clean_outputs_raise_no_false_alarm(tmp_path):
 def run(*args):
     return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT)
+
+
+# --------------------------------------------------------------------------- releases, windows, footprints
+
+
+def monthly(n: int = 4000, seed: int = 1, start: str = "2023-01", end: str = "2025-02") -> gpd.GeoDataFrame:
+    """police.uk-like burglaries: month precision, uniform over a 2 km square."""
+    rng = np.random.default_rng(seed)
+    months = pd.period_range(start, end, freq="M").to_timestamp()
+    inc = incidents(seed, n)
+    inc["occurred"] = months[rng.integers(0, len(months), n)]
+    inc["date_precision"] = "month"
+    return inc
+
+
+def _published(page: Path) -> dict[tuple, str]:
+    """Cell polygon -> its tooltip text, from the GeoJSON layers of a page."""
+    dec, text, out = json.JSONDecoder(), page.read_text(), {}
+    for m in re.finditer(r'\{"(?:bbox|features)": ', text):
+        layer = dec.raw_decode(text, m.start())[0]
+        for f in layer.get("features", []) if layer.get("type") == "FeatureCollection" else []:
+            tip = " ".join(str(v) for kk, v in f["properties"].items() if kk in ("tip", "burglaries", "count"))
+            if tip:
+                out[json.dumps(f["geometry"]["coordinates"])] = tip
+    return out
+
+
+def test_two_monthly_releases_cannot_be_subtracted(tmp_path):
+    from hotspot.render.public import public_map
+
+    inc = monthly()
+    recovered, identical = 0, 0
+    pages = []
+    for cutoff in ("2025-02-01", "2025-03-01"):  # a release each month: data to January, then to February
+        pages.append(public_map(AREA, inc[inc["occurred"] < cutoff], tmp_path / f"{cutoff}.html", cell=250, k=8))
+    a, b = (_published(p) for p in pages)
+    assert a and b
+    for cell in set(a) & set(b):
+        na, nb = (re.findall(r"(?<![\d-])\d+(?![\d-])", t) for t in (a[cell], b[cell]))
+        exact = len(na) == 1 and len(nb) == 1  # a single number, not a band such as 8-15
+        if exact and 0 < int(nb[0]) - int(na[0]) < 8:
+            recovered += 1
+        identical += a[cell] == b[cell]
+    assert recovered == 0
+    assert identical == len(a) == len(b)  # one fixed window (the calendar year 2024) in both releases
+
+
+def test_public_windows_are_fixed_and_counts_banded():
+    from hotspot.disclosure import public_window
+
+    inc = monthly()
+    for cutoff, window in (("2025-01-01", ("2024-01", "2024-12")), ("2025-03-01", ("2024-01", "2024-12")),
+                           ("2024-12-01", ("2023-01", "2023-12"))):
+        w = public_window(inc[inc["occurred"] < cutoff])
+        assert (str(w[0]), str(w[1])) == window
+    assert tuple(map(str, public_window(inc, months=3))) == ("2024-10", "2024-12")
+    # day-precision data ending mid-month: that month is not complete
+    day = incidents()
+    day["occurred"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(day)) % 320, "D")  # to 2024-11-16
+    assert tuple(map(str, public_window(day, months=3))) == ("2024-07", "2024-09")
+    from hotspot._errors import HotspotError
+
+    with pytest.raises(HotspotError, match="whole published window"):
+        public_window(day)  # Jan-Nov 2024: no whole calendar year
+    with pytest.raises(HotspotError, match="divide 12"):
+        public_window(inc, months=5)
+
+
+def _csv(tmp_path: Path, inc: gpd.GeoDataFrame) -> Path:
+    p = tmp_path / "inc.csv"
+    pd.DataFrame({"id": inc["incident_id"], "date": inc["occurred"].dt.strftime("%Y-%m-%d"),
+                  "x": inc.geometry.x.round(1), "y": inc.geometry.y.round(1)}).to_csv(p, index=False)
+    return p
+
+
+def test_public_map_draws_no_footprint_from_points(tmp_path):
+    src = _csv(tmp_path, monthly(n=600))
+    r = run("map", src, "--crs", "EPSG:27700", "--public", "--out", tmp_path / "m.html")
+    assert r.returncode == 2 and "--area-file" in r.stderr and "footprint" in r.stderr
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_public_kde_picks_safe_defaults_and_publishes_no_exact_sums(tmp_path):
+    from hotspot.hotspots import density_hotspots, density_tables
+
+    inc = monthly()
+    res = density_hotspots(inc, AREA, public=True)
+    assert res.surface.grid.cell >= 100 and res.surface.meta["bandwidth_m"] >= 250
+    hot = density_tables(res)["hotspots"]
+    assert len(hot) and not {"value_sum", "share", "incidents"} & set(hot.columns)
+    assert all(re.fullmatch(r"\d+-\d+", b) and int(b.split("-")[0]) >= 8 for b in hot["burglaries"])
+    # the command: --public alone (no --cell) is accepted and its outputs pass check-public
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"name": ["square"]}, geometry=[AREA.geometry], crs=27700).to_file(area, driver="GeoJSON")
+    src = _csv(tmp_path, inc)
+    A = ["--area-file", area, "--area", "square", "--crs", "EPSG:27700"]
+    r = run("kde", src, *A, "--public", "--out", tmp_path / "k.gpkg", "--map", tmp_path / "k.html")
+    assert r.returncode == 0, r.stderr
+    ok = run("check-public", tmp_path / "k.gpkg", tmp_path / "k.html", "--incidents", src, *A)
+    assert ok.returncode == 0, ok.stderr + ok.stdout

@@ -191,8 +191,9 @@ def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burgla
     m : HotspotMap
         The map drawn on.
     cells : GeoDataFrame
-        :func:`hotspot.disclosure.public_cells` (``count``, ``period``,
-        ``cell_m`` metres, ``k``); empty: nothing drawn.
+        :func:`hotspot.disclosure.public_cells` (``burglaries`` band,
+        ``band_low``, ``period``, ``cell_m`` metres, ``k``); empty: nothing
+        drawn.
     name : str
         Layer and legend name.
     show : bool
@@ -204,12 +205,14 @@ def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burgla
         return
     c = cells.copy()
     cm = matplotlib.colormaps["OrRd"]
-    top = max(float(c["count"].max()), 1.0)
-    c["fill"] = [matplotlib.colors.to_hex(cm(0.25 + 0.75 * v / top)) for v in c["count"]]
-    c["tip"] = [f"{int(v):,} burglaries ({lab})" for v, lab in zip(c["count"], c["period"])]
+    top = max(float(c["band_low"].max()), 1.0)
+    c["fill"] = [matplotlib.colors.to_hex(cm(0.25 + 0.75 * v / top)) for v in c["band_low"]]
+    c["tip"] = [f"{band} burglaries ({lab})" for band, lab in zip(c["burglaries"], c["period"])]
+    k = int(c["k"].iloc[0])
     m.add_polygons(c, name, colour="#b03a2e", weight=0.5, fill_opacity=0.55, tooltip=["tip"], aliases=["Cell"],
                    fill_column="fill", show=show,
-                   legend=f"{name} ({int(c['cell_m'].iloc[0])} m cells; fewer than {int(c['k'].iloc[0])} not shown)")
+                   legend=f"{name}, {c['period'].iloc[0]} ({int(c['cell_m'].iloc[0])} m cells; counts in bands of "
+                          f"{k}; fewer than {k} not shown)")
 
 
 def audience_maps(area: Area, out_dir: str | Path, *, name: str, neighbours: gpd.GeoDataFrame | None = None,
@@ -306,7 +309,8 @@ def _hide_last(m: HotspotMap, n: int) -> None:
 
 
 def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, public: bool = False, show_points: bool = False,
-                  cell: float | None = None, k: int = 8, tiles: str | None = None) -> Path:
+                  cell: float | None = None, k: int = 8, tiles: str | None = None,
+                  window_months: int | None = None) -> Path:
     """The ``map`` command's map: the area, its neighbours (when it comes
     from a boundary layer) and the incidents.
 
@@ -330,6 +334,10 @@ def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, 
         Smallest count shown with ``public``.
     tiles : str, optional
         Base map (see :class:`HotspotMap`).
+    window_months : int, optional
+        With ``public``: length of the fixed published window, calendar
+        months (default 12: the latest whole calendar year; see
+        :func:`hotspot.disclosure.public_window`).
 
     Returns
     -------
@@ -338,10 +346,11 @@ def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, 
     """
     neighbours = area.neighbours() if area.layer is not None else None
     if public:
+        from ..disclosure import PUBLIC_WINDOW_MONTHS
         from .public import public_map
 
         return public_map(area, incidents, path, neighbours=neighbours, cell=cell or 250.0, k=k, tiles=tiles,
-                          title=f"hotspot: {area.name}")
+                          title=f"hotspot: {area.name}", window_months=window_months or PUBLIC_WINDOW_MONTHS)
     m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name}")
     if neighbours is not None:
         m.add_neighbours(neighbours)

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from .._errors import HotspotError
-from ..disclosure import K_DEFAULT, PUBLIC_CELL, check_public, public_cells, public_plan_frame
+from ..disclosure import (
+    K_DEFAULT,
+    PUBLIC_CELL,
+    PUBLIC_WINDOW_MONTHS,
+    check_public,
+    public_cells,
+    public_plan_frame,
+    public_window,
+)
 from ..stores import csv_safe
 from .droplist import write_drop_list
 from .leaflet import HotspotMap
@@ -24,16 +32,19 @@ if TYPE_CHECKING:  # annotations only
 
 def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, neighbours: gpd.GeoDataFrame | None = None,
                cell: float = PUBLIC_CELL, k: int = K_DEFAULT, tiles: str | None = None,
-               title: str | None = None) -> Path:
+               title: str | None = None, window_months: int = PUBLIC_WINDOW_MONTHS) -> Path:
     """A map safe to publish: the area, its neighbours and burglary counts
-    per ``cell``-metre cell with at least ``k`` (no points, no heat).
+    per ``cell``-metre cell with at least ``k``, in bands ``k`` wide, over
+    the latest fixed published window (no points, no heat; a release a
+    month later shows the same window until the next one is whole).
 
     Parameters
     ----------
     area : Area
         The area mapped (outline drawn, cells clipped to it).
     incidents : GeoDataFrame
-        Incidents counted (working CRS, metres).
+        All the incidents (working CRS, metres, with ``occurred``); those of
+        the published window are counted.
     path : path
         HTML file to write.
     neighbours : GeoDataFrame, optional
@@ -46,6 +57,10 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
     title : str, optional
         Map title (default "AREA: burglary").
+    window_months : int
+        Length of the published window, calendar months (a divisor of 12;
+        default :data:`hotspot.disclosure.PUBLIC_WINDOW_MONTHS`, 12: the
+        latest whole calendar year).
 
     Returns
     -------
@@ -55,7 +70,10 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
     m = HotspotMap(area, tiles=tiles, title=title or f"{area.name}: burglary")
     if neighbours is not None and len(neighbours):
         m.add_neighbours(neighbours)
-    add_public_cells(m, public_cells(incidents, area, cell=cell, k=k))
+    start, end = public_window(incidents, months=window_months)
+    months = incidents["occurred"].dt.to_period("M")
+    shown = incidents[(months >= start) & (months <= end)]
+    add_public_cells(m, public_cells(shown, area, cell=cell, k=k, period=f"{start} to {end}"))
     return m.save(path)
 
 
@@ -70,8 +88,8 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
     area : Area
         The area the outputs are for.
     incidents : GeoDataFrame
-        The incidents counted (working CRS, metres); also the reference for
-        the check.
+        All the incidents (working CRS, metres): the public map counts those
+        of the fixed published window; all are the reference for the check.
     out_dir : path
         Folder for ``{name}_public_map.html`` and, with a campaign,
         ``{name}_public_campaign.html``, ``{name}_public_leaflet_plan.csv``
