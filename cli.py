@@ -1321,7 +1321,7 @@ def leaflets(
     if drop_list:
         from hotspot.render.droplist import write_drop_list
 
-        write_drop_list(plan, drop_list)
+        write_drop_list(plan, drop_list, public=public)
     if map_out:
         from hotspot.render.leaflet import HotspotMap
         from hotspot.render.maps import add_campaign

@@ -332,7 +332,30 @@ def suppress_counts(frame: pd.DataFrame, columns: Iterable[str], *, k: int = K_D
     return out
 
 
-def public_plan_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def postcode_sector(postcode: str) -> str:
+    """The postcode sector of a unit postcode (``"EN5 1AB"`` -> ``"EN5 1"``):
+    thousands of households, not the dozen of a unit.
+
+    Parameters
+    ----------
+    postcode : str
+        A full UK postcode, with or without its space.
+
+    Returns
+    -------
+    str
+        Outward code, a space and the inward code's first digit; the text
+        unchanged when it is not a full postcode.
+    """
+    code = re.sub(r"\s+", "", str(postcode)).upper()
+    return f"{code[:-3]} {code[-3]}" if re.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}", code) else str(postcode)
+
+
+def _sectors(postcodes) -> list[str]:
+    return sorted({postcode_sector(p) for p in postcodes}) if isinstance(postcodes, list) else postcodes
+
+
+def public_plan_frame(frame: pd.DataFrame, *, from_addresses: bool = False) -> pd.DataFrame:
     """A campaign plan without modelled burglary figures (households,
     leaflets, timer switches, postcodes and streets only).
 
@@ -340,6 +363,11 @@ def public_plan_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ----------
     frame : DataFrame
         The plan's targets table (``CampaignPlan.targets`` without geometry).
+    from_addresses : bool
+        The plan was made from exact-address data
+        (:attr:`hotspot.campaigns.CampaignPlan.streets_from_addresses`): the
+        streets of burgled addresses are left out and postcode units (in risk
+        order) become the sectors they lie in, alphabetical.
 
     Returns
     -------
@@ -348,16 +376,23 @@ def public_plan_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     drop = [c for c in frame.columns if c in ("expected_burglaries", "rate_per_1000_households", "reached_by_leaflets",
                                               "reached_by_switches", "basis")]
-    return frame.drop(columns=drop)
+    out = frame.drop(columns=drop + (["streets"] if from_addresses and "streets" in frame else []))
+    if from_addresses and "postcodes" in out:
+        out["postcodes"] = [_sectors(v) for v in out["postcodes"]]
+        out = out.rename(columns={"postcodes": "postcode_sectors"})
+    return out
 
 
-def public_campaign_json(obj: dict) -> dict:
+def public_campaign_json(obj: dict, *, from_addresses: bool = False) -> dict:
     """:meth:`CampaignPlan.to_json` without modelled burglary figures.
 
     Parameters
     ----------
     obj : dict
         The plan's JSON (:meth:`hotspot.campaigns.CampaignPlan.to_json`).
+    from_addresses : bool
+        Made from exact-address data: no streets, postcode sectors instead
+        of units (see :func:`public_plan_frame`).
 
     Returns
     -------
@@ -366,8 +401,12 @@ def public_campaign_json(obj: dict) -> dict:
         ``"public": true``.
     """
     out = dict(obj)
-    out["targets"] = [{k: v for k, v in t.items() if k not in ("expected_burglaries", "rate_per_1000_households")}
-                      for t in obj.get("targets", [])]
+    hidden = ("expected_burglaries", "rate_per_1000_households") + (("streets",) if from_addresses else ())
+    out["targets"] = [{k: v for k, v in t.items() if k not in hidden} for t in obj.get("targets", [])]
+    if from_addresses:
+        for t in out["targets"]:
+            if "postcodes" in t:
+                t["postcode_sectors"] = _sectors(t.pop("postcodes"))
     out["public"] = True
     return out
 

@@ -135,11 +135,13 @@ def run(*args):
 # --------------------------------------------------------------------------- releases, windows, footprints
 
 
-def monthly(n: int = 4000, seed: int = 1, start: str = "2023-01", end: str = "2025-02") -> gpd.GeoDataFrame:
-    """police.uk-like burglaries: month precision, uniform over a 2 km square."""
+def monthly(n: int = 4000, seed: int = 1, start: str = "2023-01", end: str = "2025-02",
+            text: str = "On or near {}") -> gpd.GeoDataFrame:
+    """Burglaries at month precision, uniform over a 2 km square (police.uk
+    snap-point text, or ``text`` as the location form)."""
     rng = np.random.default_rng(seed)
     months = pd.period_range(start, end, freq="M").to_timestamp()
-    inc = incidents(seed, n)
+    inc = incidents(seed, n, text)
     inc["occurred"] = months[rng.integers(0, len(months), n)]
     inc["date_precision"] = "month"
     return inc
@@ -230,3 +232,41 @@ def test_public_kde_picks_safe_defaults_and_publishes_no_exact_sums(tmp_path):
     assert r.returncode == 0, r.stderr
     ok = run("check-public", tmp_path / "k.gpkg", tmp_path / "k.html", "--incidents", src, *A)
     assert ok.returncode == 0, ok.stderr + ok.stdout
+
+
+# --------------------------------------------------------------------------- streets of exact addresses
+
+
+def _campaign(inc: gpd.GeoDataFrame):
+    from hotspot.campaigns import plan_campaign
+
+    units = gpd.GeoDataFrame({"unit": [f"U{i}{j}" for i in range(2) for j in range(2)],
+                              "name": [f"Unit {i}{j}" for i in range(2) for j in range(2)], "households": 400},
+                             geometry=[box(520_000 + 1000 * i, 180_000 + 1000 * j, 521_000 + 1000 * i, 181_000 + 1000 * j)
+                                       for i in range(2) for j in range(2)], crs=27700)
+    gx, gy = np.meshgrid(np.arange(520_050, 522_000, 100), np.arange(180_050, 182_000, 100))
+    codes = [f"AB{1 + int(x > 521_000) + 2 * int(y > 181_000)} {int(x) // 100 % 10}{chr(65 + int(y) // 100 % 20)}"
+             f"{chr(65 + int(x) // 100 % 20)}" for x, y in zip(gx.ravel(), gy.ravel())]
+    pcs = gpd.GeoDataFrame({"postcode": codes}, geometry=gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=27700)
+    return plan_campaign(units, inc, leaflets=600, timer_switches=100, as_of="2025-03-01", postcodes=pcs)
+
+
+def test_public_campaign_outputs_name_no_street_of_an_exact_address(tmp_path):
+    from hotspot.campaigns import plan_json, plan_table
+    from hotspot.render.droplist import drop_list_frame
+    from hotspot.render.public import public_outputs
+
+    exact = monthly(text="{1} {0}")  # "17 Acacia Road": a force's own exact-address export
+    plan = _campaign(exact)
+    assert any(plan.targets["streets"].map(len))  # the police's own plan names them
+    paths = public_outputs(AREA, exact, tmp_path, name="sq", campaign=plan, check=False)
+    found = check_public(list(paths.values()), exact)
+    assert [f for f in found if f.kind == "street of an incident"] == [] and found == []
+    assert "streets" not in plan_table(plan, public=True)
+    assert all("streets" not in t for t in plan_json(plan, public=True)["targets"])
+    drops = drop_list_frame(plan, public=True)
+    assert "streets" not in drops and drops["postcode_sector"].str.fullmatch(r"AB\d \d").all()
+    assert drops["leaflets"].sum() == plan.leaflets_used  # the sectors hold every leaflet of the plan
+    # police.uk snap points keep their streets in the public forms (police.uk publishes them itself)
+    snap = _campaign(monthly())
+    assert "streets" in plan_table(snap, public=True) and "streets" in drop_list_frame(snap, public=True)

@@ -153,10 +153,14 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
         Visible when the map opens.
     public : bool
         Leave out modelled burglary figures (households and allocations
-        only), for maps handed to the public.
+        only), for maps handed to the public; from exact-address data also
+        the streets, and postcode sectors instead of units.
     """
     import matplotlib
 
+    from ..disclosure import postcode_sector
+
+    hide = public and plan.streets_from_addresses
     t = plan.targets.copy()
     if t.empty:
         return
@@ -170,10 +174,12 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
             tip += (f", {r.expected_burglaries:.1f} expected burglaries/yr "
                     f"({r.rate_per_1000_households:.1f} per 1,000 households)")
         pcs = getattr(r, "postcodes", None)
-        if isinstance(pcs, list) and pcs:
+        if isinstance(pcs, list) and pcs and hide:
+            tip += f" · postcode sectors: {', '.join(sorted({postcode_sector(p) for p in pcs}))}"
+        elif isinstance(pcs, list) and pcs:
             tip += f" · drop first: {', '.join(pcs[:6])}{' ...' if len(pcs) > 6 else ''}"
         streets = getattr(r, "streets", None)
-        if isinstance(streets, list) and streets:
+        if isinstance(streets, list) and streets and not hide:
             tip += f" · streets: {', '.join(streets[:4])}"
         tips.append(tip)
     t["tip"] = tips

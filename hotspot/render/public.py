@@ -129,13 +129,14 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
         m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
         add_campaign(m, campaign, public=True)
         paths["public campaign map"] = m.save(out_dir / f"{name}_public_campaign.html")
-        plan = public_plan_frame(campaign.targets.drop(columns="geometry"))
-        for c in ("postcodes", "streets"):
+        plan = public_plan_frame(campaign.targets.drop(columns="geometry"),
+                                 from_addresses=campaign.streets_from_addresses)
+        for c in ("postcodes", "postcode_sectors", "streets"):
             if c in plan:
                 plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
         paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
         csv_safe(plan).to_csv(paths["public plan"], index=False)
-        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv")
+        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv", public=True)
     if check:
         found = check_public(list(paths.values()), incidents, k=k)
         if found:
