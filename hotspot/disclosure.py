@@ -479,8 +479,8 @@ class _Checker:
         lo, hi = (self.xy.min(axis=0), self.xy.max(axis=0)) if len(self.xy) else (np.zeros(2), np.zeros(2))
         self.box = (lo - self.distance, hi + self.distance)
         streets = sorted(exact_address_streets(incidents), key=len, reverse=True)
-        self.streets = (re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, streets)) + r")(?!\w)", re.I)
-                        if streets else None)
+        words = [r"\s+".join(map(re.escape, name.split())) for name in streets]  # a PDF breaks lines anywhere
+        self.streets = re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.I) if streets else None
 
     def near_lonlat(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance (metres) from each lon/lat to the nearest incident."""
@@ -565,7 +565,7 @@ def _scan_text(name: str, text: str, ck: _Checker, found: list[Finding], where: 
                                  f"{n} coordinates in {where} (markers, heat, cluster data or text) within "
                                  f"{ck.distance:g} m of an input incident (closest {d.min():.1f} m)"))
     if ck.streets is not None:
-        streets = sorted({m.group(0) for m in ck.streets.finditer(text)})
+        streets = sorted({" ".join(m.group(0).split()) for m in ck.streets.finditer(text)})
         if streets:
             found.append(Finding(name, "street of an incident",
                                  f"{len(streets)} streets of burgled addresses in {where} (e.g. '{streets[0]}'); "
@@ -688,11 +688,10 @@ def _check_pdf(name: str, path: Path, ck: _Checker, found: list[Finding]) -> Non
     exe = shutil.which("pdftotext")
     if exe is None:
         raise InputFileError(f"{path}: check-public reads PDF text with poppler's pdftotext; install poppler-utils")
-    res = subprocess.run([exe, "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                         timeout=120)
+    res = subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, timeout=120)
     if res.returncode != 0:
         raise InputFileError(f"{path}: pdftotext could not read it ({res.stderr.strip().splitlines()[-1:]})")
-    _scan_text(name, res.stdout, ck, found, "the PDF text")
+    _scan_text(name, res.stdout, ck, found, "the PDF text")  # reading order: a table cell's words stay together
 
 
 def _check_json(name: str, path: Path, ck: _Checker, found: list[Finding]) -> None:

@@ -112,6 +112,8 @@ def test_street_of_an_exact_address_is_a_leak_but_a_police_uk_snap_point_is_not(
     page = tmp_path / "p.html"
     page.write_text("<html><body>Leaflets for the streets round WISTERIA ROAD</body></html>")
     assert [f.kind for f in check_public(page, exact)] == ["street of an incident"]
+    pdf = _pdf(tmp_path / "brief.pdf", "Target 4: Hawthorn\nRoad")  # a table cell wraps the name
+    assert [f.detail.split("'")[1] for f in check_public(pdf, exact)] == ["Hawthorn Road"]
     assert check_public(p, INC) == []  # police.uk snap points are published by police.uk itself
 
 
@@ -270,3 +272,38 @@ def test_public_campaign_outputs_name_no_street_of_an_exact_address(tmp_path):
     # police.uk snap points keep their streets in the public forms (police.uk publishes them itself)
     snap = _campaign(monthly())
     assert "streets" in plan_table(snap, public=True) and "streets" in drop_list_frame(snap, public=True)
+
+
+def test_every_public_output_of_the_commands_passes_check_public(tmp_path):
+    """map, leaflets (map, plan, drop list, JSON) with --public, from exact-address data (kde --public: above;
+    run's reports/public/: public_outputs, above and in test_public.py on Barnet; brief has no public form)."""
+    inc = monthly(text="{1} {0}")
+    plan = _campaign(inc)  # the synthetic units and postcodes, written as layers for the command
+    src = tmp_path / "inc.gpkg"  # a vector file: leaflets takes no --crs
+    gpd.GeoDataFrame({"id": inc["incident_id"], "date": inc["occurred"].dt.strftime("%Y-%m-%d"),
+                      "location": inc["location_text"]}, geometry=inc.geometry, crs=27700).to_file(src)
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"name": ["square"]}, geometry=[AREA.geometry], crs=27700).to_file(area, driver="GeoJSON")
+    units = tmp_path / "units.geojson"
+    plan.targets[["unit", "name", "households", "geometry"]].to_file(units, driver="GeoJSON")
+    pcs = tmp_path / "postcodes.geojson"
+    gpd.GeoDataFrame({"postcode": plan.drops["postcode"]}, geometry=gpd.points_from_xy(
+        *zip(*[(520_050 + i % 20 * 100, 180_050 + i // 20 * 100) for i in range(len(plan.drops))])), crs=27700
+    ).to_file(pcs, driver="GeoJSON")
+    A = ["--area-file", area, "--area", "square", "--crime-type", "all"]
+    r = run("map", src, *A, "--public", "--out", tmp_path / "m.html")
+    assert r.returncode == 0, r.stderr
+    r = run("leaflets", src, *A, "--public", "--units", units, "--unit-column", "unit", "--postcodes", pcs,
+            "--as-of", "2025-03-01", "--leaflets", "600", "--timer-switches", "100", "--out", tmp_path / "plan.csv",
+            "--drop-list", tmp_path / "drops.csv", "--map", tmp_path / "c.html", "--json")
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "plan.json").write_text(r.stdout)
+    files = [tmp_path / f for f in ("m.html", "plan.csv", "drops.csv", "c.html", "plan.json")]
+    ok = run("check-public", *files, "--incidents", src, *A, "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["safe"], ok.stdout + ok.stderr
+    assert "postcode_sector" in pd.read_csv(tmp_path / "drops.csv")  # exact addresses: sectors, no streets
+    # the police's own plan names the streets, and the same check sees them
+    r = run("leaflets", src, *A, "--units", units, "--unit-column", "unit", "--as-of", "2025-03-01",
+            "--leaflets", "600", "--timer-switches", "100", "--out", tmp_path / "own.csv")
+    bad = run("check-public", tmp_path / "own.csv", "--incidents", src, *A, "--json")
+    assert bad.returncode == 1 and "street of an incident" in {f["kind"] for f in json.loads(bad.stdout)["findings"]}
