@@ -134,6 +134,28 @@ def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
     return start, end
 
 
+def in_public_window(incidents: gpd.GeoDataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
+                     ) -> tuple[gpd.GeoDataFrame, str]:
+    """The incidents of the published window (:func:`public_window`) and
+    its label (``"2024-01 to 2024-12"``).
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        All incidents available (with ``occurred``).
+    months : int
+        Window length, calendar months (a divisor of 12).
+
+    Returns
+    -------
+    tuple
+        The incidents in the window and the window's label.
+    """
+    start, end = public_window(incidents, months=months)
+    month = pd.to_datetime(incidents["occurred"]).dt.to_period("M")
+    return incidents[(month >= start) & (month <= end)], f"{start} to {end}"
+
+
 def count_bands(counts: np.ndarray, k: int = K_DEFAULT) -> tuple[list[str], np.ndarray]:
     """Counts of at least ``k`` as bands ``k`` wide (``8-15``, ``16-23``, ...
     for k = 8): a band changes only when the count crosses a multiple of
@@ -447,14 +469,13 @@ def exact_address_streets(incidents: gpd.GeoDataFrame) -> set[str]:
         The street part of each address ("17 Acacia Road, Barnet" ->
         "Acacia Road"); empty for police.uk snap-point text or no text.
     """
-    from .nanobeats import GENERIC_PLACES
-
     if "location_text" not in incidents:
         return set()
     text = incidents["location_text"].dropna().astype(str).str.strip()
     text = text[text != ""]
     if text.empty or text.str.lower().str.startswith(_SNAP_PREFIX).all():
         return set()
+    from .nanobeats import GENERIC_PLACES  # here: importing nanobeats takes seconds (scipy.signal)
     names = set()
     for t in text.unique():
         name = _HOUSE_NUMBER.sub("", t.split(",")[0] if _HOUSE_NUMBER.match(t) else t).split(",")[0].strip()

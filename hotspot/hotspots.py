@@ -240,7 +240,10 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
     as_of : Timestamp, optional
         Use incidents before this date (default all).
     months : int, optional
-        Only the last ``months`` calendar months before ``as_of``.
+        Only the last ``months`` calendar months before ``as_of``; with
+        ``public`` the length of the fixed published window before ``as_of``
+        (a divisor of 12, default 12: the latest whole calendar year; see
+        :func:`hotspot.disclosure.public_window`).
     hot_share : float
         Hotspots are the top share of cells (0-1) ...
     hot_sd : float, optional
@@ -264,7 +267,7 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
         None) and how many context incidents reached the surface.
     """
     from .context import kde_with_context
-    from .disclosure import check_surface_rule, public_hotspots, public_surface
+    from .disclosure import PUBLIC_WINDOW_MONTHS, check_surface_rule, in_public_window, public_hotspots, public_surface
     from .kde import default_bandwidth
     from .periods import training_window
 
@@ -274,7 +277,9 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
         if gi_cell is not None:
             raise HotspotError("Gi* is not published with --public (cell-level z-scores of small counts)")
         check_surface_rule(bw, cell)
-    inc = training_window(incidents, as_of=as_of, months=months)
+    inc = training_window(incidents, as_of=as_of, months=None if public else months)
+    if public and not inc.empty:  # a fixed published window, never a sliding or all-time one
+        inc = in_public_window(inc, months=months or PUBLIC_WINDOW_MONTHS)[0]
     if inc.empty:
         raise HotspotError("kde: no incidents" + (f" before {as_of:%Y-%m-%d}" if as_of is not None else "")
                            + (f" in the last {months} months" if months else ""))
@@ -290,7 +295,8 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
     if public:
         surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
         polys = public_hotspots(polys, k)
-    return DensityHotspots(surf, polys, inc, gi, n_context, public, _window_notes(incidents, as_of, months))
+    notes = _window_notes(incidents, as_of, None if public else months)  # a public window is always whole
+    return DensityHotspots(surf, polys, inc, gi, n_context, public, notes)
 
 
 def _window_notes(incidents: gpd.GeoDataFrame, as_of: pd.Timestamp | None, months: int | None) -> list[str]:

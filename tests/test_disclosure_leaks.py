@@ -222,6 +222,7 @@ def test_public_kde_picks_safe_defaults_and_publishes_no_exact_sums(tmp_path):
     inc = monthly()
     res = density_hotspots(inc, AREA, public=True)
     assert res.surface.grid.cell >= 100 and res.surface.meta["bandwidth_m"] >= 250
+    assert set(res.incidents["occurred"].dt.year) == {2024}  # the fixed published window, not all time
     hot = density_tables(res)["hotspots"]
     assert len(hot) and not {"value_sum", "share", "incidents"} & set(hot.columns)
     assert all(re.fullmatch(r"\d+-\d+", b) and int(b.split("-")[0]) >= 8 for b in hot["burglaries"])

@@ -16,9 +16,9 @@ from ..disclosure import (
     PUBLIC_CELL,
     PUBLIC_WINDOW_MONTHS,
     check_public,
+    in_public_window,
     public_cells,
     public_plan_frame,
-    public_window,
 )
 from ..stores import csv_safe
 from .droplist import write_drop_list
@@ -70,10 +70,8 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
     m = HotspotMap(area, tiles=tiles, title=title or f"{area.name}: burglary")
     if neighbours is not None and len(neighbours):
         m.add_neighbours(neighbours)
-    start, end = public_window(incidents, months=window_months)
-    months = incidents["occurred"].dt.to_period("M")
-    shown = incidents[(months >= start) & (months <= end)]
-    add_public_cells(m, public_cells(shown, area, cell=cell, k=k, period=f"{start} to {end}"))
+    shown, label = in_public_window(incidents, months=window_months)
+    add_public_cells(m, public_cells(shown, area, cell=cell, k=k, period=label))
     return m.save(path)
 
 
