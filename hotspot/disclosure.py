@@ -560,10 +560,22 @@ _LONLAT_PAIR = re.compile(r"(?<![\w.])(-?\d{1,3}\.\d{3,})\s*(?:,\s*|\s+)(-?\d{1,
 _METRE_PAIR = re.compile(r"(?<![\w.,])(-?\d{4,8}(?:\.\d+)?)\s*(?:,\s*|\s+)(-?\d{4,8}(?:\.\d+)?)(?![\d,])")
 
 
-def _text_counts(text: str, k: int) -> list[str]:
-    import html
+_ENTITY = re.compile(r"&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(nbsp|amp|lt|gt|quot|apos|colon));", re.I)
+_NAMED = {"nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "colon": ":"}
 
-    plain = html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+def _unescape(text: str) -> str:
+    """Character references a page may hide a count behind (``Burglaries&#58; 3``)."""
+    def one(m: re.Match) -> str:
+        if m.group(3):
+            return _NAMED[m.group(3).lower()]
+        code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+        return chr(code) if code < 0x110000 else " "
+    return _ENTITY.sub(one, text)
+
+
+def _text_counts(text: str, k: int) -> list[str]:
+    plain = _unescape(re.sub(r"<[^>]+>", " ", text))
     hits = [m.group(0) for rx in (COUNT_TEXT, COUNT_LABEL) for m in rx.finditer(plain) if 0 < int(m.group(1)) < k]
     for m in _KEYED_COUNT.finditer(text):  # "count": "3" or "counts": [40, 3] in data embedded in a page
         values = [_count_value(v.strip(" \"'")) for v in m.group("value").strip("[]").split(",")]

@@ -73,6 +73,7 @@ PROBES = {
     .to_file(p, layer="cells", driver="GPKG"),
     # counts below k in tooltips, legends and arrays embedded in pages; numbers held as strings
     "tooltip.html": lambda p: p.write_text(_page("layer.bindTooltip('Burglaries: 3');")),
+    "entity.html": lambda p: p.write_text("<html><body><p>Burglaries&#58;&nbsp;3</p></body></html>"),
     "legend.html": lambda p: p.write_text("<html><body><div class='legend'>Acacia: 2 burglaries</div></body></html>"),
     "count_str.html": lambda p: p.write_text(_page('var cells = [{"count": "3", "cell": "A"}];')),
     "array.html": lambda p: p.write_text(_page('var data = {"counts": [40, 3, 25]};')),
