@@ -403,7 +403,7 @@ def map_(
 
 @app.command("check-public")
 def check_public_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage or CSV.")],
+    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage, CSV, Parquet or PDF.")],
     incidents: Annotated[list[Path], typer.Option("--incidents", help="The input incident files (repeatable).")],
     area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None, crs: Crs = None,
     fmt: Fmt = "auto",
@@ -413,7 +413,7 @@ def check_public_cmd(
     k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
     as_json: JsonOut = False,
 ):
-    """Fail (exit 1) when an output holds coordinates near input incidents or counts below k."""
+    """Fail (exit 1) when an output holds coordinates near input incidents, counts below k or streets of exact addresses."""
     from hotspot.disclosure import check_public
 
     result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,

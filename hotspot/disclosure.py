@@ -10,7 +10,14 @@ Rules (``--public``)
   written). The default follows police.uk's own anonymisation: every
   published map point stands for at least eight postal addresses (or none),
   so no published figure should single out fewer households than police.uk
-  already does.
+  already does. Counts shown are bands ``k`` wide (:func:`count_bands`),
+  never exact numbers.
+* **Fixed windows** (:func:`public_window`): counts cover the latest whole
+  fixed window (a calendar year by default), never a sliding or all-time
+  one, so releases are identical or disjoint and cannot be subtracted.
+* **No street of an exact address** (:func:`exact_address_streets`): from a
+  force's own address text, public plans give postcode sectors and units,
+  not the streets of burgled addresses.
 * **Dates no finer than the month** for exact-date records.
 * **Density surfaces** (:func:`public_surface`) are published only when they
   cannot be inverted back to points: a kernel density is a blurred copy of
@@ -25,12 +32,16 @@ Rules (``--public``)
 
 Checker (:func:`check_public`)
 ------------------------------
-Scans the text of an HTML, GeoJSON/JSON, GeoPackage or CSV output and
-reports (1) any point coordinate - markers, heat/cluster arrays, Point
-features, lon/lat or x/y columns - within ``distance`` metres (default 25)
-of an input incident, (2) any polygon or line feature so small (extent under
-``2 x distance``) that it pinpoints a place, and (3) any count below ``k``
-(count-like columns and properties, and "N burglaries"/"N incidents" text).
+Reads HTML, GeoJSON/JSON, GeoPackage, CSV, Parquet and PDF (text by
+poppler's ``pdftotext``) and reports (1) any coordinate pair - markers,
+heat/cluster arrays, ``L.latLng``, Point features, WKT, lon/lat or
+eastings/northings in any order, any two numeric columns - within
+``distance`` metres (default 25) of an input incident, (2) any polygon or
+line feature so small (extent under ``2 x distance``) that it pinpoints a
+place, (3) any count below ``k`` (count-like columns and keys of any dtype,
+numbers held as text, arrays, and "N burglaries" / "Burglaries: N" text in
+every text column, tooltip and legend) and (4) with exact-address input, the
+street of any incident.
 Map view settings (centre, bounds) are not data and are ignored. MaskMyPy
 (masking and k-anonymity checks of point sets) was considered: it masks
 points to publish them, while these outputs publish no points at all and the
@@ -132,6 +143,36 @@ def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
                            f"of {months} months (fixed windows ending in a month divisible by {months}, e.g. "
                            f"{end.year}-01 to {end.year}-{months:02d}); give more data or a shorter --months")
     return start, end
+
+
+def longest_public_window(incidents: pd.DataFrame) -> int:
+    """The longest published window length (12, 6, 3 or 1 calendar months)
+    of which the data cover a whole fixed window: what a run publishes when
+    its data hold no whole calendar year yet.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Incidents with ``occurred`` (see :func:`public_window`).
+
+    Returns
+    -------
+    int
+        Window length, calendar months.
+
+    Raises
+    ------
+    HotspotError
+        The data cover no whole calendar month.
+    """
+    for months in (12, 6, 3):
+        try:
+            public_window(incidents, months=months)
+            return months
+        except HotspotError:
+            continue
+    public_window(incidents, months=1)
+    return 1
 
 
 def in_public_window(incidents: gpd.GeoDataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
@@ -780,7 +821,7 @@ def check_public(paths: str | Path | Iterable[str | Path], incidents: gpd.GeoDat
     Parameters
     ----------
     paths : path or list of paths
-        HTML, GeoJSON/JSON, GeoPackage or CSV files.
+        HTML, GeoJSON/JSON, GeoPackage, CSV, Parquet/GeoParquet or PDF files.
     incidents : GeoDataFrame
         The input incidents (working CRS, metres).
     distance : float
@@ -823,10 +864,19 @@ def _check_file(p: Path, ext: str, ck: _Checker, found: list[Finding]) -> None:
         _check_csv(str(p), p, ck, found)
     elif ext == ".pdf":
         _check_pdf(str(p), p, ck, found)
+    elif ext in (".parquet", ".geoparquet"):
+        import pyarrow.parquet as pq
+
+        geo = b"geo" in (pq.read_schema(p).metadata or {})
+        table = gpd.read_parquet(p) if geo else pd.read_parquet(p)
+        if geo:
+            _check_features(str(p), table, ck, found, "the table")
+        else:
+            _check_columns(str(p), table, ck, found, "the table")
     elif ext == ".gpkg":
         import pyogrio
 
         for layer, _ in pyogrio.list_layers(p):
             _check_features(str(p), gpd.read_file(p, layer=layer), ck, found, f"layer {layer}")
     else:
-        raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg, .csv or .pdf")
+        raise InputFileError(f"{p}: check-public reads .html, .geojson/.json, .gpkg, .csv, .parquet or .pdf")

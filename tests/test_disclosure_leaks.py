@@ -90,6 +90,12 @@ PROBES = {
         {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [X0, Y0]}}]})),
     "bng_points.gpkg": lambda p: gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([X0], [Y0]), crs=27700)
     .to_file(p, driver="GPKG"),
+    "count_str.gpkg": lambda p: gpd.GeoDataFrame({"count": ["3"]}, geometry=[BIG], crs=27700).to_file(p),
+    "tiny_bng.geojson": lambda p: _geojson(p, {"a": "b"}, geom=box(X0 - 5, Y0 - 5, X0 + 5, Y0 + 5), crs=27700),
+    # Parquet, as --out writes it
+    "text.parquet": lambda p: pd.DataFrame({"note": ["3 burglaries"]}).to_parquet(p),
+    "points.parquet": lambda p: gpd.GeoDataFrame({"a": [1]}, geometry=gpd.points_from_xy([X0], [Y0]), crs=27700)
+    .to_parquet(p),
     # the printed brief
     "brief.pdf": lambda p: _pdf(p, "Target 1: 3 burglaries"),
     "brief_coords.pdf": lambda p: _pdf(p, f"Meet at {LAT0:.6f}, {LON0:.6f}"),
@@ -201,6 +207,9 @@ def test_public_windows_are_fixed_and_counts_banded():
         public_window(day)  # Jan-Nov 2024: no whole calendar year
     with pytest.raises(HotspotError, match="divide 12"):
         public_window(inc, months=5)
+    from hotspot.disclosure import longest_public_window
+
+    assert longest_public_window(inc) == 12 and longest_public_window(day) == 6  # Jan-Jun 2024 whole, no year
 
 
 def _csv(tmp_path: Path, inc: gpd.GeoDataFrame) -> Path:

@@ -17,6 +17,7 @@ from ..disclosure import (
     PUBLIC_WINDOW_MONTHS,
     check_public,
     in_public_window,
+    longest_public_window,
     public_cells,
     public_plan_frame,
 )
@@ -78,7 +79,8 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
 def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path, *, name: str,
                    campaign: CampaignPlan | None = None,
                    neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
-                   tiles: str | None = None, check: bool = True) -> dict[str, Path]:
+                   tiles: str | None = None, check: bool = True,
+                   window_months: int | None = None) -> dict[str, Path]:
     """Write the outputs meant for the public and check them.
 
     Parameters
@@ -104,6 +106,10 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
         Smallest count shown; smaller counts are not drawn.
     tiles : str, optional
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
+    window_months : int, optional
+        Length of the map's fixed published window, calendar months
+        (default: 12, or the longest of 6, 3 and 1 whose window the data
+        cover whole, :func:`hotspot.disclosure.longest_public_window`).
     check : bool
         Run :func:`check_public` on what was written and raise when it finds
         anything.
@@ -121,8 +127,9 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    months = window_months or longest_public_window(incidents)
     paths = {"public map": public_map(area, incidents, out_dir / f"{name}_public_map.html", neighbours=neighbours,
-                                      cell=cell, k=k, tiles=tiles)}
+                                      cell=cell, k=k, tiles=tiles, window_months=months)}
     if campaign is not None:
         m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
         add_campaign(m, campaign, public=True)
