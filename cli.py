@@ -790,7 +790,7 @@ def kde(
     bandwidth: Annotated[Optional[float], typer.Option("--bandwidth", help="Metres (default max(150, 5 x cell)).")] = None,
     kernel: Annotated[str, typer.Option("--kernel", help="quartic or gaussian.")] = "quartic",
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use incidents before this date (default: all).")] = None,
-    months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of.")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
     hot_share: Annotated[float, typer.Option("--hot-share", help="Hotspots: top share of cells (0-1).")] = 0.05,
     hot_sd: Annotated[Optional[float], typer.Option("--hot-sd", help="Hotspots: cells above mean + K sd instead.")] = None,
     gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (slow on first use).")] = False,

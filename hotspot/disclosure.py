@@ -519,7 +519,8 @@ def exact_address_streets(incidents: gpd.GeoDataFrame) -> set[str]:
     from .nanobeats import GENERIC_PLACES  # here: importing nanobeats takes seconds (scipy.signal)
     names = set()
     for t in text.unique():
-        name = _HOUSE_NUMBER.sub("", t.split(",")[0] if _HOUSE_NUMBER.match(t) else t).split(",")[0].strip()
+        t = t[len(_SNAP_PREFIX):] if t.lower().startswith(_SNAP_PREFIX) else t
+        name = _HOUSE_NUMBER.sub("", t, count=1).split(",")[0].strip()
         if sum(ch.isalpha() for ch in name) >= 4 and name.lower() not in GENERIC_PLACES:
             names.add(name)
     return names

@@ -318,3 +318,13 @@ def test_every_public_output_of_the_commands_passes_check_public(tmp_path):
             "--leaflets", "600", "--timer-switches", "100", "--out", tmp_path / "own.csv")
     bad = run("check-public", tmp_path / "own.csv", "--incidents", src, *A, "--json")
     assert bad.returncode == 1 and "street of an incident" in {f["kind"] for f in json.loads(bad.stdout)["findings"]}
+
+
+def test_streets_of_exact_addresses_are_read_from_common_address_forms():
+    from hotspot.disclosure import exact_address_streets
+
+    text = ["Flat 3, 17 Acacia Road, Barnet", "17 Laburnum Road", "8XX E 8TH AVE", "On or near High Street",
+            "12a Oak Lane", "Supermarket", ""]
+    g = gpd.GeoDataFrame({"location_text": text}, geometry=gpd.points_from_xy([0] * 7, [0] * 7), crs=27700)
+    assert exact_address_streets(g) == {"Acacia Road", "Laburnum Road", "E 8TH AVE", "High Street", "Oak Lane"}
+    assert exact_address_streets(g.iloc[[3]]) == set()  # police.uk snap points only: nothing to hide
