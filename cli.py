@@ -411,16 +411,18 @@ def check_public_cmd(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
     distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
     k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
+    previous: Annotated[Optional[list[Path]], typer.Option("--previous", help="The previous release's files (repeatable): also fail when a published count changed by fewer than --k since then.")] = None,
     as_json: JsonOut = False,
 ):
     """Fail (exit 1) when an output holds coordinates near input incidents, counts below k or streets of exact addresses."""
-    from hotspot.disclosure import check_public
+    from hotspot.disclosure import check_public, release_differences
 
     result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
     with _spinner("checking"):
         found = check_public(files, result.incidents, distance=distance, k=k)
+        found += release_differences(files, previous, k=k) if previous else []
     if as_json:
         _print_json({"files": [str(f) for f in files], "distance_m": distance, "k": k, "safe": not found,
                      "findings": [{"file": f.file, "kind": f.kind, "detail": f.detail} for f in found]})

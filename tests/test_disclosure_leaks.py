@@ -188,6 +188,29 @@ def test_two_monthly_releases_cannot_be_subtracted(tmp_path):
     assert identical == len(a) == len(b)  # one fixed window (the calendar year 2024) in both releases
 
 
+def test_check_public_fails_two_releases_that_subtract_below_k(tmp_path):
+    from hotspot.disclosure import release_differences
+    from hotspot.render.public import public_map
+
+    cells = [box(520_000 + 500 * i, 180_000, 520_500 + 500 * i, 180_500) for i in range(3)]
+    for name, counts in (("jan", [10, 20, 30]), ("feb", [12, 20, 38]), ("jan_band", ["8-15"] * 3),
+                         ("feb_band", ["8-15", "16-23", "8-15"])):
+        gpd.GeoDataFrame({"count" if "band" not in name else "burglaries": counts}, geometry=cells, crs=27700
+                         ).to_crs(4326).to_file(tmp_path / f"{name}.geojson", driver="GeoJSON")
+    found = release_differences([tmp_path / "feb.geojson"], [tmp_path / "jan.geojson"])
+    assert [f.kind for f in found] == ["change below k"] and "1 features" in found[0].detail  # +2; +8 is not below k
+    assert release_differences([tmp_path / "feb_band.geojson"], [tmp_path / "jan_band.geojson"]) == []
+    # the public maps of two monthly releases: nothing to subtract
+    inc = monthly()
+    pages = [public_map(AREA, inc[inc["occurred"] < c], tmp_path / f"{c}.html", cell=250) for c in ("2025-02", "2025-03")]
+    assert release_differences(pages[1:], pages[:1]) == []
+    # the command: --previous names the earlier release
+    A = ["--incidents", _csv(tmp_path, inc), "--crs", "EPSG:27700", "--json"]
+    r = run("check-public", tmp_path / "feb.geojson", "--previous", tmp_path / "jan.geojson", *A)
+    assert r.returncode == 1 and [f["kind"] for f in json.loads(r.stdout)["findings"]] == ["change below k"]
+    assert run("check-public", pages[1], "--previous", pages[0], *A).returncode == 0
+
+
 def test_public_windows_are_fixed_and_counts_banded():
     from hotspot.disclosure import public_window
 
