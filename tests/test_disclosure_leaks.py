@@ -351,3 +351,24 @@ def test_streets_of_exact_addresses_are_read_from_common_address_forms():
     g = gpd.GeoDataFrame({"location_text": text}, geometry=gpd.points_from_xy([0] * 7, [0] * 7), crs=27700)
     assert exact_address_streets(g) == {"Acacia Road", "Laburnum Road", "E 8TH AVE", "High Street", "Oak Lane"}
     assert exact_address_streets(g.iloc[[3]]) == set()  # police.uk snap points only: nothing to hide
+
+
+def test_public_maps_open_in_chromium_with_banded_cells_and_the_window_named(tmp_path, browser):
+    from browser import load_map
+
+    from hotspot.hotspots import density_hotspots
+    from hotspot.render.public import public_map
+    from hotspot.render.surfaces import density_map
+
+    inc = monthly()
+    info = load_map(browser, public_map(AREA, inc, tmp_path / "p.html", cell=250))
+    assert not info["severe"] and not info["errors"] and info["leaflet"]
+    assert info["paths"] >= 60  # 64 cells of 250 m, nearly all with at least 8 burglaries in 2024
+    assert "2024-01 to 2024-12" in info["legend"] and "bands of 8" in info["legend"]
+    from hotspot import load_area
+
+    gpd.GeoDataFrame({"name": ["square"]}, geometry=[AREA.geometry], crs=27700).to_file(tmp_path / "a.geojson")
+    area = load_area(tmp_path / "a.geojson", "square")
+    page = density_map(area, density_hotspots(inc, area, public=True)).save(tmp_path / "k.html")
+    info = load_map(browser, page)
+    assert not info["severe"] and not info["errors"] and info["paths"] >= 1
