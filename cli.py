@@ -420,7 +420,7 @@ def map_(
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
     date_format: DateFormat = None,
-    months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months.")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
     show_points: Annotated[bool, typer.Option("--show-points", help="Exact-date data at its points, not per cell.")] = False,
     cell: Annotated[Optional[float], typer.Option("--cell", help="Cell size for pooling exact-date points (default 100 m), or for public counts (default 250 m), metres.")] = None,
     tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
@@ -435,20 +435,24 @@ def map_(
     if public and show_points:
         raise typer.BadParameter("--public and --show-points exclude each other")
     a = _area(area_file, area)
+    if public and a is None:
+        raise OptionError("--public needs --area-file and --area: a footprint drawn from the incidents would outline "
+                          "where isolated burglaries are")
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
                    lat=lat_col, type=type_col, location=location_col)
-    inc = recent_incidents(result.incidents, months=months) if months else result.incidents
+    inc = recent_incidents(result.incidents, months=months) if months and not public else result.incidents
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
             a = area_from_points(result.incidents.geometry.x, result.incidents.geometry.y, result.crs)
-        path = incidents_map(a, inc, out, public=public, show_points=show_points, cell=cell, k=k, tiles=tiles)
+        path = incidents_map(a, inc, out, public=public, show_points=show_points, cell=cell, k=k, tiles=tiles,
+                             window_months=months)
     err.print(f"{len(inc):,} incidents ({result.rejected:,} rejected) -> {path}" + (" (public)" if public else ""))
 
 
 @app.command("check-public")
 def check_public_cmd(
-    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage or CSV.")],
+    files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage, CSV, Parquet or PDF.")],
     incidents: Annotated[list[Path], typer.Option("--incidents", help="The input incident files (repeatable).")],
     area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None, crs: Crs = None,
     fmt: Fmt = "auto",
@@ -456,16 +460,18 @@ def check_public_cmd(
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
     distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
     k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
+    previous: Annotated[Optional[list[Path]], typer.Option("--previous", help="The previous release's files (repeatable): also fail when a published count changed by fewer than --k since then.")] = None,
     as_json: JsonOut = False,
 ):
-    """Fail (exit 1) when an output holds coordinates near input incidents or counts below k."""
-    from hotspot.disclosure import check_public
+    """Fail (exit 1) when an output holds coordinates near input incidents, counts below k or streets of exact addresses."""
+    from hotspot.disclosure import check_public, release_differences
 
     result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
                    date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                    type=type_col)
     with _spinner("checking"):
         found = check_public(files, result.incidents, distance=distance, k=k)
+        found += release_differences(files, previous, k=k) if previous else []
     if as_json:
         _print_json({"files": [str(f) for f in files], "distance_m": distance, "k": k, "safe": not found,
                      "findings": [{"file": f.file, "kind": f.kind, "detail": f.detail} for f in found]})
@@ -831,11 +837,11 @@ def kde(
     area_file: AreaFileRequired,
     area: AreaNameRequired,
     out: Annotated[Path, typer.Option("--out", help="GeoPackage with layers 'cells' and 'hotspots', or postgresql://...?table=NAME (tables NAME_cells, NAME_hotspots).")],
-    cell: Cell = 50.0,
+    cell: Annotated[Optional[float], typer.Option("--cell", help="Cell size, metres (default 50; with --public 100, the smallest a public surface may have).")] = None,
     bandwidth: Annotated[Optional[float], typer.Option("--bandwidth", help="Metres (default max(150, 5 x cell)).")] = None,
     kernel: Annotated[str, typer.Option("--kernel", help="quartic or gaussian.")] = "quartic",
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use incidents before this date (default: all).")] = None,
-    months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of.")] = None,
+    months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
     hot_share: Annotated[float, typer.Option("--hot-share", help="Hotspots: top share of cells (0-1).")] = 0.05,
     hot_sd: Annotated[Optional[float], typer.Option("--hot-sd", help="Hotspots: cells above mean + K sd instead.")] = None,
     gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (slow on first use).")] = False,
@@ -849,9 +855,9 @@ def kde(
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
     """Kernel density surface and hotspot polygons."""
-    from hotspot.hotspots import context_reach, density_hotspots, density_tables
+    from hotspot.hotspots import context_reach, density_hotspots, density_tables, kde_cell
 
-    a = _required_area(area_file, area)
+    a, cell = _required_area(area_file, area), kde_cell(cell, public)
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt).incidents
     when = _date_option(as_of, "--as-of") if as_of else None
     ctx = None
@@ -1367,7 +1373,7 @@ def leaflets(
     if drop_list:
         from hotspot.render.droplist import write_drop_list
 
-        write_drop_list(plan, drop_list)
+        write_drop_list(plan, drop_list, public=public)
     if map_out:
         from hotspot.render.leaflet import HotspotMap
         from hotspot.render.maps import add_campaign

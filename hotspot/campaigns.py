@@ -526,7 +526,10 @@ class CampaignPlan:
     ``postcodes`` (``drops`` is :func:`drop_list`); ``notes`` qualify the
     plan. ``rule`` is the allocation rule (``partial`` or ``whole``),
     ``clock_rule`` the clock change the window follows (``eu``, ``us`` or
-    ``none``).
+    ``none``). ``streets_from_addresses``: the incidents' location text is
+    a force's own exact-address text (not police.uk snap points), so
+    ``streets`` name burgled addresses' streets and public forms leave them
+    out (:mod:`hotspot.disclosure`).
     """
 
     targets: gpd.GeoDataFrame
@@ -544,6 +547,7 @@ class CampaignPlan:
     drops: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     clock_rule: str = "eu"
+    streets_from_addresses: bool = False
 
     def to_json(self) -> dict:
         """The plan as a JSON-ready dict (see ``hotspot leaflets --json``)."""
@@ -648,6 +652,8 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         n_none = int(sum(1 for p in targets["postcodes"] if not p))
         if n_none:
             notes.append(_postcode_gap_note(targets, postcodes, n_none))
+    from .disclosure import exact_address_streets
+
     targets["streets"] = unit_streets(targets, incidents)
     return CampaignPlan(
         targets=targets,
@@ -656,7 +662,7 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         expected_total=total, campaign_window=(start, end), clocks_go_back=clocks_go_back(year, clock_rule),
         seasonal_index=index, winter_summer_ratio=winter_summer_ratio(index), rule=rule,
         basis=str(scored["basis"].iloc[0]) if len(scored) else "", as_of=as_of, drops=drops, notes=notes,
-        clock_rule=clock_rule,
+        clock_rule=clock_rule, streets_from_addresses=bool(exact_address_streets(incidents)),
     )
 
 
@@ -860,7 +866,8 @@ def plan_table(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:
     plan : CampaignPlan
         A plan from :func:`plan_campaign` or :func:`plan_leaflets`.
     public : bool
-        Safe to publish: without modelled burglary figures
+        Safe to publish: without modelled burglary figures, and from
+        exact-address data without streets, by postcode sector
         (:func:`hotspot.disclosure.public_plan_frame`).
 
     Returns
@@ -871,7 +878,7 @@ def plan_table(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:
     if public:
         from .disclosure import public_plan_frame
 
-        frame = public_plan_frame(frame)
+        frame = public_plan_frame(frame, from_addresses=plan.streets_from_addresses)
     return frame
 
 
@@ -883,7 +890,8 @@ def plan_json(plan: CampaignPlan, *, public: bool = False) -> dict:
     plan : CampaignPlan
         A plan from :func:`plan_campaign` or :func:`plan_leaflets`.
     public : bool
-        Safe to publish: without modelled burglary figures
+        Safe to publish: without modelled burglary figures, and from
+        exact-address data without streets, by postcode sector
         (:func:`hotspot.disclosure.public_campaign_json`).
 
     Returns
@@ -894,5 +902,5 @@ def plan_json(plan: CampaignPlan, *, public: bool = False) -> dict:
     if public:
         from .disclosure import public_campaign_json
 
-        out = public_campaign_json(out)
+        out = public_campaign_json(out, from_addresses=plan.streets_from_addresses)
     return out

@@ -192,7 +192,32 @@ class DensityHotspots:
     notes: list[str] = field(default_factory=list)
 
 
-def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, bandwidth: float | None = None,
+def kde_cell(cell: float | None, public: bool = False) -> float:
+    """The cell a density surface is made on: the one given, else 50 m, or
+    with ``public`` the smallest cell a public surface may have
+    (:data:`hotspot.disclosure.MIN_PUBLIC_CELL`, 100 m), so that ``kde
+    --public`` never refuses its own default.
+
+    Parameters
+    ----------
+    cell : float or None
+        Cell size asked for, metres.
+    public : bool
+        The surface is to be published.
+
+    Returns
+    -------
+    float
+        Cell size, metres.
+    """
+    from .disclosure import MIN_PUBLIC_CELL
+
+    if cell is not None:
+        return float(cell)
+    return MIN_PUBLIC_CELL if public else 50.0
+
+
+def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | None = None, bandwidth: float | None = None,
                      kernel: str = "quartic", as_of: pd.Timestamp | None = None, months: int | None = None,
                      hot_share: float = 0.05, hot_sd: float | None = None, gi_cell: float | None = None,
                      context: Context | None = None, public: bool = False, k: int = 8) -> DensityHotspots:
@@ -204,16 +229,21 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 5
         The area's incidents (metres).
     area : Area
         The study area (working CRS, metres).
-    cell : float
-        Cell size, metres.
+    cell : float, optional
+        Cell size, metres (default :func:`kde_cell`: 50 m, or with ``public``
+        the smallest public cell, 100 m).
     bandwidth : float, optional
-        Metres (default :func:`hotspot.kde.default_bandwidth`).
+        Metres (default :func:`hotspot.kde.default_bandwidth`: 500 m at a
+        100 m cell, as a public surface needs at least 250 m).
     kernel : {"quartic", "gaussian"}
         Kernel shape (default quartic).
     as_of : Timestamp, optional
         Use incidents before this date (default all).
     months : int, optional
-        Only the last ``months`` calendar months before ``as_of``.
+        Only the last ``months`` calendar months before ``as_of``; with
+        ``public`` the length of the fixed published window before ``as_of``
+        (a divisor of 12, default 12: the latest whole calendar year; see
+        :func:`hotspot.disclosure.public_window`).
     hot_share : float
         Hotspots are the top share of cells (0-1) ...
     hot_sd : float, optional
@@ -237,16 +267,19 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 5
         None) and how many context incidents reached the surface.
     """
     from .context import kde_with_context
-    from .disclosure import check_surface_rule, public_surface
+    from .disclosure import PUBLIC_WINDOW_MONTHS, check_surface_rule, in_public_window, public_hotspots, public_surface
     from .kde import default_bandwidth
     from .periods import training_window
 
+    cell = kde_cell(cell, public)
     bw = default_bandwidth(cell) if bandwidth is None else float(bandwidth)
     if public:
         if gi_cell is not None:
             raise HotspotError("Gi* is not published with --public (cell-level z-scores of small counts)")
         check_surface_rule(bw, cell)
-    inc = training_window(incidents, as_of=as_of, months=months)
+    inc = training_window(incidents, as_of=as_of, months=None if public else months)
+    if public and not inc.empty:  # a fixed published window, never a sliding or all-time one
+        inc = in_public_window(inc, months=months or PUBLIC_WINDOW_MONTHS)[0]
     if inc.empty:
         raise HotspotError("kde: no incidents" + (f" before {as_of:%Y-%m-%d}" if as_of is not None else "")
                            + (f" in the last {months} months" if months else ""))
@@ -261,9 +294,9 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 5
     n_context = int(surf.meta.get("context_incidents", 0))
     if public:
         surf = public_surface(surf, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), k=k)
-        polys = polys[polys["incidents"] >= k].copy()
-        polys["rank"] = range(1, len(polys) + 1)
-    return DensityHotspots(surf, polys, inc, gi, n_context, public, _window_notes(incidents, as_of, months))
+        polys = public_hotspots(polys, k)
+    notes = _window_notes(incidents, as_of, None if public else months)  # a public window is always whole
+    return DensityHotspots(surf, polys, inc, gi, n_context, public, notes)
 
 
 def _window_notes(incidents: gpd.GeoDataFrame, as_of: pd.Timestamp | None, months: int | None) -> list[str]:

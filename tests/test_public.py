@@ -43,8 +43,9 @@ def test_public_cells_follow_the_k_rule_and_add_up():
     cx = ((inc.geometry.x - 520_000) // 500).astype(int)
     cy = ((inc.geometry.y - 180_000) // 500).astype(int)
     ref = pd.Series(1, index=pd.MultiIndex.from_arrays([cx, cy])).groupby(level=[0, 1]).sum()
-    assert sorted(cells["count"]) == sorted(ref[ref >= 8].tolist())
-    assert (cells["count"] >= 8).all()
+    assert sorted(cells["band_low"]) == sorted((ref[ref >= 8] // 8 * 8).tolist())
+    assert (cells["band_low"] >= 8).all() and "count" not in cells  # bands, never exact counts
+    assert all(b == f"{lo}-{lo + 7}" for b, lo in zip(cells["burglaries"], cells["band_low"]))
     big = public_cells(inc, AREA, cell=500, k=1000)
     assert big.empty  # every count below k is suppressed
 
@@ -65,7 +66,7 @@ def test_check_public_catches_leaks_and_passes_clean_outputs(tmp_path):
     leak = _write_leaky(tmp_path, inc)
     kinds = {f.kind for f in check_public(leak, inc)}
     assert "point near incident" in kinds and "count below k" in kinds
-    clean = public_map(AREA, inc, tmp_path / "public.html", cell=500, k=8)
+    clean = public_map(AREA, inc, tmp_path / "public.html", cell=500, k=8, window_months=3)
     assert check_public(clean, inc) == []
     # a CSV with one incident's coordinates, shifted 10 m, leaks; 100 m away does not
     lon, lat = to_lonlat(inc.geometry.x.iloc[:1] + 10, inc.geometry.y.iloc[:1], 27700)
@@ -73,7 +74,7 @@ def test_check_public_catches_leaks_and_passes_clean_outputs(tmp_path):
     assert [f.kind for f in check_public(tmp_path / "pt.csv", inc)] == ["point near incident"]
     assert check_public(tmp_path / "pt.csv", inc, distance=5) == []
     # counts below k in a GeoJSON property and in text
-    g = public_cells(inc, AREA, cell=500, k=1)
+    g = public_cells(inc, AREA, cell=500, k=1).rename(columns={"band_low": "count"})
     g.to_crs(4326).to_file(tmp_path / "cells.geojson", driver="GeoJSON")
     found = check_public(tmp_path / "cells.geojson", inc, k=1000)
     assert found and found[0].kind == "count below k"
@@ -110,7 +111,7 @@ def test_public_kde_rule(tmp_path, shared_data):
     cells = gpd.read_file(tmp_path / "k.gpkg", layer="cells")
     assert set(cells["class"].unique()) <= {1, 2, 3, 4, 5} and "density" not in cells
     hot = gpd.read_file(tmp_path / "k.gpkg", layer="hotspots")
-    assert (hot["incidents"] >= 8).all()
+    assert all(int(b.split("-")[0]) >= 8 for b in hot["burglaries"]) and "value_sum" not in hot
     ok = run("check-public", tmp_path / "k.html", tmp_path / "k.gpkg", "--incidents", B, *A)
     assert ok.returncode == 0, ok.stderr
 
@@ -219,14 +220,14 @@ def test_next_campaign_window_is_never_past():
 
 def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barnet, barnet_intake):
     from hotspot.campaigns import plan_campaign
-    from hotspot.pipeline import ReferenceData, recent_incidents
+    from hotspot.pipeline import ReferenceData
     from hotspot.places import read_postcodes
     from hotspot.render.public import public_outputs
 
     inc = barnet_intake.incidents
     pcs = read_postcodes(shared_data / "postcodes/codepoint_open_units_barnet_3km.geojson", barnet.crs)
     camp = plan_campaign(ReferenceData(shared_data).lsoa_units(barnet), inc, as_of="2025-03-01", postcodes=pcs)
-    paths = public_outputs(barnet, recent_incidents(inc, months=12), tmp_path, name="barnet", campaign=camp,
+    paths = public_outputs(barnet, inc, tmp_path, name="barnet", campaign=camp,
                            neighbours=barnet.neighbours())
     assert len(paths) == 4
     # checked against every incident, not only the ones counted

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..campaigns import CampaignPlan
 
 
-def drop_list_frame(plan: CampaignPlan) -> pd.DataFrame:
+def drop_list_frame(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:
     """The drop list of a :class:`~hotspot.campaigns.CampaignPlan`.
 
     Parameters
@@ -25,6 +25,10 @@ def drop_list_frame(plan: CampaignPlan) -> pd.DataFrame:
     plan : CampaignPlan
         From :func:`hotspot.campaigns.plan_campaign`; its ``drops`` (postcode
         units per target) and ``targets`` (allocations, streets).
+    public : bool
+        Safe to publish: from exact-address data
+        (``plan.streets_from_addresses``) the list is by postcode sector
+        (:func:`public_drop_list`), without streets or risk order.
 
     Returns
     -------
@@ -50,12 +54,40 @@ def drop_list_frame(plan: CampaignPlan) -> pd.DataFrame:
     if len(out):
         out = out.sort_values(["target_rank", "drop_order"], kind="stable").reset_index(drop=True)
         out["streets"] = out["unit"].astype(str).map(streets).fillna("")
+    if public and plan.streets_from_addresses:
+        out = public_drop_list(out)
     window = plan.campaign_window
     out["campaign_window"] = f"{window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
     return out
 
 
-def write_drop_list(plan: CampaignPlan, path: str | Path) -> Path:
+def public_drop_list(drops: pd.DataFrame) -> pd.DataFrame:
+    """A drop list by postcode sector for the public when the plan comes
+    from exact-address data: households, leaflets and timer switches summed
+    per target and sector, sectors in alphabetical order (the risk order of
+    postcode units would point at burgled addresses), no streets.
+
+    Parameters
+    ----------
+    drops : DataFrame
+        :func:`drop_list_frame`'s rows (``target_rank, unit, unit_name,
+        postcode, households, leaflets, timer_switches``).
+
+    Returns
+    -------
+    DataFrame
+        ``target_rank, unit, unit_name, postcode_sector, households,
+        leaflets, timer_switches``; totals equal those of ``drops``.
+    """
+    from ..disclosure import postcode_sector
+
+    d = drops.assign(postcode_sector=[postcode_sector(p) if p else "" for p in drops["postcode"]])
+    keys = ["target_rank", "unit", "unit_name", "postcode_sector"]
+    return (d.groupby(keys, sort=True, dropna=False)[["households", "leaflets", "timer_switches"]].sum()
+            .reset_index())
+
+
+def write_drop_list(plan: CampaignPlan, path: str | Path, *, public: bool = False) -> Path:
     """Write the drop list as CSV.
 
     Parameters
@@ -65,6 +97,8 @@ def write_drop_list(plan: CampaignPlan, path: str | Path) -> Path:
     path : str or Path
         Where to write the CSV (:func:`drop_list_frame`'s columns); missing
         parent folders are created.
+    public : bool
+        The public form (:func:`drop_list_frame`).
 
     Returns
     -------
@@ -73,5 +107,5 @@ def write_drop_list(plan: CampaignPlan, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    csv_safe(drop_list_frame(plan)).to_csv(path, index=False)
+    csv_safe(drop_list_frame(plan, public=public)).to_csv(path, index=False)
     return path

@@ -154,10 +154,14 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
         Visible when the map opens.
     public : bool
         Leave out modelled burglary figures (households and allocations
-        only), for maps handed to the public.
+        only), for maps handed to the public; from exact-address data also
+        the streets, and postcode sectors instead of units.
     """
     import matplotlib
 
+    from ..disclosure import postcode_sector
+
+    hide = public and plan.streets_from_addresses
     t = plan.targets.copy()
     if t.empty:
         return
@@ -171,10 +175,12 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
             tip += (f", {r.expected_burglaries:.1f} expected burglaries/yr "
                     f"({r.rate_per_1000_households:.1f} per 1,000 households)")
         pcs = getattr(r, "postcodes", None)
-        if isinstance(pcs, list) and pcs:
+        if isinstance(pcs, list) and pcs and hide:
+            tip += f" · postcode sectors: {', '.join(sorted({postcode_sector(p) for p in pcs}))}"
+        elif isinstance(pcs, list) and pcs:
             tip += f" · drop first: {', '.join(pcs[:6])}{' ...' if len(pcs) > 6 else ''}"
         streets = getattr(r, "streets", None)
-        if isinstance(streets, list) and streets:
+        if isinstance(streets, list) and streets and not hide:
             tip += f" · streets: {', '.join(streets[:4])}"
         tips.append(tip)
     t["tip"] = tips
@@ -192,8 +198,9 @@ def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burgla
     m : HotspotMap
         The map drawn on.
     cells : GeoDataFrame
-        :func:`hotspot.disclosure.public_cells` (``count``, ``period``,
-        ``cell_m`` metres, ``k``); empty: nothing drawn.
+        :func:`hotspot.disclosure.public_cells` (``burglaries`` band,
+        ``band_low``, ``period``, ``cell_m`` metres, ``k``); empty: nothing
+        drawn.
     name : str
         Layer and legend name.
     show : bool
@@ -205,12 +212,14 @@ def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burgla
         return
     c = cells.copy()
     cm = matplotlib.colormaps["OrRd"]
-    top = max(float(c["count"].max()), 1.0)
-    c["fill"] = [matplotlib.colors.to_hex(cm(0.25 + 0.75 * v / top)) for v in c["count"]]
-    c["tip"] = [f"{int(v):,} burglaries ({lab})" for v, lab in zip(c["count"], c["period"])]
+    top = max(float(c["band_low"].max()), 1.0)
+    c["fill"] = [matplotlib.colors.to_hex(cm(0.25 + 0.75 * v / top)) for v in c["band_low"]]
+    c["tip"] = [f"{band} burglaries ({lab})" for band, lab in zip(c["burglaries"], c["period"])]
+    k = int(c["k"].iloc[0])
     m.add_polygons(c, name, colour="#b03a2e", weight=0.5, fill_opacity=0.55, tooltip=["tip"], aliases=["Cell"],
                    fill_column="fill", show=show,
-                   legend=f"{name} ({int(c['cell_m'].iloc[0])} m cells; fewer than {int(c['k'].iloc[0])} not shown)")
+                   legend=f"{name}, {c['period'].iloc[0]} ({int(c['cell_m'].iloc[0])} m cells; counts in bands of "
+                          f"{k}; fewer than {k} not shown)")
 
 
 def audience_maps(area: Area, out_dir: str | Path, *, name: str, neighbours: gpd.GeoDataFrame | None = None,
@@ -307,7 +316,8 @@ def _hide_last(m: HotspotMap, n: int) -> None:
 
 
 def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, public: bool = False, show_points: bool = False,
-                  cell: float | None = None, k: int = 8, tiles: str | None = None) -> Path:
+                  cell: float | None = None, k: int = 8, tiles: str | None = None,
+                  window_months: int | None = None) -> Path:
     """The ``map`` command's map: the area, its neighbours (when it comes
     from a boundary layer) and the incidents.
 
@@ -331,6 +341,10 @@ def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, 
         Smallest count shown with ``public``.
     tiles : str, optional
         Base map (see :class:`HotspotMap`).
+    window_months : int, optional
+        With ``public``: length of the fixed published window, calendar
+        months (default 12: the latest whole calendar year; see
+        :func:`hotspot.disclosure.public_window`).
 
     Returns
     -------
@@ -339,10 +353,11 @@ def incidents_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, 
     """
     neighbours = area.neighbours() if area.layer is not None else None
     if public:
+        from ..disclosure import PUBLIC_WINDOW_MONTHS
         from .public import public_map
 
         return public_map(area, incidents, path, neighbours=neighbours, cell=cell or 250.0, k=k, tiles=tiles,
-                          title=f"hotspot: {area.name}")
+                          title=f"hotspot: {area.name}", window_months=window_months or PUBLIC_WINDOW_MONTHS)
     m = HotspotMap(area, tiles=tiles, title=f"hotspot: {area.name}")
     if neighbours is not None:
         m.add_neighbours(neighbours)

@@ -51,8 +51,8 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
     incidents : GeoDataFrame
         Every accepted incident (the reference for the public check).
     public_incidents : GeoDataFrame, optional
-        The incidents counted on the public map (default: ``recent`` or
-        ``incidents``).
+        The incidents the public map draws its fixed published window from
+        (default ``incidents``; see :func:`hotspot.disclosure.public_window`).
     neighbours, surface, hotspots, recent : optional
         Map layers (see :func:`hotspot.render.maps.audience_maps`).
     nanobeats : NanoBeatPlan, optional
@@ -94,7 +94,7 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
                                                  risk_basis=risk_basis)
     if campaign is not None:
         out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
-    pub = public_incidents if public_incidents is not None else (recent if recent is not None else incidents)
+    pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
     for key, path in public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
                                     neighbours=neighbours, tiles=tiles, check=False).items():
         out[key] = path

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from .._errors import HotspotError
-from ..disclosure import K_DEFAULT, PUBLIC_CELL, check_public, public_cells, public_plan_frame
+from ..disclosure import (
+    K_DEFAULT,
+    PUBLIC_CELL,
+    PUBLIC_WINDOW_MONTHS,
+    check_public,
+    in_public_window,
+    longest_public_window,
+    public_cells,
+    public_plan_frame,
+)
 from ..stores import csv_safe
 from .droplist import write_drop_list
 from .leaflet import HotspotMap
@@ -24,16 +33,19 @@ if TYPE_CHECKING:  # annotations only
 
 def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, neighbours: gpd.GeoDataFrame | None = None,
                cell: float = PUBLIC_CELL, k: int = K_DEFAULT, tiles: str | None = None,
-               title: str | None = None) -> Path:
+               title: str | None = None, window_months: int = PUBLIC_WINDOW_MONTHS) -> Path:
     """A map safe to publish: the area, its neighbours and burglary counts
-    per ``cell``-metre cell with at least ``k`` (no points, no heat).
+    per ``cell``-metre cell with at least ``k``, in bands ``k`` wide, over
+    the latest fixed published window (no points, no heat; a release a
+    month later shows the same window until the next one is whole).
 
     Parameters
     ----------
     area : Area
         The area mapped (outline drawn, cells clipped to it).
     incidents : GeoDataFrame
-        Incidents counted (working CRS, metres).
+        All the incidents (working CRS, metres, with ``occurred``); those of
+        the published window are counted.
     path : path
         HTML file to write.
     neighbours : GeoDataFrame, optional
@@ -46,6 +58,10 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
     title : str, optional
         Map title (default "AREA: burglary").
+    window_months : int
+        Length of the published window, calendar months (a divisor of 12;
+        default :data:`hotspot.disclosure.PUBLIC_WINDOW_MONTHS`, 12: the
+        latest whole calendar year).
 
     Returns
     -------
@@ -55,14 +71,16 @@ def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, nei
     m = HotspotMap(area, tiles=tiles, title=title or f"{area.name}: burglary")
     if neighbours is not None and len(neighbours):
         m.add_neighbours(neighbours)
-    add_public_cells(m, public_cells(incidents, area, cell=cell, k=k))
+    shown, label = in_public_window(incidents, months=window_months)
+    add_public_cells(m, public_cells(shown, area, cell=cell, k=k, period=label))
     return m.save(path)
 
 
 def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path, *, name: str,
                    campaign: CampaignPlan | None = None,
                    neighbours: gpd.GeoDataFrame | None = None, cell: float = PUBLIC_CELL, k: int = K_DEFAULT,
-                   tiles: str | None = None, check: bool = True) -> dict[str, Path]:
+                   tiles: str | None = None, check: bool = True,
+                   window_months: int | None = None) -> dict[str, Path]:
     """Write the outputs meant for the public and check them.
 
     Parameters
@@ -70,8 +88,8 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
     area : Area
         The area the outputs are for.
     incidents : GeoDataFrame
-        The incidents counted (working CRS, metres); also the reference for
-        the check.
+        All the incidents (working CRS, metres): the public map counts those
+        of the fixed published window; all are the reference for the check.
     out_dir : path
         Folder for ``{name}_public_map.html`` and, with a campaign,
         ``{name}_public_campaign.html``, ``{name}_public_leaflet_plan.csv``
@@ -88,6 +106,10 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
         Smallest count shown; smaller counts are not drawn.
     tiles : str, optional
         Base tiles (see :func:`hotspot.render.leaflet.add_base_tiles`).
+    window_months : int, optional
+        Length of the map's fixed published window, calendar months
+        (default: 12, or the longest of 6, 3 and 1 whose window the data
+        cover whole, :func:`hotspot.disclosure.longest_public_window`).
     check : bool
         Run :func:`check_public` on what was written and raise when it finds
         anything.
@@ -105,19 +127,21 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    months = window_months or longest_public_window(incidents)
     paths = {"public map": public_map(area, incidents, out_dir / f"{name}_public_map.html", neighbours=neighbours,
-                                      cell=cell, k=k, tiles=tiles)}
+                                      cell=cell, k=k, tiles=tiles, window_months=months)}
     if campaign is not None:
         m = HotspotMap(area, tiles=tiles, title=f"{area.name}: burglary prevention campaign")
         add_campaign(m, campaign, public=True)
         paths["public campaign map"] = m.save(out_dir / f"{name}_public_campaign.html")
-        plan = public_plan_frame(campaign.targets.drop(columns="geometry"))
-        for c in ("postcodes", "streets"):
+        plan = public_plan_frame(campaign.targets.drop(columns="geometry"),
+                                 from_addresses=campaign.streets_from_addresses)
+        for c in ("postcodes", "postcode_sectors", "streets"):
             if c in plan:
                 plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
         paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
         csv_safe(plan).to_csv(paths["public plan"], index=False)
-        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv")
+        paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv", public=True)
     if check:
         found = check_public(list(paths.values()), incidents, k=k)
         if found:

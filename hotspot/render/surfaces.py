@@ -186,15 +186,21 @@ def add_hotspots_to_map(m: HotspotMap, polygons: gpd.GeoDataFrame, name: str = "
         The map drawn on.
     polygons : GeoDataFrame
         From :func:`hotspot.hotspots.hotspot_polygons` (``rank``,
-        ``incidents``, ``share`` 0-1, ``area_km2`` in km²).
+        ``incidents``, ``share`` 0-1, ``area_km2`` in km²), or public ones
+        (:func:`hotspot.disclosure.public_hotspots`: ``burglaries`` as a
+        band, no share).
     name : str
         Layer and legend name.
     """
     if polygons.empty:
         return
     p = polygons.copy()
-    p["tip"] = [f"Hotspot {r.rank}: {r.incidents:,} incidents ({r.share:.1%} of all), {r.area_km2:.3f} km²"
-                for r in p.itertuples()]
+    if "incidents" in p:
+        p["tip"] = [f"Hotspot {r.rank}: {r.incidents:,} incidents ({r.share:.1%} of all), {r.area_km2:.3f} km²"
+                    for r in p.itertuples()]
+    else:
+        p["tip"] = [f"Hotspot {r.rank}: {r.burglaries} burglaries, {r.area_km2:.3f} km²" for r in p.itertuples()]
+    p = p[["tip", p.geometry.name]]
     m.add_polygons(p, name, colour=COLOURS["hot"], weight=2, fill_opacity=0.1, tooltip=["tip"], aliases=["Hotspot"],
                    legend=name)
 
