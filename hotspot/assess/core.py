@@ -340,16 +340,19 @@ class Assessor:
         Returns
         -------
         float or None
-            None when the rule finds too few places at that date.
+            None when the rule finds too few places at that date (fewer
+            treated places, or under half the controls).
         """
         key = (self.periods.stamp(d), n, n_treated, n_control, buffer_m)
         if key not in self._placebo:
             when = self.periods.stamp(d)
             # ask once for as many as the controls will need (one ranking per date)
-            treated = self.rule.ranked(when, n_treated + 4 * n_control)[:n_treated]
+            treated = self.rule.ranked(when, n_treated + 2 * n_control)[:n_treated]
             controls = controls_at(self.rule, when, _union(treated), buffer_m, n_control, skip=n_treated) \
                 if len(treated) == n_treated else []
-            if len(controls) < n_control:
+            # a date whose rule finds under half the controls is skipped (a much smaller
+            # control group would make its ratio noisier than the observed one)
+            if len(controls) < max(1, (n_control + 1) // 2):
                 self._placebo[key] = None
             else:
                 t, c = _union(treated), _union(controls)

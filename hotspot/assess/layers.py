@@ -169,7 +169,8 @@ def read_intervention(path: str | Path, area: Area, *, units: gpd.GeoDataFrame |
     id_col = ID_COLUMNS.get(kind) or next((c for c in gdf.columns if c.lower() in ("id", "place_id", "name")), None)
     ids = gdf[id_col].astype(str) if id_col else pd.Series([f"#{i + 1}" for i in range(len(gdf))])
     places = gpd.GeoDataFrame({"place_id": ids.to_numpy()}, geometry=list(geom), crs=area.crs)
-    inside = places.representative_point().within(area.geometry.buffer(settings.AREA_EDGE_TOLERANCE))
+    # a point (a camera on a boundary road) is tested itself, not its disc
+    inside = gdf.geometry.representative_point().within(area.geometry.buffer(settings.AREA_EDGE_TOLERANCE))
     if not inside.all():
         out = places.loc[~inside.to_numpy(), "place_id"].tolist()
         raise InputFileError(f"{path}: {len(out)} treated place(s) outside {area.name} ({', '.join(out[:5])}); "

@@ -218,7 +218,7 @@ def controls_at(rule: SelectionRule, as_of: pd.Timestamp, treated: BaseGeometry,
     list of Polygon
         Possibly fewer than ``n`` when the area runs out of places.
     """
-    ask = skip + 4 * n
+    ask = skip + 2 * n
     while True:
         ranked = rule.ranked(as_of, ask)
         chosen = far_enough(ranked[skip:], treated, buffer_m, n)
