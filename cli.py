@@ -1447,7 +1447,7 @@ def assess(
     if html_out or pdf:
         from hotspot.render.assess import write_assessment
 
-        write_assessment(res, a, html_out or Path(pdf).with_suffix(".html"), pdf=pdf, public=public, k=k)
+        write_assessment(res, a, html_out or Path(str(pdf)).with_suffix(".html"), pdf=pdf, public=public, k=k)
     if map_out:
         from hotspot.render.assess import assessment_map
 

@@ -251,7 +251,11 @@ class AssessmentResult:
 
 
 def _union(geoms: list[BaseGeometry]) -> BaseGeometry:
-    return shapely.union_all(np.array(geoms, dtype=object)) if geoms else shapely.Polygon()
+    # snap-rounded to 1 cm: places read back from GeoJSON (degrees) can touch
+    # each other in ways GEOS's exact union refuses
+    if not geoms:
+        return shapely.Polygon()
+    return shapely.union_all(shapely.make_valid(np.array(geoms, dtype=object)), grid_size=0.01)
 
 
 class Assessor:
@@ -268,16 +272,20 @@ class Assessor:
         How places are chosen (controls and placebo dates).
     start : Timestamp
         The intervention's start.
+    cache : dict, optional
+        Placebo ratios by date, shared by assessors of the same incidents,
+        area and rule (they do not depend on the start).
     """
 
-    def __init__(self, incidents: gpd.GeoDataFrame, area: Area, rule: SelectionRule, start: pd.Timestamp):
+    def __init__(self, incidents: gpd.GeoDataFrame, area: Area, rule: SelectionRule, start: pd.Timestamp,
+                 cache: dict | None = None):
         if not len(incidents):
             raise InputFileError("no incidents in the area: nothing to assess")
         self.area, self.rule = area, rule
         self.periods = Periods.from_incidents(incidents, start)
         self.k = np.asarray(self.periods.index(pd.DatetimeIndex(incidents["occurred"])), dtype=int).reshape(-1)
         self.x, self.y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
-        self._placebo: dict[tuple, float | None] = {}
+        self._placebo: dict[tuple, float | None] = {} if cache is None else cache
 
     def series(self, region: BaseGeometry, lo: int, hi: int) -> np.ndarray:
         """Burglaries per period in a region, periods ``lo`` .. ``hi - 1``.
@@ -380,7 +388,8 @@ class Assessor:
         ndarray, list of str
             The log ratios and their dates.
         """
-        ratios, dates = [], []
+        ratios: list[float] = []
+        dates: list[str] = []
         for d in range(-n, self.periods.first + n - 1, -1):
             if len(ratios) >= most:
                 break
@@ -432,6 +441,7 @@ class Assessor:
         Returns
         -------
         AssessmentResult
+            With its warnings and verdict.
         """
         self.check_window(n)
         t_geoms = list(treated.geometry)
@@ -453,6 +463,7 @@ class Assessor:
         if controls is None and len(ctrl) < n_control:
             res.warnings.append(f"only {len(ctrl)} control places clear of the treated places and their buffer "
                                 f"(asked for {n_control})")
+        _qualify(res)
         return res
 
     def _controls(self, t_geoms: list[BaseGeometry], controls: gpd.GeoDataFrame | None, buffer_m: float,
@@ -593,7 +604,6 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
     res = assessor.solve(inter.places, n, buffer_m, controls=controls,
                          n_control=options.controls_per_treated * len(inter.places), max_placebos=options.max_placebos)
     res.kind, res.notes = inter.kind, res.notes + inter.notes
-    _qualify(res)
     if options.visits is not None:
         from .dosage import summarise_visits
 

@@ -66,7 +66,7 @@ def summarise_visits(path: str | Path, places: gpd.GeoDataFrame, start: pd.Times
     if "time" not in frame or "minutes" not in frame:
         raise InputFileError(f"--visits {path}: needs columns time and minutes")
     target = _assign(frame, places, path)
-    when = pd.to_datetime(frame["time"], errors="coerce")
+    when = pd.to_datetime(frame["time"], errors="coerce", format="ISO8601")
     minutes = pd.to_numeric(frame["minutes"], errors="coerce")
     reason = pd.Series("", index=frame.index)
     reason[target.isna()] = "not at a treated place"
@@ -78,11 +78,12 @@ def summarise_visits(path: str | Path, places: gpd.GeoDataFrame, start: pd.Times
     lo, hi = settings.ASSESS_KOPER_MINUTES
     m = minutes[ok]
     per = pd.DataFrame({"target": target[ok], "minutes": m}).groupby("target")["minutes"].agg(["count", "sum"])
-    per_target = {str(pid): {"visits": int(per.loc[pid, "count"]) if pid in per.index else 0,
+    per_target: dict[str, dict[str, float | int | None]] = {str(pid): {"visits": int(per.loc[pid, "count"]) if pid in per.index else 0,
                              "minutes": float(per.loc[pid, "sum"]) if pid in per.index else 0.0}
                   for pid in places["place_id"].astype(str)}
     for v in per_target.values():
-        v["mean_minutes"] = round(v["minutes"] / v["visits"], 2) if v["visits"] else None
+        visits, minutes_sum = int(v["visits"] or 0), float(v["minutes"] or 0.0)
+        v["mean_minutes"] = round(minutes_sum / visits, 2) if visits else None
     n = int(ok.sum())
     return {"rows": int(len(frame)), "accepted": n, "rejected": int(rejected.sum()), "filtered": int(filtered.sum()),
             "reasons": {str(k): int(v) for k, v in reason[rejected].value_counts().items()},

@@ -184,8 +184,12 @@ def wdq(treated: tuple[float, float], buffer: tuple[float, float], control: tupl
 
     Parameters
     ----------
-    treated, buffer, control : (float, float)
-        Burglaries (before, after) in each area.
+    treated : (float, float)
+        Burglaries (before, after) in the treated places.
+    buffer : (float, float)
+        Burglaries (before, after) in their buffer (counts, unitless).
+    control : (float, float)
+        Burglaries (before, after) in the control places.
 
     Returns
     -------

@@ -115,7 +115,7 @@ def _geometry(path: Path, frame: pd.DataFrame, area: Area, kind: str, units: gpd
         frame = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame[lon], frame[lat]), crs=settings.WGS84)
     if frame.crs is None:
         raise InputFileError(f"{path}: the layer has no CRS")
-    return frame.to_crs(area.crs)
+    return gpd.GeoDataFrame(frame).to_crs(area.crs)
 
 
 def _dates(path: Path, frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Timestamp | None:
@@ -168,7 +168,8 @@ def read_intervention(path: str | Path, area: Area, *, units: gpd.GeoDataFrame |
     geom = gdf.geometry.where(~points, gdf.geometry.buffer(radius))
     id_col = ID_COLUMNS.get(kind) or next((c for c in gdf.columns if c.lower() in ("id", "place_id", "name")), None)
     ids = gdf[id_col].astype(str) if id_col else pd.Series([f"#{i + 1}" for i in range(len(gdf))])
-    places = gpd.GeoDataFrame({"place_id": ids.to_numpy()}, geometry=list(geom), crs=area.crs)
+    # polygons read back from degrees can self-touch: repaired, never dropped
+    places = gpd.GeoDataFrame({"place_id": ids.to_numpy()}, geometry=list(geom.make_valid()), crs=area.crs)
     # a point (a camera on a boundary road) is tested itself, not its disc
     inside = gdf.geometry.representative_point().within(area.geometry.buffer(settings.AREA_EDGE_TOLERANCE))
     if not inside.all():

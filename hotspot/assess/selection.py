@@ -35,7 +35,20 @@ class SelectionRule(Protocol):
     name: str
 
     def ranked(self, as_of: pd.Timestamp, n: int) -> list[BaseGeometry]:
-        """At most ``n`` places, highest score first (polygons, metres)."""
+        """At most ``n`` places, highest score first.
+
+        Parameters
+        ----------
+        as_of : Timestamp
+            Selection date; burglaries strictly before it count.
+        n : int
+            At most this many places.
+
+        Returns
+        -------
+        list of Polygon
+            Non-overlapping places (metres).
+        """
         ...
 
 

@@ -115,7 +115,8 @@ td:first-child {{ text-align: left }} .sw {{ display: inline-block; width: 10px;
 .cols {{ display: flex; gap: 16px }} .warn {{ color: #8a4b00 }}</style></head><body>
 <h1>{_e(title)}</h1><p>{_e(when)}; buffer {res.buffer_m:g} m; control places: {_e(res.control_rule)}.</p>
 <p class="verdict"><b>{headline}.</b> {_e(res.verdict)}</p>
-<div class="cols"><div>{_svg(res, area)}</div><div><table><tr><th>burglaries</th><th>before</th><th>after</th></tr>
+<div class="cols"><div>{_svg(res, area)}</div><div><table><caption>Counts of burglaries</caption>
+<tr><th>region</th><th>before</th><th>after</th></tr>
 {_rows(res, public, k)}</table></div></div>
 <ul class="findings">{items}</ul>{f'<ul class="warn">{warn}</ul>' if warn else ''}
 <p><small>Interval including 1 = no detectable effect. Control places are chosen by the same rule at the same date,
