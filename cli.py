@@ -1359,7 +1359,7 @@ def pd_timestamp(text: str) -> pd.Timestamp:
     return ts
 
 
-Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences.")]
+Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences, assess (with --assess-targets).")]
 OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
 OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
@@ -1511,6 +1511,8 @@ def run(
     households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
+    assess_targets: Annotated[Optional[Path], typer.Option("--assess-targets", help="The previous plan's targets (e.g. reports/<area>_nanobeats.geojson): assess whether they worked (stage 'assess').")] = None,
+    assess_start: Annotated[Optional[str], typer.Option("--assess-start", help="The day the previous plan began, YYYY-MM-DD (police.uk data: the first of a month).")] = None,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
@@ -1532,7 +1534,7 @@ def run(
         area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
         road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
-        crime_types=crime_type).items() if v is not None}
+        crime_types=crime_type, assess_targets=assess_targets, assess_start=assess_start).items() if v is not None}
     columns = {k: v for k, v in dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                                      type=type_col, location=location_col).items() if v}
     given["read_options"] = {k: v for k, v in dict(crs=crs, format=None if fmt == "auto" else fmt,
