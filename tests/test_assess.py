@@ -92,6 +92,13 @@ def test_placebo_adjustment_centres_and_ranks():
     assert adj.net_ratio == pytest.approx(0.3 / adj.expected_ratio)
     assert adj.p == pytest.approx(1 / 40)                   # beyond every placebo
     assert placebo_adjust(float(lr.mean()), lr).p == pytest.approx(1.0)
+    # the interval is the test inverted: it excludes 1 exactly when the observation lies beyond
+    # the placebos' 95th percentile distance from their mean
+    half = np.quantile(np.abs(lr - lr.mean()), 0.95)
+    for shift in (0.9 * half, 1.1 * half):
+        a = placebo_adjust(float(lr.mean()) - shift, lr)
+        assert (a.net_ci95[1] < 1.0) == (shift > half)
+        assert a.net_ci95[0] * a.net_ci95[1] == pytest.approx(a.net_ratio ** 2)
 
 
 # --------------------------------------------------------------------------- synthetic data

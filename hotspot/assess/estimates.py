@@ -293,8 +293,10 @@ class PlaceboAdjustment:
     net_ratio : float
         Observed ratio / expected ratio.
     net_ci95 : (float, float)
-        The observed log ratio minus the placebo log ratios' 97.5 % and
-        2.5 % quantiles (the test inverted).
+        The net log ratio plus and minus the 95th percentile of the placebo
+        log ratios' distances from their mean (the permutation test
+        inverted: it excludes 1 when the test rejects at 5 %, up to the
+        test's 1/(n+1) granularity).
     p : float
         Two-sided permutation p-value: (1 + placebos at least as far from
         their mean as the observed ratio, on the log scale) / (n + 1).
@@ -330,10 +332,9 @@ def placebo_adjust(observed_log_ratio: float, placebo_log_ratios: np.ndarray) ->
     centre = float(lr.mean())
     dev = np.abs(lr - centre)
     p = float((1 + np.sum(dev >= abs(observed_log_ratio - centre) - 1e-12)) / (len(lr) + 1))
-    lo, hi = np.quantile(lr, [0.025, 0.975])
-    return PlaceboAdjustment(expected_ratio=float(np.exp(centre)), net_ratio=float(np.exp(observed_log_ratio - centre)),
-                             net_ci95=(float(np.exp(observed_log_ratio - hi)), float(np.exp(observed_log_ratio - lo))),
-                             p=p, n=int(len(lr)))
+    half, net = float(np.quantile(dev, 0.95)), observed_log_ratio - centre
+    return PlaceboAdjustment(expected_ratio=float(np.exp(centre)), net_ratio=float(np.exp(net)),
+                             net_ci95=(float(np.exp(net - half)), float(np.exp(net + half))), p=p, n=int(len(lr)))
 
 
 def log_ratio(tb: float, ta: float, cb: float, ca: float) -> float:

@@ -24,6 +24,10 @@ COLOURS = {"treatment": "#c0392b", "buffer": "#e67e22", "control": "#2471a3", "c
 LABELS = {"treatment": "treated places", "buffer": "their buffer", "control": "control places",
           "control_buffer": "control buffer"}
 
+#: What each kind of intervention layer is called on the page.
+KIND_NAMES = {"nanobeats": "nano-beat patrolling", "anpr": "ANPR camera scheme", "leaflets": "leaflet campaign",
+              "layer": "intervention"}
+
 
 def _e(v) -> str:
     return html.escape(str(v), quote=True)
@@ -100,10 +104,11 @@ def assessment_page(res: AssessmentResult, area: Area, *, title: str | None = No
         A self-contained HTML page (A4 print styles).
     """
     w = res.window
-    title = title or f"{area.name}: did the {res.kind} intervention work?"
+    title = title or f"{area.name}: did the {KIND_NAMES.get(res.kind, 'intervention')} work?"
     when = (f"{w['periods_each']} {w['period']}s before ({_e(w['before'][0][:7] if public else w['before'][0])} on) "
             f"and after ({_e(w['after'][0][:7] if public else w['after'][0])} on)")
     headline = "No detectable effect" if not res.called else "Effect detected"
+    detail = res.verdict.split(": ", 1)[1] if not res.called and ": " in res.verdict else res.verdict
     warn = "".join(f"<li>{_e(x)}</li>" for x in res.warnings)
     items = "".join(f"<li>{x}</li>" for x in _findings(res))
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>
@@ -114,7 +119,7 @@ table {{ border-collapse: collapse }} td, th {{ border: 1px solid #ccc; padding:
 td:first-child {{ text-align: left }} .sw {{ display: inline-block; width: 10px; height: 10px; margin-right: 6px }}
 .cols {{ display: flex; gap: 16px }} .warn {{ color: #8a4b00 }}</style></head><body>
 <h1>{_e(title)}</h1><p>{_e(when)}; buffer {res.buffer_m:g} m; control places: {_e(res.control_rule)}.</p>
-<p class="verdict"><b>{headline}.</b> {_e(res.verdict)}</p>
+<p class="verdict"><b>{headline}.</b> {_e(detail[:1].upper() + detail[1:])}</p>
 <div class="cols"><div>{_svg(res, area)}</div><div><table><caption>Counts of burglaries</caption>
 <tr><th>region</th><th>before</th><th>after</th></tr>
 {_rows(res, public, k)}</table></div></div>
@@ -180,7 +185,7 @@ def assessment_map(res: AssessmentResult, area: Area, path: str | Path, *, tiles
     """
     from .leaflet import HotspotMap
 
-    m = HotspotMap(area, tiles=tiles, title=f"{area.name}: assessment of the {res.kind} intervention")
+    m = HotspotMap(area, tiles=tiles, title=f"{area.name}: assessment of the {KIND_NAMES.get(res.kind, 'intervention')}")
     places = res.places.copy()
     for c in ("before", "after"):
         places[c] = [_count(int(v), public, k) for v in places[c]]
