@@ -315,3 +315,59 @@ def test_cli_json_page_and_map_open_in_chromium(capsys, cli_files, tmp_path, bro
     assert {"treated places", "control places"} <= set(got["layers"])
     inc = read_incidents(d / "crimes.csv").incidents
     assert check_public([page, mp], inc) == []
+
+
+def test_cli_json_equals_the_api_with_the_same_defaults(capsys, cli_files):
+    from hotspot.areas import load_area
+    from hotspot.intake import read_incidents
+
+    d, layer = cli_files
+    code, out, err = _cli(capsys, "assess", d / "crimes.csv", "--area-file", d / "area.geojson", "--area", "Testham",
+                          "--intervention", layer, "--start", "2022-01-01", "--placebos", "20", "--json")
+    assert code == 0, err
+    area = load_area(d / "area.geojson", "Testham")
+    inc = read_incidents(d / "crimes.csv", area=area).incidents
+    api = assess_intervention(inc, area, layer, AssessOptions(start="2022-01-01", max_placebos=20)).to_json()
+    assert json.loads(out) == json.loads(json.dumps(api))
+    assert api["window"]["after"] == ["2022-01", "2024-01"]        # default end: the end of the data
+
+
+def test_leaflet_plans_and_anpr_sites_are_read_as_hotspot_writes_them(tmp_path, null_data):
+    from hotspot.assess import read_intervention
+    from hotspot.assess.selection import square_cells
+
+    # a leaflet plan: a table of units without geometry, joined to its unit layer
+    cells = square_cells(AREA, 500.0)
+    units = gpd.GeoDataFrame({"unit": [f"U{i:02d}" for i in range(len(cells))]}, geometry=cells, crs=27700)
+    pd.DataFrame({"rank": [1, 2], "unit": ["U07", "U28"], "leaflets": [300, 250]}).to_csv(tmp_path / "plan.csv",
+                                                                                             index=False)
+    plan = read_intervention(tmp_path / "plan.csv", AREA, units=units)
+    assert plan.kind == "leaflets" and plan.buffer_m == 200.0 and list(plan.places["place_id"]) == ["U07", "U28"]
+    assert plan.places.geometry.iloc[0].equals(cells[7])
+    res = assess_intervention(null_data, AREA, plan, AssessOptions(start="2022-01-01", end="2022-07-01",
+                                                                   max_placebos=20))
+    ctrl = res.places[res.places.role == "control"]
+    assert len(ctrl) == 4 and all(any(g.equals(c) for c in cells) for g in ctrl.geometry)  # controls are units too
+    assert res.control_rule.endswith("per unit of the plan's layer")
+    with pytest.raises(Exception, match="--units"):
+        read_intervention(tmp_path / "plan.csv", AREA)
+    # ANPR sites: points with site_id and install_order, a place is the 500 m coverage disc
+    xy = gpd.GeoSeries(gpd.points_from_xy([X0 + 1000, X0 + 2000], [Y0 + 1500, Y0 + 1500]), crs=27700).to_crs(4326)
+    gpd.GeoDataFrame({"site_id": ["C-1", "C-2"], "install_order": [1, 2]}, geometry=xy).to_file(tmp_path / "a.geojson")
+    sites = read_intervention(tmp_path / "a.geojson", AREA)
+    assert sites.kind == "anpr" and sites.buffer_m == 500.0
+    assert sites.places.geometry.area.iloc[0] == pytest.approx(np.pi * 500.0 ** 2, rel=0.01)
+
+
+def test_visits_by_lon_lat_go_to_the_target_they_fall_in(tmp_path, null_data):
+    from hotspot.assess.dosage import summarise_visits
+    from hotspot.crs import to_lonlat
+
+    rule = NanoBeatRule(null_data, AREA)
+    t = _targets(rule, "2022-01-01", 3)
+    c = t.geometry.iloc[1].representative_point()
+    lon, lat = to_lonlat([c.x, X0 - 500], [c.y, Y0 - 500], 27700)
+    pd.DataFrame({"lon": lon, "lat": lat, "time": ["2022-01-03T10:00", "2022-01-03T11:00"],
+                  "minutes": [14, 9]}).to_csv(tmp_path / "v.csv", index=False)
+    d = summarise_visits(tmp_path / "v.csv", t, pd.Timestamp("2022-01-01"), pd.Timestamp("2022-04-01"))
+    assert d["per_target"]["NB02"]["visits"] == 1 and d["reasons"] == {"not at a treated place": 1}
