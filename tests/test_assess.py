@@ -371,3 +371,34 @@ def test_visits_by_lon_lat_go_to_the_target_they_fall_in(tmp_path, null_data):
                   "minutes": [14, 9]}).to_csv(tmp_path / "v.csv", index=False)
     d = summarise_visits(tmp_path / "v.csv", t, pd.Timestamp("2022-01-01"), pd.Timestamp("2022-04-01"))
     assert d["per_target"]["NB02"]["visits"] == 1 and d["reasons"] == {"not at a treated place": 1}
+
+
+def test_weekly_periods_are_whole_weeks_inside_the_data():
+    from hotspot.assess.core import Periods
+
+    days = pd.date_range("2014-01-01", "2014-03-31", freq="D")  # a Wednesday to a Monday
+    inc = gpd.GeoDataFrame({"occurred": days, "date_precision": "day"},
+                           geometry=gpd.points_from_xy(np.full(len(days), X0 + 1), np.full(len(days), Y0 + 1)),
+                           crs=27700)
+    p = Periods.from_incidents(inc, pd.Timestamp("2014-02-03"))
+    assert (p.unit, p.first, p.end) == ("week", -4, 8)
+    assert p.stamp(p.first) >= days[0] and p.stamp(p.end) <= days[-1] + pd.Timedelta(days=1)
+    assert p.stamp(p.first - 1) < days[0]                      # one more week back would be partial
+    k = np.asarray(p.index(pd.DatetimeIndex(days)))
+    assert (np.bincount(k[(k >= p.first) & (k < p.end)] - p.first) == 7).all()
+
+
+def test_run_assesses_the_previous_plans_targets(capsys, cli_files, tmp_path):
+    d, layer = cli_files
+    code, out, err = _cli(capsys, "run", d / "crimes.csv", "--area", "Testham", "--area-file", d / "area.geojson",
+                          "--no-reference", "--stages", "assess", "--assess-targets", layer, "--assess-start",
+                          "2022-01-01", "--out", tmp_path / "maps", "--reports", tmp_path / "reports", "--no-gi",
+                          "--json")
+    assert code == 0, err
+    j = json.loads(out)
+    assert j["assess"]["kind"] == "nanobeats" and j["assess"]["window"]["after"][0] == "2022-01"
+    assert (tmp_path / "reports" / "testham_assessment.html").is_file()
+    code, out, err = _cli(capsys, "run", d / "crimes.csv", "--area", "Testham", "--area-file", d / "area.geojson",
+                          "--no-reference", "--stages", "assess", "--assess-targets", layer, "--out",
+                          tmp_path / "maps", "--reports", tmp_path / "reports", "--no-gi", "--json")
+    assert code == 0 and "assess-start" in json.loads(out)["skipped"]["assess"]

@@ -73,7 +73,8 @@ class Periods:
             return p
         p = cls("week", start, 0, 0)
         last_day = t.max().normalize() + pd.Timedelta(days=1)
-        p.first = int(p.index(t.min()))
+        # whole weeks only: a week the data begin or end in would be undercounted
+        p.first = int(np.ceil((t.min().normalize() - start) / pd.Timedelta(days=7)))
         p.end = int(np.floor((last_day - start) / pd.Timedelta(days=7)))
         return p
 
