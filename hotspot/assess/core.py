@@ -90,11 +90,10 @@ class Periods:
         -------
         int or ndarray
         """
+        t = pd.DatetimeIndex([t]) if isinstance(t, pd.Timestamp) else pd.DatetimeIndex(t)
         if self.unit == "month":
-            t = pd.DatetimeIndex([t]) if isinstance(t, pd.Timestamp) else pd.DatetimeIndex(t)
             k = (t.year - self.start.year) * 12 + (t.month - self.start.month)
         else:
-            t = pd.DatetimeIndex([t]) if isinstance(t, pd.Timestamp) else pd.DatetimeIndex(t)
             k = np.floor((t - self.start) / pd.Timedelta(days=7)).astype(int)
         k = np.asarray(k, dtype=int)
         return k if len(k) > 1 else int(k[0])
