@@ -1415,7 +1415,7 @@ def pd_timestamp(text: str) -> pd.Timestamp:
     return ts
 
 
-Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences.")]
+Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences, assess (with --assess-targets).")]
 OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
 OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
@@ -1469,6 +1469,89 @@ class _Steps:
 
 
 @app.command()
+def assess(
+    inputs: Inputs,
+    area_file: AreaFileRequired,
+    area: AreaNameRequired,
+    intervention: Annotated[Path, typer.Option("--intervention", help="The treated places as hotspot writes them (nano-beat targets, ANPR sites, a leaflet plan) or any point/polygon layer.")],
+    start: Annotated[Optional[str], typer.Option("--start", help="First day of the intervention, YYYY-MM-DD (police.uk data: the first of a month); default the layer's start column.")] = None,
+    end: Annotated[Optional[str], typer.Option("--end", help="Day after its last day, YYYY-MM-DD (default: the end of the data); the before-period is as long.")] = None,
+    buffer: Annotated[Optional[float], typer.Option("--buffer", help="Catchment buffer round the treated places, metres (default by kind: 200; ANPR sites 500).")] = None,
+    control: Annotated[str, typer.Option("--control", help="auto (the next-highest-ranked places by the same rule, clear of the treated places and buffer) or a layer of control places.")] = "auto",
+    visits: Annotated[Optional[Path], typer.Option("--visits", help="Patrol log CSV: target_id (or lon/lat), time, minutes.")] = None,
+    units: Annotated[Optional[Path], typer.Option("--units", help="Unit layer of a leaflet plan (default: the reference data's LSOAs).")] = None,
+    placebos: Annotated[int, typer.Option("--placebos", help="Most placebo dates for regression to the mean (the latest before --start).")] = settings.ASSESS_MAX_PLACEBOS,
+    crime_type: CrimeType = None, crs: Crs = None, data: DataDir = None,
+    as_json: JsonOut = False,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the one-page assessment for the board (HTML).")] = None,
+    pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Also print the page to PDF (headless Chromium).")] = None,
+    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the treated, buffer and control places.")] = None,
+    tiles: _TILES = None,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts below --k withheld, months only, no incidents.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
+):
+    """Did the patrols, leaflets or cameras work? Treated vs control before/after, displacement, regression to the mean."""
+    from hotspot.assess import AssessOptions, assess_intervention
+
+    a = _required_area(area_file, area)
+    inc = _read(inputs, area=a, crime_type=crime_type, crs=crs).incidents
+    unit_layer = _read_layer(units, a.crs) if units else _leaflet_units(intervention, data, a)
+    options = AssessOptions(start=start, end=end, buffer_m=buffer, control=None if control == "auto" else Path(control),
+                            visits=visits, max_placebos=placebos, units=unit_layer)
+    with _spinner("assessing (controls and placebo dates)"):
+        res = assess_intervention(inc, a, intervention, options)
+    if html_out or pdf:
+        from hotspot.render.assess import write_assessment
+
+        write_assessment(res, a, html_out or Path(str(pdf)).with_suffix(".html"), pdf=pdf, public=public, k=k)
+    if map_out:
+        from hotspot.render.assess import assessment_map
+
+        assessment_map(res, a, map_out, tiles=tiles, public=public, k=k)
+    for w in res.warnings:
+        err.print(f"warning: {escape(w)}")
+    if as_json:
+        _print_json(res.to_json())
+        return
+    _print_assessment(res, a.name)
+
+
+def _leaflet_units(intervention: Path, data: Path | None, area: Area):
+    """The reference LSOAs for a leaflet plan given without --units (None otherwise)."""
+    from hotspot.assess.layers import detect_kind
+
+    if intervention.suffix.lower() != ".csv" or not intervention.is_file():
+        return None
+    import pandas as pd
+
+    if detect_kind(list(pd.read_csv(intervention, nrows=0).columns)) != "leaflets":
+        return None
+    ref = _optional_reference(data)
+    return ref.lsoa_units(area) if ref is not None else None
+
+
+def _print_assessment(res, name: str) -> None:
+    """Counts per region, the estimates and the verdict (stderr)."""
+    w = res.window
+    t = Table(title=f"{name}: {res.kind}, {w['periods_each']} {w['period']}s before/after {w['after'][0]}, "
+                    f"buffer {res.buffer_m:g} m")
+    for c in ("burglaries", "before", "after"):
+        t.add_column(c)
+    for role, c in res.counts.items():
+        t.add_row(role, f"{c['before']:,}", f"{c['after']:,}")
+    err.print(t)
+    e, d = res.effect, res.wdd
+    err.print(f"rate ratio {e.rate_ratio:.3f} (95 % CI {e.ci95[0]:.3f}-{e.ci95[1]:.3f}, p {e.p:.4f}, {e.model}); "
+              f"WDQ {res.wdq.value if res.wdq.value is None else round(res.wdq.value, 3)} ({res.wdq.reading}); "
+              f"WDD {d.value:+.0f} burglaries (SE {d.se:.1f})", highlight=False)
+    if res.rtm is not None:
+        r = res.rtm
+        err.print(f"regression to the mean: expected ratio {r.expected_ratio:.3f} over {r.n} placebo dates; net "
+                  f"{r.net_ratio:.3f} ({r.net_ci95[0]:.3f}-{r.net_ci95[1]:.3f}), permutation p {r.p:.4f}", highlight=False)
+    err.print(f"verdict: {escape(res.verdict)}", highlight=False)
+
+
+@app.command()
 def run(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Incident files (default: the reference data's London-wide file).")] = None,
     *,
@@ -1484,6 +1567,8 @@ def run(
     households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
+    assess_targets: Annotated[Optional[Path], typer.Option("--assess-targets", help="The previous plan's targets (e.g. reports/<area>_nanobeats.geojson): assess whether they worked (stage 'assess').")] = None,
+    assess_start: Annotated[Optional[str], typer.Option("--assess-start", help="The day the previous plan began, YYYY-MM-DD (police.uk data: the first of a month).")] = None,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
     lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
@@ -1505,7 +1590,7 @@ def run(
         area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
         road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
-        crime_types=crime_type).items() if v is not None}
+        crime_types=crime_type, assess_targets=assess_targets, assess_start=assess_start).items() if v is not None}
     columns = {k: v for k, v in dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
                                      type=type_col, location=location_col).items() if v}
     given["read_options"] = {k: v for k, v in dict(crs=crs, format=None if fmt == "auto" else fmt,

@@ -308,6 +308,10 @@ class RunConfig:
     nanobeat_targets: int = 10
     backtest_periods: int = 24
     map_months: int = 12
+    #: The previous plan's targets (e.g. ``reports/<area>_nanobeats.geojson``)
+    #: and the day it began: the ``assess`` stage says whether they worked.
+    assess_targets: Path | None = None
+    assess_start: str | None = None
 
     @classmethod
     def from_reference(cls, root: str | Path, area: str, **overrides: Any) -> "RunConfig":
@@ -635,6 +639,22 @@ def _stage_audiences(run: _Run) -> None:
     run.result.outputs.update(written)
 
 
+def _stage_assess(run: _Run) -> None:
+    """Did the previous plan's targets work (``hotspot assess`` on them)?"""
+    cfg = run.config
+    if cfg.assess_targets is None:
+        return
+    if cfg.assess_start is None:
+        run.skip("assess", "give --assess-start, the day the previous plan began")
+        return
+    from .assess import AssessOptions, assess_intervention
+    from .render.assess import write_assessment
+
+    res = assess_intervention(run.incidents, run.area, cfg.assess_targets, AssessOptions(start=cfg.assess_start))
+    run.result.outputs["assessment"] = write_assessment(res, run.area, run.reports / f"{run.name}_assessment.html")
+    run.result.summary["assess"] = res.to_json()
+
+
 #: The stages of a run, in order: (name, function over the run state).
 STAGES: list[tuple[str, Callable[[_Run], None]]] = [
     ("hotspots", _stage_hotspots),
@@ -645,6 +665,7 @@ STAGES: list[tuple[str, Callable[[_Run], None]]] = [
     ("nano-beats", _stage_nanobeats),
     ("map", _stage_map),
     ("audiences", _stage_audiences),
+    ("assess", _stage_assess),
 ]
 
 

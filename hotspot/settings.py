@@ -176,6 +176,21 @@ CAMPAIGN_TIMER_SWITCHES = 3_000
 CAMPAIGN_RULE = "partial"
 CAMPAIGN_METHOD = "counts_36"
 
+#: Assess (issue 19): catchment buffer of nano-beats, leaflet units and
+#: other layers (metres; ANPR sites use their coverage radius), the disc
+#: (metres) a point feature stands for, control places per treated place,
+#: the most and fewest placebo dates for regression to the mean (19 is the
+#: fewest with which a permutation p-value can reach 0.05), the window of
+#: the count selection rule (days) and the Koper curve's best visit length
+#: (minutes).
+ASSESS_BUFFER_M = 200.0
+ASSESS_POINT_RADIUS_M = 100.0
+ASSESS_CONTROLS_PER_TREATED = 2
+ASSESS_MAX_PLACEBOS = 60
+ASSESS_MIN_PLACEBOS = 19
+ASSESS_SELECTION_DAYS = 365.0
+ASSESS_KOPER_MINUTES = (10.0, 15.0)
+
 #: Areas: polygons of a boundary layer up to this far apart (metres) still
 #: border each other when the gap between them is mapped to no other polygon
 #: (a river in a layer clipped to the coastline: the Thames between

@@ -33,6 +33,11 @@ def files(tmp_path_factory, shared_data):
                                       "x": small["Longitude"].head(40), "y": small["Latitude"].head(40)})
     degrees_as_metres.to_csv(d / "xy.csv", index=False)
     (d / "empty.csv").write_text("")
+    import geopandas as gpd  # a treated place for `assess`: a 100 m disc at a Barnet burglary
+
+    first = small.dropna(subset=["Longitude"]).iloc[0]
+    gpd.GeoDataFrame({"id": ["T1"]}, geometry=gpd.points_from_xy([first["Longitude"]], [first["Latitude"]]),
+                     crs=4326).to_file(d / "treated.geojson")
     return {
         "good": d / "small.csv",
         "boroughs": shared_data / "boundaries" / "london_boroughs.geojson",
@@ -44,6 +49,7 @@ def files(tmp_path_factory, shared_data):
         "missing": d / "no_such_file.csv",
         "data": shared_data,
         "out": d / "out",
+        "treated": d / "treated.geojson",
     }
 
 
@@ -60,6 +66,8 @@ COMMANDS = {
             "--out {out}/a.geojson",
     "report": "report {input} --area-file {boroughs} --area {area} --month 2022-06 --data {data}",
     "leaflets": "leaflets {input} --area-file {boroughs} --area {area} --data {data} --json",
+    "assess": "assess {input} --area-file {boroughs} --area {area} --intervention {treated} --start 2022-06-01 "
+              "--placebos 3 --json",
 }
 
 BAD = {
@@ -117,6 +125,9 @@ UNKNOWN_VALUES = [
     "report {good} --area-file {boroughs} --area Barnet --month 2024-12 --peers Harow,Enfield --data {data}",
     "leaflets {good} --area-file {boroughs} --area Barnet --data {data} --rule most",
     "anpr --area-file {boroughs} --area Barnet --incidents {good} --data {data} --radius -1 --out {out}/a.geojson",
+    "assess {good} --area-file {boroughs} --area Barnet --intervention {treated} --start 2022-06-01 --buffer -5",
+    "assess {good} --area-file {boroughs} --area Barnet --intervention {treated} --start 2022-06-15",
+    "assess {good} --area-file {boroughs} --area Barnet --intervention {treated} --start 2022-06-01 --end soon",
     "run --area Narnia --stages intake",
     "demo --area Narnia",
 ]
