@@ -310,6 +310,7 @@ def test_cli_json_page_and_map_open_in_chromium(capsys, cli_files, tmp_path, bro
     assert re.search(r"^Pages:\s+1$", info, re.M), info              # one page for the board
     j = json.loads(out)
     assert j["kind"] == "nanobeats" and len(j["rtm"]["placebo_dates"]) == 20
+    assert all(v is None or v == 0 or v >= 8 for c in j["counts"].values() for v in c.values())
     text = page.read_text()
     assert ("No detectable effect" in text) == (not j["effect_called"])
     assert "<script" not in text.split("<svg")[0]
