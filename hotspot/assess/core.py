@@ -620,6 +620,9 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
     res = assessor.solve(inter.places, n, buffer_m, controls=controls,
                          n_control=options.controls_per_treated * len(inter.places), max_placebos=options.max_placebos)
     res.kind, res.notes = inter.kind, res.notes + inter.notes
+    if inter.kind == "nanobeats":
+        res.notes.append("controls and placebo dates use the nanobeats command's default window; a plan made with "
+                         "another window (--from-knox, --distance) is still compared with places that rule ranks next")
     if options.visits is not None:
         from .dosage import summarise_visits
 
