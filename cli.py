@@ -1481,13 +1481,14 @@ def assess(
     visits: Annotated[Optional[Path], typer.Option("--visits", help="Patrol log CSV: target_id (or lon/lat), time, minutes.")] = None,
     units: Annotated[Optional[Path], typer.Option("--units", help="Unit layer of a leaflet plan (default: the reference data's LSOAs).")] = None,
     placebos: Annotated[int, typer.Option("--placebos", help="Most placebo dates for regression to the mean (the latest before --start).")] = settings.ASSESS_MAX_PLACEBOS,
-    crime_type: CrimeType = None, crs: Crs = None, data: DataDir = None,
+    crime_type: CrimeType = None, crs: Crs = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder, for a leaflet plan's LSOA units (default: $HOTSPOT_DATA_DIR or ../shared/data).")] = None,
     as_json: JsonOut = False,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the one-page assessment for the board (HTML).")] = None,
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Also print the page to PDF (headless Chromium).")] = None,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the treated, buffer and control places.")] = None,
     tiles: _TILES = None,
-    public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts below --k withheld, months only, no incidents.")] = False,
+    public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts below --k withheld (page, map and JSON), months only, no incidents.")] = False,
     k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
 ):
     """Did the patrols, leaflets or cameras work? Treated vs control before/after, displacement, regression to the mean."""
@@ -1511,7 +1512,7 @@ def assess(
     for w in res.warnings:
         err.print(f"warning: {escape(w)}")
     if as_json:
-        _print_json(res.to_json())
+        _print_json(res.to_json(public=public, k=k))
         return
     _print_assessment(res, a.name)
 

@@ -6,6 +6,7 @@ page and map in a browser."""
 from __future__ import annotations
 
 import json
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -298,13 +299,18 @@ def test_cli_json_page_and_map_open_in_chromium(capsys, cli_files, tmp_path, bro
     from hotspot.intake import read_incidents
 
     d, layer = cli_files
-    page, mp = tmp_path / "a.html", tmp_path / "m.html"
+    page, mp, pdf = tmp_path / "a.html", tmp_path / "m.html", tmp_path / "a.pdf"
     code, out, err = _cli(capsys, "assess", d / "crimes.csv", "--area-file", d / "area.geojson", "--area", "Testham",
                           "--intervention", layer, "--start", "2022-01-01", "--end", "2022-04-01", "--placebos", "20",
-                          "--json", "--html", page, "--map", mp, "--public")
+                          "--json", "--html", page, "--pdf", pdf, "--map", mp, "--public")
     assert code == 0, err
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info              # one page for the board
     j = json.loads(out)
     assert j["kind"] == "nanobeats" and len(j["rtm"]["placebo_dates"]) == 20
+    assert all(v is None or v == 0 or v >= 8 for c in j["counts"].values() for v in c.values())
     text = page.read_text()
     assert ("No detectable effect" in text) == (not j["effect_called"])
     assert "<script" not in text.split("<svg")[0]

@@ -234,18 +234,34 @@ class AssessmentResult:
         c = self.counts["treatment"]
         return None if c["before"] == 0 else c["after"] / c["before"] - 1.0
 
-    def to_json(self) -> dict:
-        """Everything the page and the table show (see ``hotspot assess --json``)."""
+    def to_json(self, *, public: bool = False, k: int = 8) -> dict:
+        """Everything the page and the table show (see ``hotspot assess --json``).
+
+        Parameters
+        ----------
+        public : bool
+            Safe to publish: counts below ``k`` become None (said in ``notes``).
+        k : int
+            Smallest count shown with ``public``.
+
+        Returns
+        -------
+        dict
+        """
+        counts = self.counts
+        if public:
+            counts = {r: {w: (None if 0 < v < k else v) for w, v in c.items()} for r, c in counts.items()}
         rtm = None if self.rtm is None else {
             "expected_ratio": round(self.rtm.expected_ratio, 4), "net_ratio": round(self.rtm.net_ratio, 4),
             "net_ci95": [round(v, 4) for v in self.rtm.net_ci95], "p": round(self.rtm.p, 5), "n": self.rtm.n}
         return {"kind": self.kind, "window": self.window, "buffer_m": self.buffer_m, "control_rule": self.control_rule,
-                "counts": self.counts, "effect": self.effect.to_json(), "wdq": self.wdq.to_json(),
+                "counts": counts, "effect": self.effect.to_json(), "wdq": self.wdq.to_json(),
                 "wdd": self.wdd.to_json(),
                 "rtm": (rtm or {}) | {"placebo_dates": self.placebo_dates},
                 "naive": {"change": None if self.naive_change is None else round(self.naive_change, 4)},
                 "verdict": self.verdict, "effect_called": self.called, "dosage": self.dosage,
-                "warnings": self.warnings, "notes": self.notes,
+                "warnings": self.warnings,
+                "notes": self.notes + ([f"counts below {k} withheld (null)"] if public else []),
                 "units": {"counts": "burglaries", "rate_ratio": "ratio (1 = no change relative to control)",
                           "buffer_m": "metres", "wdd": "burglaries", "naive.change": "share (-0.2 = 20 % fall)"}}
 
@@ -604,6 +620,9 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
     res = assessor.solve(inter.places, n, buffer_m, controls=controls,
                          n_control=options.controls_per_treated * len(inter.places), max_placebos=options.max_placebos)
     res.kind, res.notes = inter.kind, res.notes + inter.notes
+    if inter.kind == "nanobeats":
+        res.notes.append("controls and placebo dates use the nanobeats command's default window; a plan made with "
+                         "another window (--from-knox, --distance) is still compared with places that rule ranks next")
     if options.visits is not None:
         from .dosage import summarise_visits
 

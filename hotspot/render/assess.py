@@ -68,10 +68,11 @@ def _findings(res: AssessmentResult) -> list[str]:
                      f"{r.expected_ratio:.2f}; net of it the ratio is {r.net_ratio:.2f} (95 % interval "
                      f"{r.net_ci95[0]:.2f}-{r.net_ci95[1]:.2f}, permutation p = {r.p:.3f}).")
     w = res.wdq
-    items.append(f"Weighted Displacement Quotient (Bowers &amp; Johnson 2003): "
-                 f"{'n/a' if w.value is None else f'{w.value:.2f}'}: {_e(w.reading)}.")
+    items.append(f"Weighted Displacement Quotient (Bowers &amp; Johnson 2003; the buffer against the control "
+                 f"places): {'n/a' if w.value is None else f'{w.value:.2f}'}: {_e(w.reading)}.")
     d = res.wdd
-    items.append(f"Weighted Displacement Difference (Wheeler &amp; Ratcliffe 2018): {d.value:+.0f} "
+    items.append(f"Weighted Displacement Difference (Wheeler &amp; Ratcliffe 2018; the buffer against the control "
+                 f"places' own buffer): {d.value:+.0f} "
                  f"(a change in burglaries; standard error {d.se:.1f}; treated places {d.local:+.0f}, "
                  f"buffer {d.displacement:+.0f}).")
     if res.naive_change is not None:
