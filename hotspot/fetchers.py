@@ -704,7 +704,8 @@ def fetch_units(area: Area, *, level: str = "lsoa", cache: Path | None = None, r
     lsoas, counts = _lsoas_with_households(area)
     lsoas.drop(columns="geometry").rename(columns={"unit": "lsoa_code", "name": "lsoa_name"}).to_csv(
         path.with_name(path.stem + "_households.csv"), index=False)
-    units, meta, source = lsoas, {}, settings.ONS_LSOA_LAYER
+    units, source = lsoas, settings.ONS_LSOA_LAYER
+    meta: dict[str, Any] = {}
     if level == "ward":
         units, meta = _wards_with_households(area, lsoas)
         source = settings.ONS_WARD_LAYER
@@ -734,6 +735,7 @@ def _wards_with_households(area: Area, lsoas: gpd.GeoDataFrame) -> tuple[gpd.Geo
         raise FetchError(f"{settings.ONS_WARD_LAYER}: ward {empty[0]} overlaps none of {area.name}'s LSOAs, so it "
                          f"has no households ({len(empty)} such wards): {_UNITS_BY_HAND}")
     wards["unit"], wards["name"] = wards[code].astype(str), wards[name].astype(str)
-    used = sorted(set(gpd.sjoin(lsoas[["unit", "geometry"]], wards[["geometry"]], predicate="intersects")["unit"]))
+    shared = gpd.overlay(lsoas[["unit", "geometry"]], wards[["geometry"]], how="intersection", keep_geom_type=True)
+    used = sorted(set(shared.loc[shared.geometry.area > 1.0, "unit"]))  # more than a shared edge (1 m²)
     out = gpd.GeoDataFrame(wards[["unit", "name", "households", "geometry"]], geometry="geometry", crs=area.crs)
     return out, {"households_from_lsoas": used, "households_method": "areal interpolation from 2021 LSOAs"}

@@ -26,8 +26,14 @@ from hotspot import settings
 from hotspot._errors import FetchError, OptionError
 from hotspot.areas import area_from_geometry
 from hotspot.crossborder import read_roads
-from hotspot.fetchers import (arcgis_features, cached_street_network, fetch_postcodes, fetch_roads, fetch_units,
-                              read_postcode_directory)
+from hotspot.fetchers import (
+    arcgis_features,
+    cached_street_network,
+    fetch_postcodes,
+    fetch_roads,
+    fetch_units,
+    read_postcode_directory,
+)
 from hotspot.places import read_postcodes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -264,3 +270,117 @@ def test_postcodes_offline_names_the_option(monkeypatch, area, tmp_path):
 def _write(path: Path, body: bytes) -> Path:
     path.write_bytes(body)
     return path
+
+
+# --------------------------------------------------------------------------- units with households
+
+_LSOAS = {  # 2021 LSOA code -> (BNG box, Census 2021 households); four quadrants of a 1 km square and one beyond
+    "E01011001": ((430000, 433000, 430500, 433500), 600), "E01011002": ((430500, 433000, 431000, 433500), 700),
+    "E01011003": ((430000, 433500, 430500, 434000), 800), "E01011004": ((430500, 433500, 431000, 434000), 900),
+    "E01011099": ((431000, 433000, 431500, 433500), 500)}
+_WARDS = {"E05011401": (430000, 433000, 430750, 434000), "E05011402": (430750, 433000, 431000, 434000)}
+
+
+@pytest.fixture
+def square():
+    return area_from_geometry(box(430000, 433000, 431000, 434000), 27700, name="Leeds square")
+
+
+def _geojson_features(props_boxes):
+    ll = gpd.GeoSeries([box(*b) for _, b in props_boxes], crs=27700).to_crs(4326)
+    return [{"type": "Feature", "id": i + 1, "geometry": json.loads(gpd.GeoSeries([g]).to_json())["features"][0]
+             ["geometry"], "properties": {"FID": i + 1, **p}} for i, ((p, _), g) in enumerate(zip(props_boxes, ll))]
+
+
+def _arcgis_layer(features):
+    """An ArcGIS FeatureServer query endpoint: pages of resultRecordCount from resultOffset, as it serves them."""
+    def query(q):
+        start, n = int(q.get("resultOffset", 0)), int(q.get("resultRecordCount", 2000))
+        page = features[start:start + n]
+        body = {"type": "FeatureCollection", "features": page}
+        if start + n < len(features):
+            body["properties"] = {"exceededTransferLimit": True}
+        return 200, json.dumps(body).encode(), "application/geo+json"
+    return query
+
+
+def _nomis(households):
+    def data(q):
+        rows = ['"GEOGRAPHY_CODE","GEOGRAPHY_NAME","OBS_VALUE"']
+        rows += [f'"{c}","Leeds {c[-3:]}",{households[c]}' for c in q["geography"].split(",") if c in households]
+        return 200, ("\n".join(rows) + "\n").encode(), "text/csv"
+    return data
+
+
+def _units_routes(households=None, lsoa_layer=None):
+    lsoas = _geojson_features([({"LSOA21CD": c, "LSOA21NM": f"Leeds {c[-3:]}", "GlobalID": c}, b)
+                               for c, (b, _) in _LSOAS.items()])
+    wards = _geojson_features([({"WD24CD": c, "WD24NM": f"Ward {c[-1]}", "WD24NMW": " "}, b) for c, b in _WARDS.items()])
+    _Replay.routes = {
+        "/arcgis/LSOA21/FeatureServer/0/query": lsoa_layer or _arcgis_layer(lsoas),
+        "/arcgis/WD24/FeatureServer/0/query": _arcgis_layer(wards),
+        "/nomis/api/v01/dataset/NM_2059_1.data.csv": _nomis(households or {c: h for c, (_, h) in _LSOAS.items()})}
+
+
+def test_lsoas_with_census_households(server, square, tmp_path):
+    _units_routes()
+    layer = fetch_units(square, cache=tmp_path)
+    units = gpd.read_file(layer.path).set_index("unit")
+    assert sorted(units.index) == ["E01011001", "E01011002", "E01011003", "E01011004"]  # E01011099 lies outside
+    assert units["households"].to_dict() == {c: h for c, (_, h) in _LSOAS.items() if c != "E01011099"}
+    assert layer.counts == {"lsoas_read": 5, "lsoas_outside_area": 1, "lsoas": 4, "households": 3000}
+    nomis = [h for h in _Replay.hits if h["path"].endswith("NM_2059_1.data.csv")]
+    assert len(nomis) == 1 and nomis[0]["query"]["measures"] == "20100"
+    hh = pd.read_csv(layer.path.with_name(layer.path.stem + "_households.csv"))
+    assert hh.columns.tolist() == ["lsoa_code", "lsoa_name", "households"] and hh["households"].sum() == 3000
+    # the campaign takes the layer as --units (households from its column)
+    from hotspot.campaigns import campaign_units
+
+    cu = campaign_units(square, units=gpd.read_file(layer.path), unit_column="unit")
+    assert cu["households"].sum() == 3000
+    hits = len(_Replay.hits)
+    assert fetch_units(square, cache=tmp_path).from_cache and len(_Replay.hits) == hits
+
+
+def test_wards_get_households_by_areal_interpolation(server, square, tmp_path):
+    _units_routes()
+    layer = fetch_units(square, level="ward", cache=tmp_path)
+    wards = gpd.read_file(layer.path).set_index("unit")["households"].to_dict()
+    # ward 1 holds the two western LSOAs and half of each eastern one: 600 + 800 + (700 + 900) / 2
+    assert wards == {"E05011401": 2200, "E05011402": 800}
+    assert layer.meta["households_from_lsoas"] == ["E01011001", "E01011002", "E01011003", "E01011004"]
+    assert "interpolation" in layer.meta["households_method"]
+
+
+def test_arcgis_pages_until_the_server_has_sent_everything(server, square):
+    _units_routes()
+    got = arcgis_features(settings.ONS_LSOA_LAYER, np.array([-1.6, 53.7, -1.5, 53.9]), page=2)
+    assert sorted(got["LSOA21CD"]) == sorted(_LSOAS) and got.crs.to_epsg() == 4326
+    offsets = [h["query"]["resultOffset"] for h in _Replay.hits if h["path"].endswith("/query")]
+    assert offsets == ["0", "2", "4"]
+    q = _Replay.hits[0]["query"]
+    assert (q["f"], q["geometryType"], q["inSR"], q["outSR"]) == ("geojson", "esriGeometryEnvelope", "4326", "4326")
+
+
+def test_unit_service_errors_are_refused(server, square, tmp_path):
+    err = {"error": {"code": 400, "message": "Invalid or missing input parameters.", "details": []}}
+    _units_routes(lsoa_layer=(200, json.dumps(err).encode(), "application/json"))
+    with pytest.raises(FetchError, match=r"LSOA21/FeatureServer/0/query refused the query \(Invalid or missing "
+                                         r"input parameters\.\).*--units FILE --households FILE"):
+        fetch_units(square, cache=tmp_path)
+    _units_routes(lsoa_layer=(502, b"Bad Gateway", "text/plain"))
+    with pytest.raises(FetchError, match="answered HTTP 502"):
+        fetch_units(square, cache=tmp_path)
+    short = {c: h for c, (_, h) in _LSOAS.items() if c != "E01011003"}
+    _units_routes(households=short)  # Nomis without one LSOA: refused, never a zero
+    with pytest.raises(FetchError, match=r"NM_2059_1\.data\.csv: no households for 1 LSOAs, e\.g\. E01011003"):
+        fetch_units(square, cache=tmp_path)
+    assert not list((tmp_path / "fetched" / "units").glob("*.gpkg"))
+    with pytest.raises(OptionError, match="--level 'msoa'"):
+        fetch_units(square, level="msoa", cache=tmp_path)
+
+
+def test_units_offline_names_the_options(monkeypatch, square, tmp_path):
+    monkeypatch.setattr(settings, "ONS_LSOA_LAYER", _closed_port() + "/arcgis/LSOA21/FeatureServer/0")
+    with pytest.raises(FetchError, match=r"cannot reach .*/query .*offline.*--units FILE --households FILE"):
+        fetch_units(square, cache=tmp_path)
