@@ -169,9 +169,6 @@ def test_overpass_garbage_is_refused(server, area, tmp_path):
 
 def test_streets_offline_says_what_to_do(monkeypatch, area, tmp_path):
     monkeypatch.setattr(settings, "OVERPASS_URL", _closed_port() + "/api")
-    import osmnx as ox
-
-    monkeypatch.setattr(ox.settings, "overpass_rate_limit", False)
     with pytest.raises(FetchError, match=r"cannot reach http://127\.0\.0\.1:\d+/api/interpreter .*offline.*--roads"):
         fetch_roads(area, cache=tmp_path)
 
