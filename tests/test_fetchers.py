@@ -381,3 +381,99 @@ def test_units_offline_names_the_options(monkeypatch, square, tmp_path):
     monkeypatch.setattr(settings, "ONS_LSOA_LAYER", _closed_port() + "/arcgis/LSOA21/FeatureServer/0")
     with pytest.raises(FetchError, match=r"cannot reach .*/query .*offline.*--units FILE --households FILE"):
         fetch_units(square, cache=tmp_path)
+
+
+# --------------------------------------------------------------------------- the command line, and who uses a fetched network
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(capsys, *args):
+    """The command line in this process (cli.main: exit code, one-line errors), so the replay server's
+    addresses in hotspot.settings hold."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from cli import main
+    finally:
+        sys.path.remove(str(ROOT))
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def area_file(area, tmp_path):
+    path = tmp_path / "areas.geojson"
+    area.to_gdf().to_crs(4326).to_file(path)
+    return path
+
+
+def test_fetch_commands(server, area, area_file, tmp_path, monkeypatch, capsys):
+    _overpass_routes()
+    monkeypatch.setenv("HOTSPOT_CACHE_DIR", str(tmp_path / "cache"))
+    where = ("--area-file", area_file, "--area", "Leeds test area")
+    code, out, err = _cli(capsys, "fetch", "roads", *where, "--buffer", 200, "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got["kind"] == "roads" and got["rows"] > 0 and not got["from_cache"] and got["use_with"].startswith("--roads")
+    assert Path(got["path"]).is_file() and Path(got["path"]).is_relative_to(tmp_path / "cache")
+    code, out, err = _cli(capsys, "fetch", "roads", *where, "--buffer", 200)  # the table: where, which option takes it
+    assert code == 0 and out == "" and "from the cache" in err and "--roads" in err and "OpenStreetMap" in err
+    cp = _write(tmp_path / "codepo_gb.zip", _codepoint_zip())
+    code, out, err = _cli(capsys, "fetch", "postcodes", *where, "--from", cp, "--json")
+    assert code == 0 and json.loads(out)["rows"] == 3
+    monkeypatch.setattr(settings, "ONS_LSOA_LAYER", _closed_port() + "/x/FeatureServer/0")
+    for args, says in [(("fetch", "units", *where), r"cannot reach .*--units FILE --households FILE"),
+                       (("fetch", "roads"), "needs --area-file and --area"),
+                       (("fetch", "streets", *where), "use roads, postcodes or units"),
+                       (("fetch", "units", *where, "--buffer", 100), "--buffer does not apply to units")]:
+        code, out, err = _cli(capsys, *args)
+        lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("fetching")]
+        assert code == 2 and out == "" and len(lines) == 1 and re.search(says, lines[0]), (args, err)
+
+
+def test_a_fetched_network_replaces_the_proxy_layers_only(server, area, tmp_path, monkeypatch):
+    from hotspot.fetchers import fetched_or_reference_roads, prefer_fetched_streets
+
+    monkeypatch.setenv("HOTSPOT_CACHE_DIR", str(tmp_path))
+    proxies = {"OSM motorways": Path("m.geojson"), "TfL bus routes": Path("b.geojson")}
+    assert prefer_fetched_streets(proxies, area)[1]["source"] == "reference"  # nothing fetched yet
+    with pytest.raises(OptionError, match="hotspot fetch roads"):
+        fetched_or_reference_roads(area, None)
+    _overpass_routes()
+    layer = fetch_roads(area, buffer_m=200)
+    files, used = prefer_fetched_streets(proxies, area)
+    assert list(files.values()) == [layer.path] and used["source"] == "fetched"
+    assert list(files)[0].startswith("OSM streets (drive, fetched ") and "OpenStreetMap" in used["attribution"]
+    own = {"my_streets.gpkg": Path("my_streets.gpkg")}
+    assert prefer_fetched_streets(own, area) == (own, {"layers": ["my_streets.gpkg"], "source": "given"})
+    layers, note = fetched_or_reference_roads(area, None)  # what anpr uses without --roads
+    assert "Boar Lane" in set(next(iter(layers.values()))["road"]) and note.startswith("roads: OSM streets")
+
+
+def test_the_run_and_the_brief_use_a_fetched_network(server, area, area_file, tmp_path, monkeypatch, capsys):
+    from hotspot.pipeline import RunConfig, run_area
+
+    monkeypatch.setenv("HOTSPOT_CACHE_DIR", str(tmp_path / "cache"))
+    _overpass_routes()
+    fetch_roads(area, buffer_m=200)
+    # 24 burglaries on the recorded streets, police.uk format
+    pts = [(-1.5485, 53.7965), (-1.5470, 53.7972), (-1.5470, 53.7988), (-1.5455, 53.7995)]
+    rows = [f"id{m}{i},2024-0{m},Leeds,Leeds,{lon},{lat},On or near Boar Lane,,,Burglary,,"
+            for m in (1, 2) for i, (lon, lat) in enumerate(pts * 3)]
+    inc = tmp_path / "burglary.csv"
+    inc.write_text("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+                   "Crime type,Last outcome category,Context\n" + "\n".join(rows) + "\n")
+    cfg = RunConfig(area_file=area_file, area="Leeds test area", incidents=[inc],
+                    road_files={"TfL bus routes": Path("bus.geojson")})
+    res = run_area(cfg, tmp_path / "maps", reports=tmp_path / "reports", stages=["intake"])
+    assert res.summary["roads"]["source"] == "fetched" and res.summary["roads"]["layers"][0].startswith("OSM streets")
+    code, out, err = _cli(capsys, "brief", inc, "--area-file", area_file, "--area", "Leeds test area", "--as-of",
+                          "2024-03-01", "--targets", 2, "--out", tmp_path / "brief.html", "--json")
+    assert code == 0, err
+    notes = json.loads(out)["notes"]
+    assert any(n.startswith("roads: OSM streets (drive") and "OpenStreetMap" in n for n in notes), notes
+    assert "OSM streets (drive" in (tmp_path / "brief.html").read_text()
