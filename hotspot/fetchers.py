@@ -22,6 +22,8 @@ addresses are :mod:`hotspot.settings` values read at call time.
 from __future__ import annotations
 
 import contextlib
+import csv
+import functools
 import hashlib
 import io
 import json
@@ -31,7 +33,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -362,20 +364,27 @@ def _download(url: str, folder: Path, refresh: bool) -> Path:
     return target
 
 
-def _csv_members(path: Path) -> list[tuple[str, bytes]]:
-    """(name, bytes) of the CSV files of a zip, or of the one CSV given.
+def _csv_members(path: Path) -> list[tuple[str, Callable[[], Any]]]:
+    """(name, opener) of the CSV files of a zip, or of the one CSV given;
+    opened as streams (an ONSPD CSV is over 1 GB unzipped).
     Code-Point Open: ``Data/CSV/<area>.csv``; ONSPD: ``Data/ONSPD_*_UK.csv``."""
     if not zipfile.is_zipfile(path):
-        return [(path.name, path.read_bytes())]
+        return [(path.name, functools.partial(open, path, "rb"))]
     with zipfile.ZipFile(path) as z:
         names = [n for n in z.namelist() if n.lower().endswith(".csv") and "/doc" not in n.lower()]
-        onspd = [n for n in names if re.search(r"ONSPD_[A-Z]{3}_\d{4}_UK\.csv$", n, re.I)]
-        codepoint = [n for n in names if re.search(r"Data/CSV/[a-z]{1,2}\.csv$", n, re.I)]
-        chosen = onspd[:1] or codepoint
-        if not chosen:
-            raise FetchError(f"{path}: neither Code-Point Open (Data/CSV/<area>.csv) nor an ONSPD file "
-                             f"(Data/ONSPD_<MON>_<YEAR>_UK.csv) in the zip: {_POSTCODE_BY_HAND}")
-        return [(n, z.read(n)) for n in chosen]
+    onspd = [n for n in names if re.search(r"ONSPD_[A-Z]{3}_\d{4}_UK\.csv$", n, re.I)]
+    codepoint = [n for n in names if re.search(r"Data/CSV/[a-z]{1,2}\.csv$", n, re.I)]
+    chosen = onspd[:1] or codepoint
+    if not chosen:
+        raise FetchError(f"{path}: neither Code-Point Open (Data/CSV/<area>.csv) nor an ONSPD file "
+                         f"(Data/ONSPD_<MON>_<YEAR>_UK.csv) in the zip: {_POSTCODE_BY_HAND}")
+    return [(n, functools.partial(_zip_member, path, n)) for n in chosen]
+
+
+@contextlib.contextmanager
+def _zip_member(path: Path, name: str) -> Iterator[Any]:
+    with zipfile.ZipFile(path) as z, z.open(name) as f:
+        yield f
 
 
 def _pick(columns: list[str], names: tuple) -> str | None:
@@ -386,42 +395,66 @@ def _pick(columns: list[str], names: tuple) -> str | None:
     return None
 
 
-def _read_postcode_csv(name: str, body: bytes, source: Path) -> tuple[pd.DataFrame, int]:
-    """One Code-Point (no header) or ONSPD (header) CSV as the common columns,
-    and the number of terminated postcodes filtered out."""
-    first = body[:400].decode("latin-1").splitlines()[0] if body else ""
-    if re.match(r'^"?[A-Z]{1,2}\d', first):  # Code-Point Open: a postcode starts the first line
-        raw = pd.read_csv(io.BytesIO(body), header=None, dtype=str, names=list(CODEPOINT_COLUMNS),
-                          usecols=range(len(CODEPOINT_COLUMNS)))
-        df = pd.DataFrame({"postcode": raw.PC, "positional_quality": raw.PQ, "easting": raw.EA,
-                           "northing": raw.NO, "admin_district_code": raw.DC, "admin_ward_code": raw.WC})
-        return df, 0
-    header = pd.read_csv(io.BytesIO(body), nrows=0).columns.tolist()
-    cols = {k: _pick(header, v) for k, v in _ONSPD_COLUMNS.items()}
-    missing = [k for k in ("postcode", "easting", "northing") if cols[k] is None]
-    if missing:
-        raise FetchError(f"{source}: {name} is neither Code-Point Open nor ONSPD (no column for "
-                         f"{', '.join(missing)}; header starts {', '.join(header[:6])})")
-    raw = pd.read_csv(io.BytesIO(body), dtype=str, usecols=[c for c in cols.values() if c])
-    live = raw[cols["terminated"]].fillna("").str.strip().eq("") if cols["terminated"] else pd.Series(True, raw.index)
-    raw = raw[live]
-    # ONSPD's grid indicator (1 = within the building of a matched address ... 6 = sector mean, 9 = no grid
-    # reference) is Code-Point's positional quality divided by ten: one scale for both sources.
-    quality = pd.to_numeric(raw[cols["quality"]], errors="coerce") * 10 if cols["quality"] else np.nan
-    df = pd.DataFrame({"postcode": raw[cols["postcode"]], "positional_quality": quality,
-                       "easting": raw[cols["easting"]], "northing": raw[cols["northing"]],
-                       "admin_district_code": raw[cols["district"]] if cols["district"] else None,
-                       "admin_ward_code": raw[cols["ward"]] if cols["ward"] else None})
-    return df, int((~live).sum())
+def _postcode_chunks(name: str, opener: Callable[[], Any], source: Path) -> Iterator[tuple[pd.DataFrame, int]]:
+    """Chunks of one Code-Point (no header) or ONSPD (header) CSV in the
+    common columns, each with the number of terminated postcodes dropped."""
+    with opener() as f:
+        first = f.read(400).decode("latin-1").splitlines()
+    first_line = first[0] if first else ""
+    with opener() as f:
+        if re.match(r'^"?[A-Z]{1,2}\d', first_line):  # Code-Point Open: a postcode starts the first line
+            for raw in pd.read_csv(f, header=None, dtype=str, names=list(CODEPOINT_COLUMNS), chunksize=500_000,
+                                   usecols=range(len(CODEPOINT_COLUMNS))):
+                yield pd.DataFrame({"postcode": raw.PC, "positional_quality": raw.PQ, "easting": raw.EA,
+                                    "northing": raw.NO, "admin_district_code": raw.DC,
+                                    "admin_ward_code": raw.WC}), 0
+            return
+        header = next(csv.reader([first_line])) if first_line else []
+        cols = {k: _pick(header, v) for k, v in _ONSPD_COLUMNS.items()}
+        missing = [k for k in ("postcode", "easting", "northing") if cols[k] is None]
+        if missing:
+            raise FetchError(f"{source}: {name} is neither Code-Point Open nor ONSPD (no column for "
+                             f"{', '.join(missing)}; header starts {', '.join(header[:6])}): {_POSTCODE_BY_HAND}")
+        for raw in pd.read_csv(f, dtype=str, usecols=[c for c in cols.values() if c], chunksize=500_000):
+            live = raw[cols["terminated"]].fillna("").str.strip().eq("") if cols["terminated"] \
+                else pd.Series(True, raw.index)
+            raw = raw[live]
+            # ONSPD's grid indicator (1 = within the building of a matched address ... 6 = sector mean, 9 = no
+            # grid reference) is Code-Point's positional quality divided by ten: one scale for both sources.
+            quality = pd.to_numeric(raw[cols["quality"]], errors="coerce") * 10 if cols["quality"] else np.nan
+            yield pd.DataFrame({"postcode": raw[cols["postcode"]], "positional_quality": quality,
+                                "easting": raw[cols["easting"]], "northing": raw[cols["northing"]],
+                                "admin_district_code": raw[cols["district"]] if cols["district"] else None,
+                                "admin_ward_code": raw[cols["ward"]] if cols["ward"] else None}), int((~live).sum())
 
 
-def read_postcode_directory(path: str | Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Postcode units from a Code-Point Open or ONSPD download (zip or CSV).
+def _place_units(df: pd.DataFrame, bounds: tuple[float, float, float, float] | None) -> tuple[pd.DataFrame, int, int]:
+    """Normalised postcodes with BNG coordinates; the counts of rows without
+    coordinates and outside ``bounds``."""
+    pc = df["postcode"].fillna("").str.upper().str.replace(r"\s+", "", regex=True)
+    df = df.assign(postcode=pc.str[:-3] + " " + pc.str[-3:], easting=pd.to_numeric(df["easting"], errors="coerce"),
+                   northing=pd.to_numeric(df["northing"], errors="coerce"))
+    # Irish Grid coordinates (BT) and units without a grid reference (quality 90) cannot be placed on the BNG
+    usable = (df.easting > 0) & (df.northing > 0) & ~pc.str.startswith("BT") & (pc.str.len() >= 5) \
+        & (pd.to_numeric(df["positional_quality"], errors="coerce").fillna(0) < 90)
+    df = df[usable]
+    inside = pd.Series(True, df.index) if bounds is None else df.easting.between(bounds[0], bounds[2]) \
+        & df.northing.between(bounds[1], bounds[3])
+    return df[inside], int((~usable).sum()), int((~inside).sum())
+
+
+def read_postcode_directory(path: str | Path, bounds: tuple[float, float, float, float] | None = None
+                            ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Postcode units from a Code-Point Open or ONSPD download (zip or CSV),
+    read in chunks (a whole ONSPD is 2.7 M rows).
 
     Parameters
     ----------
     path : str or Path
         The zip as downloaded, or one of its CSV files.
+    bounds : tuple of 4 floats, optional
+        ``xmin, ymin, xmax, ymax`` in British National Grid metres: only
+        units inside are kept (the others are counted as ``outside_bounds``).
 
     Returns
     -------
@@ -432,8 +465,9 @@ def read_postcode_directory(path: str | Path) -> tuple[pd.DataFrame, dict[str, i
         ``northing`` (British National Grid, metres), ``admin_district_code``,
         ``admin_ward_code``; live units with coordinates only.
     dict
-        Row accounting: ``read``, ``terminated`` and ``no_coordinates``
-        (Northern Ireland's Irish Grid units among them) filtered, ``kept``.
+        Row accounting: ``read`` = ``terminated`` + ``no_coordinates``
+        (Northern Ireland's Irish Grid units among them) + ``outside_bounds``
+        + ``kept``.
 
     Raises
     ------
@@ -441,27 +475,23 @@ def read_postcode_directory(path: str | Path) -> tuple[pd.DataFrame, dict[str, i
         Not a Code-Point or ONSPD file.
     """
     path = Path(path)
-    parts, terminated = [], 0
-    for name, body in _csv_members(path):
-        df, t = _read_postcode_csv(name, body, path)
-        parts.append(df)
-        terminated += t
-    df = pd.concat(parts, ignore_index=True)
-    read = len(df) + terminated
-    pc = df["postcode"].fillna("").str.upper().str.replace(r"\s+", "", regex=True)
-    df["postcode"] = pc.str[:-3] + " " + pc.str[-3:]
-    df["easting"] = pd.to_numeric(df["easting"], errors="coerce")
-    df["northing"] = pd.to_numeric(df["northing"], errors="coerce")
-    # Irish Grid coordinates (BT) and units without a grid reference (quality 90) cannot be placed on the BNG
-    usable = (df.easting > 0) & (df.northing > 0) & ~pc.str.startswith("BT") & (pc.str.len() >= 5) \
-        & (pd.to_numeric(df["positional_quality"], errors="coerce").fillna(0) < 90)
-    df = df[usable].copy()
+    parts, counts = [], dict.fromkeys(("read", "terminated", "no_coordinates", "outside_bounds", "kept"), 0)
+    for name, opener in _csv_members(path):
+        for chunk, terminated in _postcode_chunks(name, opener, path):
+            placed, no_xy, outside = _place_units(chunk, bounds)
+            parts.append(placed)
+            counts["read"] += len(chunk) + terminated
+            counts["terminated"] += terminated
+            counts["no_coordinates"] += no_xy
+            counts["outside_bounds"] += outside
+    df = pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["postcode", "positional_quality", "easting", "northing"])
     df["outward"] = df.postcode.str.split(" ").str[0]
     df["sector"] = df.postcode.str[:-2]
     df["area"] = df.outward.str.extract(r"^([A-Z]+)", expand=False)
     df["positional_quality"] = pd.to_numeric(df["positional_quality"], errors="coerce").astype("Int64")
-    counts = {"read": read, "terminated": terminated, "no_coordinates": int((~usable).sum()), "kept": len(df)}
-    return df.reset_index(drop=True), counts
+    counts["kept"] = len(df)
+    return df, counts
 
 
 def fetch_postcodes(area: Area, *, buffer_m: float = 1000.0, source_file: str | Path | None = None,
@@ -507,15 +537,18 @@ def fetch_postcodes(area: Area, *, buffer_m: float = 1000.0, source_file: str | 
     if source_file is not None and not Path(source_file).is_file():
         raise FetchError(f"--from {source_file}: file not found")
     raw = Path(source_file) if source_file else _download(settings.CODEPOINT_URL, folder, refresh)
+    x0, y0, x1, y1 = (float(v) for v in ll.to_crs(settings.GB_CRS).total_bounds)
+    box_bng = (x0, y0, x1, y1)  # only the area's box is kept from a 2.7 M-row file
     try:
-        units, counts = read_postcode_directory(raw)
+        units, counts = read_postcode_directory(raw, bounds=box_bng)
     except FetchError:
         if source_file is None:
             raw.unlink()  # a bad download is not kept: the next call fetches it again
         raise
     pts = gpd.GeoDataFrame(units, geometry=gpd.points_from_xy(units.easting, units.northing), crs=settings.GB_CRS)
     inside = pts.to_crs(area.crs).within(area.geometry.buffer(buffer_m))
-    counts |= {"outside_area": int((~inside).sum()), "kept": int(inside.sum())}
+    counts["outside_area"] = counts.pop("outside_bounds") + int((~inside).sum())
+    counts["kept"] = int(inside.sum())
     if not inside.any():
         raise FetchError(f"{raw}: no postcode unit within {buffer_m:g} m of {area.name} (a file for another "
                          "region?)")
@@ -871,8 +904,7 @@ def fetched_or_reference_roads(area: Area, reference: Any) -> tuple[dict[str, gp
         raise OptionError("no reference data folder: give --data DIR (or --roads and the other layers, or fetch "
                           "the area's streets with `hotspot fetch roads`)")
     layers = {name: read_roads(p, area.crs) for name, p in files.items()}
-    fetched = cached_street_network(area) if used["source"] == "fetched" else None
-    return layers, street_layer_note(fetched) if fetched else None
+    return layers, used["note"] if used["source"] == "fetched" else None
 
 
 def prefer_fetched_streets(road_files: dict[str, Path] | None, area: Area, *, cache: Path | None = None
@@ -896,8 +928,8 @@ def prefer_fetched_streets(road_files: dict[str, Path] | None, area: Area, *, ca
         The road layers to use.
     dict
         What the outputs say about them: ``layers``, ``source`` (``fetched``,
-        ``given``, ``reference`` or ``none``) and, for a fetched network,
-        ``path`` and ``attribution``.
+        ``given``, ``reference`` or ``none``), a ``note`` (fetched or
+        reference) and, for a fetched network, ``path`` and ``attribution``.
     """
     given = dict(road_files or {})
     own = [k for k in given if k not in PROXY_ROAD_LAYERS]
@@ -909,4 +941,4 @@ def prefer_fetched_streets(road_files: dict[str, Path] | None, area: Area, *, ca
         return given, {"layers": list(given), "source": source} | ({"note": note} if note else {})
     name = street_layer_name(fetched)
     return {name: fetched.path}, {"layers": [name], "source": "fetched", "path": str(fetched.path),
-                                  "attribution": fetched.attribution}
+                                  "attribution": fetched.attribution, "note": street_layer_note(fetched)}
