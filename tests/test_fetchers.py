@@ -232,9 +232,9 @@ def test_postcodes_from_an_onspd_file_by_hand(area, tmp_path):
     f.write_text(old)
     units, counts = read_postcode_directory(f)
     assert counts == {"read": 3, "terminated": 1, "no_coordinates": 1, "outside_bounds": 0, "kept": 1}  # BT: Irish Grid
-    # read in the area's box only: the same rows, counted as outside
+    # read in a box holding neither: both counted as outside it (text is only looked at inside the box)
     assert read_postcode_directory(f, bounds=(0, 0, 1000, 1000))[1] == \
-        {"read": 3, "terminated": 1, "no_coordinates": 1, "outside_bounds": 1, "kept": 0}
+        {"read": 3, "terminated": 1, "no_coordinates": 0, "outside_bounds": 2, "kept": 0}
     assert units.iloc[0][["postcode", "positional_quality", "admin_district_code"]].tolist() == \
         ["LS1 4AP", 10, "E08000035"]  # ONSPD grid indicator 1 = Code-Point quality 10
     new = "pcd7,pcds,doterm,usrtypind,east1m,north1m,gridind,lad25cd,wd25cd\nLS15AA,LS1 5AA,,0,430000,433700,3,E08000035,E05011404\n"
