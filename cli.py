@@ -1202,7 +1202,7 @@ def anpr(
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
     # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
-    ref = (_reference(data) if data is not None else None) if roads else _reference(data)
+    ref = (_reference(data) if data is not None else None) if roads else _optional_reference(data)
     ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, neighbours_file=neighbours_file,
                    crime_type=crime_type) if context else None
     with _spinner("siting cameras (CBC)"):

@@ -364,27 +364,21 @@ def _download(url: str, folder: Path, refresh: bool) -> Path:
     return target
 
 
-def _csv_members(path: Path) -> list[tuple[str, Callable[[], Any]]]:
-    """(name, opener) of the CSV files of a zip, or of the one CSV given;
-    opened as streams (an ONSPD CSV is over 1 GB unzipped).
+def _csv_members(path: Path, z: zipfile.ZipFile | None) -> list[tuple[str, Callable[[], Any]]]:
+    """(name, opener) of the CSV files of the zip ``z`` (opened once: its
+    directory is read once for 120 members), or of the one CSV given; opened
+    as streams (an ONSPD CSV is over 1 GB unzipped).
     Code-Point Open: ``Data/CSV/<area>.csv``; ONSPD: ``Data/ONSPD_*_UK.csv``."""
-    if not zipfile.is_zipfile(path):
+    if z is None:
         return [(path.name, functools.partial(open, path, "rb"))]
-    with zipfile.ZipFile(path) as z:
-        names = [n for n in z.namelist() if n.lower().endswith(".csv") and "/doc" not in n.lower()]
+    names = [n for n in z.namelist() if n.lower().endswith(".csv") and "/doc" not in n.lower()]
     onspd = [n for n in names if re.search(r"ONSPD_[A-Z]{3}_\d{4}_UK\.csv$", n, re.I)]
     codepoint = [n for n in names if re.search(r"Data/CSV/[a-z]{1,2}\.csv$", n, re.I)]
     chosen = onspd[:1] or codepoint
     if not chosen:
         raise FetchError(f"{path}: neither Code-Point Open (Data/CSV/<area>.csv) nor an ONSPD file "
                          f"(Data/ONSPD_<MON>_<YEAR>_UK.csv) in the zip: {_POSTCODE_BY_HAND}")
-    return [(n, functools.partial(_zip_member, path, n)) for n in chosen]
-
-
-@contextlib.contextmanager
-def _zip_member(path: Path, name: str) -> Iterator[Any]:
-    with zipfile.ZipFile(path) as z, z.open(name) as f:
-        yield f
+    return [(n, functools.partial(z.open, n)) for n in chosen]
 
 
 def _pick(columns: list[str], names: tuple) -> str | None:
@@ -404,9 +398,9 @@ def _postcode_chunks(name: str, opener: Callable[[], Any], source: Path) -> Iter
     with opener() as f:
         if re.match(r'^"?[A-Z]{1,2}\d', first_line):  # Code-Point Open: a postcode starts the first line
             numbers = dict.fromkeys(("PQ", "EA", "NO"), "float64")  # parsed by the C reader, not later
-            for raw in _chunks(f, source, name, header=None, names=list(CODEPOINT_COLUMNS),
-                               usecols=range(len(CODEPOINT_COLUMNS)), dtype=dict.fromkeys(CODEPOINT_COLUMNS, str)
-                               | numbers):
+            wanted = ["PC", "PQ", "EA", "NO", "DC", "WC"]  # the country and health-area codes are not kept
+            for raw in _chunks(f, source, name, header=None, names=list(CODEPOINT_COLUMNS), usecols=wanted,
+                               dtype=dict.fromkeys(wanted, str) | numbers):
                 yield pd.DataFrame({"postcode": raw.PC, "positional_quality": raw.PQ, "easting": raw.EA,
                                     "northing": raw.NO, "admin_district_code": raw.DC,
                                     "admin_ward_code": raw.WC}), 0
@@ -460,6 +454,17 @@ def _place_units(df: pd.DataFrame, bounds: tuple[float, float, float, float] | N
     return kept, no_xy, int((usable & ~inside).sum())
 
 
+def _read_member(name: str, opener: Callable[[], Any], source: Path, bounds: tuple[float, float, float, float] | None,
+                 parts: list[pd.DataFrame], counts: dict[str, int]) -> None:
+    for chunk, terminated in _postcode_chunks(name, opener, source):
+        placed, no_xy, outside = _place_units(chunk, bounds)
+        parts.append(placed)
+        counts["read"] += len(chunk) + terminated
+        counts["terminated"] += terminated
+        counts["no_coordinates"] += no_xy
+        counts["outside_bounds"] += outside
+
+
 def read_postcode_directory(path: str | Path, bounds: tuple[float, float, float, float] | None = None
                             ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Postcode units from a Code-Point Open or ONSPD download (zip or CSV),
@@ -492,15 +497,12 @@ def read_postcode_directory(path: str | Path, bounds: tuple[float, float, float,
         Not a Code-Point or ONSPD file.
     """
     path = Path(path)
-    parts, counts = [], dict.fromkeys(("read", "terminated", "no_coordinates", "outside_bounds", "kept"), 0)
-    for name, opener in _csv_members(path):
-        for chunk, terminated in _postcode_chunks(name, opener, path):
-            placed, no_xy, outside = _place_units(chunk, bounds)
-            parts.append(placed)
-            counts["read"] += len(chunk) + terminated
-            counts["terminated"] += terminated
-            counts["no_coordinates"] += no_xy
-            counts["outside_bounds"] += outside
+    parts: list[pd.DataFrame] = []
+    counts = dict.fromkeys(("read", "terminated", "no_coordinates", "outside_bounds", "kept"), 0)
+    with contextlib.ExitStack() as stack:
+        z = stack.enter_context(zipfile.ZipFile(path)) if zipfile.is_zipfile(path) else None
+        for name, opener in _csv_members(path, z):
+            _read_member(name, opener, path, bounds, parts, counts)
     df = pd.concat(parts, ignore_index=True) if parts else \
         pd.DataFrame(columns=["postcode", "positional_quality", "easting", "northing"])
     df["outward"] = df.postcode.str.split(" ").str[0]

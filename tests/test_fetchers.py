@@ -11,7 +11,7 @@ import json
 import re
 import threading
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 from shapely.geometry import Polygon, box
+from test_sources import _Recorded
 
 from hotspot import settings
 from hotspot._errors import FetchError, OptionError
@@ -49,7 +50,7 @@ def area():
     return area_from_geometry(_bng_box(-1.5510, 53.7960, -1.5430, 53.7998), 27700, name="Leeds test area")
 
 
-class _Replay(BaseHTTPRequestHandler):
+class _Replay(_Recorded):  # its _send and quiet log; routes of its own
     hits: list[dict] = []
     routes: dict[str, tuple[int, bytes, str]] = {}
 
@@ -69,16 +70,6 @@ class _Replay(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 (http.server API)
         self._route(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-
-    def _send(self, code, body, ctype):
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
