@@ -717,7 +717,8 @@ def _lsoas_with_households(area: Area) -> tuple[gpd.GeoDataFrame, dict[str, int]
     units = lsoas.merge(hh, left_on=code, right_on="lsoa_code", how="left")
     units["unit"], units["name"] = units[code].astype(str), units[name].astype(str)
     units["households"] = units["households"].round().astype(int)
-    out = gpd.GeoDataFrame(units[["unit", "name", "households", "geometry"]], geometry="geometry", crs=area.crs)
+    # the service's code column (LSOA21CD) is kept too: `run --units F --households F` reads LSOA layers by it
+    out = gpd.GeoDataFrame(units[["unit", "name", "households", code, "geometry"]], geometry="geometry", crs=area.crs)
     return out, {"lsoas_read": len(raw), "lsoas_outside_area": len(raw) - len(lsoas), "lsoas": len(out)}
 
 
@@ -742,7 +743,8 @@ def fetch_units(area: Area, *, level: str = "lsoa", cache: Path | None = None, r
     -------
     FetchedLayer
         A GeoPackage (EPSG:4326) with ``unit`` (code), ``name`` and
-        ``households``, for ``leaflets --units``; beside it
+        ``households`` (LSOAs also their ``LSOA21CD``), for ``leaflets
+        --units`` (and, LSOAs, ``run --units F --households F``); beside it
         ``<key>_households.csv`` (``lsoa_code``, ``lsoa_name``,
         ``households``). For wards, ``meta["households_from_lsoas"]`` lists
         the LSOAs the households were interpolated from.
@@ -760,7 +762,7 @@ def fetch_units(area: Area, *, level: str = "lsoa", cache: Path | None = None, r
     if not refresh and (hit := _read_sidecar(path)) is not None:
         return hit
     lsoas, counts = _lsoas_with_households(area)
-    lsoas.drop(columns="geometry").rename(columns={"unit": "lsoa_code", "name": "lsoa_name"}).to_csv(
+    lsoas[["unit", "name", "households"]].rename(columns={"unit": "lsoa_code", "name": "lsoa_name"}).to_csv(
         path.with_name(path.stem + "_households.csv"), index=False)
     units, source = lsoas, settings.ONS_LSOA_LAYER
     meta: dict[str, Any] = {}

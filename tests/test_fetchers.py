@@ -329,6 +329,11 @@ def test_lsoas_with_census_households(server, square, tmp_path):
 
     cu = campaign_units(square, units=gpd.read_file(layer.path), unit_column="unit")
     assert cu["households"].sum() == 3000
+    # and the run's campaign stage as --units F --households F (its LSOA reader takes the 2021 code column)
+    from hotspot.campaigns import lsoa_units
+
+    lu = lsoa_units(layer.path, layer.path.with_name(layer.path.stem + "_households.csv"), square)
+    assert lu.set_index("unit")["households"].to_dict() == units["households"].to_dict()
     hits = len(_Replay.hits)
     assert fetch_units(square, cache=tmp_path).from_cache and len(_Replay.hits) == hits
 
