@@ -232,8 +232,9 @@ def _street_edges(G: Any) -> gpd.GeoDataFrame:
     keep = [c for c in _ROAD_COLUMNS if c in edges]
     edges = edges[keep + ["geometry"]].copy()
     for c in keep:
-        if edges[c].dtype == object:
-            edges[c] = edges[c].map(_flat)
+        if edges[c].dtype == object:  # lists where simplification merged ways; ids mixed int and text
+            edges[c] = edges[c].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                    else str(_flat(v)))
     return gpd.GeoDataFrame(edges, geometry="geometry", crs=edges.crs).to_crs(settings.WGS84)
 
 

@@ -120,6 +120,9 @@ def test_streets_fetched_through_osmnx_named_and_cached(server, area, tmp_path):
     assert not layer.from_cache and layer.path.is_file() and "OpenStreetMap contributors" in layer.attribution
     roads = read_roads(layer.path, area.crs)  # what --roads, the brief and anpr read
     assert {"Boar Lane", "Park Row", "The Headrow"} <= set(roads["name"].dropna())
+    # osmnx merged The Headrow's end and Duncan Street (a node of degree 2): both names kept, in one text cell
+    merged = roads[roads["name"].str.contains("Duncan Street", na=False)]
+    assert len(merged) == 2 and set(merged["name"]) <= {"The Headrow / Duncan Street", "Duncan Street / The Headrow"}
     assert {"A58", "B6154", "M621"} <= set(roads["road"])  # ref first, as for any road layer
     assert "residential" in set(roads["road"])  # no name nor ref: named by its class, as read_roads does
     # osmnx's edge lengths (metres) are great-circle lengths of the recorded ways (sphere of radius 6,371,009 m)
