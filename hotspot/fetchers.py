@@ -315,8 +315,8 @@ def _overpass_graph(polygon: Any, network_type: str, url: str) -> Any:
 
 
 def cached_street_network(area: Area, *, cache: Path | None = None) -> FetchedLayer | None:
-    """The street network fetched for this area earlier, if any (any buffer
-    of at least 0 m; the widest buffer, then the drive network, wins).
+    """The street network fetched for this area earlier, if any (the drive
+    network first, then the widest buffer).
 
     Parameters
     ----------
@@ -335,7 +335,8 @@ def cached_street_network(area: Area, *, cache: Path | None = None) -> FetchedLa
     found = [hit for p in sorted(folder.glob(f"{prefix}*.gpkg")) if (hit := _read_sidecar(p)) is not None]
     if not found:
         return None
-    return max(found, key=lambda h: (float(h.meta.get("buffer_m", 0)), h.meta.get("network_type") == "drive"))
+    # cars patrol and cameras watch the drive network: it wins over a walk/bike one, then the widest buffer
+    return max(found, key=lambda h: (h.meta.get("network_type") == "drive", float(h.meta.get("buffer_m", 0))))
 
 
 # --------------------------------------------------------------------------- postcodes (Code-Point Open, ONSPD)

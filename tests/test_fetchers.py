@@ -140,6 +140,8 @@ def test_streets_fetched_through_osmnx_named_and_cached(server, area, tmp_path):
     assert len([h for h in _Replay.hits if h["path"] == "/api/interpreter"]) == 1
     found = cached_street_network(area, cache=tmp_path)
     assert found is not None and found.path == layer.path and found.meta["buffer_m"] == 200
+    walk = fetch_roads(area, buffer_m=400, network_type="walk", cache=tmp_path)  # another key, another file
+    assert walk.path != layer.path and cached_street_network(area, cache=tmp_path).path == layer.path  # drive wins
     other = area_from_geometry(area.geometry.buffer(-300), 27700, name="Leeds test area")
     assert cached_street_network(other, cache=tmp_path) is None  # another outline, another key
 
