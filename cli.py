@@ -498,17 +498,26 @@ def assets(
 
 @app.command()
 def fetch(
+    layer: Annotated[Optional[str], typer.Argument(help="roads (OSM streets), postcodes (Code-Point Open/ONSPD) or units (ONS LSOAs/wards with Census 2021 households) for --area-file/--area; omit for police.uk months and boundary layers.")] = None,
     area_file: AreaFile = None, area: AreaName = None,
     start: Annotated[Optional[str], typer.Option("--start", help="First month, YYYY-MM.")] = None,
     end: Annotated[Optional[str], typer.Option("--end", help="Last month, YYYY-MM.")] = None,
     category: Annotated[str, typer.Option("--category", help="police.uk category slug.")] = "burglary",
     boundary: Annotated[Optional[list[str]], typer.Option("--boundary", help="Boundary layer from the manifest (repeatable).")] = None,
-    mirror: Annotated[Optional[Path], typer.Option("--from", help="Take files from this local mirror instead of downloading.")] = None,
+    mirror: Annotated[Optional[Path], typer.Option("--from", help="Take files from this local mirror instead of downloading; with 'postcodes', a Code-Point Open or ONSPD zip/CSV downloaded by hand.")] = None,
     cache: Annotated[Optional[Path], typer.Option("--cache", help="Cache folder (default: data/ or $HOTSPOT_CACHE_DIR).")] = None,
+    buffer: Annotated[Optional[float], typer.Option("--buffer", help="roads/postcodes: also fetch within this many metres of the area (default 500 m for roads, 1000 m for postcodes).")] = None,
+    network_type: Annotated[str, typer.Option("--network-type", help="roads: osmnx network type (drive, drive_service, walk, bike, all, all_public).")] = "drive",
+    level: Annotated[str, typer.Option("--level", help="units: lsoa (2021 LSOAs, Census 2021 households) or ward (May 2024 wards, households interpolated from the LSOAs).")] = "lsoa",
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the layer is cached.")] = False,
+    as_json: JsonOut = False,
 ):
-    """Download police.uk months for an area and boundary layers into the cache."""
+    """Download police.uk months and boundary layers, or (LAYER) an area's streets, postcodes or units, into the cache."""
     from hotspot.sources import fetch_boundary, fetch_police_uk, fetch_police_uk_from_mirror, months_between
 
+    if layer is not None:
+        return _fetch_layer(layer, _area(area_file, area), buffer=buffer, network_type=network_type, level=level,
+                            source=mirror, cache=cache, refresh=refresh, as_json=as_json)
     for name in boundary or []:
         p = fetch_boundary(name, mirror=mirror, cache=cache / "boundaries" if cache else None, progress=err.is_terminal)
         err.print(f"boundary {name} -> {p}")
@@ -528,6 +537,30 @@ def fetch(
         err.print(f"{len(files)} police.uk files in {files[0].parent if files else cache}")
     elif not boundary:
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
+
+
+def _fetch_layer(kind: str, a: Area | None, *, buffer: float | None, network_type: str, level: str,
+                 source: Path | None, cache: Path | None, refresh: bool, as_json: bool) -> None:
+    """``hotspot fetch roads|postcodes|units``: one call of
+    :func:`hotspot.fetchers.fetch_layer`, then where the layer is and which
+    option takes it."""
+    from hotspot.fetchers import fetch_layer
+
+    if a is None:
+        raise typer.BadParameter(f"fetch {kind} needs --area-file and --area (the layer is fetched for the area)")
+    with _spinner(f"fetching {kind} for {a.name}"):
+        got = fetch_layer(kind, a, buffer_m=buffer, network_type=network_type, level=level, source_file=source,
+                          cache=cache, refresh=refresh)
+    use = {"roads": "--roads (brief, anpr and run use it for this area by themselves)",
+           "postcodes": "--postcodes", "units": "leaflets --units"}.get(kind, "")
+    if as_json:
+        _print_json(got.to_json() | {"use_with": use})
+        return
+    counts = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in got.counts.items())
+    err.print(f"{kind}: {got.rows:,} features ({counts}){' from the cache' if got.from_cache else ''}", highlight=False)
+    err.print(f"  -> {escape(str(got.path))}  (give it with {use})", highlight=False)
+    err.print(f"  source: {escape(got.source)}", highlight=False)
+    err.print(f"  {escape(got.attribution)}", highlight=False)
 
 
 def _floats(text: str, what: str) -> list[float]:
@@ -656,9 +689,12 @@ def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *,
                     area: str | None, crime_type: list[str] | None, crs: str | None, fmt: str,
                     date_format: str | None, cols: dict[str, str | None], roads: list[Path] | None,
                     context: list[Path] | None = None, neighbours_file: Path | None = None,
+                    prefer_fetched: bool = False,
                     ) -> tuple[Area, NanoBeatPlan, gpd.GeoDataFrame | None]:
     """Shared by `nanobeats` and `brief`: read the layers the options name,
-    then :func:`hotspot.nanobeats.plan_nanobeats`."""
+    then :func:`hotspot.nanobeats.plan_nanobeats`. With ``prefer_fetched``
+    and no ``--roads``, a street network fetched for the area
+    (``hotspot fetch roads``) is used, and a note says so."""
     from hotspot.areas import area_from_points, footprint_name
     from hotspot.nanobeats import plan_nanobeats
 
@@ -668,14 +704,26 @@ def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *,
     inc = result.incidents
     if a is None:  # no boundary file: the incidents' footprint, named after the input
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs, name=footprint_name(result.files))
-    road_gdf = _road_layer(roads, a.crs) if roads else None
+    fetched = _fetched_streets(a) if prefer_fetched and not roads and area_file is not None else None
+    road_gdf = _road_layer([fetched.path] if fetched else roads, a.crs) if fetched or roads else None
     ctx = None
     if context:
         ctx = _context(context, a, inc, buffer_m=options.context_buffer(), neighbours_file=neighbours_file,
                        crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols)
     with _spinner("planning nano-beats"):
         plan = plan_nanobeats(inc, a, when, options, roads=road_gdf, context=ctx)
+    if fetched:
+        from hotspot.fetchers import street_layer_note
+
+        plan.notes.append(street_layer_note(fetched))
     return a, plan, road_gdf
+
+
+def _fetched_streets(a: Area):
+    """The street network fetched for the area earlier (``hotspot fetch roads``), or None."""
+    from hotspot.fetchers import cached_street_network
+
+    return cached_street_network(a)
 
 
 def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=None, **read):
@@ -806,7 +854,8 @@ def brief(
                 location=location_col)
     a, plan, road_gdf = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area,
                                         crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols,
-                                        roads=roads, context=context, neighbours_file=neighbours_file)
+                                        roads=roads, context=context, neighbours_file=neighbours_file,
+                                        prefer_fetched=True)
     pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
     path = b.save(out)
@@ -1209,7 +1258,7 @@ def anpr(
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
     # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
-    ref = (_reference(data) if data is not None else None) if roads else _reference(data)
+    ref = (_reference(data) if data is not None else None) if roads else _optional_reference(data)
     ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, neighbours_file=neighbours_file,
                    crime_type=crime_type) if context else None
     with _spinner("siting cameras (CBC)"):

@@ -962,14 +962,14 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     -------
     ANPRPlan
     """
-    from ._errors import OptionError
+    from .fetchers import fetched_or_reference_roads
     from .periods import recent_incidents
 
     inc = recent_incidents(incidents, months=months)
+    roads_used = None
     if road_layers is None:
-        if reference is None:
-            raise OptionError("no reference data folder: give --data DIR (or --roads and the other layers)")
-        road_layers = reference.road_layers(area.crs)
+        # a street network fetched for the area (hotspot fetch roads) beats the reference's bus routes
+        road_layers, roads_used = fetched_or_reference_roads(area, reference)
     if existing is None and reference is not None:
         existing = reference.traffic_cameras(area.crs)
     if context is not None:
@@ -986,4 +986,6 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
         plan.notes += context.missing_notes()
     if postcodes is None:
         plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
+    if roads_used:
+        plan.notes.append(roads_used)
     return plan

@@ -41,6 +41,7 @@ above-average winter season.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -79,7 +80,9 @@ def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
         The area; an LSOA belongs to it when its representative point lies
         inside.
     code_column : str
-        LSOA code column of ``boundaries`` (default ``LSOA11CD``).
+        LSOA code column of ``boundaries`` (default ``LSOA11CD``; a layer
+        whose only code column is another year's, e.g. ``LSOA21CD``, uses
+        that).
 
     Returns
     -------
@@ -93,6 +96,9 @@ def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
         A column is missing, or an LSOA of the area has no households.
     """
     lsoa = gpd.read_file(boundaries).to_crs(area.crs)
+    codes = [c for c in lsoa.columns if re.fullmatch(r"LSOA\d\dCD", str(c), re.I)]
+    if code_column not in lsoa and code_column == "LSOA11CD" and len(codes) == 1:
+        code_column = codes[0]  # e.g. 2021 LSOAs (hotspot fetch units) with their own Census households
     if code_column not in lsoa:
         raise InputFileError(f"{boundaries}: column '{code_column}' not found")
     census = pd.read_csv(census_csv, dtype={"lsoa_code": str})
@@ -100,8 +106,9 @@ def lsoa_units(boundaries: str | Path, census_csv: str | Path, area: Area, *,
         if col not in census:
             raise InputFileError(f"{census_csv}: required column '{col}' is missing")
     inside = lsoa.geometry.representative_point().within(area.geometry)
-    units = lsoa[inside].merge(census[["lsoa_code", "lsoa_name", "households"]], left_on=code_column,
-                               right_on="lsoa_code", how="left")
+    # households and names come from the census table only (a layer may carry columns of the same name)
+    units = lsoa.loc[inside, [code_column, "geometry"]].merge(
+        census[["lsoa_code", "lsoa_name", "households"]], left_on=code_column, right_on="lsoa_code", how="left")
     missing = units["households"].isna()
     if missing.any():
         raise InputFileError(f"{census_csv}: no households for {int(missing.sum())} LSOAs, e.g. "

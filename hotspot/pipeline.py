@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +27,7 @@ from .areas import Area, load_area, load_boundaries
 from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
+from .fetchers import prefer_fetched_streets
 from .forecast import BacktestResult, PeriodCounts, backtest, forecast_surface
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
@@ -442,6 +443,9 @@ def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: boo
         from .places import read_postcodes
 
         run.layers["postcodes"] = read_postcodes(cfg.postcodes, area.crs)
+    # a street network fetched for the area (hotspot fetch roads) replaces the partial reference road layers
+    roads, run.result.summary["roads"] = prefer_fetched_streets(cfg.road_files, area)
+    run.config = replace(cfg, road_files=roads)
     return run
 
 

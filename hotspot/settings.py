@@ -8,6 +8,9 @@ HOTSPOT_CACHE_DIR
     Where downloads (police.uk months, boundary layers, map assets) are cached.
 HOTSPOT_POLICE_API
     Base address of the police.uk API (tests point it at a local server).
+HOTSPOT_OVERPASS_URL, HOTSPOT_CODEPOINT_URL, HOTSPOT_ONS_LSOA_LAYER, HOTSPOT_ONS_WARD_LAYER, HOTSPOT_NOMIS_API
+    Where the online fetchers (``hotspot fetch roads|postcodes|units``) get
+    their layers.
 """
 
 from __future__ import annotations
@@ -100,6 +103,27 @@ STALE_EXPECTED: float = 5.0
 
 POLICE_API = os.environ.get("HOTSPOT_POLICE_API", "https://data.police.uk/api")
 NPM_REGISTRY = os.environ.get("HOTSPOT_NPM_REGISTRY", "https://registry.npmjs.org")
+
+# Online fetchers (hotspot.fetchers): the services each layer comes from. They
+# are read when a fetcher runs, so tests (and users behind a mirror) can point
+# them elsewhere: ``hotspot.settings.OVERPASS_URL = "http://127.0.0.1:8000/api"``.
+#: Overpass API base address for the OSM street network (osmnx adds
+#: ``/interpreter`` and ``/status``); None keeps osmnx's own setting.
+OVERPASS_URL: str | None = os.environ.get("HOTSPOT_OVERPASS_URL") or None
+#: OS Code-Point Open (GB postcode units, zipped CSV), from the OS Downloads API.
+CODEPOINT_URL = os.environ.get(
+    "HOTSPOT_CODEPOINT_URL", "https://api.os.uk/downloads/v1/products/CodePointOpen/downloads?area=GB&format=CSV&redirect")
+#: ONS Open Geography ArcGIS FeatureServer layers: LSOA (December 2021,
+#: generalised) and ward (May 2024, generalised) polygons.
+ONS_LSOA_LAYER = os.environ.get(
+    "HOTSPOT_ONS_LSOA_LAYER", "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+    "Lower_layer_Super_Output_Areas_December_2021_Boundaries_EW_BGC_V5/FeatureServer/0")
+ONS_WARD_LAYER = os.environ.get(
+    "HOTSPOT_ONS_WARD_LAYER", "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+    "Wards_May_2024_Boundaries_UK_BGC/FeatureServer/0")
+#: Nomis API and its dataset of Census 2021 TS041 (number of households).
+NOMIS_API = os.environ.get("HOTSPOT_NOMIS_API", "https://www.nomisweb.co.uk/api/v01")
+NOMIS_HOUSEHOLDS_DATASET = "NM_2059_1"
 
 #: Project root when running from a checkout (``cli.py`` sits beside the package).
 PACKAGE_DIR = Path(__file__).resolve().parent
