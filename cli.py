@@ -346,12 +346,10 @@ def validate(
                        date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
     except UnusableInputError as exc:
         if rejects:  # the reasons are what the user needs to fix the input
-            rejects.parent.mkdir(parents=True, exist_ok=True)
-            exc.result.rejects.to_csv(rejects, index=False)
+            _write(exc.result.rejects, rejects)
         raise
     if rejects:
-        rejects.parent.mkdir(parents=True, exist_ok=True)
-        result.rejects.to_csv(rejects, index=False)
+        _write(result.rejects, rejects)
     s = result.summary()
     if as_json:
         _print_json(s)
@@ -1240,8 +1238,7 @@ def report(
     if html_out:
         write_page(html_out, report_html(rep))
     if csv_out:
-        csv_out.parent.mkdir(parents=True, exist_ok=True)
-        rep.to_csv_frame().to_csv(csv_out, index=False)
+        _write(rep.to_csv_frame(), csv_out)
     if as_json:
         _print_json(rep.to_json())
         return

@@ -664,18 +664,46 @@ def _all_on_the_first(occ: pd.Series) -> bool:
     return bool((occ.dt.day == 1).all() and occ.dt.to_period("M").nunique() >= 2)
 
 
+def _in_ns_range(p: _Parsed, occ: pd.Series, s: pd.Series, col: str) -> pd.Series:
+    """``occ`` with dates pandas cannot hold in nanoseconds (before 1678 or
+    after 2261: a police.uk ``Month`` of ``1066-10`` or ``9999-12``) rejected
+    per row as too early or in the future, never a crash on the conversion."""
+    if len(occ) == 0 or occ.dtype == "datetime64[ns]" or not pd.api.types.is_datetime64_any_dtype(occ):
+        return occ
+    year = occ.dt.year
+    early, late = (year < 1678).fillna(False), (year > 2261).fillna(False)
+    if not (early.any() or late.any()):
+        return occ
+    text = s.reindex(occ.index)
+    _mark(p, _row_mask(p, early), "before earliest date", col,
+          _row_detail(p, early, text, f"is before {settings.EARLIEST_DATE} (settings.EARLIEST_DATE)"))
+    _mark(p, _row_mask(p, late), "future", col, _row_detail(p, late, text, "is in the future"))
+    return occ.where(~(early | late))
+
+
+def _row_mask(p: _Parsed, sub: pd.Series) -> np.ndarray:
+    """A mask over all of ``p``'s rows from a boolean Series over some of them (by row label)."""
+    return sub.reindex(p.table.index, fill_value=False).to_numpy(bool)
+
+
+def _row_detail(p: _Parsed, sub: pd.Series, text: pd.Series, why: str) -> list[str]:
+    """Per-row details ``col=value why`` over all of ``p``'s rows for the rows of ``sub``."""
+    return [f"{v!r} {why}" if hit else "" for v, hit in zip(text.reindex(p.table.index).fillna(""),
+                                                         _row_mask(p, sub))]
+
+
 def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_format: str | None) -> None:
     s = s.str.strip()
     _mark(p, (s == "").to_numpy(), "missing date", col)
     info = {"column": col}
     if month_only:  # police.uk's Month, as YYYY-MM or as a spreadsheet re-saved it (--date-format)
-        occ = pd.to_datetime(s, format=date_format or "%Y-%m", errors="coerce")
+        occ = _in_ns_range(p, pd.to_datetime(s, format=date_format or "%Y-%m", errors="coerce"), s, col)
         precision = "month"
         info.update(order="year-month", how=f"police.uk Month column ({date_format or 'YYYY-MM'})")
     else:
         if date_format:
             try:
-                occ = pd.to_datetime(s, format=date_format, errors="coerce")
+                occ = _in_ns_range(p, pd.to_datetime(s, format=date_format, errors="coerce"), s, col)
             except ValueError as exc:
                 raise InputFileError(f"--date-format {date_format!r} is not a valid strftime format: {exc}") from None
             info.update(order=_format_order(date_format), how=f"format given: {date_format}")
@@ -701,7 +729,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
             if offset.any():
                 norm = norm.str.replace(r"(?<=\d)(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
                 info["offsets"] = f"{int(offset.sum()):,} values carried a UTC offset: wall-clock times kept"
-            occ = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False)
+            occ = _in_ns_range(p, pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False), s, col)
             rest = occ.isna() & (norm != "")
             if rest.any():
                 # Times with AM/PM or month names ("3 Feb 2024"): unambiguous
@@ -709,6 +737,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     alt = pd.to_datetime(norm[rest], format="mixed", dayfirst=False, errors="coerce")
+                alt = _in_ns_range(p, alt, s, col)
                 if getattr(alt.dt, "tz", None) is not None:
                     alt = alt.dt.tz_localize(None)
                 if getattr(occ.dt, "tz", None) is not None:
