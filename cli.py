@@ -967,17 +967,18 @@ def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: s
 def load(
     inputs: Annotated[list[str], typer.Argument(help="CSV/GeoJSON/GeoPackage/Parquet files, folders or postgresql:// URLs.")],
     to: Annotated[str, typer.Option("--to", help="postgresql://USER@HOST:PORT/DB?table=NAME; rejected rows go to NAME_rejects.")],
-    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBuffer = 0.0,
+    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBufferOpt = None,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (default: from the inputs and options); loading the same run again replaces its rows.")] = None,
+    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (default: from the inputs' content and the options); loading the same run again replaces its rows.")] = None,
     as_json: JsonOut = False,
 ):
     """Validate incidents and write them to PostGIS (geometry in the working CRS, GIST index)."""
-    from hotspot.stores import load_incidents
+    from hotspot.stores import input_identity, load_incidents
 
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt)
-    params = {"command": "load", "inputs": [str(i) for i in inputs], "area": a.name if a else None,
+    # the run id comes from the data (content, not the path as typed); no password is stored
+    params = {"command": "load", **input_identity(inputs), "area": a.name if a else None,
               "area_buffer": area_buffer, "crime_type": crime_type, "crs": crs}
     with _spinner("writing to PostGIS"):
         info = load_incidents(result, to, run_id=run_id, params=params)

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from hotspot.intake import read_incidents
 
