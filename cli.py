@@ -1137,7 +1137,7 @@ def anpr(
     context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): demand counts burglary along each crossing route on both sides of the boundary (1.5 km each way); never counted as the area's own.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
-    out: Annotated[Path, typer.Option("--out", help="Sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME.")] = Path("anpr_sites.geojson"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME (default: not written).")] = None,
     report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
@@ -1164,8 +1164,9 @@ def anpr(
             neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
             context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
-    _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
-                                                             "radius_m": radius, "months": months})
+    if out:  # only where asked: nothing lands in the current folder unasked
+        _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
+                                                                 "radius_m": radius, "months": months})
     if report_out:
         from hotspot.render.anpr_report import write_anpr_report
 
@@ -1484,6 +1485,20 @@ def demo(
     _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the job) as Ctrl-C: unwinds the stack, so
+    temporary files and staging folders are removed and nothing half-written
+    is left looking complete (Python's default for SIGTERM is to die at once)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def _interrupt(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hotspot`` console script; returns the exit code.
 
@@ -1493,6 +1508,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     # typer's UsageError (click's, or typer's vendored copy of click in typer >= 0.22)
     usage_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    _exit_cleanly_on_sigterm()
     try:
         # not standalone: click's usage errors come back here, to be printed as one line like every refusal
         code = typer.main.get_command(app).main(args=argv, prog_name="hotspot", standalone_mode=False)
@@ -1504,9 +1520,9 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/] {escape(exc.format_message())}{escape(where)}",  # type: ignore[attr-defined]
                   highlight=False, soft_wrap=True)
         return 2
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C: files in the making were removed on the way out
         err.print("aborted", highlight=False)
-        return 1
+        return 130
     except (HotspotError, OSError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2

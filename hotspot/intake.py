@@ -1065,6 +1065,11 @@ def _check_degrees(p: _Parsed) -> None:
 # --------------------------------------------------------------------------- judging
 
 
+#: How many times nearer the data's centre an exchange of x and y must bring a
+#: point for the row to be rejected as "swapped" (see _check_coordinates).
+SWAP_NEARER = 3.0
+
+
 def _near(a: np.ndarray, b: np.ndarray, ca: float, cb: float, tol: float) -> np.ndarray:
     return (np.abs(a - ca) <= tol) & (np.abs(b - cb) <= tol)
 
@@ -1083,7 +1088,12 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         mx, my = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
         in_range = (a >= x0 - mx) & (a <= x1 + mx) & (b >= y0 - my) & (b <= y1 + my)
     if centre is not None:
-        swapped = finite & ~_near(a, b, *centre, tol) & _near(b, a, *centre, tol)
+        cx, cy = centre
+        # In metres x and y ranges overlap (British National Grid: a real point in Wigan, 250 km from
+        # London, is within 200 km of London exchanged too), so an exchange must also bring the point
+        # SWAP_NEARER times nearer the centre: a true exchange of a local point lands it ~10-100x nearer.
+        nearer = SWAP_NEARER * np.hypot(b - cx, a - cy) < np.hypot(a - cx, b - cy)
+        swapped = finite & ~_near(a, b, cx, cy, tol) & _near(b, a, cx, cy, tol) & nearer
         _mark(p, swapped, "swapped", f"{ca}/{cb}",
               (f"{ca}={x:g}, {cb}={y:g} look exchanged" for x, y in zip(a, b)))
     if p.info.get("format") == "police.uk street-level CSV" and p.coord_crs.is_geographic:

@@ -1118,15 +1118,18 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
     if is_pg_url(dest):
         return _write_pg(table, parse_pg_url(dest, need="table"), run_id=run_id, params=params,
                          index_columns=index_columns)
+    from .atomic import atomic_path
+
     path = Path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.name.lower()
-    try:
-        _write_file(table, path, suffix, layer)
-    except HotspotError:
-        raise
-    except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
-        raise InputFileError(f"{path}: cannot write it ({type(exc).__name__}: {exc})") from None
+    # whole or absent: written under a temporary name, renamed when complete (a GeoPackage keeps its other layers)
+    with atomic_path(path, keep_existing=suffix.endswith(".gpkg")) as tmp:
+        try:
+            _write_file(table, tmp, suffix, layer or (path.stem if suffix.endswith(".gpkg") else None), path)
+        except HotspotError:
+            raise
+        except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
+            raise InputFileError(f"{path}: cannot write it ({type(exc).__name__}: {exc})") from None
     return str(path)
 
 
@@ -1135,8 +1138,9 @@ def _geo(table: pd.DataFrame) -> gpd.GeoDataFrame | None:
     return table if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table else None
 
 
-def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None) -> None:
-    """:func:`write_table` for a file, by its ending."""
+def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None, name: Path | None = None) -> None:
+    """:func:`write_table` for a file, by its ending (``name``: the file the user asked for, in messages)."""
+    where = name or path
     geo = _geo(table)
     if suffix.endswith((".parquet", ".geoparquet")):
         if geo is not None:
@@ -1150,14 +1154,14 @@ def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None)
         csv_safe(out).to_csv(path, index=False)
     elif suffix.endswith((".geojson", ".json")):
         if geo is None:
-            raise InputFileError(f"{path}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
+            raise InputFileError(f"{where}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
         geo.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio")
     elif suffix.endswith(".gpkg"):
         if geo is None:
-            raise InputFileError(f"{path}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
+            raise InputFileError(f"{where}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
         geo.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     else:
-        raise InputFileError(f"{path}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
+        raise InputFileError(f"{where}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
 
 
 def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id: str | None, params: Mapping[str, Any] | None,

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from hotspot.intake import read_incidents
 
@@ -37,7 +41,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], cwd=cwd, capture_output=True, text=True,
-                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
 def test_out_of_range_months_are_rejected_rows_not_a_crash(tmp_path, shared_data):
@@ -76,3 +80,89 @@ def test_validate_rejects_csv_is_formula_safe(tmp_path, shared_data):
     back = pd.read_csv(out, dtype=str)
     assert list(back["Location"]) == ["'=HYPERLINK(\"http://evil.example\",\"click\")"]
     assert back["reason"].iloc[0] == "unparsable date"
+
+
+# --------------------------------------------------------------------------- outputs whole or absent
+
+#: A `hotspot run` whose map stage, once its page is written, says so and
+#: waits to be stopped (SIGTERM) - the run's last stage, interrupted.
+_SLOW_RUN = textwrap.dedent("""
+    import sys, time
+    import hotspot.pipeline as pl
+    import cli
+    i = [n for n, _ in pl.STAGES].index("map")
+    real = pl.STAGES[i][1]
+    def slow_map(run):
+        real(run)
+        print("written", flush=True)
+        time.sleep(120)
+    pl.STAGES[i] = ("map", slow_map)
+    sys.exit(cli.main(sys.argv[1:]))
+""")
+
+
+def test_interrupted_run_leaves_previous_outputs_and_locks_out_a_second_run(tmp_path, shared_data):
+    maps, reports = tmp_path / "maps", tmp_path / "reports"
+    maps.mkdir()
+    (maps / "barnet.html").write_text("previous run", encoding="utf-8")
+    args = ["run", "--area", "Barnet", "--data", str(shared_data), "--stages", "map", "--out", str(maps),
+            "--reports", str(reports), "--no-gi"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    slow = subprocess.Popen([sys.executable, "-c", _SLOW_RUN, *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert slow.stdout.readline().strip() == "written", slow.stderr.read()[-1000:]
+        # the new page exists, but only in the run's staging: the folder still shows the previous run
+        assert (maps / "barnet.html").read_text(encoding="utf-8") == "previous run"
+        second = cli(*args)  # a second run into the same folders at once is refused, nothing written
+        assert second.returncode == 2 and "another hotspot run" in second.stderr, second.stderr
+        assert second.stderr.strip().count("\n") == 0 or "Traceback" not in second.stderr
+        slow.send_signal(signal.SIGTERM)
+        _, stderr = slow.communicate(timeout=60)
+    finally:
+        slow.kill()
+    assert slow.returncode == 130 and "Traceback" not in stderr, stderr[-1000:]
+    assert (maps / "barnet.html").read_text(encoding="utf-8") == "previous run"
+    assert sorted(p.name for p in maps.iterdir() if not p.name.startswith(".hotspot")) == ["barnet.html"]
+    assert not any(p.name.startswith(".partial") for p in tmp_path.rglob("*"))
+
+
+def test_a_failed_write_keeps_the_previous_file_and_names_it(tmp_path, monkeypatch):
+    from hotspot import stores
+    from hotspot._errors import InputFileError
+    from hotspot.render import write_page
+    from hotspot.stores import write_table
+
+    table = pd.DataFrame({"a": ["x", "y"]})
+    dest = tmp_path / "t.csv"
+    write_table(table, dest)
+    before = dest.read_bytes()
+
+    def full_disk(table, path, *args):
+        Path(path).write_text("a\nx\n", encoding="utf-8")  # half the rows, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(stores, "_write_file", full_disk)
+    with pytest.raises(InputFileError, match=r"t\.csv: cannot write it"):
+        write_table(table.assign(a=["p", "q"]), dest)
+    assert dest.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+    # a page on a full disk (/dev/full): one line naming the file, no partial file left
+    page = tmp_path / "page.html"
+    def to_dev_full(self, *args, **kwargs):
+        with open("/dev/full", "w", encoding="utf-8") as f:
+            f.write("x" * 70000)
+
+    monkeypatch.setattr(Path, "write_text", to_dev_full)
+    with pytest.raises(InputFileError, match=r"page\.html: cannot write it \(no space left on the device\)"):
+        write_page(page, "<html></html>")
+    assert not page.exists()
+
+
+def test_anpr_writes_nothing_unasked(tmp_path, shared_data):
+    r = cli("anpr", "--area-file", str(shared_data / "boundaries" / "london_boroughs.geojson"), "--area", "Enfield",
+            "--incidents", str(shared_data / "crime" / "barnet_3km_fringe_burglary_police_uk_2023-03_2025-02.csv"),
+            "--data", str(shared_data), "--cameras", "3", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert len(json.loads(r.stdout)["sites"]) >= 1
+    assert list(tmp_path.iterdir()) == []
+    assert not (ROOT / "anpr_sites.geojson").exists()

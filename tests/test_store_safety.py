@@ -248,3 +248,37 @@ def test_sql_reads_are_one_statement_and_read_only(pg_url):
     # a semicolon in a string or a trailing one is fine
     assert stores.one_statement("SELECT ';' AS s;") == "SELECT ';' AS s"
     assert stores.one_statement("SELECT 1 -- trailing comment") == "SELECT 1 -- trailing comment"
+
+
+# --------------------------------------------------------------------------- store parity
+
+#: Rows of the London file with Met-recorded burglaries located in NW England
+#: (Wigan, Sefton, Wirral, Blackpool, Lancaster, Bolton, Liverpool): genuine
+#: coordinates that the "swapped" test rejected once read as BNG metres.
+FAR_IDS = ("1800823e753a0f23", "39690eec285bc4ea", "81248d2bdb941f79", "afe700c14ab91da8", "e3950fa0fc1f5994",
+           "a38243f1945732a9", "f8268dd7460f375b", "5948ea29c028687b", "f99e87e226c90732")
+
+
+def test_parquet_and_postgis_accept_the_same_rows(pg_url, shared_data, tmp_path):
+    import pyarrow.parquet as pq
+
+    london = shared_data / "crime/london_burglary_police_uk_2013-12_2025-02.parquet"
+    df = pq.read_table(london, filters=[("LSOA name", ">=", "Barnet 001"), ("LSOA name", "<", "Barnet 003")]).to_pandas()
+    far = pq.read_table(london, filters=[("Crime ID", "in", list(FAR_IDS))]).to_pandas()
+    assert len(far) == 9 and len(df) > 300
+    path = tmp_path / "mix.parquet"
+    pd.concat([df, far]).to_parquet(path, index=False)
+    a = read_incidents(path)
+    assert set(FAR_IDS) <= set(a.incidents["incident_id"])
+    url = pg_url + "?table=parity"
+    load_incidents(a, url, run_id="parity")
+    b = read_incidents(url)
+    assert (b.rows, b.accepted, b.rejected) == (a.accepted, a.accepted, 0), b.rejects[["reason", "detail"]].head()
+    # a true exchange of a local point is still caught in metres
+    x = b.incidents.geometry.x.to_numpy()
+    y = b.incidents.geometry.y.to_numpy()
+    rows = pd.DataFrame({"id": [f"r{i}" for i in range(len(x))], "date": "2024-01-15", "x": x, "y": y})
+    rows.loc[0, ["x", "y"]] = y[0], x[0]
+    rows.to_csv(tmp_path / "bng.csv", index=False)
+    c = read_incidents(tmp_path / "bng.csv", crs="EPSG:27700", crime_types="all")
+    assert list(c.rejects["reason"]) == ["swapped"] and c.accepted == len(x) - 1

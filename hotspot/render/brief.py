@@ -319,9 +319,11 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 6
     chromium = find_chromium()
     if chromium is None:
         raise HotspotError("--pdf needs Chromium (Debian: apt-get install chromium); the HTML page prints as is")
-    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
+    from ..atomic import atomic_path
+
+    html_path, final_pdf = Path(html_path).resolve(), Path(pdf_path).resolve()
+    # printed to a temporary name and renamed when complete: never a half-printed PDF
+    with atomic_path(final_pdf) as pdf_path, tempfile.TemporaryDirectory() as profile:
         cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", "--disable-background-networking", "--proxy-server=127.0.0.1:9",
                f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
@@ -330,6 +332,6 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 6
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout, text=True)
         except subprocess.TimeoutExpired:
             raise HotspotError(f"printing {html_path.name} to PDF timed out after {timeout:g} s") from None
-    if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
-        raise HotspotError(f"printing {html_path.name} to PDF failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
-    return pdf_path
+        if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+            raise HotspotError(f"printing {html_path.name} to PDF failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+    return final_pdf
