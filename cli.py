@@ -1164,9 +1164,8 @@ def anpr(
             neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
             context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
-    if out:  # only where asked: nothing lands in the current folder unasked
-        _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
-                                                                 "radius_m": radius, "months": months})
+    params = {"command": "anpr", "area": a.name, "cameras": cameras, "radius_m": radius, "months": months}
+    _write(res.sites.drop(columns=["x", "y"]), out, params=params) if out else None  # only where asked
     if report_out:
         from hotspot.render.anpr_report import write_anpr_report
 

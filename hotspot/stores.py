@@ -1021,7 +1021,7 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def input_identity(inputs: Sequence[object]) -> dict[str, list[Any]]:
+def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list[Any]]:
     """What a run read, for its parameters: ``inputs``, the content of each
     file (SHA-256 and size in bytes; folders expanded as intake expands
     them) or a database source's URL without its password; and ``sources``,
@@ -1237,7 +1237,7 @@ def _replace_run(conn, t: PgTarget, table: pd.DataFrame, rid: str, params: Mappi
         if geo is not None:
             geo.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
         else:
-            pd.DataFrame(out).iloc[:0].to_sql(t.table, conn, schema=t.schema, if_exists="append", index=False)
+            pd.DataFrame(out).iloc[:0].to_sql(str(t.table), conn, schema=t.schema, if_exists="append", index=False)
     _copy_rows(conn, t, out)
     if not exists:
         _create_indexes(conn, t, geo.geometry.name if geo is not None else None, index_columns)
@@ -1329,7 +1329,8 @@ def load_incidents(result: IntakeResult, dest: str, *, run_id: str | None = None
     rej = result.rejects.copy()
     # text as text; a NUL byte (a rejected row's reason) cannot be stored in PostgreSQL text: shown as U+FFFD
     rej = rej.astype({c: str for c in rej.columns if c not in ("source_row",)})
-    rej = rej.apply(lambda s: s.str.replace("\x00", "\ufffd", regex=False) if s.dtype == object else s)
+    rej = rej.apply(lambda s: s.str.replace("\x00", "\ufffd", regex=False)
+                    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) else s)
     rt = parse_pg_url(_with_table(dest, t.qualified + "_rejects"), need="table")
     # incidents and rejects in ONE transaction: a load stopped anywhere leaves both tables as they were
     with _write_transaction(t, [t, rt]) as conn:

@@ -135,17 +135,21 @@ def _loader(small_csv, url, go, mode):
 
 
 def test_two_concurrent_loads_of_one_run_leave_one_copy(pg_url, small_csv, tmp_path):
-    url = pg_url + "?table=race"
-    go = tmp_path / "go"
-    procs = [_loader(small_csv, url, go, "race") for _ in range(2)]
-    time.sleep(0.2)
-    go.touch()  # both start writing at once (the table does not exist yet either)
-    outs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
     res = read_incidents(small_csv)
     n = res.accepted
-    assert sql(url, "SELECT count(*), count(DISTINCT incident_id), count(DISTINCT run_id) FROM race")[0] == (n, n, 1)
-    assert sql(url, "SELECT count(*) FROM race_rejects")[0][0] == res.rejected
+    for table in ("race", "race_new"):  # into a table holding another run, and into a new one
+        url = pg_url + f"?table={table}"
+        if table == "race":
+            load_incidents(res, url, run_id="another run")
+        go = tmp_path / f"go_{table}"
+        procs = [_loader(small_csv, url, go, "race") for _ in range(2)]
+        time.sleep(0.2)
+        go.touch()  # both start writing at once
+        outs = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
+        assert sql(url, f"SELECT count(*), count(DISTINCT incident_id), count(DISTINCT run_id) FROM {table} "
+                        "WHERE run_id <> 'another run'")[0] == (n, n, 1)
+        assert sql(url, f"SELECT count(*) FROM {table}_rejects WHERE run_id <> 'another run'")[0][0] == res.rejected
 
 
 def test_a_killed_load_leaves_the_tables_as_they_were(pg_url, small_csv, tmp_path):
@@ -282,3 +286,56 @@ def test_parquet_and_postgis_accept_the_same_rows(pg_url, shared_data, tmp_path)
     rows.to_csv(tmp_path / "bng.csv", index=False)
     c = read_incidents(tmp_path / "bng.csv", crs="EPSG:27700", crime_types="all")
     assert list(c.rejects["reason"]) == ["swapped"] and c.accepted == len(x) - 1
+
+
+def test_load_area_uses_the_same_membership_as_every_read(pg_url, barnet_csv, barnet, boroughs_file):
+    url = pg_url + "?table=barnet_area"
+    r = cli("load", str(barnet_csv), "--area-file", str(boroughs_file), "--area", "Barnet", "--to", url, "--json")
+    assert r.returncode == 0, r.stderr
+    want = read_incidents(barnet_csv, area=barnet).accepted
+    assert json.loads(r.stdout)["accepted"] == want == sql(url, "SELECT count(*) FROM barnet_area")[0][0]
+
+
+# --------------------------------------------------------------------------- intake and load never crash
+
+
+def test_fid_column_and_nul_byte_load_and_read_back(pg_url, small_csv, tmp_path):
+    df = pd.read_csv(small_csv, dtype=str, keep_default_na=False)
+    df.insert(0, "fid", [f"user-{i}" for i in range(len(df))])  # the input's own column of that name
+    df.loc[df.index[10], "Location"] = "On or near \x00 Street"
+    path = tmp_path / "fid_nul.csv"
+    df.to_csv(path, index=False)
+    res = read_incidents(path)
+    rej = res.rejects.set_index("source_row")
+    assert rej.loc[11, "reason"] == "NUL byte" and rej.loc[11, "column"] == "Location"
+    assert res.rows == len(df) == res.accepted + res.rejected
+    url = pg_url + "?table=fid_nul"
+    r = cli("load", str(path), "--to", url, "--json")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert sql(url, "SELECT count(*) FROM fid_nul")[0][0] == res.accepted
+    assert sql(url, "SELECT count(*) FROM fid_nul_rejects WHERE reason = 'NUL byte'")[0][0] == 1
+    back = read_incidents(url)  # rows in input order; the input's fid read like any other column
+    assert back.accepted == res.accepted
+    assert list(back.incidents["fid"]) == list(res.incidents["fid"])
+    assert list(back.incidents["incident_id"]) == list(res.incidents["incident_id"])
+
+
+def test_server_lost_mid_copy_is_one_line_naming_the_table(small_csv, monkeypatch):
+    from pg import start_postgres
+
+    server = start_postgres("lost")
+    try:
+        res = read_incidents(small_csv)
+        real = stores._copy_rows
+
+        def copy_then_stop(conn, t, df):
+            real(conn, t, df)
+            server.stop()  # the server goes away mid-load
+
+        monkeypatch.setattr(stores, "_copy_rows", copy_then_stop)
+        with pytest.raises(StoreError) as info:
+            load_incidents(res, server.url + "?table=lost_table")
+    finally:
+        server.stop()
+    msg = str(info.value)
+    assert "'lost_table'" in msg and "nothing committed" in msg and "\n" not in msg
