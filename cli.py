@@ -181,7 +181,7 @@ class _spinner:
     def __exit__(self, *exc):
         self.progress.stop()
         took = time.perf_counter() - self.t0
-        if not err.is_terminal and took > 1 and _chatty():
+        if not err.is_terminal and took > 1 and _chatty() and exc[0] is None:  # a failure is its one error line
             err.print(f"{self.text}: {took:.1f} s", highlight=False)
 
 
@@ -741,7 +741,7 @@ def brief(
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
     from hotspot.nanobeats import NanoBeatOptions
     from hotspot.places import postcode_layer
-    from hotspot.render.brief import patrol_brief, write_pdf
+    from hotspot.render.brief import patrol_brief
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
                               n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
@@ -752,10 +752,8 @@ def brief(
                                         roads=roads, context=context, neighbours_file=neighbours_file)
     pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
-    path = b.save(out)
-    if pdf:
-        with _spinner("printing the PDF"):
-            write_pdf(path, pdf)
+    with _spinner("writing the brief" + (" and printing the PDF" if pdf else "")):
+        path = b.save(out, pdf=pdf)  # page and PDF whole, renamed together
     if as_json:
         _print_json(b.to_json())
         return

@@ -166,3 +166,32 @@ def test_anpr_writes_nothing_unasked(tmp_path, shared_data):
     assert len(json.loads(r.stdout)["sites"]) >= 1
     assert list(tmp_path.iterdir()) == []
     assert not (ROOT / "anpr_sites.geojson").exists()
+
+
+def test_brief_page_and_pdf_are_replaced_together(tmp_path, monkeypatch):
+    from hotspot._errors import HotspotError
+    from hotspot.render import brief as brief_module
+    from hotspot.render.brief import PatrolBrief
+
+    page, pdf = tmp_path / "brief.html", tmp_path / "brief.pdf"
+    page.write_text("previous page", encoding="utf-8")
+    pdf.write_bytes(b"%PDF previous")
+    monkeypatch.setattr(PatrolBrief, "to_html", lambda self: "<html>new page</html>")
+    b = PatrolBrief.__new__(PatrolBrief)
+
+    def stopped_while_printing(html_path, pdf_path, **kwargs):
+        assert Path(html_path).read_text(encoding="utf-8") == "<html>new page</html>"  # printed from the new page
+        raise HotspotError("printing stopped")
+
+    monkeypatch.setattr(brief_module, "write_pdf", stopped_while_printing)
+    with pytest.raises(HotspotError):
+        b.save(page, pdf=pdf)
+    assert page.read_text(encoding="utf-8") == "previous page" and pdf.read_bytes() == b"%PDF previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.html", "brief.pdf"]
+
+    def printed(html_path, pdf_path, **kwargs):
+        Path(pdf_path).write_bytes(b"%PDF new")
+
+    monkeypatch.setattr(brief_module, "write_pdf", printed)
+    assert b.save(page, pdf=pdf) == page
+    assert page.read_text(encoding="utf-8") == "<html>new page</html>" and pdf.read_bytes() == b"%PDF new"

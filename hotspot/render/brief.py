@@ -201,20 +201,32 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
 </body></html>"""
 
-    def save(self, path: str | Path) -> Path:
-        """Write the HTML page.
+    def save(self, path: str | Path, *, pdf: str | Path | None = None) -> Path:
+        """Write the HTML page (and with ``pdf`` its print).
 
         Parameters
         ----------
         path : str or Path
             Where to write the page; missing parent folders are created.
+        pdf : str or Path, optional
+            Also print the page to this PDF (:func:`write_pdf`). Page and PDF
+            are made under temporary names and renamed together at the end,
+            so a run stopped while printing never leaves the new page beside
+            the previous PDF.
 
         Returns
         -------
         Path
-            The path written.
+            The path of the page written.
         """
-        return write_page(path, self.to_html())
+        if pdf is None:
+            return write_page(path, self.to_html())
+        from ..atomic import atomic_path
+
+        with atomic_path(path) as page:
+            page.write_text(self.to_html(), encoding="utf-8")
+            write_pdf(page, pdf)  # renamed into place first; the page follows as the block ends
+        return Path(path)
 
 
 def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None = None,
