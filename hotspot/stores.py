@@ -1012,15 +1012,6 @@ def run_id_for(params: Mapping[str, Any] | None) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MiB blocks (~1 GB/s)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list[Any]]:
     """What a run read, for its parameters: ``inputs``, the content of each
     file (SHA-256 and size in bytes; folders expanded as intake expands
@@ -1045,6 +1036,7 @@ def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list
         A path that does not exist.
     """
     from .intake import expand_paths
+    from .sources import _sha256  # the downloads' checksum: SHA-256 read in 1 MiB blocks
 
     ident: list[Any] = []
     sources: list[str] = []
@@ -1054,7 +1046,7 @@ def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list
             sources.append(str(f))
             continue
         path = Path(f.location if isinstance(f, StoreSource) else f).resolve()
-        ident.append({"sha256": _file_sha256(path), "bytes": path.stat().st_size})
+        ident.append({"sha256": _sha256(path), "bytes": path.stat().st_size})
         sources.append(str(path))
     return {"inputs": ident, "sources": sources}
 
