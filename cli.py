@@ -218,13 +218,16 @@ class _bar:
             err.print(f"{self.label}: {self.done}/{self.total or '?'} {self.unit}, {took:.0f} s", highlight=False)
 
 
-def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str:
+def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str | None:
     """Every table output through the one writer: .geojson, .gpkg (``layer``),
     .csv, .parquet (GeoParquet) or a ``postgresql://...?table=NAME`` URL (rows
     tagged with the run's parameters; re-running replaces them). A PostGIS
-    destination with a ``layer`` gets the layer as a table-name suffix."""
+    destination with a ``layer`` gets the layer as a table-name suffix. No
+    ``dest`` (an output not asked for): nothing is written, None returned."""
     from hotspot.stores import is_pg_url, write_table
 
+    if dest is None:
+        return None
     target = str(dest)
     if layer and is_pg_url(target):
         base, _, query = target.partition("table=")
@@ -1162,8 +1165,8 @@ def anpr(
             neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
             context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
-    params = {"command": "anpr", "area": a.name, "cameras": cameras, "radius_m": radius, "months": months}
-    _write(res.sites.drop(columns=["x", "y"]), out, params=params) if out else None  # only where asked
+    _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
+                                                             "radius_m": radius, "months": months})
     if report_out:
         from hotspot.render.anpr_report import write_anpr_report
 

@@ -718,12 +718,10 @@ def _unstage(result: RunResult, moved: dict[Path, Path]) -> None:
     folders to where their files were moved."""
     def fix(v: Any) -> Any:
         if isinstance(v, (str, Path)):
+            s = str(v)
             for staging, folder in moved.items():
-                s = str(v)
-                if s.startswith(str(staging)):
-                    new = folder / Path(s).relative_to(staging)
-                    return new if isinstance(v, Path) else str(new)
-            return v
+                s = s.replace(str(staging), str(folder))  # also inside notes that name a file
+            return Path(s) if isinstance(v, Path) else s
         if isinstance(v, dict):
             return {k: fix(x) for k, x in v.items()}
         if isinstance(v, list):
