@@ -230,7 +230,7 @@ class _spinner:
     def __exit__(self, *exc):
         self.progress.stop()
         took = time.perf_counter() - self.t0
-        if not err.is_terminal and took > 1 and _chatty():
+        if not err.is_terminal and took > 1 and _chatty() and exc[0] is None:  # a failure is its one error line
             err.print(f"{self.text}: {took:.1f} s", highlight=False)
 
 
@@ -267,13 +267,16 @@ class _bar:
             err.print(f"{self.label}: {self.done}/{self.total or '?'} {self.unit}, {took:.0f} s", highlight=False)
 
 
-def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str:
+def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str | None:
     """Every table output through the one writer: .geojson, .gpkg (``layer``),
     .csv, .parquet (GeoParquet) or a ``postgresql://...?table=NAME`` URL (rows
     tagged with the run's parameters; re-running replaces them). A PostGIS
-    destination with a ``layer`` gets the layer as a table-name suffix."""
+    destination with a ``layer`` gets the layer as a table-name suffix. No
+    ``dest`` (an output not asked for): nothing is written, None returned."""
     from hotspot.stores import is_pg_url, write_table
 
+    if dest is None:
+        return None
     target = str(dest)
     if layer and is_pg_url(target):
         base, _, query = target.partition("table=")
@@ -395,12 +398,10 @@ def validate(
                        date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
     except UnusableInputError as exc:
         if rejects:  # the reasons are what the user needs to fix the input
-            rejects.parent.mkdir(parents=True, exist_ok=True)
-            exc.result.rejects.to_csv(rejects, index=False)
+            _write(exc.result.rejects, rejects)
         raise
     if rejects:
-        rejects.parent.mkdir(parents=True, exist_ok=True)
-        result.rejects.to_csv(rejects, index=False)
+        _write(result.rejects, rejects)
     s = result.summary()
     if as_json:
         _print_json(s)
@@ -846,7 +847,7 @@ def brief(
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
     from hotspot.nanobeats import NanoBeatOptions
     from hotspot.places import postcode_layer
-    from hotspot.render.brief import patrol_brief, write_pdf
+    from hotspot.render.brief import patrol_brief
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
                               n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
@@ -858,10 +859,8 @@ def brief(
                                         prefer_fetched=True)
     pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
-    path = b.save(out)
-    if pdf:
-        with _spinner("printing the PDF"):
-            write_pdf(path, pdf)
+    with _spinner("writing the brief" + (" and printing the PDF" if pdf else "")):
+        path = b.save(out, pdf=pdf)  # page and PDF whole, renamed together
     if as_json:
         _print_json(b.to_json())
         return
@@ -1073,17 +1072,18 @@ def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: s
 def load(
     inputs: Annotated[list[str], typer.Argument(help="CSV/GeoJSON/GeoPackage/Parquet files, folders or postgresql:// URLs.")],
     to: Annotated[str, typer.Option("--to", help="postgresql://USER@HOST:PORT/DB?table=NAME; rejected rows go to NAME_rejects.")],
-    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBuffer = 0.0,
+    area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBufferOpt = None,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (default: from the inputs and options); loading the same run again replaces its rows.")] = None,
+    run_id: Annotated[Optional[str], typer.Option("--run-id", help="Run id (default: from the inputs' content and the options); loading the same run again replaces its rows.")] = None,
     as_json: JsonOut = False,
 ):
     """Validate incidents and write them to PostGIS (geometry in the working CRS, GIST index)."""
-    from hotspot.stores import load_incidents
+    from hotspot.stores import input_identity, load_incidents
 
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt)
-    params = {"command": "load", "inputs": [str(i) for i in inputs], "area": a.name if a else None,
+    # the run id comes from the data (content, not the path as typed); no password is stored
+    params = {"command": "load", **input_identity(inputs), "area": a.name if a else None,
               "area_buffer": area_buffer, "crime_type": crime_type, "crs": crs}
     with _spinner("writing to PostGIS"):
         info = load_incidents(result, to, run_id=run_id, params=params)
@@ -1243,7 +1243,7 @@ def anpr(
     context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): demand counts burglary along each crossing route on both sides of the boundary (1.5 km each way); never counted as the area's own.")] = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
-    out: Annotated[Path, typer.Option("--out", help="Sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME.")] = Path("anpr_sites.geojson"),
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME (default: not written).")] = None,
     report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
@@ -1345,8 +1345,7 @@ def report(
     if html_out:
         write_page(html_out, report_html(rep))
     if csv_out:
-        csv_out.parent.mkdir(parents=True, exist_ok=True)
-        rep.to_csv_frame().to_csv(csv_out, index=False)
+        _write(rep.to_csv_frame(), csv_out)
     if as_json:
         _print_json(rep.to_json())
         return
@@ -1677,6 +1676,20 @@ def demo(
     _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (a scheduler stopping the job) as Ctrl-C: unwinds the stack, so
+    temporary files and staging folders are removed and nothing half-written
+    is left looking complete (Python's default for SIGTERM is to die at once)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def _interrupt(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``hotspot`` console script; returns the exit code.
 
@@ -1686,6 +1699,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     # typer's UsageError (click's, or typer's vendored copy of click in typer >= 0.22)
     usage_error: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    _exit_cleanly_on_sigterm()
     try:
         # not standalone: click's usage errors come back here, to be printed as one line like every refusal
         code = typer.main.get_command(app).main(args=argv, prog_name="hotspot", standalone_mode=False)
@@ -1697,9 +1711,9 @@ def main(argv: list[str] | None = None) -> int:
         err.print(f"[bold red]error:[/] {escape(exc.format_message())}{escape(where)}",  # type: ignore[attr-defined]
                   highlight=False, soft_wrap=True)
         return 2
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # Ctrl-C: files in the making were removed on the way out
         err.print("aborted", highlight=False)
-        return 1
+        return 130
     except (HotspotError, OSError) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2

@@ -728,18 +728,46 @@ def _all_on_the_first(occ: pd.Series) -> bool:
     return bool((occ.dt.day == 1).all() and occ.dt.to_period("M").nunique() >= 2)
 
 
+def _in_ns_range(p: _Parsed, occ: pd.Series, s: pd.Series, col: str) -> pd.Series:
+    """``occ`` with dates pandas cannot hold in nanoseconds (before 1678 or
+    after 2261: a police.uk ``Month`` of ``1066-10`` or ``9999-12``) rejected
+    per row as too early or in the future, never a crash on the conversion."""
+    if len(occ) == 0 or occ.dtype == "datetime64[ns]" or not pd.api.types.is_datetime64_any_dtype(occ):
+        return occ
+    year = occ.dt.year
+    early, late = (year < 1678).fillna(False), (year > 2261).fillna(False)
+    if not (early.any() or late.any()):
+        return occ
+    text = s.reindex(occ.index)
+    _mark(p, _row_mask(p, early), "before earliest date", col,
+          _row_detail(p, early, text, f"is before {settings.EARLIEST_DATE} (settings.EARLIEST_DATE)"))
+    _mark(p, _row_mask(p, late), "future", col, _row_detail(p, late, text, "is in the future"))
+    return occ.where(~(early | late))
+
+
+def _row_mask(p: _Parsed, sub: pd.Series) -> np.ndarray:
+    """A mask over all of ``p``'s rows from a boolean Series over some of them (by row label)."""
+    return sub.reindex(p.table.index, fill_value=False).to_numpy(bool)
+
+
+def _row_detail(p: _Parsed, sub: pd.Series, text: pd.Series, why: str) -> list[str]:
+    """Per-row details ``col=value why`` over all of ``p``'s rows for the rows of ``sub``."""
+    return [f"{v!r} {why}" if hit else "" for v, hit in zip(text.reindex(p.table.index).fillna(""),
+                                                         _row_mask(p, sub))]
+
+
 def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_format: str | None) -> None:
     s = s.str.strip()
     _mark(p, (s == "").to_numpy(), "missing date", col)
     info = {"column": col}
     if month_only:  # police.uk's Month, as YYYY-MM or as a spreadsheet re-saved it (--date-format)
-        occ = pd.to_datetime(s, format=date_format or "%Y-%m", errors="coerce")
+        occ = _in_ns_range(p, pd.to_datetime(s, format=date_format or "%Y-%m", errors="coerce"), s, col)
         precision = "month"
         info.update(order="year-month", how=f"police.uk Month column ({date_format or 'YYYY-MM'})")
     else:
         if date_format:
             try:
-                occ = pd.to_datetime(s, format=date_format, errors="coerce")
+                occ = _in_ns_range(p, pd.to_datetime(s, format=date_format, errors="coerce"), s, col)
             except ValueError as exc:
                 raise InputFileError(f"--date-format {date_format!r} is not a valid strftime format: {exc}") from None
             info.update(order=_format_order(date_format), how=f"format given: {date_format}")
@@ -765,7 +793,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
             if offset.any():
                 norm = norm.str.replace(r"(?<=\d)(?:Z|[+-]\d{2}:?\d{2})$", "", regex=True)
                 info["offsets"] = f"{int(offset.sum()):,} values carried a UTC offset: wall-clock times kept"
-            occ = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False)
+            occ = _in_ns_range(p, pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=False), s, col)
             rest = occ.isna() & (norm != "")
             if rest.any():
                 # Times with AM/PM or month names ("3 Feb 2024"): unambiguous
@@ -773,6 +801,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     alt = pd.to_datetime(norm[rest], format="mixed", dayfirst=False, errors="coerce")
+                alt = _in_ns_range(p, alt, s, col)
                 if getattr(alt.dt, "tz", None) is not None:
                     alt = alt.dt.tz_localize(None)
                 if getattr(occ.dt, "tz", None) is not None:
@@ -938,6 +967,7 @@ def _parse_file(
         _require_points(path, geoms)
     cols = _roles(path, table, kind, columns, crime_types)
     p = _new_record(path, table, cols, kind, crime_types)
+    _mark_nul_bytes(p)
     if geoms is not None:
         _geometry_coordinates(p, geoms, file_crs, crs)
     else:
@@ -964,6 +994,21 @@ def _no_id_note(p: _Parsed, notes: list[str]) -> None:
     p.info["id"] = "none detected: rows told apart by content, never dropped as duplicates"
     notes.append(note)
     warnings.warn(note, stacklevel=4)
+
+
+def _mark_nul_bytes(p: _Parsed) -> None:
+    """Reject rows holding a NUL byte (0x00) in any cell, naming the column:
+    no database text field can store one (PostgreSQL refuses the whole COPY),
+    and it is a sign of a corrupt export, not a burglary to plan on."""
+    for col in p.table.columns:
+        s = p.table[col]
+        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+            continue
+        if "\x00" not in "\x1f".join(map(str, s.tolist())):  # one C-speed scan: 4x faster than str.contains
+            continue
+        nul = s.str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
+        if nul.any():
+            _mark(p, nul, "NUL byte", str(col), f"{col} holds a NUL byte (0x00): a corrupt export?")
 
 
 def _require_points(path: Path, geoms) -> None:
@@ -1102,6 +1147,11 @@ def _check_degrees(p: _Parsed) -> None:
 # --------------------------------------------------------------------------- judging
 
 
+#: How many times nearer the data's centre an exchange of x and y must bring a
+#: point for the row to be rejected as "swapped" (see _check_coordinates).
+SWAP_NEARER = 3.0
+
+
 def _near(a: np.ndarray, b: np.ndarray, ca: float, cb: float, tol: float) -> np.ndarray:
     return (np.abs(a - ca) <= tol) & (np.abs(b - cb) <= tol)
 
@@ -1120,7 +1170,12 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         mx, my = 0.5 * (x1 - x0), 0.5 * (y1 - y0)
         in_range = (a >= x0 - mx) & (a <= x1 + mx) & (b >= y0 - my) & (b <= y1 + my)
     if centre is not None:
-        swapped = finite & ~_near(a, b, *centre, tol) & _near(b, a, *centre, tol)
+        cx, cy = centre
+        # In metres x and y ranges overlap (British National Grid: a real point in Wigan, 250 km from
+        # London, is within 200 km of London exchanged too), so an exchange must also bring the point
+        # SWAP_NEARER times nearer the centre: a true exchange of a local point lands it ~10-100x nearer.
+        nearer = SWAP_NEARER * np.hypot(b - cx, a - cy) < np.hypot(a - cx, b - cy)
+        swapped = finite & ~_near(a, b, cx, cy, tol) & _near(b, a, cx, cy, tol) & nearer
         _mark(p, swapped, "swapped", f"{ca}/{cb}",
               (f"{ca}={x:g}, {cb}={y:g} look exchanged" for x, y in zip(a, b)))
     if p.info.get("format") == "police.uk street-level CSV" and p.coord_crs.is_geographic:

@@ -199,10 +199,10 @@ def source_columns(src: str | Path) -> list[str]:
         import sqlalchemy as sa
 
         t = stores.parse_pg_url(s)
-        with stores.engine(t).connect() as conn:
+        with stores.read_only(t) as conn:  # a ?sql= source: one statement, read-only
             if t.table:
                 return list(stores._pg_columns(conn, t))
-            return list(conn.execute(sa.text(f"SELECT * FROM ({t.sql}) AS q LIMIT 0")).keys())
+            return list(conn.execute(sa.text(f"SELECT * FROM {stores.query_from(t)} LIMIT 0")).keys())
     if stores.is_store(s):
         return stores.parquet_columns(s)
     p = Path(s)

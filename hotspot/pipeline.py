@@ -712,26 +712,50 @@ def run_area(
     unknown = wanted - set(names)
     if unknown:
         raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(names)}")
+    from .atomic import staged_folders
+
     out, reports = Path(out), Path(reports)
-    out.mkdir(parents=True, exist_ok=True)
-    reports.mkdir(parents=True, exist_ok=True)
-    if step:
-        step("intake")
-    t0 = time.perf_counter()
-    run = _intake(config, out, reports, tiles, gi_star_layer)
-    run.step = step
-    timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
-    for name, fn in STAGES:
-        if name not in wanted:
-            continue
+    # one run per folder at a time, written to staging and moved into place at the end: a run stopped
+    # in any stage leaves the folders as the previous run left them
+    with staged_folders(out, reports) as staging:
         if step:
-            step(name)
+            step("intake")
         t0 = time.perf_counter()
-        fn(run)
-        timings[name] = round(time.perf_counter() - t0, 3)
+        run = _intake(config, staging[out.resolve()], staging[reports.resolve()], tiles, gi_star_layer)
+        run.step = step
+        timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
+        for name, fn in STAGES:
+            if name not in wanted:
+                continue
+            if step:
+                step(name)
+            t0 = time.perf_counter()
+            fn(run)
+            timings[name] = round(time.perf_counter() - t0, 3)
     run.result.steps = timings
     run.result.summary["skipped"] = run.result.skipped
+    _unstage(run.result, {s: (out if real == out.resolve() else reports) for real, s in staging.items()})
     return run.result
+
+
+def _unstage(result: RunResult, moved: dict[Path, Path]) -> None:
+    """Point the result's paths (outputs, map, summary) from the staging
+    folders to where their files were moved."""
+    def fix(v: Any) -> Any:
+        if isinstance(v, (str, Path)):
+            s = str(v)
+            for staging, folder in moved.items():
+                s = s.replace(str(staging), str(folder))  # also inside notes that name a file
+            return Path(s) if isinstance(v, Path) else s
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    result.outputs = fix(result.outputs)
+    result.map_path = fix(result.map_path)
+    result.summary = fix(result.summary)
 
 
 def run_demo(

@@ -41,10 +41,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
 import numpy as np
@@ -65,6 +66,9 @@ PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 #: Degrees added round an area's lon/lat box before pushing it down, so a
 #: point on the boundary is never cut by rounding of the box corners.
 BBOX_MARGIN_DEG = 0.002
+#: The row-order column :func:`load_incidents` adds ("fid"; the second name
+#: when the input has its own "fid" column), read back as the row number.
+ROW_ORDER_COLUMNS = ("fid", "hotspot_row")
 #: police.uk LSOA names are "<borough> 001A" (2011 and 2021 codes alike).
 LSOA_NAME_COLUMN = "LSOA name"
 
@@ -120,21 +124,49 @@ def is_store(src: object) -> bool:
 class PgTarget:
     """A parsed ``postgresql://`` URL: the SQLAlchemy URL and the table or query."""
 
-    url: str          # SQLAlchemy URL (postgresql+psycopg://...), without table/sql
+    url: str = field(repr=False)  # SQLAlchemy URL (postgresql+psycopg://...), without table/sql; holds the password
     table: str | None
     schema: str | None
     sql: str | None
     shown: str        # the URL for messages, password removed
+    secret: str | None = field(default=None, repr=False)  # the password, to scrub from driver messages
 
     @property
     def qualified(self) -> str:
         """``schema.table`` (or ``table``) as written in messages."""
         return f"{self.schema}.{self.table}" if self.schema else str(self.table)
 
+    def scrub(self, text: str) -> str:
+        """``text`` (a driver's message) with the password, if it appears, replaced by ``***``.
+
+        Parameters
+        ----------
+        text : str
+            Any message.
+
+        Returns
+        -------
+        str
+            The message, safe to print or store.
+        """
+        return text.replace(self.secret, "***") if self.secret else text
+
+
+def _split_netloc(netloc: str) -> tuple[str | None, str | None, str]:
+    """(user, password, host[:port]) of a URL's netloc. The host follows the
+    *last* ``@``, so a password holding a raw ``@`` stays whole (and secret)."""
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        return None, None, netloc
+    user, colon, password = userinfo.partition(":")
+    return unquote(user) or None, (unquote(password) if colon else None), hostport
+
 
 def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     """Split ``postgresql://USER[:PW]@HOST:PORT/DB?table=[SCHEMA.]NAME`` (or
-    ``?sql=SELECT ...``); other query parameters go to the driver.
+    ``?sql=SELECT ...``); other query parameters go to the driver. The
+    password (in the URL, also with a raw ``@`` in it, or as ``?password=``)
+    goes to the driver only: never into :attr:`PgTarget.shown`.
 
     Parameters
     ----------
@@ -153,17 +185,23 @@ def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     Raises
     ------
     StoreError
-        No table/sql given, or both.
+        No table/sql given, or both, or a malformed host/port.
     """
+    import sqlalchemy as sa
+
     text = _fix_url(str(url))
     parts = urlsplit(text)
     query = parse_qsl(parts.query, keep_blank_values=True)
     table = next((v for k, v in query if k == "table"), None)
     sql = next((v for k, v in query if k == "sql"), None)
-    rest = [(k, v) for k, v in query if k not in ("table", "sql")]
-    netloc = parts.netloc
-    shown_netloc = re.sub(r":[^:@/]*@", ":***@", netloc)
-    shown = urlunsplit(("postgresql", shown_netloc, parts.path, parts.query, ""))
+    user, password, hostport = _split_netloc(parts.netloc)
+    password = next((v for k, v in query if k == "password"), password)
+    rest = [(k, v) for k, v in query if k not in ("table", "sql", "password")]
+    shown_netloc = (quote(user, safe="") + (":***" if password is not None else "") + "@" if user else
+                    (":***@" if password is not None else "")) + hostport
+    shown_query = parts.query if all(k != "password" for k, _ in query) else \
+        urlencode([(k, v) for k, v in query if k != "password"])
+    shown = urlunsplit(("postgresql", shown_netloc, parts.path, shown_query, ""))
     if need in ("table", "either") and table is None and (need == "table" or sql is None):
         raise StoreError(f"{shown}: name the table with ?table=NAME" + ("" if need == "table" else " (or give ?sql=SELECT ...)"))
     if table and sql:
@@ -171,8 +209,24 @@ def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     schema = None
     if table and "." in table:
         schema, table = table.split(".", 1)
-    sa = urlunsplit(("postgresql+psycopg", netloc, parts.path, urlencode(rest), ""))
-    return PgTarget(url=sa, table=table, schema=schema, sql=unquote(sql) if sql else None, shown=shown)
+    try:
+        hp = urlsplit("//" + hostport)
+        driver_query: dict[str, list[str]] = {}
+        for k, v in rest:
+            driver_query.setdefault(k, []).append(v)
+        sa_url = sa.engine.URL.create("postgresql+psycopg", username=user, password=password, host=hp.hostname,
+                                      port=hp.port, database=unquote(parts.path.lstrip("/")) or None,
+                                      query={k: v[0] if len(v) == 1 else v for k, v in driver_query.items()})
+    except ValueError as exc:
+        raise StoreError(f"{shown}: not a valid PostgreSQL URL ({exc})") from None
+    return PgTarget(url=sa_url.render_as_string(hide_password=False), table=table, schema=schema,
+                    sql=unquote(sql) if sql else None, shown=shown, secret=password or None)
+
+
+def _first_line(t: PgTarget, exc: BaseException) -> str:
+    """The first line of a driver error, password scrubbed (for one-line errors)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return t.scrub(text.splitlines()[0] if text else type(exc).__name__)
 
 
 _ENGINES: dict[str, sqlalchemy.Engine] = {}
@@ -206,10 +260,90 @@ def engine(target: PgTarget) -> sqlalchemy.Engine:
             with eng.connect():
                 pass
         except Exception as exc:  # noqa: BLE001 - any driver failure is the user's connection setting
-            first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreError(f"{target.shown}: cannot connect to PostgreSQL: {first}") from None
+            raise StoreError(f"{target.shown}: cannot connect to PostgreSQL: {_first_line(target, exc)}") from None
         _ENGINES[target.url] = eng
     return eng
+
+
+@contextmanager
+def read_only(t: PgTarget) -> Iterator[sqlalchemy.Connection]:
+    """A connection whose transaction is ``READ ONLY`` (rolled back at the
+    end): every read of a table or ``?sql=`` query runs in one, so a query
+    cannot change the database whatever it says.
+
+    Parameters
+    ----------
+    t : PgTarget
+        A parsed URL (:func:`parse_pg_url`).
+
+    Yields
+    ------
+    sqlalchemy.Connection
+        The connection, its transaction begun read-only.
+    """
+    import sqlalchemy as sa
+
+    with engine(t).connect() as conn:
+        conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+        yield conn
+
+
+#: Lexical pieces of SQL that may hold a ``;`` without ending a statement:
+#: quoted strings (also E'' with backslash escapes), quoted identifiers,
+#: dollar-quoted bodies and comments. Anything else is one character.
+_SQL_TOKEN = re.compile(r"""(?<!\w)[eE]'(?:\\.|[^'\\]|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|(\$[A-Za-z_0-9]*\$)[\s\S]*?\1"""
+                        r"|--[^\n]*|/\*[\s\S]*?\*/|[\s\S]", re.S)
+
+
+def one_statement(sql: str, shown: str = "?sql=") -> str:
+    """``sql`` when it is exactly one statement (a trailing ``;`` dropped),
+    else :class:`StoreError`: stacked statements (``SELECT 1; DROP TABLE x``)
+    are refused before anything runs.
+
+    Parameters
+    ----------
+    sql : str
+        The ``?sql=`` query.
+    shown : str
+        The source for the message (URL without password).
+
+    Returns
+    -------
+    str
+        The statement without a trailing semicolon.
+
+    Raises
+    ------
+    StoreError
+        More than one statement, or none.
+    """
+    tokens = [m.group(0) for m in _SQL_TOKEN.finditer(sql)]
+    meaningful = [i for i, tok in enumerate(tokens) if not (tok.isspace() or tok.startswith(("--", "/*")))]
+    ends = [i for i in meaningful if tokens[i] == ";"]
+    if ends and meaningful[-1] != ends[0]:  # something after the first ';'
+        raise StoreError(f"{shown}: ?sql= must be one SELECT statement; it holds several (';' at character "
+                         f"{sum(len(tok) for tok in tokens[:ends[0]]) + 1})")
+    if not meaningful or meaningful[0] == (ends[0] if ends else -1):
+        raise StoreError(f"{shown}: ?sql= is empty; give one SELECT statement")
+    return "".join(tokens[:ends[0]]) if ends else sql
+
+
+def query_from(t: PgTarget) -> str:
+    """The FROM item of a ``?sql=`` source: its one statement as a subquery
+    (on lines of its own, so a trailing ``--`` comment cannot swallow the
+    closing parenthesis).
+
+    Parameters
+    ----------
+    t : PgTarget
+        A parsed URL with ``sql``.
+
+    Returns
+    -------
+    str
+        The statement in parentheses, aliased ``q``.
+    """
+    return f"(\n{one_statement(str(t.sql), t.shown)}\n) AS q"
 
 
 def _q(name: object) -> str:
@@ -678,8 +812,7 @@ def read_postgis_raw(url: str | Path, *, bbox: BBox | None = None, lsoa_prefix: 
     import sqlalchemy as sa
 
     t = parse_pg_url(url)
-    eng = engine(t)
-    with eng.connect() as conn:
+    with read_only(t) as conn:
         base, cols, geom_cols, total = _pg_source(conn, t)
         gcol = geom_cols[0] if geom_cols else None
         srid = None
@@ -691,7 +824,7 @@ def read_postgis_raw(url: str | Path, *, bbox: BBox | None = None, lsoa_prefix: 
         if columns is not None and not set(columns) <= set(cols):
             columns = None  # a hint only: the table lacks some, so read every column
         wanted = [c for c in cols if columns is None or c in columns or c in geom_cols
-                  or c in ("fid", "date_precision", "occurred", "incident_id", "crime_type", "location_text")]
+                  or c in (*ROW_ORDER_COLUMNS, "date_precision", "occurred", "incident_id", "crime_type", "location_text")]
         select = ", ".join(_q(c) if c not in geom_cols else f"ST_AsBinary({_q(c)}) AS {_q(c)}" for c in wanted)
         sql = f"SELECT {select} FROM {base}" + (" WHERE " + " AND ".join(where) if where else "") + order
         try:
@@ -703,7 +836,7 @@ def read_postgis_raw(url: str | Path, *, bbox: BBox | None = None, lsoa_prefix: 
         except StoreError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise StoreError(f"{t.shown}: reading failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
+            raise StoreError(f"{t.shown}: reading failed: {_first_line(t, exc)}") from None
     return _pg_rows(df, gcol), total
 
 
@@ -717,14 +850,13 @@ def _pg_source(conn, t: PgTarget) -> tuple[str, Mapping[str, str], list[str], in
         base = _table_sql(t)
         geom_cols = [c for c, u in types.items() if u in ("geometry", "geography")]
         return base, types, geom_cols, int(conn.execute(sa.text(f"SELECT count(*) FROM {base}")).scalar())
-    base = f"({t.sql}) AS q"
+    base = query_from(t)
     try:
-        cols_res = conn.execute(sa.text(f"SELECT * FROM {base} LIMIT 0"))
-    except Exception as exc:  # noqa: BLE001
-        raise StoreError(f"{t.shown}: the query failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
-    cols = {c: "" for c in cols_res.keys()}
-    first = conn.execute(sa.text(
-        f"SELECT {', '.join(f'pg_typeof({_q(c)})::text' for c in cols)} FROM {base} LIMIT 1")).first()
+        cols = {c: "" for c in conn.execute(sa.text(f"SELECT * FROM {base} LIMIT 0")).keys()}
+        first = conn.execute(sa.text(
+            f"SELECT {', '.join(f'pg_typeof({_q(c)})::text' for c in cols)} FROM {base} LIMIT 1")).first()
+    except Exception as exc:  # noqa: BLE001 - a bad query, or one the read-only transaction refuses
+        raise StoreError(f"{t.shown}: the query failed: {_first_line(t, exc)}") from None
     geom_cols = [c for c, ty in zip(cols, first or ()) if ty in ("geometry", "geography")]
     return base, cols, geom_cols, None
 
@@ -773,8 +905,9 @@ def _pg_order(conn, t: PgTarget, base: str, cols: Mapping[str, str]) -> str:
     """ORDER BY ``fid``, else the primary key, so row numbers are stable."""
     import sqlalchemy as sa
 
-    if "fid" in cols:
-        return ' ORDER BY "fid"'
+    for c in reversed(ROW_ORDER_COLUMNS):  # "hotspot_row" first: then "fid" is the input's own
+        if c in cols and cols[c] in ("", "int2", "int4", "int8"):
+            return f" ORDER BY {_q(c)}"
     if t.table:
         pk = conn.execute(sa.text(
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
@@ -787,9 +920,10 @@ def _pg_order(conn, t: PgTarget, base: str, cols: Mapping[str, str]) -> str:
 def _pg_rows(df: pd.DataFrame, gcol: str | None) -> pd.DataFrame:
     """Rows as strings indexed by ``fid`` (else 1..n), month-precision
     timestamps back to ``YYYY-MM``, run bookkeeping columns dropped."""
-    if "fid" in df:
-        df.index = df.pop("fid").astype(np.int64).to_numpy()
-    else:
+    order = next((c for c in reversed(ROW_ORDER_COLUMNS) if c in df), None)
+    if order is not None and pd.api.types.is_integer_dtype(df[order]) and df[order].is_unique:
+        df.index = df.pop(order).astype(np.int64).to_numpy()
+    else:  # no row-order column (or an input's own "fid" of text): rows in the order read
         df.index = np.arange(1, len(df) + 1)
     if "date_precision" in df and "occurred" in df and len(df) and (df["date_precision"] == "month").all():
         df["occurred"] = pd.to_datetime(df["occurred"]).dt.strftime("%Y-%m")
@@ -822,9 +956,9 @@ def month_extent(src: str | Path | StoreSource) -> tuple[pd.Period, pd.Period] |
         import sqlalchemy as sa
 
         t = parse_pg_url(src)
-        with engine(t).connect() as conn:
+        with read_only(t) as conn:
             cols = _pg_columns(conn, t) if t.table else {}
-            base = _table_sql(t) if t.table else f"({t.sql}) AS q"
+            base = _table_sql(t) if t.table else query_from(t)
             col = "occurred" if "occurred" in cols else "Month" if "Month" in cols else None
             if col is None:
                 return None
@@ -853,9 +987,15 @@ def month_extent(src: str | Path | StoreSource) -> tuple[pd.Period, pd.Period] |
 # --------------------------------------------------------------------------- writing
 
 
+#: Keys of a run's parameters that say where the data were read from, not
+#: what they are: stored in ``run_params`` but left out of the run id.
+RUN_ID_IGNORES = ("sources",)
+
+
 def run_id_for(params: Mapping[str, Any] | None) -> str:
     """A deterministic run id: the first 12 hex digits of the SHA-1 of the
-    parameters as sorted JSON (same parameters -> same id -> replaced).
+    parameters as sorted JSON (same parameters -> same id -> replaced),
+    without the keys of :data:`RUN_ID_IGNORES`.
 
     Parameters
     ----------
@@ -867,8 +1007,48 @@ def run_id_for(params: Mapping[str, Any] | None) -> str:
     str
         Twelve hexadecimal digits.
     """
-    text = json.dumps(params or {}, sort_keys=True, default=str)
+    ident = {k: v for k, v in (params or {}).items() if k not in RUN_ID_IGNORES}
+    text = json.dumps(ident, sort_keys=True, default=str)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list[Any]]:
+    """What a run read, for its parameters: ``inputs``, the content of each
+    file (SHA-256 and size in bytes; folders expanded as intake expands
+    them) or a database source's URL without its password; and ``sources``,
+    the resolved paths. With :func:`run_id_for` the run id then comes from
+    the data: ``./file``, its absolute path or a copy elsewhere are one run
+    (loading again replaces it), while a changed file is another.
+
+    Parameters
+    ----------
+    inputs : sequence
+        Files, folders, ``*.parquet`` paths or ``postgresql://`` URLs, as given.
+
+    Returns
+    -------
+    dict
+        ``{"inputs": [...], "sources": [...]}``, safe to store (no password).
+
+    Raises
+    ------
+    InputFileError
+        A path that does not exist.
+    """
+    from .intake import expand_paths
+    from .sources import _sha256  # the downloads' checksum: SHA-256 read in 1 MiB blocks
+
+    ident: list[Any] = []
+    sources: list[str] = []
+    for f in expand_paths(list(inputs)):
+        if isinstance(f, StoreSource) and f.is_pg:
+            ident.append({"postgresql": str(f)})  # str() is the URL without the password
+            sources.append(str(f))
+            continue
+        path = Path(f.location if isinstance(f, StoreSource) else f).resolve()
+        ident.append({"sha256": _sha256(path), "bytes": path.stat().st_size})
+        sources.append(str(path))
+    return {"inputs": ident, "sources": sources}
 
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP: CSV injection).
@@ -930,15 +1110,18 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
     if is_pg_url(dest):
         return _write_pg(table, parse_pg_url(dest, need="table"), run_id=run_id, params=params,
                          index_columns=index_columns)
+    from .atomic import atomic_path
+
     path = Path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.name.lower()
-    try:
-        _write_file(table, path, suffix, layer)
-    except HotspotError:
-        raise
-    except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
-        raise InputFileError(f"{path}: cannot write it ({type(exc).__name__}: {exc})") from None
+    # whole or absent: written under a temporary name, renamed when complete (a GeoPackage keeps its other layers)
+    with atomic_path(path, keep_existing=suffix.endswith(".gpkg")) as tmp:
+        try:
+            _write_file(table, tmp, suffix, layer or (path.stem if suffix.endswith(".gpkg") else None), path)
+        except HotspotError:
+            raise
+        except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
+            raise InputFileError(f"{path}: cannot write it ({type(exc).__name__}: {exc})") from None
     return str(path)
 
 
@@ -947,8 +1130,9 @@ def _geo(table: pd.DataFrame) -> gpd.GeoDataFrame | None:
     return table if isinstance(table, gpd.GeoDataFrame) and table.geometry.name in table else None
 
 
-def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None) -> None:
-    """:func:`write_table` for a file, by its ending."""
+def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None, name: Path | None = None) -> None:
+    """:func:`write_table` for a file, by its ending (``name``: the file the user asked for, in messages)."""
+    where = name or path
     geo = _geo(table)
     if suffix.endswith((".parquet", ".geoparquet")):
         if geo is not None:
@@ -962,23 +1146,67 @@ def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None)
         csv_safe(out).to_csv(path, index=False)
     elif suffix.endswith((".geojson", ".json")):
         if geo is None:
-            raise InputFileError(f"{path}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
+            raise InputFileError(f"{where}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
         geo.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio")
     elif suffix.endswith(".gpkg"):
         if geo is None:
-            raise InputFileError(f"{path}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
+            raise InputFileError(f"{where}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
         geo.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
     else:
-        raise InputFileError(f"{path}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
+        raise InputFileError(f"{where}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
 
 
 def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id: str | None, params: Mapping[str, Any] | None,
               index_columns: Sequence[str] = ()) -> str:
-    import sqlalchemy as sa
-
     if t.table is None:  # parse_pg_url(need="table") refuses this already
         raise StoreError(f"{t.shown}: name the table with ?table=NAME")
     rid = run_id or run_id_for(params)
+    with _write_transaction(t, [t]) as conn:  # the run is replaced whole or not at all
+        n = _replace_run(conn, t, table, rid, params, index_columns)
+    return f"{t.qualified} (run {rid}, {n:,} rows)"
+
+
+@contextmanager
+def _write_transaction(t: PgTarget, tables: Sequence[PgTarget]) -> Iterator[Any]:
+    """One transaction holding the write lock of every table in ``tables``
+    (a transaction-level advisory lock per table, taken in name order so two
+    writers never deadlock): a second load of the same table waits for the
+    first to commit, then replaces its run, so concurrent loads leave one
+    copy. A killed load holds nothing: the server rolls it back. Any driver
+    failure (a server stopped mid-COPY, a full disk on the server) is a
+    one-line :class:`StoreError` naming the table."""
+    import sqlalchemy as sa
+
+    names = ", ".join(f"'{x.qualified}'" for x in tables)
+    try:
+        with engine(t).begin() as conn:
+            for key in sorted({(x.schema or "", str(x.table)) for x in tables}):
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended("
+                                     "COALESCE(NULLIF(:s, ''), current_schema()) || '.' || :t, 21))"),
+                             {"s": key[0], "t": key[1]})
+            yield conn
+    except HotspotError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver and server failures alike: one line naming the table
+        raise StoreError(f"{t.shown}: writing {names} failed, nothing committed: {_first_line(t, exc)}") from None
+
+
+def _require_postgis(conn, t: PgTarget) -> None:
+    """Refuse a geometry output to a database without PostGIS, saying what to do."""
+    import sqlalchemy as sa
+
+    if conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first() is None:
+        raise StoreError(f"{t.shown}: the database has no PostGIS; run CREATE EXTENSION postgis (as the "
+                         "database owner) and write again")
+
+
+def _replace_run(conn, t: PgTarget, table: pd.DataFrame, rid: str, params: Mapping[str, Any] | None,
+                 index_columns: Sequence[str] = ()) -> int:
+    """Within the caller's transaction: delete run ``rid``'s rows of table
+    ``t`` and COPY ``table`` in (creating the table and its indexes when
+    new). Returns the rows written."""
+    import sqlalchemy as sa
+
     out = table.copy()
     for c in ("run_id", "run_params", "written_at"):
         if c in out:
@@ -987,40 +1215,43 @@ def _write_pg(table: pd.DataFrame, t: PgTarget, *, run_id: str | None, params: M
     out["run_params"] = json.dumps(params or {}, sort_keys=True, default=str)
     out["written_at"] = pd.Timestamp.now(tz="UTC")
     geo = _geo(out)
-    eng = engine(t)
-    with eng.begin() as conn:  # one transaction: the run is replaced whole or not at all
-        exists = conn.execute(sa.text("SELECT to_regclass(:r)"), {"r": _table_sql(t)}).scalar() is not None
-        if exists:
-            have = _pg_columns(conn, t)
-            missing = [c for c in out.columns if c not in have]
-            if missing:
-                raise StoreError(f"{t.shown}: table '{t.qualified}' exists without columns {missing}; "
-                                 "write to a new table or drop the old one")
-            conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
-        try:
-            if not exists:  # column types from pandas/GeoAlchemy2, rows by COPY below
-                if geo is not None:
-                    geo.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
-                else:
-                    pd.DataFrame(out).iloc[:0].to_sql(t.table, conn, schema=t.schema, if_exists="append", index=False)
-            _copy_rows(conn, t, out)
-        except Exception as exc:  # noqa: BLE001
-            raise StoreError(f"{t.shown}: writing '{t.qualified}' failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from None
-        if not exists:
-            conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} (run_id)"))
-            if geo is not None:
-                gname = geo.geometry.name
-                has_gist = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%gist%'"),
-                    {"t": t.table}).scalar()
-                if not has_gist:
-                    conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} USING GIST ({_q(gname)})"))
-            for c in index_columns:
-                # text_pattern_ops lets `LIKE 'Barnet %'` use the index whatever the collation.
-                ops = " text_pattern_ops" if c == LSOA_NAME_COLUMN else ""
-                conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} ({_q(c)}{ops})"))
-        conn.execute(sa.text(f"ANALYZE {_table_sql(t)}"))
-    return f"{t.qualified} (run {rid}, {len(out):,} rows)"
+    if geo is not None:
+        _require_postgis(conn, t)
+    exists = conn.execute(sa.text("SELECT to_regclass(:r)"), {"r": _table_sql(t)}).scalar() is not None
+    if exists:
+        have = _pg_columns(conn, t)
+        missing = [c for c in out.columns if c not in have]
+        if missing:
+            raise StoreError(f"{t.shown}: table '{t.qualified}' exists without columns {missing}; "
+                             "write to a new table or drop the old one")
+        conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
+    else:  # column types from pandas/GeoAlchemy2, rows by COPY below
+        if geo is not None:
+            geo.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
+        else:
+            pd.DataFrame(out).iloc[:0].to_sql(str(t.table), conn, schema=t.schema, if_exists="append", index=False)
+    _copy_rows(conn, t, out)
+    if not exists:
+        _create_indexes(conn, t, geo.geometry.name if geo is not None else None, index_columns)
+    conn.execute(sa.text(f"ANALYZE {_table_sql(t)}"))
+    return len(out)
+
+
+def _create_indexes(conn, t: PgTarget, gname: str | None, index_columns: Sequence[str]) -> None:
+    """The indexes of a new output table: run id, GIST on the geometry, ``index_columns``."""
+    import sqlalchemy as sa
+
+    conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} (run_id)"))
+    if gname is not None:
+        has_gist = conn.execute(sa.text(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = :t AND indexdef ILIKE '%gist%'"),
+            {"t": t.table}).scalar()
+        if not has_gist:
+            conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} USING GIST ({_q(gname)})"))
+    for c in index_columns:
+        # text_pattern_ops lets `LIKE 'Barnet %'` use the index whatever the collation.
+        ops = " text_pattern_ops" if c == LSOA_NAME_COLUMN else ""
+        conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} ({_q(c)}{ops})"))
 
 
 def _copy_rows(conn, t: PgTarget, df: pd.DataFrame) -> None:
@@ -1077,21 +1308,30 @@ def load_incidents(result: IntakeResult, dest: str, *, run_id: str | None = None
     """
     t = parse_pg_url(dest, need="table")
     inc = result.incidents.copy()
-    inc.insert(0, "fid", np.arange(1, len(inc) + 1, dtype=np.int64))
+    # the row-order column: "fid", unless the input has a column of that name (kept as it is)
+    order_col = ROW_ORDER_COLUMNS[0] if ROW_ORDER_COLUMNS[0] not in inc else ROW_ORDER_COLUMNS[1]
+    if order_col in inc:
+        raise StoreError(f"{t.shown}: the input has columns {list(ROW_ORDER_COLUMNS)}; rename one (both are "
+                         "reserved for the row order)")
+    inc.insert(0, order_col, np.arange(1, len(inc) + 1, dtype=np.int64))
     inc["source_row"] = inc["source_row"].astype(np.int64)
     params = dict(params or {})
     rid = run_id or run_id_for(params)
     idx = ["occurred", "incident_id"] + ([LSOA_NAME_COLUMN] if LSOA_NAME_COLUMN in inc else [])
-    write_table(inc, dest, run_id=rid, params=params, index_columns=idx)
     rej = result.rejects.copy()
+    # text as text; a NUL byte (a rejected row's reason) cannot be stored in PostgreSQL text: shown as U+FFFD
     rej = rej.astype({c: str for c in rej.columns if c not in ("source_row",)})
-    rej_dest = _with_table(dest, t.qualified + "_rejects")
-    if len(rej):
-        write_table(pd.DataFrame(rej), rej_dest, run_id=rid, params=params)
-    else:
-        # Still replace an earlier run's rejects (the run now has none).
-        _delete_run(rej_dest, rid)
-    return {"table": t.qualified, "rejects_table": t.qualified + "_rejects", "run_id": rid,
+    rej = rej.apply(lambda s: s.str.replace("\x00", "\ufffd", regex=False)
+                    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) else s)
+    rt = parse_pg_url(_with_table(dest, t.qualified + "_rejects"), need="table")
+    # incidents and rejects in ONE transaction: a load stopped anywhere leaves both tables as they were
+    with _write_transaction(t, [t, rt]) as conn:
+        _replace_run(conn, t, inc, rid, params, idx)
+        if len(rej):
+            _replace_run(conn, rt, pd.DataFrame(rej), rid, params)
+        else:  # still replace an earlier run's rejects (the run now has none)
+            _delete_run(conn, rt, rid)
+    return {"table": t.qualified, "rejects_table": rt.qualified, "run_id": rid,
             "rows": result.rows, "accepted": result.accepted, "rejected": result.rejected,
             "filtered": result.n_filtered}
 
@@ -1104,13 +1344,12 @@ def _with_table(url: str, table: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(q), ""))
 
 
-def _delete_run(url: str, rid: str) -> None:
+def _delete_run(conn, t: PgTarget, rid: str) -> None:
+    """Within the caller's transaction: delete run ``rid``'s rows of ``t`` when the table exists."""
     import sqlalchemy as sa
 
-    t = parse_pg_url(url, need="table")
-    with engine(t).begin() as conn:
-        if conn.execute(sa.text("SELECT to_regclass(:r)"), {"r": _table_sql(t)}).scalar() is not None:
-            conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
+    if conn.execute(sa.text("SELECT to_regclass(:r)"), {"r": _table_sql(t)}).scalar() is not None:
+        conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
 
 
 def read_store(path: object, notes: list[str]) -> pd.DataFrame | None:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 
 def write_page(path: str | Path, html: str) -> Path:
-    """Write a self-contained page (UTF-8), making missing parent folders.
+    """Write a self-contained page (UTF-8), making missing parent folders;
+    the page is written to a temporary name and renamed when complete.
 
     Parameters
     ----------
@@ -43,7 +44,7 @@ def write_page(path: str | Path, html: str) -> Path:
     Path
         The path written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
+    from ..atomic import write_text
+
+    # whole or absent: a run stopped mid-write never leaves a page that looks complete
+    return write_text(path, html)

@@ -227,20 +227,32 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
 </div></body></html>"""
 
-    def save(self, path: str | Path) -> Path:
-        """Write the HTML page.
+    def save(self, path: str | Path, *, pdf: str | Path | None = None) -> Path:
+        """Write the HTML page (and with ``pdf`` its print).
 
         Parameters
         ----------
         path : str or Path
             Where to write the page; missing parent folders are created.
+        pdf : str or Path, optional
+            Also print the page to this PDF (:func:`write_pdf`). Page and PDF
+            are made under temporary names and renamed together at the end,
+            so a run stopped while printing never leaves the new page beside
+            the previous PDF.
 
         Returns
         -------
         Path
-            The path written.
+            The path of the page written.
         """
-        return write_page(path, self.to_html())
+        if pdf is None:
+            return write_page(path, self.to_html())
+        from ..atomic import atomic_path
+
+        with atomic_path(path) as page:
+            page.write_text(self.to_html(), encoding="utf-8")
+            write_pdf(page, pdf)  # renamed into place first; the page follows as the block ends
+        return Path(path)
 
 
 def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None = None,
@@ -371,9 +383,11 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 6
     chromium = find_chromium()
     if chromium is None:
         raise HotspotError("--pdf needs Chromium (Debian: apt-get install chromium); the HTML page prints as is")
-    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path).resolve()
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
+    from ..atomic import atomic_path
+
+    html_path, final_pdf = Path(html_path).resolve(), Path(pdf_path).resolve()
+    # printed to a temporary name and renamed when complete: never a half-printed PDF
+    with atomic_path(final_pdf) as pdf_path, tempfile.TemporaryDirectory() as profile:
         cmd = [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", "--disable-background-networking", "--proxy-server=127.0.0.1:9",
                f"--user-data-dir={profile}", "--no-pdf-header-footer", "--print-to-pdf-no-header",
@@ -382,6 +396,6 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 6
             proc = subprocess.run(cmd, capture_output=True, timeout=timeout, text=True)
         except subprocess.TimeoutExpired:
             raise HotspotError(f"printing {html_path.name} to PDF timed out after {timeout:g} s") from None
-    if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
-        raise HotspotError(f"printing {html_path.name} to PDF failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
-    return pdf_path
+        if proc.returncode != 0 or not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+            raise HotspotError(f"printing {html_path.name} to PDF failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+    return final_pdf

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..stores import csv_safe
+from ..stores import write_table
 
 if TYPE_CHECKING:
     from ..campaigns import CampaignPlan
@@ -106,6 +106,5 @@ def write_drop_list(plan: CampaignPlan, path: str | Path, *, public: bool = Fals
         The path written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    csv_safe(drop_list_frame(plan, public=public)).to_csv(path, index=False)
+    write_table(drop_list_frame(plan, public=public), path)  # the one formula-safe CSV writer
     return path

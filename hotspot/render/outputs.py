@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from .anpr_report import write_anpr_report
-from .brief import find_chromium, patrol_brief, write_pdf
+from .brief import find_chromium, patrol_brief
 from .droplist import write_drop_list
 from .maps import audience_maps
 from .public import public_outputs
@@ -86,9 +86,10 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
         out[f"{key} map"] = path
     if nanobeats is not None:
         brief = patrol_brief(nanobeats, area, roads=roads, postcodes=postcodes)
-        out["patrol brief"] = brief.save(reports_dir / f"{name}_patrol_brief.html")
-        if pdf and find_chromium() is not None:
-            out["patrol brief pdf"] = write_pdf(out["patrol brief"], reports_dir / f"{name}_patrol_brief.pdf")
+        printed = reports_dir / f"{name}_patrol_brief.pdf" if pdf and find_chromium() is not None else None
+        out["patrol brief"] = brief.save(reports_dir / f"{name}_patrol_brief.html", pdf=printed)
+        if printed is not None:
+            out["patrol brief pdf"] = printed.resolve()
     if anpr is not None:
         out["camera report"] = write_anpr_report(anpr, area.name, reports_dir / f"{name}_anpr_report.html",
                                                  risk_basis=risk_basis)

@@ -21,7 +21,7 @@ from ..disclosure import (
     public_cells,
     public_plan_frame,
 )
-from ..stores import csv_safe
+from ..stores import write_table
 from .droplist import write_drop_list
 from .leaflet import HotspotMap
 from .maps import add_campaign, add_public_cells
@@ -140,7 +140,7 @@ def public_outputs(area: Area, incidents: gpd.GeoDataFrame, out_dir: str | Path,
             if c in plan:
                 plan[c] = ["; ".join(v) if isinstance(v, list) else v for v in plan[c]]
         paths["public plan"] = out_dir / f"{name}_public_leaflet_plan.csv"
-        csv_safe(plan).to_csv(paths["public plan"], index=False)
+        write_table(plan, paths["public plan"])  # the one formula-safe CSV writer
         paths["public drop list"] = write_drop_list(campaign, out_dir / f"{name}_public_drop_list.csv", public=True)
     if check:
         found = check_public(list(paths.values()), incidents, k=k)
