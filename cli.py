@@ -706,7 +706,8 @@ def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
     return {"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
             "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
             "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-            "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")}
+            "notes": plan.notes, "context": plan.context, "risk_method": plan.risk_method, "dosage": plan.dosage,
+            "targets": frame.to_dict(orient="records")}
 
 
 def _nanobeats_table(plan: NanoBeatPlan) -> Table:
@@ -864,10 +865,17 @@ def backtest(
     scheduler: Scheduler = None,
     out: Annotated[Optional[str], typer.Option("--out", help="With --areas: table (area x method x coverage) as .csv, .parquet or postgresql://...?table=NAME.")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = settings.BACKTEST_BOOTSTRAP,
+    targets: Annotated[Optional[int], typer.Option("--targets", help="Score K nano-beat targets at equal effort against count discs and near-repeat alone (same K and radius).")] = None,
+    target_radius: Annotated[float, typer.Option("--target-radius", help="With --targets: radius of each target, metres.")] = settings.NANOBEAT_TARGET_RADIUS_M,
+    step: Annotated[int, typer.Option("--step", help="With --targets: weeks (months for month dates) between planning dates.")] = 1,
 ):
-    """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
+    """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI (--targets: patrol targets at equal effort)."""
     from hotspot.forecast import PeriodCounts, backtest_at_coverage
 
+    if targets is not None:
+        return _backtest_targets(inputs, area_file, area, targets, target_radius, step=step, start=start, end=end,
+                                 cell=cell, seed=seed, bootstrap=bootstrap, crime_type=crime_type, crs=crs, fmt=fmt,
+                                 as_json=as_json)
     if areas is not None:  # every area as independent dask tasks (hotspot.league)
         return _backtest_areas(inputs, area_file, areas, start=start, end=end, coverage=coverage, methods=methods,
                                cell=cell, seed=seed, crime_type=crime_type, workers=workers, scheduler=scheduler,
@@ -900,6 +908,35 @@ def backtest(
     for w in res.warnings:
         err.print(f"warning: {w}")
     return None
+
+
+def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: int, radius: float, *, step: int,
+                      start: str | None, end: str | None, cell: float, seed: int, bootstrap: int,
+                      crime_type: str | None, crs: str | None, fmt: str, as_json: bool) -> None:
+    """`backtest --targets K`: the planner against count discs and near-repeat alone at equal effort."""
+    from hotspot.targets import backtest_targets
+
+    if area is None:
+        raise typer.BadParameter("--targets scores one area: give --area NAME")
+    a = _required_area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
+    with _bar("backtest", "plans") as bar:
+        bt = backtest_targets(result.incidents, a, n_targets=k, target_radius=radius, start=start, end=end, step=step,
+                              cell=cell, seed=seed, bootstrap=bootstrap, progress=lambda d, t: bar.update(d, t))
+    if as_json:
+        _print_json(bt.to_json())
+        return
+    t = Table(title=f"{a.name}: {k} targets x {radius:g} m, {bt.periods['date'].nunique()} plans, next {bt.horizon}")
+    for c in ("method", "caught", "of", "caught share", "area km2", "share per km2"):
+        t.add_column(c)
+    for r in bt.summary.itertuples():
+        t.add_row(str(r.method), f"{r.caught:,}", f"{r.incidents:,}", f"{100 * r.caught_share:.2f} %",
+                  f"{r.area_km2:.3f}", f"{100 * r.share_per_km2:.2f} %/km2")
+    err.print(t)
+    for b, r in bt.ratios().items():
+        err.print(f"planner / {b}: {r['ratio']:.3f} (paired 95% CI {r['lo']:.3f}-{r['hi']:.3f})")
+    for w in bt.warnings:
+        err.print(f"warning: {w}")
 
 
 def _backtest_table(bt: CoverageBacktest, name: str) -> Table:

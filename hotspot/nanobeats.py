@@ -131,6 +131,11 @@ class NanoBeatPlan:
     legs: RouteLegs | None = field(repr=False, default=None)
     #: Context incidents used (:meth:`hotspot.context.Context.to_json`), if any.
     context: dict | None = None
+    #: What the risk is made of: ``background`` ("forecast" or "history"), the
+    #: forecast ``method`` and ``weight`` chosen and how (:class:`hotspot.targets.TargetRisk`).
+    risk_method: dict | None = None
+    #: Patrol dosage (:func:`hotspot.targets.dosage`): minutes per visit, revisits, officer-minutes.
+    dosage: dict | None = None
 
     @property
     def monthly(self) -> bool:
@@ -860,13 +865,25 @@ class NanoBeatPlanner:
         raise the risk on this side like the area's own, but targets stay
         inside the area, and a target whose risk comes mostly from across
         the boundary is marked shared with the neighbour named.
+    background : {"forecast", "history"}
+        What the ``history_weight`` share of the risk is: the forecast that
+        nested selection picks for the data
+        (:class:`hotspot.targets.ForecastBackground`; the default) or the
+        location's decayed history within ``location_radius``.
     """
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
                  cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
-                 context: Context | gpd.GeoDataFrame | None = None):
+                 context: Context | gpd.GeoDataFrame | None = None, background: str = settings.NANOBEAT_BACKGROUND):
+        if background not in ("forecast", "history"):
+            raise HotspotError(f"background must be 'forecast' or 'history', got {background!r}")
+        self.background = background
+        #: what the forecast background used at the last plan (method, rule, candidates' PAI)
+        self.background_about: dict | None = None
+        self._forecast: tuple[int, Any] | None = None
+        self._n_targets = settings.NANOBEAT_TARGETS
         _check_parameters(incidents, area, distance=distance, days=days, history_weight=history_weight, cell=cell,
                           target_radius=target_radius, location_radius=location_radius, roads=roads, grid=grid)
         self.area = area
@@ -992,9 +1009,45 @@ class NanoBeatPlanner:
         ndarray
             Risk per cell ``(ny, nx)`` or per segment.
         """
-        w = self.history_weight if history_weight is None else history_weight
         nr, hist = self.components(as_of, own_only=own_only)
+        if self.background == "forecast" and history_weight is None:
+            w, hist = self.forecast_background(as_of)
+        else:
+            w = self.history_weight if history_weight is None else history_weight
         return (1 - w) * nr + w * hist
+
+    def forecast_background(self, as_of: DateLike) -> tuple[float, np.ndarray]:
+        """The forecast background per unit (cell, or the cell under a
+        street segment's midpoint), summing to 1, and its share in the risk,
+        both chosen by nested selection (:class:`hotspot.targets.TargetRisk`);
+        records what was chosen in :attr:`background_about`.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; only periods before its period count.
+
+        Returns
+        -------
+        weight : float
+            The background's share of the risk (0-1).
+        background : ndarray
+            Per cell ``(ny, nx)`` or per segment.
+        """
+        from .targets import TargetRisk
+
+        if self._forecast is None or self._forecast[0] != self._n_targets:
+            self._forecast = (self._n_targets, TargetRisk(self, self._n_targets))
+        target_risk = self._forecast[1]
+        when = self.sources.as_of(as_of)
+        _, self.background_about = target_risk.risk(when)
+        w = float(self.background_about["weight"])
+        surf, _ = target_risk.background.surface(when)
+        if self.segments is None:
+            return w, surf
+        row, col, ok = self.grid.index(self.segments["mx"].to_numpy(), self.segments["my"].to_numpy())
+        v = np.where(ok, surf[np.clip(row, 0, self.grid.ny - 1), np.clip(col, 0, self.grid.nx - 1)], 0.0)
+        return w, (v / v.sum() if v.sum() > 0 else v)
 
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
         """Greedy compact patrol areas on the grid (:func:`select_targets`).
@@ -1046,6 +1099,7 @@ class NanoBeatPlanner:
             raise HotspotError("n_targets must be at least 1")
         when = self.sources.as_of(as_of)
         notes = self._window_notes(when)
+        self._n_targets = n_targets
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
         plan = self._plan(when, n_targets, start, notes, network)
@@ -1134,11 +1188,16 @@ class NanoBeatPlanner:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
         if not groups:
             notes.append("no burglaries in the window: no targets")
+        from .targets import dosage
+
         targets = self._describe_polygons(model.polygons(groups), model.group_sums(risk, groups), as_of)
+        dose = dosage(len(groups))
         self._mark_shared(targets, model.group_sums(own, groups))
         length = 0.0
         if len(targets):
             model.describe_targets(targets, groups)
+            targets["visit_minutes"] = dose["visit_minutes"]
+            targets["visits_per_shift"] = dose["visits_per_shift"]
             order, length = patrol_route(targets[["centroid_x", "centroid_y"]].to_numpy(), start, network)
             targets = targets.iloc[order].reset_index(drop=True)
             targets["patrol_order"] = np.arange(1, len(targets) + 1)
@@ -1146,7 +1205,15 @@ class NanoBeatPlanner:
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
                             window=(self.distance, self.days),
                             variant=("monthly" if self.monthly else "daily") + model.variant_suffix,
-                            risk=risk, grid=self.grid, target_cells=groups, notes=notes)
+                            risk=risk, grid=self.grid, target_cells=groups, notes=notes,
+                            risk_method=self._risk_method(), dosage=dose)
+
+    def _risk_method(self) -> dict:
+        """What the last plan's risk was made of (for the JSON and the brief)."""
+        if self.background == "forecast" and self.background_about is not None:
+            return {"background": "forecast"} | self.background_about
+        return {"background": "history", "weight": self.history_weight,
+                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"}
 
     def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
         """Add ``context_share`` (the part of each target's risk that comes

@@ -1,0 +1,99 @@
+"""Nano-beat risk from the forecast nested selection picks, the target
+backtest at equal effort, and the dosage (issue 20)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspot._errors import OptionError
+from hotspot.areas import area_from_geometry
+from hotspot.nanobeats import NanoBeatPlanner
+from hotspot.targets import COUNT_DISCS, NEAR_REPEAT, PLANNER, TargetRisk, backtest_targets, dosage
+
+AREA = area_from_geometry(box(0, 0, 2000, 2000), 27700, "test")
+
+
+def _moving_hotspots(seed: int = 0) -> gpd.GeoDataFrame:
+    """Three years of daily burglaries: a thin uniform background, and 24 hot
+    places that switch on one after another (a place stays hot once on), so
+    recent memory knows where burglary is now and two-year counts still
+    point at places that cooled down (the first 12 stop after 18 months)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2015-01-01", "2017-12-31", freq="D")
+    hot = rng.uniform(150, 1850, (24, 2))
+    on = np.sort(rng.integers(0, len(days) - 200, 24))
+    off = np.where(np.arange(24) < 12, np.minimum(on + 540, len(days)), len(days))
+    rows = []
+    for k, (x, y) in enumerate(hot):
+        n = rng.poisson(0.12 * (off[k] - on[k]))
+        d = rng.integers(on[k], off[k], n)
+        r, a = 40 * np.sqrt(rng.uniform(size=n)), rng.uniform(0, 2 * np.pi, n)
+        rows += list(zip(x + r * np.cos(a), y + r * np.sin(a), days[d]))
+    n = rng.poisson(1.0 * len(days))
+    rows += list(zip(rng.uniform(0, 2000, n), rng.uniform(0, 2000, n), days[rng.integers(0, len(days), n)]))
+    x, y, d = zip(*rows)
+    return gpd.GeoDataFrame({"incident_id": [f"i{k}" for k in range(len(rows))], "occurred": pd.to_datetime(d),
+                             "date_precision": "day", "crime_type": "Burglary", "location_text": ""},
+                            geometry=gpd.points_from_xy(x, y), crs=27700)
+
+
+@pytest.fixture(scope="module")
+def moving():
+    return _moving_hotspots()
+
+
+def test_the_planner_beats_two_year_count_discs_where_hotspots_move(moving):
+    bt = backtest_targets(moving, AREA, n_targets=6, start="2017-01-02", end="2017-12-25", step=2,
+                          methods=("decay_26", "decay_104"), bootstrap=500)
+    s = bt.summary.set_index("method")
+    assert (s["plans"] == 26).all() and s.loc[PLANNER, "incidents"] == s.loc[COUNT_DISCS, "incidents"]
+    r = bt.ratios()[COUNT_DISCS]
+    # the cooled-down places hold two-year counts; recent memory does not patrol them
+    assert r["ratio"] > 1.1 and r["lo"] > 1.0
+    # the shares are the caught burglaries over all of them, and per km2 of the same target area
+    assert s.loc[PLANNER, "caught_share"] == pytest.approx(s.loc[PLANNER, "caught"] / s.loc[PLANNER, "incidents"])
+    assert s.loc[PLANNER, "area_km2"] == pytest.approx(s.loc[COUNT_DISCS, "area_km2"], rel=0.05)
+    assert NEAR_REPEAT in bt.ratios()
+    js = bt.to_json()
+    assert js["vs"][COUNT_DISCS]["ratio"] == pytest.approx(r["ratio"], abs=1e-4)
+    assert set(js["background_used"]) <= {"decay_26", "decay_104"}
+
+
+def test_no_look_ahead_burglaries_after_the_date_change_nothing(moving):
+    D = pd.Timestamp("2017-03-15")  # mid-week: its week's earlier days are not in the weekly forecast either
+    later = moving[moving["occurred"] >= D].copy()
+    later["geometry"] = gpd.points_from_xy(np.full(len(later), 1000.0), np.full(len(later), 1000.0))
+    changed = pd.concat([moving[moving["occurred"] < D], later], ignore_index=True)
+    got = []
+    for inc in (moving, changed):
+        planner = NanoBeatPlanner(inc, AREA, days=14, background="history")
+        risk, about = TargetRisk(planner, 6, methods=("sepp", "decay_26")).risk(D)
+        got.append((risk, about))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    assert got[0][1] == got[1][1]
+
+
+def test_plans_report_the_risk_method_and_dosage(moving):
+    plan = NanoBeatPlanner(moving, AREA, days=14).solve("2017-06-05", n_targets=5)
+    how = plan.risk_method
+    assert how["background"] == "forecast" and how["method"] in ("sepp", "decay_26", "decay_52", "decay_104")
+    assert 0 <= how["weight"] <= 1 and set(how["candidates"]) == {"sepp", "decay_26", "decay_52", "decay_104"}
+    assert plan.dosage["officer_minutes"] == 5 * plan.dosage["visit_minutes"] * plan.dosage["visits_per_shift"]
+    assert (plan.targets["visit_minutes"] == plan.dosage["visit_minutes"]).all()
+    old = NanoBeatPlanner(moving, AREA, days=14, background="history").solve("2017-06-05", n_targets=5)
+    assert old.risk_method["background"] == "history"
+
+
+def test_dosage_follows_koper_and_refuses_nonsense():
+    d = dosage(12)
+    assert 10 <= d["visit_minutes"] <= 15 and d["revisit_within_hours"] <= 2
+    assert d["officer_minutes"] == 12 * d["visit_minutes"] * d["visits_per_shift"]
+    assert dosage(3, visit_minutes=10, visits=2)["officer_minutes"] == 60
+    with pytest.raises(OptionError):
+        dosage(3, visit_minutes=0)
+    with pytest.raises(OptionError):
+        backtest_targets(_moving_hotspots().head(50), AREA, n_targets=0)
