@@ -912,7 +912,7 @@ def backtest(
 
 def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: int, radius: float, *, step: int,
                       start: str | None, end: str | None, cell: float, seed: int, bootstrap: int,
-                      crime_type: str | None, crs: str | None, fmt: str, as_json: bool) -> None:
+                      crime_type: list[str] | None, crs: str | None, fmt: str, as_json: bool) -> None:
     """`backtest --targets K`: the planner against count discs and near-repeat alone at equal effort."""
     from hotspot.targets import backtest_targets
 
@@ -929,12 +929,13 @@ def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: 
     t = Table(title=f"{a.name}: {k} targets x {radius:g} m, {bt.periods['date'].nunique()} plans, next {bt.horizon}")
     for c in ("method", "caught", "of", "caught share", "area km2", "share per km2"):
         t.add_column(c)
-    for r in bt.summary.itertuples():
-        t.add_row(str(r.method), f"{r.caught:,}", f"{r.incidents:,}", f"{100 * r.caught_share:.2f} %",
-                  f"{r.area_km2:.3f}", f"{100 * r.share_per_km2:.2f} %/km2")
+    for row in bt.summary.to_dict("records"):
+        t.add_row(str(row["method"]), f"{int(row['caught']):,}", f"{int(row['incidents']):,}",
+                  f"{100 * float(row['caught_share']):.2f} %", f"{float(row['area_km2']):.3f}",
+                  f"{100 * float(row['share_per_km2']):.2f} %/km2")
     err.print(t)
-    for b, r in bt.ratios().items():
-        err.print(f"planner / {b}: {r['ratio']:.3f} (paired 95% CI {r['lo']:.3f}-{r['hi']:.3f})")
+    for b, ratio in bt.ratios().items():
+        err.print(f"planner / {b}: {ratio['ratio']:.3f} (paired 95% CI {ratio['lo']:.3f}-{ratio['hi']:.3f})")
     for w in bt.warnings:
         err.print(f"warning: {w}")
 

@@ -316,7 +316,7 @@ class TargetBacktest:
         dict
             Baseline -> ``{"ratio", "lo", "hi"}`` (paired bootstrap 95 %).
         """
-        row = self.summary.set_index("method").loc[PLANNER]
+        row = {str(k): v for k, v in self.summary[self.summary["method"] == PLANNER].iloc[0].items()}
         return {b: {"ratio": float(row[f"ratio_{k}"]), "lo": float(row[f"ratio_{k}_lo"]),
                     "hi": float(row[f"ratio_{k}_hi"])} for k, b in (("counts", COUNT_DISCS), ("nr", NEAR_REPEAT))}
 
