@@ -918,6 +918,9 @@ def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: 
 
     if area is None:
         raise typer.BadParameter("--targets scores one area: give --area NAME")
+    if k < 1 or radius <= 0:
+        raise typer.BadParameter(f"--targets {k} --target-radius {radius:g}: need at least 1 target of a positive "
+                                 "radius (metres)")
     a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
     with _bar("backtest", "plans") as bar:

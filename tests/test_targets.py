@@ -97,3 +97,32 @@ def test_dosage_follows_koper_and_refuses_nonsense():
         dosage(3, visit_minutes=0)
     with pytest.raises(OptionError):
         backtest_targets(_moving_hotspots().head(50), AREA, n_targets=0)
+
+
+def test_backtest_targets_command_json_matches_the_api(tmp_path, moving):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    csv = tmp_path / "records.csv"
+    pd.DataFrame({"ref": moving["incident_id"], "occurred": moving["occurred"].dt.strftime("%Y-%m-%d"),
+                  "easting": moving.geometry.x.round(3), "northing": moving.geometry.y.round(3)}).to_csv(csv, index=False)
+    area_file = tmp_path / "area.geojson"
+    gpd.GeoDataFrame({"name": ["test"]}, geometry=[AREA.geometry], crs=27700).to_file(area_file)
+    cli = Path(__file__).resolve().parents[1] / "cli.py"
+    args = [csv, "--crs", "EPSG:27700", "--crime-type", "all", "--area-file", area_file, "--area", "test",
+            "--targets", "6", "--target-radius", "100", "--from", "2017-01-02", "--to", "2017-06-26", "--step", "4"]
+    r = subprocess.run([sys.executable, str(cli), "backtest", *map(str, args), "--json"], capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    js = json.loads(r.stdout)
+    assert js["targets"] == 6 and js["target_radius_m"] == 100 and js["plans"] == 7 and js["horizon"] == "7 days"
+    assert set(js["vs"]) == {COUNT_DISCS, NEAR_REPEAT}
+    api = backtest_targets(moving, AREA, n_targets=6, start="2017-01-02", end="2017-06-26", step=4)
+    assert js["methods"][PLANNER]["caught"] == int(api.summary.set_index("method").loc[PLANNER, "caught"])
+    bad = subprocess.run([sys.executable, str(cli), "backtest", *map(str, args[:-8]), "--targets", "0"],
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "error: Invalid value: --targets 0 --target-radius 100: need at least 1 target of a positive radius (metres) "
+        "(see hotspot backtest --help)"]
