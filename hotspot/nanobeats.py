@@ -18,6 +18,11 @@ Chicago exact-date data for 2015 (benchmarks/backtest_nanobeats.py): PAI at
 (a location's own record carries most of the signal; near-repeat adds a
 short boost). 2016-2017 is kept for the out-of-sample report.
 
+By default (``background="forecast"``, issue 20) the history part is
+replaced by the forecast that nested selection picks for the data, and ``w``
+is chosen on earlier plans too (:class:`hotspot.targets.TargetRisk`): the
+plan's ``risk_method`` says which forecast and weight were used and how.
+
 Targets are compact patrol areas: the cell whose ``target_radius``
 neighbourhood holds the most risk is chosen, that disc of cells becomes a
 target, the risk within two radii of it is cleared (so the next target is a
@@ -808,12 +813,12 @@ class SegmentRisk:
 
 
 def _check_parameters(incidents: gpd.GeoDataFrame, area: Area, *, distance: float, days: float,
-                      history_weight: float, cell: float, target_radius: float, location_radius: float,
+                      history_weight: float | None, cell: float, target_radius: float, location_radius: float,
                       roads: gpd.GeoDataFrame | None, grid: Grid | None) -> None:
     """Refuse a planner that cannot give a meaningful plan (named errors)."""
     if distance <= 0 or days <= 0:
         raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
-    if not 0 <= history_weight <= 1:
+    if history_weight is not None and not 0 <= history_weight <= 1:
         raise HotspotError("history_weight must be between 0 and 1")
     require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
     if cell <= 0 or target_radius <= 0 or location_radius <= 0:
@@ -842,8 +847,10 @@ class NanoBeatPlanner:
         Near-repeat window, days (months for the monthly variant).
     cell : float
         Cell size, metres (default 50).
-    history_weight : float
-        Share of the long-history component in the risk (0-1).
+    history_weight : float, optional
+        Share of the background in the risk (0-1). Default: chosen by
+        nested selection with the forecast background, else
+        :data:`DEFAULT_HISTORY_WEIGHT`.
     history_days : float
         Length of the history window, days (default two years).
     half_life_days : float
@@ -873,7 +880,7 @@ class NanoBeatPlanner:
     """
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
-                 cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
+                 cell: float = 50.0, history_weight: float | None = None, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
                  context: Context | gpd.GeoDataFrame | None = None, background: str = settings.NANOBEAT_BACKGROUND):
@@ -889,7 +896,9 @@ class NanoBeatPlanner:
         self.area = area
         self.distance, self.days = float(distance), float(days)
         self.cell = float(cell)
-        self.history_weight = float(history_weight)
+        #: the weight the user gave (None: chosen, or the default with the history background)
+        self.weight_given = None if history_weight is None else float(history_weight)
+        self.history_weight = DEFAULT_HISTORY_WEIGHT if history_weight is None else float(history_weight)
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
         ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
@@ -1010,8 +1019,10 @@ class NanoBeatPlanner:
             Risk per cell ``(ny, nx)`` or per segment.
         """
         nr, hist = self.components(as_of, own_only=own_only)
-        if self.background == "forecast" and history_weight is None:
+        if self.background == "forecast":
             w, hist = self.forecast_background(as_of)
+            w = w if history_weight is None and self.weight_given is None else (
+                self.history_weight if history_weight is None else history_weight)
         else:
             w = self.history_weight if history_weight is None else history_weight
         return (1 - w) * nr + w * hist
@@ -1211,7 +1222,8 @@ class NanoBeatPlanner:
     def _risk_method(self) -> dict:
         """What the last plan's risk was made of (for the JSON and the brief)."""
         if self.background == "forecast" and self.background_about is not None:
-            return {"background": "forecast"} | self.background_about
+            given = {} if self.weight_given is None else {"weight": self.weight_given, "weight_rule": "given"}
+            return {"background": "forecast"} | self.background_about | given
         return {"background": "history", "weight": self.history_weight,
                 "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"}
 
