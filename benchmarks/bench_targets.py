@@ -3,7 +3,7 @@ background + near-repeat) against count discs on two years of counts and
 near-repeat alone, same K and radius, paired by planning date.
 
 Run: python benchmarks/bench_targets.py chicago [--step 4] [--targets 168]
-     python benchmarks/bench_targets.py vancouver|cincinnati
+     python benchmarks/bench_targets.py vancouver|cincinnati   (K: targets covering ~1 % of the city, weekly)
      python benchmarks/bench_targets.py london [--boroughs 10] [--targets 20]
 
 Exact-date cities have no boundary file here: the study area is the union of
@@ -32,7 +32,8 @@ from hotspot.targets import COUNT_DISCS, NEAR_REPEAT, backtest_targets  # noqa: 
 
 CITIES = {
     "chicago": ("chicago_residential_burglary_2014_2017.csv", {"crs": "EPSG:26971"}, "2016-01-04", "2017-12-25"),
-    "vancouver": ("vancouver_break_and_enter_2020.csv", {"crs": "EPSG:26910"}, None, None),
+    # one year of data: plans from July, on half a year of history
+    "vancouver": ("vancouver_break_and_enter_2020.csv", {"crs": "EPSG:26910"}, "2020-07-06", "2020-12-21"),
     "cincinnati": ("cincinnati_burglary_2016_2018.csv", {}, None, None),
 }
 LONDON = "crime/london_burglary_police_uk_2013-12_2025-02.parquet"
@@ -55,6 +56,9 @@ def city(args) -> None:
     name, kw, start, end = CITIES[args.city]
     res = read_incidents(shared_data_dir() / "crime" / "exact_dates" / name, **kw)
     area = area_from_points(res.incidents.geometry.x, res.incidents.geometry.y, res.crs, name=args.city)
+    if args.targets is None:  # the same rule as Chicago's 168: targets covering about 1 % of the city
+        disc_km2 = 13 * 0.05 ** 2  # a 100 m disc on 50 m cells
+        args.targets = max(1, round(0.01 * area.area_km2 / disc_km2))
     t0 = time.perf_counter()
     bt = backtest_targets(res.incidents, area, n_targets=args.targets, target_radius=args.radius,
                           start=args.start or start, end=args.end or end, step=args.step, seed=0)
@@ -100,7 +104,8 @@ def main() -> None:
         args.targets, args.step = args.targets or 20, args.step or 1
         london(args)
     else:
-        args.targets, args.step = args.targets or 168, args.step or 4
+        args.targets = args.targets or (168 if args.city == "chicago" else None)
+        args.step = args.step or (4 if args.city == "chicago" else 1)
         city(args)
 
 

@@ -86,6 +86,13 @@ def test_plans_report_the_risk_method_and_dosage(moving):
     assert (plan.targets["visit_minutes"] == plan.dosage["visit_minutes"]).all()
     old = NanoBeatPlanner(moving, AREA, days=14, background="history").solve("2017-06-05", n_targets=5)
     assert old.risk_method["background"] == "history"
+    from hotspot.render.brief import patrol_brief
+
+    brief = patrol_brief(plan, AREA)
+    page = brief.to_html()
+    assert f"{plan.dosage['officer_minutes']:g} officer-minutes per shift" in page
+    assert f"forecast {how['method']} (chosen on earlier periods)" in page
+    assert brief.to_json()["dosage"] == plan.dosage and brief.to_json()["risk_method"]["method"] == how["method"]
 
 
 def test_dosage_follows_koper_and_refuses_nonsense():
