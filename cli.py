@@ -697,6 +697,16 @@ def nanobeats(
     err.print(_nanobeats_table(plan))
     how = "along streets" if plan.route_on_streets else "as the crow flies"
     err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+    err.print(_risk_and_dosage(plan))
+
+
+def _risk_and_dosage(plan: NanoBeatPlan) -> str:
+    """One line: what the risk is made of and the officer-minutes the plan needs."""
+    how, dose = plan.risk_method or {}, plan.dosage or {}
+    risk = (f"forecast {how.get('method')} + near-repeat, forecast share {float(how.get('weight', 0)):.2f}"
+            if how.get("background") == "forecast" else f"history ({how.get('rule')}) + near-repeat")
+    return (f"risk: {risk}; dosage: {dose.get('visit_minutes', 0):g} min x {dose.get('visits_per_shift', 0)} visits "
+            f"per target per shift = {dose.get('officer_minutes', 0):g} officer-minutes")
 
 
 def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
