@@ -468,7 +468,7 @@ class RiskModel(Protocol):
 
 
 def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusion: np.ndarray,
-                   n_targets: int) -> list[np.ndarray]:
+                   n_targets: int, keep: float = 0.0) -> list[np.ndarray]:
     """Greedy compact patrol areas on a grid.
 
     The cell whose ``disc`` neighbourhood holds the most risk is chosen; that
@@ -486,6 +486,10 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         Target and exclusion stencils (non-zero = in), odd-sized, centred.
     n_targets : int
         At most this many targets (fewer when the risk runs out).
+    keep : float
+        0 (default): a target is the whole disc. Above 0 it follows the
+        risk: only the disc's cells with at least ``keep`` times the risk of
+        its riskiest cell (0-1), so never larger than the disc.
 
     Returns
     -------
@@ -497,6 +501,7 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
     pad = reach + rr
     # everything below slices the padded arrays, so no window is ever clipped
     r = np.pad(risk, pad)
+    original = r.copy()  # `r` is cleared round each target; the shape follows the risk as given
     inside = np.pad(mask, pad, constant_values=False)
     taken = np.zeros(r.shape, bool)
     score = np.full(r.shape, -np.inf)
@@ -515,6 +520,8 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         # so methods compare at equal area), minus cells outside the area or
         # already in an earlier target
         patch = in_disc & inside[win] & ~taken[win]
+        if keep > 0 and patch.any():
+            patch &= original[win] >= keep * original[win][patch].max()
         rows, cols = np.nonzero(patch)
         targets.append(np.column_stack([rows + row - rr - pad, cols + col - rr - pad]))
         taken[win] |= patch

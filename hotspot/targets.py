@@ -408,6 +408,10 @@ def _summarise(per: pd.DataFrame, bootstrap: int, seed: int) -> pd.DataFrame:
 
 
 PREVIOUS = "nano-beats (history + near-repeat)"
+#: the planner's risk with targets shaped by it (:func:`hotspot.nanobeats.select_targets` ``keep``)
+SHAPED = "nano-beats, risk-shaped outlines"
+#: a cell stays in a risk-shaped target with at least this share of the target's riskiest cell's risk
+SHAPE_KEEP = 0.1
 FORECAST_ALONE = "forecast alone"
 
 
@@ -426,7 +430,9 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     burglaries before D only and is scored on the area's burglaries of the
     next 7 days (the next month): share caught and share per km² of
     target area. Also shown for reference: the previous nano-beat risk
-    (decayed history within 50 m) and the forecast alone.
+    (decayed history within 50 m), the forecast alone, and the planner's
+    targets cut to the cells with at least :data:`SHAPE_KEEP` of their
+    riskiest cell's risk (risk-shaped outlines, never larger than the disc).
 
     Parameters
     ----------
@@ -463,7 +469,7 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     -------
     TargetBacktest
     """
-    from .nanobeats import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner
+    from .nanobeats import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner, select_targets
 
     if n_targets < 1:
         raise OptionError(f"--targets must be at least 1, got {n_targets}")
@@ -491,8 +497,10 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
         risks = {PLANNER: planned, COUNT_DISCS: _count_disc_risk(src, grid, mask, D),
                  NEAR_REPEAT: nr, PREVIOUS: (1 - w) * nr + w * hist, FORECAST_ALONE: bg}
         future = _future_cells(src, grid, mask, D, src.monthly)
-        for name, risk in risks.items():
-            cells = _flat(model.select(risk, n_targets), grid.nx)
+        for name, risk in (risks | {SHAPED: planned}).items():
+            groups = (select_targets(risk, mask, model.disc, model.exclusion, n_targets, keep=SHAPE_KEEP)
+                      if name == SHAPED else model.select(risk, n_targets))
+            cells = _flat(groups, grid.nx)
             rows.append((D, name, len(future), int(np.isin(future, cells).sum()), len(cells) * cell_km2,
                          about["method"] if name in (PLANNER, FORECAST_ALONE) else "",
                          about["weight"] if name == PLANNER else np.nan))

@@ -133,3 +133,21 @@ def test_backtest_targets_command_json_matches_the_api(tmp_path, moving):
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
         "error: Invalid value: --targets 0 --target-radius 100: need at least 1 target of a positive radius (metres) "
         "(see hotspot backtest --help)"]
+
+
+def test_risk_shaped_targets_keep_the_risky_cells_of_the_disc_only():
+    from hotspot.nanobeats import _disc, select_targets
+
+    rng = np.random.default_rng(5)
+    risk = rng.uniform(0, 1, (30, 30)) ** 8  # mostly near zero, a few risky cells
+    risk /= risk.sum()
+    mask = np.ones(risk.shape, bool)
+    disc, excl = _disc(50, 100), _disc(50, 200)
+    whole = select_targets(risk, mask, disc, excl, 5)
+    shaped = select_targets(risk, mask, disc, excl, 5, keep=0.1)
+    assert len(shaped) == len(whole)
+    for w, s in zip(whole, shaped):
+        ws, ss = set(map(tuple, w.tolist())), set(map(tuple, s.tolist()))
+        peak = max(risk[r, c] for r, c in ws)
+        assert ss <= ws and ss == {(r, c) for r, c in ws if risk[r, c] >= 0.1 * peak}
+    assert sum(map(len, shaped)) < sum(map(len, whole))  # the outlines follow the risk, inside the same bound
