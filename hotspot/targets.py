@@ -29,6 +29,7 @@ import pandas as pd
 from . import settings
 from ._errors import HotspotError, OptionError
 from .forecast import PeriodCounts, _sepp, check_method, method_score, period_of
+from .intake import has_month_dates
 from .metrics import accuracy
 
 if TYPE_CHECKING:
@@ -473,7 +474,7 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
 
     if n_targets < 1:
         raise OptionError(f"--targets must be at least 1, got {n_targets}")
-    monthly_data = "date_precision" in incidents and bool((incidents["date_precision"] == "month").any())
+    monthly_data = has_month_dates(incidents)
     w = DEFAULT_HISTORY_WEIGHT
     planner = NanoBeatPlanner(incidents, area, distance=distance or settings.NANOBEAT_DISTANCE_M,
                               days=window or (settings.NANOBEAT_MONTHS if monthly_data else settings.NANOBEAT_DAYS),
