@@ -516,8 +516,8 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
         warnings.append("only one planning date: no interval is given; widen --from/--to")
     res = TargetBacktest(per, _summarise(per, bootstrap, seed), n_targets, float(target_radius),
                          "1 month" if src.monthly else "7 days", warnings)
-    lo = res.ratios()[COUNT_DISCS]["hi"]
-    if np.isfinite(lo) and lo < 1:
+    upper = res.ratios()[COUNT_DISCS]["hi"]
+    if np.isfinite(upper) and upper < 1:
         warnings.append(f"the planner catches fewer burglaries than count discs (ratio "
                         f"{res.ratios()[COUNT_DISCS]['ratio']:.3f}, 95 % CI wholly below 1): patrol the count discs")
     return res
