@@ -801,6 +801,16 @@ def nanobeats(
     err.print(_nanobeats_table(plan))
     how = "along streets" if plan.route_on_streets else "as the crow flies"
     err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
+    err.print(_risk_and_dosage(plan))
+
+
+def _risk_and_dosage(plan: NanoBeatPlan) -> str:
+    """One line: what the risk is made of and the officer-minutes the plan needs."""
+    how, dose = plan.risk_method or {}, plan.dosage or {}
+    risk = (f"forecast {how.get('method')} + near-repeat, forecast share {float(how.get('weight', 0)):.2f}"
+            if how.get("background") == "forecast" else f"history ({how.get('rule')}) + near-repeat")
+    return (f"risk: {risk}; dosage: {dose.get('visit_minutes', 0):g} min x {dose.get('visits_per_shift', 0)} visits "
+            f"per target per shift = {dose.get('officer_minutes', 0):g} officer-minutes")
 
 
 def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
@@ -810,7 +820,8 @@ def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
     return {"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
             "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
             "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-            "notes": plan.notes, "context": plan.context, "targets": frame.to_dict(orient="records")}
+            "notes": plan.notes, "context": plan.context, "risk_method": plan.risk_method, "dosage": plan.dosage,
+            "targets": frame.to_dict(orient="records")}
 
 
 def _nanobeats_table(plan: NanoBeatPlan) -> Table:
@@ -967,10 +978,17 @@ def backtest(
     scheduler: Scheduler = None,
     out: Annotated[Optional[str], typer.Option("--out", help="With --areas: table (area x method x coverage) as .csv, .parquet or postgresql://...?table=NAME.")] = None,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the PAI interval.")] = settings.BACKTEST_BOOTSTRAP,
+    targets: Annotated[Optional[int], typer.Option("--targets", help="Score K nano-beat targets at equal effort against count discs and near-repeat alone (same K and radius).")] = None,
+    target_radius: Annotated[float, typer.Option("--target-radius", help="With --targets: radius of each target, metres.")] = settings.NANOBEAT_TARGET_RADIUS_M,
+    step: Annotated[int, typer.Option("--step", help="With --targets: weeks (months for month dates) between planning dates.")] = 1,
 ):
-    """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI."""
+    """Rolling-origin backtest of forecast methods: hit rate, PAI, PEI (--targets: patrol targets at equal effort)."""
     from hotspot.forecast import PeriodCounts, backtest_at_coverage
 
+    if targets is not None:
+        return _backtest_targets(inputs, area_file, area, targets, target_radius, step=step, start=start, end=end,
+                                 cell=cell, seed=seed, bootstrap=bootstrap, crime_type=crime_type, crs=crs, fmt=fmt,
+                                 as_json=as_json)
     if areas is not None:  # every area as independent dask tasks (hotspot.league)
         return _backtest_areas(inputs, area_file, areas, start=start, end=end, coverage=coverage, methods=methods,
                                cell=cell, seed=seed, crime_type=crime_type, workers=workers, scheduler=scheduler,
@@ -1003,6 +1021,39 @@ def backtest(
     for w in res.warnings:
         err.print(f"warning: {w}")
     return None
+
+
+def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: int, radius: float, *, step: int,
+                      start: str | None, end: str | None, cell: float, seed: int, bootstrap: int,
+                      crime_type: list[str] | None, crs: str | None, fmt: str, as_json: bool) -> None:
+    """`backtest --targets K`: the planner against count discs and near-repeat alone at equal effort."""
+    from hotspot.targets import backtest_targets
+
+    if area is None:
+        raise typer.BadParameter("--targets scores one area: give --area NAME")
+    if k < 1 or radius <= 0:
+        raise typer.BadParameter(f"--targets {k} --target-radius {radius:g}: need at least 1 target of a positive "
+                                 "radius (metres)")
+    a = _required_area(area_file, area)
+    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt)
+    with _bar("backtest", "plans") as bar:
+        bt = backtest_targets(result.incidents, a, n_targets=k, target_radius=radius, start=start, end=end, step=step,
+                              cell=cell, seed=seed, bootstrap=bootstrap, progress=lambda d, t: bar.update(d, t))
+    if as_json:
+        _print_json(bt.to_json())
+        return
+    t = Table(title=f"{a.name}: {k} targets x {radius:g} m, {bt.periods['date'].nunique()} plans, next {bt.horizon}")
+    for c in ("method", "caught", "of", "caught share", "area km2", "share per km2"):
+        t.add_column(c)
+    for row in bt.summary.to_dict("records"):
+        t.add_row(str(row["method"]), f"{int(row['caught']):,}", f"{int(row['incidents']):,}",
+                  f"{100 * float(row['caught_share']):.2f} %", f"{float(row['area_km2']):.3f}",
+                  f"{100 * float(row['share_per_km2']):.2f} %/km2")
+    err.print(t)
+    for b, ratio in bt.ratios().items():
+        err.print(f"planner / {b}: {ratio['ratio']:.3f} (paired 95% CI {ratio['lo']:.3f}-{ratio['hi']:.3f})")
+    for w in bt.warnings:
+        err.print(f"warning: {w}")
 
 
 def _backtest_table(bt: CoverageBacktest, name: str) -> Table:

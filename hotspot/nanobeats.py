@@ -18,6 +18,11 @@ Chicago exact-date data for 2015 (benchmarks/backtest_nanobeats.py): PAI at
 (a location's own record carries most of the signal; near-repeat adds a
 short boost). 2016-2017 is kept for the out-of-sample report.
 
+By default (``background="forecast"``, issue 20) the history part is
+replaced by the forecast that nested selection picks for the data, and ``w``
+is chosen on earlier plans too (:class:`hotspot.targets.TargetRisk`): the
+plan's ``risk_method`` says which forecast and weight were used and how.
+
 Targets are compact patrol areas: the cell whose ``target_radius``
 neighbourhood holds the most risk is chosen, that disc of cells becomes a
 target, the risk within two radii of it is cleared (so the next target is a
@@ -131,6 +136,11 @@ class NanoBeatPlan:
     legs: RouteLegs | None = field(repr=False, default=None)
     #: Context incidents used (:meth:`hotspot.context.Context.to_json`), if any.
     context: dict | None = None
+    #: What the risk is made of: ``background`` ("forecast" or "history"), the
+    #: forecast ``method`` and ``weight`` chosen and how (:class:`hotspot.targets.TargetRisk`).
+    risk_method: dict | None = None
+    #: Patrol dosage (:func:`hotspot.targets.dosage`): minutes per visit, revisits, officer-minutes.
+    dosage: dict | None = None
 
     @property
     def monthly(self) -> bool:
@@ -511,7 +521,7 @@ class RiskModel(Protocol):
 
 
 def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusion: np.ndarray,
-                   n_targets: int) -> list[np.ndarray]:
+                   n_targets: int, keep: float = 0.0) -> list[np.ndarray]:
     """Greedy compact patrol areas on a grid.
 
     The cell whose ``disc`` neighbourhood holds the most risk is chosen; that
@@ -529,6 +539,10 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         Target and exclusion stencils (non-zero = in), odd-sized, centred.
     n_targets : int
         At most this many targets (fewer when the risk runs out).
+    keep : float
+        0 (default): a target is the whole disc. Above 0 it follows the
+        risk: only the disc's cells with at least ``keep`` times the risk of
+        its riskiest cell (0-1), so never larger than the disc.
 
     Returns
     -------
@@ -540,6 +554,7 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
     pad = reach + rr
     # everything below slices the padded arrays, so no window is ever clipped
     r = np.pad(risk, pad)
+    original = r.copy()  # `r` is cleared round each target; the shape follows the risk as given
     inside = np.pad(mask, pad, constant_values=False)
     taken = np.zeros(r.shape, bool)
     score = np.full(r.shape, -np.inf)
@@ -558,6 +573,8 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         # so methods compare at equal area), minus cells outside the area or
         # already in an earlier target
         patch = in_disc & inside[win] & ~taken[win]
+        if keep > 0 and patch.any():
+            patch &= original[win] >= keep * original[win][patch].max()
         rows, cols = np.nonzero(patch)
         targets.append(np.column_stack([rows + row - rr - pad, cols + col - rr - pad]))
         taken[win] |= patch
@@ -856,12 +873,12 @@ class SegmentRisk:
 
 
 def _check_parameters(incidents: gpd.GeoDataFrame, area: Area, *, distance: float, days: float,
-                      history_weight: float, cell: float, target_radius: float, location_radius: float,
+                      history_weight: float | None, cell: float, target_radius: float, location_radius: float,
                       roads: gpd.GeoDataFrame | None, grid: Grid | None) -> None:
     """Refuse a planner that cannot give a meaningful plan (named errors)."""
     if distance <= 0 or days <= 0:
         raise HotspotError("the near-repeat window needs a positive distance (metres) and time")
-    if not 0 <= history_weight <= 1:
+    if history_weight is not None and not 0 <= history_weight <= 1:
         raise HotspotError("history_weight must be between 0 and 1")
     require_same_metric_crs(incidents=incidents, area=area, roads=roads, grid=grid)
     if cell <= 0 or target_radius <= 0 or location_radius <= 0:
@@ -890,8 +907,10 @@ class NanoBeatPlanner:
         Near-repeat window, days (months for the monthly variant).
     cell : float
         Cell size, metres (default 50).
-    history_weight : float
-        Share of the long-history component in the risk (0-1).
+    history_weight : float, optional
+        Share of the background in the risk (0-1). Default: chosen by
+        nested selection with the forecast background, else
+        :data:`DEFAULT_HISTORY_WEIGHT`.
     history_days : float
         Length of the history window, days (default two years).
     half_life_days : float
@@ -913,19 +932,33 @@ class NanoBeatPlanner:
         raise the risk on this side like the area's own, but targets stay
         inside the area, and a target whose risk comes mostly from across
         the boundary is marked shared with the neighbour named.
+    background : {"forecast", "history"}
+        What the ``history_weight`` share of the risk is: the forecast that
+        nested selection picks for the data
+        (:class:`hotspot.targets.ForecastBackground`; the default) or the
+        location's decayed history within ``location_radius``.
     """
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
-                 cell: float = 50.0, history_weight: float = DEFAULT_HISTORY_WEIGHT, history_days: float = 730.0,
+                 cell: float = 50.0, history_weight: float | None = None, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
-                 context: Context | gpd.GeoDataFrame | None = None):
+                 context: Context | gpd.GeoDataFrame | None = None, background: str = settings.NANOBEAT_BACKGROUND):
+        if background not in ("forecast", "history"):
+            raise HotspotError(f"background must be 'forecast' or 'history', got {background!r}")
+        self.background = background
+        #: what the forecast background used at the last plan (method, rule, candidates' PAI)
+        self.background_about: dict | None = None
+        self._forecast: tuple[int, Any] | None = None
+        self._n_targets = settings.NANOBEAT_TARGETS
         _check_parameters(incidents, area, distance=distance, days=days, history_weight=history_weight, cell=cell,
                           target_radius=target_radius, location_radius=location_radius, roads=roads, grid=grid)
         self.area = area
         self.distance, self.days = float(distance), float(days)
         self.cell = float(cell)
-        self.history_weight = float(history_weight)
+        #: the weight the user gave (None: chosen, or the default with the history background)
+        self.weight_given = None if history_weight is None else float(history_weight)
+        self.history_weight = DEFAULT_HISTORY_WEIGHT if history_weight is None else float(history_weight)
         self.history_days, self.half_life_days = float(history_days), float(half_life_days)
         self.location_radius, self.target_radius = float(location_radius), float(target_radius)
         ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
@@ -1045,9 +1078,47 @@ class NanoBeatPlanner:
         ndarray
             Risk per cell ``(ny, nx)`` or per segment.
         """
-        w = self.history_weight if history_weight is None else history_weight
         nr, hist = self.components(as_of, own_only=own_only)
+        if self.background == "forecast":
+            w, hist = self.forecast_background(as_of)
+            w = w if history_weight is None and self.weight_given is None else (
+                self.history_weight if history_weight is None else history_weight)
+        else:
+            w = self.history_weight if history_weight is None else history_weight
         return (1 - w) * nr + w * hist
+
+    def forecast_background(self, as_of: DateLike) -> tuple[float, np.ndarray]:
+        """The forecast background per unit (cell, or the cell under a
+        street segment's midpoint), summing to 1, and its share in the risk,
+        both chosen by nested selection (:class:`hotspot.targets.TargetRisk`);
+        records what was chosen in :attr:`background_about`.
+
+        Parameters
+        ----------
+        as_of : str, Timestamp, date or datetime64
+            The planning date; only periods before its period count.
+
+        Returns
+        -------
+        weight : float
+            The background's share of the risk (0-1).
+        background : ndarray
+            Per cell ``(ny, nx)`` or per segment.
+        """
+        from .targets import TargetRisk
+
+        if self._forecast is None or self._forecast[0] != self._n_targets:
+            self._forecast = (self._n_targets, TargetRisk(self, self._n_targets))
+        target_risk = self._forecast[1]
+        when = self.sources.as_of(as_of)
+        _, self.background_about = target_risk.risk(when)
+        w = float(self.background_about["weight"])
+        surf, _ = target_risk.background.surface(when)
+        if self.segments is None:
+            return w, surf
+        row, col, ok = self.grid.index(self.segments["mx"].to_numpy(), self.segments["my"].to_numpy())
+        v = np.where(ok, surf[np.clip(row, 0, self.grid.ny - 1), np.clip(col, 0, self.grid.nx - 1)], 0.0)
+        return w, (v / v.sum() if v.sum() > 0 else v)
 
     def select_cells(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
         """Greedy compact patrol areas on the grid (:func:`select_targets`).
@@ -1099,6 +1170,7 @@ class NanoBeatPlanner:
             raise HotspotError("n_targets must be at least 1")
         when = self.sources.as_of(as_of)
         notes = self._window_notes(when)
+        self._n_targets = n_targets
         if start_lonlat is not None:
             start = check_start(float(start_lonlat[0]), float(start_lonlat[1]), self.area, tolerance=start_tolerance)
         plan = self._plan(when, n_targets, start, notes, network)
@@ -1187,11 +1259,16 @@ class NanoBeatPlanner:
             notes.append(f"month-precision dates: monthly variant (last {self.days:g} months, plans from {as_of:%Y-%m})")
         if not groups:
             notes.append("no burglaries in the window: no targets")
+        from .targets import dosage
+
         targets = self._describe_polygons(model.polygons(groups), model.group_sums(risk, groups), as_of)
+        dose = dosage(len(groups))
         self._mark_shared(targets, model.group_sums(own, groups))
         length = 0.0
         if len(targets):
             model.describe_targets(targets, groups)
+            targets["visit_minutes"] = dose["visit_minutes"]
+            targets["visits_per_shift"] = dose["visits_per_shift"]
             xy = targets[["centroid_x", "centroid_y"]].to_numpy()
             order, length = patrol_route(xy, start, network)
             beat = np.ones(len(order), int)
@@ -1208,7 +1285,16 @@ class NanoBeatPlanner:
         return NanoBeatPlan(targets=targets, route_length_m=length, start=start, as_of=as_of,
                             window=(self.distance, self.days),
                             variant=("monthly" if self.monthly else "daily") + model.variant_suffix,
-                            risk=risk, grid=self.grid, target_cells=groups, notes=notes)
+                            risk=risk, grid=self.grid, target_cells=groups, notes=notes,
+                            risk_method=self._risk_method(), dosage=dose)
+
+    def _risk_method(self) -> dict:
+        """What the last plan's risk was made of (for the JSON and the brief)."""
+        if self.background == "forecast" and self.background_about is not None:
+            given = {} if self.weight_given is None else {"weight": self.weight_given, "weight_rule": "given"}
+            return {"background": "forecast"} | self.background_about | given
+        return {"background": "history", "weight": self.history_weight,
+                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"}
 
     def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
         """Add ``context_share`` (the part of each target's risk that comes

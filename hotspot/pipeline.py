@@ -597,7 +597,8 @@ def _stage_nanobeats(run: _Run) -> None:
     shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
     run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                                        "route_length_m": round(plan.route_length_m, 1), "context": plan.context,
-                                       "shared_targets": len(shared)}
+                                       "shared_targets": len(shared), "risk_method": plan.risk_method,
+                                       "dosage": plan.dosage}
 
 
 def _stage_map(run: _Run) -> None:

@@ -179,6 +179,14 @@ NANOBEAT_TARGET_RADIUS_M = 100.0
 #: shift with time on foot at every target; a single route this long or
 #: shorter (Barnet's 8 targets: 21 km on streets) stays one beat.
 NANOBEAT_BEAT_ROUTE_M = 25_000.0
+#: Nano-beat risk background: "forecast" (the forecast nested selection picks,
+#: :mod:`hotspot.targets`) or "history" (decayed counts within 50 m, as before).
+NANOBEAT_BACKGROUND = "forecast"
+#: Patrol dosage (Koper curve): minutes per visit, visits per target per
+#: shift, and the longest gap between visits, hours.
+DOSAGE_VISIT_MIN = 15.0
+DOSAGE_VISITS_PER_SHIFT = 4
+DOSAGE_REVISIT_HOURS = 2.0
 
 #: Backtests: coverage (percent of the area), the coverage levels always
 #: scored (shares) and the periods kept as the first training window.

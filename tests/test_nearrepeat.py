@@ -92,8 +92,10 @@ def test_nanobeat_expiry_and_patrol_order():
 def test_nanobeat_history_keeps_a_repeatedly_burgled_spot_at_risk():
     old = [(3000, 3000, f"2023-{m:02d}-10") for m in range(1, 12)]  # burgled every month in 2023
     inc = incidents(old + [(1000, 1000, "2024-03-10")])
-    nr_only = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.0).solve("2024-03-14", n_targets=1)
-    mixed = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=14, history_weight=0.75).solve("2024-03-14", n_targets=1)
+    # the history background (a location's decayed record); the forecast background is tests/test_targets.py's
+    kw = dict(distance=200, days=14, background="history")
+    nr_only = NanoBeatPlanner.from_window(inc, AREA, history_weight=0.0, **kw).solve("2024-03-14", n_targets=1)
+    mixed = NanoBeatPlanner.from_window(inc, AREA, history_weight=0.75, **kw).solve("2024-03-14", n_targets=1)
     assert nr_only.targets.iloc[0]["centroid_x"] == pytest.approx(1025, abs=50)
     assert mixed.targets.iloc[0]["centroid_x"] == pytest.approx(3025, abs=50)
 

@@ -105,6 +105,8 @@ class PatrolBrief:
             "route_on_streets": self.plan.route_on_streets,
             "notes": list(self.notes),
             "context": getattr(self.plan, "context", None),
+            "dosage": getattr(self.plan, "dosage", None),
+            "risk_method": getattr(self.plan, "risk_method", None),
         }
 
     def beats(self) -> list[dict]:
@@ -118,6 +120,21 @@ class PatrolBrief:
         lengths = self.plan.beat_lengths_m() or [self.plan.route_length_m]
         return [{"beat": int(b), "targets": [int(o) for o in t["patrol_order"][beat == b]],
                  "route_km": round(km / 1000, 3)} for b, km in zip(np.unique(beat), lengths)]
+
+    def dosage_html(self) -> str:
+        """The dosage line (Koper curve) and what the risk is made of, escaped."""
+        dose, how = getattr(self.plan, "dosage", None), getattr(self.plan, "risk_method", None) or {}
+        out = ""
+        if dose and len(self.rows):
+            out += (f"<b>Dosage:</b> {dose['visit_minutes']:g} min at each target, {dose['visits_per_shift']} visits "
+                    f"per shift at unpredictable times, none more than {dose['revisit_within_hours']:g} h apart while "
+                    f"it is active (Koper curve): {dose['officer_minutes']:g} officer-minutes per shift. ")
+        if how.get("background") == "forecast":
+            out += (f"<b>Risk:</b> forecast {_e(how.get('method'))} (chosen on earlier periods) with near-repeat on "
+                    f"top, forecast share {float(how.get('weight', 0)):.2f}.")
+        elif how:
+            out += f"<b>Risk:</b> {_e(how.get('rule'))} with near-repeat on top."
+        return f'<p class="dosage">{out}</p>' if out else ""
 
     def _start_lonlat(self):
         from ..crs import to_lonlat
@@ -222,6 +239,7 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
  (and each place's own longer record) &nbsp; <b>Targets:</b> {len(self.rows)} &nbsp; <b>Route:</b> {_e(route)}, {_e(start)}.</p>
 {f'<div class="map-box">{self.map_svg()}</div>' if len(self.rows) else ""}
 {table}
+{self.dosage_html()}
 <ul class="notes">{notes}</ul>
 <p class="notes">Numbers on the map are the patrol order. Dates are shown no finer than the source records.
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
