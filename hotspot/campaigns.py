@@ -777,6 +777,9 @@ def drop_list(targets: gpd.GeoDataFrame, postcodes: gpd.GeoDataFrame, *, inciden
         households_basis, leaflets, timer_switches, risk``.
     """
     pc = postcodes.to_crs(targets.crs)
+    if len(targets):  # only postcodes within the targets' extent can be dropped (a city-wide layer is 187k points)
+        x0, y0, x1, y1 = targets.total_bounds
+        pc = pc.cx[x0:x1, y0:y1]
     px, py = pc.geometry.x.to_numpy(), pc.geometry.y.to_numpy()
     if surface is not None:
         row, col, ok = surface.grid.index(px, py)

@@ -29,10 +29,10 @@ def london(shared_data):
 
     ref = ReferenceData(shared_data)
     crs = "EPSG:27700"
-    lsoas = gpd.read_file(ref.lsoa_file)
+    lsoas = gpd.read_file(ref.lsoa_file).to_crs(crs)  # projected once: to_crs is then a no-op per borough
     lsoas.attrs["source"] = str(ref.lsoa_file)
     return {"ref": ref, "boroughs": load_boundaries(ref.boroughs, crs=crs), "roads": ref.road_layers(crs),
-            "counts": ref.count_points(crs), "cameras": ref.traffic_cameras(crs), "red": ref.red_routes(),
+            "counts": ref.count_points(crs), "cameras": ref.traffic_cameras(crs), "red": ref.red_routes().to_crs(crs),
             "postcodes": read_postcodes(ref.postcodes, crs), "lsoas": lsoas, "report": ref.london_context(),
             "lads": load_boundaries(ref.districts, crs=crs)}
 
@@ -40,7 +40,7 @@ def london(shared_data):
 def _every_audience(name: str, layers: dict) -> dict:
     """The four audiences' plans for one borough, as the run makes them."""
     from hotspot.anpr import plan_anpr
-    from hotspot.areas import load_area
+    from hotspot.areas import find_area
     from hotspot.campaigns import lsoa_units, plan_campaign, unit_coverage
     from hotspot.intake import read_incidents
     from hotspot.nanobeats import plan_nanobeats
@@ -49,7 +49,7 @@ def _every_audience(name: str, layers: dict) -> dict:
     from hotspot.report import area_report
 
     ref = layers["ref"]
-    area = load_area(ref.boroughs, name)
+    area = find_area(layers["boroughs"], name)
     inc = read_incidents(ref.incidents, area=area).incidents
     as_of = next_month_start(inc)
     brief = patrol_brief(plan_nanobeats(inc, area, as_of), area, postcodes=layers["postcodes"])

@@ -200,3 +200,17 @@ def test_anpr_own_roads_keep_the_reference_layers(tmp_path, shared_data):
     assert j["coverage_before"] > 0  # the TfL traffic cameras count as existing
     assert "red route (TfL)" in {s["owner"] for s in j["sites"]}
     assert not any("no traffic counts" in n for n in j["notes"])
+
+
+def test_anpr_context_on_the_default_layers_flags_another_force(tmp_path, shared_data):
+    """Redbridge with no --neighbours-file: Epping Forest (Essex Police, not
+    in the file) is missing data, as with the districts layer; the split by
+    neighbour adds up to the 12 months' total (it summed every month)."""
+    D = shared_data
+    london = D / "crime/london_burglary_police_uk_2013-12_2025-02.parquet"
+    r = cli("anpr", "--area-file", D / "boundaries/london_boroughs.geojson", "--area", "Redbridge",
+            "--incidents", london, "--context", london, "--out", tmp_path / "s.geojson", "--json")
+    assert r.returncode == 0, r.stderr
+    ctx = json.loads(r.stdout)["context"]
+    assert "Epping Forest" in ctx["missing_neighbours"]
+    assert sum(ctx["by_neighbour"].values()) == ctx["context_incidents"] > 0
