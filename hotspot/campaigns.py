@@ -230,7 +230,7 @@ def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *,
     inter = gpd.overlay(tgt, src, how="intersection", keep_geom_type=True)
     inter["share"] = inter.geometry.area / inter["src_area"]
     inter["hh"] = inter["households"] * inter["share"]
-    inside = inter.groupby(unit_column).apply(lambda g: g.geometry.area.sum(), include_groups=False)
+    inside = inter.assign(part_m2=inter.geometry.area).groupby(unit_column)["part_m2"].sum()
     covered = (units[unit_column].map(inside).fillna(0.0) / units.geometry.area.where(units.geometry.area > 0)).fillna(0.0)
     short = covered < MIN_INTERPOLATED_SHARE
     if short.any():
@@ -239,8 +239,8 @@ def interpolate_households(units: gpd.GeoDataFrame, source: gpd.GeoDataFrame, *,
                            f"{names} of their area lies in the LSOA layer (needs {MIN_INTERPOLATED_SHARE:.0%}); "
                            "give the units a 'households' column")
     used = inter[inter["share"] > 0.005].sort_values([unit_column, "share"], ascending=[True, False])
-    sources = used.groupby(unit_column).apply(
-        lambda g: "; ".join(f"{i} {s:.0%}" for i, s in zip(g["source_id"], g["share"])), include_groups=False)
+    labels = [f"{i} {share:.0%}" for i, share in zip(used["source_id"], used["share"])]
+    sources = used.assign(label=labels).groupby(unit_column)["label"].agg("; ".join)
     out = units.copy()
     out["households"] = out[unit_column].map(inter.groupby(unit_column)["hh"].sum()).fillna(0.0).round().astype(int)
     out["households_from"] = out[unit_column].map(sources).fillna("")
