@@ -168,9 +168,17 @@ def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_co
     return u
 
 
-def unit_coverage(units: gpd.GeoDataFrame, area: Area) -> float:
-    """Share of the area's surface the campaign units cover (0-1): a unit
-    layer that misses part of the area would leave its households out.
+def unit_coverage(units: gpd.GeoDataFrame, area: Area, incidents: gpd.GeoDataFrame | None = None, *,
+                  tolerance: float | None = None) -> float:
+    """Share of the area the campaign units cover (0-1): a unit layer that
+    misses part of the area would leave its households out.
+
+    With ``incidents``, the share of them within ``tolerance`` metres of a
+    unit: what a campaign would miss. Generalised units leave the river
+    (the Thames boroughs' polygons reach mid-stream) and slivers along their
+    edges, where police.uk snap points on street centrelines lie, so an area
+    share under-counts them (City of London 92 %, 72 % of its burglaries
+    strictly inside, 100 % within 25 m).
 
     Parameters
     ----------
@@ -178,15 +186,28 @@ def unit_coverage(units: gpd.GeoDataFrame, area: Area) -> float:
         The units (the area's CRS, metres).
     area : Area
         The study area.
+    incidents : GeoDataFrame, optional
+        The area's incidents (same CRS); without them, the covered share of
+        the area's surface.
+    tolerance : float, optional
+        Metres; default :data:`hotspot.settings.AREA_EDGE_TOLERANCE` (read at
+        call time).
 
     Returns
     -------
     float
-        Covered area over the area's area.
+        Share of the incidents within reach of a unit, or of the area's
+        surface covered.
     """
+    from . import settings
+
     if not len(units) or area.geometry.area <= 0:
         return 0.0
-    return float(shapely.union_all(units.geometry.to_numpy()).intersection(area.geometry).area / area.geometry.area)
+    covered = shapely.union_all(units.geometry.to_numpy())
+    if incidents is not None and len(incidents):
+        reach = settings.AREA_EDGE_TOLERANCE if tolerance is None else tolerance
+        return float(shapely.dwithin(covered, incidents.geometry.to_numpy(), reach).mean())
+    return float(covered.intersection(area.geometry).area / area.geometry.area)
 
 
 #: A unit less than this share inside the LSOA layer cannot get its households by interpolation.

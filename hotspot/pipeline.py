@@ -601,9 +601,9 @@ def _stage_campaign(run: _Run) -> None:
     if not (cfg.lsoa_file and cfg.households_file):
         return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
     units = lsoa_units(cfg.lsoa_file, cfg.households_file, area)
-    share = unit_coverage(units, area)
+    share = unit_coverage(units, area, run.incidents)
     if share < 0.95:
-        return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
+        return run.skip("campaign", f"the unit layer reaches {share:.0%} of {area.name}'s burglaries (needs 95 %)")
     campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
                              postcodes=run.layers.get("postcodes"))
     write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
