@@ -214,3 +214,17 @@ def test_anpr_context_on_the_default_layers_flags_another_force(tmp_path, shared
     ctx = json.loads(r.stdout)["context"]
     assert "Epping Forest" in ctx["missing_neighbours"]
     assert sum(ctx["by_neighbour"].values()) == ctx["context_incidents"] > 0
+
+
+def test_a_red_route_layer_without_the_area_names_no_borough_road():
+    """Harrow has no row in the TLRN layer: its roads are not called borough
+    roads on that layer's word, and the plan says why."""
+    from hotspot.anpr import describe_sites, red_route_caveat
+
+    area = area_from_geometry(box(0, 0, 1000, 1000), 27700, "Here")
+    sites = _pts([(0, 500), (1000, 500)], site_id=["C-1", "C-2"], road=["High Road", "M1"])
+    elsewhere = gpd.GeoDataFrame(geometry=[box(5000, 0, 5100, 1000)], crs=27700)
+    out = describe_sites(sites, area, red_routes=elsewhere)
+    assert out["owner"].tolist() == ["unknown (no red-route data for the area)", "motorway (national highways)"]
+    assert "no polygon in Here" in red_route_caveat(elsewhere, area)
+    assert red_route_caveat(gpd.GeoDataFrame(geometry=[box(400, 400, 600, 600)], crs=27700), area) is None
