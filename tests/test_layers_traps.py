@@ -228,3 +228,30 @@ def test_a_red_route_layer_without_the_area_names_no_borough_road():
     assert out["owner"].tolist() == ["unknown (no red-route data for the area)", "motorway (national highways)"]
     assert "no polygon in Here" in red_route_caveat(elsewhere, area)
     assert red_route_caveat(gpd.GeoDataFrame(geometry=[box(400, 400, 600, 600)], crs=27700), area) is None
+
+
+@pytest.mark.browser
+def test_campaign_map_shows_the_plans_caveats(tmp_path, browser):
+    """The campaign page says what its layers cannot tell (escaped), in Chromium with no JS error."""
+    from browser import load_map
+
+    from hotspot.campaigns import plan_campaign
+    from hotspot.render.leaflet import HotspotMap
+    from hotspot.render.maps import add_campaign
+
+    area = area_from_geometry(box(0, 0, 2000, 1000), 27700, "A")
+    units = gpd.GeoDataFrame({"unit": ["L1", "L2"], "name": ["L1", "L2"], "households": [400, 1000]},
+                             geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000)], crs=27700)
+    units.attrs["source"] = "boundaries/london_lsoa2011.geojson"
+    rng = np.random.default_rng(0)
+    months = pd.date_range("2022-01-01", "2024-12-01", freq="MS")
+    own = _incidents(np.c_[rng.uniform(0, 2000, 200), rng.uniform(0, 1000, 200)], rng.choice(months, 200))
+    plan = plan_campaign(units, own, as_of="2025-01-15", leaflets=500, timer_switches=50)
+    plan.notes.append("<script>alert(1)</script>")
+    m = HotspotMap(area)
+    add_campaign(m, plan)
+    page = load_map(browser, m.save(tmp_path / "c.html"))
+    assert not page["severe"] and not page["errors"], (page["severe"], page["errors"])
+    notes = browser.execute_script("return [...document.querySelectorAll('.map-note')].map(e => e.textContent)")
+    assert len(notes) == len(plan.notes) and any("generalised" in n for n in notes)
+    assert "<script>alert(1)</script>" in notes
