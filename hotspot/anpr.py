@@ -706,7 +706,8 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
         elif red is not None and red_here:
             owner.append("borough road")
         else:  # no layer, or one with no polygon in the area (the TLRN source lacks some boroughs)
-            owner.append("unknown (no red-route layer)" if red is None else "unknown (no red-route data for the area)")
+            owner.append("unknown (no red-route layer)" if red_routes is None
+                         else "unknown (no red-route data for the area)")
     out["owner"] = owner
     return out
 
@@ -923,9 +924,9 @@ def red_route_caveat(red_routes: gpd.GeoDataFrame | None, area: Area) -> str | N
     str or None
         The caveat, or None when the layer reaches the area.
     """
-    if red_routes is None or not len(red_routes):
+    if red_routes is None:
         return None
-    if red_routes.to_crs(area.crs).geometry.make_valid().intersection(area.geometry).area.sum() > 0:
+    if len(red_routes) and red_routes.to_crs(area.crs).geometry.make_valid().intersection(area.geometry).area.sum() > 0:
         return None
     return (f"red routes: the red-route (TLRN) layer has no polygon in {area.name}, so no road there is marked a red "
             "route; a road called a borough road may be TfL's (confirm ownership with TfL)")
