@@ -1308,10 +1308,10 @@ def anpr(
 
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
-    # with a full road layer the reference data (counts, red routes, cameras) only when --data names it
-    ref = (_reference(data) if data is not None else None) if roads else _optional_reference(data)
-    ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, neighbours_file=neighbours_file,
-                   crime_type=crime_type) if context else None
+    # the reference layers (counts, red routes, cameras, districts naming the context) stay on whatever the user adds
+    ref = _optional_reference(data)  # a fetched street network stands in when no folder is found
+    ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, crime_type=crime_type,
+                   neighbours_file=neighbours_file or (ref.districts if ref is not None else None)) if context else None
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr_for_area(
             a, result.incidents, road_layers={p.name: read_roads(p, a.crs) for p in roads} if roads else None,
@@ -1658,7 +1658,8 @@ def run(
     area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")],
     area_file: AreaFile = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data); its layers fill every layer not given.")] = None,
-    roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer for camera siting (repeatable).")] = None,
+    roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer (repeatable): camera siting, and the streets of the nano-beats and the brief (risk per street, routes, names).")] = None,
+    cell: Annotated[float, typer.Option("--cell", help="Cell size of the forecast and of the nano-beat risk grid, metres.")] = 50.0,
     count_points: Annotated[Optional[Path], typer.Option("--count-points", help="Traffic count points (points with a 'cp' id).")] = None,
     count_flows: Annotated[Optional[Path], typer.Option("--count-flows", help="Traffic counts per count point (CSV with 'cp').")] = None,
     red_routes: Annotated[Optional[Path], typer.Option("--red-routes", help="Red-route (TLRN) polygons.")] = None,
@@ -1688,7 +1689,8 @@ def run(
         raise typer.BadParameter("without reference data give INPUT... and --area-file")
     given: dict[str, Any] = {k: v for k, v in dict(
         area_file=area_file, incidents=list(inputs) if inputs else None, neighbours_file=neighbours_file,
-        road_files={p.name: p for p in roads} if roads else None, count_points=count_points, count_flows=count_flows,
+        road_files={p.name: p for p in roads} if roads else None, street_files=list(roads) if roads else None,
+        cell_m=cell, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
         crime_types=crime_type, assess_targets=assess_targets, assess_start=assess_start).items() if v is not None}
     columns = {k: v for k, v in dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,

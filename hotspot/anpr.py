@@ -112,7 +112,9 @@ def route_corridors(crossings: gpd.GeoDataFrame, roads: list[gpd.GeoDataFrame], 
             if len(idx):
                 part = shapely.union_all(lines.geometry.iloc[idx].to_numpy()).intersection(side_region)
                 if not part.is_empty:
-                    band = part.buffer(corridor)
+                    # the same band as part.buffer(corridor), ~35x faster: GEOS buffers a union of many
+                    # overlapping bus-route lines slowly (0.4 s each in central London), each part quickly
+                    band = shapely.union_all(shapely.buffer(shapely.get_parts(part), corridor))
                     geom = band.intersection(area.geometry) if side == "inside" else band.difference(area.geometry)
         out.append(geom if geom is not None else side_region.intersection(p.buffer(along / 2)))
     return out
@@ -310,7 +312,7 @@ class CameraSiting:
         if np.any(self.weights < 0):
             raise ModelError("demand weights must not be negative")
         if self.radius <= 0:
-            raise ModelError("the service radius must be positive (metres)")
+            raise ModelError("the coverage radius of a camera (--radius) must be a positive number of metres")
         self.total = float(self.weights.sum())
         cand_tree = cKDTree(self.candidate_xy)
         self.covers = cand_tree.query_ball_point(self.demand_xy, self.radius)  # demand -> candidates
@@ -409,11 +411,13 @@ class CameraSiting:
                     gain[j] += w
         return gain
 
-    def _check_k(self, k: int) -> None:
+    def _check_k(self, k: int) -> int:
+        """The cameras that can be placed: ``k``, or every candidate site when
+        there are fewer (a camera per site at most; the result keeps the
+        number asked for, ``k_asked``, beside the useful ones)."""
         if k < 1:
-            raise ModelError("k must be at least 1")
-        if k > len(self.candidate_xy):
-            raise ModelError(f"k = {k} new cameras but only {len(self.candidate_xy)} candidate sites")
+            raise ModelError(f"the number of new cameras (--cameras) must be at least 1, got {k}")
+        return min(k, len(self.candidate_xy))
 
     # -- solvers --------------------------------------------------------------------
     def greedy(self, k: int) -> tuple[list[int], list[float]]:
@@ -432,10 +436,9 @@ class CameraSiting:
         gains : list of float
             Marginal demand each added.
         """
-        self._check_k(k)
         chosen: list[int] = []
         gains = []
-        for _ in range(k):
+        for _ in range(self._check_k(k)):
             g = self._gains(set(chosen))
             g[chosen] = -1
             j = int(np.argmax(g))
@@ -498,10 +501,10 @@ class CameraSiting:
             The useful sites in install order, coverage before and after, the
             greedy heuristic's coverage, and the sites that add nothing.
         """
-        self._check_k(k)
+        placed = self._check_k(k)
         prob, x, y = self._problem(pulp.LpMaximize, "mclp")
         prob += pulp.lpSum(w * y[r] for r, w in enumerate(self.row_weights))
-        prob += pulp.lpSum(x.values()) == k, "k_new_cameras"
+        prob += pulp.lpSum(x.values()) == placed, "k_new_cameras"
         status = prob.solve(pulp.PULP_CBC_CMD(msg=msg, timeLimit=time_limit))
         status_name = pulp.LpStatus[status]
         if status_name not in ("Optimal",):
@@ -685,9 +688,11 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
                 names[k] = str(nb[col].iloc[best[k]]) if col else str(nb.index[best[k]])
     out["neighbour"] = names
     owner = []
-    red = None
+    red, red_here = None, False
     if red_routes is not None and len(red_routes):
-        red = shapely.union_all(red_routes.to_crs(area.crs).geometry.to_numpy()).buffer(30)
+        red_raw = shapely.union_all(red_routes.to_crs(area.crs).geometry.make_valid().to_numpy())
+        red_here = red_raw.intersection(area.geometry).area > 0  # touching the boundary is not reaching in
+        red = red_raw.buffer(30)
     rcat = None
     if cp is not None and "rcat" in cp:
         d, i = cKDTree(np.c_[cp.geometry.x, cp.geometry.y]).query(np.c_[x, y])
@@ -698,10 +703,11 @@ def describe_sites(sites: gpd.GeoDataFrame, area: Area, *, postcodes: gpd.GeoDat
             owner.append("motorway (national highways)")
         elif red is not None and red.intersects(shapely.Point(x[k], y[k])):
             owner.append("red route (TfL)")
-        elif red is not None:
+        elif red is not None and red_here:
             owner.append("borough road")
-        else:
-            owner.append("unknown (no red-route layer)")
+        else:  # no layer, or one with no polygon in the area (the TLRN source lacks some boroughs)
+            owner.append("unknown (no red-route layer)" if red_routes is None
+                         else "unknown (no red-route data for the area)")
     out["owner"] = owner
     return out
 
@@ -835,6 +841,11 @@ def plan_anpr(
     from .crossborder import attach_flows, road_crossings
 
     notes = []
+    if red_routes is not None and len(red_routes):
+        # only the red routes near the area matter: a London-wide layer buffered whole costs seconds per plan
+        x0, y0, x1, y1 = area.geometry.buffer(region_buffer + 1000.0).bounds
+        red_routes = gpd.clip(red_routes.to_crs(area.crs).assign(geometry=lambda g: g.geometry.make_valid()),
+                              (x0, y0, x1, y1))
     share = boundary_covered(area, road_layers)
     if share < 0.99:
         notes.append(f"the road layers cover only {share:.0%} of the boundary: crossings on the rest are missing, "
@@ -873,9 +884,19 @@ def plan_anpr(
     result.sites = describe_sites(result.sites, area, postcodes=postcodes, neighbours=neighbours,
                                   red_routes=red_routes, count_points=count_points, crossings=crossings,
                                   streets=streets)
-    if result.unused:
+    if k > len(siting.candidate_xy):
+        notes.append(f"{k} new cameras asked for (--cameras) but the road layers give only "
+                     f"{len(siting.candidate_xy)} candidate sites: {result.k_useful} of them add coverage")
+    elif result.unused:
         notes.append(f"{result.k_useful} of {result.k} cameras add coverage; the other {len(result.unused)} would "
                      "add nothing once those are installed and are not listed")
+    from .places import layer_caveats
+
+    # what the layers the plan rests on cannot tell (partial roads, postcode centroids, red routes missing)
+    notes += layer_caveats([*(g.attrs.get("source") for g in road_layers.values()),
+                            postcodes.attrs.get("source") if postcodes is not None else None])
+    red_caveat = red_route_caveat(red_routes, area)
+    notes += [red_caveat] if red_caveat else []
     mins: dict[str, int | None] = {}
     for target in targets:  # not `share`: that is the boundary share returned below
         try:
@@ -884,6 +905,31 @@ def plan_anpr(
             mins[f"{target:.0%}"] = None
             notes.append(str(exc))
     return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share)
+
+
+def red_route_caveat(red_routes: gpd.GeoDataFrame | None, area: Area) -> str | None:
+    """A caveat when the red-route layer has no polygon in the area (the
+    TLRN source has no row for some boroughs), so that no road there is
+    taken for a borough road on the layer's word alone.
+
+    Parameters
+    ----------
+    red_routes : GeoDataFrame or None
+        Red-route (TLRN) polygons, any CRS.
+    area : Area
+        The study area (metres).
+
+    Returns
+    -------
+    str or None
+        The caveat, or None when the layer reaches the area.
+    """
+    if red_routes is None:
+        return None
+    if len(red_routes) and red_routes.to_crs(area.crs).geometry.make_valid().intersection(area.geometry).area.sum() > 0:
+        return None
+    return (f"red routes: the red-route (TLRN) layer has no polygon in {area.name}, so no road there is marked a red "
+            "route; a road called a borough road may be TfL's (confirm ownership with TfL)")
 
 
 # --------------------------------------------------------------------------- the `anpr` command's plan
@@ -967,23 +1013,37 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
 
     inc = recent_incidents(incidents, months=months)
     roads_used = None
+    red = reference.red_routes() if reference is not None else None
     if road_layers is None:
         # a street network fetched for the area (hotspot fetch roads) beats the reference's bus routes
         road_layers, roads_used = fetched_or_reference_roads(area, reference)
     if existing is None and reference is not None:
         existing = reference.traffic_cameras(area.crs)
+    if neighbours is None and reference is not None and reference.districts is not None:
+        from .areas import load_boundaries
+
+        # as the run: the districts beyond the area's own layer (another force's) are named too
+        neighbours = area.neighbours(load_boundaries(reference.districts, crs=area.crs))
     if context is not None:
+        from .crossborder import neighbours_without_data
+
+        # the run's cross-border rule, on every month: stray records do not make another force's data complete
+        context = context.mark_missing(neighbours_without_data(incidents, context.incidents, area,
+                                                               neighbours if neighbours is not None
+                                                               else area.neighbours()))
+        # said on the counts it was decided on (every month), not the window's
+        missing_notes = context.missing_notes()
         context = context.recent(months, inc["occurred"].max())
     plan = plan_anpr(area, road_layers=road_layers, incidents=inc,
                      count_points=reference.count_points(area.crs) if reference else None,
                      candidates=with_candidate_defaults(candidates) if candidates is not None else None,
-                     existing=existing, red_routes=reference.red_routes() if reference else None,
+                     existing=existing, red_routes=red,
                      k=cameras, radius=radius, postcodes=postcodes, neighbours=neighbours, context=context)
     if context is not None:
         plan.context = context.to_json()
         plan.notes.append(f"context: {len(context.incidents):,} burglaries across the boundary in the same "
                           f"{months} months count towards demand")
-        plan.notes += context.missing_notes()
+        plan.notes += missing_notes
     if postcodes is None:
         plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
     if roads_used:

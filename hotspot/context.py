@@ -103,7 +103,11 @@ class Context:
 
         from .periods import recent_incidents
 
-        return replace(self, incidents=recent_incidents(self.incidents, months=months, as_of=as_of))
+        inc = recent_incidents(self.incidents, months=months, as_of=as_of)
+        # the table counts the same window (its missing-data verdict, made on every month, stays)
+        nb = self.neighbours.copy()
+        nb["incidents"] = nb["neighbour"].astype(str).map(inc["neighbour"].astype(str).value_counts()).fillna(0).astype(int)
+        return replace(self, incidents=inc, neighbours=nb)
 
     def mark_missing(self, names: list[str]) -> "Context":
         """The same context with these neighbours' data marked missing, as
@@ -144,10 +148,24 @@ class Context:
                        "data, or an empty stretch such as a park or river; its burglaries are unknown, not zero")
         return out
 
+    def by_neighbour(self) -> dict[str, int]:
+        """Context incidents per neighbour, counted from the incidents
+        themselves so that the parts add up to ``len(incidents)`` (a
+        neighbour too small for the table still gets its row).
+
+        Returns
+        -------
+        dict of str to int
+            Neighbour name -> incidents, in the table's order first.
+        """
+        counts = self.incidents["neighbour"].astype(str).value_counts() if len(self.incidents) else pd.Series(dtype=int)
+        names = list(dict.fromkeys([*map(str, self.neighbours["neighbour"]), *counts.index]))
+        return {n: int(counts.get(n, 0)) for n in names}
+
     def to_json(self) -> dict[str, Any]:
         """Counts per neighbour and what is missing, for ``--json`` outputs."""
         return {"context_incidents": len(self.incidents), "buffer_m": self.buffer_m, "sources": self.sources,
-                "by_neighbour": {str(n): int(c) for n, c in zip(self.neighbours["neighbour"], self.neighbours["incidents"])},
+                "by_neighbour": self.by_neighbour(),
                 "missing_neighbours": self.missing}
 
 

@@ -208,6 +208,36 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
     return df
 
 
+def neighbours_without_data(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, area: Area,
+                            neighbours: gpd.GeoDataFrame) -> list[str]:
+    """The neighbours whose data look absent by :func:`density_by_neighbour`'s
+    rule (fewer than 1 incident per km² per year clear of the boundary): the
+    cross-border stage's verdict, which a few stray records along the line
+    (another force recording the odd crime over its border) cannot overturn.
+
+    Parameters
+    ----------
+    inside : GeoDataFrame
+        The area's incidents (working CRS, metres) with ``occurred``.
+    outside : GeoDataFrame
+        Incidents beyond the boundary (same CRS), e.g. a context's incidents.
+    area : Area
+        The study area.
+    neighbours : GeoDataFrame
+        Polygons of the areas across the boundary.
+
+    Returns
+    -------
+    list of str
+        Names of the neighbours without data.
+    """
+    if neighbours is None or not len(neighbours) or not len(inside) or not len(outside):
+        return []
+    col = next((c for c in neighbours.columns if "name" in c.lower() and neighbours[c].dtype == object), None)
+    dens = density_by_neighbour(inside, outside, area, neighbours, name_column=col)
+    return dens.loc[dens["outside_density"].isna(), "neighbour"].astype(str).tolist()
+
+
 # --------------------------------------------------------------------------- roads
 
 
@@ -250,6 +280,7 @@ def read_roads(path: str | Path, crs: CRS | int | str) -> gpd.GeoDataFrame:
     if gdf.empty:
         raise InputFileError(f"{path}: no line features")
     gdf["road"] = _road_names(gdf)
+    gdf.attrs["source"] = str(path)  # what a plan resting on it must say of it (places.layer_caveats)
     return gdf
 
 

@@ -31,9 +31,10 @@ from .fetchers import prefer_fetched_streets
 from .forecast import BacktestResult, PeriodCounts, backtest, forecast_surface
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
-from .intake import IntakeResult, has_month_dates, read_incidents
-from .nanobeats import NanoBeatPlanner, write_plan
+from .intake import IntakeResult, read_incidents
+from .nanobeats import write_plan
 from .periods import last_month, next_month_start, recent_incidents
+from .places import layer_caveats
 from .render import write_page
 from .render.leaflet import HotspotMap
 from .render.maps import add_anpr, add_campaign
@@ -67,6 +68,12 @@ class ReferenceData:
         found = sorted(self.root.glob(pattern))
         return found[-1] if found else None
 
+    def _prefer(self, *patterns: str) -> Path | None:
+        """The first pattern that finds a file: the London-wide ``london_*``
+        layer before the Barnet-area one (the area files are named so that
+        their patterns never pick up the London files by accident)."""
+        return next((p for p in map(self._maybe, patterns) if p is not None), None)
+
     @property
     def incidents(self) -> Path:
         """Every Met burglary (police.uk rows), all boroughs."""
@@ -75,7 +82,7 @@ class ReferenceData:
     @property
     def postcodes(self) -> Path | None:
         """Postcode unit points (OS Code-Point Open), if the folder has them."""
-        return self._maybe("postcodes/codepoint_open_units_*.geojson")
+        return self._prefer("postcodes/london_codepoint_open_units*.parquet", "postcodes/codepoint_open_units_*.geojson")
 
     @property
     def boroughs(self) -> Path:
@@ -118,13 +125,29 @@ class ReferenceData:
         """
         from .campaigns import lsoa_units
 
-        return lsoa_units(self._one("boundaries/lsoa2011_*.geojson"),
+        return lsoa_units(self.lsoa_file or self._one("boundaries/lsoa2011_*.geojson"),
                           self._one("demographics/lsoa2011_census2011_population_households.csv"), area)
+
+    @property
+    def lsoa_file(self) -> Path | None:
+        """2011 LSOA polygons: London-wide if the folder has them, else the Barnet-area file."""
+        return self._prefer("boundaries/london_lsoa2011*.geojson", "boundaries/lsoa2011_*.geojson")
+
+    @property
+    def red_route_file(self) -> Path | None:
+        """TfL red-route (TLRN) polygons: London-wide first, else the Barnet-area file."""
+        return self._prefer("roads/london_tfl_tlrn_red_route_areas*.geojson",
+                            "roads/tfl_tlrn_red_route_areas_*.geojson")
 
     @property
     def lads(self) -> Path:
         """The local authority districts layer (neighbours beyond London)."""
         return self._one("boundaries/lads_*.geojson")
+
+    @property
+    def districts(self) -> Path | None:
+        """:attr:`lads` when the folder has it, else None (then the boundary layer names the neighbours)."""
+        return self._maybe("boundaries/lads_*.geojson")
 
     def road_layers(self, crs: str | int | CRS) -> dict[str, gpd.GeoDataFrame]:
         """The partial road layers (motorways, bus-route paths) as lines.
@@ -146,12 +169,20 @@ class ReferenceData:
 
     def road_files(self) -> dict[str, Path]:
         """The files of :meth:`road_layers`, by layer name."""
-        return {"OSM motorways": self._one("roads/osm_motorways_*.geojson"),
-                "TfL bus routes": self._one("roads/tfl_bus_routes_*.geojson")}
+        found = {"OSM motorways": self._prefer("roads/london_osm_motorways*.geojson", "roads/osm_motorways_*.geojson"),
+                 "TfL bus routes": self._prefer("roads/london_tfl_bus_routes*.geojson",
+                                                "roads/tfl_bus_routes_*.geojson")}
+        missing = [name for name, p in found.items() if p is None]
+        if missing:
+            raise InputFileError(f"{self.root}: no {' or '.join(missing)} layer under roads/")
+        return {name: p for name, p in found.items() if p is not None}
 
     def red_routes(self) -> gpd.GeoDataFrame:
         """TfL red-route (TLRN) polygons, in the file's CRS."""
-        return gpd.read_file(self._one("roads/tfl_tlrn_red_route_areas_*.geojson"))
+        path = self.red_route_file
+        if path is None:
+            raise InputFileError(f"{self.root}: no file matching roads/*tfl_tlrn_red_route_areas*.geojson")
+        return gpd.read_file(path)
 
     def count_points(self, crs: str | int | CRS) -> gpd.GeoDataFrame:
         """DfT count points with their latest counted flow.
@@ -263,6 +294,11 @@ class RunConfig:
         default the boundary layer.
     road_files : dict, optional
         Name -> road line layer, for camera siting.
+    street_files : list of path, optional
+        Street line layers given by the user (``run --roads``): nano-beat
+        risk per street segment, routes along the streets and the brief's
+        street names, as ``brief --roads``; the partial reference road layers
+        are never taken for streets.
     count_points, count_flows, red_routes, existing_cameras : path, optional
         DfT count points and their counts, red-route polygons, existing cameras.
     lsoa_file, households_file : path, optional
@@ -278,8 +314,8 @@ class RunConfig:
         files (``crs``, ``columns``, ``date_format``, ``format``), and for
         context read from the same files.
     cell_m, fringe_m, camera_radius_m, nanobeat_distance_m : float
-        Forecast cell size, cross-border fringe, camera radius and near-repeat
-        distance, metres.
+        Cell size of the forecast and of the nano-beat risk grid, cross-border
+        fringe, camera radius and near-repeat distance, metres.
     cameras, nanobeat_targets, backtest_periods, map_months : int
     """
 
@@ -290,6 +326,7 @@ class RunConfig:
     context: list[Path] | None = None
     neighbours_file: Path | None = None
     road_files: dict[str, Path] = field(default_factory=dict)
+    street_files: list[Path] | None = None
     count_points: Path | None = None
     count_flows: Path | None = None
     red_routes: Path | None = None
@@ -340,10 +377,10 @@ class RunConfig:
             neighbours_file=ref.lads,
             road_files=ref.road_files(), count_points=ref._maybe("roads/london_dft_traffic_count_points.geojson"),
             count_flows=ref._maybe("roads/london_dft_traffic_counts_*.csv"),
-            red_routes=ref._maybe("roads/tfl_tlrn_red_route_areas_*.geojson"),
+            red_routes=ref.red_route_file,
             existing_cameras=ref._maybe("cameras/tfl_jamcams_*.geojson"),
             existing_label="TfL traffic cameras (JamCams, not ANPR)",
-            lsoa_file=ref._maybe("boundaries/lsoa2011_*.geojson"),
+            lsoa_file=ref.lsoa_file,
             households_file=ref._maybe("demographics/lsoa2011_census2011_population_households.csv"),
             postcodes=ref.postcodes,
             london_files=ref.london_files())
@@ -419,6 +456,18 @@ class _Run:
         same = cfg.context is None or set(map(str, cfg.context)) <= set(map(str, cfg.incidents or []))
         return dict(cfg.read_options) if same else {}
 
+    def streets(self) -> gpd.GeoDataFrame | None:
+        """The user's street layers as one line layer (read once), or None."""
+        from .crossborder import read_roads
+
+        files = self.config.street_files
+        if not files:
+            return None
+        if "streets" not in self.layers:
+            lines = [read_roads(p, self.area.crs) for p in files]
+            self.layers["streets"] = gpd.GeoDataFrame(pd.concat(lines, ignore_index=True), crs=self.area.crs)
+        return self.layers["streets"]
+
     def skip(self, stage: str, why: str) -> None:
         self.result.skipped[stage] = why
         log.warning("%s skipped: %s", stage, why)
@@ -439,6 +488,7 @@ def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: boo
                               as_of=str(as_of.date()))
     run.layers["neighbours"] = (area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs))
                                 if cfg.neighbours_file else area.neighbours())
+    run.result.summary["layer_caveats"] = layer_caveats([*cfg.road_files.values(), cfg.lsoa_file, cfg.postcodes])
     if cfg.postcodes:
         from .places import read_postcodes
 
@@ -539,9 +589,10 @@ def _stage_anpr(run: _Run) -> None:
     from .places import street_points
 
     ctx = run.context(ALONG_M + CORRIDOR_M, months=12)
+    red_routes = gpd.read_file(cfg.red_routes) if cfg.red_routes else None
     plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
                      existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
-                     red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
+                     red_routes=red_routes,
                      k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
                      neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
                      incidents=recent_incidents(run.incidents, months=12))
@@ -552,15 +603,15 @@ def _stage_anpr(run: _Run) -> None:
 
 
 def _stage_campaign(run: _Run) -> None:
-    from .campaigns import lsoa_units
+    from .campaigns import lsoa_units, unit_coverage
 
     cfg, area = run.config, run.area
     if not (cfg.lsoa_file and cfg.households_file):
         return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
     units = lsoa_units(cfg.lsoa_file, cfg.households_file, area)
-    share = units.geometry.area.sum() / area.geometry.area if len(units) else 0.0
+    share = unit_coverage(units, area, run.incidents)
     if share < 0.95:
-        return run.skip("campaign", f"the unit layer covers {share:.0%} of {area.name} (needs 95 %)")
+        return run.skip("campaign", f"the unit layer reaches {share:.0%} of {area.name}'s burglaries (needs 95 %)")
     campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
                              postcodes=run.layers.get("postcodes"))
     write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
@@ -582,23 +633,23 @@ def _stage_report(run: _Run) -> None:
 
 
 def _stage_nanobeats(run: _Run) -> None:
+    from .nanobeats import NanoBeatOptions, plan_nanobeats
+
     cfg = run.config
-    monthly = has_month_dates(run.incidents)
-    # police.uk months: the near-repeat window is 2 months (the data cannot say days)
-    ctx = run.context(cfg.nanobeat_distance_m)
-    planner = NanoBeatPlanner.from_window(run.incidents, run.area, distance=cfg.nanobeat_distance_m,
-                                          days=2.0 if monthly else 14.0, context=ctx)
-    plan = planner.solve(run.as_of, n_targets=cfg.nanobeat_targets)
+    # the brief command's planning with the run's options: the window by the data's date precision
+    # (settings' defaults), the run's cell, and the user's streets when given
+    options = NanoBeatOptions(distance=cfg.nanobeat_distance_m, n_targets=cfg.nanobeat_targets, cell=cfg.cell_m)
+    streets = run.streets()
+    plan = plan_nanobeats(run.incidents, run.area, run.as_of, options, roads=streets,
+                          context=run.context(cfg.nanobeat_distance_m))
     run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
     run.layers["nanobeats"] = plan
-    if ctx is not None:
-        plan.context = ctx.to_json()
-        plan.notes += ctx.missing_notes()
     shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
     run.result.summary["nanobeats"] = {"variant": plan.variant, "targets": len(plan.targets), "notes": plan.notes,
                                        "route_length_m": round(plan.route_length_m, 1), "context": plan.context,
                                        "shared_targets": len(shared), "risk_method": plan.risk_method,
-                                       "dosage": plan.dosage}
+                                       "dosage": plan.dosage, "cell_m": cfg.cell_m,
+                                       "route_on_streets": plan.route_on_streets}
 
 
 def _stage_map(run: _Run) -> None:
@@ -640,7 +691,8 @@ def _stage_audiences(run: _Run) -> None:
         recent=recent_incidents(inc, months=12), neighbours=layers.get("neighbours"),
         nanobeats=layers.get("nanobeats"), anpr=layers.get("anpr"), campaign=layers.get("campaign"),
         surface=layers.get("surface"), hotspots=layers.get("hotspots"), postcodes=layers.get("postcodes"),
-        tiles=run.tiles, existing_label=run.config.existing_label)
+        roads=run.streets(), tiles=run.tiles, existing_label=run.config.existing_label,
+        details=run.result.summary)
     run.result.outputs.update(written)
 
 

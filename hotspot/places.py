@@ -25,6 +25,39 @@ from ._errors import CRSError, InputFileError
 POSTCODE_COLUMNS = ("postcode", "pcds", "pcd", "pcd7", "pcd8", "postcode_unit", "pc")
 
 
+#: What each reference layer cannot tell, said wherever an output rests on it
+#: (a file-name fragment of the reference layout -> the caveat).
+LAYER_CAVEATS = {
+    "tfl_bus_routes": "roads: TfL bus-route paths (2018) stand in for the main roads: coarse (vertices ~100 m apart, "
+                      "lines cut corners), without road names or classes, and only roads with a bus; a crossing on "
+                      "any other road is missing (give --roads with a street network)",
+    "osm_motorways": "roads: OpenStreetMap motorways only (extract c. 2020-21)",
+    "lsoa2011": "units: 2011 LSOAs, generalised polygons (edges approximate), households from Census 2011",
+    "codepoint_open_units": "postcodes: OS Code-Point Open unit centroids: a postcode named is the nearest unit's "
+                            "point, not an address, and units are not households (about 15 addresses each, varying "
+                            "widely)",
+}
+
+
+def layer_caveats(paths: list[str | Path | None]) -> list[str]:
+    """The caveats of the reference layers among ``paths`` (see
+    :data:`LAYER_CAVEATS`); a user's own file gets none.
+
+    Parameters
+    ----------
+    paths : list of path or None
+        Layer files an output rests on (None entries are skipped; a layer
+        read by :func:`read_postcodes` keeps its file in ``attrs["source"]``).
+
+    Returns
+    -------
+    list of str
+        One caveat per reference layer, in the order given, without repeats.
+    """
+    found = [text for p in paths if p is not None for key, text in LAYER_CAVEATS.items() if key in Path(p).name]
+    return list(dict.fromkeys(found))
+
+
 def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None = None) -> gpd.GeoDataFrame:
     """A postcode layer as points in ``crs`` with a ``postcode`` column.
 
@@ -55,7 +88,8 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
     if not path.is_file():
         raise InputFileError(f"{path}: postcode file not found")
     try:
-        g = gpd.read_file(path)
+        # the London-wide Code-Point units are GeoParquet, which not every GDAL build reads
+        g = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
     except Exception as exc:  # not a vector file: name it
         raise InputFileError(f"{path}: not a postcode layer ({type(exc).__name__})") from None
     if not isinstance(g, gpd.GeoDataFrame) or "geometry" not in g:
@@ -75,7 +109,9 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
         if c in lower:
             out["households"] = pd.to_numeric(g[lower[c]], errors="coerce").to_numpy()
             break
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["source"] = str(path)  # what the outputs resting on it must say of it (layer_caveats)
+    return out
 
 
 def nearest_postcodes(x: ArrayLike, y: ArrayLike, postcodes: gpd.GeoDataFrame | None, *, max_distance: float = 1000.0

@@ -130,6 +130,29 @@ def low_scoring_crossings(crossings: pd.DataFrame | None, covered_ids: set, *, t
     return out
 
 
+_DEMAND_TRAFFIC = (
+    "<b>traffic &times; burglary risk</b>: the vehicles counted in the 08:00-09:00 hour (DfT counts at the nearest count "
+    "point on the same road; the median of the counted crossings where there is none) multiplied by the burglary risk "
+    "along the road inside the area ({risk_basis} within {corridor} m of the roads through the crossing, followed "
+    "{along} km in). So a crossing scores high when many vehicles use a road that leads past many burgled homes.")
+_DEMAND_RISK_ONLY = (
+    "<b>burglary risk</b> alone: no crossing had a traffic count, so traffic does not weigh it. The risk is "
+    "{risk_basis} within {corridor} m of the roads through the crossing, followed {along} km in. So a crossing scores "
+    "high when its road leads past many burgled homes, however busy it is.")
+
+
+def _unused_text(res: Any, n_candidates: int | None) -> str:
+    """What became of the cameras asked for: all useful, some adding nothing,
+    or fewer candidate sites than cameras."""
+    if res.k_useful >= res.k:
+        return f"<p>All {res.k} cameras asked for add coverage.</p>"
+    few = (f" The road layers give only {n_candidates} candidate sites, so at most {n_candidates} could be placed."
+           if n_candidates is not None and n_candidates < res.k else "")
+    rest = (f" {len(res.unused)} more would add nothing once these are installed, so they are not listed."
+            if res.unused else "")
+    return f"<p class='unused'>You asked for {res.k} cameras; <b>{res.k_useful}</b> add coverage.{few}{rest}</p>"
+
+
 def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recent burglaries",
                      along_m: float = ALONG_M, corridor_m: float = CORRIDOR_M) -> str:
     """The camera-siting report page.
@@ -185,11 +208,19 @@ def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recen
             de, _ = cKDTree(np.c_[plan.existing.geometry.x, plan.existing.geometry.y]).query(cx)
             pre = de <= res.radius_m
         covered = set(plan.crossings["crossing_id"][(d <= res.radius_m) | pre])
-    low = low_scoring_crossings(plan.crossings, covered, along_m=along_m, corridor_m=corridor_m, risk_basis=risk_basis)
+    # the wording follows the data: without a single traffic count there is no "traffic" and no "busiest"
+    counted = (plan.crossings is not None and "flow_imputed" in plan.crossings
+               and bool((~plan.crossings["flow_imputed"].astype(bool)).any()))
+    low = (low_scoring_crossings(plan.crossings, covered, along_m=along_m, corridor_m=corridor_m,
+                                 risk_basis=risk_basis) if counted else [])
+    low_html = (('<ul class="low-scoring">' + ''.join(f'<li>{_e(x)}</li>' for x in low) + '</ul>') if low
+                else '<p>The busiest crossings are all covered.</p>' if counted
+                else '<p class="no-counts">No crossing had a traffic count, so traffic could not rank them: '
+                     'demand is burglary risk alone.</p>')
+    demand_is = (_DEMAND_TRAFFIC if counted else _DEMAND_RISK_ONLY).format(
+        risk_basis=_e(risk_basis), corridor=f"{corridor_m:g}", along=f"{along_m / 1000:g}")
     notes = "".join(f"<li>{_e(n)}</li>" for n in plan.notes)
-    unused = (f"<p class='unused'>You asked for {res.k} cameras; <b>{res.k_useful}</b> add coverage. The other "
-              f"{len(res.unused)} would add nothing once these are installed, so they are not listed.</p>"
-              if res.unused else f"<p>All {res.k} cameras asked for add coverage.</p>")
+    unused = _unused_text(res, len(plan.candidates) if plan.candidates is not None else None)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_e(f"ANPR camera sites: {area_name}")}</title>
 <style>
@@ -209,10 +240,7 @@ Fewest new cameras for {_e(mins)}.</p>
 <p class="note">Road: the road layer's name or number (the DfT count point's road number where the layer only names
 a bus route); "at": the nearest street named in the police.uk records (within 200 m).</p>
 <p>Every place where a road crosses the boundary of {_e(area_name)} is a <i>crossing</i>. Its <b>demand</b> is
-<b>traffic &times; burglary risk</b>: the vehicles counted in the 08:00-09:00 hour (DfT counts at the nearest count point on
-the same road; the median of the counted crossings where there is none) multiplied by the burglary risk along the road
-inside the area ({_e(risk_basis)} within {corridor_m:g} m of the roads through the crossing, followed {along_m / 1000:g} km in).
-So a crossing scores high when many vehicles use a road that leads past many burgled homes. Demand is shown as a share of the
+{demand_is} Demand is shown as a share of the
 total over all crossings (100 %). A camera <i>covers</i> every crossing within {res.radius_m:g} m; the <b>gain</b> of a site is
 the share of demand it covers that no earlier site (or existing camera) already covers, so gains add up to the coverage.</p></div>
 <h2>Sites in install order</h2>
@@ -221,7 +249,7 @@ the share of demand it covers that no earlier site (or existing camera) already 
 <h2>Coverage against number of cameras</h2>
 {chart}
 <h2>Why some major crossings score low</h2>
-{('<ul class="low-scoring">' + ''.join(f'<li>{_e(x)}</li>' for x in low) + '</ul>') if low else '<p>The busiest crossings are all covered.</p>'}
+{low_html}
 <h2>Notes</h2><ul>{notes}<li>Road owner: motorway by road number or DfT class; red route (TLRN) inside the red-route polygons;
 otherwise the local highway authority. Confirm with the highway authority before installing.</li></ul>
 </body></html>"""

@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from .._errors import HotspotError
-from ..places import nearest_junctions, nearest_postcodes, nearest_roads
+from ..places import layer_caveats, nearest_junctions, nearest_postcodes, nearest_roads
 from . import write_page
 from .svgmap import SvgMap
 
@@ -330,7 +330,7 @@ def patrol_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | No
     frame = pd.DataFrame(rows, columns=["rank", "target_id", "street", "near", "postcode", "junction", "why",
                                         "context_sources", "shared_with", "business", "active_until", "action",
                                         "lon", "lat"])
-    notes = list(plan.notes) + _shared_note(t)
+    notes = list(plan.notes) + _shared_note(t) + layer_caveats([postcodes.attrs.get("source") if postcodes is not None else None])
     if frame["street"].isna().any():
         notes.append(f"{int(frame['street'].isna().sum())} targets have no street name: the records carry no "
                      "location text near them; give --roads (named streets) or --location-col")

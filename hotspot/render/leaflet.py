@@ -168,7 +168,7 @@ def format_date(ts: pd.Timestamp, precision: str) -> str:
 
 _LEGEND = Template("""
 {% macro html(this, kwargs) %}
-<div class="hotspot-legend" style="position:absolute;z-index:1000;{{ this.position }};background:rgba(255,255,255,0.92);
+<div class="{{ this.css_class }}" style="position:absolute;z-index:1000;{{ this.position }};background:rgba(255,255,255,0.92);
  padding:6px 9px;border:1px solid #888;border-radius:4px;font:12px/1.4 sans-serif;max-width:260px;max-height:45%;overflow:auto;">
 {{ this.body }}
 </div>
@@ -183,12 +183,26 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self._template = _LEGEND
+        self.css_class = "hotspot-legend"
         rows = "".join(
             f'<div><span style="display:inline-block;width:12px;height:12px;background:{esc(c)};'
             f'border:1px solid #555;margin-right:5px;vertical-align:middle"></span>{esc(label)}</div>'
             for c, label in items
         )
         self.body = f"<b>{esc(title)}</b>{rows}"
+        self.position = position
+
+
+class NoteBox(MacroElement):
+    """A fixed box of plain-text notes (e.g. what a reference layer cannot
+    tell), escaped here; drawn like the legend."""
+
+    def __init__(self, title: str, notes: Sequence[str], position: str = "bottom:24px;left:10px"):
+        super().__init__()
+        self._name = "NoteBox"
+        self._template = _LEGEND  # the legend's look under its own class (scripts read the legend by its class)
+        self.css_class = "hotspot-notes"
+        self.body = f"<b>{esc(title)}</b>" + "".join(f'<div class="map-note">{esc(n)}</div>' for n in notes)
         self.position = position
 
 

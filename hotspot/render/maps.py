@@ -187,6 +187,10 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
     window = plan.campaign_window
     m.add_polygons(t, name, colour="#6c3483", weight=1, fill_opacity=0.45, tooltip=["tip"], aliases=["Target"],
                    legend=f"{name} ({window[0]:%d %b} to {window[1]:%d %b %Y})", fill_column="fill", show=show)
+    if plan.notes and not public:  # the plan's caveats (generalised units, postcodes not households) on the page
+        from .leaflet import NoteBox
+
+        m.map.add_child(NoteBox("Notes on this plan", plan.notes))
 
 
 def add_public_cells(m: HotspotMap, cells: gpd.GeoDataFrame, name: str = "Burglaries per cell", show: bool = True) -> None:

@@ -36,8 +36,8 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
                            recent: gpd.GeoDataFrame | None = None,
                            roads: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
                            tiles: str | None = None, pdf: bool = True,
-                           existing_label: str = "Existing cameras", risk_basis: str = "the forecast surface"
-                           ) -> dict[str, Path]:
+                           existing_label: str = "Existing cameras", risk_basis: str = "the forecast surface",
+                           details: dict | None = None) -> dict[str, Path]:
     """Write each audience's outputs.
 
     Parameters
@@ -71,6 +71,9 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
         Map layer name of the cameras already installed.
     risk_basis : str
         What the camera report says the burglary risk was measured from.
+    details : dict, optional
+        Filled with what the pages say that a summary needs: ``"brief"``
+        (targets, how many have a postcode and a street, route km, notes).
 
     Returns
     -------
@@ -90,6 +93,11 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
         out["patrol brief"] = brief.save(reports_dir / f"{name}_patrol_brief.html", pdf=printed)
         if printed is not None:
             out["patrol brief pdf"] = printed.resolve()
+        if details is not None:
+            rows = brief.rows
+            details["brief"] = {"targets": len(rows), "with_postcode": int(rows["postcode"].notna().sum()),
+                                "with_street": int(rows["street"].notna().sum()),
+                                "route_km": brief.to_json()["route_km"], "notes": list(brief.notes)}
     if anpr is not None:
         out["camera report"] = write_anpr_report(anpr, area.name, reports_dir / f"{name}_anpr_report.html",
                                                  risk_basis=risk_basis)
