@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -192,7 +194,9 @@ def test_history_only_targets_have_no_expiry(tmp_path):
     assert t.loc["Oak Road", "n_recent"] == 0 and pd.isna(t.loc["Oak Road", "active_until"])
     assert t.loc["Oak Road", "basis"] == "history only" and "within 200 m" not in t.loc["Oak Road", "why"]
     assert t.loc["Elm Street", "active_until"] == pd.Timestamp("2024-03-24")
-    assert t.loc["Elm Street", "why"].startswith("1 burglary within 200 m, last 14 days (10 Mar 2024)")
+    # the distance is the burglary's from the target's centre (issue 18), at most the 200 m window plus the radius
+    why = re.match(r"1 burglary within (\d+) m of its centre, last 14 days \(10 Mar 2024\)", t.loc["Elm Street", "why"])
+    assert why and int(why.group(1)) <= 300
     import json
 
     props = {f["properties"]["street"]: f["properties"]
