@@ -411,6 +411,55 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int,
     return df, bad
 
 
+#: CSV files of at least this many bytes are read by pandas from disk after
+#: their encoding is checked block by block (memory: the table alone, ~0.3 KB
+#: per police.uk row), not decoded whole into one string first (which held
+#: the bytes, the text and a copy: a 3 M-row file peaked at 4.5 GB).
+STREAM_CSV_BYTES = 8 * 1024 * 1024
+#: Block size of that encoding check, bytes.
+_BLOCK_BYTES = 8 * 1024 * 1024
+
+
+def _read_csv_stream(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]] | None:
+    """A large plain UTF-8 CSV file read without holding its text: string
+    columns as :func:`_read_csv_text` gives them. None when the whole-text
+    path must read it instead: a small or gzip file, bytes that are not
+    UTF-8 (decoded as Windows-1252 with a note there, or refused naming the
+    line), a NUL byte, ragged records (listed by row there), or no data."""
+    if path.name.lower().endswith(".gz") or not path.is_file() or path.stat().st_size < STREAM_CSV_BYTES:
+        return None
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    head = ""
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK_BYTES):
+            if b"\x00" in block:
+                return None
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError:
+                return None
+            if len(head) <= 200_000:  # the delimiter sniffer's sample: the header and the first lines
+                head += text[:200_001]
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None
+    if not head.strip():
+        return None
+    sep = _sniff_delimiter(path, head)
+    try:
+        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    if df.empty:
+        return None
+    df.index = np.arange(1, len(df) + 1)
+    df.attrs["delimiter"] = sep
+    return df, []
+
+
 #: Delimiters other than the comma that a re-saved CSV may use (Excel in
 #: locales with a decimal comma writes ';').
 _OTHER_DELIMITERS = ";\t|"
@@ -848,7 +897,8 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         table = table.replace({"None": "", "nan": "", "NaT": ""})
         table.index = gdf.index if store is not None else np.arange(1, len(table) + 1)
         return path, table, gdf.geometry.to_numpy(), gdf.crs, "vector", bad
-    table, bad = _read_csv_text(path, _decode(path, notes))
+    streamed = _read_csv_stream(path)
+    table, bad = streamed if streamed is not None else _read_csv_text(path, _decode(path, notes))
     kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
     return path, table, None, None, kind, bad
 

@@ -1,0 +1,57 @@
+"""`run --areas`: every area's morning products, each in its own folder, and
+an index page that links them and names the areas that failed (issue 22)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from hotspot.morning import run_areas
+from hotspot.pipeline import RunConfig
+
+
+def _layer_and_incidents(tmp_path):
+    # three areas side by side; West and East have three years of burglary, Empty has none
+    gpd.GeoDataFrame({"name": ["West", "East", "Empty"]},
+                     geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000)],
+                     crs=27700).to_file(tmp_path / "areas.geojson")
+    rng = np.random.default_rng(4)
+    n = 1200
+    months = pd.period_range("2021-01", "2023-12", freq="M").strftime("%Y-%m")
+    pd.DataFrame({"id": [f"b{k}" for k in range(n)], "month": months[rng.integers(0, len(months), n)],
+                  "x": rng.uniform(5, 1995, n), "y": rng.uniform(5, 995, n)}).to_csv(tmp_path / "inc.csv", index=False)
+    return RunConfig(area_file=tmp_path / "areas.geojson", area="", incidents=[tmp_path / "inc.csv"],
+                     read_options={"crs": "EPSG:27700", "columns": {"date": "month"}}, crime_types=[])
+
+
+@pytest.mark.browser
+def test_every_area_gets_its_folder_and_the_index_names_the_failures(tmp_path, browser, monkeypatch):
+    monkeypatch.setenv("HOTSPOT_SELECTION_CACHE", str(tmp_path / "cache"))
+    cfg = _layer_and_incidents(tmp_path)
+    seen = []
+    res = run_areas(cfg, "all", tmp_path / "runs", workers=0, gi_star_layer=False,
+                    stages=["intake", "hotspots", "cross-border", "map"], progress=lambda d, t, a: seen.append((d, t)))
+    assert sorted(res.done) == ["East", "West"] and list(res.failed) == ["Empty"]
+    assert "no incidents" in res.failed["Empty"].lower() or "rejected" in res.failed["Empty"].lower()
+    assert seen[-1] == (3, 3)
+    for name in ("West", "East"):
+        r = res.done[name]
+        assert r["folder"].endswith(name.lower()) and r["reused"] is False
+        assert all(p.startswith(r["folder"]) for p in r["outputs"].values())  # nothing outside its own folder
+        assert (tmp_path / "runs" / name.lower() / "maps" / f"{name.lower()}.html").is_file()
+    page = res.index.read_text(encoding="utf-8")
+    assert "Empty" in page and res.failed["Empty"].split(":")[0] in page
+    browser.get(res.index.resolve().as_uri())
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements("css selector", "#areas a")}
+    assert "map" in links and "hotspots" in links
+    assert len(browser.find_elements("css selector", "#areas tr")) == 3  # header + two areas
+    assert [li.text.split(":")[0] for li in browser.find_elements("css selector", ".failed li")] == ["Empty"]
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    browser.get(links["map"])  # the links resolve to the area's own files
+    assert "west" in browser.current_url or "east" in browser.current_url
+    # the second morning reuses every area's method selection
+    again = run_areas(cfg, "West", tmp_path / "runs", workers=0, gi_star_layer=False, stages=["intake", "hotspots"])
+    assert again.done["West"]["reused"] is True and again.done["West"]["method"] == res.done["West"]["method"]
