@@ -19,8 +19,8 @@ def _layer_and_incidents(tmp_path):
                      geometry=[box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(2000, 0, 3000, 1000)],
                      crs=27700).to_file(tmp_path / "areas.geojson")
     rng = np.random.default_rng(4)
-    n = 1200
-    months = pd.period_range("2021-01", "2023-12", freq="M").strftime("%Y-%m")
+    n = 900
+    months = pd.period_range("2022-10", "2023-12", freq="M").strftime("%Y-%m")  # 15: the runs backtest two (fast)
     pd.DataFrame({"id": [f"b{k}" for k in range(n)], "month": months[rng.integers(0, len(months), n)],
                   "x": rng.uniform(5, 1995, n), "y": rng.uniform(5, 995, n)}).to_csv(tmp_path / "inc.csv", index=False)
     return RunConfig(area_file=tmp_path / "areas.geojson", area="", incidents=[tmp_path / "inc.csv"],
