@@ -1570,6 +1570,16 @@ def _unusable_message(res: IntakeResult) -> str:
     return msg
 
 
+def _take_columns(raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The ``rows`` (boolean mask) of a source's raw table, taken column by
+    column, each column released from ``raw`` as soon as it is taken: the
+    intake's peak holds the raw table plus one column, not two whole tables
+    (the raw table is not used after the accounting)."""
+    index = raw.index[rows]
+    taken = {c: raw.pop(c)[rows] for c in list(raw.columns)}  # each column keeps its dtype
+    return pd.DataFrame(taken, index=index, columns=list(taken))
+
+
 def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile],
               notes: list[str]) -> IntakeResult:
     """Accepted incidents, rejects and filtered rows from the marked records
@@ -1584,8 +1594,14 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table
         meta = pd.DataFrame({"source_file": str(p.path), "source_row": raw.index}, index=raw.index)
+        bad = (p.reason != None) & ~p.filtered  # noqa: E711
+        if bad.any():
+            rej = pd.concat([meta[bad], pd.DataFrame({
+                "reason": p.reason[bad], "column": p.column[bad], "detail": p.detail[bad]}, index=raw.index[bad]),
+                raw[bad]], axis=1)
+            rejects.append(rej)
         if ok.any():
-            orig = raw[ok].rename(columns=lambda c: f"orig_{c}" if c in STANDARD_COLUMNS or c in ("geometry", "source_file", "source_row") else c)
+            orig = _take_columns(raw, ok).rename(columns=lambda c: f"orig_{c}" if c in STANDARD_COLUMNS or c in ("geometry", "source_file", "source_row") else c)
             std = pd.DataFrame({
                 "incident_id": p.ids[ok].to_numpy(),
                 "occurred": p.occurred[ok].to_numpy(),
@@ -1597,12 +1613,6 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
                 pd.concat([std, meta[ok], orig], axis=1),
                 geometry=gpd.points_from_xy(x[ok], y[ok]), crs=work,
             ))
-        bad = (p.reason != None) & ~p.filtered  # noqa: E711
-        if bad.any():
-            rej = pd.concat([meta[bad], pd.DataFrame({
-                "reason": p.reason[bad], "column": p.column[bad], "detail": p.detail[bad]}, index=raw.index[bad]),
-                raw[bad]], axis=1)
-            rejects.append(rej)
         if p.filtered.any():
             filtered.append(pd.concat([meta[p.filtered], pd.DataFrame(
                 {"crime_type": p.crime_type[p.filtered].to_numpy()}, index=raw.index[p.filtered])], axis=1))
