@@ -449,15 +449,42 @@ def _read_csv_stream(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]] |
     if not head.strip():
         return None
     sep = _sniff_delimiter(path, head)
-    try:
-        df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        return None
+    df = _read_csv_arrow(path, sep, head)
+    if df is None:
+        try:
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            return None
     if df.empty:
         return None
     df.index = np.arange(1, len(df) + 1)
     df.attrs["delimiter"] = sep
     return df, []
+
+
+def _read_csv_arrow(path: Path, sep: str, head: str) -> pd.DataFrame | None:
+    """The file read by pyarrow.csv (multi-threaded, ~2.5x pandas' parser),
+    every column text, nothing taken as missing: the frame pandas' parser
+    gives. None, for pandas to read it, when the two could differ: a header
+    with an empty or repeated name (pandas renames them), or anything pyarrow
+    refuses (ragged records, a quoted newline it cannot split)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = next(csv.reader([head.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")], delimiter=sep), [])
+    if not header or len(set(header)) < len(header) or any(not h for h in header):
+        return None
+    try:
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                               convert_options=pacsv.ConvertOptions(
+                                   column_types={h: pa.string() for h in header}, null_values=[],
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    if table.column_names != header:
+        return None
+    text = pd.StringDtype(na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
 
 
 #: Delimiters other than the comma that a re-saved CSV may use (Excel in
