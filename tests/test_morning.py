@@ -55,3 +55,27 @@ def test_every_area_gets_its_folder_and_the_index_names_the_failures(tmp_path, b
     # the second morning reuses every area's method selection
     again = run_areas(cfg, "West", tmp_path / "runs", workers=0, gi_star_layer=False, stages=["intake", "hotspots"])
     assert again.done["West"]["reused"] is True and again.done["West"]["method"] == res.done["West"]["method"]
+
+
+def test_a_run_reads_around_the_area_once_at_its_widest_buffer(tmp_path, monkeypatch):
+    import hotspot.intake
+    import hotspot.pipeline
+
+    monkeypatch.setenv("HOTSPOT_SELECTION_CACHE", str(tmp_path / "cache"))
+    cfg = _layer_and_incidents(tmp_path)
+    cfg.area, cfg.context = "West", list(cfg.incidents)
+    reads: list = []
+    real = hotspot.intake.read_incidents
+
+    def counting(paths, **kw):
+        reads.append(kw["area"].name)
+        return real(paths, **kw)
+
+    monkeypatch.setattr(hotspot.intake, "read_incidents", counting)  # the context's reads
+    monkeypatch.setattr(hotspot.pipeline, "read_incidents", counting)  # the area's own
+    res = hotspot.pipeline.run_area(cfg, tmp_path / "maps", reports=tmp_path / "reports", gi_star_layer=False,
+                                    stages=["intake", "hotspots", "cross-border", "nano-beats"])
+    # the area's own rows, then one read at the widest buffer (the 3 km fringe) that the 1 km context of the
+    # forecast, the fringe and the 200 m context of the nano-beats all select from (it was one read each)
+    assert reads == ["West", "West + 3000 m"]
+    assert res.summary["border"]["outside_incidents"] > 0 and res.summary["nanobeats"]["context"]["buffer_m"] == 200
