@@ -1519,14 +1519,16 @@ OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
 OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
 GiOpt = Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles its kernels ~25 s on first use).")]
+Refit = Annotated[bool, typer.Option("--refit", help="Fit the forecast method selection again (default: reuse the one cached for the same counts and options).")]
 
 
-def _run_and_print(config, out, reports, tiles, gi, stages, as_json) -> None:
+def _run_and_print(config, out, reports, tiles, gi, stages, as_json, refit: bool = False) -> None:
     from hotspot.pipeline import run_area
 
     wanted = [x.strip() for x in stages.split(",")] if stages else None
     with _Steps() as steps:
-        result = run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi, stages=wanted, step=steps)
+        result = run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi, stages=wanted, step=steps,
+                          refit=refit)
     if as_json:
         _print_json({**result.summary, "outputs": {k: str(v) for k, v in result.outputs.items()},
                      "timings_s": result.steps})
@@ -1543,6 +1545,27 @@ def _run_and_print(config, out, reports, tiles, gi, stages, as_json) -> None:
     for w in (result.summary.get("report") or {}).get("warnings", []):
         err.print(f"[yellow]report warning[/]: {escape(w)}")
     err.print("stage times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.steps.items()))
+
+
+def _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stages, as_json) -> None:
+    from hotspot.morning import run_areas
+
+    wanted = [x.strip() for x in stages.split(",")] if stages else None
+    root = Path("runs") if out == Path("maps") else out  # --out's default is the one-area map folder
+    with _Steps() as steps:
+        res = run_areas(config, areas, root, workers=workers, scheduler=scheduler, gi_star_layer=gi, refit=refit,
+                        stages=wanted, progress=lambda done, total, name: steps(f"{done}/{total} areas: {name}"))
+    if as_json:
+        _print_json(res.to_json())
+        return
+    for name, r in sorted(res.done.items()):
+        err.print(f"{escape(name)}: {r['seconds']:.1f} s, method {r['method']} "
+                  f"({'reused' if r['reused'] else 'fitted'}), {escape(r['folder'])}", highlight=False)
+    for name, why in sorted(res.failed.items()):
+        err.print(f"[red]failed[/] {escape(name)}: {escape(why)}", highlight=False)
+    peak = max(res.info.peak_rss_mb.values(), default=0.0)
+    err.print(f"{len(res.done)} of {len(res.areas)} areas in {res.info.seconds:.1f} s on {res.info.workers} "
+              f"worker(s), peak {peak:.0f} MB per worker; index: {res.index}", highlight=False)
 
 
 class _Steps:
@@ -1655,7 +1678,10 @@ def _print_assessment(res, name: str) -> None:
 def run(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Incident files (default: the reference data's London-wide file).")] = None,
     *,
-    area: Annotated[str, typer.Option("--area", help="Area name or code in the boundary layer.")],
+    area: Annotated[Optional[str], typer.Option("--area", help="Area name or code in the boundary layer (or --areas).")] = None,
+    areas: Annotated[Optional[str], typer.Option("--areas", help="'all' or a comma-separated list of areas: each area's morning products in OUT/<area>/ on dask, and OUT/index.html (OUT: --out, default runs).")] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     area_file: AreaFile = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (default: $HOTSPOT_DATA_DIR or ../shared/data); its layers fill every layer not given.")] = None,
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Road line layer (repeatable): camera siting, and the streets of the nano-beats and the brief (risk per street, routes, names).")] = None,
@@ -1679,11 +1705,14 @@ def run(
     reports: OutReports = Path("reports"),
     tiles: Tiles = None,
     gi: GiOpt = True,
+    refit: Refit = False,
     as_json: JsonOut = False,
 ):
     """The whole pipeline for any area: intake, forecast and hotspots, cross-border, cameras, campaign, report, nano-beats, map."""
     from hotspot.pipeline import RunConfig, resolve_data_dir
 
+    if (area is None) == (areas is None):
+        raise typer.BadParameter("give --area NAME, or --areas all|LIST for every area's morning products")
     root = None if no_reference else resolve_data_dir(data)
     if root is None and (area_file is None or not inputs):
         raise typer.BadParameter("without reference data give INPUT... and --area-file")
@@ -1697,11 +1726,10 @@ def run(
                                      type=type_col, location=location_col).items() if v}
     given["read_options"] = {k: v for k, v in dict(crs=crs, format=None if fmt == "auto" else fmt,
                                                    columns=columns or None, date_format=date_format).items() if v}
-    if root is not None:
-        config = RunConfig.from_reference(root, area, **given)
-    else:
-        config = RunConfig(area=area, **given)
-    _run_and_print(config, out, reports, tiles, gi, stages, as_json)
+    config = RunConfig.from_reference(root, area or "", **given) if root is not None else RunConfig(area=area or "", **given)
+    if areas is not None:
+        return _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stages, as_json)
+    _run_and_print(config, out, reports, tiles, gi, stages, as_json, refit)
 
 
 @app.command()
@@ -1713,6 +1741,7 @@ def demo(
     tiles: Tiles = None,
     gi: GiOpt = True,
     stages: Stages = None,
+    refit: Refit = False,
     as_json: JsonOut = False,
 ):
     """The README's job: `hotspot run` on the reference data (Barnet by default)."""
@@ -1723,10 +1752,11 @@ def demo(
         from hotspot.pipeline import run_demo
 
         with _Steps() as steps:  # no local data: download police.uk and a boundary layer
-            result = run_demo(None, out, reports=reports, area_name=area, tiles=tiles, gi_star_layer=gi, step=steps)
+            result = run_demo(None, out, reports=reports, area_name=area, tiles=tiles, gi_star_layer=gi, step=steps,
+                              refit=refit)
         err.print(f"map: {result.map_path}")
         return
-    _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json)
+    _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json, refit)
 
 
 def _exit_cleanly_on_sigterm() -> None:

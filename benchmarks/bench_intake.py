@@ -1,10 +1,16 @@
 """Intake speed: rows per second for every file in ../shared/data/crime.
 
 Run: python benchmarks/bench_intake.py [--repeat 5]
+     python benchmarks/bench_intake.py --big 3000000      # a 4x-London police.uk CSV and Parquet
 
 Reports, side by side in the same process, the full validated intake
 (read_incidents) and a plain reference (pandas.read_csv + pyproj transform,
 no validation), and their ratio. Not a test: nothing here asserts a time.
+
+``--big N`` writes an N-row police.uk file made of the London file's rows
+repeated with distinct Crime IDs into a temporary folder (never the repo),
+as CSV and as Parquet, and reads each in a fresh process (so the peak RSS is
+that read's own): the intake, and pandas.read_csv alone as the reference.
 """
 
 from __future__ import annotations
@@ -50,10 +56,82 @@ def reference(path):
     return from_lonlat(df[lon], df[lat], "EPSG:27700")
 
 
+def make_big(n: int, folder: Path) -> dict[str, Path]:
+    """An n-row police.uk table from the London file (rows repeated, Crime
+    IDs made distinct), as CSV and Parquet in ``folder``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    src = shared_data_dir() / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet"
+    t = pq.read_table(src)
+    parts, k = [], 0
+    while sum(len(p) for p in parts) < n:
+        ids = t["Crime ID"] if k == 0 else pc.binary_join_element_wise(
+            t["Crime ID"], pa.scalar(f"-r{k}", pa.large_string()), pa.scalar("", pa.large_string()))
+        parts.append(t.set_column(0, "Crime ID", ids))
+        k += 1
+    big = pa.concat_tables(parts).slice(0, n)
+    out = {"csv": folder / f"police_uk_{n}.csv", "parquet": folder / f"police_uk_{n}.parquet"}
+    pcsv.write_csv(big, out["csv"])
+    pq.write_table(big, out["parquet"], row_group_size=250_000)
+    return out
+
+
+def one_read(kind: str, path: str) -> None:
+    """One read in this process; prints its figures as JSON."""
+    import json
+    import resource
+
+    t = time.perf_counter()
+    if kind == "intake":
+        res = read_incidents(path)
+        rows, accepted = res.rows, res.accepted
+        assert res.rows == res.accepted + res.rejected + res.n_filtered
+    else:
+        df = pd.read_csv(path) if path.endswith(".csv") else pd.read_parquet(path)
+        rows = accepted = len(df)
+    secs = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": secs, "rows": rows, "accepted": accepted, "peak_mb": peak}))
+
+
+def big(n: int) -> None:
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = make_big(n, Path(tmp))
+        print(f"{'file':10s} {'read':9s} {'rows':>9s} {'accepted':>9s} {'s':>7s} {'rows/s':>10s} {'peak MB':>8s} "
+              f"{'KB/row':>6s}")
+        for fmt, path in files.items():
+            figs = {}
+            for kind in ("intake", "pandas"):
+                r = subprocess.run([sys.executable, __file__, "--one", kind, str(path)], capture_output=True, text=True)
+                if r.returncode:
+                    print(f"{fmt:10s} {kind:9s} failed: {r.stderr.strip().splitlines()[-1:]}")
+                    continue
+                f = figs[kind] = json.loads(r.stdout.strip().splitlines()[-1])
+                print(f"{fmt:10s} {kind:9s} {f['rows']:9d} {f['accepted']:9d} {f['seconds']:7.1f} "
+                      f"{f['rows'] / f['seconds']:10,.0f} {f['peak_mb']:8.0f} {f['peak_mb'] * 1024 / f['rows']:6.2f}",
+                      flush=True)
+            if len(figs) == 2:
+                print(f"{fmt:10s} intake/pandas: time {figs['intake']['seconds'] / figs['pandas']['seconds']:.1f}, "
+                      f"peak {figs['intake']['peak_mb'] / figs['pandas']['peak_mb']:.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--big", type=int, help="rows of a generated police.uk file (CSV and Parquet) to read")
+    ap.add_argument("--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        return one_read(*args.one)
+    if args.big:
+        return big(args.big)
     data = shared_data_dir()
     if data is None:
         sys.exit("reference data not found (../shared/data or $HOTSPOT_DATA_DIR)")

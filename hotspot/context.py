@@ -249,16 +249,56 @@ def read_context(paths: IncidentInput, area: Area, own: gpd.GeoDataFrame, *, buf
         The context incidents (empty when nothing lies near the area) and
         the table of neighbours.
     """
+    around = read_around(paths, area, buffer_m=buffer_m, **read_options)
+    return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=neighbours, sources=source_names(paths))
+
+
+def read_around(paths: IncidentInput, area: Area, *, buffer_m: float, **read_options: Any) -> gpd.GeoDataFrame:
+    """The incidents of files or stores within ``buffer_m`` metres of the
+    area (and inside it), in the area's CRS: what :func:`read_context` reads.
+    One read at the widest buffer serves every narrower one
+    (:func:`build_context` keeps those within its own buffer).
+
+    Parameters
+    ----------
+    paths : path, URL or list of them
+        Any input :func:`hotspot.intake.read_incidents` reads.
+    area : Area
+        The study area (metres).
+    buffer_m : float
+        Metres around the area (the box pushed down to Parquet/PostGIS is
+        100 m wider, so that a point at the buffer's edge is read).
+    **read_options
+        Passed to :func:`hotspot.intake.read_incidents`.
+
+    Returns
+    -------
+    GeoDataFrame
+        Accepted incidents (empty when nothing lies near the area).
+    """
     from .areas import area_from_geometry
     from .intake import UnusableInputError, read_incidents
 
     ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
     try:
-        around = read_incidents(paths, area=ring, **read_options).incidents.to_crs(area.crs)
+        return read_incidents(paths, area=ring, **read_options).incidents.to_crs(area.crs)
     except UnusableInputError as exc:  # nothing of these files lies near the area: an empty context
-        around = exc.result.incidents.to_crs(area.crs)
-    names = [str(p).rsplit("/", 1)[-1] for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
-    return build_context(area, around, own=own, buffer_m=buffer_m, neighbours=neighbours, sources=names)
+        return exc.result.incidents.to_crs(area.crs)
+
+
+def source_names(paths: IncidentInput) -> list[str]:
+    """File names of an input, as a context reports its sources.
+
+    Parameters
+    ----------
+    paths : path, URL or list of them
+        The input.
+
+    Returns
+    -------
+    list of str
+    """
+    return [str(p).rsplit("/", 1)[-1] for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
 
 
 def name_column_of(layer: gpd.GeoDataFrame) -> str | None:

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -109,6 +109,37 @@ def hotspot_polygons(surface: Surface, hot: np.ndarray, incidents: gpd.GeoDataFr
     return df
 
 
+_ESDA_KERNELS_CACHED: list[bool] = []
+
+
+def _cache_esda_kernels() -> None:
+    """esda's Gi* permutation kernels are numba functions that compile on
+    first use in every process (~25 s: most of a run whose forecast method
+    is cached); kept compiled in ``numba/`` of the cache folder
+    (:func:`hotspot.settings.cache_dir`, or ``$NUMBA_CACHE_DIR``), later
+    runs load them in a few seconds. Same code, same results: numba
+    recompiles when esda's source changes."""
+    if _ESDA_KERNELS_CACHED:
+        return
+    import os
+
+    import esda.crand
+    import esda.getisord
+    import numba
+    from numba.core.registry import CPUDispatcher
+
+    from . import settings
+
+    config: Any = numba.config  # its settings are set at import, untyped
+    if not os.environ.get("NUMBA_CACHE_DIR") and not config.CACHE_DIR:
+        config.CACHE_DIR = str(settings.cache_dir() / "numba")
+    for module in (esda.crand, esda.getisord):
+        for kernel in vars(module).values():
+            if isinstance(kernel, CPUDispatcher):
+                kernel.enable_caching()
+    _ESDA_KERNELS_CACHED.append(True)
+
+
 def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: int = 999, alpha: float = 0.05,
             seed: int = 0) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold cells from counts per cell.
@@ -142,6 +173,7 @@ def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: i
     import esda
     from libpysal.weights import DistanceBand
 
+    _cache_esda_kernels()
     X, Y = grid.centres()
     pts = np.column_stack([X[mask], Y[mask]])
     y = counts[mask].astype(float)

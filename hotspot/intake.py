@@ -475,6 +475,86 @@ def _read_csv_text(path: Path, text: str) -> tuple[pd.DataFrame, list[tuple[int,
     return df, bad
 
 
+#: CSV files of at least this many bytes are read by pandas from disk after
+#: their encoding is checked block by block (memory: the table alone, ~0.3 KB
+#: per police.uk row), not decoded whole into one string first (which held
+#: the bytes, the text and a copy: a 3 M-row file peaked at 4.5 GB).
+STREAM_CSV_BYTES = 8 * 1024 * 1024
+#: Block size of that encoding check, bytes.
+_BLOCK_BYTES = 8 * 1024 * 1024
+
+
+def _read_csv_stream(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str]]] | None:
+    """A large plain UTF-8 CSV file read without holding its text: string
+    columns as :func:`_read_csv_text` gives them. None when the whole-text
+    path must read it instead: a small or gzip file, bytes that are not
+    UTF-8 (decoded as Windows-1252 with a note there, or refused naming the
+    line), a NUL byte, ragged records (listed by row there), or no data."""
+    if path.name.lower().endswith(".gz") or not path.is_file() or path.stat().st_size < STREAM_CSV_BYTES:
+        return None
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    head = ""
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK_BYTES):
+            if b"\x00" in block:
+                return None
+            try:
+                text = decoder.decode(block)
+            except UnicodeDecodeError:
+                return None
+            if len(head) <= 200_000:  # the delimiter sniffer's sample: the header and the first lines
+                head += text[:200_001]
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return None
+    if not head.strip():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if _skip_title_lines(path, head, []) is not head:  # title lines above the header: the text path notes them
+            return None
+    sep = _sniff_delimiter(path, head)
+    df = _read_csv_arrow(path, sep, head)
+    if df is None:
+        try:
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+        except (pd.errors.ParserError, pd.errors.EmptyDataError):
+            return None
+    if df.empty:
+        return None
+    df.index = np.arange(1, len(df) + 1)
+    df.attrs["delimiter"] = sep
+    return df, []
+
+
+def _read_csv_arrow(path: Path, sep: str, head: str) -> pd.DataFrame | None:
+    """The file read by pyarrow.csv (multi-threaded, ~2.5x pandas' parser),
+    every column text, nothing taken as missing: the frame pandas' parser
+    gives. None, for pandas to read it, when the two could differ: a header
+    with an empty or repeated name (pandas renames them), or anything pyarrow
+    refuses (ragged records, a quoted newline it cannot split)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = next(csv.reader([head.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")], delimiter=sep), [])
+    if not header or len(set(header)) < len(header) or any(not h for h in header):
+        return None
+    try:
+        table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+                               convert_options=pacsv.ConvertOptions(
+                                   column_types={h: pa.string() for h in header}, null_values=[],
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    if table.column_names != header:
+        return None
+    text = pd.StringDtype(na_value=np.nan)
+    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+
+
 #: Delimiters other than the comma that a re-saved CSV may use (Excel in
 #: locales with a decimal comma writes ';').
 _OTHER_DELIMITERS = ";\t|"
@@ -944,7 +1024,9 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
     if path.name.lower().endswith(_SPREADSHEET_ENDINGS):
         table, bad = _read_spreadsheet(path, notes), []
     else:
-        table, bad = _read_csv_text(path, _skip_title_lines(path, _decode(path, notes), notes))
+        streamed = _read_csv_stream(path)
+        table, bad = streamed if streamed is not None else _read_csv_text(
+            path, _skip_title_lines(path, _decode(path, notes), notes))
     kind = sniff_format(path, table.columns) if fmt == "auto" else fmt
     return path, table, None, None, kind, bad
 
@@ -1660,6 +1742,16 @@ def _unusable_message(res: IntakeResult) -> str:
     return msg
 
 
+def _take_columns(raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The ``rows`` (boolean mask) of a source's raw table, taken column by
+    column, each column released from ``raw`` as soon as it is taken: the
+    intake's peak holds the raw table plus one column, not two whole tables
+    (the raw table is not used after the accounting)."""
+    index = raw.index[rows]
+    taken = {c: raw.pop(c)[rows] for c in list(raw.columns)}  # each column keeps its dtype
+    return pd.DataFrame(taken, index=index, columns=list(taken))
+
+
 def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile],
               notes: list[str]) -> IntakeResult:
     """Accepted incidents, rejects and filtered rows from the marked records
@@ -1674,8 +1766,14 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table
         meta = pd.DataFrame({"source_file": str(p.path), "source_row": raw.index}, index=raw.index)
+        bad = (p.reason != None) & ~p.filtered  # noqa: E711
+        if bad.any():
+            rej = pd.concat([meta[bad], pd.DataFrame({
+                "reason": p.reason[bad], "column": p.column[bad], "detail": p.detail[bad]}, index=raw.index[bad]),
+                raw[bad]], axis=1)
+            rejects.append(rej)
         if ok.any():
-            orig = raw[ok].rename(columns=lambda c: f"orig_{c}" if c in STANDARD_COLUMNS or c in ("geometry", "source_file", "source_row") else c)
+            orig = _take_columns(raw, ok).rename(columns=lambda c: f"orig_{c}" if c in STANDARD_COLUMNS or c in ("geometry", "source_file", "source_row") else c)
             std = pd.DataFrame({
                 "incident_id": p.ids[ok].to_numpy(),
                 "occurred": p.occurred[ok].to_numpy(),
@@ -1687,12 +1785,6 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
                 pd.concat([std, meta[ok], orig], axis=1),
                 geometry=gpd.points_from_xy(x[ok], y[ok]), crs=work,
             ))
-        bad = (p.reason != None) & ~p.filtered  # noqa: E711
-        if bad.any():
-            rej = pd.concat([meta[bad], pd.DataFrame({
-                "reason": p.reason[bad], "column": p.column[bad], "detail": p.detail[bad]}, index=raw.index[bad]),
-                raw[bad]], axis=1)
-            rejects.append(rej)
         if p.filtered.any():
             filtered.append(pd.concat([meta[p.filtered], pd.DataFrame(
                 {"crime_type": p.crime_type[p.filtered].to_numpy()}, index=raw.index[p.filtered])], axis=1))

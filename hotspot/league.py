@@ -445,7 +445,7 @@ def run_area_tasks(fn: Callable[..., dict], specs: Sequence[AreaSpec], *, args: 
                 progress(i, total, s.name)
         n_workers = 0
     else:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, LocalCluster
 
         # dask's INFO chatter would drown the progress bar and tables on stderr
         dlog = logging.getLogger("distributed")
@@ -468,16 +468,7 @@ def run_area_tasks(fn: Callable[..., dict], specs: Sequence[AreaSpec], *, args: 
             if n_workers == 0:
                 client.wait_for_workers(1, timeout=30)
                 n_workers = len(client.scheduler_info()["workers"])
-            futs = {client.submit(fn, s, *args, key=f"{fn.__name__}-{i}-{s.name}", pure=False, **kwargs): s.name
-                    for i, s in enumerate(specs)}
-            for done, fut in enumerate(as_completed(futs, loop=client.loop), start=1):
-                name = futs[fut]
-                try:
-                    results[name] = fut.result()
-                except Exception as exc:  # noqa: BLE001
-                    failed[name] = _one_line(exc)
-                if progress:
-                    progress(done, total, name)
+            results, failed = submit_area_tasks(client, fn, specs, args=args, kwargs=kwargs, progress=progress)
         finally:
             client.close()
             if cluster is not None:
@@ -489,6 +480,50 @@ def run_area_tasks(fn: Callable[..., dict], specs: Sequence[AreaSpec], *, args: 
         peaks[key] = max(peaks.get(key, 0.0), float(r.get("peak_rss_mb", 0.0)))
     return results, RunInfo(workers=n_workers, seconds=time.perf_counter() - t0, failed=failed, peak_rss_mb=peaks,
                             task_seconds=float(sum(r.get("seconds", 0.0) for r in results.values())))
+
+
+def submit_area_tasks(client: Any, fn: Callable[..., dict], specs: Sequence[AreaSpec], *, args: tuple = (),
+                      kwargs: dict[str, Any] | None = None,
+                      progress: Progress | None = None) -> tuple[dict[str, dict], dict[str, str]]:
+    """Run ``fn(spec, *args, **kwargs)`` for every area on the caller's dask
+    client (a LocalCluster's or a scheduler's), one task per area; an area
+    that fails is reported with its one-line error, never loses the others.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client to submit to (the caller opens and closes it).
+    fn : callable
+        Module-level task function returning a dict.
+    specs : sequence of AreaSpec
+        The areas.
+    args : tuple
+        Positional arguments after the spec.
+    kwargs : dict, optional
+        Keyword arguments of every task.
+    progress : callable, optional
+        ``progress(done, total, area)`` as each area finishes.
+
+    Returns
+    -------
+    (dict, dict)
+        Results by area name, and the failed areas' one-line errors.
+    """
+    from distributed import as_completed
+
+    results: dict[str, dict] = {}
+    failed: dict[str, str] = {}
+    futs = {client.submit(fn, s, *args, key=f"{fn.__name__}-{i}-{s.name}", pure=False, **(kwargs or {})): s.name
+            for i, s in enumerate(specs)}
+    for done, fut in enumerate(as_completed(futs, loop=client.loop), start=1):
+        name = futs[fut]
+        try:
+            results[name] = fut.result()
+        except Exception as exc:  # noqa: BLE001 - one failed area must not lose the others
+            failed[name] = _one_line(exc)
+        if progress:
+            progress(done, len(specs), name)
+    return results, failed
 
 
 def _one_line(exc: BaseException) -> str:

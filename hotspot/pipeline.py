@@ -28,7 +28,7 @@ from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .fetchers import prefer_fetched_streets
-from .forecast import BacktestResult, PeriodCounts, backtest, forecast_surface
+from .forecast import BacktestResult, PeriodCounts, forecast_surface
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
 from .intake import IntakeResult, read_incidents
@@ -42,6 +42,7 @@ from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
 from .report import LondonContext, area_report
+from .selection import MethodSelection, select_method
 from .sources import slug
 from .stores import write_table
 
@@ -423,6 +424,10 @@ class _Run:
     layers: dict = field(default_factory=dict)
     #: progress display: called with a stage's name, and within a long stage with what it is at
     step: Callable[[str], None] | None = None
+    #: fit the forecast method selection again even when the cache holds it
+    refit: bool = False
+    #: widest buffer (metres) around the area that the run's stages read incidents in: read once at this reach
+    reach: float = 0.0
 
     def output(self, key: str, filename: str) -> Path:
         path = self.reports / f"{self.name}_{filename}"
@@ -433,28 +438,38 @@ class _Run:
         """Context incidents within ``buffer_m`` metres (read once per
         buffer), restricted to the last ``months`` months when given; None
         without context files."""
-        from .context import read_context
+        from .context import build_context, source_names
 
         cfg = self.config
         if not cfg.context:
             return None
         key = ("context", buffer_m)
         if key not in self.layers:
-            self.layers[key] = read_context(cfg.context, self.area, self.incidents, buffer_m=buffer_m,
-                                            neighbours=self.layers["neighbours"], crime_types=cfg.crime_types,
-                                            **self._context_read_options())
+            self.layers[key] = build_context(self.area, self.around(cfg.context, buffer_m), own=self.incidents,
+                                             buffer_m=buffer_m, neighbours=self.layers["neighbours"],
+                                             sources=source_names(cfg.context))
         # the cross-border stage tests each neighbour clear of the boundary: its verdict holds here too
         ctx = self.layers[key].mark_missing(self.layers.get("neighbours_without_data", []))
         if months is not None:
             ctx = ctx.recent(months, self.incidents["occurred"].max())
         return ctx
 
-    def _context_read_options(self) -> dict[str, Any]:
-        """The incidents' read options for context read from the same files
-        (the columns, CRS and date format of the user's own file)."""
-        cfg = self.config
-        same = cfg.context is None or set(map(str, cfg.context)) <= set(map(str, cfg.incidents or []))
-        return dict(cfg.read_options) if same else {}
+    def around(self, paths: list[Path], buffer_m: float) -> gpd.GeoDataFrame:
+        """Incidents of ``paths`` within ``buffer_m`` metres of the area (and
+        in it), read once per run at the widest buffer any of its stages asks
+        for (:attr:`reach`): a narrower stage selects from the same read."""
+        from .context import read_around
+
+        key = ("around", tuple(map(str, paths)))
+        have = self.layers.get(key)
+        if have is None or have[0] < buffer_m:  # first read, or a stage reaching beyond the planned widest
+            reach = max(self.reach, buffer_m)
+            same = set(map(str, paths)) <= set(map(str, self.config.incidents or []))
+            options = dict(self.config.read_options) if same else {}
+            have = (reach, read_around(paths, self.area, buffer_m=reach, crime_types=self.config.crime_types,
+                                       **options))
+            self.layers[key] = have
+        return have[1]
 
     def streets(self) -> gpd.GeoDataFrame | None:
         """The user's street layers as one line layer (read once), or None."""
@@ -507,25 +522,49 @@ def _stage_hotspots(run: _Run) -> None:
     pc = PeriodCounts.from_incidents(inc, area, cell=cfg.cell_m, context=run.context(1000.0))
     if len(pc.periods) < 14:
         raise HotspotError(f"{area.name}: {len(pc.periods)} periods of data; choosing a forecast needs at least 14")
-    step = run.step
-    bt = backtest(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),
-                  end=str(pc.periods[-1]), bootstrap=200,
-                  progress=(lambda done, total: step(f"hotspots: backtest {done}/{total} periods")) if step else None)
-    if bt.best is None:
-        raise HotspotError(f"{area.name}: the backtest could not choose a forecast method: {'; '.join(bt.warnings)}")
-    surface = forecast_surface(pc, bt.best, run.as_of)
+    path = run.output("hotspots", "hotspots.gpkg")
+    sel = _select_method(run, pc)
+    surface = forecast_surface(pc, sel.best, run.as_of)
     recent12 = recent_incidents(inc, months=12)
     hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
-    path = run.output("hotspots", "hotspots.gpkg")
     write_table(surface.to_gdf("score").drop(columns=["row", "col"]), path, layer="cells")
     write_table(hot, path, layer="hotspots")
-    write_table(bt.at(0.05), run.output("backtest", "backtest.csv"))
-    run.output("backtest_json", "backtest.json").write_text(json.dumps(bt.to_json(0.05), indent=1), encoding="utf-8")
-    run.layers.update(surface=surface, backtest=bt, hotspots=hot)
+    run.layers.update(surface=surface, method=sel.best, hotspots=hot)
+    if sel.backtest is not None:
+        run.layers["backtest"] = sel.backtest
     if run.gi:
         g = Grid.for_geometry(area.geometry, 250.0, area.crs)
         run.layers["gi"] = gi_star(g.bin(recent12.geometry.x, recent12.geometry.y), g, g.mask(area.geometry))
-    run.result.summary["hotspots"] = _hotspots_summary(bt, len(hot))
+    run.result.summary["hotspots"] = sel.summary | {"polygons": len(hot), "selection": sel.to_json()}
+
+
+def _select_method(run: _Run, pc: PeriodCounts) -> MethodSelection:
+    """The backtest's method choice: reused from the cache while the counts
+    and options are those it was fitted on, else fitted (``--refit``: always);
+    the progress line says which."""
+    cfg, step = run.config, run.step
+    outputs = {"backtest.csv": run.output("backtest", "backtest.csv"),
+               "backtest.json": run.output("backtest_json", "backtest.json")}
+
+    def write(bt: BacktestResult) -> None:
+        write_table(bt.at(0.05), outputs["backtest.csv"])
+        outputs["backtest.json"].write_text(json.dumps(bt.to_json(0.05), indent=1), encoding="utf-8")
+
+    sel = select_method(pc, start=str(pc.periods[max(len(pc.periods) - cfg.backtest_periods, 13)]),
+                        end=str(pc.periods[-1]), bootstrap=200, outputs=outputs, write=write,
+                        summarise=lambda bt: _hotspots_summary(bt, 0), files=[*cfg.incidents, *(cfg.context or [])],
+                        refit=run.refit,
+                        progress=(lambda done, total: step(f"hotspots: backtest {done}/{total} periods"))
+                        if step else None)
+    if not sel.best:
+        warnings = sel.backtest.warnings if sel.backtest is not None else []
+        raise HotspotError(f"{run.area.name}: the backtest could not choose a forecast method: {'; '.join(warnings)}")
+    how = (f"method {sel.best} reused from the cache (fitted {sel.fitted_at}; --refit fits again)" if sel.reused
+           else f"method {sel.best} fitted and cached")
+    log.info("hotspots: %s", how)
+    if step:
+        step(f"hotspots: {how}")
+    return sel
 
 
 def _hotspots_summary(bt: BacktestResult, polygons: int) -> dict[str, Any]:
@@ -546,7 +585,7 @@ def _hotspots_summary(bt: BacktestResult, polygons: int) -> dict[str, Any]:
 
 
 def _stage_crossborder(run: _Run) -> None:
-    from .context import read_context
+    from .context import build_context, read_context
 
     cfg, area = run.config, run.area
     neighbours = run.layers["neighbours"]
@@ -554,9 +593,12 @@ def _stage_crossborder(run: _Run) -> None:
         return run.skip("cross-border", f"no area of the boundary layer borders {area.name}: give a layer of the "
                                         "areas around it (--neighbours-file) to compare either side of the boundary")
     # the fringe is the context at the fringe's width: never the area's own incidents
-    outside = read_context(cfg.outside_incidents or cfg.incidents, area, run.incidents, buffer_m=cfg.fringe_m,
-                           neighbours=neighbours, crime_types=cfg.crime_types,
-                           **(run._context_read_options() if not cfg.outside_incidents else {})).incidents
+    if cfg.outside_incidents:
+        outside = read_context(cfg.outside_incidents, area, run.incidents, buffer_m=cfg.fringe_m,
+                               neighbours=neighbours, crime_types=cfg.crime_types).incidents
+    else:  # the incident files themselves: the run's one read around the area
+        outside = build_context(area, run.around(cfg.incidents, cfg.fringe_m), own=run.incidents,
+                                buffer_m=cfg.fringe_m, neighbours=neighbours).incidents
     zones = border_zones(area)
     conc = border_concentration(run.incidents, area)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
@@ -660,7 +702,7 @@ def _stage_map(run: _Run) -> None:
                     show_markers=False)
     if "surface" in layers:
         surface = layers["surface"]
-        add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({layers['backtest'].best})")
+        add_surface(m, surface, f"Forecast {surface.meta['forecast_period']} ({layers['method']})")
         add_hotspots_to_map(m, layers["hotspots"], "Hotspots (top 5% of cells)")
     if "gi" in layers:
         add_gi_to_map(m, layers["gi"])
@@ -726,6 +768,16 @@ STAGES: list[tuple[str, Callable[[_Run], None]]] = [
 ]
 
 
+def _reach(cfg: RunConfig, stages: set[str]) -> float:
+    """The widest buffer (metres) around the area in which the given stages
+    read incidents: the run reads them once at this reach."""
+    from .anpr import ALONG_M, CORRIDOR_M
+
+    buffers = {"hotspots": 1000.0, "anpr": ALONG_M + CORRIDOR_M, "nano-beats": cfg.nanobeat_distance_m,
+               "cross-border": 0.0 if cfg.outside_incidents else cfg.fringe_m}
+    return max([b for stage, b in buffers.items() if stage in stages], default=0.0)
+
+
 def run_area(
     config: RunConfig,
     out: str | Path = "maps",
@@ -735,6 +787,7 @@ def run_area(
     gi_star_layer: bool = True,
     stages: list[str] | None = None,
     step: Callable[[str], None] | None = None,
+    refit: bool = False,
 ) -> RunResult:
     """Run the pipeline's stages for one area.
 
@@ -754,11 +807,15 @@ def run_area(
         Names from :data:`STAGES` to run (default all); the intake always runs.
     step : callable, optional
         Called with each stage's name as it starts (progress display).
+    refit : bool
+        Fit the forecast method selection again even when the cache holds
+        one for these counts and options (:mod:`hotspot.selection`).
 
     Returns
     -------
     RunResult
-        ``skipped`` names each stage that could not run and why.
+        ``skipped`` names each stage that could not run and why; the
+        summary's ``hotspots.selection`` says whether the method was reused.
     """
     names = ["intake"] + [name for name, _ in STAGES]
     wanted = set(stages) if stages else set(names)
@@ -775,7 +832,7 @@ def run_area(
             step("intake")
         t0 = time.perf_counter()
         run = _intake(config, staging[out.resolve()], staging[reports.resolve()], tiles, gi_star_layer)
-        run.step = step
+        run.step, run.refit, run.reach = step, refit, _reach(config, wanted)
         timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
         for name, fn in STAGES:
             if name not in wanted:
@@ -820,6 +877,7 @@ def run_demo(
     step: Callable[[str], None] | None = None,
     tiles: str | None = None,
     gi_star_layer: bool = True,
+    refit: bool = False,
 ) -> RunResult:
     """The README's job: :func:`run_area` on the reference data for one
     borough (Barnet by default: the reference setting, not a code path).
@@ -844,6 +902,8 @@ def run_demo(
         Base tiles for the map (none by default: works offline).
     gi_star_layer : bool
         Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+    refit : bool
+        Fit the forecast method selection again (see :func:`run_area`).
 
     Returns
     -------
@@ -856,7 +916,7 @@ def run_demo(
     else:
         boundary, files = _download_inputs(area_name)
         config = RunConfig(area_file=boundary, area=area_name, incidents=files)
-    return run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi_star_layer, step=step)
+    return run_area(config, out, reports=reports, tiles=tiles, gi_star_layer=gi_star_layer, step=step, refit=refit)
 
 
 def _download_inputs(area_name: str) -> tuple[Path, list[Path]]:  # pragma: no cover - needs internet

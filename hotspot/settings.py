@@ -6,6 +6,9 @@ HOTSPOT_DATA_DIR
     Folder holding the reference data (same layout as ``../shared/data``).
 HOTSPOT_CACHE_DIR
     Where downloads (police.uk months, boundary layers, map assets) are cached.
+HOTSPOT_SELECTION_CACHE
+    Where runs keep their forecast method selection (default: the
+    ``selection`` folder of the cache folder above).
 HOTSPOT_POLICE_API
     Base address of the police.uk API (tests point it at a local server).
 HOTSPOT_OVERPASS_URL, HOTSPOT_CODEPOINT_URL, HOTSPOT_ONS_LSOA_LAYER, HOTSPOT_ONS_WARD_LAYER, HOTSPOT_NOMIS_API
@@ -147,6 +150,16 @@ def cache_dir() -> Path:
         path = Path(pooch.os_cache("hotspot"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def selection_cache_dir() -> Path:
+    """Folder of the runs' stored forecast method selections
+    (:mod:`hotspot.selection`): ``$HOTSPOT_SELECTION_CACHE``, else
+    ``selection/`` in :func:`cache_dir` (``data/selection`` in a checkout,
+    git-ignored). Read at call time; created when an entry is written.
+    """
+    env = os.environ.get("HOTSPOT_SELECTION_CACHE")
+    return Path(env) if env else cache_dir() / "selection"
 
 
 def shared_data_dir() -> Path | None:

@@ -211,3 +211,24 @@ def test_gi_star_finds_a_planted_cluster():
     # an untouched random field has almost no significant cells after FDR
     null = gi_star(rng.poisson(1.0, (30, 30)).astype(float), grid, np.ones((30, 30), bool), seed=2)
     assert (null["class"] != "not significant").sum() <= 5
+
+
+def test_gi_star_kernels_are_compiled_once_and_kept():
+    # esda compiles its permutation kernels on first use in every process (~25 s of a warm run): kept on disk,
+    # a later run loads them; the kernels and their results are esda's own
+    from pathlib import Path
+
+    import esda.getisord
+    from numba.core.caching import NullCache
+    from pyproj import CRS
+
+    from hotspot.hotspots import gi_star
+
+    grid = Grid(0.0, 0.0, 100.0, 12, 12, CRS.from_epsg(27700))
+    counts = np.random.default_rng(3).poisson(2.0, (12, 12)).astype(float)
+    gi = gi_star(counts, grid, np.ones((12, 12), bool), permutations=99, seed=1)
+    kernel = esda.getisord._g_local_star_crand
+    assert not isinstance(kernel._cache, NullCache)
+    assert any(Path(kernel._cache._cache_path).glob("*.nbi"))  # the index of the compiled kernel, on disk
+    again = gi_star(counts, grid, np.ones((12, 12), bool), permutations=99, seed=1)
+    assert np.array_equal(again["p_sim"], gi["p_sim"])  # seeded: the same p-values

@@ -18,6 +18,7 @@ PKG = Path(__file__).resolve().parents[1] / "hotspot"
 #: Modules that are about output, not analysis.
 OUTPUT_MODULES = {
     "pipeline",     # writes a run's maps and pages (through hotspot.render)
+    "morning",      # every area's run and their index page (through hotspot.render)
     "assets",       # offline Leaflet assets inlined into pages
     "__init__",
 }
