@@ -736,6 +736,8 @@ def _stage_audiences(run: _Run) -> None:
         roads=run.streets(), tiles=run.tiles, existing_label=run.config.existing_label,
         details=run.result.summary)
     run.result.outputs.update(written)
+    if "public" in run.result.summary:  # too little data for a whole published window
+        run.skip("public outputs", run.result.summary["public"])
 
 
 def _stage_assess(run: _Run) -> None:

@@ -177,8 +177,19 @@ def test_anpr_json_on_reference_data(tmp_path, shared_data, boroughs_file):
 def test_anpr_bad_input_exits_2(tmp_path, shared_data, boroughs_file):
     r = run("anpr", "--area-file", boroughs_file, "--area", "Barnet", "--incidents",
             shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv", "--data", shared_data,
-            "--cameras", "100000", "--out", tmp_path / "s.geojson")
-    assert r.returncode == 2 and "candidate sites" in r.stderr and "Traceback" not in r.stderr
+            "--cameras", "0", "--out", tmp_path / "s.geojson")
+    assert r.returncode == 2 and "--cameras" in r.stderr and "Traceback" not in r.stderr
+    assert len([ln for ln in r.stderr.splitlines() if ln.startswith("error:")]) == 1
+
+
+def test_anpr_more_cameras_than_sites_plans_the_useful_ones(tmp_path, shared_data, boroughs_file):
+    # issue 18: k beyond the candidate sites is planned, not refused; k_asked and k_useful say what happened
+    r = run("anpr", "--area-file", boroughs_file, "--area", "Barnet", "--incidents",
+            shared_data / "crime" / "barnet_burglary_police_uk_2013-12_2025-02.csv", "--data", shared_data,
+            "--cameras", "100000", "--out", tmp_path / "s.geojson", "--json")
+    assert r.returncode == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert obj["k_asked"] == 100000 and 0 < obj["k_useful"] == len(obj["sites"]) < 100000
 
 
 def test_crossborder_json(shared_data, boroughs_file):

@@ -304,22 +304,32 @@ def test_targets_of_business_premises_are_marked(cluster_plan):
 # --------------------------------------------------------------------------- trap 8: a brief for a whole city
 
 
-def test_a_city_wide_brief_is_one_page_of_beats_a_team_can_drive(shared_data, tmp_path):
+def test_a_city_wide_brief_is_one_page_of_beats_a_team_can_drive(shared_data, tmp_path, monkeypatch, capsys):
     import shutil
 
     from hotspot import settings
 
+    sys.path.insert(0, str(ROOT))
+    try:
+        from cli import main
+    finally:
+        sys.path.remove(str(ROOT))
+    # Chicago's ten targets lie ~12 km of route apart; a shift that drives 6 km at most must split them
+    # into beats (in this process, so the setting, read at call time, holds)
+    monkeypatch.setattr(settings, "NANOBEAT_BEAT_ROUTE_M", 6_000.0)
     chicago = shared_data / "crime/exact_dates/chicago_residential_burglary_2014_2017.csv"
-    r = run("brief", chicago, "--crs", "EPSG:26971", "--as-of", "2017-06-01", "--out", tmp_path / "b.html",
-            "--pdf", tmp_path / "b.pdf", "--json")
-    assert r.returncode == 0, r.stderr
-    j = json.loads(r.stdout)
+    capsys.readouterr()
+    code = main([str(a) for a in ("brief", chicago, "--crs", "EPSG:26971", "--as-of", "2017-06-01",
+                                  "--out", tmp_path / "b.html", "--pdf", tmp_path / "b.pdf", "--json")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    j = json.loads(out)
     assert j["area"] == "Chicago (records' extent)"  # was "incident footprint"
     page = (tmp_path / "b.html").read_text()
     assert "Patrol brief: Chicago (records&#x27; extent)" in page and "incident footprint" not in page
     beats = j["beats"]
-    # one route through the 10 targets is 41 km: grouped into beats, each within a shift's route
-    assert len(beats) >= 2 and all(b["route_km"] <= settings.NANOBEAT_BEAT_ROUTE_M / 1000 for b in beats)
+    assert j["route_km"] > 6, "the ten targets fit one 6 km route: the test no longer exercises beats"
+    assert len(beats) >= 2 and all(b["route_km"] <= 6 for b in beats)
     assert sorted(t for b in beats for t in b["targets"]) == [t["rank"] for t in j["targets"]]
     assert j["route_km"] == pytest.approx(sum(b["route_km"] for b in beats), abs=0.01)
     # no leg joins two beats (no start: a path through each beat's targets)

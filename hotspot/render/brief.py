@@ -49,6 +49,20 @@ def _e(v) -> str:
     return html.escape("" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v), quote=True)
 
 
+# The page is one A4 sheet (.page is 272 mm high). The map gives way first (down to 40 mm); when the
+# table and notes still overflow (many beats, many caveats), the type steps down, at most to 7 px, so
+# the print stays one sheet instead of spilling a line onto a second. Runs before Chromium prints.
+_FIT_ONE_PAGE = """<script>
+(function () {
+  var page = document.querySelector('.page'), size = 10;
+  while (page.scrollHeight > page.clientHeight + 1 && size > 7) {
+    size -= 0.5;
+    document.body.style.fontSize = size + 'px';
+  }
+})();
+</script>"""
+
+
 @dataclass
 class PatrolBrief:
     """Everything the briefing page shows.
@@ -217,7 +231,7 @@ class PatrolBrief:
 <style>
 @page {{ size: A4 portrait; margin: 10mm; }}
 body {{ font: 10px/1.3 system-ui, sans-serif; color: #111; margin: 0 auto; max-width: 190mm; }}
-h1 {{ font-size: 17px; margin: 4px 0; }}
+h1 {{ font-size: 1.7em; margin: 4px 0; }}
 .meta {{ margin: 0 0 6px; }}
 .page {{ display: flex; flex-direction: column; height: 272mm; }}
 .map-box {{ flex: 1 1 0; min-height: 40mm; max-height: 115mm; }}
@@ -230,8 +244,8 @@ table {{ border-collapse: collapse; width: 100%; margin-top: 6px; }}
 th, td {{ border: 1px solid #999; padding: 2px 4px; vertical-align: top; text-align: left; }}
 th {{ background: #eee; }}
 td.num {{ font-weight: bold; text-align: center; width: 18px; }}
-.near {{ color: #444; font-size: 10px; }}
-.notes {{ font-size: 10px; color: #333; }}
+.near {{ color: #444; font-size: 1em; }}
+.notes {{ font-size: 1em; color: #333; }}
 @media print {{ .noprint {{ display: none; }} tr {{ break-inside: avoid; }} }}
 </style></head><body><div class="page">
 <h1>{_e(f"Patrol brief: {self.area_name}")}</h1>
@@ -243,7 +257,7 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 <ul class="notes">{notes}</ul>
 <p class="notes">Numbers on the map are the patrol order. Dates are shown no finer than the source records.
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
-</div></body></html>"""
+</div>{_FIT_ONE_PAGE}</body></html>"""
 
     def save(self, path: str | Path, *, pdf: str | Path | None = None) -> Path:
         """Write the HTML page (and with ``pdf`` its print).

@@ -103,12 +103,17 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
                                                  risk_basis=risk_basis)
     if campaign is not None:
         out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
-    pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
-    for key, path in public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
-                                    neighbours=neighbours, tiles=tiles, check=False).items():
-        out[key] = path
     from .._errors import HotspotError
     from ..disclosure import check_public
+
+    pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
+    try:
+        out.update(public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
+                                  neighbours=neighbours, tiles=tiles, check=False))
+    except HotspotError as e:  # too little data for a whole published window: nothing public, said why
+        if details is None:
+            raise
+        details["public"] = f"no public outputs: {e}"
 
     public = [p for k, p in out.items() if k.startswith("public")]
     found = check_public(public, incidents)
