@@ -4,6 +4,10 @@ Every module of the package outside :mod:`hotspot.render` (and the few
 modules whose job is output: the pipeline that writes a run's files, the
 asset cache, and the two modules kept so old imports keep working) is read as
 source and its imports - at module level and inside functions - are checked.
+
+The package's import graph, built the same way from every module (and
+``cli.py``), must have no cycle, and must keep the layers' direction (issue
+23): core <- analytics <- jobs <- cli, render drawing analytics results.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The ``anpr`` job: an area's camera plan, with the reference data filling
-the layers the user did not give (was :func:`hotspot.anpr.plan_anpr_for_area`).
+the layers the user did not give (was ``hotspot.anpr.plan_anpr_for_area``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The ``league`` job's defaults: its inputs and households table, filled from
-the reference data folder (was :func:`hotspot.league.league_sources`).
+the reference data folder (was ``hotspot.league.league_sources``).
 """
 
 from __future__ import annotations

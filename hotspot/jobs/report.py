@@ -1,6 +1,6 @@
 """The ``report`` job's reference: the counts and population behind rates and
 ranks, filled from the reference data folder (was
-:func:`hotspot.report.london_context`).
+``hotspot.report.london_context``).
 """
 
 from __future__ import annotations
