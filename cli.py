@@ -431,7 +431,7 @@ def map_(
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.areas import area_from_points
     from hotspot.periods import recent_incidents
-    from hotspot.render.maps import incidents_map
+    from hotspot.render.incidents import incidents_map
 
     if public and show_points:
         raise typer.BadParameter("--public and --show-points exclude each other")
@@ -856,8 +856,8 @@ def brief(
     as_json: JsonOut = False,
 ):
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
+    from hotspot.jobs.reference import postcode_layer
     from hotspot.nanobeats import NanoBeatOptions
-    from hotspot.places import postcode_layer
     from hotspot.render.brief import patrol_brief
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
@@ -1027,7 +1027,7 @@ def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: 
                       start: str | None, end: str | None, cell: float, seed: int, bootstrap: int,
                       crime_type: list[str] | None, crs: str | None, fmt: str, as_json: bool) -> None:
     """`backtest --targets K`: the planner against count discs and near-repeat alone at equal effort."""
-    from hotspot.targets import backtest_targets
+    from hotspot.target_backtest import backtest_targets
 
     if area is None:
         raise typer.BadParameter("--targets scores one area: give --area NAME")
@@ -1164,7 +1164,8 @@ def league(
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the table as an HTML page.")] = None,
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
-    from hotspot.league import build_league, league_sources
+    from hotspot.jobs.league import league_sources
+    from hotspot.league import build_league
     from hotspot.render import write_page
     from hotspot.render.league import league_html
     from hotspot.stores import write_table
@@ -1301,10 +1302,10 @@ def anpr(
     tiles: _TILES = None,
 ):
     """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
-    from hotspot.anpr import CONTEXT_REACH_M, plan_anpr_for_area
     from hotspot.areas import load_boundaries
     from hotspot.crossborder import read_roads
-    from hotspot.places import postcode_layer
+    from hotspot.jobs.anpr import CONTEXT_REACH_M, plan_anpr_for_area
+    from hotspot.jobs.reference import postcode_layer
 
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
@@ -1382,9 +1383,10 @@ def report(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the monthly series with the expected range.")] = None,
 ):
     """Quarterly burglary performance report for a partnership board."""
+    from hotspot.jobs.report import london_context
     from hotspot.render import write_page
     from hotspot.render.report import report_html
-    from hotspot.report import area_report, london_context
+    from hotspot.report import area_report
 
     a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type)
@@ -1421,7 +1423,7 @@ def report(
 
 def _optional_reference(data: Path | None):
     """The reference data when given or found (../shared/data), else None."""
-    from hotspot.pipeline import ReferenceData, resolve_data_dir
+    from hotspot.jobs.reference import ReferenceData, resolve_data_dir
 
     root = resolve_data_dir(data)
     return ReferenceData(root) if root is not None else None
@@ -1453,7 +1455,7 @@ def leaflets(
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
     from hotspot.campaigns import plan_json, plan_leaflets, plan_table
-    from hotspot.places import postcode_layer
+    from hotspot.jobs.reference import postcode_layer
 
     when = _date_option(as_of, "--as-of", example="") if as_of else None
     a = _required_area(area_file, area)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from hotspot.areas import area_from_points, load_area  # noqa: E402
 from hotspot.intake import read_incidents  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
-from hotspot.targets import COUNT_DISCS, NEAR_REPEAT, backtest_targets  # noqa: E402
+from hotspot.target_backtest import COUNT_DISCS, NEAR_REPEAT, backtest_targets  # noqa: E402
 
 CITIES = {
     "chicago": ("chicago_residential_burglary_2014_2017.csv", {"crs": "EPSG:26971"}, "2016-01-04", "2017-12-25"),

@@ -8,7 +8,9 @@ The package has one module per concept:
 * :mod:`hotspot.sources` - police.uk and boundary downloads, local mirrors;
 * :mod:`hotspot.render` - maps, pages and charts, one module per result
   (analytics modules return results and draw nothing);
-* :mod:`hotspot.pipeline` - the end-to-end ``hotspot demo`` job.
+* :mod:`hotspot.pipeline` - the end-to-end ``hotspot demo`` job;
+* :mod:`hotspot.jobs` - the application layer above the analytics (the
+  reference data folder, the jobs' defaults); nothing below imports it.
 
 All distances are metres in a projected working CRS (:mod:`hotspot.crs`).
 """

@@ -910,7 +910,7 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     unit_column : str, optional
         Name/id column of ``units``.
     lsoas : GeoDataFrame, optional
-        LSOAs with households (e.g. :meth:`hotspot.pipeline.ReferenceData.lsoa_units`).
+        LSOAs with households (e.g. :meth:`hotspot.jobs.reference.ReferenceData.lsoa_units`).
     method : str or None
         Forecast method for expected burglaries (default ``counts_36``:
         counts over 36 months); None: the incidents' own yearly rate.

@@ -906,7 +906,7 @@ def fetched_or_reference_roads(area: Area, reference: Any) -> tuple[dict[str, gp
     area : Area
         The area (working CRS, metres).
     reference : ReferenceData or None
-        The reference data folder (:class:`hotspot.pipeline.ReferenceData`).
+        The reference data folder (:class:`hotspot.jobs.reference.ReferenceData`).
 
     Returns
     -------

@@ -90,8 +90,12 @@ from pyproj import CRS
 
 from . import settings, stores
 from ._errors import CRSError, HotspotError, InputFileError
+from .columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and stores; old imports work
+from .columns import POLICE_UK_COLUMNS as POLICE_UK_COLUMNS
+from .columns import detect_columns
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
+from .stores import expand_paths
 
 if TYPE_CHECKING:  # for annotations only
     from .areas import Area
@@ -112,36 +116,9 @@ IncidentInput = str | Path | stores.StoreSource | pd.DataFrame | Iterable[str | 
 #: One input file as intake reads it: a path, or a Parquet/PostGIS store source.
 InputFile = Path | stores.StoreSource
 
-#: The columns of a data.police.uk street-level CSV.
-POLICE_UK_COLUMNS = (
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-    "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
-)
 #: Standard columns every accepted incident has.
 STANDARD_COLUMNS = ("incident_id", "occurred", "date_precision", "crime_type", "location_text")
 
-# Common spellings of each role in records-system exports, compared after
-# lower-casing and removing spaces, underscores, dots and hyphens.
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("incidentid", "eventid", "crimeid", "id", "incidentno", "incidentnumber", "casenumber",
-           "caseno", "recordid", "reference", "urn", "objectid", "fid",
-           # force records-system exports (Niche, Athena, Connect, CRIMES): the crime reference number
-           "crimereference", "crimereferencenumber", "crimeref", "crimerefno", "crn", "crimeno", "crimenumber",
-           "crimerecordnumber", "occurrencenumber", "occurrenceno", "occurrenceid", "occurrencereference",
-           "incidentreference", "incidentref", "eventnumber", "eventno", "referencenumber", "refno", "ref"),
-    "date": ("occurred", "datetime", "date", "offensedate", "offencedate", "occurrencedate",
-             "dateoccurred", "incidentdate", "eventdate", "datesingle", "timestamp", "month",
-             "reporteddate", "firstoccurrencedate"),
-    "x": ("x", "easting", "xcoordinate", "xcoord", "pointx", "east"),
-    "y": ("y", "northing", "ycoordinate", "ycoord", "pointy", "north"),
-    "lon": ("longitude", "lon", "lng", "long", "xlong"),
-    "lat": ("latitude", "lat", "ylat"),
-    "type": ("crimetype", "type", "offense", "offence", "offensetype", "offencetype", "category",
-             "primarytype", "crimecategory", "offencedescription"),
-    "location": ("locationtext", "location", "hundredblock", "block", "address", "street",
-                 "streetname", "locationdescription"),
-    "outcome": ("lastoutcomecategory", "outcome", "status", "disposition"),
-}
 
 REASONS = (
     "malformed row", "missing coordinates", "unparsable coordinates", "zero coordinates",
@@ -303,52 +280,6 @@ def has_month_dates(incidents: pd.DataFrame) -> bool:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def expand_paths(paths: str | Path | stores.StoreSource | Iterable[str | Path | stores.StoreSource]
-                 ) -> list[InputFile]:
-    """Files named by ``paths``: folders expand to their CSV, GeoJSON and
-    GeoPackage files (sorted, recursive). Missing paths raise.
-
-    Parameters
-    ----------
-    paths : str, Path, StoreSource or a list of them
-        Files, folders, ``*.parquet`` paths or ``postgresql://`` URLs.
-
-    Returns
-    -------
-    list of Path or StoreSource
-        The files in order (Parquet and PostgreSQL inputs as
-        :class:`~hotspot.stores.StoreSource`).
-
-    Raises
-    ------
-    InputFileError
-        A missing path, a folder without incident files, or no input at all.
-    """
-    # (a str, Path or StoreSource is one input, not a list of them)
-    items = [paths] if isinstance(paths, (str, Path, stores.StoreSource)) else paths
-    out: list[InputFile] = []
-    for p in items:
-        if stores.is_store(p):  # Parquet / PostgreSQL: read by hotspot.stores
-            out.append(stores.as_source(p))
-            continue
-        p = Path(p)
-        if p.is_dir():
-            found = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.name.lower().endswith((".csv", ".csv.gz", ".geojson", ".json", ".gpkg"))
-            )
-            if not found:
-                raise InputFileError(f"{p}: folder holds no CSV, GeoJSON or GeoPackage files")
-            out.extend(found)
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise InputFileError(f"{p}: file not found")
-    if not out:
-        raise InputFileError("no input files given")
-    return out
 
 
 def _is_vector(path: Path) -> bool:
@@ -616,42 +547,6 @@ def _sniff_delimiter(path: str | Path, text: str) -> str:
             f"into its {n} fields; re-save the file as comma-separated CSV")
     return sep
 
-
-
-def _norm(name: str) -> str:
-    return "".join(ch for ch in str(name).lower() if ch.isalnum())
-
-
-def detect_columns(columns: Iterable[str], given: Mapping[str, str] | None = None) -> dict[str, str | None]:
-    """Map roles (id, date, x, y, lon, lat, type, location, outcome) to column
-    names, from the user's ``given`` names first, then common spellings.
-
-    Parameters
-    ----------
-    columns : iterable of str
-        The input's column names.
-    given : mapping, optional
-        Role -> column name as the user gave it (``--date-col`` ...); empty
-        values are ignored.
-
-    Returns
-    -------
-    dict of str to str or None
-        Every role of :data:`COLUMN_ALIASES` -> its column, None when absent
-        (the first column matching an alias, compared without case, spaces
-        or punctuation).
-    """
-    given = {k: v for k, v in (given or {}).items() if v}
-    by_norm: dict[str, str] = {}
-    for c in columns:
-        by_norm.setdefault(_norm(c), c)
-    out: dict[str, str | None] = {}
-    for role, aliases in COLUMN_ALIASES.items():
-        if role in given:
-            out[role] = given[role]
-            continue
-        out[role] = next((by_norm[a] for a in aliases if a in by_norm), None)
-    return out
 
 
 def sniff_format(path: Path, columns: Iterable[str]) -> Format:

@@ -307,35 +307,3 @@ def nearest_streets(x: ArrayLike, y: ArrayLike, streets: gpd.GeoDataFrame | None
         return [None] * len(x)
     d, i = cKDTree(np.c_[streets.geometry.x, streets.geometry.y]).query(np.c_[x, y], distance_upper_bound=max_distance)
     return [str(streets["street"].iloc[k]) if np.isfinite(dk) else None for k, dk in zip(i, d)]
-
-
-# --------------------------------------------------------------------------- the commands' postcode layer
-def postcode_layer(path: str | Path | None, crs: str | int | CRS, *, column: str | None = None,
-                   data: str | Path | None = None) -> gpd.GeoDataFrame | None:
-    """The postcode layer the ``brief``, ``anpr`` and ``leaflets`` commands
-    use: ``path`` if given, else the reference data folder's postcode units
-    when there are any, else None.
-
-    Parameters
-    ----------
-    path : path, optional
-        GeoJSON/GeoPackage of postcode points or polygons.
-    crs : CRS-like
-        The working CRS (metres).
-    column : str, optional
-        The postcode column (see :func:`read_postcodes`).
-    data : path, optional
-        Reference data folder (default ``$HOTSPOT_DATA_DIR`` or ``../shared/data``, if any).
-
-    Returns
-    -------
-    GeoDataFrame or None
-        Points with a ``postcode`` column, or None when there is no layer.
-    """
-    if path is not None:
-        return read_postcodes(path, crs, column=column)
-    from .pipeline import ReferenceData, resolve_data_dir
-
-    root = resolve_data_dir(data)
-    found = ReferenceData(root).postcodes if root is not None else None
-    return read_postcodes(found, crs, column=column) if found is not None else None

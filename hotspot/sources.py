@@ -32,7 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from . import settings
 from ._errors import FetchError
 from .areas import Area
-from .intake import POLICE_UK_COLUMNS
+from .columns import POLICE_UK_COLUMNS
 
 MANIFEST = settings.PROJECT_DIR / "data" / "boundaries" / "manifest.json"
 #: police.uk API category slug -> the "Crime type" its CSV files use.

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import HotspotError, InputFileError, StoreError
+from .columns import detect_columns
 
 if TYPE_CHECKING:  # imported for annotations only: intake imports this module
     import sqlalchemy
@@ -657,8 +658,6 @@ class _RowFilter:
         """The filters for one file; a filter its columns cannot serve raises."""
         import pyarrow as pa
 
-        from .intake import detect_columns
-
         names = pf.schema_arrow.names
         roles = detect_columns(names)
         lon, lat = roles["lon"], roles["lat"]
@@ -877,8 +876,6 @@ def _pg_where(t: PgTarget, cols: Mapping[str, str], gcol: str | None, srid: int 
                          else f"{_q(gcol)} && {env}" if srid else
                          f"ST_Transform({_q(gcol)}, 4326) && {env}")
         else:
-            from .intake import detect_columns
-
             r = detect_columns(list(cols))
             if not (r["lon"] and r["lat"]):
                 raise StoreError(f"{t.shown}: an area box was asked for but the table has no geometry or lon/lat columns")
@@ -1035,7 +1032,6 @@ def input_identity(inputs: Sequence[str | Path | StoreSource]) -> dict[str, list
     InputFileError
         A path that does not exist.
     """
-    from .intake import expand_paths
     from .sources import _sha256  # the downloads' checksum: SHA-256 read in 1 MiB blocks
 
     ident: list[Any] = []
@@ -1383,3 +1379,50 @@ def read_store(path: object, notes: list[str]) -> pd.DataFrame | None:
                              "the store does not cover this area or period")
     notes.extend(path.notes)
     return df
+
+
+# --------------------------------------------------------------------------- input paths (was hotspot.intake.expand_paths)
+def expand_paths(paths: str | Path | StoreSource | Iterable[str | Path | StoreSource]
+                 ) -> list[Path | StoreSource]:
+    """Files named by ``paths``: folders expand to their CSV, GeoJSON and
+    GeoPackage files (sorted, recursive). Missing paths raise.
+
+    Parameters
+    ----------
+    paths : str, Path, StoreSource or a list of them
+        Files, folders, ``*.parquet`` paths or ``postgresql://`` URLs.
+
+    Returns
+    -------
+    list of Path or StoreSource
+        The files in order (Parquet and PostgreSQL inputs as
+        :class:`~hotspot.stores.StoreSource`).
+
+    Raises
+    ------
+    InputFileError
+        A missing path, a folder without incident files, or no input at all.
+    """
+    # (a str, Path or StoreSource is one input, not a list of them)
+    items = [paths] if isinstance(paths, (str, Path, StoreSource)) else paths
+    out: list[Path | StoreSource] = []
+    for p in items:
+        if is_store(p):  # Parquet / PostgreSQL: read by this module
+            out.append(as_source(p))
+            continue
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and f.name.lower().endswith((".csv", ".csv.gz", ".geojson", ".json", ".gpkg"))
+            )
+            if not found:
+                raise InputFileError(f"{p}: folder holds no CSV, GeoJSON or GeoPackage files")
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise InputFileError(f"{p}: file not found")
+    if not out:
+        raise InputFileError("no input files given")
+    return out

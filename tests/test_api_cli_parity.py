@@ -61,9 +61,9 @@ def test_nanobeat_defaults_agree():
 
 
 def test_backtest_anpr_leaflets_defaults_agree():
-    from hotspot.anpr import plan_anpr_for_area
     from hotspot.campaigns import plan_leaflets
     from hotspot.forecast import backtest_at_coverage
+    from hotspot.jobs.anpr import plan_anpr_for_area
 
     bt, cli = _api_defaults(backtest_at_coverage), _cli_defaults("backtest")
     assert bt["coverage"] == cli["coverage"] == settings.BACKTEST_COVERAGE_PCT
@@ -172,7 +172,7 @@ def test_backtest_at_coverage_defaults_and_checks(barnet, barnet_intake):
 
 # --------------------------------------------------------------------------- league
 def test_league_sources_defaults(tmp_path, shared_data):
-    from hotspot.league import league_sources
+    from hotspot.jobs.league import league_sources
 
     inputs, households = league_sources(data=shared_data)
     assert inputs == [str(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")]
@@ -200,8 +200,8 @@ def test_candidate_defaults():
 
 def test_plan_anpr_for_area_gives_what_the_command_gives(tmp_path, shared_data, barnet_csv, boroughs_file, barnet,
                                                           barnet_intake):
-    from hotspot.anpr import plan_anpr_for_area
-    from hotspot.pipeline import ReferenceData
+    from hotspot.jobs.anpr import plan_anpr_for_area
+    from hotspot.jobs.reference import ReferenceData
     from hotspot.places import read_postcodes
 
     r = run("anpr", "--area-file", boroughs_file, "--area", "Barnet", "--incidents", barnet_csv, "--crime-type",
@@ -225,7 +225,7 @@ def test_plan_anpr_for_area_gives_what_the_command_gives(tmp_path, shared_data, 
 # --------------------------------------------------------------------------- leaflets
 def test_plan_leaflets_gives_what_the_command_gives(shared_data, barnet_csv, boroughs_file, barnet, barnet_intake):
     from hotspot.campaigns import plan_json, plan_leaflets, plan_table
-    from hotspot.pipeline import ReferenceData
+    from hotspot.jobs.reference import ReferenceData
     from hotspot.places import read_postcodes
 
     r = run("leaflets", barnet_csv, "--area-file", boroughs_file, "--area", "Barnet", "--crime-type", "Burglary",
@@ -359,8 +359,8 @@ def test_border_figures_give_what_the_command_gives(shared_data, barnet_csv, bor
 
 
 def test_postcode_layer_defaults_to_the_reference_postcodes(tmp_path, shared_data):
-    from hotspot.pipeline import ReferenceData
-    from hotspot.places import postcode_layer, read_postcodes
+    from hotspot.jobs.reference import ReferenceData, postcode_layer
+    from hotspot.places import read_postcodes
 
     ref = ReferenceData(shared_data)
     got = postcode_layer(None, "EPSG:27700", data=shared_data)

@@ -27,7 +27,7 @@ def london(shared_data):
     import geopandas as gpd
 
     from hotspot.areas import load_boundaries
-    from hotspot.pipeline import ReferenceData
+    from hotspot.jobs.reference import ReferenceData
     from hotspot.places import read_postcodes
 
     ref = ReferenceData(shared_data)

@@ -145,9 +145,9 @@ def _strip_world():
 
 
 def test_stray_records_of_another_force_are_missing_data_as_in_the_run():
-    from hotspot.anpr import plan_anpr_for_area
     from hotspot.context import build_context
     from hotspot.crossborder import neighbours_without_data
+    from hotspot.jobs.anpr import plan_anpr_for_area
 
     area, nb, own, strays, roads = _strip_world()
     ctx = build_context(area, strays, own=own, buffer_m=1750, neighbours=nb)

@@ -226,8 +226,8 @@ def test_tiles_load_from_a_local_tile_server(tmp_path, barnet):
 def audience(tmp_path_factory, shared_data, barnet, barnet_intake):
     from hotspot.anpr import plan_anpr
     from hotspot.campaigns import plan_campaign
+    from hotspot.jobs.reference import ReferenceData
     from hotspot.nanobeats import NanoBeatPlanner
-    from hotspot.pipeline import ReferenceData
     from hotspot.render.maps import audience_maps
 
     ref = ReferenceData(shared_data)

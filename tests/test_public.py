@@ -220,7 +220,7 @@ def test_next_campaign_window_is_never_past():
 
 def test_public_outputs_for_the_demo_pass_the_check(tmp_path, shared_data, barnet, barnet_intake):
     from hotspot.campaigns import plan_campaign
-    from hotspot.pipeline import ReferenceData
+    from hotspot.jobs.reference import ReferenceData
     from hotspot.places import read_postcodes
     from hotspot.render.public import public_outputs
 

@@ -12,7 +12,8 @@ from shapely.geometry import box
 from hotspot._errors import OptionError
 from hotspot.areas import area_from_geometry
 from hotspot.nanobeats import NanoBeatPlanner
-from hotspot.targets import COUNT_DISCS, NEAR_REPEAT, PLANNER, TargetRisk, backtest_targets, dosage
+from hotspot.target_backtest import COUNT_DISCS, NEAR_REPEAT, PLANNER, backtest_targets
+from hotspot.targets import TargetRisk, dosage
 
 AREA = area_from_geometry(box(0, 0, 2000, 2000), 27700, "test")
 

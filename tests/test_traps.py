@@ -190,7 +190,7 @@ def test_ranks_from_reference_counts_beside_own_counts_say_so(own_report):
 
 
 def test_report_and_league_rank_on_one_basis(own_report, boroughs_file, shared_data):
-    from hotspot.report import london_context
+    from hotspot.jobs.report import london_context
 
     r = run("league", "--area-file", boroughs_file, "--month", "2024-12", "--json")
     assert r.returncode == 0, r.stderr

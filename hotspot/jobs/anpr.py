@@ -1,0 +1,97 @@
+"""The ``anpr`` job: an area's camera plan, with the reference data filling
+the layers the user did not give (was ``hotspot.anpr.plan_anpr_for_area``).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from ..anpr import CONTEXT_REACH_M as CONTEXT_REACH_M  # the context reach the docstring names, for the command
+from ..anpr import ANPRPlan, plan_anpr, with_candidate_defaults
+from ..areas import Area, load_boundaries
+from ..context import Context
+from ..crossborder import neighbours_without_data
+from ..fetchers import fetched_or_reference_roads
+from ..periods import recent_incidents
+from .reference import ReferenceData
+
+
+def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
+                       reference: ReferenceData | None = None, candidates: gpd.GeoDataFrame | None = None,
+                       existing: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
+                       neighbours: gpd.GeoDataFrame | None = None, context: Context | None = None,
+                       cameras: int = 20, radius: float = 500.0, months: int = 12) -> ANPRPlan:
+    """The ``anpr`` command's plan: :func:`plan_anpr` on the last ``months``
+    of burglary, with the reference data filling the layers not given.
+
+    Parameters
+    ----------
+    area : Area
+        The study area.
+    incidents : GeoDataFrame
+        The area's incidents (working CRS, metres); the last ``months`` of
+        them weigh the demand.
+    road_layers : dict of str to GeoDataFrame, optional
+        Full road layers by name; default: the reference data's partial layers.
+    reference : ReferenceData, optional
+        The reference data folder (:class:`hotspot.jobs.reference.ReferenceData`):
+        roads when none are given, traffic counts, red routes and, when no
+        ``existing`` is given, the TfL traffic cameras.
+    candidates : GeoDataFrame, optional
+        Candidate sites (given ``site_id``/``kind``/``road`` kept, see
+        :func:`with_candidate_defaults`); default: crossings and count points.
+    existing : GeoDataFrame, optional
+        Existing cameras, kept fixed.
+    postcodes : GeoDataFrame, optional
+        Postcode layer naming each site's nearest postcode (a note says when
+        there is none).
+    neighbours : GeoDataFrame, optional
+        Areas across the boundary (default: the area's own layer).
+    context : Context, optional
+        Incidents across the boundary within :data:`CONTEXT_REACH_M` metres;
+        the same last ``months`` of them count towards demand.
+    cameras : int
+        New cameras to site, at most (sites adding nothing are dropped).
+    radius : float
+        Coverage radius of a camera, metres.
+    months : int
+        Burglary risk from the last this many months.
+
+    Returns
+    -------
+    ANPRPlan
+    """
+    inc = recent_incidents(incidents, months=months)
+    roads_used = None
+    red = reference.red_routes() if reference is not None else None
+    if road_layers is None:
+        # a street network fetched for the area (hotspot fetch roads) beats the reference's bus routes
+        road_layers, roads_used = fetched_or_reference_roads(area, reference)
+    if existing is None and reference is not None:
+        existing = reference.traffic_cameras(area.crs)
+    if neighbours is None and reference is not None and reference.districts is not None:
+        # as the run: the districts beyond the area's own layer (another force's) are named too
+        neighbours = area.neighbours(load_boundaries(reference.districts, crs=area.crs))
+    if context is not None:
+        # the run's cross-border rule, on every month: stray records do not make another force's data complete
+        context = context.mark_missing(neighbours_without_data(incidents, context.incidents, area,
+                                                               neighbours if neighbours is not None
+                                                               else area.neighbours()))
+        # said on the counts it was decided on (every month), not the window's
+        missing_notes = context.missing_notes()
+        context = context.recent(months, inc["occurred"].max())
+    plan = plan_anpr(area, road_layers=road_layers, incidents=inc,
+                     count_points=reference.count_points(area.crs) if reference else None,
+                     candidates=with_candidate_defaults(candidates) if candidates is not None else None,
+                     existing=existing, red_routes=red,
+                     k=cameras, radius=radius, postcodes=postcodes, neighbours=neighbours, context=context)
+    if context is not None:
+        plan.context = context.to_json()
+        plan.notes.append(f"context: {len(context.incidents):,} burglaries across the boundary in the same "
+                          f"{months} months count towards demand")
+        plan.notes += missing_notes
+    if postcodes is None:
+        plan.notes.append("no postcode layer: give --postcodes to name each site's nearest postcode")
+    if roads_used:
+        plan.notes.append(roads_used)
+    return plan
