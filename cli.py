@@ -1550,7 +1550,7 @@ def _run_and_print(config, out, reports, tiles, gi, stages, as_json, refit: bool
 
 
 def _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stages, as_json) -> None:
-    from hotspot.morning import run_areas
+    from hotspot.jobs.morning import run_areas
 
     wanted = [x.strip() for x in stages.split(",")] if stages else None
     root = Path("runs") if out == Path("maps") else out  # --out's default is the one-area map folder

@@ -41,7 +41,7 @@ from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
-from .report import LondonContext, area_report
+from .report import area_report
 from .selection import MethodSelection, select_method
 from .sources import slug
 from .stores import write_table

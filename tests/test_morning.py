@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from hotspot.morning import run_areas
+from hotspot.jobs.morning import run_areas
 from hotspot.pipeline import RunConfig
 
 

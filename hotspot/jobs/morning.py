@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .league import AreaSpec, RunInfo, _ru_maxrss_mb, run_area_tasks, select_areas
-from .pipeline import RunConfig, run_area
-from .sources import slug
+from ..league import AreaSpec, RunInfo, _ru_maxrss_mb, run_area_tasks, select_areas
+from ..pipeline import RunConfig, run_area
+from ..sources import slug
 
 
 @dataclass
@@ -140,8 +140,8 @@ def run_areas(
     AreasRun
         Each area's outputs, the failed areas with reasons, the index page.
     """
-    from .render import write_page
-    from .render.areas_index import areas_index_html
+    from ..render import write_page
+    from ..render.areas_index import areas_index_html
 
     specs = select_areas(config.area_file, areas)
     base = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "area"}
