@@ -1285,7 +1285,7 @@ def anpr(
     incidents: Annotated[list[Path], typer.Option("--incidents", help="Incident files (repeatable).")],
     roads: Annotated[Optional[list[Path]], typer.Option("--roads", help="Full road layer: lines or an OSM XML extract (repeatable). Default: the partial layers in --data.")] = None,
     candidates: Annotated[Optional[Path], typer.Option("--candidates", help="Candidate sites (points).")] = None,
-    existing: Annotated[Optional[Path], typer.Option("--existing", help="Existing cameras (points, kept fixed).")] = None,
+    existing: Annotated[Optional[Path], typer.Option("--existing", help="Your existing ANPR cameras (points, kept fixed): their cover counts as already covered. Without it nothing does; the TfL JamCams (traffic CCTV, no plate reading) are shown beside the sites, never as cover.")] = None,
     cameras: Annotated[int, typer.Option("--cameras", help="New cameras to site (at most; sites adding nothing are dropped).")] = settings.ANPR_CAMERAS,
     radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = settings.ANPR_RADIUS_M,
     months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = settings.ANPR_MONTHS,
@@ -1333,8 +1333,8 @@ def anpr(
         from hotspot.render.maps import add_anpr
 
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: ANPR sites")
-        label = "Existing cameras" if existing else "TfL traffic cameras (JamCams, not ANPR)"
-        add_anpr(m, res, plan.crossings, plan.existing, existing_label=label, show_context=True)
+        add_anpr(m, res, plan.crossings, plan.existing, existing_label="Existing ANPR cameras", show_context=True,
+                 traffic_cameras=plan.traffic_cameras)
         m.save(map_out)
     for note in plan.notes:
         err.print(f"note: {escape(note)}")
@@ -1691,7 +1691,7 @@ def run(
     count_points: Annotated[Optional[Path], typer.Option("--count-points", help="Traffic count points (points with a 'cp' id).")] = None,
     count_flows: Annotated[Optional[Path], typer.Option("--count-flows", help="Traffic counts per count point (CSV with 'cp').")] = None,
     red_routes: Annotated[Optional[Path], typer.Option("--red-routes", help="Red-route (TLRN) polygons.")] = None,
-    existing_cameras: Annotated[Optional[Path], typer.Option("--existing-cameras", help="Existing camera points.")] = None,
+    existing_cameras: Annotated[Optional[Path], typer.Option("--existing-cameras", help="Your existing ANPR camera points: their cover counts as already covered (the TfL JamCams never do).")] = None,
     units: Annotated[Optional[Path], typer.Option("--units", help="LSOA polygons for the campaign.")] = None,
     households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,

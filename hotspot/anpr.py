@@ -279,9 +279,14 @@ class SitingResult:
                        "owner": _text(getattr(r, "owner", None)),
                        "via": _text(getattr(r, "via", None)), "street": _text(getattr(r, "street", None)),
                        "covered_demand": round(float(r.covered_demand), 6),
+                       "traffic_camera_m": _metres(getattr(r, "traffic_camera_m", None)),
                        "marginal_gain": round(float(r.marginal_gain), 6), "install_order": int(r.install_order)}
                       for r in s.itertuples()],
         }
+
+
+def _metres(v) -> float | None:
+    return None if v is None or not np.isfinite(v) else round(float(v), 1)
 
 
 def _text(v) -> str | None:
@@ -755,6 +760,9 @@ class ANPRPlan:
     boundary_share: float = 1.0
     #: Context incidents counted (:meth:`hotspot.context.Context.to_json`), if any.
     context: dict | None = None
+    #: Cameras that are context, not cover (TfL JamCams: traffic CCTV that
+    #: reads no number plate), shown beside the sites; None when not given.
+    traffic_cameras: gpd.GeoDataFrame | None = None
 
 
 def plan_anpr(
@@ -776,6 +784,7 @@ def plan_anpr(
     neighbours: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoDataFrame | None = None,
     context: Context | gpd.GeoDataFrame | None = None,
+    traffic_cameras: gpd.GeoDataFrame | None = None,
 ) -> ANPRPlan:
     """Crossings -> demand -> candidates -> optimal sites, in one call.
 
@@ -830,6 +839,10 @@ def plan_anpr(
     context : Context or GeoDataFrame, optional
         Burglaries across the boundary (a :class:`hotspot.context.Context`
         or its incidents).
+    traffic_cameras : GeoDataFrame, optional
+        Cameras that read no number plate (TfL JamCams): context, never
+        cover. Each site gets ``traffic_camera_m``, metres to the nearest
+        one within ``radius`` (NaN beyond), where a pole and power may be.
 
     Returns
     -------
@@ -883,6 +896,10 @@ def plan_anpr(
     result.sites = describe_sites(result.sites, area, postcodes=postcodes, neighbours=neighbours,
                                   red_routes=red_routes, count_points=count_points, crossings=crossings,
                                   streets=streets)
+    if traffic_cameras is not None:
+        traffic_cameras = traffic_cameras[traffic_cameras.geometry.intersects(region)]
+        result.sites["traffic_camera_m"] = nearest_within(result.sites, traffic_cameras, radius)
+    notes += cover_notes(existing, result, crossings, area)
     if k > len(siting.candidate_xy):
         notes.append(f"{k} new cameras asked for (--cameras) but the road layers give only "
                      f"{len(siting.candidate_xy)} candidate sites: {result.k_useful} of them add coverage")
@@ -903,7 +920,82 @@ def plan_anpr(
         except ModelError as exc:
             mins[f"{target:.0%}"] = None
             notes.append(str(exc))
-    return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share)
+    return ANPRPlan(crossings, candidates, existing, result, mins, notes, boundary_share=share,
+                    traffic_cameras=traffic_cameras)
+
+
+#: What the TfL JamCams are, wherever they are drawn or named: traffic CCTV, context and never cover.
+TRAFFIC_CAMERA_LABEL = "TfL traffic cameras (JamCams, not ANPR)"
+
+#: Fewer useful sites than this, and the plan says why (issue 18 asks >= 5).
+FEW_SITES = 5
+
+
+def nearest_within(points: gpd.GeoDataFrame, others: gpd.GeoDataFrame, radius: float) -> np.ndarray:
+    """Metres from each point to the nearest of ``others`` within ``radius``.
+
+    Parameters
+    ----------
+    points, others : GeoDataFrame
+        Points in the same metric CRS.
+    radius : float
+        Farthest distance reported, metres.
+
+    Returns
+    -------
+    ndarray of float
+        Distance in metres per point; NaN where none lies within ``radius``.
+    """
+    require_same_metric_crs(sites=points, traffic_cameras=others)
+    out = np.full(len(points), np.nan)
+    if len(points) and len(others):
+        d, _ = cKDTree(np.c_[others.geometry.x, others.geometry.y]).query(np.c_[points.geometry.x, points.geometry.y])
+        out = np.where(d <= radius, d, np.nan)
+    return out
+
+
+def cover_notes(existing: gpd.GeoDataFrame | None, result: SitingResult, crossings: gpd.GeoDataFrame,
+                area: Area) -> list[str]:
+    """What "already covered" rests on, and why fewer than :data:`FEW_SITES`
+    sites are useful when they are (never a silent short list).
+
+    Parameters
+    ----------
+    existing : GeoDataFrame or None
+        The existing ANPR cameras kept fixed (within the region).
+    result : SitingResult
+        The solved plan (``radius_m`` in metres).
+    crossings : GeoDataFrame
+        The crossings with their ``demand``.
+    area : Area
+        The study area (metres; its area is given in km²).
+
+    Returns
+    -------
+    list of str
+        Plain-text notes (none when there is nothing to say).
+    """
+    notes = []
+    if existing is None or not len(existing):
+        notes.append("no existing ANPR layer given (anpr --existing YOUR_ANPR.geojson; run --existing-cameras): "
+                     "0 % of demand is counted as already covered")
+    if result.k_useful is None or result.k_useful >= min(FEW_SITES, result.k):
+        return notes
+    demand = crossings["demand"].to_numpy(float)
+    live = demand > 0
+    xy = np.c_[crossings.geometry.x, crossings.geometry.y][live]
+    near = np.zeros(int(live.sum()), bool)
+    if len(result.sites) and len(xy):
+        d, _ = cKDTree(np.c_[result.sites.geometry.x, result.sites.geometry.y]).query(xy)
+        near = d <= result.radius_m
+    new = result.coverage_after - result.coverage_before
+    notes.append(f"only {result.k_useful} new site{'s' if result.k_useful != 1 else ''} add coverage: "
+                 f"{area.name} ({area.geometry.area / 1e6:.1f} km²) has {int(live.sum())} crossings with burglary "
+                 f"demand, {int(near.sum())} of them within {result.radius_m:g} m of these sites "
+                 f"({new:.1%} of demand); {result.coverage_before:.1%} is already covered by existing ANPR cameras "
+                 f"and {1 - result.coverage_after:.1%} lies at crossings no candidate site reaches, so no further "
+                 "camera adds any")
+    return notes
 
 
 def red_route_caveat(red_routes: gpd.GeoDataFrame | None, area: Area) -> str | None:

@@ -81,7 +81,11 @@ class RunConfig:
         street names, as ``brief --roads``; the partial reference road layers
         are never taken for streets.
     count_points, count_flows, red_routes, existing_cameras : path, optional
-        DfT count points and their counts, red-route polygons, existing cameras.
+        DfT count points and their counts, red-route polygons, existing ANPR
+        cameras (their cover counts as already covered).
+    traffic_cameras : path, optional
+        Cameras that read no number plate (the reference's TfL JamCams):
+        named beside the sites as context, never counted as cover.
     lsoa_file, households_file : path, optional
         Units (LSOA polygons) and Census households, for the campaign.
     postcodes : path, optional
@@ -112,7 +116,9 @@ class RunConfig:
     count_flows: Path | None = None
     red_routes: Path | None = None
     existing_cameras: Path | None = None
-    existing_label: str = "Existing cameras"
+    existing_label: str = "Existing ANPR cameras"
+    #: Cameras that read no number plate (TfL JamCams): context beside the sites, never cover.
+    traffic_cameras: Path | None = None
     lsoa_file: Path | None = None
     households_file: Path | None = None
     postcodes: Path | None = None
@@ -159,8 +165,7 @@ class RunConfig:
             road_files=ref.road_files(), count_points=ref._maybe("roads/london_dft_traffic_count_points.geojson"),
             count_flows=ref._maybe("roads/london_dft_traffic_counts_*.csv"),
             red_routes=ref.red_route_file,
-            existing_cameras=ref._maybe("cameras/tfl_jamcams_*.geojson"),
-            existing_label="TfL traffic cameras (JamCams, not ANPR)",
+            traffic_cameras=ref._maybe("cameras/tfl_jamcams_*.geojson"),
             lsoa_file=ref.lsoa_file,
             households_file=ref._maybe("demographics/lsoa2011_census2011_population_households.csv"),
             postcodes=ref.postcodes,
@@ -417,7 +422,8 @@ def _stage_anpr(run: _Run) -> None:
                      red_routes=red_routes,
                      k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
                      neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
-                     incidents=recent_incidents(run.incidents, months=12))
+                     incidents=recent_incidents(run.incidents, months=12),
+                     traffic_cameras=gpd.read_file(cfg.traffic_cameras).to_crs(area.crs) if cfg.traffic_cameras else None)
     write_table(plan.result.sites.drop(columns=["x", "y"]), run.output("anpr", "anpr_sites.geojson"))
     write_table(plan.result.marginal, run.output("anpr marginal", "anpr_marginal.csv"))
     run.layers["anpr"] = plan
@@ -495,7 +501,8 @@ def _stage_map(run: _Run) -> None:
         add_campaign(m, layers["campaign"])
     if "anpr" in layers:
         plan = layers["anpr"]
-        add_anpr(m, plan.result, plan.crossings, plan.existing, existing_label=cfg.existing_label)
+        add_anpr(m, plan.result, plan.crossings, plan.existing, existing_label=cfg.existing_label,
+                 traffic_cameras=plan.traffic_cameras)
     if "nanobeats" in layers:
         add_plan_to_map(m, layers["nanobeats"])
     run.result.map_path = m.save(run.out / f"{run.name}.html")

@@ -35,13 +35,15 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
         Full road layers by name; default: the reference data's partial layers.
     reference : ReferenceData, optional
         The reference data folder (:class:`hotspot.jobs.reference.ReferenceData`):
-        roads when none are given, traffic counts, red routes and, when no
-        ``existing`` is given, the TfL traffic cameras.
+        roads when none are given, traffic counts, red routes and the TfL
+        traffic cameras (JamCams), shown beside the sites as context: they
+        read no number plate, so they never count as cover.
     candidates : GeoDataFrame, optional
         Candidate sites (given ``site_id``/``kind``/``road`` kept, see
         :func:`with_candidate_defaults`); default: crossings and count points.
     existing : GeoDataFrame, optional
-        Existing cameras, kept fixed.
+        Existing ANPR cameras, kept fixed: their cover counts before any new
+        camera (none given: 0 % already covered, and a note says so).
     postcodes : GeoDataFrame, optional
         Postcode layer naming each site's nearest postcode (a note says when
         there is none).
@@ -67,8 +69,8 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     if road_layers is None:
         # a street network fetched for the area (hotspot fetch roads) beats the reference's bus routes
         road_layers, roads_used = fetched_or_reference_roads(area, reference)
-    if existing is None and reference is not None:
-        existing = reference.traffic_cameras(area.crs)
+    # JamCams are traffic CCTV, not ANPR: a crossing only they watch is not seen, so they are context, not cover
+    traffic = reference.traffic_cameras(area.crs) if reference is not None else None
     if neighbours is None and reference is not None and reference.districts is not None:
         # as the run: the districts beyond the area's own layer (another force's) are named too
         neighbours = area.neighbours(load_boundaries(reference.districts, crs=area.crs))
@@ -84,7 +86,8 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
                      count_points=reference.count_points(area.crs) if reference else None,
                      candidates=with_candidate_defaults(candidates) if candidates is not None else None,
                      existing=existing, red_routes=red,
-                     k=cameras, radius=radius, postcodes=postcodes, neighbours=neighbours, context=context)
+                     k=cameras, radius=radius, postcodes=postcodes, neighbours=neighbours, context=context,
+                     traffic_cameras=traffic)
     if context is not None:
         plan.context = context.to_json()
         plan.notes.append(f"context: {len(context.incidents):,} burglaries across the boundary in the same "

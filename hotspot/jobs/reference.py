@@ -177,7 +177,9 @@ class ReferenceData:
         return count_point_flows(pts, pd.read_csv(self._one("roads/london_dft_traffic_counts_*.csv")))
 
     def traffic_cameras(self, crs: str | int | CRS) -> gpd.GeoDataFrame:
-        """TfL JamCam traffic cameras (NOT ANPR): a stand-in existing layer.
+        """TfL JamCam traffic cameras (NOT ANPR): context beside the planned
+        sites (a pole and power may be there), never cover, since they read
+        no number plate.
 
         Parameters
         ----------

@@ -153,6 +153,22 @@ def _unused_text(res: Any, n_candidates: int | None) -> str:
     return f"<p class='unused'>You asked for {res.k} cameras; <b>{res.k_useful}</b> add coverage.{few}{rest}</p>"
 
 
+def _covered_text(plan: Any) -> str:
+    """What "already covered" rests on: the user's ANPR layer, or none given (0 %, said plainly)."""
+    if plan.existing is None or not len(plan.existing):
+        return ("0.0% already covered: <b class='no-anpr'>no existing ANPR layer given: --existing "
+                "YOUR_ANPR.geojson</b>")
+    return f"{plan.result.coverage_before:.1%} already covered by your {len(plan.existing)} existing ANPR cameras"
+
+
+def _traffic_camera_text(metres: Any) -> str:
+    """A site's line about the nearest TfL JamCam within reach (none: empty)."""
+    if metres is None or not np.isfinite(metres):
+        return ""
+    return (f'<div class="via jamcam">TfL JamCam {metres:.0f} m away (traffic camera, not ANPR): '
+            'a pole and power may be there</div>')
+
+
 def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recent burglaries",
                      along_m: float = ALONG_M, corridor_m: float = CORRIDOR_M) -> str:
     """The camera-siting report page.
@@ -189,6 +205,7 @@ def anpr_report_html(plan: ANPRPlan, area_name: str, *, risk_basis: str = "recen
             f'<tr class="site-row"><td class="num">{int(r.install_order)}</td><td><b>{_e(r.road)}</b>'
             + (f'<div class="via">at {_e(r.street)}</div>' if isinstance(getattr(r, "street", None), str) else "")
             + (f'<div class="via">on {_e(r.via)}</div>' if isinstance(getattr(r, "via", None), str) else "")
+            + _traffic_camera_text(getattr(r, "traffic_camera_m", None))
             + f'</td><td>{_e(getattr(r, "postcode", None))}</td><td>{_e(getattr(r, "neighbour", None) or "-")}</td>'
             f'<td>{_e(getattr(r, "owner", None))}</td><td>{r.lat:.5f}, {r.lon:.5f}</td>'
             f'<td class="gain">{r.marginal_gain:.1%}</td><td>{cov:.1%}</td></tr>')
@@ -232,7 +249,7 @@ th {{ background: #eef; }} td.num {{ font-weight: bold; text-align: center; }} .
 </style></head><body>
 <h1>{_e(f"ANPR camera sites: {area_name}")}</h1>
 <p><b>{res.k_useful}</b> new cameras, {res.radius_m:g} m reach each, cover <b>{res.coverage_after:.1%}</b> of cross-border
-demand at the crossings the road layers show ({res.coverage_before:.1%} already covered by existing cameras; the exact
+demand at the crossings the road layers show ({_covered_text(plan)}; the exact
 optimum, {'proven optimal' if res.optimal else res.status}).{partial}
 Fewest new cameras for {_e(mins)}.</p>
 {unused}
@@ -242,7 +259,9 @@ a bus route); "at": the nearest street named in the police.uk records (within 20
 <p>Every place where a road crosses the boundary of {_e(area_name)} is a <i>crossing</i>. Its <b>demand</b> is
 {demand_is} Demand is shown as a share of the
 total over all crossings (100 %). A camera <i>covers</i> every crossing within {res.radius_m:g} m; the <b>gain</b> of a site is
-the share of demand it covers that no earlier site (or existing camera) already covers, so gains add up to the coverage.</p></div>
+the share of demand it covers that no earlier site (or existing ANPR camera) already covers, so gains add up to the coverage.
+Only ANPR cameras cover: a traffic camera (TfL JamCam) reads no number plate, so a crossing it watches is not seen;
+it is named beside a site because a pole and power may be there.</p></div>
 <h2>Sites in install order</h2>
 <table><thead><tr><th>#</th><th>Road</th><th>Nearest postcode</th><th>Across the boundary</th><th>Road owner</th>
 <th>Lat, lon</th><th>Gain</th><th>Coverage after</th></tr></thead><tbody>{''.join(rows)}</tbody></table>

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..anpr import TRAFFIC_CAMERA_LABEL
 from .leaflet import COLOURS, HotspotMap, esc
 from .surfaces import add_hotspots_to_map, add_surface
 
@@ -83,7 +84,8 @@ def add_nanobeats(m: HotspotMap, plan: NanoBeatPlan, name: str = "Nano-beat targ
 
 def add_anpr(m: HotspotMap, result: SitingResult, crossings: gpd.GeoDataFrame | None = None,
              existing: gpd.GeoDataFrame | None = None, existing_label: str = "Existing cameras",
-             show: bool = True, show_context: bool = False) -> None:
+             show: bool = True, show_context: bool = False,
+             traffic_cameras: gpd.GeoDataFrame | None = None) -> None:
     """Crossings, existing cameras, new sites as numbered teal squares (in
     install order) and their coverage circles.
 
@@ -106,6 +108,9 @@ def add_anpr(m: HotspotMap, result: SitingResult, crossings: gpd.GeoDataFrame | 
     show_context : bool
         Crossings, existing cameras and coverage circles visible when the
         map opens.
+    traffic_cameras : GeoDataFrame, optional
+        Cameras that read no number plate (``ANPRPlan.traffic_cameras``,
+        TfL JamCams): drawn as context, never as cover.
     """
     if crossings is not None and len(crossings):
         c = crossings.copy()
@@ -119,13 +124,19 @@ def add_anpr(m: HotspotMap, result: SitingResult, crossings: gpd.GeoDataFrame | 
         e["tip"] = existing_label
         m.add_points(e, existing_label, colour="#7f8c8d", radius=4, tooltip="tip", legend=existing_label,
                      show=show_context)
+    if traffic_cameras is not None and len(traffic_cameras):
+        t = traffic_cameras.assign(tip=TRAFFIC_CAMERA_LABEL + ": context, not cover")
+        m.add_points(t, TRAFFIC_CAMERA_LABEL, colour="#b9b9b9", radius=3, tooltip="tip", legend=TRAFFIC_CAMERA_LABEL,
+                     show=show_context)
     s = result.sites.copy()
     if s.empty:
         return
     s["tip"] = [f"#{r.install_order} {r.site_id}: {r.road}"
                 + (f" · {r.postcode}" if isinstance(getattr(r, "postcode", None), str) else "")
                 + (f" · {r.owner}" if isinstance(getattr(r, "owner", None), str) else "")
-                + f" · adds {r.marginal_gain:.1%} of demand" for r in s.itertuples()]
+                + f" · adds {r.marginal_gain:.1%} of demand"
+                + (f" · JamCam {r.traffic_camera_m:.0f} m away (not ANPR)"
+                   if pd.notna(getattr(r, "traffic_camera_m", np.nan)) else "") for r in s.itertuples()]
     circles = folium.FeatureGroup(name=esc(f"New cameras: {result.radius_m:g} m coverage"), show=show_context)
     for r in s.to_crs(4326).itertuples():
         folium.Circle([r.geometry.y, r.geometry.x], radius=result.radius_m, color=ANPR_COLOUR, weight=1,
@@ -288,7 +299,8 @@ def audience_maps(area: Area, out_dir: str | Path, *, name: str, neighbours: gpd
         paths["patrol"] = m.save(out_dir / f"{name}_patrol.html")
     if anpr is not None:
         m = base(f"{area.name}: ANPR camera sites")
-        add_anpr(m, anpr.result, anpr.crossings, anpr.existing, existing_label=existing_label, show_context=True)
+        add_anpr(m, anpr.result, anpr.crossings, anpr.existing, existing_label=existing_label, show_context=True,
+                 traffic_cameras=anpr.traffic_cameras)
         paths["cameras"] = m.save(out_dir / f"{name}_cameras.html")
     if campaign is not None:
         m = base(f"{area.name}: prevention campaign")
@@ -305,7 +317,8 @@ def audience_maps(area: Area, out_dir: str | Path, *, name: str, neighbours: gpd
     if campaign is not None:
         add_campaign(m, campaign, show=False)
     if anpr is not None:
-        add_anpr(m, anpr.result, anpr.crossings, anpr.existing, existing_label=existing_label)
+        add_anpr(m, anpr.result, anpr.crossings, anpr.existing, existing_label=existing_label,
+                 traffic_cameras=anpr.traffic_cameras)
     if nanobeats is not None:
         add_nanobeats(m, nanobeats)
     paths["overview"] = m.save(out_dir / f"{name}_overview.html")
