@@ -1349,11 +1349,13 @@ def _print_anpr(plan: ANPRPlan, name: str) -> None:
     res = plan.result
     t = Table(title=f"{name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
                     f"({'optimal' if res.optimal else res.status}, CBC)")
-    for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after"):
+    for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after", "JamCam (not ANPR)"):
         t.add_column(c)
     for r, cov in zip(res.sites.itertuples(), res.marginal["coverage_after"]):
+        jam = getattr(r, "traffic_camera_m", None)
         t.add_row(str(r.install_order), escape(str(r.road)), str(r.postcode or ""), escape(str(r.neighbour or "")),
-                  escape(str(r.owner)), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}")
+                  escape(str(r.owner)), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}",
+                  f"{jam:.0f} m" if jam is not None and jam == jam else "")
     err.print(t)
     err.print(f"coverage of weighted cross-border demand: {res.coverage_before:.1%} before, {res.coverage_after:.1%} after "
               f"(greedy {res.greedy_coverage:.1%}); fewest new cameras for " +

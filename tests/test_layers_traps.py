@@ -187,9 +187,11 @@ def test_anpr_report_wording_follows_the_traffic_data():
 
 
 def test_anpr_own_roads_keep_the_reference_layers(tmp_path, shared_data):
-    """`anpr --roads F` without --data: the existing cameras, traffic counts
-    and red routes of the reference data stay (Merton: "0.0 % already
-    covered" and the A3, a red route, called a borough road before)."""
+    """`anpr --roads F` without --data: the traffic cameras, traffic counts
+    and red routes of the reference data stay (Merton: the A3, a red route,
+    called a borough road before). The TfL JamCams stay as context beside
+    the sites, never as cover: with no --existing ANPR layer nothing is
+    already covered, and the plan says so."""
     D = shared_data
     r = cli("anpr", "--area-file", D / "boundaries/london_boroughs.geojson", "--area", "Merton",
             "--incidents", D / "crime/london_burglary_police_uk_2013-12_2025-02.parquet",
@@ -197,7 +199,9 @@ def test_anpr_own_roads_keep_the_reference_layers(tmp_path, shared_data):
             "--roads", D / "roads/london_osm_motorways.geojson", "--out", tmp_path / "s.geojson", "--json")
     assert r.returncode == 0, r.stderr
     j = json.loads(r.stdout)
-    assert j["coverage_before"] > 0  # the TfL traffic cameras count as existing
+    assert j["coverage_before"] == 0  # JamCams read no number plate: no cover without the user's ANPR layer
+    assert any(n.startswith("no existing ANPR layer given") for n in j["notes"])
+    assert any(s["traffic_camera_m"] is not None and 0 <= s["traffic_camera_m"] <= 500 for s in j["sites"])
     assert "red route (TfL)" in {s["owner"] for s in j["sites"]}
     assert not any("no traffic counts" in n for n in j["notes"])
 
