@@ -70,7 +70,7 @@ def test_a_users_existing_anpr_layer_covers_its_crossing():
     assert 0 < res.coverage_before == pytest.approx(share[west].sum() / share.sum())
     assert res.k_useful == 1 and res.sites.geometry.x.round().tolist() == [2000.0]
     assert not any("no existing ANPR layer" in n for n in plan.notes)
-    assert f"{res.coverage_before:.1%} already covered by your 1 existing ANPR cameras" in anpr_report_html(plan, "Here")
+    assert f"{res.coverage_before:.1%} already covered by your 1 existing ANPR camera;" in anpr_report_html(plan, "Here")
 
 
 def test_the_anpr_job_takes_the_reference_jamcams_as_context_not_cover():

@@ -158,7 +158,8 @@ def _covered_text(plan: Any) -> str:
     if plan.existing is None or not len(plan.existing):
         return ("0.0% already covered: <b class='no-anpr'>no existing ANPR layer given: --existing "
                 "YOUR_ANPR.geojson</b>")
-    return f"{plan.result.coverage_before:.1%} already covered by your {len(plan.existing)} existing ANPR cameras"
+    n = len(plan.existing)
+    return f"{plan.result.coverage_before:.1%} already covered by your {n} existing ANPR camera{'s' if n != 1 else ''}"
 
 
 def _traffic_camera_text(metres: Any) -> str:
