@@ -1832,8 +1832,8 @@ class NanoBeatOptions:
         if self.knox is not None:
             return NanoBeatPlanner.from_knox(incidents, area, self.knox, **extra)
         distance, time = self.window(incidents)
-        unit = "month" if data_time_unit(incidents) == "month" else "day"
-        return NanoBeatPlanner.from_window(incidents, area, distance=distance, window=Window(time, unit), **extra)
+        return NanoBeatPlanner.from_window(incidents, area, distance=distance,
+                                           window=Window(time, data_time_unit(incidents)), **extra)
 
 
 def plan_nanobeats(incidents: gpd.GeoDataFrame, area: Area, as_of: DateLike, options: NanoBeatOptions | None = None, *,
