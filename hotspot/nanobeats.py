@@ -925,7 +925,8 @@ def planner_window(incidents: pd.DataFrame, *, days: float | None = None, months
         return Window(settings.NANOBEAT_MONTHS, "month") if unit == "month" else Window(settings.NANOBEAT_DAYS, "day")
     if unit == "month" and given.unit == "day":
         raise DataPrecisionError(
-            f"NanoBeatPlanner {'days' if window is None else 'window'}={given}: the incidents are dated to the month "
+            f"NanoBeatPlanner {f'days={given.length:g}' if window is None else f'window={window!r}'}: the incidents "
+            "are dated to the month "
             f"only (police.uk), so a window in days would be read as months; give months=N (e.g. "
             f"months={settings.NANOBEAT_MONTHS:g}) or window=Window(N, 'month')")
     return given

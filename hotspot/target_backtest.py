@@ -224,6 +224,9 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     unit = data_time_unit(incidents)
     if window is not None and not isinstance(window, Window):  # a number in the data's own unit
         window = Window(window, unit)
+    if window is not None and window.unit == "month" and unit == "day":
+        # the backtest reads the planner's cells directly, so months could not follow each planning date
+        raise OptionError(f"window={window!r}: the target backtest on dates with days takes a window in days")
     w = DEFAULT_HISTORY_WEIGHT
     planner = NanoBeatPlanner(incidents, area, distance=distance or settings.NANOBEAT_DISTANCE_M, window=window,
                               cell=cell, target_radius=target_radius, history_weight=w, background="history")

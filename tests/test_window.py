@@ -92,9 +92,9 @@ def test_window_days_before_counts_calendar_months():
 # --------------------------------------------------------------------------- the planner never reads days as months
 
 def test_from_window_days_on_month_data_is_refused_naming_months():
-    with pytest.raises(DataPrecisionError, match=r"days=14 days: .*month only.*give months=N"):
+    with pytest.raises(DataPrecisionError, match=r"NanoBeatPlanner days=14: .*month only.*give months=N"):
         NanoBeatPlanner.from_window(_monthly(), AREA, distance=200, days=14)
-    with pytest.raises(DataPrecisionError, match=r"window=14 days"):
+    with pytest.raises(DataPrecisionError, match=r"window=Window\(length=14, unit='day'\)"):
         NanoBeatPlanner.from_window(_monthly(), AREA, window=Window(14, "day"))
     with pytest.raises(HotspotError, match="one of days=, months= or window="):
         NanoBeatPlanner.from_window(_daily(), AREA, days=14, months=2)
@@ -149,3 +149,13 @@ def test_options_and_knox_give_the_window_with_its_unit():
     assert NanoBeatPlanner.from_knox(_daily(), AREA, {**knox, "time_unit": "days"}).window == Window(2, "day")
     with pytest.raises(DataPrecisionError, match="month only"):
         NanoBeatPlanner.from_knox(_monthly(), AREA, {**knox, "time_unit": "days"})
+
+
+def test_target_backtest_window_keeps_its_unit():
+    from hotspot._errors import OptionError
+    from hotspot.target_backtest import backtest_targets
+
+    with pytest.raises(DataPrecisionError, match="month only"):
+        backtest_targets(_monthly(), AREA, n_targets=1, window=Window(14, "day"))
+    with pytest.raises(OptionError, match="takes a window in days"):
+        backtest_targets(_daily(), AREA, n_targets=1, window=Window(1, "month"))
