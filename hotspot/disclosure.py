@@ -65,6 +65,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ._errors import HotspotError, InputFileError
+from .periods import data_time_unit
 
 if TYPE_CHECKING:  # annotations only
     from .areas import Area
@@ -133,7 +134,7 @@ def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
         raise HotspotError("--public: no incidents to publish")
     occ = pd.to_datetime(incidents["occurred"])
     first, last = occ.min().to_period("M"), occ.max().to_period("M")
-    daily = "date_precision" in incidents and (incidents["date_precision"].astype(str) == "day").any()
+    daily = "date_precision" in incidents and data_time_unit(incidents) == "day"  # day or minute precision
     if daily and occ.max().normalize() < last.to_timestamp(how="end").normalize():
         last -= 1  # the data stop inside their last month
     end = last - (last.month % months)

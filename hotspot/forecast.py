@@ -52,9 +52,9 @@ from ._errors import HotspotError, ModelError
 from .areas import Area
 from .crs import require_same_metric_crs
 from .grid import Grid
-from .intake import has_month_dates
 from .kde import Surface, kernel_stencil
 from .metrics import COVERAGE_LEVELS, accuracy
+from .periods import data_time_unit
 
 if TYPE_CHECKING:
     from sklearn.ensemble import HistGradientBoostingRegressor
@@ -186,7 +186,7 @@ class PeriodCounts:
         ctx: gpd.GeoDataFrame | None = getattr(context, "incidents", context)  # a Context or its incidents
         require_same_metric_crs(incidents=incidents, area=area, context=ctx)
         if freq is None:
-            freq = "M" if has_month_dates(incidents) else "W"
+            freq = "M" if data_time_unit(incidents) == "month" else "W"
         grid = Grid.for_geometry(area.geometry, cell, area.crs, offset=offset,
                                  pad=context_pad if ctx is not None else 0.0)
         per = period_of(incidents["occurred"], freq)

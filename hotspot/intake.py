@@ -263,8 +263,9 @@ class IntakeResult:
 
 
 def has_month_dates(incidents: pd.DataFrame) -> bool:
-    """True when any incident is dated to the month only (police.uk), so
-    analyses in days must refuse or switch to their monthly variant.
+    """True when the incidents are dated to the month only (police.uk), so
+    analyses in days must refuse or switch to their monthly variant: kept
+    for old callers, it is :func:`hotspot.periods.data_time_unit` ``== "month"``.
 
     Parameters
     ----------
@@ -274,9 +275,16 @@ def has_month_dates(incidents: pd.DataFrame) -> bool:
     Returns
     -------
     bool
-        Whether any row's ``date_precision`` is ``"month"``.
+        Whether the rows are dated to the month only.
+
+    Raises
+    ------
+    DataPrecisionError
+        Month-only rows mixed with rows that have a day (never guessed).
     """
-    return bool((incidents["date_precision"] == "month").any())
+    from .periods import data_time_unit
+
+    return data_time_unit(incidents) == "month"
 
 
 # --------------------------------------------------------------------------- files

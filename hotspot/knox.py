@@ -720,12 +720,12 @@ def knox_from_incidents(incidents: gpd.GeoDataFrame, *, time_unit: TimeUnit = "d
     -------
     KnoxResult
     """
-    from .intake import has_month_dates
+    from .periods import data_time_unit
 
     if len(incidents) < 3:
         raise HotspotError(f"a Knox test needs at least 3 incidents, got {len(incidents)}")
     require_same_metric_crs(incidents=incidents)
-    precision = "month" if has_month_dates(incidents) else None
+    precision = "month" if data_time_unit(incidents) == "month" else None
     t, whole = event_times(incidents["occurred"], precision, time_unit)
     return knox_test(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), t,
                      time_unit=time_unit, whole_units=whole, **kwargs)

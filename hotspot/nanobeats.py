@@ -68,7 +68,7 @@ from .areas import Area
 from .context import Context
 from .crs import require_same_metric_crs, to_lonlat
 from .grid import Grid
-from .intake import has_month_dates
+from .periods import Window, data_time_unit, window_from
 from .routing import RouteLegs, StreetNetwork, beat_routes, check_start, patrol_route, route_legs
 
 if TYPE_CHECKING:
@@ -311,6 +311,10 @@ class Sources:
         -------
         Sources
         """
+        unit = data_time_unit(incidents)
+        if context is not None and len(context) and "date_precision" in context and data_time_unit(context) != unit:
+            raise DataPrecisionError(f"context: its burglaries are dated to the {data_time_unit(context)} and the "
+                                     f"area's to the {unit}; give context of the same date precision")
         if context is not None:
             context = context.assign(neighbour=context["neighbour"] if "neighbour" in context
                                      else "across the boundary")
@@ -323,7 +327,7 @@ class Sources:
         return cls(x=inc.geometry.x.to_numpy(), y=inc.geometry.y.to_numpy(),
                    t=inc["occurred"].to_numpy("datetime64[ns]"), location=location,
                    neighbour=inc["neighbour"].fillna("across the boundary").astype(str).to_numpy(),
-                   monthly=has_month_dates(incidents), days=float(days), history_days=float(history_days),
+                   monthly=unit == "month", days=float(days), history_days=float(history_days),
                    half_life_days=float(half_life_days))
 
     #: True for the area's own burglaries (False: context)
@@ -888,6 +892,46 @@ def _check_parameters(incidents: gpd.GeoDataFrame, area: Area, *, distance: floa
         raise HotspotError("no incidents to plan nano-beats from (check --crime-type and the area)")
 
 
+def planner_window(incidents: pd.DataFrame, *, days: float | None = None, months: float | None = None,
+                   window: Window | None = None) -> Window:
+    """The near-repeat window of a planner, with its unit, checked against
+    the data's time unit (:func:`hotspot.periods.data_time_unit`).
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        The incidents to plan from (``date_precision`` column).
+    days : float, optional
+        Window, days; refused on month-only dates.
+    months : float, optional
+        Window, calendar months.
+    window : Window, optional
+        The window with its unit. At most one of the three; with none,
+        :data:`~hotspot.settings.NANOBEAT_DAYS` days or
+        :data:`~hotspot.settings.NANOBEAT_MONTHS` months by the time unit.
+
+    Returns
+    -------
+    Window
+
+    Raises
+    ------
+    DataPrecisionError
+        A window in days on month-only dates.
+    """
+    unit = data_time_unit(incidents)
+    given = window_from(days=days, months=months, window=window, where="NanoBeatPlanner")
+    if given is None:
+        return Window(settings.NANOBEAT_MONTHS, "month") if unit == "month" else Window(settings.NANOBEAT_DAYS, "day")
+    if unit == "month" and given.unit == "day":
+        raise DataPrecisionError(
+            f"NanoBeatPlanner {f'days={given.length:g}' if window is None else f'window={window!r}'}: the incidents "
+            "are dated to the month "
+            f"only (police.uk), so a window in days would be read as months; give months=N (e.g. "
+            f"months={settings.NANOBEAT_MONTHS:g}) or window=Window(N, 'month')")
+    return given
+
+
 class NanoBeatPlanner:
     """Plan nano-beat patrols from recent burglaries.
 
@@ -903,8 +947,13 @@ class NanoBeatPlanner:
         The patrol area (targets lie inside it).
     distance : float
         Near-repeat distance, metres.
-    days : float
-        Near-repeat window, days (months for the monthly variant).
+    days : float, optional
+        Near-repeat window, days; day-precision data only (on month-only
+        police.uk dates it is refused: give ``months``). Give at most one of
+        ``days``, ``months`` and ``window``; with none, the window is
+        :data:`~hotspot.settings.NANOBEAT_DAYS` days or
+        :data:`~hotspot.settings.NANOBEAT_MONTHS` months by the data's
+        time unit (:func:`hotspot.periods.data_time_unit`).
     cell : float
         Cell size, metres (default 50).
     history_weight : float, optional
@@ -937,13 +986,30 @@ class NanoBeatPlanner:
         nested selection picks for the data
         (:class:`hotspot.targets.ForecastBackground`; the default) or the
         location's decayed history within ``location_radius``.
+    months : float, optional
+        Near-repeat window, calendar months: on month-only dates the last
+        ``months`` complete months (the monthly variant); on dates with days
+        the span back to the same day ``months`` (whole) months before each
+        planning date.
+    window : Window, optional
+        The window with its unit (:class:`hotspot.periods.Window`), instead
+        of ``days`` or ``months``.
     """
 
-    def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float = 14.0,
+    def __init__(self, incidents: gpd.GeoDataFrame, area: Area, *, distance: float = 200.0, days: float | None = None,
                  cell: float = 50.0, history_weight: float | None = None, history_days: float = 730.0,
                  half_life_days: float = 180.0, location_radius: float = 50.0, target_radius: float = 100.0,
                  grid: Grid | None = None, roads: gpd.GeoDataFrame | None = None, segment_length: float = 100.0,
-                 context: Context | gpd.GeoDataFrame | None = None, background: str = settings.NANOBEAT_BACKGROUND):
+                 context: Context | gpd.GeoDataFrame | None = None, background: str = settings.NANOBEAT_BACKGROUND,
+                 months: float | None = None, window: Window | None = None):
+        #: the near-repeat window with its unit, checked against the data's time unit
+        self.window = planner_window(incidents, days=days, months=months, window=window)
+        # days: the window in the data's unit (days, or months for month dates); calendar
+        # months on dates with days become the exact days back to that date at each plan (_fit_window)
+        self._calendar_months = self.window.unit == "month" and data_time_unit(incidents) == "day"
+        days = self.window.length
+        if self._calendar_months and len(incidents):
+            days = self.window.days_before(incidents["occurred"].max().normalize() + pd.Timedelta(days=1))
         if background not in ("forecast", "history"):
             raise HotspotError(f"background must be 'forecast' or 'history', got {background!r}")
         self.background = background
@@ -983,9 +1049,15 @@ class NanoBeatPlanner:
 
     # -- constructors -------------------------------------------------------------
     @classmethod
-    def from_window(cls, incidents: gpd.GeoDataFrame, area: Area, distance: float = 200.0, days: float = 14.0,
+    def from_window(cls, incidents: gpd.GeoDataFrame, area: Area, distance: float = 200.0, days: float | None = None,
+                    *, months: float | None = None, window: Window | None = None,
                     **kwargs: Any) -> "NanoBeatPlanner":
-        """A planner with a window given by the user.
+        """A planner with a window given by the user, in days, calendar
+        months or as a :class:`~hotspot.periods.Window`.
+
+        Days are never read as months: on month-only dates (police.uk) a
+        ``days`` window is refused (:class:`DataPrecisionError` naming
+        ``months=``), as no number of days is a whole number of months.
 
         Parameters
         ----------
@@ -995,8 +1067,15 @@ class NanoBeatPlanner:
             The patrol area.
         distance : float
             Near-repeat distance, metres (default 200 m).
-        days : float
-            Near-repeat window, days (months for month-precision data).
+        days : float, optional
+            Near-repeat window, days (dates with days only).
+        months : float, optional
+            Near-repeat window, calendar months (see the class).
+        window : Window, optional
+            The window with its unit. Give at most one of ``days``,
+            ``months`` and ``window``; with none the default for the data's
+            time unit (:data:`~hotspot.settings.NANOBEAT_DAYS` days or
+            :data:`~hotspot.settings.NANOBEAT_MONTHS` months).
         **kwargs
             Any other parameter of the class (``cell`` in metres,
             ``history_weight``, ``roads``, ``context``, ...).
@@ -1005,7 +1084,7 @@ class NanoBeatPlanner:
         -------
         NanoBeatPlanner
         """
-        return cls(incidents, area, distance=distance, days=days, **kwargs)
+        return cls(incidents, area, distance=distance, days=days, months=months, window=window, **kwargs)
 
     @classmethod
     def from_knox(cls, incidents: gpd.GeoDataFrame, area: Area, knox: KnoxResult | Mapping[str, Any], *,
@@ -1032,14 +1111,19 @@ class NanoBeatPlanner:
         Returns
         -------
         NanoBeatPlanner
-            With ``distance`` (metres) and ``days`` (days or months) from the
-            window.
+            With ``distance`` (metres) and the window in the Knox test's
+            ``time_unit`` (days or months) from the window.
         """
         window = knox_window(knox, alpha=alpha, min_ratio=min_ratio)
         if window is None:
             raise HotspotError(f"the Knox result shows no near-repeat band with p <= {alpha} and ratio >= {min_ratio}; "
                                "give --distance and --days instead")
-        return cls(incidents, area, distance=window[0], days=window[1], **kwargs)
+        unit = getattr(knox, "time_unit", None) or (knox.get("time_unit") if isinstance(knox, Mapping) else None)
+        if unit is None:  # an old Knox JSON: month dates allow only month bands, dates with days default to days
+            unit = "months" if data_time_unit(incidents) == "month" else "days"
+        length = window[1]
+        return cls(incidents, area, distance=window[0], window=Window(length, "month" if unit == "months" else "day"),
+                   **kwargs)
 
     # -- risk ---------------------------------------------------------------------
     def components(self, as_of: DateLike, *, own_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -1059,7 +1143,14 @@ class NanoBeatPlanner:
         near_repeat, history : ndarray
             Risk per unit.
         """
+        self._fit_window(self.sources.as_of(as_of))
         return self.model.components(as_of, own_only=own_only)
+
+    def _fit_window(self, as_of: pd.Timestamp) -> None:
+        """Calendar months on dates with days: the window is the exact days
+        back to the same day that many months before ``as_of``."""
+        if self._calendar_months:
+            self.days = self.sources.days = self.window.days_before(as_of)
 
     def risk(self, as_of: DateLike, history_weight: float | None = None, *, own_only: bool = False) -> np.ndarray:
         """Risk per unit (cell or segment) as of a date (see module doc).
@@ -1169,6 +1260,7 @@ class NanoBeatPlanner:
         if n_targets < 1:
             raise HotspotError("n_targets must be at least 1")
         when = self.sources.as_of(as_of)
+        self._fit_window(when)
         notes = self._window_notes(when)
         self._n_targets = n_targets
         if start_lonlat is not None:
@@ -1587,7 +1679,7 @@ def require_daily(incidents: gpd.GeoDataFrame) -> None:
     DataPrecisionError
         The dates are months only.
     """
-    if has_month_dates(incidents):
+    if data_time_unit(incidents) == "month":
         raise DataPrecisionError("this needs day-precision dates; police.uk dates are months only")
 
 
@@ -1703,7 +1795,7 @@ class NanoBeatOptions:
             Distance in metres and the time window in days (exact dates) or
             months (month-precision dates).
         """
-        monthly = has_month_dates(incidents)
+        monthly = data_time_unit(incidents) == "month"
         if monthly and self.days is not None:
             raise HotspotError(f"--days {self.days:g}: the dates are months only (police.uk); give --months N instead")
         if not monthly and self.months is not None:
@@ -1741,7 +1833,8 @@ class NanoBeatOptions:
         if self.knox is not None:
             return NanoBeatPlanner.from_knox(incidents, area, self.knox, **extra)
         distance, time = self.window(incidents)
-        return NanoBeatPlanner.from_window(incidents, area, distance=distance, days=time, **extra)
+        return NanoBeatPlanner.from_window(incidents, area, distance=distance,
+                                           window=Window(time, data_time_unit(incidents)), **extra)
 
 
 def plan_nanobeats(incidents: gpd.GeoDataFrame, area: Area, as_of: DateLike, options: NanoBeatOptions | None = None, *,

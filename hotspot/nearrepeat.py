@@ -24,8 +24,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .intake import has_month_dates
 from .knox import Metric, TimeUnit, close_pairs, event_times
+from .periods import data_time_unit
 
 LABELS = ("originator", "repeat", "near-repeat", "isolated")
 
@@ -63,7 +63,7 @@ def classify_repeats(
         ``chain_id``, ``chain_size``, ``n_prior_links`` (earlier linked
         incidents) and ``n_later_links``.
     """
-    precision = "month" if has_month_dates(incidents) else None
+    precision = "month" if data_time_unit(incidents) == "month" else None
     t, _ = event_times(incidents["occurred"], precision, time_unit)  # refuses month data in days
     x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
     n = len(t)

@@ -1,14 +1,192 @@
 """Calendar windows in one place: "the last N months", the month after the
-data, and the month span of incidents.
+data, the month span of incidents, the data's time unit and a window with
+its unit.
 
 Every analysis that says "the last 12 months" or "plans for next month" calls
-these, so they all mean the same months.
+these, so they all mean the same months. :func:`data_time_unit` is the one
+place that works out whether incidents are dated to the day or to the month
+only (police.uk), and :class:`Window` carries a window's length with its unit,
+so days are never read as months.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping
+
 import geopandas as gpd
 import pandas as pd
+
+from ._errors import DataPrecisionError, HotspotError
+
+#: The time unit of incident dates: ``"day"`` (day or minute precision) or
+#: ``"month"`` (months only, as police.uk publishes them).
+TimeUnit = Literal["day", "month"]
+TIME_UNITS: tuple[str, ...] = ("day", "month")
+
+
+def data_time_unit(incidents: pd.DataFrame) -> TimeUnit:
+    """The time unit of the incidents' dates, from their ``date_precision``
+    column: ``"month"`` when every row is dated to the month only
+    (police.uk), ``"day"`` when every row has a day (``day`` or ``minute``).
+
+    Rows of both kinds are refused, never guessed: a window in days cannot be
+    applied to month dates, and reading the exact dates as months would throw
+    their days away without saying so.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Accepted incidents with a ``date_precision`` column (``month``,
+        ``day`` or ``minute``). An empty frame has no month-only row: ``"day"``.
+
+    Returns
+    -------
+    {"day", "month"}
+        The unit windows on these incidents are counted in.
+
+    Raises
+    ------
+    DataPrecisionError
+        No ``date_precision`` column, a value other than month/day/minute,
+        or month-only rows mixed with rows that have a day.
+    """
+    if "date_precision" not in incidents:
+        raise DataPrecisionError("incidents have no date_precision column (month, day or minute): read them with "
+                                 "hotspot.read_incidents, or add the column")
+    counts = incidents["date_precision"].astype(str).value_counts()
+    unknown = sorted(set(counts.index) - {"month", "day", "minute"})
+    if unknown:
+        raise DataPrecisionError(f"date_precision: {', '.join(map(repr, unknown))} is not month, day or minute")
+    n_month = int(counts.get("month", 0))
+    if n_month and n_month < len(incidents):
+        raise DataPrecisionError(
+            f"date_precision: {n_month:,} rows are dated to the month only and {len(incidents) - n_month:,} to the "
+            "day; analyse them apart, or give the exact-date rows as months (YYYY-MM) so every row is in months")
+    return "month" if n_month else "day"
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time window with its unit: ``Window(14, "day")``, ``Window(2, "month")``.
+
+    A month is a calendar month: on month-precision data the last ``length``
+    complete months, on day-precision data the span from the same day
+    ``length`` months earlier (integer ``length``).
+
+    Parameters
+    ----------
+    length : float
+        Length of the window, in ``unit`` (positive).
+    unit : {"day", "month"}
+        Days or calendar months.
+
+    Raises
+    ------
+    HotspotError
+        A length that is not a positive finite number, or another unit.
+    """
+
+    length: float
+    unit: TimeUnit
+
+    def __post_init__(self) -> None:
+        if self.unit not in TIME_UNITS:
+            raise HotspotError(f"Window unit {self.unit!r}: give 'day' or 'month'")
+        if isinstance(self.length, bool) or not isinstance(self.length, numbers.Real) \
+                or not math.isfinite(self.length) or self.length <= 0:
+            raise HotspotError(f"Window length {self.length!r}: give a positive number of {self.unit}s")
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> "Window":
+        """The window written by :meth:`to_json`.
+
+        Parameters
+        ----------
+        obj : mapping
+            ``{"length": float, "unit": "day" | "month"}``.
+
+        Returns
+        -------
+        Window
+        """
+        try:
+            return cls(obj["length"], obj["unit"])
+        except (KeyError, TypeError) as exc:
+            raise HotspotError(f"not a window (length, unit): missing {exc}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """The window as ``{"length": ..., "unit": ...}``.
+
+        Returns
+        -------
+        dict
+            ``length`` in ``unit`` (day or month).
+        """
+        return {"length": self.length, "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{self.length:g} {self.unit}{'' if self.length == 1 else 's'}"
+
+    def days_before(self, as_of: pd.Timestamp) -> float:
+        """The window's length in days when it ends at ``as_of``: the days
+        themselves, or the exact days back to the same day ``length``
+        calendar months earlier.
+
+        Parameters
+        ----------
+        as_of : pandas.Timestamp
+            The end of the window.
+
+        Returns
+        -------
+        float
+            Length, days.
+
+        Raises
+        ------
+        HotspotError
+            A month window whose length is not a whole number of months.
+        """
+        if self.unit == "day":
+            return float(self.length)
+        if float(self.length) != int(self.length):
+            raise HotspotError(f"window of {self}: calendar months on dates with days must be whole months")
+        return (as_of - (as_of - pd.DateOffset(months=int(self.length)))) / pd.Timedelta(days=1)
+
+
+def window_from(*, days: float | None = None, months: float | None = None, window: Window | None = None,
+                where: str = "window") -> Window | None:
+    """The one window given as ``days=``, ``months=`` or ``window=`` (None
+    when none is given).
+
+    Parameters
+    ----------
+    days : float, optional
+        Window length, days.
+    months : float, optional
+        Window length, calendar months.
+    window : Window, optional
+        The window with its unit.
+    where : str
+        What takes the window, named in the error (e.g. ``"NanoBeatPlanner"``).
+
+    Returns
+    -------
+    Window or None
+
+    Raises
+    ------
+    HotspotError
+        More than one of them is given.
+    """
+    given = [w for w in (window, None if days is None else Window(days, "day"),
+                         None if months is None else Window(months, "month")) if w is not None]
+    if len(given) > 1:
+        raise HotspotError(f"{where}: give one of days=, months= or window=, not several")
+    return given[0] if given else None
 
 
 def last_month(incidents: pd.DataFrame) -> pd.Period:

@@ -22,8 +22,8 @@ import pandas as pd
 
 from . import settings
 from ._errors import HotspotError, OptionError
-from .intake import has_month_dates
 from .nanobeats import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner, select_targets
+from .periods import Window, data_time_unit
 from .targets import TargetRisk, _flat, _future_cells
 
 if TYPE_CHECKING:
@@ -164,7 +164,7 @@ FORECAST_ALONE = "forecast alone"
 def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int = 10,
                      target_radius: float = settings.NANOBEAT_TARGET_RADIUS_M, start: str | pd.Timestamp | None = None,
                      end: str | pd.Timestamp | None = None, step: int = 1, distance: float | None = None,
-                     window: float | None = None, cell: float = settings.NANOBEAT_CELL_M,
+                     window: float | Window | None = None, cell: float = settings.NANOBEAT_CELL_M,
                      methods: Sequence[str] | None = None,
                      bootstrap: int = settings.BACKTEST_BOOTSTRAP, seed: int = 0,
                      progress: Callable[[int, int], None] | None = None) -> TargetBacktest:
@@ -198,8 +198,12 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     distance : float, optional
         Near-repeat distance, metres (default
         :data:`~hotspot.settings.NANOBEAT_DISTANCE_M`).
-    window : float, optional
-        Near-repeat window, days (months for month dates).
+    window : float or Window, optional
+        Near-repeat window: a :class:`~hotspot.periods.Window` (days are
+        refused on month-only dates), or a number in the data's time unit
+        (:func:`~hotspot.periods.data_time_unit`: days, months for month
+        dates). Default :data:`~hotspot.settings.NANOBEAT_DAYS` days or
+        :data:`~hotspot.settings.NANOBEAT_MONTHS` months.
     cell : float
         Cell size, metres.
     methods : sequence of str, optional
@@ -217,10 +221,14 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     """
     if n_targets < 1:
         raise OptionError(f"--targets must be at least 1, got {n_targets}")
-    monthly_data = has_month_dates(incidents)
+    unit = data_time_unit(incidents)
+    if window is not None and not isinstance(window, Window):  # a number in the data's own unit
+        window = Window(window, unit)
+    if window is not None and window.unit == "month" and unit == "day":
+        # the backtest reads the planner's cells directly, so months could not follow each planning date
+        raise OptionError(f"window={window!r}: the target backtest on dates with days takes a window in days")
     w = DEFAULT_HISTORY_WEIGHT
-    planner = NanoBeatPlanner(incidents, area, distance=distance or settings.NANOBEAT_DISTANCE_M,
-                              days=window or (settings.NANOBEAT_MONTHS if monthly_data else settings.NANOBEAT_DAYS),
+    planner = NanoBeatPlanner(incidents, area, distance=distance or settings.NANOBEAT_DISTANCE_M, window=window,
                               cell=cell, target_radius=target_radius, history_weight=w, background="history")
     src, grid, mask, model = planner.sources, planner.grid, planner.mask, planner.cells
     target_risk = TargetRisk(planner, n_targets, methods=methods)

@@ -148,8 +148,8 @@ def test_barnet_nanobeats_with_context_change_near_the_boundary_not_inside(share
     lads = load_boundaries(shared_data / "boundaries" / "lads_london_and_herts_region.geojson", crs=barnet.crs)
     ctx = build_context(barnet, london.to_crs(barnet.crs), own=own, buffer_m=200, neighbours=barnet.neighbours(lads))
     assert ctx.missing == ["Hertsmere"] and len(ctx.incidents) > 0
-    a = NanoBeatPlanner.from_window(own, barnet, distance=200, days=2)
-    b = NanoBeatPlanner.from_window(own, barnet, distance=200, days=2, context=ctx)
+    a = NanoBeatPlanner.from_window(own, barnet, distance=200, months=2)
+    b = NanoBeatPlanner.from_window(own, barnet, distance=200, months=2, context=ctx)
     ra, rb = a.risk("2024-06-01", history_weight=0.0), b.risk("2024-06-01", history_weight=0.0)
     # b's grid is padded by the distance: compare on a's cells
     X, Y = a.grid.centres()

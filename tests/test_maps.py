@@ -119,7 +119,7 @@ def test_analysis_map_layers_and_month_slider(tmp_path, browser, barnet, barnet_
     add_surface(m, surf, "Forecast")
     add_hotspots_to_map(m, hotspot_polygons(surf, hotspot_mask(surf, share=0.05), inc))
     add_month_slider(m, inc, months=12)
-    add_plan_to_map(m, NanoBeatPlanner.from_window(inc, barnet, days=2).solve("2025-03-01"))
+    add_plan_to_map(m, NanoBeatPlanner.from_window(inc, barnet, months=2).solve("2025-03-01"))
     path = m.save(tmp_path / "analysis.html")
     page = load_map(browser, path)
     assert page["severe"] == [] and page["errors"] == []
@@ -233,7 +233,7 @@ def audience(tmp_path_factory, shared_data, barnet, barnet_intake):
     ref = ReferenceData(shared_data)
     inc = barnet_intake.incidents
     recent = recent_incidents(inc, months=12)
-    nb = NanoBeatPlanner.from_window(inc, barnet, days=2).solve("2025-03-01", start_lonlat=(-0.2, 51.6))
+    nb = NanoBeatPlanner.from_window(inc, barnet, months=2).solve("2025-03-01", start_lonlat=(-0.2, 51.6))
     anpr = plan_anpr(barnet, road_layers=ref.road_layers(barnet.crs), incidents=recent,
                      count_points=ref.count_points(barnet.crs), red_routes=ref.red_routes(), k=20)
     camp = plan_campaign(ref.lsoa_units(barnet), inc, as_of="2025-03-01", leaflets=5000, timer_switches=500)

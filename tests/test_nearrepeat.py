@@ -110,7 +110,7 @@ def test_nanobeat_uses_only_the_past():
 
 def test_monthly_variant_is_announced():
     inc = incidents([(1000, 1000, "2024-01-01"), (1010, 1000, "2024-02-01")], precision="month")
-    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=2).solve("2024-03-15", n_targets=3)
+    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, months=2).solve("2024-03-15", n_targets=3)
     assert plan.variant == "monthly" and "monthly variant" in plan.notes[0]
     assert plan.targets.iloc[0]["active_until"] == pd.Timestamp("2024-04-30")
 
@@ -208,7 +208,7 @@ def test_month_only_dates_are_written_as_months(tmp_path):
     from hotspot.nanobeats import write_plan
 
     inc = incidents([(1000, 1000, "2024-01-01"), (1010, 1000, "2024-02-01")], precision="month")
-    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, days=2).solve("2024-03-15", n_targets=3)
+    plan = NanoBeatPlanner.from_window(inc, AREA, distance=200, months=2).solve("2024-03-15", n_targets=3)
     frame = plan.to_csv_frame()
     assert frame.loc[0, "first_source"] == "2024-01" and frame.loc[0, "last_source"] == "2024-02"
     assert frame.loc[0, "active_until"] == "2024-04"  # end of April, shown as the month

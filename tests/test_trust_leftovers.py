@@ -289,7 +289,7 @@ def test_brief_long_after_the_data_end_is_refused_short_gap_noted(barnet_intake,
     inc = barnet_intake.incidents
     end = inc["occurred"].max().to_period("M")
     assert str(end) == "2025-02"
-    planner = NanoBeatPlanner.from_window(inc, barnet, distance=200, days=2)  # police.uk: 2 months
+    planner = NanoBeatPlanner.from_window(inc, barnet, distance=200, months=2)  # police.uk: 2 months
     with pytest.raises(HotspotError, match=r"^--as-of 2026-06-01: the data end 2025-02, more than the near-repeat "
                                            r"window \(2 months\).*2025-04-01 at the latest"):
         planner.solve("2026-06-01", n_targets=3)

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import settings
 from .._errors import HotspotError, InputFileError, ModelError, OptionError
 from ..areas import Area
-from ..intake import has_month_dates
+from ..periods import data_time_unit
 from .estimates import WDD, WDQ, PlaceboAdjustment, RateRatio, did_rate_ratio, log_ratio, placebo_adjust, wdd, wdq
 from .selection import SelectionRule, controls_at
 
@@ -64,7 +64,7 @@ class Periods:
         Periods
         """
         t = pd.DatetimeIndex(incidents["occurred"])
-        if has_month_dates(incidents):
+        if data_time_unit(incidents) == "month":
             if start != start.to_period("M").to_timestamp():
                 raise OptionError(f"--start {start.date()}: the dates are months only (police.uk); "
                                   "give the first day of a month")
