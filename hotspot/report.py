@@ -37,6 +37,7 @@ import pandas as pd
 
 from ._errors import HotspotError, InputFileError, ModelError, OptionError
 from .columns import lsoa_district
+from .readonce import read_csv_once
 
 
 def change_pct(now: float, before: float) -> float | None:
@@ -434,7 +435,8 @@ class LondonContext:
         population = pop.groupby(lad)[pcol].sum()
         households = pd.Series(dtype=float)
         if households_csv is not None:
-            hh = pd.read_csv(households_csv)
+            # read as the campaign stage reads it (codes as text): one read of the file per run
+            hh = read_csv_once(households_csv, dtype={"lsoa_code": str})
             for col in ("lad_name", "households"):
                 _column(hh, households_csv, lambda c, col=col: c == col, col)
             households = hh.groupby("lad_name")["households"].sum()
