@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._errors import AreaError, CRSError, InputFileError
 from .crs import as_crs, choose_working_crs, is_metric_projected, require_metric
+from .readonce import read_once
 
 
 @dataclass
@@ -125,7 +126,11 @@ def load_boundaries(path: str | Path, *, crs: str | CRS | None = None, layer: st
         ``crs`` given: the message says whether the coordinates look like
         metres or degrees and names ``--area-crs``.
     """
-    path = Path(path)
+    # a run asks for its boundary layer more than once (the area, the report's borough codes): read it once
+    return read_once(Path(path), _load_boundaries, crs=crs, layer=layer)
+
+
+def _load_boundaries(path: Path, *, crs: str | CRS | None, layer: str | None) -> gpd.GeoDataFrame:
     gdf = _read_polygons(path, layer)
     gdf, given = _declare_crs(path, gdf, as_crs(crs))
     _repair(path, gdf)

@@ -55,6 +55,7 @@ import shapely
 from ._errors import HotspotError, InputFileError
 from .areas import Area
 from .crs import require_same_metric_crs
+from .readonce import read_csv_once
 
 if TYPE_CHECKING:  # annotations only
     from .kde import Surface
@@ -105,7 +106,7 @@ def lsoa_units(boundaries: str | Path | gpd.GeoDataFrame, census_csv: str | Path
         code_column = codes[0]  # e.g. 2021 LSOAs (hotspot fetch units) with their own Census households
     if code_column not in lsoa:
         raise InputFileError(f"{boundaries}: column '{code_column}' not found")
-    census = pd.read_csv(census_csv, dtype={"lsoa_code": str})
+    census = read_csv_once(census_csv, dtype={"lsoa_code": str})
     for col in ("lsoa_code", "households"):
         if col not in census:
             raise InputFileError(f"{census_csv}: required column '{col}' is missing")

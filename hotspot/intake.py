@@ -93,6 +93,7 @@ from ._errors import CRSError, HotspotError, InputFileError
 from .columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and stores; old imports work
 from .columns import POLICE_UK_COLUMNS as POLICE_UK_COLUMNS
 from .columns import detect_columns
+from .columns import lsoa_district as lsoa_district  # the police.uk LSOA-name rule's one copy
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
 from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
 from .stores import expand_paths
@@ -1176,32 +1177,6 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
               (f"{ca}={x:g}, {cb}={y:g} is outside Great Britain (police.uk data)" for x, y in zip(a, b)))
     _mark(p, finite & ~in_range, "coordinates out of range", f"{ca}/{cb}",
           (f"{ca}={x:g}, {cb}={y:g}" for x, y in zip(a, b)))
-
-
-_LSOA_NAME = r"^(.*\S)\s+\d{3}[A-Z]$"
-
-
-def lsoa_district(names: pd.Series) -> pd.Series:
-    """District part of police.uk LSOA names: ``"Barking and Dagenham 012B"``
-    -> ``"Barking and Dagenham"``; NaN where a name is not of that form.
-
-    Parameters
-    ----------
-    names : Series
-        police.uk ``LSOA name`` values.
-
-    Returns
-    -------
-    Series
-        The district of each name (object dtype, same index); None for a
-        missing name, NaN for one not of that form.
-    """
-    # A few thousand distinct names repeat over every month: parse each once.
-    codes, uniq = pd.factorize(names)
-    parsed = pd.Series(uniq, dtype=object).str.extract(_LSOA_NAME)[0].to_numpy(object)
-    none = np.full(len(codes), None, dtype=object)
-    out = np.where(codes >= 0, parsed[np.maximum(codes, 0)] if len(parsed) else none, none)
-    return pd.Series(out, index=names.index, dtype=object)
 
 
 def _membership(parsed: list[_Parsed], area, tol: float) -> dict:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import resource
 import time
 from dataclasses import dataclass, field, replace
@@ -49,6 +48,7 @@ from pyproj import CRS
 from . import stores
 from ._errors import AreaError, HotspotError, InputFileError
 from .areas import Area, _name_and_code_columns, find_area, load_boundaries
+from .columns import is_lsoa_of
 from .report import change_pct, expected_range, rag_with_caveats
 
 if TYPE_CHECKING:  # annotations only
@@ -277,8 +277,8 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     inc = res.incidents
     if assign == "lsoa":
         # Plain files cannot be filtered on reading; keep the area's rows here.
-        name = inc["LSOA name"].astype(str) if "LSOA name" in inc else pd.Series("", index=inc.index)
-        inc = inc[name.str.fullmatch(re.escape(spec.name) + r"\s+\d{3}[A-Z]").to_numpy()]
+        name = inc["LSOA name"] if "LSOA name" in inc else pd.Series("", index=inc.index)
+        inc = inc[is_lsoa_of(name, spec.name)]
     if months is not None and len(inc):
         per = inc["occurred"].dt.to_period("M")
         inc = inc[(per >= pd.Period(months[0], "M")) & (per <= pd.Period(months[1], "M"))]

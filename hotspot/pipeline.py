@@ -612,11 +612,13 @@ def run_area(
     if unknown:
         raise HotspotError(f"unknown stage(s) {sorted(unknown)}; stages: {', '.join(names)}")
     from .atomic import staged_folders
+    from .readonce import read_each_file_once
 
     out, reports = Path(out), Path(reports)
     # one run per folder at a time, written to staging and moved into place at the end: a run stopped
     # in any stage leaves the folders as the previous run left them
-    with staged_folders(out, reports) as staging:
+    # one read per reference file in the run (hotspot.readonce)
+    with staged_folders(out, reports) as staging, read_each_file_once():
         if step:
             step("intake")
         t0 = time.perf_counter()

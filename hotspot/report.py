@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ._errors import HotspotError, InputFileError, ModelError, OptionError
+from .columns import lsoa_district
+from .readonce import read_csv_once
 
 
 def change_pct(now: float, before: float) -> float | None:
@@ -335,20 +337,22 @@ def rag_rating(rolling_change: float | None, *, green: float = 5.0, red: float =
 # --------------------------------------------------------------------------- London
 
 
-def borough_of_lsoa_name(names: pd.Series) -> pd.Series:
-    """'Barnet 001A' -> 'Barnet' (works for 2011 and 2021 LSOA codes alike).
+def _boroughs_of(names: pd.Series, path: str) -> pd.Series:
+    """The local authority of each police.uk LSOA name (``'Barnet 001A'`` ->
+    ``'Barnet'``); a missing or malformed name is refused, never counted
+    under a borough of its own."""
+    boroughs = lsoa_district(names)
+    bad = boroughs.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        row = names.index[i] + 1 if pd.api.types.is_integer_dtype(names.index) else i + 1  # 1-based, no header
+        raise InputFileError(f"{path}: data row {row}, column 'LSOA name': {names.iloc[i]!r} is not a police.uk LSOA "
+                             f"name ('<district> 001A'); {int(bad.sum())} such rows: correct or drop them")
+    return boroughs
 
-    Parameters
-    ----------
-    names : Series
-        LSOA names (local authority name, a space, three digits, a letter).
 
-    Returns
-    -------
-    Series
-        The local authority part of each name, same index.
-    """
-    return names.astype(str).str.replace(r"\s+\d{3}[A-Z]$", "", regex=True)
+#: Kept for callers of the first API (None for a malformed name): the rule is :func:`hotspot.columns.lsoa_district`.
+borough_of_lsoa_name = lsoa_district
 
 
 @dataclass
@@ -419,7 +423,7 @@ class LondonContext:
                 for col in ("LSOA name", "Month", "burglary_count"):
                     if col not in c:
                         raise InputFileError(f"{counts_csv}: required column '{col}' is missing")
-                c["borough"] = borough_of_lsoa_name(c["LSOA name"])
+                c["borough"] = _boroughs_of(c["LSOA name"], counts_csv)
                 c["period"] = pd.PeriodIndex(c["Month"], freq="M")
                 monthly = c.pivot_table(index="borough", columns="period", values="burglary_count", aggfunc="sum",
                                         fill_value=0)
@@ -431,7 +435,8 @@ class LondonContext:
         population = pop.groupby(lad)[pcol].sum()
         households = pd.Series(dtype=float)
         if households_csv is not None:
-            hh = pd.read_csv(households_csv)
+            # read as the campaign stage reads it (codes as text): one read of the file per run
+            hh = read_csv_once(households_csv, dtype={"lsoa_code": str})
             for col in ("lad_name", "households"):
                 _column(hh, households_csv, lambda c, col=col: c == col, col)
             households = hh.groupby("lad_name")["households"].sum()
@@ -601,8 +606,7 @@ def _monthly_from_incident_table(table: pd.DataFrame, name: str) -> tuple[pd.Dat
     if "Longitude" in t:
         t = t.dropna(subset=["Longitude"])  # no location: rejected on intake too
     # a few thousand LSOA names to parse, not every row
-    names = pd.Series(t["LSOA name"].unique())
-    area = t["LSOA name"].map(dict(zip(names, borough_of_lsoa_name(names))))
+    area = _boroughs_of(t["LSOA name"], name)
     keep = np.ones(len(t), bool)
     if "Crime ID" in t:
         ids = t["Crime ID"]

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import HotspotError, InputFileError, StoreError
-from .columns import detect_columns
+from .columns import detect_columns, is_lsoa_of, lsoa_name_pattern
 
 if TYPE_CHECKING:  # imported for annotations only: intake imports this module
     import sqlalchemy
@@ -711,8 +711,7 @@ class _RowFilter:
         mask = pa.array(np.ones(tab.num_rows, bool))
         if self.lsoa_prefix:
             nm = tab[LSOA_NAME_COLUMN]
-            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(
-                nm, "^" + re.escape(self.lsoa_prefix) + r"\s+\d{3}[A-Z]$"), False))
+            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(nm, lsoa_name_pattern(self.lsoa_prefix)), False))
         if self.bbox is not None:
             bbox, lon, lat = self.bbox, self.lon, self.lat
             x = pc.cast(tab[lon], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lon).type) else tab[lon]
@@ -745,7 +744,7 @@ def _read_geoparquet(path, meta, bbox, lsoa_prefix, months, columns, total) -> t
     if lsoa_prefix:
         if LSOA_NAME_COLUMN not in gdf:
             raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
-        keep &= gdf[LSOA_NAME_COLUMN].astype(str).str.fullmatch(re.escape(lsoa_prefix) + r"\s+\d{3}[A-Z]").fillna(False).to_numpy()
+        keep &= is_lsoa_of(gdf[LSOA_NAME_COLUMN], lsoa_prefix)
     gdf = gdf[keep]
     geom = gdf.geometry
     table = _to_strings(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
@@ -780,7 +779,7 @@ def read_postgis_raw(url: str | Path, *, bbox: BBox | None = None, lsoa_prefix: 
                      columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int | None]:
     """Rows of a PostgreSQL table (or query) passing the push-down filters,
     which run in the database: ``geom && ST_Transform(envelope, srid)`` (GIST
-    index), ``"LSOA name" ~ '^prefix\\s+\\d{3}[A-Z]$'``, month ranges on
+    index), ``"LSOA name" ~`` :func:`hotspot.columns.lsoa_name_pattern`, month ranges on
     ``occurred``/``Month``.
 
     Rows come ordered by ``fid`` (tables written by :func:`load_incidents`)
@@ -886,7 +885,7 @@ def _pg_where(t: PgTarget, cols: Mapping[str, str], gcol: str | None, srid: int 
         # LIKE uses a btree index when there is one; the regex makes it exact.
         where.append(f"{_q(LSOA_NAME_COLUMN)} LIKE :lp AND {_q(LSOA_NAME_COLUMN)} ~ :lre")
         params.update(lp=lsoa_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %",
-                      lre="^" + re.escape(lsoa_prefix) + r"\s+\d{3}[A-Z]$")
+                      lre=lsoa_name_pattern(lsoa_prefix))
     if months is not None:
         m0, m1 = pd.Period(months[0], "M"), pd.Period(months[1], "M")
         if "occurred" in cols:
