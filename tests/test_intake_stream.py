@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import hotspot.intake as intake
+import hotspot.intake.files as intake  # the CSV readers and STREAM_CSV_BYTES are looked up (and patched) here
 from hotspot.intake import read_incidents
 
 HEADER = "Crime ID,Month,Longitude,Latitude,Location,LSOA name,Crime type,Context"

@@ -1,0 +1,61 @@
+"""The record of one source while intake judges it.
+
+:class:`_Parsed` holds a source's rows (the raw table, index = row number),
+their coordinates and dates, and one status per row; :func:`_mark` gives rows
+a reason (the first reason wins). Every stage marks, none drops a row:
+:func:`hotspot.intake.result._account` alone turns the marks into accepted,
+rejected and filtered rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+
+@dataclass
+class _Parsed:
+    """One file, parsed but not yet judged as a whole input."""
+
+    path: Path
+    table: pd.DataFrame  # raw columns, index = row number
+    a: np.ndarray  # lon or x
+    b: np.ndarray  # lat or y
+    coord_crs: CRS
+    coord_cols: tuple[str, str]
+    occurred: pd.Series
+    precision: str
+    ids: pd.Series
+    crime_type: pd.Series
+    location: pd.Series
+    reason: np.ndarray  # object: None = ok so far
+    column: np.ndarray
+    detail: np.ndarray
+    filtered: np.ndarray  # bool
+    lsoa: pd.Series | None = None  # police.uk "LSOA name", when the file has one
+    info: dict = field(default_factory=dict)  # what was detected, for summary()
+    x: np.ndarray | None = None  # projected into the working CRS (metres), by _stage_project
+    y: np.ndarray | None = None
+
+    def projected(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) in the working CRS, metres (set by :func:`_stage_project`)."""
+        assert self.x is not None and self.y is not None, "_stage_project has not run"
+        return self.x, self.y
+
+
+def _mark(p: _Parsed, mask: np.ndarray, reason: str, column: str | None, detail: Iterable[str] | str = "") -> None:
+    """Give ``reason`` to rows in ``mask`` that have no reason yet."""
+    m = np.asarray(mask, bool) & (p.reason == None) & ~p.filtered  # noqa: E711 (elementwise)
+    if not m.any():
+        return
+    p.reason[m] = reason
+    p.column[m] = column
+    if isinstance(detail, str):
+        p.detail[m] = detail
+    else:
+        p.detail[m] = np.asarray(list(detail), dtype=object)[m]

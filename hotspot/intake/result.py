@@ -1,0 +1,313 @@
+"""What intake returns, and the row accounting.
+
+:class:`IntakeResult` (accepted incidents, rejects, filtered rows and what
+was detected) and :class:`UnusableInputError`; :func:`_account` is the one
+place rows are counted: every row accepted, rejected or filtered, and
+``rows == accepted + rejected + filtered`` asserted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .._errors import HotspotError, InputFileError
+from .files import InputFile
+from .record import _Parsed
+
+
+class UnusableInputError(InputFileError):
+    """Rows were read but every one was rejected. ``result`` holds the full
+    :class:`IntakeResult` (rejects with reasons) for reporting."""
+
+    def __init__(self, message: str, result: "IntakeResult") -> None:
+        super().__init__(message)
+        self.result = result
+
+
+#: Standard columns every accepted incident has.
+STANDARD_COLUMNS = ("incident_id", "occurred", "date_precision", "crime_type", "location_text")
+
+
+REASONS = (
+    "malformed row", "missing coordinates", "unparsable coordinates", "zero coordinates",
+    "coordinates out of range", "swapped", "not a point geometry", "missing date",
+    "unparsable date", "future", "before earliest date", "outside area", "duplicate id",
+)
+
+
+@dataclass
+class IntakeResult:
+    """What :func:`read_incidents` returns.
+
+    Attributes
+    ----------
+    incidents : GeoDataFrame
+        Accepted incidents in ``crs`` (metres) with the standard columns
+        ``incident_id, occurred, date_precision, crime_type, location_text``,
+        ``source_file, source_row`` and the original columns.
+    rejects : DataFrame
+        One row per rejected input row: ``source_file, source_row, reason,
+        column, detail`` and the raw values.
+    filtered : DataFrame
+        Rows dropped for being another crime type (``source_file,
+        source_row, crime_type``).
+    rows : int
+        Data rows read from all files.
+    crs : pyproj.CRS
+        The working CRS of ``incidents``.
+    files : list of Path or StoreSource
+        The inputs read, folders expanded (a Parquet/PostGIS input as its
+        :class:`~hotspot.stores.StoreSource`).
+    notes : list of str
+        Warnings raised while reading (repaired encodings and the like).
+    detected : list of dict
+        Per source: format, columns mapped to roles, coordinate columns and
+        their CRS (and how it was chosen), the date column, its day/month
+        order or format and precision (see :meth:`summary`).
+    crs_how : str
+        How the working CRS was chosen.
+    crime_types : dict
+        Rows per crime type as written in the input (before filtering).
+    membership : dict or None
+        With an area: the membership rule, the edge tolerance (metres) and
+        how many rows it recovered or rejected.
+    """
+
+    incidents: gpd.GeoDataFrame
+    rejects: pd.DataFrame
+    filtered: pd.DataFrame
+    rows: int
+    crs: CRS
+    files: list[InputFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    detected: list[dict] = field(default_factory=list)
+    crs_how: str = ""
+    crime_types: dict[str, int] = field(default_factory=dict)
+    membership: dict | None = None
+
+    @property
+    def accepted(self) -> int:
+        """Number of accepted incidents."""
+        return len(self.incidents)
+
+    @property
+    def rejected(self) -> int:
+        """Number of rejected rows (each with its reason in :attr:`rejects`)."""
+        return len(self.rejects)
+
+    @property
+    def n_filtered(self) -> int:
+        """Number of rows of other crime types, filtered out."""
+        return len(self.filtered)
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Rejected rows per reason, most common first."""
+        return {str(k): int(v) for k, v in self.rejects["reason"].value_counts().items()}
+
+    @property
+    def date_precision(self) -> str | None:
+        """The coarsest date precision among accepted incidents."""
+        if self.incidents.empty:
+            return None
+        levels = set(self.incidents["date_precision"])
+        for level in ("month", "day", "minute"):
+            if level in levels:
+                return level
+        return None
+
+    def date_range(self) -> tuple[str, str] | None:
+        """First and last ``occurred`` as ISO strings (months as YYYY-MM)."""
+        if self.incidents.empty:
+            return None
+        fmt = "%Y-%m" if self.date_precision == "month" else "%Y-%m-%d"
+        occ = self.incidents["occurred"]
+        return occ.min().strftime(fmt), occ.max().strftime(fmt)
+
+    def require_incidents(self) -> None:
+        """Raise :class:`HotspotError` when no incident is left: every
+        analysis needs at least one. The message says where the rows went and
+        which crime types the input holds, so the user can fix the filter."""
+        if not self.incidents.empty:
+            return
+        types = pd.concat([self.filtered.get("crime_type", pd.Series(dtype=object)),
+                           self.incidents.get("crime_type", pd.Series(dtype=object))])
+        present = ", ".join(f"{t} ({n:,})" for t, n in types.astype(str).value_counts().items()) or "none"
+        reasons = ", ".join(f"{n:,} {r}" for r, n in self.reasons.items())
+        raise HotspotError(
+            f"no incidents left: {self.rows:,} rows read, {self.n_filtered:,} filtered by crime type"
+            + (f", {self.rejected:,} rejected ({reasons})" if self.rejected else "")
+            + f"; crime types present: {present} (check --crime-type and the area)")
+
+    def summary(self) -> dict:
+        """The JSON summary printed by ``hotspot validate --json``.
+
+        Keys: ``rows, accepted, rejected, filtered, reasons, crs, date_range``
+        (counts of rows; working CRS; first and last date), and what was
+        detected: ``crs_how`` (how the working CRS was chosen),
+        ``date_precision`` (month, day or minute), ``crime_types`` (rows per
+        type before filtering), ``sources`` (per file: ``format``,
+        ``columns`` role -> column, ``coordinates`` {columns, crs, how,
+        check}, ``dates`` {column, order, how, precision}), ``membership`` (the
+        membership rule, ``edge_tolerance_m`` and row counts, or None) and
+        ``notes`` (warnings).
+        """
+        dr = self.date_range()
+        return {
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "filtered": self.n_filtered,
+            "reasons": self.reasons,
+            "crs": self.crs.to_string(),
+            "date_range": list(dr) if dr else None,
+            "crs_how": self.crs_how,
+            "date_precision": self.date_precision,
+            "crime_types": dict(self.crime_types),
+            "sources": [dict(d) for d in self.detected],
+            "membership": dict(self.membership) if self.membership else None,
+            "notes": list(self.notes),
+        }
+
+
+def has_month_dates(incidents: pd.DataFrame) -> bool:
+    """True when the incidents are dated to the month only (police.uk), so
+    analyses in days must refuse or switch to their monthly variant: kept
+    for old callers, it is :func:`hotspot.periods.data_time_unit` ``== "month"``.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Accepted incidents with a ``date_precision`` column.
+
+    Returns
+    -------
+    bool
+        Whether the rows are dated to the month only.
+
+    Raises
+    ------
+    DataPrecisionError
+        Month-only rows mixed with rows that have a day (never guessed).
+    """
+    from ..periods import data_time_unit
+
+    return data_time_unit(incidents) == "month"
+
+
+def _account(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile], notes: list[str], *,
+             crs_how: str, membership: dict | None, types: set[str] | None) -> IntakeResult:
+    """The row accounting: every row accepted, rejected (with its reason) or
+    filtered, counts checked to add up; raises :class:`UnusableInputError`
+    when rows were read and every one was rejected."""
+    result = _assemble(parsed, work, malformed, files, notes)
+    result.detected = [p.info for p in parsed]
+    result.crs_how = crs_how
+    types_all = pd.concat([p.crime_type for p in parsed]).replace("", "(none)")
+    result.crime_types = {str(k): int(v) for k, v in types_all.value_counts().items()}
+    result.membership = membership
+    if types and result.n_filtered:
+        notes.extend(_similar_types_filtered(result.crime_types, types))
+    if result.accepted == 0 and result.n_filtered:
+        asked = ", ".join(sorted(types or ()))
+        present = ", ".join(f"{k} ({v:,})" for k, v in result.crime_types.items())
+        notes.append(f"no row of crime type {asked}; crime types present: {present}")
+    if result.accepted == 0 and result.rejected > 0:
+        raise UnusableInputError(_unusable_message(result), result)
+    return result
+
+
+def _similar_types_filtered(present: dict[str, int], asked: set[str]) -> list[str]:
+    """A note per filtered crime type whose name holds an asked one
+    ("AGGRAVATED BURGLARY" when "Burglary" was asked): such rows are
+    burglaries by another name, and leaving them out silently changes every count."""
+    out = []
+    for name, n in present.items():
+        low = name.lower()
+        if low not in asked and any(a in low for a in asked):
+            out.append(f"crime type '{name}' ({n:,} rows) was filtered out: only {', '.join(sorted(asked))} kept; "
+                       f"give --crime-type '{name}' as well to count it")
+    return out
+
+
+def _unusable_message(res: IntakeResult) -> str:
+    reason, k = next(iter(res.reasons.items()))
+    ex = res.rejects[res.rejects["reason"] == reason].iloc[0]
+    where = f"{Path(str(ex['source_file'])).name} row {ex['source_row']}"
+    if isinstance(ex.get("column"), str) and ex["column"]:
+        where += f", column {ex['column']}"
+    if isinstance(ex.get("detail"), str) and ex["detail"]:
+        where += f": {ex['detail']}"
+    names = ", ".join(str(f) for f in res.files[:3]) + (f" and {len(res.files) - 3} more" if len(res.files) > 3 else "")
+    msg = (f"{names}: no usable rows: all {res.rejected:,} rows were rejected; commonest reason "
+           f"'{reason}' ({k:,} rows, e.g. {where})")
+    if res.n_filtered:
+        msg += f"; {res.n_filtered:,} rows of other crime types were filtered out"
+    return msg
+
+
+def _take_columns(raw: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The ``rows`` (boolean mask) of a source's raw table, taken column by
+    column, each column released from ``raw`` as soon as it is taken: the
+    intake's peak holds the raw table plus one column, not two whole tables
+    (the raw table is not used after the accounting)."""
+    index = raw.index[rows]
+    taken = {c: raw.pop(c)[rows] for c in list(raw.columns)}  # each column keeps its dtype
+    return pd.DataFrame(taken, index=index, columns=list(taken))
+
+
+def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: list[InputFile],
+              notes: list[str]) -> IntakeResult:
+    """Accepted incidents, rejects and filtered rows from the marked records
+    (the one place rows are counted; conservation asserted)."""
+    accepted: list[gpd.GeoDataFrame] = []
+    rejects: list[pd.DataFrame] = [pd.DataFrame(malformed)] if malformed else []
+    filtered: list[pd.DataFrame] = []
+    rows = len(malformed)
+    for p in parsed:
+        x, y = p.projected()
+        rows += len(p.table)
+        ok = (p.reason == None) & ~p.filtered  # noqa: E711
+        raw = p.table
+        meta = pd.DataFrame({"source_file": str(p.path), "source_row": raw.index}, index=raw.index)
+        bad = (p.reason != None) & ~p.filtered  # noqa: E711
+        if bad.any():
+            rej = pd.concat([meta[bad], pd.DataFrame({
+                "reason": p.reason[bad], "column": p.column[bad], "detail": p.detail[bad]}, index=raw.index[bad]),
+                raw[bad]], axis=1)
+            rejects.append(rej)
+        if ok.any():
+            orig = _take_columns(raw, ok).rename(columns=lambda c: f"orig_{c}" if c in STANDARD_COLUMNS or c in ("geometry", "source_file", "source_row") else c)
+            std = pd.DataFrame({
+                "incident_id": p.ids[ok].to_numpy(),
+                "occurred": p.occurred[ok].to_numpy(),
+                "date_precision": p.precision,
+                "crime_type": p.crime_type[ok].to_numpy(),
+                "location_text": p.location[ok].to_numpy(),
+            }, index=raw.index[ok])
+            accepted.append(gpd.GeoDataFrame(
+                pd.concat([std, meta[ok], orig], axis=1),
+                geometry=gpd.points_from_xy(x[ok], y[ok]), crs=work,
+            ))
+        if p.filtered.any():
+            filtered.append(pd.concat([meta[p.filtered], pd.DataFrame(
+                {"crime_type": p.crime_type[p.filtered].to_numpy()}, index=raw.index[p.filtered])], axis=1))
+    if accepted:
+        inc = pd.concat(accepted, ignore_index=True)
+        inc = gpd.GeoDataFrame(inc, geometry="geometry", crs=work)
+    else:
+        inc = gpd.GeoDataFrame({c: [] for c in STANDARD_COLUMNS + ("source_file", "source_row")},
+                               geometry=gpd.GeoSeries([], crs=work), crs=work)
+        inc["occurred"] = pd.to_datetime(inc["occurred"])
+    rej_cols = ["source_file", "source_row", "reason", "column", "detail"]
+    rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=rej_cols)
+    filt = pd.concat(filtered, ignore_index=True) if filtered else pd.DataFrame(columns=["source_file", "source_row", "crime_type"])
+    result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=work, files=files, notes=notes)
+    assert result.rows == result.accepted + result.rejected + result.n_filtered, "row conservation broken"
+    return result

@@ -1,0 +1,260 @@
+"""The intake's named stages, and :func:`read_incidents` that runs them.
+
+parse (here, with :mod:`.files`, :mod:`.columns`, :mod:`.coords`,
+:mod:`.dates`) -> coordinates (:mod:`.coords`, :mod:`.dates`) -> CRS ->
+project -> area (:mod:`.membership`) -> duplicates (:mod:`.dedupe`); then
+:func:`~hotspot.intake.result._account` counts the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from .. import settings, stores
+from .._errors import CRSError, InputFileError
+from ..crs import as_crs, choose_working_crs, is_metric_projected, project
+from ..settings import GB_CRS, WGS84
+from ..stores import expand_paths
+from .columns import _mark_nul_bytes, _new_record, _no_id_note, _roles, _stable_ids
+from .coords import _centre, _check_coordinates, _column_coordinates, _geometry_coordinates, _require_points
+from .dates import _mark_implausible_dates, _parse_dates
+from .dedupe import _stage_duplicates
+from .files import Format, IncidentInput, InputFile, _load_source
+from .membership import _membership
+from .record import _mark, _Parsed
+from .result import IntakeResult, _account
+
+if TYPE_CHECKING:  # for annotations only
+    from ..areas import Area
+
+def read_incidents(
+    paths: IncidentInput,
+    *,
+    format: Format = "auto",
+    crime_types: Iterable[str] | str | None = None,
+    crs: str | int | CRS | None = None,
+    columns: Mapping[str, str] | None = None,
+    area: Area | None = None,
+    area_buffer: float | None = None,
+    date_format: str | None = None,
+    now: pd.Timestamp | str | None = None,
+    source_name: str | None = None,
+) -> IntakeResult:
+    """Read, validate and project incident records.
+
+    Parameters
+    ----------
+    paths : path, URL, list of them, or DataFrame
+        CSV files (police.uk street-level or any records-system export),
+        GeoJSON/GeoPackage/Parquet files, ``postgresql://`` URLs, or folders
+        of files; or one pandas
+        DataFrame holding such a table (e.g. police.uk rows read from a
+        parquet file), read exactly like a CSV with those columns (a
+        GeoDataFrame like a GIS layer).
+    format : {"auto", "policeuk", "csv", "vector"}
+        Input format; ``"auto"`` sniffs each file.
+    crime_types : str or list of str, optional
+        Keep only these crime types (case-insensitive); others are *filtered*.
+        ``"all"`` keeps every row (a file of one crime type with no type
+        column).
+    crs : CRS-like, optional
+        CRS of x/y columns. When it is projected in metres it is also the
+        working CRS. Without it, lon/lat columns are used. When the file
+        also has lon/lat columns they are cross-checked against the x/y.
+    columns : mapping, optional
+        Column names by role: ``id, date, x, y, lon, lat, type, location``.
+    area : Area, optional
+        Study area (see :mod:`hotspot.areas`); rows not in it are rejected
+        with reason ``"outside area"`` (membership rule: package notes) and
+        the incidents are projected to the area's CRS.
+    area_buffer : float, optional
+        Edge tolerance of the area test, metres; default
+        :data:`hotspot.settings.AREA_EDGE_TOLERANCE`.
+    date_format : str, optional
+        strftime format of the date column; default: ISO 8601, or the
+        day/month order proved by the column itself.
+    now : timestamp, optional
+        Dates after this are rejected as ``"future"`` (default: now).
+    source_name : str, optional
+        Name used for a DataFrame source in messages and ``source_file``.
+
+    Returns
+    -------
+    IntakeResult
+        Accepted incidents in the working CRS (metres), rejects with their
+        reasons, filtered rows, and what was detected.
+
+    Raises
+    ------
+    InputFileError
+        Missing, empty, header-only or undecodable file, a required column
+        absent, polygons where points are needed, a date column whose
+        day/month order is contradictory or undecidable. The message names
+        the file and column.
+    UnusableInputError
+        Every row read was rejected (names the commonest reason).
+    CRSError
+        x/y columns without a CRS, x/y contradicting the file's lon/lat or
+        not degrees in a geographic CRS.
+    """
+    sources, files = _sources(paths, area, area_buffer, source_name)
+    opts = _Options.from_args(crime_types=crime_types, crs=crs, now=now, area_buffer=area_buffer)
+    notes: list[str] = []
+    parsed, malformed = _stage_parse(sources, format, opts, columns=columns, date_format=date_format, notes=notes,
+                                     source_name=source_name)
+    _stage_coordinates(parsed, area, opts.now)
+    work, crs_how = _stage_crs(parsed, area, opts.crs)
+    _stage_project(parsed, work)
+    membership = _stage_area(parsed, area, opts.tol, notes) if area is not None else None
+    _stage_duplicates(parsed, notes)
+    return _account(parsed, work, malformed, files, notes, crs_how=crs_how, membership=membership, types=opts.types)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The caller's options, checked and normalised once."""
+
+    types: set[str] | None  # crime types to keep, lower case
+    crs: CRS | None  # CRS of x/y columns
+    now: pd.Timestamp  # dates after it are "future"
+    tol: float  # edge tolerance of the area test, metres
+
+    @classmethod
+    def from_args(cls, *, crime_types, crs, now, area_buffer) -> "_Options":
+        if isinstance(crime_types, str):
+            crime_types = [crime_types]
+        if crime_types and any(t.strip().lower() == "all" for t in crime_types):
+            crime_types = None  # "--crime-type all": every row, e.g. a file of burglaries with no type column
+        tol = settings.AREA_EDGE_TOLERANCE if area_buffer is None else float(area_buffer)
+        if not np.isfinite(tol) or tol < 0:
+            raise InputFileError(f"area buffer must be zero or more metres, got {area_buffer!r}")
+        return cls(types={t.strip().lower() for t in crime_types} if crime_types else None, crs=as_crs(crs),
+                   now=pd.Timestamp(now) if now is not None else pd.Timestamp.now(), tol=tol)
+
+
+def _sources(paths: IncidentInput, area: Area | None, area_buffer: float | None,
+             source_name: str | None) -> tuple[list[Any], list[InputFile]]:
+    """The sources to parse and their names: one DataFrame, or the files
+    (folders expanded); Parquet/PostGIS readers get the area's box widened by
+    the edge tolerance (metres), so they read only rows that can belong."""
+    if isinstance(paths, pd.DataFrame):
+        return [paths], [Path(source_name or "<DataFrame>")]
+    files = expand_paths(paths)
+    stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
+    return list(files), files
+
+
+def _stage_parse(sources: list, fmt: Format, opts: _Options, *, columns: Mapping[str, str] | None,
+                 date_format: str | None, notes: list[str],
+                 source_name: str | None) -> tuple[list[_Parsed], list[dict]]:
+    """Stage 1, parse: every source into a record (rows, roles, coordinates
+    in their own CRS, dates, ids); malformed CSV records are listed apart."""
+    parsed: list[_Parsed] = []
+    malformed: list[dict] = []
+    for src in sources:
+        p, bad = _parse_file(src, fmt, crime_types=opts.types, crs=opts.crs, columns=columns,
+                             date_format=date_format, notes=notes, source_name=source_name)
+        parsed.append(p)
+        malformed += [dict(source_file=str(p.path), source_row=r, reason="malformed row", column=None, detail=d)
+                      for r, d in bad]
+    return parsed, malformed
+
+
+def _parse_file(
+    src,
+    fmt: Format,
+    *,
+    crime_types: set[str] | None,
+    crs: CRS | None,
+    columns: Mapping[str, str] | None,
+    date_format: str | None,
+    notes: list[str],
+    source_name: str | None = None,
+) -> tuple[_Parsed, list[tuple[int, str]]]:
+    """Parse one source: its rows, columns by role, coordinates (in their own
+    CRS), dates and ids; rows that fail a check are marked, none dropped."""
+    path, table, geoms, file_crs, kind, bad = _load_source(src, fmt, notes, source_name)
+    if geoms is not None:
+        _require_points(path, geoms)
+    cols = _roles(path, table, kind, columns, crime_types)
+    p = _new_record(path, table, cols, kind, crime_types)
+    _mark_nul_bytes(p)
+    if geoms is not None:
+        _geometry_coordinates(p, geoms, file_crs, crs)
+    else:
+        _column_coordinates(p, cols, crs)
+    date_col = cols["date"]
+    assert date_col is not None  # _roles raises when there is no date column
+    _parse_dates(p, table[date_col], date_col, kind == "policeuk", date_format)
+    if cols["id"] is None:
+        _no_id_note(p, notes)
+    if cols["id"] is None or (p.ids == "").any():
+        derived = _stable_ids(path, table)
+        p.ids = p.ids.where(p.ids != "", derived)
+    return p, bad
+
+
+def _stage_coordinates(parsed: list[_Parsed], area, now: pd.Timestamp) -> None:
+    """Stage 2, coordinates: zero, out-of-range and swapped coordinates, and
+    dates in the future, are marked. Swaps are recognised against the area's
+    centre, else the median of the rows whose coordinates look sane."""
+    centres: dict[str, tuple[float, float] | None] = {}
+    for p in parsed:
+        key = p.coord_crs.to_wkt()
+        if key not in centres:
+            centres[key] = _centre(parsed, p.coord_crs, area)
+    for p in parsed:
+        tol_swap = 2.0 if p.coord_crs.is_geographic else 200_000.0  # degrees / metres
+        _check_coordinates(p, centres[p.coord_crs.to_wkt()], tol_swap)
+        future = (p.occurred > now).to_numpy()
+        _mark(p, future, "future", None, (f"{d:%Y-%m-%d} is after {now:%Y-%m-%d}" if pd.notna(d) else ""
+                                          for d in p.occurred))
+        _mark_implausible_dates(p, now)
+
+
+def _stage_crs(parsed: list[_Parsed], area: Area | None, user_crs: CRS | None) -> tuple[CRS, str]:
+    """Stage 3, CRS: the working CRS (metres) and how it was chosen: the
+    area's, else the user's metric CRS, else chosen from the points (British
+    National Grid in GB, UTM elsewhere)."""
+    if area is not None:
+        area_crs = as_crs(area.crs)
+        if area_crs is None:
+            raise CRSError(f"the area {area.name} has no CRS")
+        return area_crs, f"the area's CRS ({area.name})"
+    if user_crs is not None and is_metric_projected(user_crs):
+        return user_crs, "the CRS given with --crs (projected, metres)"
+    lons, lats = [], []
+    for p in parsed:
+        ok = p.reason == None  # noqa: E711
+        lo, la = project(p.a[ok], p.b[ok], p.coord_crs, WGS84)
+        lons.append(lo)
+        lats.append(la)
+    work = choose_working_crs(np.concatenate(lons), np.concatenate(lats))
+    how = ("British National Grid: the data lie in Great Britain" if work.equals(CRS.from_user_input(GB_CRS))
+           else f"UTM zone of the data's median location ({work.name})")
+    return work, how
+
+
+def _stage_project(parsed: list[_Parsed], work: CRS) -> None:
+    """Stage 4, project: every row's coordinates into the working CRS
+    (``p.x``, ``p.y``, metres); rows that cannot be projected are marked."""
+    for p in parsed:
+        p.x, p.y = project(p.a, p.b, p.coord_crs, work)
+        _mark(p, ~(np.isfinite(p.x) & np.isfinite(p.y)) & np.isfinite(p.a), "coordinates out of range",
+              "/".join(p.coord_cols), "cannot be projected")
+
+
+def _stage_area(parsed: list[_Parsed], area, tol: float, notes: list[str]) -> dict:
+    """Stage 5, area: rows not in the area are marked ``outside area`` (rule:
+    package notes); returns the membership counts."""
+    membership = _membership(parsed, area, tol)
+    if membership["attributed_here_beyond_tolerance"]:
+        notes.append(f"{membership['attributed_here_beyond_tolerance']:,} rows of {area.name}'s police.uk LSOAs lie "
+                     f"more than {tol:g} m outside its boundary and were rejected (see rejects)")
+    return membership
