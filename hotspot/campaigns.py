@@ -877,7 +877,7 @@ def unit_streets(targets: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, top:
     list of list of str
         One list per target, in the order of ``targets``.
     """
-    from .nanobeats import street_name
+    from .nanobeats.describe import street_name
 
     if "location_text" not in incidents or not len(targets):
         return [[] for _ in range(len(targets))]

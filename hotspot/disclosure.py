@@ -517,7 +517,7 @@ def exact_address_streets(incidents: gpd.GeoDataFrame) -> set[str]:
     text = text[text != ""]
     if text.empty or text.str.lower().str.startswith(_SNAP_PREFIX).all():
         return set()
-    from .nanobeats import GENERIC_PLACES  # here: importing nanobeats takes seconds (scipy.signal)
+    from .nanobeats.describe import GENERIC_PLACES  # here: importing nanobeats takes seconds (scipy.signal)
     names = set()
     for t in text.unique():
         t = t[len(_SNAP_PREFIX):] if t.lower().startswith(_SNAP_PREFIX) else t

@@ -15,7 +15,10 @@ import pandas as pd
 
 from .areas import Area
 from .kde import kde
-from .nanobeats import DEFAULT_HISTORY_WEIGHT, CellRisk, NanoBeatPlanner, Sources, require_daily
+from .nanobeats.cells import CellRisk
+from .nanobeats.planner import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner
+from .nanobeats.sources import Sources
+from .nanobeats.window import require_daily
 
 __all__ = ["backtest_nanobeats"]
 

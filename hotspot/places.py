@@ -268,7 +268,7 @@ def street_points(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         One point per distinct (point, street), with a ``street`` column;
         empty without location text.
     """
-    from .nanobeats import street_name
+    from .nanobeats.describe import street_name
 
     empty = gpd.GeoDataFrame({"street": []}, geometry=gpd.GeoSeries([], crs=incidents.crs))
     if "location_text" not in incidents or not len(incidents):

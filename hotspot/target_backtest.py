@@ -22,14 +22,15 @@ import pandas as pd
 
 from . import settings
 from ._errors import HotspotError, OptionError
-from .nanobeats import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner, select_targets
+from .nanobeats.planner import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner
+from .nanobeats.selection import select_targets
 from .periods import Window, data_time_unit
 from .targets import TargetRisk, _flat, _future_cells
 
 if TYPE_CHECKING:
     from .areas import Area
     from .grid import Grid
-    from .nanobeats import Sources
+    from .nanobeats.sources import Sources
 
 __all__ = ["COUNT_DISCS", "NEAR_REPEAT", "PLANNER", "TargetBacktest", "backtest_targets"]
 

@@ -27,7 +27,8 @@ from .metrics import accuracy
 
 if TYPE_CHECKING:
     from .grid import Grid
-    from .nanobeats import NanoBeatPlanner, Sources
+    from .nanobeats.planner import NanoBeatPlanner
+    from .nanobeats.sources import Sources
     from .sepp import GridHawkes
 
 __all__ = ["ForecastBackground", "TargetRisk", "dosage"]

@@ -69,7 +69,7 @@ class NanoBeatRule:
     name = "nano-beat planner (the targets ranked after the treated ones)"
 
     def __init__(self, incidents: gpd.GeoDataFrame, area: Area, options=None):
-        from ..nanobeats import NanoBeatOptions
+        from ..nanobeats.options import NanoBeatOptions
 
         self.planner = (options or NanoBeatOptions()).planner(incidents, area)
         # the greedy selection's first k places do not depend on how many

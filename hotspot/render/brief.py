@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # for annotations only: nanobeats does not import the rendere
     from shapely.geometry.base import BaseGeometry
 
     from ..areas import Area
-    from ..nanobeats import NanoBeatPlan
+    from ..nanobeats.plan import NanoBeatPlan
 
 #: What to do at a target, by why it is one. Generic, evidence-based advice
 #: (visible patrol and cocooning neighbours of recent victims); forces put

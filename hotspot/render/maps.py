@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # annotations only: the analytics modules do not import the r
     from ..areas import Area
     from ..campaigns import CampaignPlan
     from ..kde import Surface
-    from ..nanobeats import NanoBeatPlan
+    from ..nanobeats.plan import NanoBeatPlan
 
 ANPR_COLOUR = "#117a65"
 START_COLOUR = "#111111"

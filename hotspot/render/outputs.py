@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # annotations only: the analytics modules do not import the r
     from ..areas import Area
     from ..campaigns import CampaignPlan
     from ..kde import Surface
-    from ..nanobeats import NanoBeatPlan
+    from ..nanobeats.plan import NanoBeatPlan
 
 
 def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str | Path, name: str,
