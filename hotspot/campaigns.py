@@ -931,7 +931,8 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     CampaignPlan
     """
     from ._errors import OptionError
-    from .forecast import PeriodCounts, forecast_surface
+    from .forecast.counts import PeriodCounts
+    from .forecast.methods import forecast_surface
 
     if rule not in ("partial", "whole"):
         raise OptionError("--rule: partial or whole")

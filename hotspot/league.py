@@ -49,7 +49,9 @@ from . import stores
 from ._errors import AreaError, HotspotError, InputFileError
 from .areas import Area, _name_and_code_columns, find_area, load_boundaries
 from .columns import is_lsoa_of
-from .report import change_pct, expected_range, rag_with_caveats
+from .report.rag import rag_with_caveats
+from .report.series import change_pct
+from .report.trend import expected_range
 
 if TYPE_CHECKING:  # annotations only
     from .intake import IntakeResult
@@ -366,7 +368,9 @@ def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start:
         marked), ``accepted``, ``periods``, ``seconds`` (wall time),
         ``peak_rss_mb`` (MB) and ``pid``.
     """
-    from .forecast import DEFAULT_METHODS, PeriodCounts, backtest
+    from .forecast.counts import PeriodCounts
+    from .forecast.methods import DEFAULT_METHODS
+    from .forecast.rolling import backtest
 
     t0 = time.perf_counter()
     area = spec.area()

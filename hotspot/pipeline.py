@@ -27,7 +27,9 @@ from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .fetchers import prefer_fetched_streets
-from .forecast import BacktestResult, PeriodCounts, forecast_surface
+from .forecast.counts import PeriodCounts
+from .forecast.methods import forecast_surface
+from .forecast.rolling import BacktestResult
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
 from .intake import IntakeResult, read_incidents
@@ -41,7 +43,7 @@ from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
-from .report import area_report
+from .report.command import area_report
 from .selection import MethodSelection, select_method
 from .sources import slug
 from .stores import write_table
@@ -448,7 +450,7 @@ def _stage_campaign(run: _Run) -> None:
 
 
 def _stage_report(run: _Run) -> None:
-    from .report import LondonContext
+    from .report.london import LondonContext
 
     cfg = run.config
     london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.ndimage import convolve
 
 from ._errors import ModelError
-from .forecast import PeriodCounts
+from .forecast.counts import PeriodCounts
 
 FEATURES = ("decay_1", "decay_3", "decay_6", "decay_12", "decay_24", "decay_48", "ring_decay_6", "ring_decay_24",
             "block7_decay_24", "all_time", "periods_with_incident")

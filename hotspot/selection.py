@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from .forecast import DEFAULT_METHODS, BacktestResult, PeriodCounts, backtest
+from .forecast.counts import PeriodCounts
+from .forecast.methods import DEFAULT_METHODS
+from .forecast.rolling import BacktestResult, backtest
 
 log = logging.getLogger(__name__)
 

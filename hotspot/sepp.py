@@ -28,7 +28,7 @@ from scipy.ndimage import convolve
 from ._errors import ModelError
 
 if TYPE_CHECKING:
-    from .forecast import PeriodCounts
+    from .forecast.counts import PeriodCounts
 
 _RING = np.ones((3, 3))
 _RING[1, 1] = 0.0

@@ -22,7 +22,8 @@ import pandas as pd
 
 from . import settings
 from ._errors import OptionError
-from .forecast import PeriodCounts, _sepp, check_method, method_score, period_of
+from .forecast.counts import PeriodCounts, period_of
+from .forecast.methods import _sepp, check_method, method_score
 from .metrics import accuracy
 
 if TYPE_CHECKING:

@@ -384,7 +384,7 @@ def test_target_units_beyond_the_postcode_layer_are_named_as_such():
 def test_a_red_or_green_change_within_chance_is_flagged():
     from math import comb
 
-    from hotspot.report import _chance_note
+    from hotspot.report.rag import _chance_note
 
     # City of London, 35 -> 48: by hand, the two-sided exact binomial p of 48 of 83 at 1/2
     tail = sum(comb(83, k) for k in range(48, 84)) / 2 ** 83

@@ -157,7 +157,7 @@ def test_backtest_never_uses_the_future():
             a = LearnedForecast(pc, seed=1).score(origin)
             b = LearnedForecast(pc2, seed=1).score(origin)
         elif m == "sepp":
-            from hotspot.forecast import _sepp  # the model exactly as the backtest builds it
+            from hotspot.forecast.methods import _sepp  # the model exactly as the backtest builds it
 
             a = _sepp(pc).score(origin)
             b = _sepp(pc2).score(origin)

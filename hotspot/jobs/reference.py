@@ -19,7 +19,7 @@ from .. import settings
 from .._errors import InputFileError
 from ..areas import Area
 from ..places import read_postcodes
-from ..report import LondonContext
+from ..report.london import LondonContext
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .._errors import OptionError
-from ..report import LondonContext
+from ..report.london import LondonContext
 from .reference import ReferenceData, resolve_data_dir
 
 

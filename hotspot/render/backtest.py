@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..forecast import BacktestResult
+    from ..forecast.rolling import BacktestResult
 
 
 def write_coverage_plot(result: BacktestResult, path: str | Path, *, title: str | None = None) -> Path:

@@ -7,7 +7,7 @@ import base64
 import html
 import io
 
-from ..report import PerformanceReport
+from ..report.core import PerformanceReport
 
 
 def report_html(report: PerformanceReport) -> str:
