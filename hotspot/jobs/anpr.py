@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from ..anpr import CONTEXT_REACH_M as CONTEXT_REACH_M  # the context reach the docstring names, for the command
-from ..anpr import ANPRPlan, plan_anpr, with_candidate_defaults
+from ..anpr.plan import CONTEXT_REACH_M as CONTEXT_REACH_M  # the context reach the docstring names, for the command
+from ..anpr.plan import ANPRPlan, plan_anpr, with_candidate_defaults
 from ..areas import Area, load_boundaries
 from ..context import Context
 from ..crossborder import neighbours_without_data

@@ -97,7 +97,7 @@ class ReferenceData:
         GeoDataFrame
             See :func:`hotspot.campaigns.lsoa_units`.
         """
-        from ..campaigns import lsoa_units
+        from ..campaigns.units import lsoa_units
 
         return lsoa_units(self.lsoa_file or self._one("boundaries/lsoa2011_*.geojson"),
                           self._one("demographics/lsoa2011_census2011_population_households.csv"), area)

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..anpr import ALONG_M, CORRIDOR_M
+from ..anpr.demand import ALONG_M, CORRIDOR_M
 from . import write_page
 
 if TYPE_CHECKING:
-    from ..anpr import ANPRPlan
+    from ..anpr.plan import ANPRPlan
 
 
 def _e(v) -> str:

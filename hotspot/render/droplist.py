@@ -14,7 +14,7 @@ import pandas as pd
 from ..stores import write_table
 
 if TYPE_CHECKING:
-    from ..campaigns import CampaignPlan
+    from ..campaigns.plan import CampaignPlan
 
 
 def drop_list_frame(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:

@@ -19,14 +19,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..anpr import TRAFFIC_CAMERA_LABEL
+from ..anpr.caveats import TRAFFIC_CAMERA_LABEL
 from .leaflet import COLOURS, HotspotMap, esc
 from .surfaces import add_hotspots_to_map, add_surface
 
 if TYPE_CHECKING:  # annotations only: the analytics modules do not import the renderers
-    from ..anpr import ANPRPlan, SitingResult
+    from ..anpr.plan import ANPRPlan
+    from ..anpr.result import SitingResult
     from ..areas import Area
-    from ..campaigns import CampaignPlan
+    from ..campaigns.plan import CampaignPlan
     from ..kde import Surface
     from ..nanobeats.plan import NanoBeatPlan
 

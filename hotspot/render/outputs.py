@@ -21,9 +21,9 @@ from .maps import audience_maps
 from .public import public_outputs
 
 if TYPE_CHECKING:  # annotations only: the analytics modules do not import the renderers
-    from ..anpr import ANPRPlan
+    from ..anpr.plan import ANPRPlan
     from ..areas import Area
-    from ..campaigns import CampaignPlan
+    from ..campaigns.plan import CampaignPlan
     from ..kde import Surface
     from ..nanobeats.plan import NanoBeatPlan
 

@@ -28,7 +28,7 @@ from .maps import add_campaign, add_public_cells
 
 if TYPE_CHECKING:  # annotations only
     from ..areas import Area
-    from ..campaigns import CampaignPlan
+    from ..campaigns.plan import CampaignPlan
 
 
 def public_map(area: Area, incidents: gpd.GeoDataFrame, path: str | Path, *, neighbours: gpd.GeoDataFrame | None = None,
