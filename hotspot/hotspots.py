@@ -242,7 +242,7 @@ def kde_cell(cell: float | None, public: bool = False) -> float:
     float
         Cell size, metres.
     """
-    from .disclosure import MIN_PUBLIC_CELL
+    from .disclosure.rules import MIN_PUBLIC_CELL
 
     if cell is not None:
         return float(cell)
@@ -299,7 +299,8 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
         None) and how many context incidents reached the surface.
     """
     from .context import kde_with_context
-    from .disclosure import PUBLIC_WINDOW_MONTHS, check_surface_rule, in_public_window, public_hotspots, public_surface
+    from .disclosure.publish import check_surface_rule, in_public_window, public_hotspots, public_surface
+    from .disclosure.rules import PUBLIC_WINDOW_MONTHS
     from .kde import default_bandwidth
     from .periods import training_window
 

@@ -26,7 +26,7 @@ from .areas import Area, load_area, load_boundaries
 from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
-from .fetchers import prefer_fetched_streets
+from .fetchers.layers import prefer_fetched_streets
 from .forecast.counts import PeriodCounts
 from .forecast.methods import forecast_surface
 from .forecast.rolling import BacktestResult

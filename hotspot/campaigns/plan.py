@@ -160,7 +160,7 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         n_none = int(sum(1 for p in targets["postcodes"] if not p))
         if n_none:
             notes.append(_postcode_gap_note(targets, postcodes, n_none))
-    from ..disclosure import exact_address_streets
+    from ..disclosure.check import exact_address_streets
 
     targets["streets"] = unit_streets(targets, incidents)
     from ..places import layer_caveats
@@ -262,7 +262,7 @@ def plan_table(plan: CampaignPlan, *, public: bool = False) -> pd.DataFrame:
     """
     frame = pd.DataFrame(plan.targets.drop(columns="geometry"))
     if public:
-        from ..disclosure import public_plan_frame
+        from ..disclosure.publish import public_plan_frame
 
         frame = public_plan_frame(frame, from_addresses=plan.streets_from_addresses)
     return frame
@@ -286,7 +286,7 @@ def plan_json(plan: CampaignPlan, *, public: bool = False) -> dict:
     """
     out = plan.to_json()
     if public:
-        from ..disclosure import public_campaign_json
+        from ..disclosure.publish import public_campaign_json
 
         out = public_campaign_json(out, from_addresses=plan.streets_from_addresses)
     return out

@@ -11,7 +11,7 @@ from ..anpr.plan import ANPRPlan, plan_anpr, with_candidate_defaults
 from ..areas import Area, load_boundaries
 from ..context import Context
 from ..crossborder import neighbours_without_data
-from ..fetchers import fetched_or_reference_roads
+from ..fetchers.layers import fetched_or_reference_roads
 from ..periods import recent_incidents
 from .reference import ReferenceData
 

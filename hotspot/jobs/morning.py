@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..league import AreaSpec, RunInfo, _ru_maxrss_mb, run_area_tasks, select_areas
+from ..league.areas import AreaSpec, select_areas
+from ..league.run import RunInfo, run_area_tasks
+from ..league.tasks import _ru_maxrss_mb
 from ..pipeline import RunConfig, run_area
 from ..sources import slug
 

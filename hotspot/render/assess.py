@@ -15,7 +15,7 @@ from pathlib import Path
 from ..areas import Area
 from ..assess.core import AssessmentResult
 from ..assess.dosage import koper_reading
-from ..disclosure import K_DEFAULT
+from ..disclosure.rules import K_DEFAULT
 from . import write_page
 from .svgmap import SvgMap
 

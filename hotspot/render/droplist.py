@@ -79,7 +79,7 @@ def public_drop_list(drops: pd.DataFrame) -> pd.DataFrame:
         ``target_rank, unit, unit_name, postcode_sector, households,
         leaflets, timer_switches``; totals equal those of ``drops``.
     """
-    from ..disclosure import postcode_sector
+    from ..disclosure.publish import postcode_sector
 
     d = drops.assign(postcode_sector=[postcode_sector(p) if p else "" for p in drops["postcode"]])
     keys = ["target_rank", "unit", "unit_name", "postcode_sector"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from ..disclosure import PUBLIC_WINDOW_MONTHS
+from ..disclosure.rules import PUBLIC_WINDOW_MONTHS
 from .leaflet import HotspotMap
 from .public import public_map
 

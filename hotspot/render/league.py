@@ -7,7 +7,7 @@ import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..league import LeagueResult
+    from ..league.table import LeagueResult
 
 RAG_COLOURS = {"RED": "#c0392b", "AMBER": "#e67e22", "GREEN": "#27ae60"}
 

@@ -171,7 +171,7 @@ def add_campaign(m: HotspotMap, plan: CampaignPlan, name: str = "Leaflet and tim
     """
     import matplotlib
 
-    from ..disclosure import postcode_sector
+    from ..disclosure.publish import postcode_sector
 
     hide = public and plan.streets_from_addresses
     t = plan.targets.copy()

@@ -104,7 +104,7 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
     if campaign is not None:
         out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
     from .._errors import HotspotError
-    from ..disclosure import check_public
+    from ..disclosure.check import check_public
 
     pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
     try:

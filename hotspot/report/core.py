@@ -121,7 +121,7 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
         month missing inside the windows the figures use, unknown peers.
     """
     from .. import settings
-    from ..campaigns import seasonal_index
+    from ..campaigns.timing import seasonal_index
 
     if len(incidents) == 0:
         raise HotspotError(f"no incidents for {area_name}: nothing to report (check --crime-type and the area)")
