@@ -88,15 +88,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import settings, stores
+from . import settings
 from ._errors import CRSError, HotspotError, InputFileError
-from .columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and stores; old imports work
+from .columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and hotspot.io; old imports work
 from .columns import POLICE_UK_COLUMNS as POLICE_UK_COLUMNS
 from .columns import detect_columns
 from .columns import lsoa_district as lsoa_district  # the police.uk LSOA-name rule's one copy
 from .crs import as_crs, choose_working_crs, is_metric_projected, project, transformer
+from .io.paths import expand_paths
+from .io.source import StoreSource, push_down, read_store
 from .settings import GB_CRS, GB_LONLAT_BOUNDS, WGS84
-from .stores import expand_paths
 
 if TYPE_CHECKING:  # for annotations only
     from .areas import Area
@@ -113,9 +114,9 @@ class UnusableInputError(InputFileError):
 Format = Literal["auto", "policeuk", "csv", "vector"]
 #: What :func:`read_incidents` reads: a path or URL, a list of them, an opened
 #: store source, or one table (DataFrame or GeoDataFrame).
-IncidentInput = str | Path | stores.StoreSource | pd.DataFrame | Iterable[str | Path | stores.StoreSource]
+IncidentInput = str | Path | StoreSource | pd.DataFrame | Iterable[str | Path | StoreSource]
 #: One input file as intake reads it: a path, or a Parquet/PostGIS store source.
-InputFile = Path | stores.StoreSource
+InputFile = Path | StoreSource
 
 #: Standard columns every accepted incident has.
 STANDARD_COLUMNS = ("incident_id", "occurred", "date_precision", "crime_type", "location_text")
@@ -150,7 +151,7 @@ class IntakeResult:
         The working CRS of ``incidents``.
     files : list of Path or StoreSource
         The inputs read, folders expanded (a Parquet/PostGIS input as its
-        :class:`~hotspot.stores.StoreSource`).
+        :class:`~hotspot.io.source.StoreSource`).
     notes : list of str
         Warnings raised while reading (repaired encodings and the like).
     detected : list of dict
@@ -900,7 +901,7 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         table = _frame_table(src, name)
         return name, table, None, None, (sniff_format(name, table.columns) if fmt == "auto" else fmt), bad
     path = src
-    store = stores.read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
+    store = read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
     if store is not None and not isinstance(store, gpd.GeoDataFrame):
         return path, store, None, None, (sniff_format(path, store.columns) if fmt == "auto" else fmt), bad
     if store is not None or fmt == "vector" or (fmt == "auto" and _is_vector(path)):
@@ -1397,7 +1398,7 @@ def _sources(paths: IncidentInput, area: Area | None, area_buffer: float | None,
     if isinstance(paths, pd.DataFrame):
         return [paths], [Path(source_name or "<DataFrame>")]
     files = expand_paths(paths)
-    stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
+    push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
     return list(files), files
 
 

@@ -2,7 +2,7 @@
 all-areas forecast backtest, as independent tasks on ``dask.distributed``.
 
 Each area is one task that reads only its own rows (Parquet row-group /
-predicate push-down, or a PostGIS ``WHERE``; see :mod:`hotspot.stores`) and
+predicate push-down, or a PostGIS ``WHERE``; see :mod:`hotspot.io`) and
 returns compact results; the client combines them in a fixed area order, so a
 run on a ``LocalCluster``, on a remote scheduler or in-process
 (``workers=0``) gives identical tables. A task that fails is reported by area
@@ -45,10 +45,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import stores
 from ._errors import AreaError, HotspotError, InputFileError
 from .areas import Area, _name_and_code_columns, find_area, load_boundaries
 from .columns import is_lsoa_of
+from .io.parquet import parquet_columns
+from .io.postgis import _pg_columns
+from .io.raw import LSOA_NAME_COLUMN
+from .io.source import StoreSource, is_store, month_extent
+from .io.urls import _fix_url, is_pg_url, parse_pg_url, query_from, read_only
 from .report import change_pct, expected_range, rag_with_caveats
 
 if TYPE_CHECKING:  # annotations only
@@ -195,16 +199,16 @@ def source_columns(src: str | Path) -> list[str]:
         A file that does not exist.
     """
     s = str(src)
-    if stores.is_pg_url(s):
+    if is_pg_url(s):
         import sqlalchemy as sa
 
-        t = stores.parse_pg_url(s)
-        with stores.read_only(t) as conn:  # a ?sql= source: one statement, read-only
+        t = parse_pg_url(s)
+        with read_only(t) as conn:  # a ?sql= source: one statement, read-only
             if t.table:
-                return list(stores._pg_columns(conn, t))
-            return list(conn.execute(sa.text(f"SELECT * FROM {stores.query_from(t)} LIMIT 0")).keys())
-    if stores.is_store(s):
-        return stores.parquet_columns(s)
+                return list(_pg_columns(conn, t))
+            return list(conn.execute(sa.text(f"SELECT * FROM {query_from(t)} LIMIT 0")).keys())
+    if is_store(s):
+        return parquet_columns(s)
     p = Path(s)
     if not p.is_file():
         raise InputFileError(f"{p}: file not found")
@@ -266,10 +270,10 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     intake = dict(intake or {})
     if intake.get("columns"):
         columns = None  # the user's own column names, not police.uk's
-    ins: list[str | stores.StoreSource] = []
+    ins: list[str | StoreSource] = []
     for s in sources:
-        if stores.is_store(s):
-            ins.append(stores.StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
+        if is_store(s):
+            ins.append(StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
                                           columns=columns))
         else:
             ins.append(s)
@@ -647,7 +651,7 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     if assign != "auto":
         raise HotspotError(f"--assign {assign!r}: use auto, lsoa or polygon")
     cols = [source_columns(s) for s in sources]
-    return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
+    return "lsoa" if all(LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
 
 def _no_incidents_message(results: dict[str, dict[str, Any]]) -> str:
@@ -733,7 +737,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     M = parse_month(month, "--month")
     if not sources:
         raise InputFileError("no inputs given")
-    sources = [stores._fix_url(str(s)) for s in sources]
+    sources = [_fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     if households is None:
         raise InputFileError("a households file is needed for the rates (give --households FILE)")
@@ -741,7 +745,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     mode = _assign_mode(sources, assign)
     if mode == "lsoa" and assign == "auto" and any(_is_ward_code(s.code) for s in specs):
         mode = "polygon"  # LSOA names carry the local authority, never the ward
-    extents = [e for e in (stores.month_extent(s) for s in sources if stores.is_store(s)) if e is not None]
+    extents = [e for e in (month_extent(s) for s in sources if is_store(s)) if e is not None]
     # every input a store whose months are known: the month is checked before any task runs
     known = len(extents) == len(sources)
     if known:
@@ -907,7 +911,7 @@ def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path,
     AreaBacktest
         One row per area x method x level, failed areas and run info.
     """
-    sources = [stores._fix_url(str(s)) for s in sources]
+    sources = [_fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     results, run = run_area_tasks(
         backtest_task, specs, args=(sources,),

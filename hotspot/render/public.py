@@ -21,7 +21,7 @@ from ..disclosure import (
     public_cells,
     public_plan_frame,
 )
-from ..stores import write_table
+from ..io.write import write_table
 from .droplist import write_drop_list
 from .leaflet import HotspotMap
 from .maps import add_campaign, add_public_cells
