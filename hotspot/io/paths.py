@@ -34,7 +34,7 @@ def expand_paths(paths: str | Path | StoreSource | Iterable[str | Path | StoreSo
     items = [paths] if isinstance(paths, (str, Path, StoreSource)) else paths
     out: list[Path | StoreSource] = []
     for p in items:
-        if is_store(p):  # Parquet / PostgreSQL: read by this module
+        if is_store(p):  # Parquet / PostgreSQL: read by hotspot.io
             out.append(as_source(p))
             continue
         p = Path(p)

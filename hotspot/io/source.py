@@ -23,8 +23,9 @@ from .urls import PG_SCHEMES, _fix_url, _q, _table_sql, is_pg_url, parse_pg_url,
 if TYPE_CHECKING:
     from ..areas import Area
 
+
 def is_store(src: object) -> bool:
-    """True when ``src`` is read by this module: a :class:`StoreSource`, a
+    """True when ``src`` is read by :mod:`hotspot.io`: a :class:`StoreSource`, a
     ``*.parquet`` path or a PostgreSQL URL.
 
     Parameters

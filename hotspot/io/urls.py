@@ -20,6 +20,7 @@ from .._errors import StoreError
 if TYPE_CHECKING:
     import sqlalchemy
 
+
 PG_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 

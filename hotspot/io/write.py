@@ -30,6 +30,7 @@ from .urls import PgTarget, _first_line, _fix_url, _q, _table_sql, engine, is_pg
 if TYPE_CHECKING:
     from ..intake import IntakeResult
 
+
 #: Keys of a run's parameters that say where the data were read from, not
 #: what they are: stored in ``run_params`` but left out of the run id.
 RUN_ID_IGNORES = ("sources",)
