@@ -273,7 +273,8 @@ def _write(table, dest, *, layer: str | None = None, params: dict | None = None)
     tagged with the run's parameters; re-running replaces them). A PostGIS
     destination with a ``layer`` gets the layer as a table-name suffix. No
     ``dest`` (an output not asked for): nothing is written, None returned."""
-    from hotspot.stores import is_pg_url, write_table
+    from hotspot.io.urls import is_pg_url
+    from hotspot.io.write import write_table
 
     if dest is None:
         return None
@@ -1088,8 +1089,8 @@ def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: s
                     coverage: float, methods: str | None, cell: float, seed: int, crime_type: list[str] | None,
                     workers: int | None, scheduler: str | None, out: str | None, as_json: bool, bootstrap: int) -> None:
     """`backtest --areas`: every area as independent dask tasks (:func:`hotspot.league.backtest_areas`)."""
+    from hotspot.io.write import write_table
     from hotspot.league import backtest_areas, best_methods
-    from hotspot.stores import write_table
 
     level = coverage / 100.0
     bar, cb = _area_progress("backtest")
@@ -1129,7 +1130,7 @@ def load(
     as_json: JsonOut = False,
 ):
     """Validate incidents and write them to PostGIS (geometry in the working CRS, GIST index)."""
-    from hotspot.stores import input_identity, load_incidents
+    from hotspot.io.write import input_identity, load_incidents
 
     a = _area(area_file, area)
     result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt)
@@ -1164,11 +1165,11 @@ def league(
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the table as an HTML page.")] = None,
 ):
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
+    from hotspot.io.write import write_table
     from hotspot.jobs.league import league_sources
     from hotspot.league import build_league
     from hotspot.render import write_page
     from hotspot.render.league import league_html
-    from hotspot.stores import write_table
 
     sources, households = league_sources(inputs, households, data)
     bar, cb = _area_progress("league")

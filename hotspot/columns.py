@@ -2,7 +2,7 @@
 x/y or lon/lat, type, location, outcome) found by their common spellings, and
 the police.uk street-level header.
 
-Below both :mod:`hotspot.intake` (incidents) and :mod:`hotspot.stores`
+Below both :mod:`hotspot.intake` (incidents) and :mod:`hotspot.io`
 (tables), which each read columns by these rules.
 """
 

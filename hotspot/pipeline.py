@@ -33,6 +33,7 @@ from .forecast.rolling import BacktestResult
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
 from .intake import IntakeResult, read_incidents
+from .io.write import write_table
 from .jobs.reference import ReferenceData, resolve_data_dir  # re-exported: old callers import them from here
 from .nanobeats import write_plan
 from .periods import last_month, next_month_start, recent_incidents
@@ -46,7 +47,6 @@ from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slide
 from .report.command import area_report
 from .selection import MethodSelection, select_method
 from .sources import slug
-from .stores import write_table
 
 log = logging.getLogger("hotspot")
 

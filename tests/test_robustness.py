@@ -128,8 +128,8 @@ def test_interrupted_run_leaves_previous_outputs_and_locks_out_a_second_run(tmp_
 
 
 def test_a_failed_write_keeps_the_previous_file_and_names_it(tmp_path, monkeypatch):
-    from hotspot import stores
     from hotspot._errors import InputFileError
+    from hotspot.io import write as io_write
     from hotspot.render import write_page
     from hotspot.stores import write_table
 
@@ -142,7 +142,7 @@ def test_a_failed_write_keeps_the_previous_file_and_names_it(tmp_path, monkeypat
         Path(path).write_text("a\nx\n", encoding="utf-8")  # half the rows, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(stores, "_write_file", full_disk)
+    monkeypatch.setattr(io_write, "_write_file", full_disk)  # where write_table looks it up
     with pytest.raises(InputFileError, match=r"t\.csv: cannot write it"):
         write_table(table.assign(a=["p", "q"]), dest)
     assert dest.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]

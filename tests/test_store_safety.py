@@ -21,6 +21,7 @@ import pytest
 from hotspot import stores
 from hotspot._errors import StoreError
 from hotspot.intake import read_incidents
+from hotspot.io import write as io_write
 from hotspot.stores import load_incidents, parse_pg_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +90,7 @@ def test_incidents_and_rejects_in_one_transaction(pg_url, small_csv, monkeypatch
     load_incidents(res, url, run_id="r1")
     before = sql(url, "SELECT count(*) FROM onetx")[0][0], sql(url, "SELECT count(*) FROM onetx_rejects")[0][0]
     assert before == (res.accepted, res.rejected)
-    real = stores._copy_rows
+    real = io_write._copy_rows
     calls = []
 
     def fail_on_rejects(conn, t, df):
@@ -98,7 +99,7 @@ def test_incidents_and_rejects_in_one_transaction(pg_url, small_csv, monkeypatch
             raise OSError("simulated failure after the incidents' COPY")
         real(conn, t, df)
 
-    monkeypatch.setattr(stores, "_copy_rows", fail_on_rejects)
+    monkeypatch.setattr(io_write, "_copy_rows", fail_on_rejects)
     with pytest.raises(StoreError, match="onetx.*nothing committed"):
         load_incidents(res, url, run_id="r1")
     assert calls == ["onetx", "onetx_rejects"]
@@ -110,10 +111,11 @@ _LOADER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from hotspot import stores
+    from hotspot.io import write as io_write
     from hotspot.intake import read_incidents
     src, url, go, mode = sys.argv[1:5]
     res = read_incidents(src)
-    real = stores._copy_rows
+    real = io_write._copy_rows
     def copy(conn, t, df):
         real(conn, t, df)
         if mode == "hang" and t.table.endswith("_rejects"):
@@ -121,7 +123,7 @@ _LOADER = textwrap.dedent("""
             time.sleep(120)  # killed here: everything written, nothing committed
         if mode == "race":
             time.sleep(0.5)  # widen the window between the DELETE and the commit
-    stores._copy_rows = copy
+    io_write._copy_rows = copy  # where load_incidents looks it up
     while not Path(go).exists():
         time.sleep(0.01)
     print(stores.load_incidents(res, url, params={"inputs": [src]}), flush=True)
@@ -322,13 +324,13 @@ def test_server_lost_mid_copy_is_one_line_naming_the_table(small_csv, monkeypatc
     server = start_postgres("lost")
     try:
         res = read_incidents(small_csv)
-        real = stores._copy_rows
+        real = io_write._copy_rows
 
         def copy_then_stop(conn, t, df):
             real(conn, t, df)
             server.stop()  # the server goes away mid-load
 
-        monkeypatch.setattr(stores, "_copy_rows", copy_then_stop)
+        monkeypatch.setattr(io_write, "_copy_rows", copy_then_stop)
         with pytest.raises(StoreError) as info:
             load_incidents(res, server.url + "?table=lost_table")
     finally:

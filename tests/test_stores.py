@@ -85,6 +85,35 @@ def test_bbox_and_month_pushdown_equals_filter(london_parquet, london_df):
     assert set(got["Month"]) == {f"2023-{k:02d}" for k in range(4, 10)}
 
 
+@pytest.mark.parametrize("kind", ["ym", "ts"])
+def test_month_pushdown_skips_row_groups_and_equals_full_read_and_filter(tmp_path, monkeypatch, kind):
+    # months in order over 8 row groups (statistics can skip); police.uk "Month" text or a timestamp column
+    months = pd.period_range("2022-01", "2023-12", freq="M")
+    rng = np.random.default_rng(3)
+    n = 960
+    when = pd.Series(months.repeat(n // len(months))).dt.to_timestamp() + pd.to_timedelta(rng.integers(0, 27, n), "D")
+    df = pd.DataFrame({"Crime ID": [f"c{i}" for i in range(n)], "Longitude": rng.uniform(-0.3, 0.1, n),
+                       "Latitude": rng.uniform(51.4, 51.6, n), "Crime type": "Burglary"})
+    if kind == "ym":
+        df["Month"] = when.dt.strftime("%Y-%m")
+    else:
+        df["Date"] = when
+    path = tmp_path / f"{kind}.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=n // 8)
+    read = []
+    real = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", lambda self, i, *a, **k: read.append(i) or real(self, i, *a, **k))
+    got, total = read_parquet_raw(path, months=("2022-05", "2022-09"))
+    pushed, read = read, []
+    full, _ = read_parquet_raw(path)
+    col = "Month" if kind == "ym" else "Date"
+    keep = full[col].str[:7].between("2022-05", "2022-09")
+    assert total == n and keep.sum() > 0
+    pd.testing.assert_frame_equal(got, full[keep])
+    if kind == "ym":  # text statistics skip the row groups outside the months (timestamps are filtered row-wise)
+        assert pushed == [1, 2] and read == list(range(8))  # 3 months per row group: 2022-04..06, 07..09
+
+
 def test_intake_from_parquet_equals_csv_with_area(small_parquet, shared_data):
     from hotspot.areas import load_area
 

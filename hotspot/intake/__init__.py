@@ -92,7 +92,7 @@ A test that patches a name patches it in the submodule that looks it up
 re-exported for importing, not for patching.
 """
 
-from ..columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and stores; old imports work
+from ..columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and hotspot.io; old imports work
 from ..columns import POLICE_UK_COLUMNS as POLICE_UK_COLUMNS
 from ..columns import lsoa_district as lsoa_district  # the police.uk LSOA-name rule's one copy
 from .coords import SWAP_NEARER

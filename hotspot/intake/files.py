@@ -21,19 +21,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import stores
 from .._errors import InputFileError
+from ..io.source import StoreSource, read_store
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
 
 
 #: What :func:`read_incidents` reads: a path or URL, a list of them, an opened
 #: store source, or one table (DataFrame or GeoDataFrame).
-IncidentInput = str | Path | stores.StoreSource | pd.DataFrame | Iterable[str | Path | stores.StoreSource]
+IncidentInput = str | Path | StoreSource | pd.DataFrame | Iterable[str | Path | StoreSource]
 
 
 #: One input file as intake reads it: a path, or a Parquet/PostGIS store source.
-InputFile = Path | stores.StoreSource
+InputFile = Path | StoreSource
 
 
 def _is_vector(path: Path) -> bool:
@@ -350,7 +350,7 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         table = _frame_table(src, name)
         return name, table, None, None, (sniff_format(name, table.columns) if fmt == "auto" else fmt), bad
     path = src
-    store = stores.read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
+    store = read_store(path, notes)  # raw rows of a Parquet file / PostGIS table, else None
     if store is not None and not isinstance(store, gpd.GeoDataFrame):
         return path, store, None, None, (sniff_format(path, store.columns) if fmt == "auto" else fmt), bad
     if store is not None or fmt == "vector" or (fmt == "auto" and _is_vector(path)):

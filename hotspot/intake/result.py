@@ -63,7 +63,7 @@ class IntakeResult:
         The working CRS of ``incidents``.
     files : list of Path or StoreSource
         The inputs read, folders expanded (a Parquet/PostGIS input as its
-        :class:`~hotspot.stores.StoreSource`).
+        :class:`~hotspot.io.source.StoreSource`).
     notes : list of str
         Warnings raised while reading (repaired encodings and the like).
     detected : list of dict

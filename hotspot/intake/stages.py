@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .. import settings, stores
+from .. import settings
 from .._errors import CRSError, InputFileError
 from ..crs import as_crs, choose_working_crs, is_metric_projected, project
+from ..io.paths import expand_paths
+from ..io.source import push_down
 from ..settings import GB_CRS, WGS84
-from ..stores import expand_paths
 from .columns import _mark_nul_bytes, _new_record, _no_id_note, _roles, _stable_ids
 from .coords import _centre, _check_coordinates, _column_coordinates, _geometry_coordinates, _require_points
 from .dates import _mark_implausible_dates, _parse_dates
@@ -146,7 +147,7 @@ def _sources(paths: IncidentInput, area: Area | None, area_buffer: float | None,
     if isinstance(paths, pd.DataFrame):
         return [paths], [Path(source_name or "<DataFrame>")]
     files = expand_paths(paths)
-    stores.push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
+    push_down(files, area, settings.AREA_EDGE_TOLERANCE if area_buffer is None else area_buffer)
     return list(files), files
 
 

@@ -2,7 +2,7 @@
 all-areas forecast backtest, as independent tasks on ``dask.distributed``.
 
 Each area is one task that reads only its own rows (Parquet row-group /
-predicate push-down, or a PostGIS ``WHERE``; see :mod:`hotspot.stores`) and
+predicate push-down, or a PostGIS ``WHERE``; see :mod:`hotspot.io`) and
 returns compact results; the client combines them in a fixed area order, so a
 run on a ``LocalCluster``, on a remote scheduler or in-process
 (``workers=0``) gives identical tables. A task that fails is reported by area

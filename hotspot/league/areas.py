@@ -13,9 +13,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .. import stores
 from .._errors import AreaError, InputFileError
 from ..areas import Area, _name_and_code_columns, find_area, load_boundaries
+from ..io.parquet import parquet_columns
+from ..io.postgis import _pg_columns
+from ..io.source import is_store
+from ..io.urls import is_pg_url, parse_pg_url, query_from, read_only
 
 
 @dataclass(frozen=True)
@@ -151,16 +154,16 @@ def source_columns(src: str | Path) -> list[str]:
         A file that does not exist.
     """
     s = str(src)
-    if stores.is_pg_url(s):
+    if is_pg_url(s):
         import sqlalchemy as sa
 
-        t = stores.parse_pg_url(s)
-        with stores.read_only(t) as conn:  # a ?sql= source: one statement, read-only
+        t = parse_pg_url(s)
+        with read_only(t) as conn:  # a ?sql= source: one statement, read-only
             if t.table:
-                return list(stores._pg_columns(conn, t))
-            return list(conn.execute(sa.text(f"SELECT * FROM {stores.query_from(t)} LIMIT 0")).keys())
-    if stores.is_store(s):
-        return stores.parquet_columns(s)
+                return list(_pg_columns(conn, t))
+            return list(conn.execute(sa.text(f"SELECT * FROM {query_from(t)} LIMIT 0")).keys())
+    if is_store(s):
+        return parquet_columns(s)
     p = Path(s)
     if not p.is_file():
         raise InputFileError(f"{p}: file not found")

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import stores
+from ..io.urls import _fix_url
 from .areas import select_areas
 from .run import Progress, RunInfo, run_area_tasks
 from .tasks import backtest_task
@@ -77,7 +77,7 @@ def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path,
     AreaBacktest
         One row per area x method x level, failed areas and run info.
     """
-    sources = [stores._fix_url(str(s)) for s in sources]
+    sources = [_fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     results, run = run_area_tasks(
         backtest_task, specs, args=(sources,),

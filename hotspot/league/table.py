@@ -12,8 +12,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import stores
 from .._errors import HotspotError, InputFileError
+from ..io.raw import LSOA_NAME_COLUMN
+from ..io.source import is_store, month_extent
+from ..io.urls import _fix_url
 from ..report.rag import rag_with_caveats
 from ..report.series import change_pct
 from ..report.trend import expected_range
@@ -138,7 +140,7 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     if assign != "auto":
         raise HotspotError(f"--assign {assign!r}: use auto, lsoa or polygon")
     cols = [source_columns(s) for s in sources]
-    return "lsoa" if all(stores.LSOA_NAME_COLUMN in c for c in cols) else "polygon"
+    return "lsoa" if all(LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
 
 def _no_incidents_message(results: dict[str, dict[str, Any]]) -> str:
@@ -224,7 +226,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     M = parse_month(month, "--month")
     if not sources:
         raise InputFileError("no inputs given")
-    sources = [stores._fix_url(str(s)) for s in sources]
+    sources = [_fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     if households is None:
         raise InputFileError("a households file is needed for the rates (give --households FILE)")
@@ -232,7 +234,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     mode = _assign_mode(sources, assign)
     if mode == "lsoa" and assign == "auto" and any(_is_ward_code(s.code) for s in specs):
         mode = "polygon"  # LSOA names carry the local authority, never the ward
-    extents = [e for e in (stores.month_extent(s) for s in sources if stores.is_store(s)) if e is not None]
+    extents = [e for e in (month_extent(s) for s in sources if is_store(s)) if e is not None]
     # every input a store whose months are known: the month is checked before any task runs
     known = len(extents) == len(sources)
     if known:

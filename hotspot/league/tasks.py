@@ -14,8 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .. import stores
 from ..columns import is_lsoa_of
+from ..io.source import StoreSource, is_store
 from .areas import AreaSpec
 
 if TYPE_CHECKING:  # annotations only
@@ -72,10 +72,10 @@ def read_area(sources: Sequence[str], spec: AreaSpec, *, assign: str, months: tu
     intake = dict(intake or {})
     if intake.get("columns"):
         columns = None  # the user's own column names, not police.uk's
-    ins: list[str | stores.StoreSource] = []
+    ins: list[str | StoreSource] = []
     for s in sources:
-        if stores.is_store(s):
-            ins.append(stores.StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
+        if is_store(s):
+            ins.append(StoreSource(str(s), lsoa_prefix=spec.name if assign == "lsoa" else None, months=months,
                                           columns=columns))
         else:
             ins.append(s)

@@ -195,7 +195,7 @@ def write_plan(plan: NanoBeatPlan, path: str | Path) -> Path:
     for c in ("first_source", "last_source", "active_until"):
         if c in t:  # never finer than the source: YYYY-MM for police.uk
             t[c] = pd.Series([plan.format_date(v) for v in t[c]], index=t.index, dtype=object)
-    from ..stores import write_table
+    from ..io.write import write_table
 
     ext = path.suffix.lower()
     if ext not in (".csv", ".geojson", ".json", ".gpkg"):

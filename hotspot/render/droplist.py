@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..stores import write_table
+from ..io.write import write_table
 
 if TYPE_CHECKING:
     from ..campaigns.plan import CampaignPlan

@@ -14,7 +14,7 @@ from .._errors import HotspotError
 from ..disclosure.check import check_public
 from ..disclosure.publish import in_public_window, longest_public_window, public_cells, public_plan_frame
 from ..disclosure.rules import K_DEFAULT, PUBLIC_CELL, PUBLIC_WINDOW_MONTHS
-from ..stores import write_table
+from ..io.write import write_table
 from .droplist import write_drop_list
 from .leaflet import HotspotMap
 from .maps import add_campaign, add_public_cells

@@ -1,0 +1,232 @@
+"""Parquet and GeoParquet reads with push-down.
+
+Row groups whose statistics miss the filters (a lon/lat box, an LSOA-name
+prefix, a month range) are skipped; the others are read one at a time and
+filtered with Arrow compute, so peak memory is one row group plus the result.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .._errors import InputFileError
+from ..columns import detect_columns, is_lsoa_of, lsoa_name_pattern
+from .raw import LSOA_NAME_COLUMN, BBox, _to_strings
+
+
+def _rg_stats(md: Any, name_to_idx: Mapping[str, int], rg: int, col: str | None) -> tuple[Any, Any] | None:
+    """(min, max) of column ``col`` in row group ``rg``; None when unknown."""
+    i = name_to_idx.get(col) if col is not None else None
+    if i is None:
+        return None
+    st = md.row_group(rg).column(i).statistics
+    if st is None or not st.has_min_max:
+        return None
+    return st.min, st.max
+
+
+def parquet_columns(path: str | Path) -> list[str]:
+    """The column names of a Parquet file, read from its schema.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet file.
+
+    Returns
+    -------
+    list of str
+        The columns in file order.
+    """
+    import pyarrow.parquet as pq
+
+    return list(pq.ParquetFile(path).schema_arrow.names)
+
+
+def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix: str | None = None, months: tuple[str, str] | None = None,
+                     columns: Sequence[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """Rows of a Parquet file passing the push-down filters.
+
+    Row groups whose statistics cannot match are skipped; the others are read
+    one at a time (only ``columns`` when given) and filtered with Arrow
+    compute, so peak memory is one row group plus the result.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet or GeoParquet file.
+    bbox : (lon0, lat0, lon1, lat1), optional
+        Degrees; needs lon/lat columns (or a GeoParquet point geometry).
+    lsoa_prefix : str, optional
+        Keep police.uk rows whose ``LSOA name`` is ``"<prefix> NNNX"``; needs
+        an ``LSOA name`` column.
+    months : (first, last), optional
+        Keep these calendar months (``YYYY-MM``, inclusive); needs a
+        ``Month`` (police.uk) or timestamp date column.
+    columns : sequence of str, optional
+        Columns to read (all by default).
+
+    Returns
+    -------
+    (DataFrame, int)
+        The rows (strings, ``""`` for missing; GeoDataFrame for GeoParquet)
+        indexed by their 1-based row number in the file, and the file's
+        total row count.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
+        raise InputFileError(f"{path}: cannot read as Parquet: {exc}") from None
+    md = pf.metadata
+    names = pf.schema_arrow.names
+    if md.num_rows == 0:
+        raise InputFileError(f"{path}: no rows")
+    geo = (md.metadata or {}).get(b"geo")
+    if geo is not None:
+        return _read_geoparquet(path, json.loads(geo), bbox, lsoa_prefix, months, None, md.num_rows)
+    flt = _RowFilter.for_file(path, pf, bbox=bbox, lsoa_prefix=lsoa_prefix, months=months)
+    # ``columns`` is a hint: used only when the file has them all (else read everything).
+    keep_cols = list(columns) if columns is not None and set(columns) <= set(names) else names
+    read_cols = [c for c in names if c in set(keep_cols) | flt.columns()]
+    idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
+    parts, offsets = [], np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
+    for rg in range(md.num_row_groups):
+        if flt.skip(md, idx, rg):  # statistics first: no wanted row can be in it
+            continue
+        tab = pf.read_row_group(rg, columns=read_cols)
+        rows = np.flatnonzero(np.asarray(flt.mask(tab).to_numpy(zero_copy_only=False), bool))
+        if len(rows) == 0:
+            continue
+        sub = tab.take(pa.array(rows)).select([c for c in read_cols if c in keep_cols]).to_pandas()
+        sub.index = offsets[rg] + rows + 1
+        parts.append(sub)
+    if parts:
+        df = pd.concat(parts)
+    else:
+        df = pf.schema_arrow.empty_table().select([c for c in read_cols if c in keep_cols]).to_pandas()
+    return _to_strings(df), md.num_rows
+
+
+@dataclass
+class _RowFilter:
+    """The push-down filters of :func:`read_parquet_raw`: a lon/lat box
+    (degrees), an LSOA-name prefix and a month range, checked on row-group
+    statistics (:meth:`skip`) and then row by row with Arrow compute
+    (:meth:`mask`)."""
+
+    bbox: tuple[float, float, float, float] | None
+    lon: str | None
+    lat: str | None
+    lsoa_prefix: str | None
+    month_col: str | None
+    month_kind: str | None  # "ym" (police.uk YYYY-MM text), "ts" (timestamps) or None
+    m0: str | None = None  # first and last month, YYYY-MM
+    m1: str | None = None
+
+    @classmethod
+    def for_file(cls, path, pf, *, bbox, lsoa_prefix: str | None,
+                 months: tuple[str, str] | None) -> "_RowFilter":
+        """The filters for one file; a filter its columns cannot serve raises."""
+        import pyarrow as pa
+
+        names = pf.schema_arrow.names
+        roles = detect_columns(names)
+        lon, lat = roles["lon"], roles["lat"]
+        if bbox is not None and not (lon and lat):
+            raise InputFileError(f"{path}: an area box was asked for but the file has no lon/lat columns")
+        if lsoa_prefix is not None and LSOA_NAME_COLUMN not in names:
+            raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
+        month_col = "Month" if "Month" in names else roles["date"]
+        month_kind = None
+        if months is not None and month_col:
+            t = pf.schema_arrow.field(month_col).type
+            month_kind = "ts" if pa.types.is_timestamp(t) or pa.types.is_date(t) else (
+                "ym" if month_col == "Month" and (pa.types.is_string(t) or pa.types.is_large_string(t)) else None)
+        out = cls(bbox=bbox, lon=lon, lat=lat, lsoa_prefix=lsoa_prefix, month_col=month_col, month_kind=month_kind)
+        if month_kind and months is not None:  # month_kind is only set when months are given
+            out.m0, out.m1 = str(pd.Period(months[0], "M")), str(pd.Period(months[1], "M"))
+        return out
+
+    def columns(self) -> set[str]:
+        """Columns the filters read."""
+        # for_file sets lon/lat whenever there is a box, and month_col whenever month_kind
+        return ({c for c in (self.lon, self.lat) if c is not None and self.bbox is not None}
+                | ({LSOA_NAME_COLUMN} if self.lsoa_prefix else set())
+                | ({self.month_col} if self.month_kind and self.month_col else set()))
+
+    def skip(self, md, idx: dict[str, int], rg: int) -> bool:
+        """True when row group ``rg``'s statistics show no row can pass."""
+        if self.lsoa_prefix:
+            lo_name, hi_name = self.lsoa_prefix + " ", self.lsoa_prefix + " \U0010ffff"
+            s = _rg_stats(md, idx, rg, LSOA_NAME_COLUMN)
+            if s is not None and (s[1] < lo_name or s[0] > hi_name):
+                return True
+        if self.bbox is not None:
+            bbox = self.bbox
+            sx, sy = _rg_stats(md, idx, rg, self.lon), _rg_stats(md, idx, rg, self.lat)
+            if sx is not None and isinstance(sx[0], (int, float)) and (sx[1] < bbox[0] or sx[0] > bbox[2]):
+                return True
+            if sy is not None and isinstance(sy[0], (int, float)) and (sy[1] < bbox[1] or sy[0] > bbox[3]):
+                return True
+        if self.month_kind == "ym":
+            s = _rg_stats(md, idx, rg, self.month_col)
+            if s is not None and (s[1] < self.m0 or s[0] > self.m1):
+                return True
+        return False
+
+    def mask(self, tab):
+        """Boolean Arrow array: the rows of table ``tab`` passing every filter."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        mask = pa.array(np.ones(tab.num_rows, bool))
+        if self.lsoa_prefix:
+            nm = tab[LSOA_NAME_COLUMN]
+            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(nm, lsoa_name_pattern(self.lsoa_prefix)), False))
+        if self.bbox is not None:
+            bbox, lon, lat = self.bbox, self.lon, self.lat
+            x = pc.cast(tab[lon], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lon).type) else tab[lon]
+            y = pc.cast(tab[lat], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lat).type) else tab[lat]
+            inb = pc.and_(pc.and_(pc.greater_equal(x, bbox[0]), pc.less_equal(x, bbox[2])),
+                          pc.and_(pc.greater_equal(y, bbox[1]), pc.less_equal(y, bbox[3])))
+            mask = pc.and_(mask, pc.fill_null(inb, False))
+        if self.month_kind == "ym":
+            mc = tab[self.month_col]
+            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(mc, self.m0), pc.less_equal(mc, self.m1)), False))
+        elif self.month_kind == "ts":
+            ts = tab[self.month_col]
+            start = pd.Timestamp(self.m0 + "-01")
+            end = (pd.Period(self.m1, "M") + 1).start_time
+            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(ts, pa.scalar(start, ts.type)),
+                                                      pc.less(ts, pa.scalar(end, ts.type))), False))
+        return mask
+
+
+def _read_geoparquet(path, meta, bbox, lsoa_prefix, months, columns, total) -> tuple[gpd.GeoDataFrame, int]:
+    """GeoParquet: read with geopandas (its bbox filter uses the covering
+    column when there is one) and keep file row numbers."""
+    gdf = gpd.read_parquet(path, columns=columns)
+    gdf.index = np.arange(1, len(gdf) + 1)
+    keep = np.ones(len(gdf), bool)
+    if bbox is not None:
+        box = gpd.GeoSeries.from_xy([bbox[0], bbox[2]], [bbox[1], bbox[3]], crs=4326).to_crs(gdf.crs).total_bounds if gdf.crs else bbox
+        b = gdf.geometry.bounds
+        keep &= ((b["maxx"] >= box[0]) & (b["minx"] <= box[2]) & (b["maxy"] >= box[1]) & (b["miny"] <= box[3])).to_numpy()
+    if lsoa_prefix:
+        if LSOA_NAME_COLUMN not in gdf:
+            raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
+        keep &= is_lsoa_of(gdf[LSOA_NAME_COLUMN], lsoa_prefix)
+    gdf = gdf[keep]
+    geom = gdf.geometry
+    table = _to_strings(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
+    return gpd.GeoDataFrame(table, geometry=geom.to_numpy(), crs=gdf.crs, index=gdf.index), total
