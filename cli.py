@@ -12,22 +12,24 @@ import contextvars
 import json
 import logging
 import sys
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Iterator, Optional, cast
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, cast
 
-import numpy as np
 import typer
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from typer.core import TyperCommand
 
 import hotspot
 from hotspot import settings
 from hotspot._errors import HotspotError, OptionError
+from hotspot.render import tables as show
+from hotspot.render.console import Steps as _Steps
+from hotspot.render.console import bar as _bar
+from hotspot.render.console import err
+from hotspot.render.console import json_safe as _json_safe  # noqa: F401 - the JSON the commands print
+from hotspot.render.console import print_json as _print_json
+from hotspot.render.console import spinner as _spinner
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -35,13 +37,9 @@ if TYPE_CHECKING:
 
     from hotspot.anpr import ANPRPlan
     from hotspot.areas import Area
-    from hotspot.campaigns import CampaignPlan
-    from hotspot.forecast import CoverageBacktest
-    from hotspot.knox import KnoxResult, TimeUnit
-    from hotspot.league import LeagueResult
+    from hotspot.knox import TimeUnit
     from hotspot.nanobeats import NanoBeatOptions, NanoBeatPlan
 
-err = Console(stderr=True)
 log = logging.getLogger("hotspot")
 
 
@@ -114,6 +112,7 @@ app = _App(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
            help="Turn geocoded burglary records into patrol, camera and prevention plans.")
 
 # --------------------------------------------------------------------------- shared options
+# area options
 Inputs = Annotated[list[Path], typer.Argument(help="CSV/GeoJSON/GeoPackage files or folders of them.")]
 AreaFile = Annotated[Optional[Path], typer.Option("--area-file", help="Boundary layer (GeoJSON/GPKG).")]
 AreaName = Annotated[Optional[str], typer.Option("--area", help="Area name or code in the boundary layer.")]
@@ -122,6 +121,7 @@ AreaNameRequired = Annotated[str, typer.Option("--area", help="Area name or code
 AreaBuffer = Annotated[float, typer.Option("--area-buffer", help="Edge tolerance of the area test, metres.")]
 AreaBufferOpt = Annotated[Optional[float], typer.Option("--area-buffer", help="Edge tolerance of the area test, metres (default 25: police.uk snap points on boundary roads lie up to ~12 m over the line).")]
 AreaCrs = Annotated[Optional[str], typer.Option("--area-crs", help="CRS of a boundary file that declares none, e.g. EPSG:27700.")]
+# intake options (every command that reads incidents takes them all: see _Command)
 CrimeType = Annotated[Optional[list[str]], typer.Option("--crime-type", help="Keep only this crime type (repeatable; 'all': every row, for a file with no crime-type column).")]
 Crs = Annotated[Optional[str], typer.Option("--crs", help="CRS of x/y columns, e.g. EPSG:26971.")]
 Fmt = Annotated[str, typer.Option("--format", help="auto, policeuk, csv or vector.")]
@@ -134,7 +134,12 @@ LatCol = Annotated[Optional[str], typer.Option("--lat-col", help="Column of the 
 TypeCol = Annotated[Optional[str], typer.Option("--type-col", help="Column of the crime type (default: detected).")]
 LocCol = Annotated[Optional[str], typer.Option("--location-col", help="Column of the location text, e.g. a street (default: detected).")]
 DateFormat = Annotated[Optional[str], typer.Option("--date-format", help="strftime format of the date column, e.g. %d/%m/%Y; needed when no row shows the day/month order.")]
+# output options
 JsonOut = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+MapOut = Annotated[Optional[Path], typer.Option("--map", help="Write a map.")]
+_TILES = Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")]
+PublicK = Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")]
+PostcodeColumn = Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")]
 
 #: The common intake options, defined once: every command that reads incidents takes all of them (see
 #: :class:`_Command`), and :func:`_read` applies them to every incident file the command reads.
@@ -207,66 +212,6 @@ def _read(inputs, *, area=None, area_buffer=None, crime_type=None, crs=None, fmt
     return result
 
 
-def _chatty() -> bool:
-    """Plain progress lines are printed unless -q."""
-    return logging.getLogger("hotspot").getEffectiveLevel() <= logging.WARNING
-
-
-class _spinner:
-    """A rich spinner on stderr for a step that may take over a second; when
-    stderr is piped, a plain line when the step takes longer than that."""
-
-    def __init__(self, text: str):
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                                 console=err, transient=True, disable=not err.is_terminal)
-        self.text = text
-
-    def __enter__(self):
-        self.t0 = time.perf_counter()
-        self.progress.start()
-        self.progress.add_task(self.text, total=None)
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.stop()
-        took = time.perf_counter() - self.t0
-        if not err.is_terminal and took > 1 and _chatty() and exc[0] is None:  # a failure is its one error line
-            err.print(f"{self.text}: {took:.1f} s", highlight=False)
-
-
-class _bar:
-    """A counted step on stderr (``update(done, total, name)``): a rich bar on
-    a terminal, and when piped plain lines ("backtest: 12/24 periods, 31 s")
-    at most every 2 s and at the end."""
-
-    def __init__(self, label: str, unit: str, total: int | None = None):
-        self.label, self.unit, self.total = label, unit, total
-        self.progress = Progress(TextColumn(label), BarColumn(),
-                                 TextColumn("{task.completed}/{task.total} " + unit + " {task.description}"),
-                                 TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
-        self.done = 0
-
-    def __enter__(self) -> "_bar":
-        self.t0 = self.last = time.perf_counter()
-        self.progress.start()
-        self.task = self.progress.add_task("", total=self.total)
-        return self
-
-    def update(self, done: int, total: int | None = None, name: str = "") -> None:
-        self.done, self.total = done, total if total is not None else self.total
-        self.progress.update(self.task, completed=done, total=self.total, description=escape(name))
-        now = time.perf_counter()
-        if not err.is_terminal and now - self.last >= 2 and _chatty():
-            self.last = now
-            err.print(f"{self.label}: {done}/{self.total or '?'} {self.unit}, {now - self.t0:.0f} s", highlight=False)
-
-    def __exit__(self, *exc) -> None:
-        self.progress.stop()
-        took = time.perf_counter() - self.t0
-        if not err.is_terminal and took > 1 and _chatty() and not exc[0]:
-            err.print(f"{self.label}: {self.done}/{self.total or '?'} {self.unit}, {took:.0f} s", highlight=False)
-
-
 def _write(table, dest, *, layer: str | None = None, params: dict | None = None) -> str | None:
     """Every table output through the one writer: .geojson, .gpkg (``layer``),
     .csv, .parquet (GeoParquet) or a ``postgresql://...?table=NAME`` URL (rows
@@ -288,83 +233,12 @@ def _write(table, dest, *, layer: str | None = None, params: dict | None = None)
         raise typer.BadParameter(f"{dest}: this output has several layers; give a .gpkg file or a postgresql:// URL")
     return write_table(table, target, layer=layer, params=params)
 
-
-def _json_safe(obj):
-    """NaN and infinities as null (strict JSON), recursively."""
-    if isinstance(obj, float):
-        return obj if np.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return _json_safe(obj.item())
-    return obj
-
-
-def _print_json(obj) -> None:
-    """Exactly one strict JSON object on stdout (no NaN: RFC 8259)."""
-    sys.stdout.write(json.dumps(_json_safe(obj), default=str, allow_nan=False) + "\n")
-
-
-def _rows(frame: pd.DataFrame) -> Iterator[Any]:
-    """``frame.itertuples()`` for printing: each field as pandas gives it (typed Any)."""
-    return iter(frame.itertuples())
-
-
-def _summary_table(summary: dict, title: str) -> Table:
-    t = Table(title=title, show_header=False)
-    for k in ("rows", "accepted", "rejected", "filtered", "crs"):
-        t.add_row(k, f"{summary[k]:,}" if isinstance(summary[k], int) else str(summary[k]))
-    if summary.get("date_range"):
-        t.add_row("date range", " to ".join(summary["date_range"]))
-    for reason, n in summary["reasons"].items():
-        t.add_row(f"  rejected: {reason}", f"{n:,}")
-    return t
-
-
-def _detected_table(summary: dict) -> Table:
-    """What intake detected: formats, columns, CRS and how it was chosen, date
-    order, precision, crime types, area membership."""
-    t = Table(title="Detected", show_header=False)
-    if summary.get("crs_how"):
-        t.add_row("working CRS", f"{summary['crs']} ({summary['crs_how']})")
-    for src in summary.get("sources", []):
-        t.add_row("file", escape(str(src["file"])))
-        t.add_row("  format", src["format"])
-        t.add_row("  columns", escape(", ".join(f"{k}={v}" for k, v in src["columns"].items())))
-        c = src.get("coordinates") or {}
-        if c:
-            t.add_row("  coordinates", escape(f"{'/'.join(c['columns'])} in {c['crs']} ({c['how']})"))
-            if c.get("check"):
-                t.add_row("  CRS check", escape(c["check"]))
-        d = src.get("dates") or {}
-        if d:
-            t.add_row("  dates", escape(f"{d['column']}: {d['order']} ({d['how']}); precision {d['precision']}"))
-    if summary.get("date_precision"):
-        t.add_row("date precision", summary["date_precision"])
-    for ctype, n in (summary.get("crime_types") or {}).items():
-        t.add_row(f"  crime type: {escape(ctype)}", f"{n:,} rows")
-    a = summary.get("membership")
-    if a:
-        t.add_row("area", escape(f"{a['area']}" + (f" ({a['code']})" if a.get("code") else "")))
-        t.add_row("  membership", f"{a['rule']}, edge tolerance {a['edge_tolerance_m']:g} m")
-        t.add_row("  recovered within tolerance", f"{a['recovered_within_tolerance']:,} rows")
-        if a["rule"].startswith("police.uk"):
-            t.add_row("  other LSOAs inside polygon (rejected)", f"{a['attributed_elsewhere_inside_polygon']:,} rows")
-            t.add_row("  own LSOAs beyond tolerance (rejected)", f"{a['attributed_here_beyond_tolerance']:,} rows")
-        else:
-            t.add_row("  in tolerance band but in a neighbour", f"{a['in_neighbour_not_recovered']:,} rows")
-    for note in summary.get("notes", []):
-        t.add_row("note", escape(note))
-    return t
-
-
 # --------------------------------------------------------------------------- commands
 def _show_version(value: bool) -> None:
     if value:
         typer.echo(f"hotspot {hotspot.__version__}")
         raise typer.Exit(0)
+
 
 
 @app.callback()
@@ -378,15 +252,12 @@ def _root(
     _set_logging(verbose, quiet)
 
 
+
 @app.command()
 def validate(
     inputs: Inputs,
     area_file: AreaFile = None, area: AreaName = None, area_buffer: AreaBufferOpt = None, area_crs: AreaCrs = None,
-    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
-    date_format: DateFormat = None,
-    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write rejected rows to this CSV.")] = None,
+    crime_type: CrimeType = None,     rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write rejected rows to this CSV.")] = None,
     as_json: JsonOut = False,
 ):
     """Read and validate incident files; report accepted, rejected and filtered rows and what was detected
@@ -395,8 +266,7 @@ def validate(
 
     try:
         result = _read(inputs, area=_area(area_file, area, area_crs), area_buffer=area_buffer,
-                       crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, allow_empty=True, id=id_col,
-                       date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col, location=location_col)
+                       crime_type=crime_type, allow_empty=True)
     except UnusableInputError as exc:
         if rejects:  # the reasons are what the user needs to fix the input
             _write(exc.result.rejects, rejects)
@@ -407,8 +277,8 @@ def validate(
     if as_json:
         _print_json(s)
     else:
-        err.print(_summary_table(s, "Validation"))
-        err.print(_detected_table(s))
+        err.print(show.summary_table(s, "Validation"))
+        err.print(show.detected_table(s))
         if rejects:
             err.print(f"rejected rows written to {rejects}")
 
@@ -418,16 +288,12 @@ def map_(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
     area_file: AreaFile = None, area: AreaName = None,
-    area_buffer: AreaBufferOpt = None, crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
-    date_format: DateFormat = None,
-    months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
+    area_buffer: AreaBufferOpt = None, crime_type: CrimeType = None,     months: Annotated[Optional[int], typer.Option("--months", help="Only the last N months; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
     show_points: Annotated[bool, typer.Option("--show-points", help="Exact-date data at its points, not per cell.")] = False,
     cell: Annotated[Optional[float], typer.Option("--cell", help="Cell size for pooling exact-date points (default 100 m), or for public counts (default 250 m), metres.")] = None,
-    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    tiles: _TILES = None,
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts per cell only where at least --k; no points, heat or exact dates.")] = False,
-    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
+    k: PublicK = 8,
 ):
     """Draw the area, its neighbours and the incidents on a self-contained map."""
     from hotspot.areas import area_from_points
@@ -440,9 +306,7 @@ def map_(
     if public and a is None:
         raise OptionError("--public needs --area-file and --area: a footprint drawn from the incidents would outline "
                           "where isolated burglaries are")
-    result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type, crs=crs, fmt=fmt,
-                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col,
-                   lat=lat_col, type=type_col, location=location_col)
+    result = _read(inputs, area=a, area_buffer=area_buffer, crime_type=crime_type)
     inc = recent_incidents(result.incidents, months=months) if months and not public else result.incidents
     with _spinner("drawing map"):
         if a is None:  # no boundary file: the incidents' footprint
@@ -456,11 +320,7 @@ def map_(
 def check_public_cmd(
     files: Annotated[list[Path], typer.Argument(help="Outputs to check: HTML, GeoJSON/JSON, GeoPackage, CSV, Parquet or PDF.")],
     incidents: Annotated[list[Path], typer.Option("--incidents", help="The input incident files (repeatable).")],
-    area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None, crs: Crs = None,
-    fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
-    distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
+    area_file: AreaFile = None, area: AreaName = None, crime_type: CrimeType = None,     distance: Annotated[float, typer.Option("--distance", help="An output coordinate within this many metres of an input incident is a leak.")] = 25.0,
     k: Annotated[int, typer.Option("--k", help="Smallest count that may be published (police.uk: at least 8 addresses per published point).")] = 8,
     previous: Annotated[Optional[list[Path]], typer.Option("--previous", help="The previous release's files (repeatable): also fail when a published count changed by fewer than --k since then.")] = None,
     as_json: JsonOut = False,
@@ -468,9 +328,7 @@ def check_public_cmd(
     """Fail (exit 1) when an output holds coordinates near input incidents, counts below k or streets of exact addresses."""
     from hotspot.disclosure import check_public, release_differences
 
-    result = _read(incidents, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
-                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
-                   type=type_col)
+    result = _read(incidents, area=_area(area_file, area), crime_type=crime_type)
     with _spinner("checking"):
         found = check_public(files, result.incidents, distance=distance, k=k)
         found += release_differences(files, previous, k=k) if previous else []
@@ -478,11 +336,7 @@ def check_public_cmd(
         _print_json({"files": [str(f) for f in files], "distance_m": distance, "k": k, "safe": not found,
                      "findings": [{"file": f.file, "kind": f.kind, "detail": f.detail} for f in found]})
     else:
-        for f in found:
-            err.print(f"[bold red]not safe:[/] {escape(str(f))}", highlight=False, soft_wrap=True)
-        if not found:
-            err.print(f"safe to publish: {len(files)} files, no coordinate within {distance:g} m of "
-                      f"{len(result.incidents):,} incidents, no count below {k}")
+        show.print_check_public(found, files, len(result.incidents), distance, k)
     if found:
         raise typer.Exit(1)
 
@@ -496,6 +350,7 @@ def assets(
 
     path = install_assets(source, progress=err.is_terminal)
     err.print(f"map assets ready in {path}")
+
 
 
 @app.command()
@@ -541,6 +396,7 @@ def fetch(
         raise typer.BadParameter("nothing to fetch: give --start/--end and/or --boundary")
 
 
+
 def _fetch_layer(kind: str, a: Area | None, *, buffer: float | None, network_type: str, level: str,
                  source: Path | None, cache: Path | None, refresh: bool, as_json: bool) -> None:
     """``hotspot fetch roads|postcodes|units``: one call of
@@ -558,11 +414,7 @@ def _fetch_layer(kind: str, a: Area | None, *, buffer: float | None, network_typ
     if as_json:
         _print_json(got.to_json() | {"use_with": use})
         return
-    counts = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in got.counts.items())
-    err.print(f"{kind}: {got.rows:,} features ({counts}){' from the cache' if got.from_cache else ''}", highlight=False)
-    err.print(f"  -> {escape(str(got.path))}  (give it with {use})", highlight=False)
-    err.print(f"  source: {escape(got.source)}", highlight=False)
-    err.print(f"  {escape(got.attribution)}", highlight=False)
+    show.print_fetched(kind, got, use)
 
 
 def _floats(text: str, what: str) -> list[float]:
@@ -573,9 +425,11 @@ def _floats(text: str, what: str) -> list[float]:
         raise typer.BadParameter(f"{what}: comma-separated numbers, e.g. 1,200") from None
 
 
+
 def _edges(text: str | None, what: str) -> list[float] | None:
     """Band edges from an option, or None when it is not given."""
     return None if text is None else _floats(text, what)
+
 
 
 def _nrc(text: str | None, what: str, same_location: float | None) -> list[float] | None:
@@ -589,12 +443,10 @@ def _nrc(text: str | None, what: str, same_location: float | None) -> list[float
     return nrc_edges(vals[0], int(vals[1]), same_location=same_location)
 
 
+
 @app.command()
 def knox(
     inputs: Inputs,
-    crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, date_format: DateFormat = None,
     crime_type: CrimeType = None, area_file: AreaFile = None, area: AreaName = None,
     distance_edges: Annotated[Optional[str], typer.Option("--distance-edges", help="Finite distance edges, metres: 1,200 gives [0,1) [1,200) [200,inf).")] = None,
     time_edges: Annotated[Optional[str], typer.Option("--time-edges", help="Finite time edges, days: 7 gives [0,7) [7,inf).")] = None,
@@ -617,9 +469,7 @@ def knox(
         raise typer.BadParameter("--metric: euclidean or manhattan")
     if time_unit not in ("days", "months"):  # anything else was read as days
         raise typer.BadParameter("--time-unit: days or months")
-    result = _read(inputs, area=_area(area_file, area), crime_type=crime_type, crs=crs, fmt=fmt,
-                   date_format=date_format, id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
-                   type=type_col)
+    result = _read(inputs, area=_area(area_file, area), crime_type=crime_type)
     with _bar("Knox", "permutations", permutations) as bar:
         res = knox_from_incidents(result.incidents, distance_edges=dedges, time_edges=tedges, metric=metric,
                                   permutations=permutations, seed=seed,
@@ -636,25 +486,7 @@ def knox(
     if as_json:
         _print_json(res.to_dict())
         return
-    _print_knox(res, seed)
-
-
-def _print_knox(res: KnoxResult, seed: int | None) -> None:
-    """The Knox table (ratio and p per band; * significant after BH) and the near-repeat window."""
-    t = Table(title=f"Knox test: {res.n_events:,} events, {res.permutations} permutations (seed {seed})")
-    t.add_column("distance \\ time")
-    for lab in res.time_labels:
-        t.add_column(lab, justify="right")
-    sig = res.significant()
-    for a, lab in enumerate(res.distance_labels):
-        t.add_row(lab, *[f"{res.ratio[a, b]:.2f} ({'p=' + format(res.p_value[a, b], '.3f')})"
-                         f"{' *' if sig[a, b] else ''}" for b in range(len(res.time_labels))])
-    err.print(t)
-    err.print("cells: Knox ratio (observed / expected); * = ratio >= 1.2 and significant after a Benjamini-Hochberg "
-              "correction over the finite cells (5 % false-discovery rate)")
-    window = res.significant_window()
-    err.print(f"near-repeat window for nano-beats: {window[0]:g} m, {window[1]:g} {res.time_unit}" if window
-              else "no significant near-repeat window")
+    show.print_knox(res, seed)
 
 
 def _start(start: str | None) -> tuple[float, float] | None:
@@ -665,16 +497,6 @@ def _start(start: str | None) -> tuple[float, float] | None:
         raise typer.BadParameter("--start LON,LAT (two numbers, e.g. --start=-0.2,51.6)")
     return float(vals[0]), float(vals[1])
 
-
-def _road_layer(paths, crs):
-    """One street layer (lines with a 'road' column) from one or more files."""
-    import geopandas as gpd
-    import pandas as pd
-
-    from hotspot.crossborder import read_roads
-
-    layers = [read_roads(p, crs) for p in paths]
-    return layers[0] if len(layers) == 1 else gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), crs=crs)
 
 
 def _knox_json(path: Path | None) -> dict | None:
@@ -687,45 +509,35 @@ def _knox_json(path: Path | None) -> dict | None:
         raise typer.BadParameter(f"--from-knox {path}: {exc}") from None
 
 
+
 def _plan_nanobeats(inputs: list[Path], as_of: str, options: NanoBeatOptions, *, area_file: Path | None,
-                    area: str | None, crime_type: list[str] | None, crs: str | None, fmt: str,
-                    date_format: str | None, cols: dict[str, str | None], roads: list[Path] | None,
+                    area: str | None, crime_type: list[str] | None, roads: list[Path] | None,
                     context: list[Path] | None = None, neighbours_file: Path | None = None,
                     prefer_fetched: bool = False,
                     ) -> tuple[Area, NanoBeatPlan, gpd.GeoDataFrame | None]:
     """Shared by `nanobeats` and `brief`: read the layers the options name,
-    then :func:`hotspot.nanobeats.plan_nanobeats`. With ``prefer_fetched``
+    then :func:`hotspot.jobs.nanobeats.plan_patrols`. With ``prefer_fetched``
     and no ``--roads``, a street network fetched for the area
     (``hotspot fetch roads``) is used, and a note says so."""
     from hotspot.areas import area_from_points, footprint_name
-    from hotspot.nanobeats import plan_nanobeats
+    from hotspot.fetchers import cached_street_network
+    from hotspot.jobs.nanobeats import plan_patrols, street_layer
 
     when = _date_option(as_of, "--as-of", example="")
     a = _area(area_file, area)
-    result = _read(inputs, area=a, crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, **cols)
+    result = _read(inputs, area=a, crime_type=crime_type)
     inc = result.incidents
     if a is None:  # no boundary file: the incidents' footprint, named after the input
         a = area_from_points(inc.geometry.x, inc.geometry.y, result.crs, name=footprint_name(result.files))
-    fetched = _fetched_streets(a) if prefer_fetched and not roads and area_file is not None else None
-    road_gdf = _road_layer([fetched.path] if fetched else roads, a.crs) if fetched or roads else None
+    fetched = cached_street_network(a) if prefer_fetched and not roads and area_file is not None else None
+    road_gdf = street_layer([fetched.path] if fetched else roads or [], a.crs) if fetched or roads else None
     ctx = None
     if context:
         ctx = _context(context, a, inc, buffer_m=options.context_buffer(), neighbours_file=neighbours_file,
-                       crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols)
+                       crime_type=crime_type, **_intake_kwargs())
     with _spinner("planning nano-beats"):
-        plan = plan_nanobeats(inc, a, when, options, roads=road_gdf, context=ctx)
-    if fetched:
-        from hotspot.fetchers import street_layer_note
-
-        plan.notes.append(street_layer_note(fetched))
+        plan = plan_patrols(a, inc, when, options, roads=road_gdf, context=ctx, fetched=fetched)
     return a, plan, road_gdf
-
-
-def _fetched_streets(a: Area):
-    """The street network fetched for the area earlier (``hotspot fetch roads``), or None."""
-    from hotspot.fetchers import cached_street_network
-
-    return cached_street_network(a)
 
 
 def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=None, **read):
@@ -735,27 +547,56 @@ def _context(paths, area, own, *, buffer_m, neighbours_file=None, crime_type=Non
 
     if area is None:
         raise typer.BadParameter("--context needs --area-file and --area (context is what lies outside the area)")
-    cols = {k: v for k, v in read.pop("cols", {}).items() if v}
-    if "fmt" in read:
-        read["format"] = read.pop("fmt")
     nb = area.neighbours(load_boundaries(neighbours_file, crs=area.crs)) if neighbours_file else None
     with _spinner("reading context incidents"):
-        return read_context(paths, area, own, buffer_m=buffer_m, neighbours=nb, crime_types=crime_type,
-                            columns=cols or None, **read)
+        return read_context(paths, area, own, buffer_m=buffer_m, neighbours=nb, crime_types=crime_type, **read)
 
 
 _NB_ROADS = Annotated[Optional[list[Path]], typer.Option("--roads", help="Street lines (GeoJSON/GPKG, or OSM XML read with osmnx; repeatable): risk per street segment and a route along the streets (shortest paths). Without it legs are straight (as the crow flies).")]
+
+
+
 _NB_DISTANCE = Annotated[Optional[float], typer.Option("--distance", help="Near-repeat distance, metres (default 200).")]
+
+
+
 _NB_DAYS = Annotated[Optional[float], typer.Option("--days", help="Near-repeat window, days (day-precision data; default 14).")]
+
+
+
 _NB_MONTHS = Annotated[Optional[float], typer.Option("--months", help="Near-repeat window, months (month-precision police.uk data; default 2).")]
+
+
+
 _NB_KNOX = Annotated[Optional[Path], typer.Option("--from-knox", help="Take the window from `hotspot knox --json` output.")]
+
+
+
 _NB_TARGETS = Annotated[int, typer.Option("--targets", help="At most this many targets.")]
+
+
+
 _NB_START = Annotated[Optional[str], typer.Option("--start", help="Route start/end as LON,LAT in degrees (e.g. the station; within 1 km of the area).")]
+
+
+
 _NB_CELL = Annotated[float, typer.Option("--cell", help="Risk grid cell size, metres.")]
+
+
+
 _NB_RADIUS = Annotated[float, typer.Option("--target-radius", help="Radius of one patrol area, metres.")]
+
+
+
 _CONTEXT = Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (e.g. a city-wide or fringe file; repeatable): burglaries across the boundary within the near-repeat distance raise the risk on this side; never counted as the area's own.")]
+
+
+
 _NEIGHBOURS = Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")]
-_TILES = Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")]
+
+
+
+
 
 
 @app.command()
@@ -763,10 +604,7 @@ def nanobeats(
     inputs: Inputs,
     as_of: Annotated[str, typer.Option("--as-of", help="Planning date; burglaries before it are used.")],
     out: Annotated[Path, typer.Option("--out", help="Targets: .geojson, .gpkg or .csv.")],
-    crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
-    date_format: DateFormat = None, crime_type: CrimeType = None,
+    crime_type: CrimeType = None,
     area_file: AreaFile = None, area: AreaName = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
     targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
@@ -777,15 +615,13 @@ def nanobeats(
     as_json: JsonOut = False,
 ):
     """Nano-beat patrol targets as of a date, with a patrol route."""
-    from hotspot.nanobeats import NanoBeatOptions, write_plan
+    from hotspot.jobs.nanobeats import NanoBeatOptions
+    from hotspot.nanobeats import write_plan
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
                               n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
-    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
-                location=location_col)
     a, plan, _ = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area, crime_type=crime_type,
-                                 crs=crs, fmt=fmt, date_format=date_format, cols=cols, roads=roads, context=context,
-                                 neighbours_file=neighbours_file)
+                                 roads=roads, context=context, neighbours_file=neighbours_file)
     write_plan(plan, out)
     if map_out:
         from hotspot.render.leaflet import HotspotMap
@@ -797,43 +633,9 @@ def nanobeats(
     for note in plan.notes:
         err.print(f"note: {note}")
     if as_json:
-        _print_json(_nanobeats_json(plan))
+        _print_json(show.nanobeats_json(plan))
         return
-    err.print(_nanobeats_table(plan))
-    how = "along streets" if plan.route_on_streets else "as the crow flies"
-    err.print(f"route {plan.route_length_m / 1000:.2f} km ({how}) -> {out}" + (f", map {map_out}" if map_out else ""))
-    err.print(_risk_and_dosage(plan))
-
-
-def _risk_and_dosage(plan: NanoBeatPlan) -> str:
-    """One line: what the risk is made of and the officer-minutes the plan needs."""
-    how, dose = plan.risk_method or {}, plan.dosage or {}
-    risk = (f"forecast {how.get('method')} + near-repeat, forecast share {float(how.get('weight', 0)):.2f}"
-            if how.get("background") == "forecast" else f"history ({how.get('rule')}) + near-repeat")
-    return (f"risk: {risk}; dosage: {dose.get('visit_minutes', 0):g} min x {dose.get('visits_per_shift', 0)} visits "
-            f"per target per shift = {dose.get('officer_minutes', 0):g} officer-minutes")
-
-
-def _nanobeats_json(plan: NanoBeatPlan) -> dict[str, Any]:
-    """The `nanobeats --json` object: window (metres and days or months), route, notes, context, targets."""
-    unit = "months" if plan.monthly else "days"
-    frame = plan.to_csv_frame().replace({np.nan: None})
-    return {"as_of": plan.format_date(plan.as_of), "variant": plan.variant,
-            "window": {"distance_m": plan.window[0], unit: plan.window[1], "time": plan.window[1]},
-            "route_length_m": round(plan.route_length_m, 1), "route_on_streets": plan.route_on_streets,
-            "notes": plan.notes, "context": plan.context, "risk_method": plan.risk_method, "dosage": plan.dosage,
-            "targets": frame.to_dict(orient="records")}
-
-
-def _nanobeats_table(plan: NanoBeatPlan) -> Table:
-    unit = "months" if plan.monthly else "days"
-    t = Table(title=f"Nano-beats as of {plan.format_date(plan.as_of)} ({plan.window[0]:g} m, {plan.window[1]:g} {unit})")
-    for c in ("#", "target", "street", "why", "active until"):
-        t.add_column(c)
-    for r in _rows(plan.targets):
-        t.add_row(str(r.patrol_order), r.target_id, escape(r.street if isinstance(r.street, str) else str(r.label)),
-                  escape(r.why), plan.format_date(r.active_until) or "no expiry (history only)")
-    return t
+    show.print_nanobeats(plan, out, map_out)
 
 
 @app.command()
@@ -841,54 +643,38 @@ def brief(
     inputs: Inputs,
     as_of: Annotated[str, typer.Option("--as-of", help="Planning date; burglaries before it are used.")],
     area_file: AreaFile = None, area: AreaName = None,
-    crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
-    date_format: DateFormat = None, crime_type: CrimeType = None,
+    crime_type: CrimeType = None,
     distance: _NB_DISTANCE = None, days: _NB_DAYS = None, months: _NB_MONTHS = None, from_knox: _NB_KNOX = None,
     targets: _NB_TARGETS = settings.NANOBEAT_TARGETS, start: _NB_START = None, roads: _NB_ROADS = None,
     cell: _NB_CELL = settings.NANOBEAT_CELL_M, target_radius: _NB_RADIUS = settings.NANOBEAT_TARGET_RADIUS_M,
     context: _CONTEXT = None, neighbours_file: _NEIGHBOURS = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the nearest postcode (default: the reference data's postcode units, if any).")] = None,
-    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    postcode_column: PostcodeColumn = None,
     data: Annotated[Optional[Path], typer.Option("--data", help="Reference data folder (for the default postcode layer).")] = None,
     out: Annotated[Path, typer.Option("--out", help="The briefing page (HTML).")] = Path("reports/brief.html"),
     pdf: Annotated[Optional[Path], typer.Option("--pdf", help="Also print it to PDF (headless Chromium).")] = None,
     as_json: JsonOut = False,
 ):
     """One-page patrol briefing for a sergeant: map, numbered targets in patrol order, why, until when, what to do."""
-    from hotspot.jobs.reference import postcode_layer
-    from hotspot.nanobeats import NanoBeatOptions
-    from hotspot.render.brief import patrol_brief
+    from hotspot.jobs.brief import plan_brief
+    from hotspot.jobs.nanobeats import NanoBeatOptions
 
     options = NanoBeatOptions(distance=distance, days=days, months=months, knox=_knox_json(from_knox),
                               n_targets=targets, start_lonlat=_start(start), cell=cell, target_radius=target_radius)
-    cols = dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col, type=type_col,
-                location=location_col)
     a, plan, road_gdf = _plan_nanobeats(inputs, as_of, options, area_file=area_file, area=area,
-                                        crime_type=crime_type, crs=crs, fmt=fmt, date_format=date_format, cols=cols,
-                                        roads=roads, context=context, neighbours_file=neighbours_file,
-                                        prefer_fetched=True)
-    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
-    b = patrol_brief(plan, a, roads=road_gdf, postcodes=pcs)
+                                        crime_type=crime_type, roads=roads, context=context,
+                                        neighbours_file=neighbours_file, prefer_fetched=True)
+    b = plan_brief(plan, a, roads=road_gdf, postcodes=postcodes, postcode_column=postcode_column, data=data)
     with _spinner("writing the brief" + (" and printing the PDF" if pdf else "")):
         path = b.save(out, pdf=pdf)  # page and PDF whole, renamed together
     if as_json:
         _print_json(b.to_json())
         return
-    t = Table(title=f"Patrol brief {a.name}, {plan.format_date(plan.as_of)}")
-    for c in ("#", "street", "near", "why", "active until"):
-        t.add_column(c)
-    for r in _rows(b.rows):
-        t.add_row(str(r.rank), escape(r.street or "street not named"), escape(r.near or ""), escape(r.why),
-                  r.active_until or "no expiry")
-    err.print(t)
-    for note in b.notes:
-        err.print(f"note: {escape(note)}")
-    err.print(f"brief -> {path}" + (f", PDF {pdf}" if pdf else ""))
+    show.print_brief(b, a.name, plan.format_date(plan.as_of), path, pdf)
 
 
 Cell = Annotated[float, typer.Option("--cell", help="Cell size, metres.")]
+
 
 
 @app.command()
@@ -907,10 +693,10 @@ def kde(
     gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (slow on first use).")] = False,
     gi_cell: Annotated[float, typer.Option("--gi-cell", help="Cell size for Gi*, metres.")] = 250.0,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
-    tiles: Annotated[Optional[str], typer.Option("--tiles", help="Base map: none, osm, light, an XYZ URL template (https://host/{z}/{x}/{y}.png) or wms:URL?layers=NAME.")] = None,
+    map_out: MapOut = None,
+    tiles: _TILES = None,
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: surface in classes, only where at least --k incidents lie within the bandwidth (needs cell >= 100 m, bandwidth >= max(250 m, 2 x cell)); hotspots with at least --k; no points.")] = False,
-    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
+    k: PublicK = 8,
     context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): burglaries across the boundary within the kernel's reach remove the edge bias near it; never counted as the area's own.")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas that names where context incidents lie (default: --area-file).")] = None,
 ):
@@ -937,15 +723,7 @@ def kde(
         from hotspot.render.surfaces import density_map
 
         density_map(a, res, tiles=tiles).save(map_out)
-    if ctx is not None:
-        err.print(f"context: {res.context_incidents:,} burglaries across the boundary inform the surface "
-                  f"({', '.join(f'{n} {c:,}' for n, c in ctx.to_json()['by_neighbour'].items())})")
-        for note in ctx.missing_notes():
-            err.print(f"[yellow]note[/]: {escape(note)}; the surface next to it may still be biased low")
-    for note in res.notes:
-        err.print(f"[yellow]note[/]: {escape(note)}")
-    err.print(f"{len(res.incidents):,} incidents, {int(res.surface.mask.sum()):,} cells of {cell:g} m, "
-              f"{len(res.polygons)} hotspots -> {out}" + (f", map {map_out}" if map_out else ""))
+    show.print_kde(res, ctx, cell, out, map_out)
 
 
 def _date_option(text: str, option: str, *, example: str = " (YYYY-MM-DD)") -> pd.Timestamp:
@@ -956,8 +734,13 @@ def _date_option(text: str, option: str, *, example: str = " (YYYY-MM-DD)") -> p
         raise typer.BadParameter(f"{option} {text!r} is not a date{example}") from None
 
 
+
 Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
+
+
+
 Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://HOST:8786 (start one with `dask scheduler` and `dask worker`; see README).")]
+
 
 
 @app.command()
@@ -1003,24 +786,14 @@ def backtest(
         bt = backtest_at_coverage(pc, coverage=coverage, start=start, end=end, seed=seed, bootstrap=bootstrap,
                                   methods=[m.strip() for m in methods.split(",")] if methods else None,
                                   progress=lambda d, t: bar.update(d, t))
-    res = bt.result
     if plot:
         from hotspot.render.backtest import write_coverage_plot
 
-        write_coverage_plot(res, plot, title=f"{a.name}: forecast coverage curves, {res.n_periods} periods")
+        write_coverage_plot(bt.result, plot, title=f"{a.name}: forecast coverage curves, {bt.result.n_periods} periods")
     if as_json:
         _print_json(bt.to_json())
         return None
-    err.print(_backtest_table(bt, a.name))
-    sel = res.selected
-    if sel is not None:
-        err.print(f"selected procedure at {coverage:g}% coverage (method chosen each period on earlier periods only): "
-                  f"PAI {sel.pai:.2f} (95% CI {sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}); "
-                  f"vs naive {sel.baseline} PAI {sel.baseline_pai:.2f}: ratio {sel.ratio:.3f} "
-                  f"(paired 95% CI {sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f})")
-    err.print(f"method for the next period at {coverage:g}% coverage: {res.best or 'none (too few periods to choose)'}")
-    for w in res.warnings:
-        err.print(f"warning: {w}")
+    show.print_backtest(bt, a.name, coverage)
     return None
 
 
@@ -1043,46 +816,7 @@ def _backtest_targets(inputs: list[Path], area_file: Path, area: str | None, k: 
     if as_json:
         _print_json(bt.to_json())
         return
-    t = Table(title=f"{a.name}: {k} targets x {radius:g} m, {bt.periods['date'].nunique()} plans, next {bt.horizon}")
-    for c in ("method", "caught", "of", "caught share", "area km2", "share per km2"):
-        t.add_column(c)
-    for row in bt.summary.to_dict("records"):
-        t.add_row(str(row["method"]), f"{int(row['caught']):,}", f"{int(row['incidents']):,}",
-                  f"{100 * float(row['caught_share']):.2f} %", f"{float(row['area_km2']):.3f}",
-                  f"{100 * float(row['share_per_km2']):.2f} %/km2")
-    err.print(t)
-    for b, ratio in bt.ratios().items():
-        err.print(f"planner / {b}: {ratio['ratio']:.3f} (paired 95% CI {ratio['lo']:.3f}-{ratio['hi']:.3f})")
-    for w in bt.warnings:
-        err.print(f"warning: {w}")
-
-
-def _backtest_table(bt: CoverageBacktest, name: str) -> Table:
-    """The backtest table: PAI per method at the table's levels, hit rate, PEI and PAI interval at the coverage."""
-    res, cov = bt.result, bt.coverage
-    t = Table(title=f"{name}: {res.n_periods} forecast periods ({'months' if res.freq == 'M' else 'weeks'})")
-    for c in ("method", *[f"PAI {lv * 100:g}%" for lv in bt.table_levels], f"hit rate {cov:g}%", f"PEI {cov:g}%",
-              f"PAI {cov:g}% 95% CI"):
-        t.add_column(c)
-    for r in bt.rows():
-        t.add_row(r["method"], *[f"{r['pai'][lv]:.2f}" for lv in bt.table_levels], f"{r['hit_rate']:.1%}",
-                  f"{r['pei']:.2f}", f"{r['pai_ci95'][0]:.2f}-{r['pai_ci95'][1]:.2f}")
-    sel = res.selected
-    if sel is not None:
-        t.add_section()
-        blank = ["" for _ in bt.table_levels]
-        at = bt.table_levels.index(bt.level)
-        t.add_row(f"selected (nested, {sel.periods} periods)", *(blank[:at] + [f"{sel.pai:.2f}"] + blank[at + 1:]),
-                  f"{sel.hit_rate:.1%}", f"{sel.pei:.2f}", f"{sel.pai_ci[0]:.2f}-{sel.pai_ci[1]:.2f}")
-        t.add_row(f"selected / {sel.baseline} (paired ratio)", *(blank[:at] + [f"{sel.ratio:.3f}"] + blank[at + 1:]),
-                  "", "", f"{sel.ratio_ci[0]:.3f}-{sel.ratio_ci[1]:.3f}")
-    return t
-
-
-def _area_progress(what: str):
-    """A progress bar over areas on stderr; returns (context, callback)."""
-    bar = _bar(what, "areas")
-    return bar, bar.update
+    show.print_target_backtest(bt, a.name, k, radius)
 
 
 def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: str | None, end: str | None,
@@ -1093,13 +827,12 @@ def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: s
     from hotspot.league import backtest_areas, best_methods
 
     level = coverage / 100.0
-    bar, cb = _area_progress("backtest")
-    with bar:
+    with _bar("backtest", "areas") as bar:
         res = backtest_areas([str(i) for i in inputs], area_file, areas=areas, cell=cell, start=start, end=end,
                              methods=[m.strip() for m in methods.split(",")] if methods else None,
                              levels=sorted({*settings.BACKTEST_TABLE_LEVELS, level}), best_level=level,
                              bootstrap=bootstrap, seed=seed, crime_types=crime_type, workers=workers,
-                             scheduler=scheduler, progress=cb)
+                             scheduler=scheduler, progress=bar.update)
     if out:
         params = {"command": "backtest", "inputs": [str(i) for i in inputs], "areas": areas, "from": start, "to": end,
                   "coverage": coverage, "methods": methods, "cell": cell, "seed": seed, "bootstrap": bootstrap}
@@ -1107,13 +840,7 @@ def _backtest_areas(inputs: list[Path], area_file: Path, areas: str, *, start: s
     if as_json:
         _print_json(res.to_json())
     else:
-        t = Table(title=f"backtest, {res.table['area'].nunique() if len(res.table) else 0} areas, PAI and hit rate at {coverage:g} % coverage")
-        for c in ("area", "best method", "PAI", "hit rate", "PEI"):
-            t.add_column(c)
-        for r in _rows(best_methods(res, coverage)):
-            t.add_row(escape(str(r.area)), r.method, f"{r.pai:.2f}", f"{r.hit_rate:.1%}", f"{r.pei:.2f}")
-        err.print(t)
-        err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
+        show.print_backtest_areas(res, best_methods(res, coverage), coverage)
     for a, e in res.failed.items():
         err.print(f"[bold red]failed:[/] {escape(a)}: {escape(e)}", highlight=False)
     if res.failed:
@@ -1142,7 +869,7 @@ def load(
     if as_json:
         _print_json({**info, "summary": result.summary()})
         return
-    err.print(_summary_table(result.summary(), "loaded incidents"))
+    err.print(show.summary_table(result.summary(), "loaded incidents"))
     err.print(f"table {info['table']} (run {info['run_id']}): {info['accepted']:,} incidents; "
               f"{info['rejects_table']}: {info['rejected']:,} rejected rows")
 
@@ -1172,11 +899,10 @@ def league(
     from hotspot.render.league import league_html
 
     sources, households = league_sources(inputs, households, data)
-    bar, cb = _area_progress("league")
-    with bar:
+    with _bar("league", "areas") as bar:
         res = build_league(sources, area_file, month, areas=areas, households=households, assign=assign,
-                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler, progress=cb,
-                           intake=_intake_kwargs())
+                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler,
+                           progress=bar.update, intake=_intake_kwargs())
     if out:
         params = {"command": "league", "inputs": sources, "month": month, "areas": areas, "assign": res.assign,
                   "households": str(households)}
@@ -1186,7 +912,7 @@ def league(
     if as_json:
         _print_json(res.to_json())
     else:
-        err.print(_league_table(res))
+        err.print(show.league_table(res))
         err.print(f"{res.run.workers} workers, {res.run.seconds:.1f} s")
     for w in res.warnings:
         err.print(f"warning: {escape(w)}", highlight=False)
@@ -1194,45 +920,8 @@ def league(
         raise typer.Exit(1)
 
 
-def _league_table(res: LeagueResult) -> Table:
-    """The league table: rank, area, burglaries, change %, rate per 1,000 households, RAG."""
-    def blank(v: Any) -> bool:
-        return v is None or v is np.nan or str(v) in ("<NA>", "nan", "None") or v != v
-
-    t = Table(title=f"burglary league, 12 months to {res.month}")
-    for c in ("rank", "area", "burglaries", "change %", "per 1,000 households", "RAG"):
-        t.add_column(c)
-    for r in res.to_frame().to_dict(orient="records"):
-        rate = r["rate_per_1000_households"]
-        t.add_row("" if blank(r["rank"]) else str(r["rank"]), escape(str(r["area"])), f"{int(r['rolling_12m']):,}",
-                  "-" if blank(r["change_pct"]) else f"{r['change_pct']:+.1f}", "-" if blank(rate) else f"{rate:.2f}",
-                  str(r["rag"]))
-    return t
-
-
 DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]
 
-
-def _reference(data: Path | None):
-    ref = _optional_reference(data)
-    if ref is None:
-        raise typer.BadParameter("no reference data folder: give --data DIR (or --roads and the other layers)")
-    return ref
-
-
-def _read_layer(path: Path, crs):
-    import geopandas as gpd
-
-    from hotspot._errors import InputFileError
-
-    if not path.is_file():
-        raise InputFileError(f"{path}: file not found")
-    g = gpd.read_file(path)
-    if g.crs is None:
-        from hotspot._errors import CRSError
-
-        raise CRSError(f"{path}: layer has no CRS")
-    return g.to_crs(crs)
 
 
 @app.command()
@@ -1261,22 +950,7 @@ def crossborder(
     if as_json:
         _print_json(fig.to_json())
         return
-    overall, dens = fig.overall, fig.density
-    t = Table(title=f"{a.name}: burglary near the boundary ({int(overall.incidents.iloc[0]):,} burglaries)")
-    for c in ("zone", "burglaries", "share of burglaries", "share of area", "concentration ratio"):
-        t.add_column(c, justify="right")
-    for r in _rows(overall):
-        t.add_row(f"within {r.distance_m:g} m", f"{r.in_zone:,}", f"{r.incident_share:.1%}", f"{r.area_share:.1%}", f"{r.ratio:.2f}")
-    err.print(t)
-    if dens is not None:
-        t = Table(title=f"Burglaries per km² per year, {strip:g} m either side ({int(dens.months.max()) if len(dens) else 0} months)")
-        for c in ("neighbour", "shared boundary km", "inside", "outside", "outside / inside"):
-            t.add_column(c, justify="right")
-        for r in _rows(dens):
-            t.add_row(str(r.neighbour), f"{r.shared_boundary_km:.1f}", f"{r.inside_density:.1f}",
-                      "no data" if np.isnan(r.outside_density) else f"{r.outside_density:.1f}",
-                      "" if np.isnan(r.ratio_outside_inside) else f"{r.ratio_outside_inside:.2f}")
-        err.print(t)
+    show.print_crossborder(fig, a.name, strip)
 
 
 @app.command()
@@ -1291,7 +965,7 @@ def anpr(
     radius: Annotated[float, typer.Option("--radius", help="Coverage radius, metres.")] = settings.ANPR_RADIUS_M,
     months: Annotated[int, typer.Option("--months", help="Burglary risk from the last N months.")] = settings.ANPR_MONTHS,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer for the nearest postcode of each site (default: the reference data's postcode units, if any).")] = None,
-    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    postcode_column: PostcodeColumn = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of the areas across the boundary (default: --area-file).")] = None,
     context: Annotated[Optional[list[Path]], typer.Option("--context", help="Incidents around the area (repeatable): demand counts burglary along each crossing route on both sides of the boundary (1.5 km each way); never counted as the area's own.")] = None,
     data: DataDir = None,
@@ -1299,32 +973,44 @@ def anpr(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write the sites: .geojson, .gpkg, .csv, .parquet (GeoParquet) or postgresql://...?table=NAME (default: not written).")] = None,
     report_out: Annotated[Optional[Path], typer.Option("--report", help="Write the camera-siting report (HTML).")] = None,
     as_json: JsonOut = False,
-    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    map_out: MapOut = None,
     tiles: _TILES = None,
 ):
     """Optimal new ANPR camera sites on roads crossing the boundary, named so a highways engineer can find them."""
     from hotspot.areas import load_boundaries
-    from hotspot.crossborder import read_roads
     from hotspot.jobs.anpr import CONTEXT_REACH_M, plan_anpr_for_area
-    from hotspot.jobs.reference import postcode_layer
+    from hotspot.jobs.nanobeats import street_layer
+    from hotspot.jobs.reference import optional_reference, postcode_layer, read_layer
 
     a = _required_area(area_file, area)
     result = _read(incidents, area=a, crime_type=crime_type)
     # the reference layers (counts, red routes, cameras, districts naming the context) stay on whatever the user adds
-    ref = _optional_reference(data)  # a fetched street network stands in when no folder is found
+    ref = optional_reference(data)  # a fetched street network stands in when no folder is found
     ctx = _context(context, a, result.incidents, buffer_m=CONTEXT_REACH_M, crime_type=crime_type,
                    neighbours_file=neighbours_file or (ref.districts if ref is not None else None)) if context else None
     with _spinner("siting cameras (CBC)"):
         plan = plan_anpr_for_area(
-            a, result.incidents, road_layers={p.name: read_roads(p, a.crs) for p in roads} if roads else None,
-            reference=ref, candidates=_read_layer(candidates, a.crs) if candidates else None,
-            existing=_read_layer(existing, a.crs) if existing else None,
+            a, result.incidents, road_layers={p.name: street_layer([p], a.crs) for p in roads} if roads else None,
+            reference=ref, candidates=read_layer(candidates, a.crs) if candidates else None,
+            existing=read_layer(existing, a.crs) if existing else None,
             postcodes=postcode_layer(postcodes, a.crs, column=postcode_column, data=data),
             neighbours=a.neighbours(load_boundaries(neighbours_file, crs=a.crs)) if neighbours_file else None,
             context=ctx, cameras=cameras, radius=radius, months=months)
     res = plan.result
     _write(res.sites.drop(columns=["x", "y"]), out, params={"command": "anpr", "area": a.name, "cameras": cameras,
                                                              "radius_m": radius, "months": months})
+    _anpr_outputs(plan, a, report_out, map_out, tiles, months)
+    for note in plan.notes:
+        err.print(f"note: {escape(note)}")
+    if as_json:
+        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes, "context": plan.context})
+        return
+    show.print_anpr(plan, a.name)
+
+
+def _anpr_outputs(plan: ANPRPlan, a: Area, report_out: Path | None, map_out: Path | None, tiles: str | None,
+                  months: int) -> None:
+    """The camera-siting report and the map of an `anpr` plan, when asked for."""
     if report_out:
         from hotspot.render.anpr_report import write_anpr_report
 
@@ -1334,33 +1020,9 @@ def anpr(
         from hotspot.render.maps import add_anpr
 
         m = HotspotMap(a, tiles=tiles, title=f"{a.name}: ANPR sites")
-        add_anpr(m, res, plan.crossings, plan.existing, existing_label="Existing ANPR cameras", show_context=True,
-                 traffic_cameras=plan.traffic_cameras)
+        add_anpr(m, plan.result, plan.crossings, plan.existing, existing_label="Existing ANPR cameras",
+                 show_context=True, traffic_cameras=plan.traffic_cameras)
         m.save(map_out)
-    for note in plan.notes:
-        err.print(f"note: {escape(note)}")
-    if as_json:
-        _print_json(res.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes, "context": plan.context})
-        return
-    _print_anpr(plan, a.name)
-
-
-def _print_anpr(plan: ANPRPlan, name: str) -> None:
-    """The sites table (install order, road, postcode, across, owner, lon/lat degrees, gains) and the coverage line."""
-    res = plan.result
-    t = Table(title=f"{name}: {res.k_useful} of {res.k} cameras useful, {res.radius_m:g} m radius "
-                    f"({'optimal' if res.optimal else res.status}, CBC)")
-    for c in ("#", "road", "postcode", "across", "owner", "lon", "lat", "gain", "coverage after", "JamCam (not ANPR)"):
-        t.add_column(c)
-    for r, cov in zip(res.sites.itertuples(), res.marginal["coverage_after"]):
-        jam = getattr(r, "traffic_camera_m", None)
-        t.add_row(str(r.install_order), escape(str(r.road)), str(r.postcode or ""), escape(str(r.neighbour or "")),
-                  escape(str(r.owner)), f"{r.lon:.5f}", f"{r.lat:.5f}", f"{r.marginal_gain:.1%}", f"{cov:.1%}",
-                  f"{jam:.0f} m" if jam is not None and jam == jam else "")
-    err.print(t)
-    err.print(f"coverage of weighted cross-border demand: {res.coverage_before:.1%} before, {res.coverage_after:.1%} after "
-              f"(greedy {res.greedy_coverage:.1%}); fewest new cameras for " +
-              ", ".join(f"{k}: {v}" for k, v in plan.min_cameras.items()))
 
 
 @app.command()
@@ -1405,31 +1067,7 @@ def report(
     if as_json:
         _print_json(rep.to_json())
         return
-    j = rep.to_json()
-    t = Table(title=f"{a.name}: burglary performance {rep.month} - {rep.rag}")
-    for c in ("measure", "burglaries", "change"):
-        t.add_column(c)
-
-    def pct(v):
-        return "n/a" if v is None else f"{v:+.1f} %"
-
-    t.add_row("latest quarter", f"{j['latest_quarter']['volume']:,}", pct(j['latest_quarter']['change_pct']))
-    t.add_row("rolling 12 months", f"{j['rolling_12m']['volume']:,}", pct(j['rolling_12m']['change_pct']))
-    t.add_row(f"vs FY {j['vs_baseline']['fy']}", f"{j['vs_baseline']['volume']:,}", pct(j['vs_baseline']['change_pct']))
-    err.print(t)
-    rates = ", ".join(f"{v:.2f} per 1,000 {k}" for k, v in j["rate_per_1000"].items() if v is not None) or "n/a"
-    err.print(f"rates (rolling 12 months): {rates}; London rank by {j['rank_by']}: {j['london_rank'] or 'n/a'} of {j['london_of'] or 'n/a'}; "
-              f"peer rank {j['peer_rank'] or 'n/a'}; exceptions: {len(j['exceptions'])} months")
-    for w in j["warnings"]:
-        err.print(f"[yellow]warning[/]: {escape(w)}")
-
-
-def _optional_reference(data: Path | None):
-    """The reference data when given or found (../shared/data), else None."""
-    from hotspot.jobs.reference import ReferenceData, resolve_data_dir
-
-    root = resolve_data_dir(data)
-    return ReferenceData(root) if root is not None else None
+    show.print_report(rep, a.name)
 
 
 @app.command()
@@ -1446,30 +1084,28 @@ def leaflets(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Planning date (default today): the next campaign window after it is recommended.")] = None,
     year: Annotated[Optional[int], typer.Option("--year", help="Campaign year (default: the next window after --as-of; a past one is refused).")] = None,
     postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons) for the drop list (default: the reference data's postcode units, if any).")] = None,
-    postcode_column: Annotated[Optional[str], typer.Option("--postcode-column", help="Postcode column of --postcodes.")] = None,
+    postcode_column: PostcodeColumn = None,
     data: DataDir = None,
     crime_type: CrimeType = None,
     as_json: JsonOut = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Plan, one row per target unit: .csv, .parquet or postgresql://...?table=NAME.")] = None,
     drop_list: Annotated[Optional[Path], typer.Option("--drop-list", help="Drop list CSV: postcodes per target, highest risk first, with households, leaflets and timer switches.")] = None,
-    map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map.")] = None,
+    map_out: MapOut = None,
     tiles: _TILES = None,
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: no incident points or burglary counts in the map, plan or drop list.")] = False,
 ):
     """Leaflet and timer-switch targeting, with the campaign window and a drop list of postcodes."""
-    from hotspot.campaigns import plan_json, plan_leaflets, plan_table
-    from hotspot.jobs.reference import postcode_layer
+    from hotspot.campaigns import plan_json, plan_table
+    from hotspot.jobs.campaign import plan_leaflets_for_area
 
     when = _date_option(as_of, "--as-of", example="") if as_of else None
     a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type).incidents
-    ref = _optional_reference(data)
-    pcs = postcode_layer(postcodes, a.crs, column=postcode_column, data=data)
     with _spinner("forecast and allocation"):
-        plan = plan_leaflets(a, inc, units=_read_layer(units, a.crs) if units else None, unit_column=unit_column,
-                             lsoas=ref.lsoa_units(a) if ref is not None else None, method=method,
-                             leaflets=leaflets_budget, timer_switches=timer_switches, rule=rule, year=year,
-                             as_of=when, postcodes=pcs)
+        plan = plan_leaflets_for_area(a, inc, units=units, unit_column=unit_column, postcodes=postcodes,
+                                      postcode_column=postcode_column, data=data, method=method,
+                                      leaflets=leaflets_budget, timer_switches=timer_switches, rule=rule, year=year,
+                                      as_of=when)
     if out:
         _write(plan_table(plan, public=public), out, params={"command": "leaflets", "area": a.name,
                                                               "leaflets": leaflets_budget,
@@ -1490,23 +1126,7 @@ def leaflets(
     if as_json:
         _print_json(plan_json(plan, public=public))
         return
-    _print_campaign(plan, a.name)
-
-
-def _print_campaign(plan: CampaignPlan, name: str) -> None:
-    """The targets table (first 25 units) and the reach/timing line."""
-    t = Table(title=f"{name}: leaflets and timer switches ({plan.rule} rule)")
-    for c in ("#", "unit", "households", "leaflets", "timer switches", "expected per year", "per 1,000 hh per year", "drop first"):
-        t.add_column(c)
-    for r in plan.targets.head(25).itertuples():
-        pc = getattr(r, "postcodes", None) or []
-        t.add_row(str(r.rank), escape(str(r.name)), f"{r.households:,}", f"{r.leaflets:,}", f"{r.timer_switches:,}",
-                  f"{r.expected_burglaries:.1f}", f"{r.rate_per_1000_households:.1f}", ", ".join(pc[:3]))
-    err.print(t)
-    err.print(f"{plan.leaflets_used:,} leaflets and {plan.timer_switches_used:,} timer switches reach "
-              f"{plan.share_reached:.1%} of expected burglary; campaign {plan.campaign_window[0]:%d %b %Y} to "
-              f"{plan.campaign_window[1]:%d %b %Y} (clocks go back {plan.clocks_go_back:%d %b}); "
-              f"winter/summer {plan.winter_summer_ratio:.2f}")
+    show.print_campaign(plan, a.name)
 
 
 def pd_timestamp(text: str) -> pd.Timestamp:
@@ -1519,12 +1139,29 @@ def pd_timestamp(text: str) -> pd.Timestamp:
     return ts
 
 
+
 Stages = Annotated[Optional[str], typer.Option("--stages", help="Comma-separated stages to run (default all): intake, hotspots, cross-border, anpr, campaign, report, nano-beats, map, audiences, assess (with --assess-targets).")]
+
+
+
 OutMaps = Annotated[Path, typer.Option("--out", help="Folder for maps.")]
+
+
+
 OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, tables and reports.")]
+
+
+
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
+
+
+
 GiOpt = Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles its kernels ~25 s on first use).")]
+
+
+
 Refit = Annotated[bool, typer.Option("--refit", help="Fit the forecast method selection again (default: reuse the one cached for the same counts and options).")]
+
 
 
 def _run_and_print(config, out, reports, tiles, gi, stages, as_json, refit: bool = False) -> None:
@@ -1538,18 +1175,7 @@ def _run_and_print(config, out, reports, tiles, gi, stages, as_json, refit: bool
         _print_json({**result.summary, "outputs": {k: str(v) for k, v in result.outputs.items()},
                      "timings_s": result.steps})
         return
-    err.print(_summary_table(result.summary, f"{result.area.name}: burglary intake"))
-    if result.map_path:
-        err.print(f"map: {result.map_path}")
-    for name, path in result.outputs.items():
-        err.print(f"{name}: {path}")
-    for stage, why in result.skipped.items():
-        err.print(f"[yellow]skipped[/] {stage}: {escape(why)}")
-    for note in result.summary.get("nanobeats", {}).get("notes", []):
-        err.print(f"note: {escape(note)}")
-    for w in (result.summary.get("report") or {}).get("warnings", []):
-        err.print(f"[yellow]report warning[/]: {escape(w)}")
-    err.print("stage times (s): " + ", ".join(f"{k} {v:.2f}" for k, v in result.steps.items()))
+    show.print_run(result)
 
 
 def _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stages, as_json) -> None:
@@ -1563,36 +1189,7 @@ def _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stag
     if as_json:
         _print_json(res.to_json())
         return
-    for name, r in sorted(res.done.items()):
-        err.print(f"{escape(name)}: {r['seconds']:.1f} s, method {r['method']} "
-                  f"({'reused' if r['reused'] else 'fitted'}), {escape(r['folder'])}", highlight=False)
-    for name, why in sorted(res.failed.items()):
-        err.print(f"[red]failed[/] {escape(name)}: {escape(why)}", highlight=False)
-    peak = max(res.info.peak_rss_mb.values(), default=0.0)
-    err.print(f"{len(res.done)} of {len(res.areas)} areas in {res.info.seconds:.1f} s on {res.info.workers} "
-              f"worker(s), peak {peak:.0f} MB per worker; index: {res.index}", highlight=False)
-
-
-class _Steps:
-    """Stage progress on stderr: a spinner on a terminal, plain lines when piped."""
-
-    def __init__(self) -> None:
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                            transient=True, disable=not err.is_terminal)
-
-    def __enter__(self):
-        self.bar.start()
-        self.task = self.bar.add_task("starting", total=None)
-        return self
-
-    def __call__(self, name: str) -> None:
-        if err.is_terminal:
-            self.bar.update(self.task, description=name)
-        elif logging.getLogger("hotspot").getEffectiveLevel() <= logging.WARNING:
-            err.print(f"stage: {name}", highlight=False)
-
-    def __exit__(self, *exc) -> None:
-        self.bar.stop()
+    show.print_areas_run(res)
 
 
 @app.command()
@@ -1616,18 +1213,19 @@ def assess(
     map_out: Annotated[Optional[Path], typer.Option("--map", help="Write a map of the treated, buffer and control places.")] = None,
     tiles: _TILES = None,
     public: Annotated[bool, typer.Option("--public", help="Safe to publish: counts below --k withheld (page, map and JSON), months only, no incidents.")] = False,
-    k: Annotated[int, typer.Option("--k", help="Smallest count shown with --public (police.uk: at least 8 addresses per published point).")] = 8,
+    k: PublicK = 8,
 ):
     """Did the patrols, leaflets or cameras work? Treated vs control before/after, displacement, regression to the mean."""
-    from hotspot.assess import AssessOptions, assess_intervention
+    from hotspot.jobs.assess import AssessOptions, leaflet_units, plan_assessment
+    from hotspot.jobs.reference import read_layer
 
     a = _required_area(area_file, area)
     inc = _read(inputs, area=a, crime_type=crime_type, crs=crs).incidents
-    unit_layer = _read_layer(units, a.crs) if units else _leaflet_units(intervention, data, a)
+    unit_layer = read_layer(units, a.crs) if units else leaflet_units(intervention, data, a)
     options = AssessOptions(start=start, end=end, buffer_m=buffer, control=None if control == "auto" else Path(control),
                             visits=visits, max_placebos=placebos, units=unit_layer)
     with _spinner("assessing (controls and placebo dates)"):
-        res = assess_intervention(inc, a, intervention, options)
+        res = plan_assessment(a, inc, intervention, options)
     if html_out or pdf:
         from hotspot.render.assess import write_assessment
 
@@ -1641,42 +1239,7 @@ def assess(
     if as_json:
         _print_json(res.to_json(public=public, k=k))
         return
-    _print_assessment(res, a.name)
-
-
-def _leaflet_units(intervention: Path, data: Path | None, area: Area):
-    """The reference LSOAs for a leaflet plan given without --units (None otherwise)."""
-    from hotspot.assess.layers import detect_kind
-
-    if intervention.suffix.lower() != ".csv" or not intervention.is_file():
-        return None
-    import pandas as pd
-
-    if detect_kind(list(pd.read_csv(intervention, nrows=0).columns)) != "leaflets":
-        return None
-    ref = _optional_reference(data)
-    return ref.lsoa_units(area) if ref is not None else None
-
-
-def _print_assessment(res, name: str) -> None:
-    """Counts per region, the estimates and the verdict (stderr)."""
-    w = res.window
-    t = Table(title=f"{name}: {res.kind}, {w['periods_each']} {w['period']}s before/after {w['after'][0]}, "
-                    f"buffer {res.buffer_m:g} m")
-    for c in ("burglaries", "before", "after"):
-        t.add_column(c)
-    for role, c in res.counts.items():
-        t.add_row(role, f"{c['before']:,}", f"{c['after']:,}")
-    err.print(t)
-    e, d = res.effect, res.wdd
-    err.print(f"rate ratio {e.rate_ratio:.3f} (95 % CI {e.ci95[0]:.3f}-{e.ci95[1]:.3f}, p {e.p:.4f}, {e.model}); "
-              f"WDQ {res.wdq.value if res.wdq.value is None else round(res.wdq.value, 3)} ({res.wdq.reading}); "
-              f"WDD {d.value:+.0f} burglaries (SE {d.se:.1f})", highlight=False)
-    if res.rtm is not None:
-        r = res.rtm
-        err.print(f"regression to the mean: expected ratio {r.expected_ratio:.3f} over {r.n} placebo dates; net "
-                  f"{r.net_ratio:.3f} ({r.net_ci95[0]:.3f}-{r.net_ci95[1]:.3f}), permutation p {r.p:.4f}", highlight=False)
-    err.print(f"verdict: {escape(res.verdict)}", highlight=False)
+    show.print_assessment(res, a.name)
 
 
 @app.command()
@@ -1701,11 +1264,7 @@ def run(
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
     assess_targets: Annotated[Optional[Path], typer.Option("--assess-targets", help="The previous plan's targets (e.g. reports/<area>_nanobeats.geojson): assess whether they worked (stage 'assess').")] = None,
     assess_start: Annotated[Optional[str], typer.Option("--assess-start", help="The day the previous plan began, YYYY-MM-DD (police.uk data: the first of a month).")] = None,
-    crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
-    id_col: IdCol = None, date_col: DateCol = None, x_col: XCol = None, y_col: YCol = None,
-    lon_col: LonCol = None, lat_col: LatCol = None, type_col: TypeCol = None, location_col: LocCol = None,
-    date_format: DateFormat = None,
-    stages: Stages = None,
+    crime_type: CrimeType = None,     stages: Stages = None,
     out: OutMaps = Path("maps"),
     reports: OutReports = Path("reports"),
     tiles: Tiles = None,
@@ -1727,10 +1286,7 @@ def run(
         cell_m=cell, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
         crime_types=crime_type, assess_targets=assess_targets, assess_start=assess_start).items() if v is not None}
-    columns = {k: v for k, v in dict(id=id_col, date=date_col, x=x_col, y=y_col, lon=lon_col, lat=lat_col,
-                                     type=type_col, location=location_col).items() if v}
-    given["read_options"] = {k: v for k, v in dict(crs=crs, format=None if fmt == "auto" else fmt,
-                                                   columns=columns or None, date_format=date_format).items() if v}
+    given["read_options"] = _intake_kwargs()
     config = RunConfig.from_reference(root, area or "", **given) if root is not None else RunConfig(area=area or "", **given)
     if areas is not None:
         return _run_areas_and_print(config, areas, out, workers, scheduler, gi, refit, stages, as_json)
@@ -1764,6 +1320,7 @@ def demo(
     _run_and_print(RunConfig.from_reference(root, area), out, reports, tiles, gi, stages, as_json, refit)
 
 
+
 def _exit_cleanly_on_sigterm() -> None:
     """SIGTERM (a scheduler stopping the job) as Ctrl-C: unwinds the stack, so
     temporary files and staging folders are removed and nothing half-written
@@ -1776,6 +1333,7 @@ def _exit_cleanly_on_sigterm() -> None:
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, _interrupt)
+
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1808,5 +1366,7 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -23,7 +23,6 @@ from . import settings
 from ._errors import FetchError, HotspotError
 from .anpr import plan_anpr
 from .areas import Area, load_area, load_boundaries
-from .campaigns import plan_campaign
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
 from .fetchers.layers import prefer_fetched_streets
@@ -433,17 +432,16 @@ def _stage_anpr(run: _Run) -> None:
 
 
 def _stage_campaign(run: _Run) -> None:
-    from .campaigns import lsoa_units, unit_coverage
+    from .jobs.campaign import plan_run_campaign
 
     cfg, area = run.config, run.area
     if not (cfg.lsoa_file and cfg.households_file):
         return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
-    units = lsoa_units(cfg.lsoa_file, cfg.households_file, area)
-    share = unit_coverage(units, area, run.incidents)
-    if share < 0.95:
-        return run.skip("campaign", f"the unit layer reaches {share:.0%} of {area.name}'s burglaries (needs 95 %)")
-    campaign = plan_campaign(units, run.incidents, surface=run.layers.get("surface"), as_of=run.as_of,
-                             postcodes=run.layers.get("postcodes"))
+    campaign = plan_run_campaign(area, run.incidents, cfg.lsoa_file, cfg.households_file,
+                                 surface=run.layers.get("surface"), as_of=run.as_of,
+                                 postcodes=run.layers.get("postcodes"))
+    if isinstance(campaign, str):
+        return run.skip("campaign", campaign)
     write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
     run.layers["campaign"] = campaign
     run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}
@@ -463,15 +461,15 @@ def _stage_report(run: _Run) -> None:
 
 
 def _stage_nanobeats(run: _Run) -> None:
-    from .nanobeats import NanoBeatOptions, plan_nanobeats
+    from .jobs.nanobeats import NanoBeatOptions, plan_patrols
 
     cfg = run.config
     # the brief command's planning with the run's options: the window by the data's date precision
     # (settings' defaults), the run's cell, and the user's streets when given
     options = NanoBeatOptions(distance=cfg.nanobeat_distance_m, n_targets=cfg.nanobeat_targets, cell=cfg.cell_m)
     streets = run.streets()
-    plan = plan_nanobeats(run.incidents, run.area, run.as_of, options, roads=streets,
-                          context=run.context(cfg.nanobeat_distance_m))
+    plan = plan_patrols(run.area, run.incidents, run.as_of, options, roads=streets,
+                        context=run.context(cfg.nanobeat_distance_m))
     run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
     run.layers["nanobeats"] = plan
     shared = plan.targets["shared_with"].dropna().tolist() if "shared_with" in plan.targets else []
@@ -537,10 +535,10 @@ def _stage_assess(run: _Run) -> None:
     if cfg.assess_start is None:
         run.skip("assess", "give --assess-start, the day the previous plan began")
         return
-    from .assess import AssessOptions, assess_intervention
+    from .jobs.assess import AssessOptions, plan_assessment
     from .render.assess import write_assessment
 
-    res = assess_intervention(run.incidents, run.area, cfg.assess_targets, AssessOptions(start=cfg.assess_start))
+    res = plan_assessment(run.area, run.incidents, cfg.assess_targets, AssessOptions(start=cfg.assess_start))
     run.result.outputs["assessment"] = write_assessment(res, run.area, run.reports / f"{run.name}_assessment.html")
     run.result.summary["assess"] = res.to_json()
 

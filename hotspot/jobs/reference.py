@@ -272,3 +272,50 @@ def postcode_layer(path: str | Path | None, crs: str | int | CRS, *, column: str
     root = resolve_data_dir(data)
     found = ReferenceData(root).postcodes if root is not None else None
     return read_postcodes(found, crs, column=column) if found is not None else None
+
+
+def optional_reference(data: str | Path | None = None) -> ReferenceData | None:
+    """The reference data when given or found (``../shared/data``), else None.
+
+    Parameters
+    ----------
+    data : path, optional
+        The folder the user gave (``--data``).
+
+    Returns
+    -------
+    ReferenceData or None
+    """
+    root = resolve_data_dir(data)
+    return ReferenceData(root) if root is not None else None
+
+
+def read_layer(path: Path, crs: str | int | CRS) -> gpd.GeoDataFrame:
+    """A layer the user gave (candidates, cameras, units), in the working CRS.
+
+    Parameters
+    ----------
+    path : Path
+        GeoJSON/GeoPackage file; it must declare its CRS.
+    crs : CRS-like
+        The working CRS (metres).
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        No such file.
+    CRSError
+        The layer declares no CRS.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    g = gpd.read_file(path)
+    if g.crs is None:
+        from .._errors import CRSError
+
+        raise CRSError(f"{path}: layer has no CRS")
+    return g.to_crs(crs)

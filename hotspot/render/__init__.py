@@ -22,7 +22,10 @@ nothing from here; the modules here turn those results into outputs:
 * :mod:`hotspot.render.maps` - map layers per analysis and one map per
   audience (:func:`hotspot.render.maps.audience_maps`);
 * :mod:`hotspot.render.svgmap` - small static SVG maps for printed pages;
-* :mod:`hotspot.render.outputs` - every audience's outputs in one call.
+* :mod:`hotspot.render.outputs` - every audience's outputs in one call;
+* :mod:`hotspot.render.console` - the command line's stderr, strict JSON
+  on stdout and progress;
+* :mod:`hotspot.render.tables` - each command's tables and closing lines.
 """
 
 from pathlib import Path
