@@ -51,7 +51,7 @@ def _imports(path: Path) -> list[str]:
 
 
 #: Sub-packages above the analytics (drawing, the jobs): not checked for drawing imports.
-OUTPUT_PACKAGES = {"render", "jobs", "__pycache__"}
+OUTPUT_PACKAGES = {"render", "jobs", "commands", "__pycache__"}
 
 
 def _analytics_modules() -> list[str]:
@@ -270,7 +270,7 @@ def test_the_package_has_no_import_cycle():
 
 #: The layers above the analytics and core modules: the jobs (with the pipeline, a job), the command line, drawing.
 JOBS = ("hotspot.jobs", "hotspot.pipeline")
-CLI = ("cli",)
+CLI = ("cli", "hotspot.commands")
 RENDER = ("hotspot.render",)
 
 
