@@ -298,3 +298,31 @@ def test_csv_outputs_never_carry_a_spreadsheet_formula(tmp_path):
     assert list(back["street"]) == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1 Main St", "'-cmd", "'@SUM(A1)", "High St"]
     assert list(back["count"]) == [-3, 1, 2, 3, 4]  # numbers untouched
     assert csv_safe(t)["street"].iloc[4] == "High St" and t["street"].iloc[0].startswith("=")  # a copy
+
+
+@pytest.mark.parametrize("kind", ["ym", "ts", "date"])
+def test_geoparquet_month_filter_equals_a_full_read_filtered(tmp_path, kind):
+    # issue 21: a GeoParquet read used to ignore months=, returning every month (a league window over all of them)
+    import geopandas as gpd
+
+    months = pd.period_range("2022-01", "2023-12", freq="M")
+    rng = np.random.default_rng(5)
+    n = 480
+    when = pd.Series(months.repeat(n // len(months))).dt.to_timestamp() + pd.to_timedelta(rng.integers(0, 27, n), "D")
+    df = pd.DataFrame({"Crime ID": [f"c{i}" for i in range(n)], "Crime type": "Burglary"})
+    if kind == "ym":
+        df["Month"] = when.dt.strftime("%Y-%m")
+    elif kind == "ts":
+        df["Date"] = when
+    else:
+        df["Date"] = when.dt.date
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(rng.uniform(-0.3, 0.1, n), rng.uniform(51.4, 51.6, n)),
+                           crs=4326)
+    path = tmp_path / f"{kind}.parquet"
+    gdf.to_parquet(path)
+    got, total = read_parquet_raw(path, months=("2022-05", "2022-09"))
+    full, _ = read_parquet_raw(path)
+    inside = when.dt.to_period("M").between(pd.Period("2022-05", "M"), pd.Period("2022-09", "M")).to_numpy()
+    assert total == n and 0 < inside.sum() < n
+    assert list(got.index) == list(full.index[inside])  # file row numbers kept
+    assert got["Crime ID"].tolist() == df.loc[inside, "Crime ID"].tolist()

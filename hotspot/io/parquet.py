@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -226,7 +227,31 @@ def _read_geoparquet(path, meta, bbox, lsoa_prefix, months, columns, total) -> t
         if LSOA_NAME_COLUMN not in gdf:
             raise InputFileError(f"{path}: an LSOA-name filter was asked for but the file has no '{LSOA_NAME_COLUMN}' column")
         keep &= is_lsoa_of(gdf[LSOA_NAME_COLUMN], lsoa_prefix)
+    if months is not None:
+        keep &= _in_months(gdf, months)
     gdf = gdf[keep]
     geom = gdf.geometry
     table = _to_strings(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)))
     return gpd.GeoDataFrame(table, geometry=geom.to_numpy(), crs=gdf.crs, index=gdf.index), total
+
+
+def _in_months(frame: pd.DataFrame, months: tuple[str, str]) -> np.ndarray:
+    """Rows of a GeoParquet table within ``months`` (first, last ``YYYY-MM``, inclusive): the same rule as
+    :class:`_RowFilter` applies to plain Parquet - a police.uk ``Month`` text column, else a timestamp or date
+    column; a file with neither keeps every row (the intake's own date checks still apply)."""
+    m0, m1 = pd.Period(months[0], "M"), pd.Period(months[1], "M")
+    month_col = "Month" if "Month" in frame else detect_columns(list(frame.columns))["date"]
+    if not month_col:
+        return np.ones(len(frame), bool)
+    col = frame[month_col]
+    if col.dtype == object and isinstance(col.dropna().iloc[0] if col.notna().any() else None, date):
+        col = pd.to_datetime(col)  # an Arrow date32 column arrives as datetime.date objects
+    if month_col == "Month" and (pd.api.types.is_string_dtype(col) or col.dtype == object):
+        text = col.astype("string")
+        return (text.ge(str(m0)) & text.le(str(m1))).fillna(False).to_numpy(bool)
+    if pd.api.types.is_datetime64_any_dtype(col):
+        start, end = m0.start_time, (m1 + 1).start_time
+        if getattr(col.dt, "tz", None) is not None:  # a zoned column compares with zoned bounds
+            start, end = start.tz_localize(col.dt.tz), end.tz_localize(col.dt.tz)
+        return (col.ge(start) & col.lt(end)).fillna(False).to_numpy(bool)
+    return np.ones(len(frame), bool)
