@@ -326,3 +326,19 @@ def test_geoparquet_month_filter_equals_a_full_read_filtered(tmp_path, kind):
     assert total == n and 0 < inside.sum() < n
     assert list(got.index) == list(full.index[inside])  # file row numbers kept
     assert got["Crime ID"].tolist() == df.loc[inside, "Crime ID"].tolist()
+
+
+def test_a_geojson_written_twice_is_the_same_bytes_and_named_after_its_file(tmp_path):
+    # the atomic writer's temporary name (".partial-<hex>-...") used to be stored as the GeoJSON layer name
+    import json
+
+    import geopandas as gpd
+
+    table = gpd.GeoDataFrame({"site": ["a", "b"]}, geometry=gpd.points_from_xy([530000, 531000], [190000, 191000]),
+                             crs=27700)
+    one, two = tmp_path / "one" / "sites.geojson", tmp_path / "two" / "sites.geojson"
+    for p in (one, two):
+        p.parent.mkdir()
+        write_table(table, p)
+    assert one.read_bytes() == two.read_bytes()
+    assert json.loads(one.read_text())["name"] == "sites"

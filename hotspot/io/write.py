@@ -160,7 +160,8 @@ def write_table(table: pd.DataFrame, dest: str | Path, *, layer: str | None = No
     # whole or absent: written under a temporary name, renamed when complete (a GeoPackage keeps its other layers)
     with atomic_path(path, keep_existing=suffix.endswith(".gpkg")) as tmp:
         try:
-            _write_file(table, tmp, suffix, layer or (path.stem if suffix.endswith(".gpkg") else None), path)
+            # the layer is named after the file asked for, never the temporary one (GeoJSON stores it as "name")
+            _write_file(table, tmp, suffix, layer or (path.stem if suffix.endswith((".gpkg", ".geojson", ".json")) else None), path)
         except HotspotError:
             raise
         except Exception as exc:  # the OS or GDAL refused the file: say which and why, no traceback
@@ -190,7 +191,7 @@ def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None,
     elif suffix.endswith((".geojson", ".json")):
         if geo is None:
             raise InputFileError(f"{where}: a GeoJSON output needs geometries; write .csv or .parquet for this table")
-        geo.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio")
+        geo.to_crs(4326).to_file(path, driver="GeoJSON", engine="pyogrio", layer=layer)
     elif suffix.endswith(".gpkg"):
         if geo is None:
             raise InputFileError(f"{where}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
