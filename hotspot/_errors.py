@@ -51,3 +51,8 @@ class OptionError(HotspotError):
     (e.g. a time window in days and in months at once). The message names
     the option as the command line spells it; the CLI shows it as a usage
     error (exit 2)."""
+
+
+class UnitCoverageError(HotspotError):
+    """A campaign's units reach too few of the area's burglaries to rank them
+    (e.g. an LSOA layer of another area or year)."""

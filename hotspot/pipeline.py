@@ -432,16 +432,19 @@ def _stage_anpr(run: _Run) -> None:
 
 
 def _stage_campaign(run: _Run) -> None:
-    from .jobs.campaign import plan_run_campaign
+    from ._errors import UnitCoverageError
+    from .jobs.campaign import plan_leaflets_for_area
 
     cfg, area = run.config, run.area
     if not (cfg.lsoa_file and cfg.households_file):
         return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
-    campaign = plan_run_campaign(area, run.incidents, cfg.lsoa_file, cfg.households_file,
-                                 surface=run.layers.get("surface"), as_of=run.as_of,
-                                 postcodes=run.layers.get("postcodes"))
-    if isinstance(campaign, str):
-        return run.skip("campaign", campaign)
+    try:  # the leaflets command's plan, on the run's LSOAs, postcodes and selected forecast surface
+        campaign = plan_leaflets_for_area(area, run.incidents, lsoa_file=cfg.lsoa_file,
+                                          households_file=cfg.households_file, postcodes=run.layers.get("postcodes"),
+                                          reference=False, min_coverage=0.95, surface=run.layers.get("surface"),
+                                          method=None, as_of=run.as_of)  # no surface: the yearly rate, as before
+    except UnitCoverageError as exc:
+        return run.skip("campaign", str(exc))
     write_table(campaign.targets.drop(columns="geometry"), run.output("campaign", "leaflet_plan.csv"))
     run.layers["campaign"] = campaign
     run.result.summary["campaign"] = {k: v for k, v in campaign.to_json().items() if k != "targets"}

@@ -183,7 +183,7 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
                   unit_column: str | None = None, lsoas: gpd.GeoDataFrame | None = None,
                   method: str | None = "counts_36", leaflets: int = 25_000, timer_switches: int = 3_000,
                   rule: str = "partial", year: int | None = None, as_of: str | date | None = None,
-                  postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan:
+                  postcodes: gpd.GeoDataFrame | None = None, surface: Surface | None = None) -> CampaignPlan:
     """The ``leaflets`` command's plan: units, expected burglaries from a
     forecast, the allocation, the drop list and the next campaign window.
 
@@ -212,6 +212,9 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
         Planning date (default today).
     postcodes : GeoDataFrame, optional
         Postcode layer for the drop list (a note says when there is none).
+    surface : Surface, optional
+        A forecast surface already made (e.g. the run's selected method);
+        when given, ``method`` is not used.
 
     Returns
     -------
@@ -224,7 +227,8 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     if rule not in ("partial", "whole"):
         raise OptionError("--rule: partial or whole")
     u = campaign_units(area, units=units, unit_column=unit_column, lsoas=lsoas)
-    surface = forecast_surface(PeriodCounts.from_incidents(incidents, area), method) if method else None
+    if surface is None and method:  # a surface already made (the run's selected method) is used as it is
+        surface = forecast_surface(PeriodCounts.from_incidents(incidents, area), method)
     plan = plan_campaign(u, incidents, surface=surface, leaflets=leaflets, timer_switches=timer_switches,
                          rule=rule, year=year, as_of=as_of, postcodes=postcodes)
     if postcodes is None:

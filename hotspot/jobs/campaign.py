@@ -2,8 +2,9 @@
 for the units of highest expected burglary, with the campaign window and a
 drop list; the reference data fill the LSOAs and postcodes not given.
 
-The run's ``campaign`` stage plans from the LSOAs with Census households and
-the run's forecast surface (:func:`plan_run_campaign`).
+One entry point, :func:`plan_leaflets_for_area`, serves the ``leaflets``
+command and the run's ``campaign`` stage (which passes its LSOA files, its
+selected forecast surface and ``min_coverage``).
 """
 
 from __future__ import annotations
@@ -12,78 +13,75 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 
+from .. import settings
+from .._errors import UnitCoverageError
 from ..areas import Area
-from ..campaigns import CampaignPlan, lsoa_units, plan_campaign, plan_leaflets, unit_coverage
+from ..campaigns import CampaignPlan, lsoa_units, plan_leaflets, unit_coverage
 from .reference import optional_reference, postcode_layer, read_layer
 
 
 def plan_leaflets_for_area(area: Area, incidents: gpd.GeoDataFrame, *, units: Path | None = None,
-                           unit_column: str | None = None, postcodes: Path | None = None,
-                           postcode_column: str | None = None, data: Path | None = None,
+                           unit_column: str | None = None, lsoa_file: Path | None = None,
+                           households_file: Path | None = None,
+                           postcodes: Path | gpd.GeoDataFrame | None = None, postcode_column: str | None = None,
+                           data: Path | None = None, reference: bool = True, min_coverage: float | None = None,
                            **options: Any) -> CampaignPlan:
-    """The ``leaflets`` command's plan: :func:`hotspot.campaigns.plan_leaflets`
-    with the reference data's LSOAs and postcodes when found.
+    """A prevention campaign's plan for an area: :func:`hotspot.campaigns.plan_leaflets`
+    with the layers resolved from files and, unless ``reference`` is False, the reference data.
 
     Parameters
     ----------
     area : Area
         The study area.
     incidents : GeoDataFrame
-        The area's incidents.
+        The area's incidents (working CRS, metres).
     units : Path, optional
-        Polygon layer of units (default: the reference data's LSOAs).
+        Polygon layer of units (default: the LSOAs).
     unit_column : str, optional
         Name/id column of ``units``.
-    postcodes : Path, optional
-        Postcode layer for the drop list (default: the reference data's).
+    lsoa_file, households_file : Path, optional
+        LSOA polygons and Census households per LSOA (default: the reference data's).
+    postcodes : Path or GeoDataFrame, optional
+        Postcode layer for the drop list, as a file or already read (default: the reference data's).
     postcode_column : str, optional
-        Postcode column of ``postcodes``.
+        Postcode column of a ``postcodes`` file.
     data : Path, optional
         Reference data folder (default ``$HOTSPOT_DATA_DIR`` or ``../shared/data``).
+    reference : bool
+        Fill the layers not given from the reference data (False: only what is given).
+    min_coverage : float, optional
+        Refuse when the units reach less than this share (0-1, unitless) of the area's burglaries.
     **options
-        ``method``, ``leaflets``, ``timer_switches``, ``rule``, ``year``,
-        ``as_of`` of :func:`hotspot.campaigns.plan_leaflets`.
+        ``method``, ``surface``, ``leaflets``, ``timer_switches``, ``rule``, ``year``, ``as_of`` of
+        :func:`hotspot.campaigns.plan_leaflets`; budgets and rule default to ``settings.CAMPAIGN_*``.
 
     Returns
     -------
     CampaignPlan
+
+    Raises
+    ------
+    UnitCoverageError
+        The units reach less than ``min_coverage`` of the burglaries.
     """
-    ref = optional_reference(data)
-    pcs = postcode_layer(postcodes, area.crs, column=postcode_column, data=data)
-    return plan_leaflets(area, incidents, units=read_layer(units, area.crs) if units else None,
-                         unit_column=unit_column, lsoas=ref.lsoa_units(area) if ref is not None else None,
-                         postcodes=pcs, **options)
-
-
-def plan_run_campaign(area: Area, incidents: gpd.GeoDataFrame, lsoa_file: Path, households_file: Path, *,
-                      surface: Any = None, as_of: pd.Timestamp | None = None,
-                      postcodes: gpd.GeoDataFrame | None = None) -> CampaignPlan | str:
-    """The run's campaign: LSOAs with Census households, the run's forecast.
-
-    Parameters
-    ----------
-    area : Area
-        The study area.
-    incidents : GeoDataFrame
-        The area's incidents.
-    lsoa_file, households_file : Path
-        LSOA polygons and Census households per LSOA.
-    surface : Surface, optional
-        The run's forecast surface.
-    as_of : Timestamp, optional
-        Planning date.
-    postcodes : GeoDataFrame, optional
-        Postcode points for the drop list.
-
-    Returns
-    -------
-    CampaignPlan or str
-        The plan, or why there is none (the units reach too few burglaries).
-    """
-    units = lsoa_units(lsoa_file, households_file, area)
-    share = unit_coverage(units, area, incidents)
-    if share < 0.95:
-        return f"the unit layer reaches {share:.0%} of {area.name}'s burglaries (needs 95 %)"
-    return plan_campaign(units, incidents, surface=surface, as_of=as_of, postcodes=postcodes)
+    # the budgets' and rule's defaults read from settings now (a change at run time counts), the caller's win
+    chosen: dict[str, Any] = {"method": settings.CAMPAIGN_METHOD, "leaflets": settings.CAMPAIGN_LEAFLETS,
+                              "timer_switches": settings.CAMPAIGN_TIMER_SWITCHES, "rule": settings.CAMPAIGN_RULE} | options
+    if lsoa_file is not None and households_file is not None:
+        lsoas = lsoa_units(lsoa_file, households_file, area)
+    else:
+        ref = optional_reference(data) if reference else None
+        lsoas = ref.lsoa_units(area) if ref is not None else None
+    if isinstance(postcodes, gpd.GeoDataFrame) or (postcodes is None and not reference):
+        pcs = postcodes
+    else:
+        pcs = postcode_layer(postcodes, area.crs, column=postcode_column, data=data)
+    user_units = read_layer(units, area.crs) if units else None
+    if min_coverage is not None and user_units is None and lsoas is not None:
+        share = unit_coverage(lsoas, area, incidents)
+        if share < min_coverage:
+            raise UnitCoverageError(f"the unit layer reaches {share:.0%} of {area.name}'s burglaries "
+                                    f"(needs {min_coverage:.0%})")
+    return plan_leaflets(area, incidents, units=user_units, unit_column=unit_column, lsoas=lsoas, postcodes=pcs,
+                         **chosen)
