@@ -209,15 +209,32 @@ def build_context(area: Area, incidents: gpd.GeoDataFrame, *, own: gpd.GeoDataFr
     if col is None:
         raise HotspotError("the neighbours layer needs a name column (give name_column)")
     ring = area.geometry.buffer(buffer_m).difference(area.geometry)
-    pts = incidents.geometry.to_numpy()
-    keep = shapely.intersects(ring, pts) | (shapely.distance(area.geometry, pts) <= buffer_m)
-    keep &= ~shapely.intersects(area.geometry, pts)
+    keep = _within_ring(area.geometry, ring, incidents.geometry.to_numpy(), buffer_m)
     if own is not None and "incident_id" in incidents and "incident_id" in own:
         keep &= ~incidents["incident_id"].isin(set(own["incident_id"])).to_numpy()
     ctx = incidents[keep].copy()
     ctx["neighbour"] = _which_neighbour(ctx, nb, col)
     table = _neighbour_table(area, ctx, own, nb, col, ring, buffer_m)
     return Context(ctx, float(buffer_m), table, list(sources or []))
+
+
+def _within_ring(area_geometry: Any, ring: Any, pts: np.ndarray, buffer_m: float) -> np.ndarray:
+    """Points outside ``area_geometry`` and within ``buffer_m`` metres of it (in ``ring``, the buffer less the area,
+    or within the distance where the buffer's polygon cuts a corner). Only points in the area's box widened by the
+    buffer are tested, on prepared geometries: a city-wide file holds hundreds of thousands of points and the
+    distance to a borough's boundary costs seconds for all of them."""
+    keep = np.zeros(len(pts), bool)
+    bounds = shapely.bounds(pts)  # NaN for an empty geometry: never near
+    x0, y0, x1, y1 = area_geometry.bounds
+    with np.errstate(invalid="ignore"):
+        near = ((bounds[:, 2] >= x0 - buffer_m) & (bounds[:, 0] <= x1 + buffer_m)
+                & (bounds[:, 3] >= y0 - buffer_m) & (bounds[:, 1] <= y1 + buffer_m))
+    cand = pts[near]
+    shapely.prepare(ring)
+    shapely.prepare(area_geometry)
+    hit = shapely.intersects(ring, cand) | shapely.dwithin(area_geometry, cand, buffer_m)
+    keep[near] = hit & ~shapely.intersects(area_geometry, cand)
+    return keep
 
 
 def read_context(paths: IncidentInput, area: Area, own: gpd.GeoDataFrame, *, buffer_m: float,
