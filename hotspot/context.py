@@ -357,6 +357,7 @@ def _neighbour_table(area: Area, ctx: gpd.GeoDataFrame, own: gpd.GeoDataFrame | 
     strip = area.geometry.difference(area.geometry.buffer(-buffer_m))
     density = None  # own incidents per km² in the inside strip: what a neighbour like the area would have
     if own is not None and len(own) and strip.area > 0:
+        shapely.prepare(strip)  # tens of thousands of points against a long thin polygon: prepared, 1 s -> ms
         density = float(shapely.intersects(strip, own.geometry.to_numpy()).sum()) / (strip.area / 1e6)
     rows = []
     covered = shapely.union_all(nb.geometry.to_numpy()) if len(nb) else shapely.Polygon()
