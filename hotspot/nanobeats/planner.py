@@ -503,12 +503,14 @@ class NanoBeatPlanner:
                             risk_method=self._risk_method(), dosage=dose)
 
     def _risk_method(self) -> dict:
-        """What the last plan's risk was made of (for the JSON and the brief)."""
+        """What the last plan's risk was made of, and the targets' shape (for the JSON and the brief)."""
+        # discs stay the shape: risk-grown areas of equal size did not beat them on past data (README)
+        shape = {"target_shape": "disc"}
         if self.background == "forecast" and self.background_about is not None:
             given = {} if self.weight_given is None else {"weight": self.weight_given, "weight_rule": "given"}
-            return {"background": "forecast"} | self.background_about | given
+            return {"background": "forecast"} | self.background_about | given | shape
         return {"background": "history", "weight": self.history_weight,
-                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"}
+                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"} | shape
 
     def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
         """Add ``context_share`` (the part of each target's risk that comes
