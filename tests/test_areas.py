@@ -142,7 +142,8 @@ def test_a_table_is_not_a_boundary_layer(shared_data):
 def test_gpkg_without_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(530000, 180000, 531000, 181000)])
     p = tmp_path / "nocrs.gpkg"
-    gdf.to_file(p)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # the file without a CRS is the point
+        gdf.to_file(p)
     with pytest.raises(CRSError, match=r"declares no CRS but its coordinates look like metres \(x 530,000..531,000, "
                                        r"y 180,000..181,000\); give their CRS with --area-crs \(EPSG:27700"):
         load_area(p, "a")
