@@ -96,8 +96,9 @@ class _Command(TyperCommand):
             _set_logging(verbose + (root.get("verbose") or 0), quiet or bool(root.get("quiet")))
         try:
             return super().invoke(ctx)
-        except OptionError as exc:
-            raise typer.BadParameter(str(exc), ctx=ctx) from None
+        except OptionError as exc:  # named by its Python parameter: shown with this command's flag
+            from hotspot.cliflags import cli_message
+            raise typer.BadParameter(cli_message(str(exc), exc.params, ctx.info_name), ctx=ctx) from None
 
 
 class _App(typer.Typer):
@@ -1361,7 +1362,11 @@ def main(argv: list[str] | None = None) -> int:
         err.print("aborted", highlight=False)
         return 130
     except (HotspotError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        # the API names Python parameters (rule=); the command line shows its own flags (--rule)
+        from hotspot.cliflags import cli_message, command_of
+        text = str(exc) if not getattr(exc, "params", ()) else cli_message(
+            str(exc), exc.params, command_of(sys.argv[1:] if argv is None else argv))  # type: ignore[union-attr]
+        err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
         return 2
     return code if isinstance(code, int) else 0
 

@@ -128,7 +128,7 @@ def test_boundary_in_metres_without_crs_names_area_crs(tmp_path, boroughs_file):
         "(EPSG:27700 for British National Grid)")
     a = load_area(p, "Barnet", crs="EPSG:27700")
     assert a.crs.to_epsg() == 27700 and abs(a.area_km2 - 86.7) < 0.2
-    with pytest.raises(CRSError, match=r"--area-crs EPSG:4326 is in degrees but the coordinates look like metres"):
+    with pytest.raises(CRSError, match=r"crs=EPSG:4326 is in degrees but the coordinates look like metres"):
         load_area(p, "Barnet", crs="EPSG:4326")
 
 

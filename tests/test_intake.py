@@ -155,7 +155,7 @@ def test_a_police_uk_month_resaved_by_a_spreadsheet_reads_with_date_format(tmp_p
     t = pd.read_csv(barnet_csv, nrows=200)
     t["Month"] = pd.to_datetime(t["Month"], format="%Y-%m").dt.strftime("%b-%y")
     t.to_csv(tmp_path / "excel.csv", index=False)
-    with pytest.raises(UnusableInputError, match=r"police.uk Month is YYYY-MM: give --date-format"):
+    with pytest.raises(UnusableInputError, match=r"police.uk Month is YYYY-MM: give date_format="):
         read_incidents(tmp_path / "excel.csv")
     res = read_incidents(tmp_path / "excel.csv", date_format="%b-%y")
     assert res.accepted + res.rejected == 200 and res.date_precision == "month"
@@ -543,7 +543,7 @@ def test_all_ambiguous_date_column_needs_a_format(tmp_path):
         "both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
     res = read_incidents(p, date_format="%m/%d/%Y")
     assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-04-02")]
-    with pytest.raises(InputFileError, match=r"^--date-format '%Q' is not a valid strftime format: 'Q' is a bad directive"):
+    with pytest.raises(InputFileError, match=r"^date_format='%Q' is not a valid strftime format: 'Q' is a bad directive"):
         read_incidents(p, date_format="%Q")
     assert res.detected[0]["dates"] == {"column": "date", "order": "month-first", "how": "format given: %m/%d/%Y",
                                         "precision": "day"}
