@@ -155,7 +155,7 @@ def test_a_police_uk_month_resaved_by_a_spreadsheet_reads_with_date_format(tmp_p
     t = pd.read_csv(barnet_csv, nrows=200)
     t["Month"] = pd.to_datetime(t["Month"], format="%Y-%m").dt.strftime("%b-%y")
     t.to_csv(tmp_path / "excel.csv", index=False)
-    with pytest.raises(UnusableInputError, match=r"police.uk Month is YYYY-MM: give date_format="):
+    with pytest.raises(UnusableInputError, match=r"police.uk Month is YYYY-MM: give --date-format"):
         read_incidents(tmp_path / "excel.csv")
     res = read_incidents(tmp_path / "excel.csv", date_format="%b-%y")
     assert res.accepted + res.rejected == 200 and res.date_precision == "month"
