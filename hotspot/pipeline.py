@@ -724,5 +724,5 @@ def _download_inputs(area_name: str) -> tuple[Path, list[Path]]:  # pragma: no c
     try:
         files = fetch_police_uk(area, months)
     except FetchError as exc:
-        raise FetchError(f"no local data (set --data or $HOTSPOT_DATA_DIR) and download failed: {exc}") from None
+        raise FetchError(f"no local data (set data_dir= or $HOTSPOT_DATA_DIR) and download failed: {exc}", param='data_dir') from None
     return layer, files

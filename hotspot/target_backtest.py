@@ -114,7 +114,7 @@ def _count_disc_risk(src: Sources, grid: Grid, mask: np.ndarray, as_of: pd.Times
 def _planning_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, step: int, monthly: bool) -> pd.DatetimeIndex:
     """Every ``step`` weeks (exact dates; ``start`` itself first) or months."""
     if step < 1:
-        raise OptionError(f"--step must be at least 1 period, got {step}")
+        raise OptionError(f"step= must be at least 1 period, got {step}", param='step')
     if monthly:
         return pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"),
                                freq=f"{step}M").to_timestamp()
@@ -225,7 +225,7 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     TargetBacktest
     """
     if n_targets < 1:
-        raise OptionError(f"--targets must be at least 1, got {n_targets}")
+        raise OptionError(f"n_targets= must be at least 1, got {n_targets}", param='n_targets')
     unit = data_time_unit(incidents)
     if window is not None and not isinstance(window, Window):  # a number in the data's own unit
         window = Window(window, unit)

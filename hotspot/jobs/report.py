@@ -47,7 +47,7 @@ def london_context(data: str | Path | None = None, *, counts_csv: str | Path | N
     if chosen["counts_csv"] is None and chosen["population_csv"] is None:
         return None
     if chosen["counts_csv"] is None or chosen["population_csv"] is None:
-        raise OptionError("rates and ranks need both --reference-counts and --population")
+        raise OptionError("rates and ranks need both reference_counts= and population=", param=('reference_counts', 'population'))
     for p in chosen.values():
         if p is not None and not Path(p).exists():
             raise OptionError(f"{p}: file not found")
