@@ -7,12 +7,13 @@ filled from the reference data folder (:func:`london_context`, was
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .. import settings
 from .._errors import OptionError
 from ..report.command import PerformanceReport, area_report
 from ..report.london import LondonContext
@@ -80,9 +81,10 @@ class ReportOptions:
 
     baseline_fy: int | None = None
     peers: list[str] | None = None
-    z: float = 2.5
-    green: float = 5.0
-    red: float = 5.0
+    # read from settings when an options object is made (a change at run time counts)
+    z: float = field(default_factory=lambda: settings.REPORT_EXCEPTION_Z)
+    green: float = field(default_factory=lambda: settings.REPORT_GREEN_PCT)
+    red: float = field(default_factory=lambda: settings.REPORT_RED_PCT)
 
 
 def plan_report(incidents: pd.DataFrame, area_name: str, month: str, options: ReportOptions | None = None, *,
