@@ -560,7 +560,7 @@ def test_chicago_xy_declared_british_grid_is_refused(shared_data):
     msg = str(exc.value)
     assert msg.startswith(f"{path}: x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns "
                           "'longitude', 'latitude': median disagreement ")
-    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with --crs")
+    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with crs=")
     km = float(msg.split("median disagreement ")[1].split(" km")[0].replace(",", ""))
     assert 5_000 < km < 8_000  # Chicago to England
     # the true CRS passes the same check, and says so
@@ -605,7 +605,7 @@ def test_polygons_where_points_are_expected(tmp_path, boroughs_file):
     with pytest.raises(InputFileError) as exc:
         read_incidents(p)
     assert str(exc.value) == (f"{p}: holds Polygon (2) geometries, not points; incidents must be points "
-                              "(one location per incident); a boundary layer goes to --area-file")
+                              "(one location per incident); a boundary layer goes to area_file=")
 
 
 # ----------------------------------------------------------------- DataFrame sources and what was detected
