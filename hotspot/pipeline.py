@@ -21,7 +21,6 @@ import pandas as pd
 
 from . import settings
 from ._errors import FetchError, HotspotError
-from .anpr import plan_anpr
 from .areas import Area, load_area, load_boundaries
 from .context import name_column_of
 from .crossborder import border_concentration, border_zones, density_by_neighbour
@@ -412,22 +411,24 @@ def _stage_anpr(run: _Run) -> None:
     counts = None
     if cfg.count_points and cfg.count_flows:
         counts = count_point_flows(gpd.read_file(cfg.count_points).to_crs(area.crs), pd.read_csv(cfg.count_flows))
-    from .anpr import ALONG_M, CORRIDOR_M
+    from .jobs.anpr import CONTEXT_REACH_M, plan_anpr_for_area
     from .places import street_points
 
-    ctx = run.context(ALONG_M + CORRIDOR_M, months=12)
-    red_routes = gpd.read_file(cfg.red_routes) if cfg.red_routes else None
-    plan = plan_anpr(area, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
-                     existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
-                     red_routes=red_routes,
-                     k=cfg.cameras, radius=cfg.camera_radius_m, postcodes=run.layers.get("postcodes"),
-                     neighbours=run.layers["neighbours"], streets=street_points(run.incidents), context=ctx,
-                     incidents=recent_incidents(run.incidents, months=12),
-                     traffic_cameras=gpd.read_file(cfg.traffic_cameras).to_crs(area.crs) if cfg.traffic_cameras else None)
+    # the anpr command's plan on the run's own layers (no reference data: the run's config names every file) and
+    # its whole context, which the job marks for neighbours without data and cuts to the same 12 months
+    plan = plan_anpr_for_area(
+        area, run.incidents, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
+        existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
+        red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
+        cameras=cfg.cameras, radius=cfg.camera_radius_m, months=12, postcodes=run.layers.get("postcodes"),
+        neighbours=run.layers["neighbours"], streets=street_points(run.incidents),
+        context=run.context(CONTEXT_REACH_M),
+        traffic_cameras=gpd.read_file(cfg.traffic_cameras).to_crs(area.crs) if cfg.traffic_cameras else None)
     write_table(plan.result.sites.drop(columns=["x", "y"]), run.output("anpr", "anpr_sites.geojson"))
     write_table(plan.result.marginal, run.output("anpr marginal", "anpr_marginal.csv"))
     run.layers["anpr"] = plan
-    run.result.summary["anpr"] = plan.result.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes}
+    run.result.summary["anpr"] = plan.result.to_json() | {"min_cameras": plan.min_cameras, "notes": plan.notes,
+                                                          "context": plan.context}
 
 
 def _stage_campaign(run: _Run) -> None:
@@ -515,16 +516,19 @@ def _stage_map(run: _Run) -> None:
 def _stage_audiences(run: _Run) -> None:
     """One output per audience: patrol brief, camera report, drop list, a map
     each, and the public outputs (checked: none may reveal an address)."""
+    from .jobs.brief import plan_brief
     from .render.outputs import write_audience_outputs
 
     layers, inc = run.layers, run.incidents
+    # the brief command's brief: on the streets the nano-beats used and the run's postcodes (no reference lookup)
+    brief = (plan_brief(layers["nanobeats"], run.area, roads=run.streets(), postcodes=layers.get("postcodes"),
+                        reference=False) if "nanobeats" in layers else None)
     written = write_audience_outputs(
         run.area, maps_dir=run.out, reports_dir=run.reports, name=run.name, incidents=inc,
         recent=recent_incidents(inc, months=12), neighbours=layers.get("neighbours"),
-        nanobeats=layers.get("nanobeats"), anpr=layers.get("anpr"), campaign=layers.get("campaign"),
+        nanobeats=layers.get("nanobeats"), brief=brief, anpr=layers.get("anpr"), campaign=layers.get("campaign"),
         surface=layers.get("surface"), hotspots=layers.get("hotspots"), postcodes=layers.get("postcodes"),
-        roads=run.streets(), tiles=run.tiles, existing_label=run.config.existing_label,
-        details=run.result.summary)
+        tiles=run.tiles, existing_label=run.config.existing_label, details=run.result.summary)
     run.result.outputs.update(written)
     if "public" in run.result.summary:  # too little data for a whole published window
         run.skip("public outputs", run.result.summary["public"])

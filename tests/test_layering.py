@@ -323,3 +323,34 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
     assert ["hotspot.c", "hotspot.d", "hotspot.c"] in import_cycles(import_graph(tmp_path))  # type-only: still seen
     assert layer_violations(import_graph(tmp_path)) == ["hotspot.e imports hotspot.jobs.reference",
                                                          "hotspot.render.maps imports hotspot.pipeline"]
+
+
+def test_the_contract_check_covers_each_rule(tmp_path):
+    # each rule of the contract on its own, on a small package with cli.py beside it: below the jobs nothing imports
+    # render, cli or hotspot.commands (a type-only import too); render imports no job; the jobs, the pipeline and the
+    # command line may import render, and the command line the jobs
+    pkg = tmp_path / "hotspot"
+    for d in ("render", "jobs", "commands"):
+        (pkg / d).mkdir(parents=True)
+    (tmp_path / "cli.py").write_text("from hotspot.commands.base import app\nfrom hotspot.pipeline import run\n")
+    for name, text in {
+        "__init__.py": "",
+        "core.py": "X = 1\n",
+        "f.py": "from .render import maps\n",
+        "g.py": "def k():\n    import cli\n",
+        "h.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .commands.base import app\n",
+        "pipeline.py": "from .render.maps import add\nfrom .jobs.brief import plan\n",
+        "render/__init__.py": "",
+        "render/maps.py": "from ..core import X\n",
+        "render/tables.py": "from ..jobs.reference import ReferenceData\n",
+        "jobs/__init__.py": "",
+        "jobs/reference.py": "from ..core import X\n",
+        "jobs/brief.py": "from ..render.maps import add\nfrom .reference import ReferenceData\n",
+        "commands/__init__.py": "",
+        "commands/base.py": "from hotspot.jobs.brief import plan\nfrom hotspot.render import tables\n",
+    }.items():
+        (pkg / name).write_text(text)
+    assert layer_violations(import_graph(tmp_path)) == ["hotspot.f imports hotspot.render.maps",
+                                                         "hotspot.g imports cli",
+                                                         "hotspot.h imports hotspot.commands.base",
+                                                         "hotspot.render.tables imports hotspot.jobs.reference"]

@@ -274,16 +274,15 @@ def league(
 ) -> None:
     """Performance table for every area: rolling 12 months, change, rate per 1,000 households, rank, RAG."""
     from hotspot.io.write import write_table
-    from hotspot.jobs.league import league_sources
-    from hotspot.league import build_league
+    from hotspot.jobs.league import league_sources, plan_league
     from hotspot.render import write_page
     from hotspot.render.league import league_html
 
     sources, households = league_sources(inputs, households, data)
     with _bar("league", "areas") as bar:
-        res = build_league(sources, area_file, month, areas=areas, households=households, assign=assign,
-                           crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler,
-                           progress=bar.update, intake=_intake_kwargs())
+        res = plan_league(sources, area_file, month, areas=areas, households=households, assign=assign,
+                          crime_types=crime_type or "Burglary", workers=workers, scheduler=scheduler,
+                          progress=bar.update, intake=_intake_kwargs())
     if out:
         params = {"command": "league", "inputs": sources, "month": month, "areas": areas, "assign": res.assign,
                   "households": str(households)}

@@ -16,9 +16,12 @@ from .reference import postcode_layer
 
 
 def plan_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None = None,
-               postcodes: Path | None = None, postcode_column: str | None = None,
-               data: Path | None = None) -> PatrolBrief:
+               postcodes: Path | gpd.GeoDataFrame | None = None, postcode_column: str | None = None,
+               data: Path | None = None, reference: bool = True) -> PatrolBrief:
     """The briefing's rows: numbered targets in patrol order, why, until when.
+
+    The one entry point of the ``brief`` command and of the run's brief (its
+    ``audiences`` stage), which passes the postcodes it read and its streets.
 
     Parameters
     ----------
@@ -28,17 +31,24 @@ def plan_brief(plan: NanoBeatPlan, area: Area, *, roads: gpd.GeoDataFrame | None
         The study area.
     roads : GeoDataFrame, optional
         The street lines the plan used (street names).
-    postcodes : Path, optional
-        Postcode layer (points or polygons); default the reference data's
+    postcodes : Path or GeoDataFrame, optional
+        Postcode layer (points or polygons), as a file or already read
+        (:func:`hotspot.places.read_postcodes`); default the reference data's
         postcode units, if any.
     postcode_column : str, optional
-        Postcode column of ``postcodes``.
+        Postcode column of a ``postcodes`` file.
     data : Path, optional
         Reference data folder (default ``$HOTSPOT_DATA_DIR`` or ``../shared/data``).
+    reference : bool
+        Fill the postcodes from the reference data when none are given
+        (False: only what is given, as the run, whose configuration names its layers).
 
     Returns
     -------
     PatrolBrief
     """
-    pcs = postcode_layer(postcodes, area.crs, column=postcode_column, data=data)
+    if isinstance(postcodes, gpd.GeoDataFrame) or (postcodes is None and not reference):
+        pcs = postcodes
+    else:
+        pcs = postcode_layer(postcodes, area.crs, column=postcode_column, data=data)
     return patrol_brief(plan, area, roads=roads, postcodes=pcs)

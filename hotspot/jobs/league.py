@@ -1,13 +1,16 @@
-"""The ``league`` job's defaults: its inputs and households table, filled from
-the reference data folder (was ``hotspot.league.league_sources``).
+"""The ``league`` job: the performance table of every area
+(:func:`plan_league`, the ``league`` command's one entry point), with its
+inputs and households table filled from the reference data folder
+(:func:`league_sources`, was ``hotspot.league.league_sources``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from .._errors import OptionError
+from ..league.table import LeagueResult, build_league
 from .reference import resolve_data_dir
 
 
@@ -43,3 +46,36 @@ def league_sources(inputs: Sequence[str] | None = None, households: str | Path |
             raise OptionError("give households=FILE (no reference Census households table found)", param='households')
         households = found
     return list(inputs), Path(households)
+
+
+def plan_league(inputs: Sequence[str] | None, area_file: str | Path, month: str, *,
+                households: str | Path | None = None, data: str | Path | None = None,
+                **options: Any) -> LeagueResult:
+    """The performance table of every area: the ``league`` command's one entry
+    point (:func:`hotspot.league.build_league` on the inputs and households
+    table :func:`league_sources` fills in).
+
+    Parameters
+    ----------
+    inputs : sequence of str, optional
+        Incident files or ``postgresql://`` URLs; default the reference data's
+        London police.uk Parquet file.
+    area_file : path
+        Boundary layer of the areas.
+    month : str
+        Reporting month ``YYYY-MM``.
+    households : path, optional
+        LSOA households table; default the reference data's Census 2011 table.
+    data : path, optional
+        Reference data folder (default ``$HOTSPOT_DATA_DIR`` or ``../shared/data``).
+    **options
+        ``areas``, ``assign``, ``crime_types``, ``workers``, ``scheduler``,
+        ``z``, ``green``, ``red``, ``progress``, ``intake`` of
+        :func:`hotspot.league.build_league`.
+
+    Returns
+    -------
+    LeagueResult
+    """
+    sources, table = league_sources(inputs, households, data)
+    return build_league(sources, area_file, month, households=table, **options)

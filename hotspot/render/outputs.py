@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from .anpr_report import write_anpr_report
-from .brief import find_chromium, patrol_brief
+from .brief import PatrolBrief, find_chromium, patrol_brief
 from .droplist import write_drop_list
 from .maps import audience_maps
 from .public import public_outputs
@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: the analytics modules do not import the r
 def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str | Path, name: str,
                            incidents: gpd.GeoDataFrame, public_incidents: gpd.GeoDataFrame | None = None,
                            neighbours: gpd.GeoDataFrame | None = None, nanobeats: NanoBeatPlan | None = None,
+                           brief: PatrolBrief | None = None,
                            anpr: ANPRPlan | None = None, campaign: CampaignPlan | None = None,
                            surface: Surface | None = None, hotspots: gpd.GeoDataFrame | None = None,
                            recent: gpd.GeoDataFrame | None = None,
@@ -56,13 +57,17 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
     neighbours, surface, hotspots, recent : optional
         Map layers (see :func:`hotspot.render.maps.audience_maps`).
     nanobeats : NanoBeatPlan, optional
-        Brief and patrol map.
+        Patrol map, and the brief when ``brief`` is not given.
+    brief : PatrolBrief, optional
+        The brief of ``nanobeats`` as made (the run's:
+        :func:`hotspot.jobs.brief.plan_brief`); default
+        :func:`hotspot.render.brief.patrol_brief` on ``roads`` and ``postcodes``.
     anpr : ANPRPlan, optional
         Camera-siting report and cameras map.
     campaign : CampaignPlan, optional
         Drop list, campaign map and public campaign outputs.
     roads, postcodes : GeoDataFrame, optional
-        Street lines and postcode points for the brief.
+        Street lines and postcode points for the brief when ``brief`` is not given.
     tiles : str, optional
         Base tiles for the maps.
     pdf : bool
@@ -87,8 +92,9 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
                                    anpr=anpr, campaign=campaign, surface=surface, hotspots=hotspots, recent=recent,
                                    tiles=tiles, existing_label=existing_label).items():
         out[f"{key} map"] = path
-    if nanobeats is not None:
+    if brief is None and nanobeats is not None:
         brief = patrol_brief(nanobeats, area, roads=roads, postcodes=postcodes)
+    if brief is not None:
         printed = reports_dir / f"{name}_patrol_brief.pdf" if pdf and find_chromium() is not None else None
         out["patrol brief"] = brief.save(reports_dir / f"{name}_patrol_brief.html", pdf=printed)
         if printed is not None:
