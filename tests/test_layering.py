@@ -270,6 +270,10 @@ def test_the_package_has_no_import_cycle():
 
 #: The layers above the analytics and core modules: the jobs (with the pipeline, a job), the command line, drawing.
 JOBS = ("hotspot.jobs", "hotspot.pipeline")
+#: Core modules, the floor every other layer may import: each imports only other core modules (so never an
+#: analytics module, a job, render or the CLI). ``hotspot.parallel`` runs the analytics' and the jobs' tasks.
+CORE = ("hotspot._errors", "hotspot.settings", "hotspot.crs", "hotspot.periods", "hotspot.columns", "hotspot.atomic",
+        "hotspot.parallel")
 CLI = ("cli", "hotspot.commands")
 RENDER = ("hotspot.render",)
 
@@ -291,6 +295,26 @@ def layer_violations(graph: dict[str, set[str]]) -> list[str]:
     return bad
 
 
+def core_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports of a core module (:data:`CORE`) outside the core: the analytics, the jobs, render and the CLI
+    all stand on it, so it may stand on nothing of theirs."""
+    return [f"{module} imports {m}" for module, imported in sorted(graph.items()) if _in(module, CORE)
+            for m in sorted(imported) if not _in(m, CORE)]
+
+
+def test_core_modules_import_only_the_core():
+    bad = core_violations(import_graph())
+    assert not bad, "core modules import layers above them (pass what they need as a parameter):\n" + "\n".join(bad)
+
+
+def test_the_analytics_and_the_jobs_may_use_parallel():
+    # the task runner sits in the core: the league (analytics) and the morning run (a job) both import it
+    graph = import_graph()
+    assert "hotspot.parallel" in graph["hotspot.league.run"]
+    assert "hotspot.league.run" in graph["hotspot.jobs.morning"]
+    assert not layer_violations({m: graph[m] for m in ("hotspot.league.run", "hotspot.jobs.morning")})
+
+
 def test_the_layer_contract_holds():
     bad = layer_violations(import_graph())
     assert not bad, ("layer contract (core <- analytics <- jobs <- cli; render draws analytics results): "
@@ -310,6 +334,7 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
         "c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .d import D\n",
         "d.py": "from .c import C\n",
         "e.py": "def h():\n    from hotspot.jobs.reference import ReferenceData\n",
+        "parallel.py": "from . import e\n",
         "pipeline.py": "from .render.maps import add\n",
         "render/__init__.py": "",
         "render/maps.py": "from ..pipeline import run\n",
@@ -323,6 +348,7 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
     assert ["hotspot.c", "hotspot.d", "hotspot.c"] in import_cycles(import_graph(tmp_path))  # type-only: still seen
     assert layer_violations(import_graph(tmp_path)) == ["hotspot.e imports hotspot.jobs.reference",
                                                          "hotspot.render.maps imports hotspot.pipeline"]
+    assert core_violations(import_graph(tmp_path)) == ["hotspot.parallel imports hotspot.e"]
 
 
 def test_the_contract_check_covers_each_rule(tmp_path):

@@ -322,10 +322,10 @@ def _date_option(text: str, option: str, *, example: str = " (YYYY-MM-DD)") -> p
         raise typer.BadParameter(f"{option} {text!r} is not a date{example}") from None
 
 
-Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core).")]
+Workers = Annotated[Optional[int], typer.Option("--workers", help="Dask LocalCluster worker processes (0: run in this process, one area after another; default: one per core; see hotspot.parallel.open_executor).")]
 
 
-Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler, e.g. tcp://HOST:8786 (start one with `dask scheduler` and `dask worker`; see README).")]
+Scheduler = Annotated[Optional[str], typer.Option("--scheduler", help="Address of a running dask scheduler instead of --workers, e.g. tcp://HOST:8786 (start one with `dask scheduler` and `dask worker`; see README).")]
 
 
 DataDir = Annotated[Optional[Path], typer.Option("--data", help="Reference data folder for the partial road layers, counts and cameras (default: $HOTSPOT_DATA_DIR or ../shared/data).")]

@@ -1,9 +1,10 @@
 """Every area's morning products at once: one run per area, on dask.
 
 ``hotspot run --areas all|LIST`` runs :func:`hotspot.pipeline.run_area` for
-each area of the boundary layer as one dask task (the league's runner,
-:func:`hotspot.league.run_area_tasks`: in this process, on a LocalCluster or
-on a scheduler by address). Each area writes into a folder of its own
+each area of the boundary layer as one task (the league's runner,
+:func:`hotspot.league.run_area_tasks`, on :func:`hotspot.parallel.map_tasks`:
+in this process, on a LocalCluster, on a scheduler by address or on the
+caller's executor). Each area writes into a folder of its own
 (``OUT/<area>/maps``, ``OUT/<area>/reports``), and ``OUT/index.html`` links
 every area's outputs and lists the areas that failed, each with its reason
 (a failed area never stops the others, and never passes unnoticed).
@@ -62,7 +63,7 @@ class AreasRun:
 
 def morning_task(spec: AreaSpec, base: dict[str, Any], root: str, gi: bool, refit: bool,
                  stages: list[str] | None) -> dict[str, Any]:
-    """One area's run (a dask task): the run of ``base`` for this area, into
+    """One area's run (one task of :func:`run_areas`): the run of ``base`` for this area, into
     its own folder.
 
     Parameters
@@ -110,6 +111,7 @@ def run_areas(
     refit: bool = False,
     stages: list[str] | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    executor: Any = None,
 ) -> AreasRun:
     """Every area's morning products, each in its own folder, and an index.
 
@@ -136,6 +138,10 @@ def run_areas(
         Stages to run (default all).
     progress : callable, optional
         ``progress(done, total, area)`` as each area finishes.
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        The caller's own executor, instead of ``workers``/``scheduler``;
+        left open. Worker processes, not threads: the areas' maps and
+        plots share no drawing state then.
 
     Returns
     -------
@@ -150,7 +156,7 @@ def run_areas(
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     results, info = run_area_tasks(morning_task, specs, args=(base, str(root), gi_star_layer, refit, stages),
-                                   workers=workers, scheduler=scheduler, progress=progress)
+                                   workers=workers, scheduler=scheduler, executor=executor, progress=progress)
     done = {s.name: results[s.name] for s in specs if s.name in results}
     run = AreasRun(root=root, done=done, failed=dict(info.failed), info=info, areas=[s.name for s in specs])
     run.index = write_page(root / "index.html", areas_index_html(run.done, run.failed, root))

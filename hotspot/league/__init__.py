@@ -35,7 +35,8 @@ The package, one topic a file:
 * :mod:`~hotspot.league.tasks` - one area's task: its rows, its league
   counts, its backtest;
 * :mod:`~hotspot.league.run` - running the tasks in process, on a
-  ``LocalCluster`` or on a scheduler (:func:`run_area_tasks`);
+  ``LocalCluster``, on a scheduler or on the caller's executor
+  (:func:`run_area_tasks`, on :func:`hotspot.parallel.map_tasks`);
 * :mod:`~hotspot.league.table` - the league table (:func:`build_league`);
 * :mod:`~hotspot.league.backtest` - the all-area backtest
   (:func:`backtest_areas`).

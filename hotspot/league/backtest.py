@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -40,7 +40,7 @@ def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path,
                    start: str | None = None, end: str | None = None, methods: Sequence[str] | None = None,
                    levels: Sequence[float] = (0.01, 0.05, 0.10), best_level: float = 0.05, bootstrap: int = 1000,
                    seed: int = 0, crime_types: Iterable[str] | str | None = "Burglary", workers: int | None = None, scheduler: str | None = None,
-                   progress: Progress | None = None) -> AreaBacktest:
+                   progress: Progress | None = None, executor: Any = None) -> AreaBacktest:
     """Every area's rolling backtest (:func:`hotspot.forecast.backtest`) as
     independent tasks; incidents are those inside each area's polygon.
     Arguments as :func:`hotspot.forecast.backtest` and :func:`run_area_tasks`.
@@ -71,6 +71,9 @@ def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path,
         Crime types kept (default ``"Burglary"``).
     workers, scheduler, progress
         Passed on to ``run_area_tasks`` (see :func:`run_area_tasks`).
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        The caller's own executor, instead of ``workers``/``scheduler``
+        (see :func:`hotspot.parallel.map_tasks`); left open.
 
     Returns
     -------
@@ -83,7 +86,7 @@ def backtest_areas(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path,
         backtest_task, specs, args=(sources,),
         kwargs=dict(cell=cell, start=start, end=end, methods=methods, levels=sorted(set(levels) | {best_level}),
                     best_level=best_level, bootstrap=bootstrap, seed=seed, crime_types=crime_types),
-        workers=workers, scheduler=scheduler, progress=progress)
+        workers=workers, scheduler=scheduler, executor=executor, progress=progress)
     parts = [results[s.name]["summary"] for s in specs if s.name in results]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return AreaBacktest(table, run.failed, run)

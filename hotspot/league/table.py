@@ -179,7 +179,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
                  crime_types: Iterable[str] | str | None = "Burglary",
                  workers: int | None = None, scheduler: str | None = None, z: float = 2.5, green: float = 5.0,
                  red: float = 5.0, progress: Progress | None = None,
-                 intake: Mapping[str, Any] | None = None) -> LeagueResult:
+                 intake: Mapping[str, Any] | None = None, executor: Any = None) -> LeagueResult:
     """The performance table for every area of a boundary layer.
 
     Parameters
@@ -208,6 +208,9 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         ``hotspot report``).
     intake : mapping, optional
         Intake options for the user's own files (see :func:`read_area`).
+    executor : concurrent.futures.Executor or distributed.Client, optional
+        The caller's own executor, instead of ``workers``/``scheduler``
+        (see :func:`hotspot.parallel.map_tasks`); left open.
 
     Returns
     -------
@@ -244,7 +247,7 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
         data_first = first
     months = (str(M - (FIT_MONTHS - 1)), str(M))
     results, run = run_area_tasks(league_task, specs, args=(sources, mode, months, crime_types, intake),
-                                  workers=workers, scheduler=scheduler, progress=progress)
+                                  workers=workers, scheduler=scheduler, executor=executor, progress=progress)
     if not known:
         firsts = [pd.Period(r["first_month"], "M") for r in results.values() if r["first_month"]]
         lasts = [pd.Period(r["last_month"], "M") for r in results.values() if r["last_month"]]

@@ -95,7 +95,7 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
                 crime_types: Iterable[str] | str | None = None, intake: Mapping[str, Any] | None = None) -> dict:
     """One area's part of the league: its incidents' ids, months and input
     order (for cross-area duplicates), plus intake counts and the worker's
-    peak memory. Runs on a dask worker.
+    peak memory. Runs as one task (in process or on a worker).
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start:
                   methods: Sequence[str] | None, levels: Sequence[float], best_level: float, bootstrap: int,
                   seed: int, crime_types: Iterable[str] | str | None = None) -> dict:
     """One area's rolling backtest (``hotspot.forecast.backtest``) on the
-    incidents inside its polygon. Runs on a dask worker.
+    incidents inside its polygon. Runs as one task (in process or on a worker).
 
     Parameters
     ----------
