@@ -12,11 +12,12 @@ from ..areas import Area, load_boundaries
 from ..context import Context
 from ..crossborder import neighbours_without_data
 from ..fetchers.layers import fetched_or_reference_roads
+from ..incidents import IncidentsLike, as_frame
 from ..periods import recent_incidents
 from .reference import ReferenceData
 
 
-def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
+def plan_anpr_for_area(area: Area, incidents: IncidentsLike, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
                        reference: ReferenceData | None = None, candidates: gpd.GeoDataFrame | None = None,
                        existing: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
                        neighbours: gpd.GeoDataFrame | None = None, context: Context | None = None,
@@ -28,7 +29,7 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres); the last ``months`` of
         them weigh the demand.
     road_layers : dict of str to GeoDataFrame, optional
@@ -63,6 +64,7 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     -------
     ANPRPlan
     """
+    incidents = as_frame(incidents)
     inc = recent_incidents(incidents, months=months)
     roads_used = None
     red = reference.red_routes() if reference is not None else None
