@@ -25,12 +25,12 @@ from ._errors import (
     ModelError,
 )
 from .areas import Area, find_area, load_area, load_boundaries, neighbours
-from .intake import IntakeResult, read_incidents
+from .intake import Incidents, IntakeResult, read_incidents
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Area", "AreaError", "CRSError", "DataPrecisionError", "FetchError", "HotspotError", "InputFileError",
-    "IntakeResult", "ModelError", "find_area", "load_area", "load_boundaries", "neighbours", "read_incidents",
+    "Incidents", "IntakeResult", "ModelError", "find_area", "load_area", "load_boundaries", "neighbours", "read_incidents",
     "__version__",
 ]

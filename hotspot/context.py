@@ -32,7 +32,7 @@ from .grid import Grid
 from .kde import Surface, kde, support
 
 if TYPE_CHECKING:  # intake imports this module's callers; imported lazily at run time
-    from .intake import IncidentInput
+    from .intake import IncidentInput, IntakeResult
 
 #: Expected incidents (from the area's own density near the boundary) above
 #: which a neighbour with (almost) none is reported as missing data.
@@ -293,14 +293,69 @@ def read_around(paths: IncidentInput, area: Area, *, buffer_m: float, **read_opt
     GeoDataFrame
         Accepted incidents (empty when nothing lies near the area).
     """
-    from .areas import area_from_geometry
     from .intake import UnusableInputError, read_incidents
 
-    ring = area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
     try:
-        return read_incidents(paths, area=ring, **read_options).incidents.to_crs(area.crs)
+        return read_incidents(paths, area=around_area(area, buffer_m), **read_options).incidents.to_crs(area.crs)
     except UnusableInputError as exc:  # nothing of these files lies near the area: an empty context
         return exc.result.incidents.to_crs(area.crs)
+
+
+def around_area(area: Area, buffer_m: float) -> Area:
+    """The area :func:`read_around` reads in: the area and ``buffer_m``
+    metres around it, plus 100 m (so that a point at the buffer's edge is
+    read).
+
+    Parameters
+    ----------
+    area : Area
+        The study area (metres).
+    buffer_m : float
+        Metres around the area.
+
+    Returns
+    -------
+    Area
+        Point-in-polygon area named ``"<area> + <buffer> m"``, in the area's CRS.
+    """
+    from .areas import area_from_geometry
+
+    return area_from_geometry(area.geometry.buffer(buffer_m + 100.0), area.crs, f"{area.name} + {buffer_m:g} m")
+
+
+def read_with_around(paths: IncidentInput, area: Area, *, buffer_m: float,
+                     **read_options: Any) -> tuple[IntakeResult, gpd.GeoDataFrame]:
+    """The area's own incidents and those within ``buffer_m`` metres of it,
+    from one read of the inputs: what ``read_incidents(paths, area=area)``
+    and :func:`read_around` return, each input read and parsed once
+    (:func:`hotspot.intake.read_incidents_near`).
+
+    Parameters
+    ----------
+    paths : path, URL or list of them
+        Any input :func:`hotspot.intake.read_incidents` reads.
+    area : Area
+        The study area (metres).
+    buffer_m : float
+        Metres around the area (as :func:`read_around`).
+    **read_options
+        Passed to :func:`hotspot.intake.read_incidents_near`.
+
+    Returns
+    -------
+    (IntakeResult, GeoDataFrame)
+        The area's intake, and the accepted incidents in and around it (the
+        area's CRS; empty when nothing lies near the area).
+
+    Raises
+    ------
+    InputFileError, UnusableInputError
+        As ``read_incidents(paths, area=area)``.
+    """
+    from .intake import read_incidents_near
+
+    own, wide = read_incidents_near(paths, area=area, wide=around_area(area, buffer_m), **read_options)
+    return own, wide.incidents.to_crs(area.crs)
 
 
 def source_names(paths: IncidentInput) -> list[str]:

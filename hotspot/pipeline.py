@@ -30,6 +30,7 @@ from .forecast.methods import forecast_surface
 from .forecast.rolling import BacktestResult
 from .grid import Grid
 from .hotspots import gi_star, hotspot_mask, hotspot_polygons
+from .incidents import Incidents
 from .intake import IntakeResult, read_incidents
 from .io.write import write_table
 from .jobs.reference import ReferenceData, resolve_data_dir  # re-exported: old callers import them from here
@@ -202,7 +203,8 @@ class _Run:
     gi: bool
     result: RunResult
     area: Area
-    incidents: gpd.GeoDataFrame
+    #: the area's own incidents: the one value every stage is handed (``incidents`` is its frame)
+    own: Incidents
     as_of: pd.Timestamp
     name: str
     layers: dict = field(default_factory=dict)
@@ -212,6 +214,11 @@ class _Run:
     refit: bool = False
     #: widest buffer (metres) around the area that the run's stages read incidents in: read once at this reach
     reach: float = 0.0
+
+    @property
+    def incidents(self) -> gpd.GeoDataFrame:
+        """The area's own incidents as a frame (working CRS, metres): ``own.frame``."""
+        return self.own.frame
 
     def output(self, key: str, filename: str) -> Path:
         path = self.reports / f"{self.name}_{filename}"
@@ -272,17 +279,31 @@ class _Run:
         log.warning("%s skipped: %s", stage, why)
 
 
-def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: bool) -> _Run:
+def _intake(cfg: RunConfig, out: Path, reports: Path, tiles: str | None, gi: bool, reach: float = 0.0,
+            together: bool = False) -> _Run:
     """The first stage: the area, its incidents and the layers every later
-    stage shares (neighbours, postcodes)."""
+    stage shares (neighbours, postcodes). ``reach`` is the widest buffer
+    (metres) the stages read incidents in; ``together``: a stage reads the
+    incident files around the area, so they are read once, at ``reach``, and
+    the area's own incidents are judged from the same read (the membership
+    rule and edge tolerance of a read for the area alone)."""
+    from .context import read_with_around
+
     area = load_area(cfg.area_file, cfg.area)
-    intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area, **cfg.read_options)
+    around = None
+    if together and reach > 0:
+        intake, around = read_with_around(cfg.incidents, area, buffer_m=reach, crime_types=cfg.crime_types,
+                                          **cfg.read_options)
+    else:
+        intake = read_incidents(cfg.incidents, crime_types=cfg.crime_types, area=area, **cfg.read_options)
     intake.require_incidents()
-    inc = intake.incidents
+    own = intake.to_incidents()
     # plans are made for the month after the latest data, as an analyst would
-    as_of = next_month_start(inc)
+    as_of = next_month_start(own.frame)
     run = _Run(config=cfg, out=out, reports=reports, tiles=tiles, gi=gi, result=RunResult(area=area, intake=intake),
-               area=area, incidents=inc, as_of=as_of, name=slug(area.name))
+               area=area, own=own, as_of=as_of, name=slug(area.name), reach=reach)
+    if around is not None:  # every stage's buffer selects from this one read (_Run.around)
+        run.layers[("around", tuple(map(str, cfg.incidents)))] = (reach, around)
     run.result.summary.update(intake.summary(), area=area.name, area_km2=round(area.area_km2, 2),
                               as_of=str(as_of.date()))
     run.layers["neighbours"] = (area.neighbours(load_boundaries(cfg.neighbours_file, crs=area.crs))
@@ -417,7 +438,7 @@ def _stage_anpr(run: _Run) -> None:
     # the anpr command's plan on the run's own layers (no reference data: the run's config names every file) and
     # its whole context, which the job marks for neighbours without data and cuts to the same 12 months
     plan = plan_anpr_for_area(
-        area, run.incidents, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
+        area, run.own, road_layers=covered, surface=run.layers.get("surface"), count_points=counts,
         existing=gpd.read_file(cfg.existing_cameras).to_crs(area.crs) if cfg.existing_cameras else None,
         red_routes=gpd.read_file(cfg.red_routes) if cfg.red_routes else None,
         cameras=cfg.cameras, radius=cfg.camera_radius_m, months=12, postcodes=run.layers.get("postcodes"),
@@ -439,7 +460,7 @@ def _stage_campaign(run: _Run) -> None:
     if not (cfg.lsoa_file and cfg.households_file):
         return run.skip("campaign", "no unit layer with households (LSOAs + Census households) given")
     try:  # the leaflets command's plan, on the run's LSOAs, postcodes and selected forecast surface
-        campaign = plan_leaflets_for_area(area, run.incidents, lsoa_file=cfg.lsoa_file,
+        campaign = plan_leaflets_for_area(area, run.own, lsoa_file=cfg.lsoa_file,
                                           households_file=cfg.households_file, postcodes=run.layers.get("postcodes"),
                                           reference=False, min_coverage=0.95, surface=run.layers.get("surface"),
                                           method=None, as_of=run.as_of)  # no surface: the yearly rate, as before
@@ -456,7 +477,7 @@ def _stage_report(run: _Run) -> None:
 
     cfg = run.config
     london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None
-    report = plan_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london,
+    report = plan_report(run.own, run.area.name, str(last_month(run.incidents)), london=london,
                          sources=run.result.summary.get("sources"))
     html_path = run.output("report", f"performance_{report.month}.html")
     write_page(html_path, report_html(report))
@@ -472,7 +493,7 @@ def _stage_nanobeats(run: _Run) -> None:
     # (settings' defaults), the run's cell, and the user's streets when given
     options = NanoBeatOptions(distance=cfg.nanobeat_distance_m, n_targets=cfg.nanobeat_targets, cell=cfg.cell_m)
     streets = run.streets()
-    plan = plan_patrols(run.area, run.incidents, run.as_of, options, roads=streets,
+    plan = plan_patrols(run.area, run.own, run.as_of, options, roads=streets,
                         context=run.context(cfg.nanobeat_distance_m))
     run.result.outputs["nano-beats"] = write_plan(plan, run.reports / f"{run.name}_nanobeats.geojson")
     run.layers["nanobeats"] = plan
@@ -545,7 +566,7 @@ def _stage_assess(run: _Run) -> None:
     from .jobs.assess import AssessOptions, plan_assessment
     from .render.assess import write_assessment
 
-    res = plan_assessment(run.area, run.incidents, cfg.assess_targets, AssessOptions(start=cfg.assess_start))
+    res = plan_assessment(run.area, run.own, cfg.assess_targets, AssessOptions(start=cfg.assess_start))
     run.result.outputs["assessment"] = write_assessment(res, run.area, run.reports / f"{run.name}_assessment.html")
     run.result.summary["assess"] = res.to_json()
 
@@ -572,6 +593,16 @@ def _reach(cfg: RunConfig, stages: set[str]) -> float:
     buffers = {"hotspots": 1000.0, "anpr": ALONG_M + CORRIDOR_M, "nano-beats": cfg.nanobeat_distance_m,
                "cross-border": 0.0 if cfg.outside_incidents else cfg.fringe_m}
     return max([b for stage, b in buffers.items() if stage in stages], default=0.0)
+
+
+def _reads_around_own(cfg: RunConfig, stages: set[str]) -> bool:
+    """Whether a stage reads the incident files around the area (the
+    cross-border fringe without outside files, or context from the same
+    files): then the run reads them once for the area and around it."""
+    same = bool(cfg.context) and list(map(str, cfg.context or [])) == list(map(str, cfg.incidents))
+    fringe = "cross-border" in stages and not cfg.outside_incidents
+    context = same and bool(stages & {"hotspots", "anpr", "nano-beats"})
+    return fringe or context
 
 
 def run_area(
@@ -629,8 +660,9 @@ def run_area(
         if step:
             step("intake")
         t0 = time.perf_counter()
-        run = _intake(config, staging[out.resolve()], staging[reports.resolve()], tiles, gi_star_layer)
-        run.step, run.refit, run.reach = step, refit, _reach(config, wanted)
+        run = _intake(config, staging[out.resolve()], staging[reports.resolve()], tiles, gi_star_layer,
+                      _reach(config, wanted), _reads_around_own(config, wanted))
+        run.step, run.refit = step, refit
         timings: dict[str, float] = {"intake": round(time.perf_counter() - t0, 3)}
         for name, fn in STAGES:
             if name not in wanted:

@@ -57,25 +57,34 @@ def test_every_area_gets_its_folder_and_the_index_names_the_failures(tmp_path, b
     assert again.done["West"]["reused"] is True and again.done["West"]["method"] == res.done["West"]["method"]
 
 
-def test_a_run_reads_around_the_area_once_at_its_widest_buffer(tmp_path, monkeypatch):
-    import hotspot.intake
+def test_a_run_reads_its_incidents_once_at_its_widest_buffer(tmp_path, monkeypatch):
+    import hotspot.intake.stages
     import hotspot.pipeline
+    from hotspot.areas import load_area
+    from hotspot.intake import read_incidents
 
     monkeypatch.setenv("HOTSPOT_SELECTION_CACHE", str(tmp_path / "cache"))
     cfg = _layer_and_incidents(tmp_path)
     cfg.area, cfg.context = "West", list(cfg.incidents)
-    reads: list = []
-    real = hotspot.intake.read_incidents
+    loads: list = []
+    real = hotspot.intake.stages._load_source
 
-    def counting(paths, **kw):
-        reads.append(kw["area"].name)
-        return real(paths, **kw)
+    def counting(src, *args, **kw):
+        loads.append(str(src))
+        return real(src, *args, **kw)
 
-    monkeypatch.setattr(hotspot.intake, "read_incidents", counting)  # the context's reads
-    monkeypatch.setattr(hotspot.pipeline, "read_incidents", counting)  # the area's own
+    monkeypatch.setattr(hotspot.intake.stages, "_load_source", counting)  # every read of an input, whoever asks
     res = hotspot.pipeline.run_area(cfg, tmp_path / "maps", reports=tmp_path / "reports", gi_star_layer=False,
                                     stages=["intake", "hotspots", "cross-border", "nano-beats"])
-    # the area's own rows, then one read at the widest buffer (the 3 km fringe) that the 1 km context of the
-    # forecast, the fringe and the 200 m context of the nano-beats all select from (it was one read each)
-    assert reads == ["West", "West + 3000 m"]
+    # one read of the file at the widest buffer (the 3 km fringe): the area's own rows, the 1 km context of the
+    # forecast, the fringe and the 200 m context of the nano-beats all come from it (it was two reads, then one)
+    assert loads == [str(tmp_path / "inc.csv")]
     assert res.summary["border"]["outside_incidents"] > 0 and res.summary["nanobeats"]["context"]["buffer_m"] == 200
+    # the same rows and accounting as reading the area alone, and the same fringe as reading around it
+    monkeypatch.setattr(hotspot.intake.stages, "_load_source", real)
+    area = load_area(cfg.area_file, "West")
+    alone = read_incidents(cfg.incidents, area=area, crime_types=cfg.crime_types, **cfg.read_options)
+    assert alone.accepted == res.intake.accepted == res.summary["accepted"]
+    assert res.intake.summary() == alone.summary() and res.intake.incidents.equals(alone.incidents)
+    # every row lies within 3 km of West: the fringe is every row that is not West's
+    assert res.summary["border"]["outside_incidents"] == 900 - alone.accepted

@@ -138,6 +138,33 @@ def test_intake_from_parquet_equals_csv_with_area(small_parquet, shared_data):
     assert a.date_precision == "month"
 
 
+@pytest.mark.parametrize("name", ["Barnet", "Enfield"])
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_one_read_for_the_area_and_around_it_equals_the_two_reads(small_parquet, shared_data, monkeypatch, name,
+                                                                  suffix):
+    # issue 22, read once: the area's own rows judged from the read at the widest buffer are the rows, rejects,
+    # notes and counts of a read for the area alone (its membership rule and edge tolerance), and the rows around
+    # it those of a read around it; the input is read once (a store in the box holding both boxes)
+    import hotspot.intake.stages
+    from hotspot.areas import load_area
+    from hotspot.context import read_around, read_with_around
+
+    path = small_parquet[0].with_suffix(suffix)
+    area = load_area(shared_data / "boundaries" / "london_boroughs.geojson", name)
+    own = read_incidents(path, crime_types="Burglary", area=area)
+    ring = read_around(path, area, buffer_m=3000.0, crime_types="Burglary")
+    loads: list = []
+    real = hotspot.intake.stages._load_source
+    monkeypatch.setattr(hotspot.intake.stages, "_load_source", lambda src, *a, **k: loads.append(src) or real(src, *a, **k))
+    one, around = read_with_around(path, area, buffer_m=3000.0, crime_types="Burglary")
+    assert len(loads) == 1
+    assert one.summary() == own.summary() and one.accepted > 1000
+    assert one.incidents.equals(own.incidents) and one.rejects.equals(own.rejects) and one.filtered.equals(own.filtered)
+    assert around.equals(ring) and len(around) > one.accepted
+    if suffix == ".parquet":  # the area's own push-down note, not the wider read's
+        assert [n for n in one.notes if "push-down" in n] == [n for n in own.notes if "push-down" in n] != []
+
+
 def test_intake_from_parquet_without_area_is_every_row(small_parquet):
     pq_path, df = small_parquet
     a = read_incidents(pq_path, crime_types="Burglary")

@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from .. import settings
 from .._errors import HotspotError, InputFileError, ModelError, OptionError
 from ..areas import Area
+from ..incidents import IncidentsLike, as_frame
 from ..periods import data_time_unit
 from .estimates import WDD, WDQ, PlaceboAdjustment, RateRatio, did_rate_ratio, log_ratio, placebo_adjust, wdd, wdq
 from .selection import SelectionRule, controls_at
@@ -584,7 +585,7 @@ def after_periods(periods: Periods, end: Any) -> int:
     return int(np.floor((when - periods.start) / pd.Timedelta(days=7)))
 
 
-def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, options: AssessOptions | None = None,
+def assess_intervention(incidents: IncidentsLike, area: Area, layer: Any, options: AssessOptions | None = None,
                         ) -> AssessmentResult:
     """Did the intervention work? Counts before/after in treated, buffer and
     control places, a difference-in-differences rate ratio, WDQ, WDD, the
@@ -592,7 +593,7 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
 
     Parameters
     ----------
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres).
     area : Area
         The study area.
@@ -607,6 +608,7 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
     """
     from .layers import Intervention, read_intervention
 
+    incidents = as_frame(incidents)
     options = options or AssessOptions()
     inter = layer if isinstance(layer, Intervention) else read_intervention(layer, area, units=options.units)
     start = options.start if options.start is not None else inter.start

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._errors import HotspotError
 from ..areas import Area
+from ..incidents import IncidentsLike, as_frame
 from .droplist import _postcode_gap_note, drop_list, unit_streets
 from .targeting import allocate, expected_burglaries
 from .timing import clock_rule_for, clocks_go_back, next_campaign_window, seasonal_index, winter_summer_ratio
@@ -179,7 +180,7 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
 
 
 # --------------------------------------------------------------------------- the `leaflets` command's plan
-def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoDataFrame | None = None,
+def plan_leaflets(area: Area, incidents: IncidentsLike, *, units: gpd.GeoDataFrame | None = None,
                   unit_column: str | None = None, lsoas: gpd.GeoDataFrame | None = None,
                   method: str | None = "counts_36", leaflets: int = 25_000, timer_switches: int = 3_000,
                   rule: str = "partial", year: int | None = None, as_of: str | date | None = None,
@@ -191,7 +192,7 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres).
     units : GeoDataFrame, optional
         The user's unit polygons (see :func:`campaign_units`); default the LSOAs.
@@ -223,6 +224,8 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     from .._errors import OptionError
     from ..forecast.counts import PeriodCounts
     from ..forecast.methods import forecast_surface
+
+    incidents = as_frame(incidents)
 
     if rule not in ("partial", "whole"):
         raise OptionError(f"rule=: partial or whole, got {rule!r}", param='rule')

@@ -95,12 +95,13 @@ re-exported for importing, not for patching.
 from ..columns import COLUMN_ALIASES as COLUMN_ALIASES  # moved below intake and hotspot.io; old imports work
 from ..columns import POLICE_UK_COLUMNS as POLICE_UK_COLUMNS
 from ..columns import lsoa_district as lsoa_district  # the police.uk LSOA-name rule's one copy
+from ..incidents import Incidents as Incidents  # the value intake hands every job and analysis
 from .coords import SWAP_NEARER
 from .dates import decide_date_order
 from .files import STREAM_CSV_BYTES, Format, IncidentInput, InputFile, sniff_format
 from .result import REASONS, STANDARD_COLUMNS, IntakeResult, UnusableInputError, has_month_dates
-from .stages import read_incidents
+from .stages import read_incidents, read_incidents_near
 
 __all__ = ["COLUMN_ALIASES", "POLICE_UK_COLUMNS", "REASONS", "STANDARD_COLUMNS", "STREAM_CSV_BYTES", "SWAP_NEARER",
-           "Format", "IncidentInput", "InputFile", "IntakeResult", "UnusableInputError", "decide_date_order",
-           "has_month_dates", "lsoa_district", "read_incidents", "sniff_format"]
+           "Format", "IncidentInput", "Incidents", "InputFile", "IntakeResult", "UnusableInputError", "decide_date_order",
+           "has_month_dates", "lsoa_district", "read_incidents", "read_incidents_near", "sniff_format"]

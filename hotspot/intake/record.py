@@ -9,7 +9,8 @@ rejected and filtered rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -41,6 +42,27 @@ class _Parsed:
     info: dict = field(default_factory=dict)  # what was detected, for summary()
     x: np.ndarray | None = None  # projected into the working CRS (metres), by _stage_project
     y: np.ndarray | None = None
+
+    def take(self, rows: np.ndarray | None = None) -> "_Parsed":
+        """A record of the ``rows`` (boolean mask; default all) with marks of
+        its own, for judging the same parsed rows against another area. The
+        raw table is a shallow copy when every row is kept (the accounting
+        pops its columns, never changes their values)."""
+        keep = np.ones(len(self.table), bool) if rows is None else np.asarray(rows, bool)
+        full = bool(keep.all())
+
+        def sub(v):
+            if v is None:
+                return None
+            if isinstance(v, pd.Series):
+                return v.copy() if full else v[keep]
+            return v.copy() if full else v[keep]
+
+        table = self.table.copy(deep=False) if full else self.table[keep]
+        return replace(self, table=table, a=sub(self.a), b=sub(self.b), occurred=sub(self.occurred), ids=sub(self.ids),
+                       crime_type=sub(self.crime_type), location=sub(self.location), reason=sub(self.reason),
+                       column=sub(self.column), detail=sub(self.detail), filtered=sub(self.filtered),
+                       lsoa=sub(self.lsoa), info=copy.deepcopy(self.info), x=sub(self.x), y=sub(self.y))
 
     def projected(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) in the working CRS, metres (set by :func:`_stage_project`)."""

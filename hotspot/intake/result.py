@@ -17,6 +17,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .._errors import HotspotError, InputFileError
+from ..incidents import Incidents
 from .files import InputFile
 from .record import _Parsed
 
@@ -121,6 +122,22 @@ class IntakeResult:
             if level in levels:
                 return level
         return None
+
+    def to_incidents(self) -> Incidents:
+        """The accepted incidents as the value every job and analysis takes:
+        the frame, its time unit (worked out here, once), the working CRS and
+        the inputs read.
+
+        Returns
+        -------
+        Incidents
+
+        Raises
+        ------
+        DataPrecisionError
+            Month-only rows mixed with rows that have a day (never guessed).
+        """
+        return Incidents.from_frame(self.incidents, sources=self.files)
 
     def date_range(self) -> tuple[str, str] | None:
         """First and last ``occurred`` as ISO strings (months as YYYY-MM)."""

@@ -8,7 +8,7 @@ project -> area (:mod:`.membership`) -> duplicates (:mod:`.dedupe`); then
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -20,7 +20,7 @@ from .. import settings
 from .._errors import CRSError, InputFileError
 from ..crs import as_crs, choose_working_crs, is_metric_projected, project
 from ..io.paths import expand_paths
-from ..io.source import push_down
+from ..io.source import StoreSource, area_bbox_lonlat, push_down
 from ..settings import GB_CRS, WGS84
 from .columns import _mark_nul_bytes, _new_record, _no_id_note, _roles, _stable_ids
 from .coords import _centre, _check_coordinates, _column_coordinates, _geometry_coordinates, _require_points
@@ -29,7 +29,7 @@ from .dedupe import _stage_duplicates
 from .files import Format, IncidentInput, InputFile, _load_source
 from .membership import _membership
 from .record import _mark, _Parsed
-from .result import IntakeResult, _account
+from .result import IntakeResult, UnusableInputError, _account
 
 if TYPE_CHECKING:  # for annotations only
     from ..areas import Area
@@ -115,6 +115,132 @@ def read_incidents(
     membership = _stage_area(parsed, area, opts.tol, notes) if area is not None else None
     _stage_duplicates(parsed, notes)
     return _account(parsed, work, malformed, files, notes, crs_how=crs_how, membership=membership, types=opts.types)
+
+
+def read_incidents_near(
+    paths: IncidentInput,
+    *,
+    area: Area,
+    wide: Area,
+    format: Format = "auto",
+    crime_types: Iterable[str] | str | None = None,
+    crs: str | int | CRS | None = None,
+    columns: Mapping[str, str] | None = None,
+    area_buffer: float | None = None,
+    date_format: str | None = None,
+    now: pd.Timestamp | str | None = None,
+    source_name: str | None = None,
+) -> tuple[IntakeResult, IntakeResult]:
+    """One read of the inputs judged twice: against the study ``area`` and
+    against a ``wide`` area holding it (the area and its surroundings), as
+    two :func:`read_incidents` calls with ``area=area`` and ``area=wide``
+    would, reading and parsing each input once.
+
+    The rows are parsed once; each area then has its own coordinate checks,
+    membership (its rule and edge tolerance), duplicates and accounting, so
+    the area's result is the one :func:`read_incidents` gives for it. A
+    Parquet/PostGIS input is read in the box holding both areas' boxes, and
+    each result keeps the rows of its own box (and the push-down note its
+    own read would write).
+
+    Parameters
+    ----------
+    paths : path, URL, list of them, or DataFrame
+        As :func:`read_incidents`.
+    area : Area
+        The study area (metres).
+    wide : Area
+        An area around it, in the same CRS (e.g. the area plus a buffer).
+    format, crime_types, crs, columns, area_buffer, date_format, now, source_name
+        As :func:`read_incidents` (``area_buffer`` in metres, for both areas).
+
+    Returns
+    -------
+    (IntakeResult, IntakeResult)
+        The area's result and the wide area's.
+
+    Raises
+    ------
+    InputFileError, CRSError
+        As :func:`read_incidents`.
+    UnusableInputError
+        Every row read was rejected for the study area (raised first); for
+        the wide area it is raised after the study area's result was made.
+    """
+    opts = _Options.from_args(crime_types=crime_types, crs=crs, now=now, area_buffer=area_buffer)
+    if isinstance(paths, pd.DataFrame):
+        sources: list[Any] = [paths]
+        files: list[InputFile] = [Path(source_name or "<DataFrame>")]
+        boxed: dict[int, tuple] = {}
+    else:
+        files = expand_paths(paths)
+        sources = list(files)
+        own_box, wide_box = area_bbox_lonlat(area, opts.tol), area_bbox_lonlat(wide, opts.tol)
+        union = (min(own_box[0], wide_box[0]), min(own_box[1], wide_box[1]),
+                 max(own_box[2], wide_box[2]), max(own_box[3], wide_box[3]))
+        # the inputs this read boxes (a store the caller boxed keeps its box, for both areas, as in two reads)
+        boxed = {id(f): (own_box, wide_box) for f in files if isinstance(f, StoreSource) and f.bbox is None}
+        for f in files:
+            if id(f) in boxed:
+                assert isinstance(f, StoreSource)
+                f.bbox = union
+    notes: list[str] = []
+    parsed, malformed = _stage_parse(sources, format, opts, columns=columns, date_format=date_format, notes=notes,
+                                     source_name=source_name)
+    if any(id(p.path) in boxed and not p.coord_crs.is_geographic for p in parsed):
+        # the box is on lon/lat columns this record does not hold as its coordinates: read for each area
+        for f in files:
+            if id(f) in boxed:
+                assert isinstance(f, StoreSource)
+                f.bbox, f.notes = None, []
+        return tuple(read_incidents(paths, area=a, format=format, crime_types=crime_types, crs=crs,  # type: ignore[return-value]
+                                    columns=columns, area_buffer=area_buffer, date_format=date_format, now=now,
+                                    source_name=source_name) for a in (area, wide))
+    out = []
+    for k, a in enumerate((area, wide)):
+        fork, fork_files, fork_notes = _fork(parsed, files, notes, boxed, k)
+        _stage_coordinates(fork, a, opts.now)
+        work, crs_how = _stage_crs(fork, a, opts.crs)
+        _stage_project(fork, work)
+        membership = _stage_area(fork, a, opts.tol, fork_notes)
+        _stage_duplicates(fork, fork_notes)
+        try:
+            out.append(_account(fork, work, malformed, fork_files, fork_notes, crs_how=crs_how,
+                                membership=membership, types=opts.types))
+        except UnusableInputError as exc:
+            if k == 0:
+                raise
+            out.append(exc.result)
+    return out[0], out[1]
+
+
+def _fork(parsed: list[_Parsed], files: list[InputFile], notes: list[str], boxed: dict[int, tuple],
+          k: int) -> tuple[list[_Parsed], list[InputFile], list[str]]:
+    """The records, inputs and notes one area's read would have: a boxed
+    store keeps the rows in that area's lon/lat box (the push-down's test:
+    within the box, edges included) and that read's note; other inputs keep
+    every row."""
+    fork, fork_notes, fork_files = [], list(notes), list(files)
+    for p in parsed:
+        if id(p.path) not in boxed:
+            fork.append(p.take())
+            continue
+        store = p.path
+        assert isinstance(store, StoreSource)
+        box = boxed[id(store)][k]
+        rows = (p.a >= box[0]) & (p.a <= box[2]) & (p.b >= box[1]) & (p.b <= box[3])
+        own = replace(store, bbox=box, notes=[])
+        own.total_rows = store.total_rows
+        if not rows.any():
+            raise InputFileError(f"{own}: no rows match the push-down ({own.describe_filter()}); "
+                                 "the store does not cover this area or period")
+        note = own.push_down_note(int(rows.sum()))
+        own.notes = [note] if note else []
+        # the union read's note, where this area's read wrote its own
+        fork_notes = [m for n in fork_notes for m in ((own.notes or []) if n in store.notes else [n])]
+        fork_files = [own if f is store else f for f in fork_files]
+        fork.append(p.take(rows))
+    return fork, fork_files, fork_notes
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,8 @@ class StoreSource:
     months: tuple[str, str] | None = None
     columns: tuple[str, ...] | None = None
     notes: list[str] = field(default_factory=list)
+    #: rows in the source before the push-down, as the last :meth:`read` found them (None: not known)
+    total_rows: int | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.location = _fix_url(str(self.location))
@@ -107,9 +109,29 @@ class StoreSource:
         else:
             df, total = read_parquet_raw(self.location, bbox=self.bbox, lsoa_prefix=self.lsoa_prefix, months=self.months,
                                          columns=self.columns)
-        if total is not None and len(df) < total:
-            self.notes.append(f"{self}: read {len(df):,} of {total:,} rows (push-down: {self.describe_filter()})")
+        self.total_rows = total
+        note = self.push_down_note(len(df))
+        if note:
+            self.notes.append(note)
         return df
+
+    def push_down_note(self, kept: int) -> str | None:
+        """The note a read keeping ``kept`` rows writes (``read N of M rows``),
+        or None when it kept every row or the total is not known.
+
+        Parameters
+        ----------
+        kept : int
+            Rows the push-down kept.
+
+        Returns
+        -------
+        str or None
+        """
+        total = self.total_rows
+        if total is not None and kept < total:
+            return f"{self}: read {kept:,} of {total:,} rows (push-down: {self.describe_filter()})"
+        return None
 
     def describe_filter(self) -> str:
         """The push-down filters in words (``"none"`` without any), for notes and errors."""

@@ -14,12 +14,13 @@ from ..areas import Area, load_boundaries
 from ..context import Context
 from ..crossborder import neighbours_without_data
 from ..fetchers.layers import fetched_or_reference_roads
+from ..incidents import IncidentsLike, as_frame
 from ..kde import Surface
 from ..periods import recent_incidents
 from .reference import ReferenceData
 
 
-def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
+def plan_anpr_for_area(area: Area, incidents: IncidentsLike, *, road_layers: dict[str, gpd.GeoDataFrame] | None = None,
                        reference: ReferenceData | None = None, candidates: gpd.GeoDataFrame | None = None,
                        existing: gpd.GeoDataFrame | None = None, postcodes: gpd.GeoDataFrame | None = None,
                        neighbours: gpd.GeoDataFrame | None = None, context: Context | None = None,
@@ -38,7 +39,7 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres); the last ``months`` of
         them weigh the demand.
     road_layers : dict of str to GeoDataFrame, optional
@@ -87,6 +88,7 @@ def plan_anpr_for_area(area: Area, incidents: gpd.GeoDataFrame, *, road_layers: 
     -------
     ANPRPlan
     """
+    incidents = as_frame(incidents)
     inc = recent_incidents(incidents, months=months)
     roads_used = None
     # a layer given (the run reads its own files) wins over the reference data's

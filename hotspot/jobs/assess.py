@@ -12,10 +12,11 @@ import geopandas as gpd
 from ..areas import Area
 from ..assess import AssessmentResult, assess_intervention
 from ..assess import AssessOptions as AssessOptions  # the job's options
+from ..incidents import IncidentsLike, as_frame
 from .reference import optional_reference
 
 
-def plan_assessment(area: Area, incidents: gpd.GeoDataFrame, intervention: Any,
+def plan_assessment(area: Area, incidents: IncidentsLike, intervention: Any,
                     options: AssessOptions | None = None) -> AssessmentResult:
     """Treated vs control before/after, displacement, regression to the mean
     (:func:`hotspot.assess.assess_intervention`).
@@ -24,7 +25,7 @@ def plan_assessment(area: Area, incidents: gpd.GeoDataFrame, intervention: Any,
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents.
     intervention : path or GeoDataFrame
         The treated places (nano-beat targets, ANPR sites, a leaflet plan, a layer).
@@ -35,7 +36,7 @@ def plan_assessment(area: Area, incidents: gpd.GeoDataFrame, intervention: Any,
     -------
     AssessmentResult
     """
-    return assess_intervention(incidents, area, intervention, options)
+    return assess_intervention(as_frame(incidents), area, intervention, options)
 
 
 def leaflet_units(intervention: Path, data: Path | None, area: Area) -> gpd.GeoDataFrame | None:

@@ -18,10 +18,11 @@ from .. import settings
 from .._errors import UnitCoverageError
 from ..areas import Area
 from ..campaigns import CampaignPlan, lsoa_units, plan_leaflets, unit_coverage
+from ..incidents import IncidentsLike, as_frame
 from .reference import optional_reference, postcode_layer, read_layer
 
 
-def plan_leaflets_for_area(area: Area, incidents: gpd.GeoDataFrame, *, units: Path | None = None,
+def plan_leaflets_for_area(area: Area, incidents: IncidentsLike, *, units: Path | None = None,
                            unit_column: str | None = None, lsoa_file: Path | None = None,
                            households_file: Path | None = None,
                            postcodes: Path | gpd.GeoDataFrame | None = None, postcode_column: str | None = None,
@@ -34,7 +35,7 @@ def plan_leaflets_for_area(area: Area, incidents: gpd.GeoDataFrame, *, units: Pa
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres).
     units : Path, optional
         Polygon layer of units (default: the LSOAs).
@@ -65,6 +66,7 @@ def plan_leaflets_for_area(area: Area, incidents: gpd.GeoDataFrame, *, units: Pa
     UnitCoverageError
         The units reach less than ``min_coverage`` of the burglaries.
     """
+    incidents = as_frame(incidents)
     # the budgets' and rule's defaults read from settings now (a change at run time counts), the caller's win
     chosen: dict[str, Any] = {"method": settings.CAMPAIGN_METHOD, "leaflets": settings.CAMPAIGN_LEAFLETS,
                               "timer_switches": settings.CAMPAIGN_TIMER_SWITCHES, "rule": settings.CAMPAIGN_RULE} | options

@@ -17,11 +17,12 @@ import pandas as pd
 
 from ..areas import Area
 from ..context import Context
+from ..incidents import IncidentsLike
 from ..nanobeats import NanoBeatOptions as NanoBeatOptions  # the job's options
 from ..nanobeats import NanoBeatPlan, plan_nanobeats
 
 
-def plan_patrols(area: Area, incidents: gpd.GeoDataFrame, as_of: str | pd.Timestamp,
+def plan_patrols(area: Area, incidents: IncidentsLike, as_of: str | pd.Timestamp,
                  options: NanoBeatOptions | None = None, *, roads: gpd.GeoDataFrame | None = None,
                  context: Context | None = None, fetched: Any = None) -> NanoBeatPlan:
     """Nano-beat targets and their patrol route (:func:`hotspot.nanobeats.plan_nanobeats`).
@@ -30,8 +31,9 @@ def plan_patrols(area: Area, incidents: gpd.GeoDataFrame, as_of: str | pd.Timest
     ----------
     area : Area
         The study area.
-    incidents : GeoDataFrame
-        The area's incidents (working CRS, metres).
+    incidents : Incidents or GeoDataFrame
+        The area's incidents (working CRS, metres) (an :class:`~hotspot.incidents.Incidents` carries
+        its time unit: days or months).
     as_of : str or Timestamp
         Planning date; burglaries before it are used.
     options : NanoBeatOptions, optional

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import OptionError
+from ..incidents import IncidentsLike, as_frame
 from ..report.command import PerformanceReport, area_report
 from ..report.london import LondonContext
 from .reference import ReferenceData, resolve_data_dir
@@ -87,7 +88,7 @@ class ReportOptions:
     red: float = field(default_factory=lambda: settings.REPORT_RED_PCT)
 
 
-def plan_report(incidents: pd.DataFrame, area_name: str, month: str, options: ReportOptions | None = None, *,
+def plan_report(incidents: IncidentsLike | pd.DataFrame, area_name: str, month: str, options: ReportOptions | None = None, *,
                 london: LondonContext | None = None,
                 sources: list[dict[str, Any]] | None = None) -> PerformanceReport:
     """The area's performance report for ``month``
@@ -95,7 +96,7 @@ def plan_report(incidents: pd.DataFrame, area_name: str, month: str, options: Re
 
     Parameters
     ----------
-    incidents : DataFrame
+    incidents : Incidents or DataFrame
         The area's incidents (``occurred`` column).
     area_name : str
         The area's name.
@@ -115,5 +116,5 @@ def plan_report(incidents: pd.DataFrame, area_name: str, month: str, options: Re
     PerformanceReport
     """
     o = options or ReportOptions()
-    return area_report(incidents, area_name, month, london=london, baseline_fy=o.baseline_fy, peers=o.peers,
+    return area_report(as_frame(incidents), area_name, month, london=london, baseline_fy=o.baseline_fy, peers=o.peers,
                        z=o.z, green=o.green, red=o.red, sources=sources)

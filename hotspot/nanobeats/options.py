@@ -13,7 +13,8 @@ from .. import settings
 from .._errors import HotspotError
 from ..areas import Area
 from ..context import Context
-from ..periods import Window, data_time_unit
+from ..incidents import IncidentsLike, as_frame, time_unit
+from ..periods import Window
 from ..routing import StreetNetwork
 from .plan import NanoBeatPlan
 from .planner import NanoBeatPlanner
@@ -87,15 +88,15 @@ class NanoBeatOptions:
         window = knox_window(self.knox) if self.knox is not None else None
         return window[0] if window else settings.NANOBEAT_DISTANCE_M
 
-    def window(self, incidents: gpd.GeoDataFrame) -> tuple[float, float]:
+    def window(self, incidents: IncidentsLike) -> tuple[float, float]:
         """The given window with its defaults, checked against the data's
         date precision.
 
         Parameters
         ----------
-        incidents : GeoDataFrame
-            The incidents to plan from (their date precision decides days
-            or months).
+        incidents : Incidents or GeoDataFrame
+            The incidents to plan from (their time unit decides days or
+            months).
 
         Returns
         -------
@@ -103,7 +104,7 @@ class NanoBeatOptions:
             Distance in metres and the time window in days (exact dates) or
             months (month-precision dates).
         """
-        monthly = data_time_unit(incidents) == "month"
+        monthly = time_unit(incidents) == "month"
         if monthly and self.days is not None:
             raise HotspotError(f"days={self.days:g}: the dates are months only (police.uk); give months=N instead", param=('days', 'months'))
         if not monthly and self.months is not None:
@@ -114,13 +115,13 @@ class NanoBeatOptions:
             return distance, settings.NANOBEAT_MONTHS if self.months is None else self.months
         return distance, settings.NANOBEAT_DAYS if self.days is None else self.days
 
-    def planner(self, incidents: gpd.GeoDataFrame, area: Area, *, roads: gpd.GeoDataFrame | None = None,
+    def planner(self, incidents: IncidentsLike, area: Area, *, roads: gpd.GeoDataFrame | None = None,
                 context: Context | None = None) -> NanoBeatPlanner:
         """The planner these options describe.
 
         Parameters
         ----------
-        incidents : GeoDataFrame
+        incidents : Incidents or GeoDataFrame
             The area's incidents (working CRS, metres).
         area : Area
             The study area.
@@ -138,21 +139,21 @@ class NanoBeatOptions:
             extra["roads"] = roads
         if context is not None:
             extra["context"] = context
+        unit, frame = time_unit(incidents), as_frame(incidents)  # the unit the value carries, worked out once
         if self.knox is not None:
-            return NanoBeatPlanner.from_knox(incidents, area, self.knox, **extra)
+            return NanoBeatPlanner.from_knox(frame, area, self.knox, **extra)
         distance, time = self.window(incidents)
-        return NanoBeatPlanner.from_window(incidents, area, distance=distance,
-                                           window=Window(time, data_time_unit(incidents)), **extra)
+        return NanoBeatPlanner.from_window(frame, area, distance=distance, window=Window(time, unit), **extra)
 
 
-def plan_nanobeats(incidents: gpd.GeoDataFrame, area: Area, as_of: DateLike, options: NanoBeatOptions | None = None, *,
+def plan_nanobeats(incidents: IncidentsLike, area: Area, as_of: DateLike, options: NanoBeatOptions | None = None, *,
                    roads: gpd.GeoDataFrame | None = None, context: Context | None = None) -> NanoBeatPlan:
     """Nano-beat targets and patrol route as of a date, as the ``nanobeats``
     and ``brief`` commands plan them.
 
     Parameters
     ----------
-    incidents : GeoDataFrame
+    incidents : Incidents or GeoDataFrame
         The area's incidents (working CRS, metres).
     area : Area
         The study area (e.g. :func:`hotspot.areas.area_from_points` for data

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..incidents import IncidentsLike, as_frame
 from .core import PerformanceReport, build_report
 from .london import LondonContext
 from .series import complete_financial_years
@@ -63,7 +64,7 @@ def _own_data_notes(rep: PerformanceReport, london: LondonContext, incidents: pd
     return out
 
 
-def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
+def area_report(incidents: IncidentsLike | pd.DataFrame, area_name: str, month: str, *, london: LondonContext | None = None,
                 baseline_fy: int | None = None, peers: list[str] | None = None, z: float = 2.5, green: float = 5.0,
                 red: float = 5.0, sources: list[dict[str, Any]] | None = None) -> PerformanceReport:
     """The ``report`` command's report: :func:`build_report`, with a warning
@@ -71,7 +72,7 @@ def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: 
 
     Parameters
     ----------
-    incidents : DataFrame
+    incidents : Incidents or DataFrame
         The area's incidents (``occurred`` column).
     area_name : str
         The area's name.
@@ -94,6 +95,7 @@ def area_report(incidents: pd.DataFrame, area_name: str, month: str, *, london: 
     -------
     PerformanceReport
     """
+    incidents = as_frame(incidents)
     rep = build_report(incidents, area_name, month, london=london, baseline_fy=baseline_fy, peers=peers, z=z,
                        green=green, red=red)
     rep.source = data_source(sources)
