@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputFileError
 from ..columns import detect_columns, is_lsoa_of, lsoa_name_pattern
-from .raw import LSOA_NAME_COLUMN, BBox, _to_strings
+from .raw import CATEGORICAL_SHARE, LSOA_NAME_COLUMN, TEXT, BBox, _to_strings
 
 
 def _rg_stats(md: Any, name_to_idx: Mapping[str, int], rg: int, col: str | None) -> tuple[Any, Any] | None:
@@ -105,7 +105,7 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
     read_cols = [c for c in names if c in set(keep_cols) | flt.columns()]
     idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
     out_cols = [c for c in read_cols if c in keep_cols]
-    parts, numbers = [], []
+    parts, numbers, plain_cols = [], [], set()
     offsets = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
     for rg in range(md.num_row_groups):
         if flt.skip(md, idx, rg):  # statistics first: no wanted row can be in it
@@ -115,13 +115,16 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
         if len(rows) == 0:
             continue
         tab = tab.select(out_cols)
-        parts.append(tab if len(rows) == tab.num_rows else tab.take(pa.array(rows)))
+        tab = tab if len(rows) == tab.num_rows else tab.take(pa.array(rows))
+        if not parts:  # decided on the first rows read: a column of mostly distinct strings (the Crime ID) is plain
+            plain_cols = {c for c in out_cols if _mostly_distinct(tab[c])}
+        parts.append(_decode(tab, plain_cols))
         numbers.append(offsets[rg] + rows + 1)
     # one table, its row groups' dictionaries unified, made a frame once: pandas would turn Categoricals with
     # different categories into one Python string per row when concatenating frames
     table = (pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table().select(out_cols)).unify_dictionaries()
     del parts
-    df = table.to_pandas(self_destruct=True)
+    df = table.to_pandas(self_destruct=True, types_mapper=_text_type)
     del table
     df.index = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
     return _to_strings(df), md.num_rows
@@ -222,6 +225,35 @@ class _RowFilter:
             mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(ts, pa.scalar(start, ts.type)),
                                                       pc.less(ts, pa.scalar(end, ts.type))), False))
         return mask
+
+
+def _mostly_distinct(col) -> bool:
+    """Whether a dictionary-encoded column holds more distinct values than
+    :data:`~hotspot.io.raw.CATEGORICAL_SHARE` of its rows (its dictionary
+    would only add an index to every string)."""
+    import pyarrow as pa
+
+    return (pa.types.is_dictionary(col.type)
+            and sum(len(ch.dictionary) for ch in col.chunks) > CATEGORICAL_SHARE * max(len(col), 1))
+
+
+def _decode(tab, columns: set[str]):
+    """``tab`` with the dictionary-encoded ``columns`` as plain strings."""
+    import pyarrow as pa
+
+    for c in columns:
+        col = tab[c]
+        if pa.types.is_dictionary(col.type):
+            plain = pa.chunked_array([ch.dictionary_decode() for ch in col.chunks], col.type.value_type)
+            tab = tab.set_column(tab.schema.get_field_index(c), c, plain)
+    return tab
+
+
+def _text_type(t):
+    """pandas' text dtype for Arrow strings (what a CSV read gives), no Python string per row."""
+    import pyarrow as pa
+
+    return TEXT if t in (pa.string(), pa.large_string()) else None
 
 
 def _per_value(col, test):

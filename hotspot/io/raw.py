@@ -35,7 +35,7 @@ CATEGORICAL_SHARE = 0.5
 
 #: The dtype of text columns: pandas' default string dtype (Arrow-backed,
 #: NaN for missing), what a CSV read gives.
-_TEXT = pd.StringDtype(na_value=np.nan)
+TEXT = pd.StringDtype(na_value=np.nan)
 
 
 def _text_rule(s: pd.Series) -> pd.Series:
@@ -73,28 +73,46 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     return None
 
 
+def _arrow_text(s: pd.Series):
+    """An Arrow-backed text column as :func:`_text_column` gives it, in
+    Arrow: missing as ``""``, kept as text when most values are distinct,
+    else dictionary-encoded into a Categorical."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.array)  # the column's own Arrow data (no copy)
+    if arr.null_count:
+        arr = pc.fill_null(arr, "")
+    if pc.count_distinct(arr).as_py() > CATEGORICAL_SHARE * max(len(s), 1):
+        return pa.table({"v": arr}).to_pandas(types_mapper=lambda t: TEXT if t in (pa.string(), pa.large_string())
+                                              else None)["v"].array
+    return _text_column(pa.table({"v": arr.dictionary_encode()}).unify_dictionaries().to_pandas()["v"])
+
+
 def _text_column(s: pd.Series):
     """One column as :func:`_text_rule` gives it, computed once per distinct
     value: a Categorical of the strings (no Python string per row, a value
     shared by many rows stored once), or Arrow text when most values are
     distinct; other object columns row by row."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return _arrow_text(s)
     split = _distinct(s)
     if split is None:
-        return pd.array(_text_rule(s).to_numpy(), dtype=_TEXT)
+        return pd.array(_text_rule(s).to_numpy(), dtype=TEXT)
     codes, values = split
     codes = codes.astype(np.intp)
     if _is_text(values) and not values.isna().any():  # distinct strings already: their text is themselves
-        cats = pd.Index(values, dtype=_TEXT)
+        cats = pd.Index(values, dtype=TEXT)
         missing = codes < 0
         if missing.any():
             empty = np.flatnonzero(np.asarray(cats == "", bool))
             if not len(empty):
-                cats = cats.append(pd.Index([""], dtype=_TEXT))
+                cats = cats.append(pd.Index([""], dtype=TEXT))
             codes[missing] = empty[0] if len(empty) else len(cats) - 1
     else:
         # the rule can give two values one text (NaN and a null both ""); missing rows are code -1 -> "" (last)
         tcodes, uniq = pd.factorize(np.append(_text_rule(values).to_numpy(object), ""))
-        codes, cats = tcodes[codes], pd.Index(uniq, dtype=_TEXT)
+        codes, cats = tcodes[codes], pd.Index(uniq, dtype=TEXT)
     used = np.bincount(codes, minlength=len(cats)) > 0
     if not used.all():  # a dictionary can hold values of rows filtered out
         codes = (np.cumsum(used) - 1)[codes]
