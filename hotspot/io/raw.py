@@ -38,6 +38,11 @@ CATEGORICAL_SHARE = 0.5
 TEXT = pd.StringDtype(na_value=np.nan)
 
 
+#: Rows whose distinct values decide whether an Arrow text column is worth
+#: dictionary-encoding at all (a column of ids is then never hashed whole).
+_SAMPLE_ROWS = 65_536
+
+
 def _text_rule(s: pd.Series) -> pd.Series:
     """The text of each value, ``""`` for missing: timestamps as
     ``YYYY-MM-DDTHH:MM:SS`` (no time when midnight), anything else as
@@ -83,10 +88,13 @@ def _arrow_text(s: pd.Series):
     arr = pa.array(s.array)  # the column's own Arrow data (no copy)
     if arr.null_count:
         arr = pc.fill_null(arr, "")
-    if pc.count_distinct(arr).as_py() > CATEGORICAL_SHARE * max(len(s), 1):
-        return pa.table({"v": arr}).to_pandas(types_mapper=lambda t: TEXT if t in (pa.string(), pa.large_string())
-                                              else None)["v"].array
-    return _text_column(pa.table({"v": arr.dictionary_encode()}).unify_dictionaries().to_pandas()["v"])
+    head = arr.slice(0, _SAMPLE_ROWS)  # a column of distinct ids shows it in its first rows: no hashing of them all
+    if pc.count_distinct(head).as_py() <= CATEGORICAL_SHARE * max(len(head), 1):
+        encoded = pa.table({"v": arr.dictionary_encode()}).unify_dictionaries()
+        if len(encoded["v"].chunk(0).dictionary) <= CATEGORICAL_SHARE * max(len(s), 1):
+            return _text_column(encoded.to_pandas()["v"])
+    return pa.table({"v": arr}).to_pandas(types_mapper=lambda t: TEXT if t in (pa.string(), pa.large_string())
+                                          else None)["v"].array
 
 
 def _text_column(s: pd.Series):
