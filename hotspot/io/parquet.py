@@ -105,7 +105,9 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
     read_cols = [c for c in names if c in set(keep_cols) | flt.columns()]
     idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
     out_cols = [c for c in read_cols if c in keep_cols]
-    parts, numbers, plain_cols = [], [], set()
+    parts: list[Any] = []  # the row groups' Arrow tables
+    numbers: list[np.ndarray] = []  # their rows' numbers in the file
+    plain_cols: set[str] = set()
     offsets = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
     for rg in range(md.num_row_groups):
         if flt.skip(md, idx, rg):  # statistics first: no wanted row can be in it
