@@ -11,6 +11,10 @@ no validation), and their ratio. Not a test: nothing here asserts a time.
 repeated with distinct Crime IDs into a temporary folder (never the repo),
 as CSV and as Parquet, and reads each in a fresh process (so the peak RSS is
 that read's own): the intake, and pandas.read_csv alone as the reference.
+
+``--shared-string N`` writes an N-row police.uk Parquet file whose every
+Location is one 10 KB string (issue 21: 2 M rows, killed at 6 GiB) and
+validates it in a fresh process: seconds and peak RSS.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,13 +84,55 @@ def make_big(n: int, folder: Path) -> dict[str, Path]:
     return out
 
 
+def make_shared_string(n: int, folder: Path, size: int = 10_000) -> Path:
+    """An n-row police.uk Parquet file (the London rows repeated, Crime IDs
+    made distinct) whose every Location is one string of ``size`` characters:
+    issue 21's file that was killed at 6 GiB (dictionary-encoded, the file
+    holds the string once)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    made = make_big(n, folder)
+    big = pq.read_table(made["parquet"])
+    for plain in made.values():
+        plain.unlink()  # only the shared-string file is read
+    text = "On or near " + "x" * (size - 11)
+    big = big.set_column(big.schema.get_field_index("Location"), "Location",
+                         pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([text])))
+    out = folder / f"police_uk_{n}_shared_{size}.parquet"
+    pq.write_table(big, out, row_group_size=250_000)
+    return out
+
+
+def shared_string(n: int) -> None:
+    """Validate the shared-string file in a fresh process: seconds, rows and peak RSS."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = make_shared_string(n, Path(tmp))
+        print(f"{path.name}: {path.stat().st_size / 2**20:.1f} MiB")
+        r = subprocess.run([sys.executable, __file__, "--one", "validate", str(path)], capture_output=True, text=True)
+        if r.returncode:
+            print(f"validate failed: {r.stderr.strip().splitlines()[-1:]}")
+            return
+        f = json.loads(r.stdout.strip().splitlines()[-1])
+        print(f"validate: {f['rows']:,} rows, {f['accepted']:,} accepted, {f['seconds']:.1f} s, "
+              f"{f['rows'] / f['seconds']:,.0f} rows/s, peak {f['peak_mb']:.0f} MB")
+
+
 def one_read(kind: str, path: str) -> None:
     """One read in this process; prints its figures as JSON."""
     import json
     import resource
 
     t = time.perf_counter()
-    if kind == "intake":
+    if kind == "validate":  # what `hotspot validate FILE --crime-type all` reads
+        res = read_incidents(path, crime_types="all")
+        rows, accepted = res.rows, res.accepted
+        assert res.rows == res.accepted + res.rejected + res.n_filtered
+    elif kind == "intake":
         res = read_incidents(path)
         rows, accepted = res.rows, res.accepted
         assert res.rows == res.accepted + res.rejected + res.n_filtered
@@ -126,10 +173,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--big", type=int, help="rows of a generated police.uk file (CSV and Parquet) to read")
+    ap.add_argument("--shared-string", type=int, metavar="N",
+                    help="rows of a generated police.uk Parquet file whose every Location is one 10 KB string")
     ap.add_argument("--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         return one_read(*args.one)
+    if args.shared_string:
+        return shared_string(args.shared_string)
     if args.big:
         return big(args.big)
     data = shared_data_dir()

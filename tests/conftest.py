@@ -74,6 +74,7 @@ SYSTEM: tuple[str, ...] = (
     "test_layers_traps.py::test_run_roads_and_cell_reach_the_nanobeats_and_the_brief",
     "test_layers_traps.py::test_stray_records_of_another_force_are_missing_data_as_in_the_run",
     "test_parallel.py::test_a_dask_local_cluster_gives_the_same_outcomes_and_the_client_stays_open",
+    "test_parquet_text.py::test_a_string_shared_by_many_rows_is_stored_once",
     "test_selection_cache.py::test_run_says_whether_it_reused_the_selection_and_refit_fits_again",
     "test_targets.py::test_backtest_targets_command_json_matches_the_api",
     "test_traps.py::test_a_workbook_of_several_sheets_or_an_xls_is_refused_by_name",

@@ -109,7 +109,8 @@ def test_month_pushdown_skips_row_groups_and_equals_full_read_and_filter(tmp_pat
     col = "Month" if kind == "ym" else "Date"
     keep = full[col].str[:7].between("2022-05", "2022-09")
     assert total == n and keep.sum() > 0
-    pd.testing.assert_frame_equal(got, full[keep])
+    # the same strings; a text column of few distinct values is a Categorical, and the rows read hold fewer of them
+    pd.testing.assert_frame_equal(got.astype(object), full[keep].astype(object))
     if kind == "ym":  # text statistics skip the row groups outside the months (timestamps are filtered row-wise)
         assert pushed == [1, 2] and read == list(range(8))  # 3 months per row group: 2022-04..06, 07..09
 

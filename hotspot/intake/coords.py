@@ -9,7 +9,7 @@ out-of-range and swapped coordinates, recognised against the data's centre.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -21,19 +21,39 @@ from .. import settings
 from .._errors import CRSError, InputFileError
 from ..crs import as_crs, project, transformer
 from ..settings import GB_LONLAT_BOUNDS, WGS84
+from .columns import _stripped
 from .record import _mark, _Parsed
+
+
+def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(values, empty): a stripped text column parsed as numbers (NaN when
+    not one) and whether each cell is empty; a Categorical (a Parquet file's
+    snap-point coordinates) parsed once per distinct string."""
+    if isinstance(s.dtype, pd.CategoricalDtype) and (s.cat.codes >= 0).all():
+        cats = pd.Series(np.asarray(s.cat.categories, dtype=object))  # object strings, parsed as a per-row column is
+        codes = s.cat.codes.to_numpy()
+        return (pd.to_numeric(cats, errors="coerce").to_numpy(float)[codes],
+                (cats == "").to_numpy()[codes])
+    return pd.to_numeric(s, errors="coerce").to_numpy(float), (s == "").to_numpy()
+
+
+def _cell_details(col: str, s: pd.Series) -> Iterator[str]:
+    """``col=value`` of every row, made only when :func:`_mark` reads them
+    (a generator expression would start iterating ``s`` at once, turning a
+    Categorical into one Python string per row even when no row is marked)."""
+    for v in s:
+        yield f"{col}={v!r}"
 
 
 def _parse_numbers(p: _Parsed, sa: pd.Series, sb: pd.Series) -> None:
     ca, cb = p.coord_cols
-    sa, sb = sa.str.strip(), sb.str.strip()
-    a = pd.to_numeric(sa, errors="coerce").to_numpy(float)
-    b = pd.to_numeric(sb, errors="coerce").to_numpy(float)
-    missing = (sa == "").to_numpy() | (sb == "").to_numpy()
+    sa, sb = _stripped(sa), _stripped(sb)
+    (a, empty_a), (b, empty_b) = _numbers(sa), _numbers(sb)
+    missing = empty_a | empty_b
     _mark(p, missing, "missing coordinates", f"{ca}/{cb}")
     bad_a, bad_b = ~np.isfinite(a), ~np.isfinite(b)
-    _mark(p, bad_a, "unparsable coordinates", ca, (f"{ca}={v!r}" for v in sa))
-    _mark(p, bad_b, "unparsable coordinates", cb, (f"{cb}={v!r}" for v in sb))
+    _mark(p, bad_a, "unparsable coordinates", ca, _cell_details(ca, sa))
+    _mark(p, bad_b, "unparsable coordinates", cb, _cell_details(cb, sb))
     p.a, p.b = a, b
 
 

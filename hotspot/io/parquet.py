@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputFileError
 from ..columns import detect_columns, is_lsoa_of, lsoa_name_pattern
-from .raw import LSOA_NAME_COLUMN, BBox, _to_strings
+from .raw import CATEGORICAL_SHARE, LSOA_NAME_COLUMN, TEXT, BBox, _to_strings
 
 
 def _rg_stats(md: Any, name_to_idx: Mapping[str, int], rg: int, col: str | None) -> tuple[Any, Any] | None:
@@ -85,7 +85,11 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        plain = pq.ParquetFile(path)
+        # text columns read as dictionaries (each distinct string once, an index per row), never as one string
+        # per row: a value shared by many rows (a 10 KB location on 2 M rows) costs what it costs in the file
+        text = [f.name for f in plain.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        pf = pq.ParquetFile(path, read_dictionary=text) if text else plain
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for bad files
         raise InputFileError(f"{path}: cannot read as Parquet: {exc}") from None
     md = pf.metadata
@@ -95,12 +99,16 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
     geo = (md.metadata or {}).get(b"geo")
     if geo is not None:
         return _read_geoparquet(path, json.loads(geo), bbox, lsoa_prefix, months, None, md.num_rows)
-    flt = _RowFilter.for_file(path, pf, bbox=bbox, lsoa_prefix=lsoa_prefix, months=months)
+    flt = _RowFilter.for_file(path, plain, bbox=bbox, lsoa_prefix=lsoa_prefix, months=months)
     # ``columns`` is a hint: used only when the file has them all (else read everything).
     keep_cols = list(columns) if columns is not None and set(columns) <= set(names) else names
     read_cols = [c for c in names if c in set(keep_cols) | flt.columns()]
     idx = {md.schema.column(i).path: i for i in range(md.num_columns)}
-    parts, offsets = [], np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
+    out_cols = [c for c in read_cols if c in keep_cols]
+    parts: list[Any] = []  # the row groups' Arrow tables
+    numbers: list[np.ndarray] = []  # their rows' numbers in the file
+    plain_cols: set[str] = set()
+    offsets = np.cumsum([0] + [md.row_group(i).num_rows for i in range(md.num_row_groups)])
     for rg in range(md.num_row_groups):
         if flt.skip(md, idx, rg):  # statistics first: no wanted row can be in it
             continue
@@ -108,13 +116,19 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
         rows = np.flatnonzero(np.asarray(flt.mask(tab).to_numpy(zero_copy_only=False), bool))
         if len(rows) == 0:
             continue
-        sub = tab.take(pa.array(rows)).select([c for c in read_cols if c in keep_cols]).to_pandas()
-        sub.index = offsets[rg] + rows + 1
-        parts.append(sub)
-    if parts:
-        df = pd.concat(parts)
-    else:
-        df = pf.schema_arrow.empty_table().select([c for c in read_cols if c in keep_cols]).to_pandas()
+        tab = tab.select(out_cols)
+        tab = tab if len(rows) == tab.num_rows else tab.take(pa.array(rows))
+        if not parts:  # decided on the first rows read: a column of mostly distinct strings (the Crime ID) is plain
+            plain_cols = {c for c in out_cols if _mostly_distinct(tab[c])}
+        parts.append(_decode(tab, plain_cols))
+        numbers.append(offsets[rg] + rows + 1)
+    # one table, its row groups' dictionaries unified, made a frame once: pandas would turn Categoricals with
+    # different categories into one Python string per row when concatenating frames
+    table = (pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table().select(out_cols)).unify_dictionaries()
+    del parts
+    df = table.to_pandas(self_destruct=True, types_mapper=_text_type)
+    del table
+    df.index = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
     return _to_strings(df), md.num_rows
 
 
@@ -192,8 +206,9 @@ class _RowFilter:
 
         mask = pa.array(np.ones(tab.num_rows, bool))
         if self.lsoa_prefix:
-            nm = tab[LSOA_NAME_COLUMN]
-            mask = pc.and_(mask, pc.fill_null(pc.match_substring_regex(nm, lsoa_name_pattern(self.lsoa_prefix)), False))
+            pattern = lsoa_name_pattern(self.lsoa_prefix)
+            mask = pc.and_(mask, pc.fill_null(_per_value(tab[LSOA_NAME_COLUMN],
+                                                         lambda v: pc.match_substring_regex(v, pattern)), False))
         if self.bbox is not None:
             bbox, lon, lat = self.bbox, self.lon, self.lat
             x = pc.cast(tab[lon], pa.float64(), safe=False) if not pa.types.is_floating(tab.schema.field(lon).type) else tab[lon]
@@ -202,8 +217,9 @@ class _RowFilter:
                           pc.and_(pc.greater_equal(y, bbox[1]), pc.less_equal(y, bbox[3])))
             mask = pc.and_(mask, pc.fill_null(inb, False))
         if self.month_kind == "ym":
-            mc = tab[self.month_col]
-            mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(mc, self.m0), pc.less_equal(mc, self.m1)), False))
+            m0, m1 = self.m0, self.m1
+            inm = _per_value(tab[self.month_col], lambda v: pc.and_(pc.greater_equal(v, m0), pc.less_equal(v, m1)))
+            mask = pc.and_(mask, pc.fill_null(inm, False))
         elif self.month_kind == "ts":
             ts = tab[self.month_col]
             start = pd.Timestamp(self.m0 + "-01")
@@ -211,6 +227,47 @@ class _RowFilter:
             mask = pc.and_(mask, pc.fill_null(pc.and_(pc.greater_equal(ts, pa.scalar(start, ts.type)),
                                                       pc.less(ts, pa.scalar(end, ts.type))), False))
         return mask
+
+
+def _mostly_distinct(col) -> bool:
+    """Whether a dictionary-encoded column holds more distinct values than
+    :data:`~hotspot.io.raw.CATEGORICAL_SHARE` of its rows (its dictionary
+    would only add an index to every string)."""
+    import pyarrow as pa
+
+    return (pa.types.is_dictionary(col.type)
+            and sum(len(ch.dictionary) for ch in col.chunks) > CATEGORICAL_SHARE * max(len(col), 1))
+
+
+def _decode(tab, columns: set[str]):
+    """``tab`` with the dictionary-encoded ``columns`` as plain strings."""
+    import pyarrow as pa
+
+    for c in columns:
+        col = tab[c]
+        if pa.types.is_dictionary(col.type):
+            plain = pa.chunked_array([ch.dictionary_decode() for ch in col.chunks], col.type.value_type)
+            tab = tab.set_column(tab.schema.get_field_index(c), c, plain)
+    return tab
+
+
+def _text_type(t):
+    """pandas' text dtype for Arrow strings (what a CSV read gives), no Python string per row."""
+    import pyarrow as pa
+
+    return TEXT if t in (pa.string(), pa.large_string()) else None
+
+
+def _per_value(col, test):
+    """Boolean Arrow array: ``test`` (an Arrow compute function of an array)
+    of every row of ``col``; a dictionary-encoded column is tested once per
+    distinct value and the answers taken by the rows' indices (null stays null)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(col.type):
+        return test(col)
+    return pa.chunked_array([pc.take(test(ch.dictionary), ch.indices) for ch in col.chunks], pa.bool_())
 
 
 def _read_geoparquet(path, meta, bbox, lsoa_prefix, months, columns, total) -> tuple[gpd.GeoDataFrame, int]:
