@@ -20,8 +20,8 @@ from the kernel (``os.wait4``: ``ru_maxrss`` of the child), and the load
 average (``os.getloadavg``) is printed beside it, because on a shared machine
 the seconds mean little without it. The table puts the per-row figures (time
 per row, peak bytes per row) and their ratio to k = 1 side by side: a ratio
-near 1 at every k is linear growth. ``--plot`` draws time and peak against
-rows (PNG, not committed). Not a test: nothing asserts a time.
+near 1 at every k is linear growth; bars of time and peak follow the table.
+``--plot`` draws time and peak against rows (PNG, not committed). Not a test: nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -116,6 +116,20 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=90)
 
 
+def ascii_growth(rows: list[dict], width: int = 30) -> str:
+    """Bars of wall time and peak memory per command and k (for the README)."""
+    ok = [r for r in rows if r["rc"] == 0]
+    if not ok:
+        return ""
+    tmax, mmax = max(r["wall_s"] for r in ok), max(r["peak_mb"] for r in ok)
+    out = [f"{'':12s} {'wall time (s)':{width + 7}s} peak memory (GB)"]
+    for r in sorted(ok, key=lambda r: (r["cmd"], r["k"])):
+        t = "#" * max(1, round(r["wall_s"] / tmax * width))
+        m = "#" * max(1, round(r["peak_mb"] / mmax * width))
+        out.append(f"{r['cmd']:8s} {r['k']}x {t:{width}s} {r['wall_s']:5.0f}  {m:{width}s} {r['peak_mb'] / 1024:5.2f}")
+    return "\n".join(out)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--k", type=int, action="append", help="copies of London (repeatable; default 1, 2, 4)")
@@ -172,6 +186,7 @@ def main() -> None:
     finally:
         if pg is not None:
             pg.stop()
+    print(ascii_growth(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
     if args.plot:

@@ -70,7 +70,7 @@ def small(tmp_path):
     return mn.Sources(src / "inc.parquet", src / "boroughs.geojson", src / "lsoa.geojson", src / "hh.csv"), df
 
 
-@pytest.mark.parametrize("k", [1, 3, 6])
+@pytest.mark.parametrize("k", [1, 5])  # 5: the grid's second row (COLUMNS = 4)
 def test_k_copies_conserve_every_row_and_never_overlap(small, tmp_path, k):
     src, df = small
     got = mn.make_national(k, tmp_path / "out", src=src, seed=7)
