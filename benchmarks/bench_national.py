@@ -122,7 +122,7 @@ def ascii_growth(rows: list[dict], width: int = 30) -> str:
     if not ok:
         return ""
     tmax, mmax = max(r["wall_s"] for r in ok), max(r["peak_mb"] for r in ok)
-    out = [f"{'':12s} {'wall time (s)':{width + 7}s} peak memory (GB)"]
+    out = [f"{'':12s} {'wall time (s)':{width + 7}s} peak memory (GiB)"]
     for r in sorted(ok, key=lambda r: (r["cmd"], r["k"])):
         t = "#" * max(1, round(r["wall_s"] / tmax * width))
         m = "#" * max(1, round(r["peak_mb"] / mmax * width))
