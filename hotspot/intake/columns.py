@@ -58,12 +58,12 @@ def _new_record(path: Path, table: pd.DataFrame, cols: Mapping[str, str | None],
     p = _Parsed(
         path=path, table=table, a=np.full(n, np.nan), b=np.full(n, np.nan), coord_crs=CRS.from_user_input(WGS84),
         coord_cols=("", ""), occurred=pd.Series(pd.NaT, index=table.index), precision="day",
-        ids=table[cols["id"]].str.strip() if cols["id"] else empty.copy(),
-        crime_type=table[cols["type"]].str.strip() if cols["type"] else empty.copy(),
-        location=table[cols["location"]].str.strip() if cols["location"] else empty.copy(),
+        ids=_stripped(table[cols["id"]]) if cols["id"] else empty.copy(),
+        crime_type=_stripped(table[cols["type"]]) if cols["type"] else empty.copy(),
+        location=_stripped(table[cols["location"]]) if cols["location"] else empty.copy(),
         reason=np.full(n, None, dtype=object), column=np.full(n, None, dtype=object),
         detail=np.full(n, "", dtype=object), filtered=np.zeros(n, bool),
-        lsoa=table["LSOA name"].str.strip() if "LSOA name" in table.columns else None,
+        lsoa=_stripped(table["LSOA name"]) if "LSOA name" in table.columns else None,
     )
     p.info = {"file": str(path), "format": {"policeuk": "police.uk street-level CSV", "csv": "records-system CSV",
                                             "vector": "GIS layer"}.get(kind, kind),
@@ -77,15 +77,37 @@ def _new_record(path: Path, table: pd.DataFrame, cols: Mapping[str, str | None],
     return p
 
 
+def _stripped(s: pd.Series) -> pd.Series:
+    """``s`` with surrounding blanks removed; a Categorical (a large CSV's
+    repetitive column) by its categories, so it stays one code per row,
+    unless stripping makes two categories equal."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories.str.strip()
+        if cats.is_unique:
+            return s.cat.rename_categories(cats)
+    out = s.str.strip()
+    # unchanged (the usual case): keep the column's own array, so the accepted table can share it, not copy it
+    return s if isinstance(s.dtype, pd.StringDtype) and out.equals(s) else out
+
+
 def _mark_nul_bytes(p: _Parsed) -> None:
     """Reject rows holding a NUL byte (0x00) in any cell, naming the column:
     no database text field can store one (PostgreSQL refuses the whole COPY),
     and it is a sign of a corrupt export, not a burglary to plan on."""
     for col in p.table.columns:
         s = p.table[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):  # one check per distinct value
+            cats = s.cat.categories
+            bad_codes = np.flatnonzero(cats.astype(str).str.contains("\x00", regex=False))
+            if len(bad_codes):
+                _mark(p, np.isin(s.cat.codes.to_numpy(), bad_codes), "NUL byte", str(col),
+                      f"{col} holds a NUL byte (0x00): a corrupt export?")
+            continue
         if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
             continue
-        if "\x00" not in "\x1f".join(map(str, s.tolist())):  # one C-speed scan: 4x faster than str.contains
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+            pass  # Arrow strings: str.contains below is one C scan, without a Python string per cell
+        elif "\x00" not in "\x1f".join(map(str, s.tolist())):  # one C-speed scan: 4x faster than str.contains
             continue
         nul = s.str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
         if nul.any():

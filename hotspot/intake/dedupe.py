@@ -25,13 +25,19 @@ def _stage_duplicates(parsed: list[_Parsed], notes: list[str]) -> None:
     # a derived id (no id in the input) is a hash of the row's content: two equal rows in two files share it,
     # but without an id nothing shows they are one burglary, so only real ids make duplicates
     good &= ~ids.str.startswith("derived-").to_numpy()
-    where = np.concatenate([[f"{p.path.name}:{r}" for r in p.table.index] for p in parsed])
-    first_pos = pd.Series(np.arange(len(ids)))[good].groupby(ids[good].to_numpy()).transform("first")
+    # each row's "file:row", built only for the kept rows named (not one string per input row: 0.3 GB at 3 M rows)
+    names = np.concatenate([np.full(len(p.table), k) for k, p in enumerate(parsed)])
+    rownum = np.concatenate([p.table.index.to_numpy() for p in parsed])
+    # grouped by integer codes of the ids, not by the ids as Python strings (one object per row: 0.35 GB at 3 M rows)
+    codes = pd.factorize(ids)[0]
+    first_pos = pd.Series(np.arange(len(ids)))[good].groupby(codes[good]).transform("first")
     dup = np.zeros(len(ids), bool)
     dup_of = np.full(len(ids), "", dtype=object)
     is_dup = first_pos.to_numpy() != first_pos.index.to_numpy()
     dup[first_pos.index[is_dup]] = True
-    dup_of[first_pos.index[is_dup]] = "same id as " + pd.Series(where[first_pos.to_numpy()[is_dup]]).to_numpy()
+    kept = first_pos.to_numpy()[is_dup]
+    dup_of[first_pos.index[is_dup]] = np.array([f"same id as {parsed[k].path.name}:{r}"
+                                                for k, r in zip(names[kept], rownum[kept])], dtype=object)
     offset = 0
     for p in parsed:
         sl = slice(offset, offset + len(p.table))
