@@ -138,7 +138,8 @@ def escape_frame(df: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.D
     gname = geom.name if geom is not None else None
     cols = columns if columns is not None else [c for c in df.columns if c != gname]
     for c in cols:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+        if (out[c].dtype == object or pd.api.types.is_string_dtype(out[c])
+                or isinstance(out[c].dtype, pd.CategoricalDtype)):  # categories escaped too (a large CSV's columns)
             out[c] = out[c].map(esc)
         elif pd.api.types.is_datetime64_any_dtype(out[c]):
             out[c] = out[c].dt.strftime("%Y-%m-%d")
