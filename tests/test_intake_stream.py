@@ -64,3 +64,16 @@ def test_the_stream_leaves_what_it_cannot_read_exactly_to_the_whole_text_path(tm
     assert intake._read_csv_arrow(plain, ",", plain.read_text(encoding="utf-8")) is not None  # pyarrow read it
     assert list(table.columns) == HEADER.split(",") and list(table.index) == [1] and bad == []
     assert table.loc[1, "Location"] == "On or near High Street, Barnet" and table.loc[1, "Context"] == ""
+
+
+def test_categorical_text_is_made_formula_safe_and_escaped_like_any_text():
+    # a large CSV's repetitive columns arrive as Categoricals: the CSV writer and the map must still treat them as text
+    from hotspot.io.write import csv_safe
+    from hotspot.render.leaflet import escape_frame
+
+    df = pd.DataFrame({"Location": pd.Categorical(["=HYPERLINK(1)", "<b>x</b>", "=HYPERLINK(1)"]),
+                       "Longitude": pd.Categorical(["-0.2", "-0.3", "-0.2"])})
+    safe = csv_safe(df)
+    assert list(safe["Location"].astype(str)) == ["'=HYPERLINK(1)", "<b>x</b>", "'=HYPERLINK(1)"]
+    assert list(safe["Longitude"].astype(str)) == ["'-0.2", "'-0.3", "'-0.2"]  # as a str column is written
+    assert list(escape_frame(df)["Location"].astype(str))[1] == "&lt;b&gt;x&lt;/b&gt;"

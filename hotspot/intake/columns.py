@@ -84,7 +84,7 @@ def _stripped(s: pd.Series) -> pd.Series:
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = s.cat.categories.str.strip()
         if cats.is_unique:
-            return s.cat.rename_categories(cats)
+            return s.cat.rename_categories(list(cats))
     out = s.str.strip()
     # unchanged (the usual case): keep the column's own array, so the accepted table can share it, not copy it
     return s if isinstance(s.dtype, pd.StringDtype) and out.equals(s) else out
