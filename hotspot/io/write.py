@@ -118,7 +118,7 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         dtype = out[col].dtype
         # a Categorical is text too (a large CSV's repetitive columns arrive as one): map() maps its categories
-        if dtype == object or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        if out[col].dtype == object or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
     return out
 
