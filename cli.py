@@ -86,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         err.print("aborted", highlight=False)
         return 130
     except (HotspotError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        # the API names Python parameters (rule=); the command line shows its own flags (--rule)
+        from hotspot.cliflags import cli_message, command_of
+        text = str(exc) if not getattr(exc, "params", ()) else cli_message(
+            str(exc), exc.params, command_of(sys.argv[1:] if argv is None else argv))  # type: ignore[union-attr]
+        err.print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
         return 2
     return code if isinstance(code, int) else 0
 

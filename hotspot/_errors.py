@@ -3,13 +3,35 @@
 Every error a user can cause by what they feed the tool derives from
 :class:`HotspotError`; the CLI prints its one-line message and exits with
 code 2 instead of showing a traceback.
+
+Messages name options as a Python caller spells them, ``rule=`` (``rule='x':
+...`` when the value follows), because the API is what raises them. The
+exception lists those parameters in :attr:`HotspotError.params`; the command
+line rewrites each to its own flag (``--rule``) when it prints the error
+(:mod:`hotspot.cliflags`), so neither audience reads the other's spelling.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class HotspotError(Exception):
-    """Base class of every error caused by the user's input or settings."""
+    """Base class of every error caused by the user's input or settings.
+
+    Parameters
+    ----------
+    message : str
+        One line, naming each parameter in ``params`` as ``name=`` (directly
+        followed by the value when the message quotes it).
+    param : str or sequence of str, optional
+        The Python parameter(s) the message names, for the CLI to map to flags.
+    """
+
+    def __init__(self, message: str = "", *, param: str | Sequence[str] = ()) -> None:
+        super().__init__(message)
+        #: Python parameter names written ``name=`` in the message.
+        self.params: tuple[str, ...] = (param,) if isinstance(param, str) else tuple(param)
 
 
 class InputFileError(HotspotError):
@@ -49,8 +71,8 @@ class StoreError(HotspotError):
 class OptionError(HotspotError):
     """Settings that conflict with each other or lie outside their range
     (e.g. a time window in days and in months at once). The message names
-    the option as the command line spells it; the CLI shows it as a usage
-    error (exit 2)."""
+    the parameter as Python spells it (``rule=``) and lists it in
+    ``param``; the CLI shows it with its flag as a usage error (exit 2)."""
 
 
 class UnitCoverageError(HotspotError):

@@ -182,12 +182,12 @@ def _declare_crs(path: Path, gdf: gpd.GeoDataFrame, given: CRS | None) -> tuple[
         said = "declares no CRS" if gdf.crs is None else f"declares {gdf.crs.to_string()} (degrees)"
         if looks_metres:
             raise CRSError(f"{path}: boundary layer {said} but its coordinates look like metres ({extent}); "
-                           "give their CRS with --area-crs (EPSG:27700 for British National Grid)")
+                           "give their CRS with crs= (EPSG:27700 for British National Grid)", param='area.crs')
         raise CRSError(f"{path}: boundary layer declares no CRS; its coordinates look like lon/lat degrees "
-                       f"({extent}): give --area-crs EPSG:4326 (or the layer's CRS)")
+                       f"({extent}): give crs=EPSG:4326 (or the layer's CRS)", param='area.crs')
     if given.is_geographic and looks_metres:
-        raise CRSError(f"{path}: --area-crs {given.to_string()} is in degrees but the coordinates look like "
-                       f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)")
+        raise CRSError(f"{path}: crs={given.to_string()} is in degrees but the coordinates look like "
+                       f"metres ({extent}); give their projected CRS (EPSG:27700 for British National Grid)", param='area.crs')
     return gdf.set_crs(given, allow_override=True), None
 
 
@@ -295,7 +295,7 @@ def find_area(layer: gpd.GeoDataFrame, name: str, *, column: str | None = None) 
             key_cols = [code_col] if code_col else [k for k in _string_columns(layer)]
             keys = rows[key_cols].astype(str).drop_duplicates()
             if len(keys) > 1:
-                raise AreaError(_ambiguous_message(name, rows, name_col, code_col, parent_col))
+                raise AreaError(_ambiguous_message(name, rows, name_col, code_col, parent_col), param="area")
             label = str(rows[name_col].iloc[0]) if name_col else name
             code = str(rows[code_col].iloc[0]) if code_col else None
         else:
@@ -343,7 +343,7 @@ def _ambiguous_message(name: str, rows: gpd.GeoDataFrame, name_col: str | None, 
         if parent_col:
             item += f" ({r[parent_col]})"
         items.append(item)
-    ask = (f"give the code instead, e.g. --area {rows[code_col].iloc[0]}" if code_col
+    ask = (f"give the code instead, e.g. area={rows[code_col].iloc[0]}" if code_col
            else "pick one by another column of the layer")
     return f"'{name}' matches {len(items)} areas in the boundary layer: {'; '.join(items)}; {ask}"
 

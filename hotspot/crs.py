@@ -144,7 +144,7 @@ def _transformer(src: str, dst: str) -> Transformer:
     except Exception:
         names = [CRS.from_wkt(c).to_string() for c in (src, dst)]
         raise CRSError(f"no accurate transformation from {names[0]} to {names[1]}: their areas of use do not "
-                       "overlap (are the data and the area in the same part of the world, and is --crs right?)") from None
+                       "overlap (are the data and the area in the same part of the world, and is crs= right?)", param='crs') from None
 
 
 def _given_crs(value: CRS | str, what: str) -> CRS:

@@ -308,7 +308,7 @@ def density_hotspots(incidents: gpd.GeoDataFrame, area: Area, *, cell: float | N
     bw = default_bandwidth(cell) if bandwidth is None else float(bandwidth)
     if public:
         if gi_cell is not None:
-            raise HotspotError("Gi* is not published with --public (cell-level z-scores of small counts)")
+            raise HotspotError("Gi* is not published with public= (cell-level z-scores of small counts)", param='public')
         check_surface_rule(bw, cell)
     inc = training_window(incidents, as_of=as_of, months=None if public else months)
     if public and not inc.empty:  # a fixed published window, never a sliding or all-time one

@@ -555,7 +555,7 @@ def event_times(occurred: pd.Series, precision: str | None, time_unit: TimeUnit 
         raise DataPrecisionError(
             "these dates are months only (police.uk): every burglary in a month carries the same date, so "
             "differences in days would be artefacts of the month boundaries. Use exact-date records, or ask "
-            "for month bands explicitly (time_unit='months', --time-unit months)")
+            "for month bands explicitly (time_unit='months')", param='time_unit')
     ns = occ.to_numpy("datetime64[ns]").astype(np.int64)
     days = (ns - ns.min()) / 86_400e9
     whole = bool(np.all(days == np.floor(days)))

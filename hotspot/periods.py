@@ -294,7 +294,7 @@ def training_window(incidents: gpd.GeoDataFrame, *, as_of: pd.Timestamp | None =
     return out
 
 
-def parse_month(text: str, option: str = "--month") -> pd.Period:
+def parse_month(text: str, option: str = "month") -> pd.Period:
     """A calendar month written ``YYYY-MM`` (nothing else: "2024" or
     "Dec 2024" would be guessed, so they are refused).
 
@@ -303,7 +303,8 @@ def parse_month(text: str, option: str = "--month") -> pd.Period:
     text : str
         The month as the user wrote it.
     option : str
-        The option it came from, named in the error (default ``"--month"``).
+        The parameter it came from, named in the error as ``option=``
+        (default ``"month"``; the CLI shows it as its flag).
 
     Returns
     -------
@@ -320,5 +321,5 @@ def parse_month(text: str, option: str = "--month") -> pd.Period:
     from ._errors import HotspotError
 
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
-        raise HotspotError(f"{option} {text!r}: give a month as YYYY-MM, e.g. 2024-12")
+        raise HotspotError(f"{option}={text!r}: give a month as YYYY-MM, e.g. 2024-12", param=option)
     return pd.Period(text.strip(), "M")

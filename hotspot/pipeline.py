@@ -43,7 +43,6 @@ from .render.maps import add_anpr, add_campaign
 from .render.nanobeats import add_plan_to_map
 from .render.report import report_html
 from .render.surfaces import add_gi_to_map, add_hotspots_to_map, add_month_slider, add_surface
-from .report.command import area_report
 from .selection import MethodSelection, select_method
 from .sources import slug
 
@@ -451,11 +450,12 @@ def _stage_campaign(run: _Run) -> None:
 
 
 def _stage_report(run: _Run) -> None:
+    from .jobs.report import plan_report
     from .report.london import LondonContext
 
     cfg = run.config
     london = LondonContext.from_files(**cfg.london_files) if cfg.london_files else None
-    report = area_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london,
+    report = plan_report(run.incidents, run.area.name, str(last_month(run.incidents)), london=london,
                          sources=run.result.summary.get("sources"))
     html_path = run.output("report", f"performance_{report.month}.html")
     write_page(html_path, report_html(report))
@@ -724,5 +724,5 @@ def _download_inputs(area_name: str) -> tuple[Path, list[Path]]:  # pragma: no c
     try:
         files = fetch_police_uk(area, months)
     except FetchError as exc:
-        raise FetchError(f"no local data (set --data or $HOTSPOT_DATA_DIR) and download failed: {exc}") from None
+        raise FetchError(f"no local data (set data_dir= or $HOTSPOT_DATA_DIR) and download failed: {exc}", param='data_dir') from None
     return layer, files

@@ -100,7 +100,7 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
     col = column or next((lower[c] for c in POSTCODE_COLUMNS if c in lower), None)
     if col is None or col not in g.columns:
         raise InputFileError(f"{path}: no postcode column (looked for {', '.join(POSTCODE_COLUMNS)}; "
-                             f"columns: {', '.join(map(str, g.columns[:12]))}); give --postcode-column")
+                             f"columns: {', '.join(map(str, g.columns[:12]))}); give postcode_column=", param='postcode_column')
     g = g[g.geometry.notna() & ~g.geometry.is_empty].to_crs(crs)
     pts = g.geometry.representative_point() if (g.geom_type != "Point").any() else g.geometry
     out = gpd.GeoDataFrame({"postcode": g[col].astype(str).str.strip().str.upper()}, geometry=pts.to_numpy(),

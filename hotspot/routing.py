@@ -377,7 +377,7 @@ def check_start(lon: float, lat: float, area: Area, *, tolerance: float = 1000.0
     from .crs import from_lonlat
 
     if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise HotspotError(f"--start {lon},{lat}: not a number")
+        raise HotspotError(f"start_lonlat={lon},{lat}: not a number", param='start_lonlat')
 
     def project(lo, la):
         if not (-180 <= lo <= 180 and -90 <= la <= 90):
@@ -396,7 +396,7 @@ def check_start(lon: float, lat: float, area: Area, *, tolerance: float = 1000.0
     if dist(here) <= tolerance:
         return here
     if dist(swapped) <= tolerance:
-        raise HotspotError(f"--start {lon:g},{lat:g} looks like LAT,LON: give LON,LAT, i.e. --start={lat:g},{lon:g}")
+        raise HotspotError(f"start_lonlat={lon:g},{lat:g} looks like LAT,LON: give LON,LAT, i.e. start_lonlat={lat:g},{lon:g}", param='start_lonlat')
     where = "out of range for lon/lat" if here is None else f"{dist(here) / 1000:,.1f} km outside {area.name}"
-    raise HotspotError(f"--start {lon:g},{lat:g} is {where}: give the start as LON,LAT inside the area "
-                       f"(up to {tolerance:g} m beyond its boundary)")
+    raise HotspotError(f"start_lonlat={lon:g},{lat:g} is {where}: give the start as LON,LAT inside the area "
+                       f"(up to {tolerance:g} m beyond its boundary)", param='start_lonlat')

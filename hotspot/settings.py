@@ -71,6 +71,10 @@ CLOCK_RULE = "auto"
 #: Report: fewer burglaries than this in the comparison year give no RAG
 #: rating ("n/a"): a percentage change on a handful is noise.
 MIN_RAG_VOLUME = 20
+#: Report: the exception band (standard deviations) and the RAG thresholds (percent rolling-12-month change).
+REPORT_EXCEPTION_Z = 2.5
+REPORT_GREEN_PCT = 5.0
+REPORT_RED_PCT = 5.0
 
 #: Intake: dates before this (ISO date) are rejected per row as "before
 #: earliest date": a year like 1901 is a default or a typing error, and

@@ -350,7 +350,7 @@ def fetch_boundary(name: str, *, mirror: Path | None = None, cache: Path | None 
         shutil.copyfile(src, target)
         return target
     if not layer.url:
-        raise FetchError(f"boundary layer {name!r} has no download address; use --from DIR")
+        raise FetchError(f"boundary layer {name!r} has no download address; use mirror=DIR", param='mirror')
     import pooch
 
     try:

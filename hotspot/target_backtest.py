@@ -23,7 +23,7 @@ import pandas as pd
 from . import settings
 from ._errors import HotspotError, OptionError
 from .nanobeats.planner import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner
-from .nanobeats.selection import select_targets
+from .nanobeats.selection import grow_targets, select_targets
 from .periods import Window, data_time_unit
 from .targets import TargetRisk, _flat, _future_cells
 
@@ -114,7 +114,7 @@ def _count_disc_risk(src: Sources, grid: Grid, mask: np.ndarray, as_of: pd.Times
 def _planning_dates(start: str | pd.Timestamp, end: str | pd.Timestamp, step: int, monthly: bool) -> pd.DatetimeIndex:
     """Every ``step`` weeks (exact dates; ``start`` itself first) or months."""
     if step < 1:
-        raise OptionError(f"--step must be at least 1 period, got {step}")
+        raise OptionError(f"step= must be at least 1 period, got {step}", param='step')
     if monthly:
         return pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"),
                                freq=f"{step}M").to_timestamp()
@@ -160,6 +160,10 @@ SHAPED = "nano-beats, risk-shaped outlines"
 #: a cell stays in a risk-shaped target with at least this share of the target's riskiest cell's risk
 SHAPE_KEEP = 0.1
 FORECAST_ALONE = "forecast alone"
+#: the planner's risk with areas of the disc's size grown over the risk (:func:`grow_targets`)
+GROWN = "nano-beats, risk-grown areas (disc area)"
+#: count risk with areas grown the same way (the fair comparison for :data:`GROWN`)
+GROWN_COUNTS = "count areas, risk-grown (disc area)"
 
 
 def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int = 10,
@@ -221,7 +225,7 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
     TargetBacktest
     """
     if n_targets < 1:
-        raise OptionError(f"--targets must be at least 1, got {n_targets}")
+        raise OptionError(f"n_targets= must be at least 1, got {n_targets}", param='n_targets')
     unit = data_time_unit(incidents)
     if window is not None and not isinstance(window, Window):  # a number in the data's own unit
         window = Window(window, unit)
@@ -250,9 +254,13 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
         risks = {PLANNER: planned, COUNT_DISCS: _count_disc_risk(src, grid, mask, D),
                  NEAR_REPEAT: nr, PREVIOUS: (1 - w) * nr + w * hist, FORECAST_ALONE: bg}
         future = _future_cells(src, grid, mask, D, src.monthly)
-        for name, risk in (risks | {SHAPED: planned}).items():
-            groups = (select_targets(risk, mask, model.disc, model.exclusion, n_targets, keep=SHAPE_KEEP)
-                      if name == SHAPED else model.select(risk, n_targets))
+        for name, risk in (risks | {SHAPED: planned, GROWN: planned, GROWN_COUNTS: risks[COUNT_DISCS]}).items():
+            if name == SHAPED:
+                groups = select_targets(risk, mask, model.disc, model.exclusion, n_targets, keep=SHAPE_KEEP)
+            elif name in (GROWN, GROWN_COUNTS):
+                groups = grow_targets(risk, mask, model.disc, model.exclusion, n_targets)
+            else:
+                groups = model.select(risk, n_targets)
             cells = _flat(groups, grid.nx)
             rows.append((D, name, len(future), int(np.isin(future, cells).sum()), len(cells) * cell_km2,
                          about["method"] if name in (PLANNER, FORECAST_ALONE) else "",

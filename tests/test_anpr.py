@@ -301,5 +301,5 @@ def test_road_layers_that_miss_the_area_are_named_in_the_refusal():
     inc = gpd.GeoDataFrame({"occurred": [pd.Timestamp("2024-01-01")]}, geometry=gpd.points_from_xy([500], [500]),
                            crs=27700)
     with pytest.raises(ModelError, match=r"no road of the road layers \(elsewhere\) crosses the boundary of Here "
-                                         r"\(they cover 0% of it\): give a road layer of the area \(--roads\)"):
+                                         r"\(they cover 0% of it\): give a road layer of the area \(roads=\)"):
         plan_anpr(area, road_layers={"elsewhere": far}, incidents=inc)

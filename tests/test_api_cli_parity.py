@@ -82,9 +82,9 @@ def test_backtest_anpr_leaflets_defaults_agree():
 def test_nanobeat_options_refuse_conflicts():
     from hotspot.nanobeats import NanoBeatOptions
 
-    with pytest.raises(OptionError, match="--from-knox or --distance"):
+    with pytest.raises(OptionError, match="knox= or distance="):
         NanoBeatOptions(distance=100, knox={"p_value": []})
-    with pytest.raises(OptionError, match="--days .* or --months"):
+    with pytest.raises(OptionError, match="days= .* or months="):
         NanoBeatOptions(days=3, months=2)
 
 
@@ -95,12 +95,12 @@ def test_nanobeat_window_follows_the_date_precision(barnet_intake, shared_data):
     monthly = barnet_intake.incidents
     assert NanoBeatOptions().window(monthly) == (settings.NANOBEAT_DISTANCE_M, settings.NANOBEAT_MONTHS)
     assert NanoBeatOptions(distance=150, months=3).window(monthly) == (150, 3)
-    with pytest.raises(HotspotError, match="--days 3: the dates are months only"):
+    with pytest.raises(HotspotError, match="days=3: the dates are months only"):
         NanoBeatOptions(days=3).window(monthly)
     daily = read_incidents(shared_data / "crime/exact_dates/chicago_residential_burglary_2014_2017.csv",
                            crs="EPSG:26971").incidents.head(500)
     assert NanoBeatOptions().window(daily) == (settings.NANOBEAT_DISTANCE_M, settings.NANOBEAT_DAYS)
-    with pytest.raises(HotspotError, match="--months 2: the dates have days"):
+    with pytest.raises(HotspotError, match="months=2: the dates have days"):
         NanoBeatOptions(months=2).window(daily)
     # a zero is the user's value, never replaced by the default
     assert NanoBeatOptions(distance=0.0).window(daily)[0] == 0.0
@@ -151,9 +151,9 @@ def test_backtest_at_coverage_defaults_and_checks(barnet, barnet_intake):
     from hotspot.forecast import PeriodCounts, backtest_at_coverage
 
     pc = PeriodCounts.from_incidents(barnet_intake.incidents, barnet)
-    with pytest.raises(OptionError, match=r"--coverage must be a percentage in \(0, 100\], got 0"):
+    with pytest.raises(OptionError, match=r"coverage= must be a percentage in \(0, 100\], got 0"):
         backtest_at_coverage(pc, coverage=0, methods=["counts_12"])
-    with pytest.raises(OptionError, match="--methods: unknown method 'nope'"):
+    with pytest.raises(OptionError, match="methods=: unknown method 'nope'"):
         backtest_at_coverage(pc, methods=["nope"])
     bt = backtest_at_coverage(pc, coverage=3, methods=["counts_12"], bootstrap=20)
     # by default the first BACKTEST_WARMUP_PERIODS periods only train; every later period is scored
@@ -173,7 +173,7 @@ def test_league_sources_defaults(tmp_path, shared_data):
     assert league_sources(["a.parquet"], tmp_path / "h.csv", data=shared_data) == (["a.parquet"], tmp_path / "h.csv")
     with pytest.raises(OptionError, match="give INPUT files"):
         league_sources(data=tmp_path)
-    with pytest.raises(OptionError, match="give --households FILE"):
+    with pytest.raises(OptionError, match="give households=FILE"):
         league_sources(["a.parquet"], data=tmp_path)
 
 
@@ -233,7 +233,7 @@ def test_plan_leaflets_gives_what_the_command_gives(shared_data, barnet_csv, bor
     assert public["targets"] and all("expected_burglaries" not in t for t in public["targets"])
     assert "expected_burglaries" in plan_table(plan) and "expected_burglaries" not in plan_table(plan, public=True)
     assert len(plan_table(plan)) == len(plan.targets) and "geometry" not in plan_table(plan)
-    with pytest.raises(OptionError, match="--rule: partial or whole"):
+    with pytest.raises(OptionError, match="rule=: partial or whole"):
         plan_leaflets(barnet, barnet_intake.incidents, rule="most")
     assert not any("every crime type" in n for n in plan.notes)  # burglary only: nothing to say
     mixed = barnet_intake.incidents.copy()

@@ -67,7 +67,7 @@ def test_ambiguous_ward_name_is_never_merged(shared_data):
         load_area(wards, "Edgware")
     assert str(exc.value) == (
         "'Edgware' matches 2 areas in the boundary layer: E05000287 Edgware (Harrow); "
-        "E05000050 Edgware (Barnet); give the code instead, e.g. --area E05000287")
+        "E05000050 Edgware (Barnet); give the code instead, e.g. area=E05000287")
     # by code: exactly one ward, the same polygon as in the layer
     layer = load_boundaries(wards)
     for code, borough in (("E05000050", "Barnet"), ("E05000287", "Harrow")):
@@ -124,11 +124,11 @@ def test_boundary_in_metres_without_crs_names_area_crs(tmp_path, boroughs_file):
         load_area(p, "Barnet")
     assert str(exc.value) == (
         f"{p}: boundary layer declares EPSG:4326 (degrees) but its coordinates look like metres "
-        f"(x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}); give their CRS with --area-crs "
+        f"(x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}); give their CRS with crs= "
         "(EPSG:27700 for British National Grid)")
     a = load_area(p, "Barnet", crs="EPSG:27700")
     assert a.crs.to_epsg() == 27700 and abs(a.area_km2 - 86.7) < 0.2
-    with pytest.raises(CRSError, match=r"--area-crs EPSG:4326 is in degrees but the coordinates look like metres"):
+    with pytest.raises(CRSError, match=r"crs=EPSG:4326 is in degrees but the coordinates look like metres"):
         load_area(p, "Barnet", crs="EPSG:4326")
 
 
@@ -142,9 +142,10 @@ def test_a_table_is_not_a_boundary_layer(shared_data):
 def test_gpkg_without_crs(tmp_path):
     gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[box(530000, 180000, 531000, 181000)])
     p = tmp_path / "nocrs.gpkg"
-    gdf.to_file(p)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # the file without a CRS is the point
+        gdf.to_file(p)
     with pytest.raises(CRSError, match=r"declares no CRS but its coordinates look like metres \(x 530,000..531,000, "
-                                       r"y 180,000..181,000\); give their CRS with --area-crs \(EPSG:27700"):
+                                       r"y 180,000..181,000\); give their CRS with crs= \(EPSG:27700"):
         load_area(p, "a")
     assert load_area(p, "a", crs=27700).area_km2 == pytest.approx(1.0)
 

@@ -360,7 +360,7 @@ def test_leaflet_plans_and_anpr_sites_are_read_as_hotspot_writes_them(tmp_path, 
     ctrl = res.places[res.places.role == "control"]
     assert len(ctrl) == 4 and all(any(g.equals(c) for c in cells) for g in ctrl.geometry)  # controls are units too
     assert res.control_rule.endswith("per unit of the plan's layer")
-    with pytest.raises(Exception, match="--units"):
+    with pytest.raises(Exception, match="units="):
         read_intervention(tmp_path / "plan.csv", AREA)
     # ANPR sites: points with site_id and install_order, a place is the 500 m coverage disc
     xy = gpd.GeoSeries(gpd.points_from_xy([X0 + 1000, X0 + 2000], [Y0 + 1500, Y0 + 1500]), crs=27700).to_crs(4326)

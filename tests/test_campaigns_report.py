@@ -228,7 +228,7 @@ def test_poisson_glm_matches_scikit_learn():
 
 
 def test_report_refuses_a_month_after_the_data_end(barnet_intake, london):
-    with pytest.raises(HotspotError, match=r"--month 2026-01: the data end in 2025-02; months after it are missing"):
+    with pytest.raises(HotspotError, match=r"month=2026-01: the data end in 2025-02; months after it are missing"):
         build_report(barnet_intake.incidents, "Barnet", "2026-01", london=london)
 
 
@@ -256,7 +256,7 @@ def test_missing_months_need_a_level_that_makes_zero_implausible():
 
 
 def test_unknown_peers_are_an_error_with_closest_matches(barnet_intake, london):
-    with pytest.raises(HotspotError, match=r"--peers: unknown area 'Harow': did you mean Harrow"):
+    with pytest.raises(HotspotError, match=r"peers=: unknown area 'Harow': did you mean Harrow"):
         build_report(barnet_intake.incidents, "Barnet", "2024-12", london=london, peers=["Harow", "Enfield"])
 
 

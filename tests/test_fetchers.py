@@ -148,7 +148,7 @@ def test_streets_fetched_through_osmnx_named_and_cached(server, area, tmp_path):
 
 def test_overpass_error_is_one_line_naming_the_url(server, area, tmp_path):
     _overpass_routes((500, b"<html>runtime error: the server is overloaded</html>", "text/html"))
-    with pytest.raises(FetchError, match=r"/api/interpreter refused the street query.*--roads FILE") as e:
+    with pytest.raises(FetchError, match=r"/api/interpreter refused the street query.*roads=FILE") as e:
         fetch_roads(area, cache=tmp_path)
     assert "\n" not in str(e.value)
     assert not list((tmp_path / "fetched" / "roads").glob("*.gpkg"))  # nothing cached from a failure
@@ -156,7 +156,7 @@ def test_overpass_error_is_one_line_naming_the_url(server, area, tmp_path):
 
 def test_overpass_garbage_is_refused(server, area, tmp_path):
     _overpass_routes((200, b"<osm>not json</osm>", "application/xml"))
-    with pytest.raises(FetchError, match=r"sent no usable street network.*--roads FILE"):
+    with pytest.raises(FetchError, match=r"sent no usable street network.*roads=FILE"):
         fetch_roads(area, cache=tmp_path)
     _overpass_routes((200, json.dumps({"version": 0.6, "elements": []}).encode(), "application/json"))
     with pytest.raises(FetchError, match="no usable street network"):
@@ -165,14 +165,14 @@ def test_overpass_garbage_is_refused(server, area, tmp_path):
 
 def test_streets_offline_says_what_to_do(monkeypatch, area, tmp_path):
     monkeypatch.setattr(settings, "OVERPASS_URL", _closed_port() + "/api")
-    with pytest.raises(FetchError, match=r"cannot reach http://127\.0\.0\.1:\d+/api/interpreter .*offline.*--roads"):
+    with pytest.raises(FetchError, match=r"cannot reach http://127\.0\.0\.1:\d+/api/interpreter .*offline.*roads="):
         fetch_roads(area, cache=tmp_path)
 
 
 def test_street_options_are_checked(area, tmp_path):
-    with pytest.raises(OptionError, match="--network-type 'car'"):
+    with pytest.raises(OptionError, match="network_type='car'"):
         fetch_roads(area, network_type="car", cache=tmp_path)
-    with pytest.raises(OptionError, match="--buffer -5"):
+    with pytest.raises(OptionError, match="buffer_m=-5"):
         fetch_roads(area, buffer_m=-5, cache=tmp_path)
 
 
@@ -244,7 +244,7 @@ def test_postcodes_from_an_onspd_file_by_hand(area, tmp_path):
 
 def test_postcode_download_errors(server, area, tmp_path):
     _Replay.routes = {"/downloads/codepo_gb.zip": (500, b"Internal Server Error", "text/plain")}
-    with pytest.raises(FetchError, match=r"codepo_gb\.zip answered HTTP 500: download Code-Point Open .*--from FILE"):
+    with pytest.raises(FetchError, match=r"codepo_gb\.zip answered HTTP 500: download Code-Point Open .*source_file=FILE"):
         fetch_postcodes(area, cache=tmp_path)
     _Replay.routes = {"/downloads/codepo_gb.zip": (200, b"<html>maintenance</html>", "text/html")}
     with pytest.raises(FetchError, match="neither Code-Point Open nor ONSPD"):
@@ -259,7 +259,7 @@ def test_postcode_download_errors(server, area, tmp_path):
 
 def test_postcodes_offline_names_the_option(monkeypatch, area, tmp_path):
     monkeypatch.setattr(settings, "CODEPOINT_URL", _closed_port() + "/codepo_gb.zip")
-    with pytest.raises(FetchError, match=r"cannot reach .*codepo_gb\.zip .*offline.*--from FILE"):
+    with pytest.raises(FetchError, match=r"cannot reach .*codepo_gb\.zip .*offline.*source_file=FILE"):
         fetch_postcodes(area, cache=tmp_path)
 
 
@@ -367,7 +367,7 @@ def test_unit_service_errors_are_refused(server, square, tmp_path):
     err = {"error": {"code": 400, "message": "Invalid or missing input parameters.", "details": []}}
     _units_routes(lsoa_layer=(200, json.dumps(err).encode(), "application/json"))
     with pytest.raises(FetchError, match=r"LSOA21/FeatureServer/0/query refused the query \(Invalid or missing "
-                                         r"input parameters\.\).*--units FILE --households FILE"):
+                                         r"input parameters\.\).*units=FILE households=FILE"):
         fetch_units(square, cache=tmp_path)
     _units_routes(lsoa_layer=(502, b"Bad Gateway", "text/plain"))
     with pytest.raises(FetchError, match="answered HTTP 502"):
@@ -377,13 +377,13 @@ def test_unit_service_errors_are_refused(server, square, tmp_path):
     with pytest.raises(FetchError, match=r"NM_2059_1\.data\.csv: no households for 1 LSOAs, e\.g\. E01011003"):
         fetch_units(square, cache=tmp_path)
     assert not list((tmp_path / "fetched" / "units").glob("*.gpkg"))
-    with pytest.raises(OptionError, match="--level 'msoa'"):
+    with pytest.raises(OptionError, match="level='msoa'"):
         fetch_units(square, level="msoa", cache=tmp_path)
 
 
 def test_units_offline_names_the_options(monkeypatch, square, tmp_path):
     monkeypatch.setattr(settings, "ONS_LSOA_LAYER", _closed_port() + "/arcgis/LSOA21/FeatureServer/0")
-    with pytest.raises(FetchError, match=r"cannot reach .*/query .*offline.*--units FILE --households FILE"):
+    with pytest.raises(FetchError, match=r"cannot reach .*/query .*offline.*units=FILE households=FILE"):
         fetch_units(square, cache=tmp_path)
 
 

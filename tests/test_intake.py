@@ -530,7 +530,7 @@ def test_contradictory_date_column_is_refused(tmp_path):
     assert str(exc.value) == (
         f"{p}: column 'offence_date' mixes day-first and month-first dates: row 2 '25/02/2024' is day-first "
         "(first field > 12), row 3 '02/28/2024' is month-first (second field > 12); "
-        "correct the file or give --date-format")
+        "correct the file or give date_format=")
 
 
 def test_all_ambiguous_date_column_needs_a_format(tmp_path):
@@ -540,10 +540,10 @@ def test_all_ambiguous_date_column_needs_a_format(tmp_path):
         read_incidents(p)
     assert str(exc.value) == (
         f"{p}: column 'date': day/month order cannot be told: in all 2 dates like '03/02/2024' (row 1) "
-        "both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
+        "both fields are 12 or less; give date_format= (e.g. %d/%m/%Y or %m/%d/%Y)")
     res = read_incidents(p, date_format="%m/%d/%Y")
     assert list(res.incidents["occurred"]) == [pd.Timestamp("2024-03-02"), pd.Timestamp("2024-04-02")]
-    with pytest.raises(InputFileError, match=r"^--date-format '%Q' is not a valid strftime format: 'Q' is a bad directive"):
+    with pytest.raises(InputFileError, match=r"^date_format='%Q' is not a valid strftime format: 'Q' is a bad directive"):
         read_incidents(p, date_format="%Q")
     assert res.detected[0]["dates"] == {"column": "date", "order": "month-first", "how": "format given: %m/%d/%Y",
                                         "precision": "day"}
@@ -560,7 +560,7 @@ def test_chicago_xy_declared_british_grid_is_refused(shared_data):
     msg = str(exc.value)
     assert msg.startswith(f"{path}: x/y columns 'x', 'y' read as EPSG:27700 contradict the lon/lat columns "
                           "'longitude', 'latitude': median disagreement ")
-    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with --crs")
+    assert msg.endswith(" km (more than 1 km); the x/y are not in that CRS: give their true CRS with crs=")
     km = float(msg.split("median disagreement ")[1].split(" km")[0].replace(",", ""))
     assert 5_000 < km < 8_000  # Chicago to England
     # the true CRS passes the same check, and says so
@@ -605,7 +605,7 @@ def test_polygons_where_points_are_expected(tmp_path, boroughs_file):
     with pytest.raises(InputFileError) as exc:
         read_incidents(p)
     assert str(exc.value) == (f"{p}: holds Polygon (2) geometries, not points; incidents must be points "
-                              "(one location per incident); a boundary layer goes to --area-file")
+                              "(one location per incident); a boundary layer goes to area_file=")
 
 
 # ----------------------------------------------------------------- DataFrame sources and what was detected
@@ -744,7 +744,7 @@ def test_geojson_points_in_metres_read_as_degrees(tmp_path):
     with pytest.raises(CRSError) as exc:
         read_incidents(p)
     assert str(exc.value) == (f"{p}: geometries are declared as EPSG:4326 (degrees) but 100% of rows are not "
-                              "degrees (e.g. row 1: x=530000, y=180000); give their projected CRS with --crs")
+                              "degrees (e.g. row 1: x=530000, y=180000); give their projected CRS with crs=")
     res = read_incidents(p, crs="EPSG:27700")
     np.testing.assert_allclose(res.incidents.geometry.x, [530000, 531000])
     assert res.detected[0]["coordinates"]["how"] == "given with --crs"

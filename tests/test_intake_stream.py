@@ -56,7 +56,8 @@ def test_the_stream_leaves_what_it_cannot_read_exactly_to_the_whole_text_path(tm
     cp1252 = tmp_path / "cp.csv"
     cp1252.write_bytes((HEADER + "\n" + ROWS[0].replace("High", "H\xe9gh") + "\n").encode("cp1252"))
     assert intake._read_csv_stream(cp1252) is None  # decoded as Windows-1252 with a note by the text path
-    res = read_incidents(cp1252, crime_types="all")
+    with pytest.warns(UserWarning, match="not UTF-8 .*decoded as Windows-1252"):
+        res = read_incidents(cp1252, crime_types="all")
     assert res.accepted == 1 and any("Windows-1252" in n for n in res.notes)
     plain = tmp_path / "plain.csv"
     plain.write_text(HEADER + "\n" + ROWS[0] + "\n", encoding="utf-8")

@@ -163,7 +163,7 @@ def test_more_cameras_than_candidate_sites_plans_the_useful_ones():
     C = np.array([(50.0, 0.0), (5000.0, 0.0)])
     res = CameraSiting(D, np.array([1.0, 2.0]), C, radius=100).solve(3)
     assert res.k_asked == 3 and res.k_useful == 1 and res.coverage_after == pytest.approx(1.0)
-    with pytest.raises(ModelError, match=r"--cameras\) must be at least 1") as e:
+    with pytest.raises(ModelError, match=r"k=\) must be at least 1") as e:
         CameraSiting(D, np.array([1.0, 2.0]), C, radius=100).solve(0)
     assert "k =" not in str(e.value)
 

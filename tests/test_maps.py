@@ -150,7 +150,7 @@ def test_tiles_option_forms(barnet):
     assert HotspotMap(barnet, tiles="https://tiles.example/{z}/{x}/{y}.png").tiles == "xyz"
     assert HotspotMap(barnet, tiles="wms:https://maps.example/wms?layers=streets").tiles == "wms"
     for bad in ("https://tiles.example/tile.png", "wms:https://maps.example/wms", "satellite"):
-        with pytest.raises(HotspotError, match="--tiles"):
+        with pytest.raises(HotspotError, match="tiles="):
             HotspotMap(barnet, tiles=bad)
 
 

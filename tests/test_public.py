@@ -214,7 +214,7 @@ def test_next_campaign_window_is_never_past():
         # and it is the first such window: the one a year earlier starts before as_of
         assert clocks_go_back(start.year - 1) - pd.Timedelta(days=14) < pd.Timestamp(as_of)
     assert next_campaign_window(index, "2024-11-20")[2]  # the window under way is named
-    with pytest.raises(HotspotError, match="--year 2023"):
+    with pytest.raises(HotspotError, match="year=2023"):
         next_campaign_window(index, "2024-06-01", year=2023)
 
 

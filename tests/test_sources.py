@@ -64,6 +64,8 @@ def server():
     t.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+    httpd.server_close()  # shutdown() stops the loop but leaves the listening socket open
+    t.join()
 
 
 def test_fetch_months_writes_policeuk_csvs_and_caches(server, tmp_path, barnet):

@@ -87,6 +87,7 @@ def test_plans_report_the_risk_method_and_dosage(moving):
     assert (plan.targets["visit_minutes"] == plan.dosage["visit_minutes"]).all()
     old = NanoBeatPlanner(moving, AREA, days=14, background="history").solve("2017-06-05", n_targets=5)
     assert old.risk_method["background"] == "history"
+    assert how["target_shape"] == old.risk_method["target_shape"] == "disc"
     from hotspot.render.brief import patrol_brief
 
     brief = patrol_brief(plan, AREA)

@@ -206,7 +206,7 @@ def test_league_refuses_a_repeated_ward_name_and_takes_codes(wards_2014):
     from hotspot._errors import AreaError
     from hotspot.league import select_areas
 
-    with pytest.raises(AreaError, match=r"'Alexandra' matches 2 areas.*E05000400.*Kingston.*E05000266.*--areas E05"):
+    with pytest.raises(AreaError, match=r"'Alexandra' matches 2 areas.*E05000400.*Kingston.*E05000266.*areas=E05"):
         select_areas(wards_2014, "Alexandra,Barnet")
     specs = select_areas(wards_2014, "E05000400,E05000266")
     assert sorted(s.name for s in specs) == ["Alexandra (Haringey)", "Alexandra (Kingston upon Thames)"]
@@ -273,9 +273,9 @@ def test_peers_by_code_or_any_case_equal_peers_by_name(london, london_incidents,
                          peers=[code.iloc[0], "westminster", "HACKNEY", "camden"])
     assert other.peers == by_name.peers == ["Islington", "Westminster", "Hackney"]
     assert other.peer_rank == by_name.peer_rank
-    with pytest.raises(HotspotError, match=r"--peers: unknown area 'Islingtn': did you mean Islington"):
+    with pytest.raises(HotspotError, match=r"peers=: unknown area 'Islingtn': did you mean Islington"):
         build_report(inc, "Camden", "2024-12", london=london, peers=["Islingtn"])
-    with pytest.raises(HotspotError, match=r"--peers: unknown area 'E09999999'"):
+    with pytest.raises(HotspotError, match=r"peers=: unknown area 'E09999999'"):
         build_report(inc, "Camden", "2024-12", london=london, peers=["E09999999"])
 
 
@@ -290,10 +290,10 @@ def test_brief_long_after_the_data_end_is_refused_short_gap_noted(barnet_intake,
     end = inc["occurred"].max().to_period("M")
     assert str(end) == "2025-02"
     planner = NanoBeatPlanner.from_window(inc, barnet, distance=200, months=2)  # police.uk: 2 months
-    with pytest.raises(HotspotError, match=r"^--as-of 2026-06-01: the data end 2025-02, more than the near-repeat "
+    with pytest.raises(HotspotError, match=r"^as_of=2026-06-01: the data end 2025-02, more than the near-repeat "
                                            r"window \(2 months\).*2025-04-01 at the latest"):
         planner.solve("2026-06-01", n_targets=3)
-    with pytest.raises(HotspotError, match="--as-of 2025-05-01"):
+    with pytest.raises(HotspotError, match="as_of=2025-05-01"):
         planner.solve("2025-05-01", n_targets=3)
     short = planner.solve("2025-04-01", n_targets=3)
     assert any(n.startswith("the data end 2025-02, 1 month before --as-of 2025-04-01") for n in short.notes)

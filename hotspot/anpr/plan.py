@@ -145,7 +145,7 @@ def plan_anpr(
     crossings = road_crossings(area, road_layers, red_routes=red_routes)
     if crossings.empty:
         raise ModelError(f"no road of the road layers ({', '.join(road_layers) or 'none'}) crosses the boundary of "
-                         f"{area.name} (they cover {share:.0%} of it): give a road layer of the area (--roads)")
+                         f"{area.name} (they cover {share:.0%} of it): give a road layer of the area (roads=)", param='roads')
     if count_points is not None:
         crossings = attach_flows(crossings, count_points)
     else:

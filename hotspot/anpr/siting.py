@@ -58,7 +58,7 @@ class CameraSiting:
         if np.any(self.weights < 0):
             raise ModelError("demand weights must not be negative")
         if self.radius <= 0:
-            raise ModelError("the coverage radius of a camera (--radius) must be a positive number of metres")
+            raise ModelError("the coverage radius of a camera (radius=) must be a positive number of metres", param='radius')
         self.total = float(self.weights.sum())
         cand_tree = cKDTree(self.candidate_xy)
         self.covers = cand_tree.query_ball_point(self.demand_xy, self.radius)  # demand -> candidates
@@ -162,7 +162,7 @@ class CameraSiting:
         there are fewer (a camera per site at most; the result keeps the
         number asked for, ``k_asked``, beside the useful ones)."""
         if k < 1:
-            raise ModelError(f"the number of new cameras (--cameras) must be at least 1, got {k}")
+            raise ModelError(f"the number of new cameras (k=) must be at least 1, got {k}", param='k')
         return min(k, len(self.candidate_xy))
 
     # -- solvers --------------------------------------------------------------------

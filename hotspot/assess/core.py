@@ -66,8 +66,8 @@ class Periods:
         t = pd.DatetimeIndex(incidents["occurred"])
         if data_time_unit(incidents) == "month":
             if start != start.to_period("M").to_timestamp():
-                raise OptionError(f"--start {start.date()}: the dates are months only (police.uk); "
-                                  "give the first day of a month")
+                raise OptionError(f"start={start.date()}: the dates are months only (police.uk); "
+                                  "give the first day of a month", param='start')
             p = cls("month", start, 0, 0)
             p.first, p.end = int(p.index(t.min())), int(p.index(t.max())) + 1
             return p
@@ -167,9 +167,9 @@ class AssessOptions:
 
     def __post_init__(self) -> None:
         if self.buffer_m is not None and not self.buffer_m > 0:
-            raise OptionError(f"--buffer {self.buffer_m:g}: give a width in metres above 0")
+            raise OptionError(f"buffer_m={self.buffer_m:g}: give a width in metres above 0", param='buffer_m')
         if self.max_placebos < 0 or self.controls_per_treated < 1:
-            raise OptionError("--placebos must be >= 0 and controls per treated place >= 1")
+            raise OptionError("max_placebos= must be >= 0 and controls per treated place >= 1", param='max_placebos')
 
 
 @dataclass
@@ -334,17 +334,17 @@ class Assessor:
         """
         p = self.periods
         if not p.first <= 0 < p.end:
-            raise InputFileError(f"--start {p.stamp(0).date()}: outside the data ({p.label(p.first)} .. "
-                                 f"{p.label(p.end - 1)}); give a start date inside them")
+            raise InputFileError(f"start={p.stamp(0).date()}: outside the data ({p.label(p.first)} .. "
+                                 f"{p.label(p.end - 1)}); give a start date inside them", param='start')
         if n < 1:
-            raise InputFileError(f"--end: the after-period is empty (no whole {p.unit} after --start "
-                                 f"{p.stamp(0).date()}); give a later --end")
+            raise InputFileError(f"end=: the after-period is empty (no whole {p.unit} after start="
+                                 f"{p.stamp(0).date()}); give a later end=", param=('end', 'start'))
         if n > p.end:
-            raise InputFileError(f"--end {p.stamp(n).date()}: after the data's last whole {p.unit} "
-                                 f"({p.label(p.end - 1)}); give --end {p.stamp(p.end).date()} or earlier")
+            raise InputFileError(f"end={p.stamp(n).date()}: after the data's last whole {p.unit} "
+                                 f"({p.label(p.end - 1)}); give end={p.stamp(p.end).date()} or earlier", param='end')
         if -n < p.first:
-            raise InputFileError(f"--start {p.stamp(0).date()}: the before-period of {n} {p.unit}s begins "
-                                 f"{p.stamp(-n).date()}, before the data ({p.label(p.first)}); give an earlier --end")
+            raise InputFileError(f"start={p.stamp(0).date()}: the before-period of {n} {p.unit}s begins "
+                                 f"{p.stamp(-n).date()}, before the data ({p.label(p.first)}); give an earlier end=", param=('start', 'end'))
 
     def placebo_ratio(self, d: int, n: int, n_treated: int, n_control: int, buffer_m: float) -> float | None:
         """Log ratio at placebo period ``d``: the rule's first ``n_treated``
@@ -490,13 +490,13 @@ class Assessor:
             overlap = controls.geometry.intersects(t.buffer(buffer_m))
             if overlap.any():
                 ids = controls.loc[overlap.to_numpy(), "place_id"].astype(str).tolist()
-                raise InputFileError(f"--control: control place(s) {', '.join(ids[:5])} overlap the treated places "
-                                     f"or their {buffer_m:g} m buffer; give controls clear of them")
+                raise InputFileError(f"control=: control place(s) {', '.join(ids[:5])} overlap the treated places "
+                                     f"or their {buffer_m:g} m buffer; give controls clear of them", param='control')
             return list(controls.geometry), controls["place_id"].astype(str).tolist()
         ctrl = controls_at(self.rule, self.periods.stamp(0), t, buffer_m, n_control)
         if not ctrl:
             raise ModelError(f"no control place clear of the treated places and their {buffer_m:g} m buffer "
-                             "in the area; give --control LAYER or a smaller --buffer")
+                             "in the area; give control=LAYER or a smaller buffer_m=", param=('control', 'buffer_m'))
         return ctrl, [f"C{i + 1:02d}" for i in range(len(ctrl))]
 
     def _places(self, treated: gpd.GeoDataFrame, ctrl: list[BaseGeometry], ctrl_ids: list[str], regions: dict,
@@ -557,7 +557,7 @@ def _date(value: Any, option: str) -> pd.Timestamp:
     try:
         return pd.Timestamp(value).normalize()
     except (ValueError, TypeError) as exc:
-        raise OptionError(f"{option} {value!r}: not a date (YYYY-MM-DD)") from exc
+        raise OptionError(f"{option}={value!r}: not a date (YYYY-MM-DD)", param=option) from exc
 
 
 def after_periods(periods: Periods, end: Any) -> int:
@@ -576,10 +576,10 @@ def after_periods(periods: Periods, end: Any) -> int:
     """
     if end is None:
         return periods.end
-    when = _date(end, "--end")
+    when = _date(end, "end")
     if periods.unit == "month":
         if when != when.to_period("M").to_timestamp():
-            raise OptionError(f"--end {when.date()}: the dates are months only (police.uk); give the first day of a month")
+            raise OptionError(f"end={when.date()}: the dates are months only (police.uk); give the first day of a month", param='end')
         return int(periods.index(when))
     return int(np.floor((when - periods.start) / pd.Timedelta(days=7)))
 
@@ -611,9 +611,9 @@ def assess_intervention(incidents: gpd.GeoDataFrame, area: Area, layer: Any, opt
     inter = layer if isinstance(layer, Intervention) else read_intervention(layer, area, units=options.units)
     start = options.start if options.start is not None else inter.start
     if start is None:
-        raise OptionError("--start: give the intervention's first day (the layer has no start column)")
+        raise OptionError("start=: give the intervention's first day (the layer has no start column)", param='start')
     rule = _rule_for(incidents, area, inter.kind, inter.places, inter.units)
-    assessor = Assessor(incidents, area, rule, _date(start, "--start"))
+    assessor = Assessor(incidents, area, rule, _date(start, "start"))
     n = after_periods(assessor.periods, options.end if options.end is not None else inter.end)
     buffer_m = options.buffer_m if options.buffer_m is not None else inter.buffer_m
     controls = _control_layer(options.control, area)

@@ -61,10 +61,10 @@ def summarise_visits(path: str | Path, places: gpd.GeoDataFrame, start: pd.Times
     """
     path = Path(path)
     if not path.is_file():
-        raise InputFileError(f"--visits {path}: file not found")
+        raise InputFileError(f"visits={path}: file not found", param='visits')
     frame = pd.read_csv(path)
     if "time" not in frame or "minutes" not in frame:
-        raise InputFileError(f"--visits {path}: needs columns time and minutes")
+        raise InputFileError(f"visits={path}: needs columns time and minutes", param='visits')
     target = _assign(frame, places, path)
     when = pd.to_datetime(frame["time"], errors="coerce", format="ISO8601")
     minutes = pd.to_numeric(frame["minutes"], errors="coerce")

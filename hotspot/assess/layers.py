@@ -99,13 +99,13 @@ def _geometry(path: Path, frame: pd.DataFrame, area: Area, kind: str, units: gpd
     """The layer's features as polygons in the area's CRS."""
     if kind == "leaflets" and not isinstance(frame, gpd.GeoDataFrame):
         if units is None:
-            raise InputFileError(f"{path}: a leaflet plan has no geometry; give --units (the unit layer of the plan)")
+            raise InputFileError(f"{path}: a leaflet plan has no geometry; give units= (the unit layer of the plan)", param='units')
         if unit_column not in units:
-            raise InputFileError(f"--units: no column {unit_column!r} to join the plan's units on")
+            raise InputFileError(f"units=: no column {unit_column!r} to join the plan's units on", param='units')
         lookup = units.set_index(units[unit_column].astype(str))
         missing = sorted(set(frame["unit"].astype(str)) - set(lookup.index))
         if missing:
-            raise InputFileError(f"{path}: units {', '.join(missing[:5])} are not in the unit layer; give --units")
+            raise InputFileError(f"{path}: units {', '.join(missing[:5])} are not in the unit layer; give units=", param='units')
         return gpd.GeoDataFrame(frame, geometry=list(lookup.loc[frame["unit"].astype(str)].geometry), crs=units.crs)
     if not isinstance(frame, gpd.GeoDataFrame):
         lon = next((c for c in frame.columns if c.lower() in ("lon", "longitude", "centroid_lon")), None)

@@ -129,12 +129,12 @@ def plan_campaign(units: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, *, surfa
         ``year`` whose window has started.
     """
     if len(incidents) == 0:
-        raise HotspotError("no incidents to plan a campaign from (check --crime-type and the area)")
+        raise HotspotError("no incidents to plan a campaign from (check crime_types= and the area)", param='crime_types')
     if "households" not in units:
         raise HotspotError("units need a 'households' column")
     if units.empty:
-        raise HotspotError("no unit of the unit layer lies in the area: give --units (polygons with households) "
-                           "that cover it")
+        raise HotspotError("no unit of the unit layer lies in the area: give units= (polygons with households) "
+                           "that cover it", param='units')
     scored = expected_burglaries(units, incidents=incidents, surface=surface)
     alloc = allocate(scored, leaflets=leaflets, timer_switches=timer_switches, rule=rule)
     total = float(scored["expected_burglaries"].sum())
@@ -225,7 +225,7 @@ def plan_leaflets(area: Area, incidents: gpd.GeoDataFrame, *, units: gpd.GeoData
     from ..forecast.methods import forecast_surface
 
     if rule not in ("partial", "whole"):
-        raise OptionError("--rule: partial or whole")
+        raise OptionError(f"rule=: partial or whole, got {rule!r}", param='rule')
     u = campaign_units(area, units=units, unit_column=unit_column, lsoas=lsoas)
     if surface is None and method:  # a surface already made (the run's selected method) is used as it is
         surface = forecast_surface(PeriodCounts.from_incidents(incidents, area), method)

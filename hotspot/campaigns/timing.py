@@ -206,8 +206,8 @@ def next_campaign_window(index: pd.Series, as_of: str | date, *, lead_days: int 
     if year is not None:
         start, end = campaign_window(index, year, lead_days=lead_days, clock_rule=clock_rule)
         if start < as_of:
-            raise HotspotError(f"--year {year}: that campaign window ({start:%d %b %Y} to {end:%d %b %Y}) started "
-                               f"before {as_of:%d %b %Y}; leave --year out for the next one")
+            raise HotspotError(f"year={year}: that campaign window ({start:%d %b %Y} to {end:%d %b %Y}) started "
+                               f"before {as_of:%d %b %Y}; leave year= out for the next one", param='year')
         return start, end, notes
     for y in (as_of.year - 1, as_of.year, as_of.year + 1):
         start, end = campaign_window(index, y, lead_days=lead_days, clock_rule=clock_rule)

@@ -121,12 +121,12 @@ def campaign_units(area: Area, *, units: gpd.GeoDataFrame | None = None, unit_co
     col = unit_column or next(iter(_string_columns(u)), None)
     if col is None or col not in u:
         raise HotspotError(f"the units need a name/id column{f' ({col!r} is not one of them)' if col else ''}: "
-                           "give --unit-column")
+                           "give unit_column=", param='unit_column')
     u = u[u.geometry.representative_point().within(area.geometry.buffer(1))].copy()
     if "households" not in u:
         if lsoas is None:
-            raise HotspotError("the units have no 'households' column; give LSOAs with households (--data) to "
-                               "interpolate them")
+            raise HotspotError("the units have no 'households' column; give LSOAs with households (data_dir=) to "
+                               "interpolate them", param='data_dir')
         u = interpolate_households(u, lsoas, unit_column=col)
     u["unit"], u["name"] = u[col].astype(str), u[col].astype(str)
     return u

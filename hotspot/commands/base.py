@@ -84,8 +84,9 @@ class _Command(TyperCommand):
             _set_logging(verbose + (root.get("verbose") or 0), quiet or bool(root.get("quiet")))
         try:
             return super().invoke(ctx)
-        except OptionError as exc:
-            raise typer.BadParameter(str(exc), ctx=ctx) from None
+        except OptionError as exc:  # named by its Python parameter: shown with this command's flag
+            from hotspot.cliflags import cli_message
+            raise typer.BadParameter(cli_message(str(exc), exc.params, ctx.info_name), ctx=ctx) from None
 
 
 class _App(typer.Typer):

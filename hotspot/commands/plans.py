@@ -114,9 +114,9 @@ def report(
     month: Annotated[str, typer.Option("--month", help="Reporting month, YYYY-MM (not after the data's last month).")],
     baseline_fy: Annotated[Optional[int], typer.Option("--baseline-fy", help="Baseline financial year (2014 = Apr 2014-Mar 2015).")] = None,
     peers: Annotated[Optional[str], typer.Option("--peers", help="Comma-separated peer areas (default: nearest in density and deprivation).")] = None,
-    z: Annotated[float, typer.Option("--z", help="Exception band, standard deviations.")] = 2.5,
-    green: Annotated[float, typer.Option("--green", help="GREEN at or below -X % rolling change.")] = 5.0,
-    red: Annotated[float, typer.Option("--red", help="RED at or above +X % rolling change.")] = 5.0,
+    z: Annotated[float, typer.Option("--z", help="Exception band, standard deviations.")] = settings.REPORT_EXCEPTION_Z,
+    green: Annotated[float, typer.Option("--green", help="GREEN at or below -X % rolling change.")] = settings.REPORT_GREEN_PCT,
+    red: Annotated[float, typer.Option("--red", help="RED at or above +X % rolling change.")] = settings.REPORT_RED_PCT,
     data: DataDir = None,
     reference_counts: Annotated[Optional[Path], typer.Option("--reference-counts", help="Counts of every area for rates and ranks: police.uk incidents (.parquet/.csv with Crime ID, Month, LSOA name) or LSOA month counts (LSOA name, Month, burglary_count). Default: from --data.")] = None,
     population: Annotated[Optional[Path], typer.Option("--population", help="LSOA population CSV (per-1,000 rates, peers).")] = None,
@@ -129,18 +129,17 @@ def report(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", help="Write the monthly series with the expected range.")] = None,
 ) -> None:
     """Quarterly burglary performance report for a partnership board."""
-    from hotspot.jobs.report import london_context
+    from hotspot.jobs.report import ReportOptions, london_context, plan_report
     from hotspot.render import write_page
     from hotspot.render.report import report_html
-    from hotspot.report import area_report
 
     a = _required_area(area_file, area)
     result = _read(inputs, area=a, crime_type=crime_type)
     london = london_context(data, counts_csv=reference_counts, population_csv=population, households_csv=households,
                             imd_csv=imd, boroughs_layer=boroughs)
-    rep = area_report(result.incidents, a.name, month, london=london, baseline_fy=baseline_fy,
-                      peers=[p.strip() for p in peers.split(",")] if peers else None, z=z, green=green, red=red,
-                      sources=result.detected)
+    options = ReportOptions(baseline_fy=baseline_fy, peers=[p.strip() for p in peers.split(",")] if peers else None,
+                            z=z, green=green, red=red)
+    rep = plan_report(result.incidents, a.name, month, options, london=london, sources=result.detected)
     if html_out:
         write_page(html_out, report_html(rep))
     if csv_out:

@@ -53,10 +53,10 @@ def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
         ``months`` does not divide 12, or the data cover no whole window.
     """
     if months < 1 or 12 % months:
-        raise HotspotError(f"--public: the published window must divide 12 months (1, 2, 3, 4, 6 or 12) so that "
-                           f"releases never overlap; got {months}")
+        raise HotspotError(f"public=: the published window must divide 12 months (1, 2, 3, 4, 6 or 12) so that "
+                           f"releases never overlap; got {months}", param='public')
     if incidents.empty:
-        raise HotspotError("--public: no incidents to publish")
+        raise HotspotError("public=: no incidents to publish", param='public')
     occ = pd.to_datetime(incidents["occurred"])
     first, last = occ.min().to_period("M"), occ.max().to_period("M")
     daily = "date_precision" in incidents and data_time_unit(incidents) == "day"  # day or minute precision
@@ -65,9 +65,9 @@ def public_window(incidents: pd.DataFrame, *, months: int = PUBLIC_WINDOW_MONTHS
     end = last - (last.month % months)
     start = end - (months - 1)
     if start < first:
-        raise HotspotError(f"--public: the data ({first} to {occ.max():%Y-%m-%d}) cover no whole published window "
+        raise HotspotError(f"public=: the data ({first} to {occ.max():%Y-%m-%d}) cover no whole published window "
                            f"of {months} months (fixed windows ending in a month divisible by {months}, e.g. "
-                           f"{end.year}-01 to {end.year}-{months:02d}); give more data or a shorter --months")
+                           f"{end.year}-01 to {end.year}-{months:02d}); give more data or a shorter months=", param=('public', 'months'))
     return start, end
 
 
@@ -232,8 +232,8 @@ def check_surface_rule(bandwidth: float, cell: float) -> None:
     """
     if cell < MIN_PUBLIC_CELL or bandwidth < max(MIN_PUBLIC_BANDWIDTH, 2 * cell):
         raise HotspotError(
-            f"--public: a density surface is published only with --cell >= {MIN_PUBLIC_CELL:g} m and --bandwidth "
-            f">= max({MIN_PUBLIC_BANDWIDTH:g} m, 2 x cell); got cell {cell:g} m, bandwidth {bandwidth:g} m")
+            f"public=: a density surface is published only with cell= >= {MIN_PUBLIC_CELL:g} m and bandwidth="
+            f">= max({MIN_PUBLIC_BANDWIDTH:g} m, 2 x cell); got cell {cell:g} m, bandwidth {bandwidth:g} m", param=('public', 'cell', 'bandwidth'))
 
 
 def public_surface(surface: Surface, x: np.ndarray, y: np.ndarray, *, k: int = K_DEFAULT,

@@ -117,17 +117,19 @@ def _write_sidecar(layer: FetchedLayer) -> FetchedLayer:
 
 def _bounds_ll(area: Area, buffer_m: float) -> tuple[gpd.GeoSeries, np.ndarray]:
     if not np.isfinite(buffer_m) or buffer_m < 0:
-        raise OptionError(f"--buffer {buffer_m}: give a distance in metres, 0 or more")
+        raise OptionError(f"buffer_m={buffer_m}: give a distance in metres, 0 or more", param='buffer_m')
     g = gpd.GeoSeries([area.geometry.buffer(buffer_m) if buffer_m else area.geometry], crs=area.crs)
     ll = g.to_crs(settings.WGS84)
     return ll, ll.total_bounds
 
 
-def _offline(url: str, exc: Exception, by_hand: str) -> FetchError:
-    return FetchError(f"cannot reach {url} ({type(exc).__name__}; offline?): {by_hand}")
+def _offline(url: str, exc: Exception, by_hand: str, param: tuple[str, ...] = ()) -> FetchError:
+    # by_hand names the parameters that take a hand-downloaded file (roads=FILE); param lists them
+    return FetchError(f"cannot reach {url} ({type(exc).__name__}; offline?): {by_hand}", param=param)
 
 
-def _http_get(session: Any, url: str, params: dict[str, Any] | None, by_hand: str, *, stream: bool = False) -> Any:
+def _http_get(session: Any, url: str, params: dict[str, Any] | None, by_hand: str, *, stream: bool = False,
+              param: tuple[str, ...] = ()) -> Any:
     """GET with the one-line refusals every fetcher gives: the address, what
     went wrong, what to download by hand and which option takes it."""
     import requests
@@ -135,9 +137,9 @@ def _http_get(session: Any, url: str, params: dict[str, Any] | None, by_hand: st
     try:
         resp = session.get(url, params=params, timeout=120, stream=stream)
     except requests.RequestException as exc:
-        raise _offline(url, exc, by_hand) from None
+        raise _offline(url, exc, by_hand, param) from None
     if resp.status_code != 200:
-        raise FetchError(f"{url} answered HTTP {resp.status_code}: {by_hand}")
+        raise FetchError(f"{url} answered HTTP {resp.status_code}: {by_hand}", param=param)
     return resp
 
 

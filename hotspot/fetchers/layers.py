@@ -59,12 +59,12 @@ def fetch_layer(kind: str, area: Area, *, buffer_m: float | None = None, network
         Unknown kind, or an option the kind does not take.
     """
     if kind not in ("roads", "postcodes", "units"):
-        raise OptionError(f"fetch {kind!r}: use roads, postcodes or units (or --start/--end, --boundary)")
+        raise OptionError(f"fetch {kind!r}: use roads, postcodes or units (or start=/end=, boundary=)", param=('start', 'end', 'boundary'))
     if kind == "units" and buffer_m is not None:
-        raise OptionError("--buffer does not apply to units: a unit belongs to the area by its representative point")
+        raise OptionError("buffer_m= does not apply to units: a unit belongs to the area by its representative point", param='buffer_m')
     if source_file is not None and kind != "postcodes":
-        raise OptionError(f"--from FILE is for postcodes; for {kind} give the file you downloaded by hand to the "
-                          f"command that uses it ({'--roads' if kind == 'roads' else '--units/--households'})")
+        raise OptionError(f"source_file=FILE is for postcodes; for {kind} give the file you downloaded by hand to the "
+                          f"command that uses it ({'roads=' if kind == 'roads' else 'units=/households='})", param=('source_file', 'roads', 'units', 'households'))
     buffer = DEFAULT_BUFFER_M.get(kind, 0.0) if buffer_m is None else buffer_m
     if kind == "roads":
         return fetch_roads(area, buffer_m=buffer, network_type=network_type, cache=cache, refresh=refresh)
@@ -135,8 +135,8 @@ def fetched_or_reference_roads(area: Area, reference: Any) -> tuple[dict[str, gp
 
     files, used = prefer_fetched_streets(reference.road_files() if reference is not None else None, area)
     if not files:
-        raise OptionError("no reference data folder: give --data DIR (or --roads and the other layers, or fetch "
-                          "the area's streets with `hotspot fetch roads`)")
+        raise OptionError("no reference data folder: give data_dir=DIR (or roads= and the other layers, or fetch "
+                          "the area's streets with `hotspot fetch roads`)", param=('data_dir', 'roads'))
     layers = {name: read_roads(p, area.crs) for name, p in files.items()}
     return layers, used["note"] if used["source"] == "fetched" else None
 

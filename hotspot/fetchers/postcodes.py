@@ -36,7 +36,8 @@ POSTCODE_COLUMNS = ("postcode", "outward", "sector", "area", "positional_quality
 
 
 _POSTCODE_BY_HAND = ("download Code-Point Open (CSV) from https://osdatahub.os.uk/downloads/open/CodePointOpen or the "
-                     "ONS Postcode Directory zip from https://geoportal.statistics.gov.uk and give it with --from FILE")
+                     "ONS Postcode Directory zip from https://geoportal.statistics.gov.uk and give it with source_file=FILE")
+_POSTCODE_PARAMS = ("source_file",)
 #: ONSPD column -> our name; each entry lists the names used by different releases.
 _ONSPD_COLUMNS = {"postcode": ("pcds", "pcd", "pcd7", "pcd8"), "easting": ("oseast1m", "east1m"),
                   "northing": ("osnrth1m", "north1m"), "quality": ("osgrdind", "gridind"),
@@ -51,7 +52,7 @@ def _download(url: str, folder: Path, refresh: bool) -> Path:
     if target.is_file() and not refresh:
         return target
     with _session() as s:
-        resp = _http_get(s, url, None, _POSTCODE_BY_HAND, stream=True)
+        resp = _http_get(s, url, None, _POSTCODE_BY_HAND, stream=True, param=_POSTCODE_PARAMS)
         tmp = target.with_suffix(".part")
         with open(tmp, "wb") as f:
             for chunk in resp.iter_content(1 << 20):
@@ -73,7 +74,7 @@ def _csv_members(path: Path, z: zipfile.ZipFile | None) -> list[tuple[str, Calla
     chosen = onspd[:1] or codepoint
     if not chosen:
         raise FetchError(f"{path}: neither Code-Point Open (Data/CSV/<area>.csv) nor an ONSPD file "
-                         f"(Data/ONSPD_<MON>_<YEAR>_UK.csv) in the zip: {_POSTCODE_BY_HAND}")
+                         f"(Data/ONSPD_<MON>_<YEAR>_UK.csv) in the zip: {_POSTCODE_BY_HAND}", param=_POSTCODE_PARAMS)
     return [(n, functools.partial(z.open, n)) for n in chosen]
 
 
@@ -106,7 +107,7 @@ def _postcode_chunks(name: str, opener: Callable[[], Any], source: Path) -> Iter
         missing = [k for k in ("postcode", "easting", "northing") if cols[k] is None]
         if missing:
             raise FetchError(f"{source}: {name} is neither Code-Point Open nor ONSPD (no column for "
-                             f"{', '.join(missing)}; header starts {', '.join(header[:6])}): {_POSTCODE_BY_HAND}")
+                             f"{', '.join(missing)}; header starts {', '.join(header[:6])}): {_POSTCODE_BY_HAND}", param=_POSTCODE_PARAMS)
         numbers = {c: "float64" for k in ("easting", "northing", "quality") if (c := cols[k])}
         for raw in _chunks(f, source, name, usecols=[c for c in cols.values() if c],
                            dtype=dict.fromkeys(header, str) | numbers):
@@ -129,7 +130,7 @@ def _chunks(f: Any, source: Path, name: str, **read: Any) -> Iterator[pd.DataFra
         yield from pd.read_csv(f, chunksize=500_000, **read)
     except ValueError as exc:
         raise FetchError(f"{source}: {name} does not read as Code-Point Open or ONSPD ({str(exc)[:100]}): "
-                         f"{_POSTCODE_BY_HAND}") from None
+                         f"{_POSTCODE_BY_HAND}", param=_POSTCODE_PARAMS) from None
 
 
 def _place_units(df: pd.DataFrame, bounds: tuple[float, float, float, float] | None) -> tuple[pd.DataFrame, int, int]:
@@ -250,7 +251,7 @@ def fetch_postcodes(area: Area, *, buffer_m: float = 1000.0, source_file: str | 
     if not refresh and (hit := _read_sidecar(path)) is not None:
         return hit
     if source_file is not None and not Path(source_file).is_file():
-        raise FetchError(f"--from {source_file}: file not found")
+        raise FetchError(f"source_file={source_file}: file not found", param='source_file')
     raw = Path(source_file) if source_file else _download(settings.CODEPOINT_URL, folder, refresh)
     x0, y0, x1, y1 = (float(v) for v in ll.to_crs(settings.GB_CRS).total_bounds)
     box_bng = (x0, y0, x1, y1)  # only the area's box is kept from a 2.7 M-row file

@@ -97,7 +97,7 @@ def fetch_roads(area: Area, *, buffer_m: float = 500.0, network_type: str = "dri
         Overpass cannot be reached, refuses, or sends no streets.
     """
     if network_type not in NETWORK_TYPES:
-        raise OptionError(f"--network-type {network_type!r}: use one of {', '.join(NETWORK_TYPES)}")
+        raise OptionError(f"network_type={network_type!r}: use one of {', '.join(NETWORK_TYPES)}", param='network_type')
     ll, _ = _bounds_ll(area, buffer_m)
     path = _cache_folder("roads", cache) / f"{area_key(area, buffer_m, network_type)}.gpkg"
     if not refresh and (hit := _read_sidecar(path)) is not None:
@@ -120,23 +120,23 @@ def _overpass_graph(polygon: Any, network_type: str, url: str) -> Any:
     import requests
 
     by_hand = ("export the area from openstreetmap.org (or a Geofabrik extract as .osm XML) and give it with "
-               "--roads FILE")
+               "roads=FILE")
     # osmnx waits 60 s when the status endpoint cannot be reached, then fails: ask it ourselves first
     try:
         with _session() as s:
             s.get(url.rsplit("/", 1)[0] + "/status", timeout=15)
     except requests.RequestException as exc:
-        raise _offline(url, exc, by_hand) from None
+        raise _offline(url, exc, by_hand, param=("roads",)) from None
     try:
         return ox.graph_from_polygon(polygon, network_type=network_type, simplify=True, retain_all=True,
                                      truncate_by_edge=True)
     except requests.RequestException as exc:
-        raise _offline(url, exc, by_hand) from None
+        raise _offline(url, exc, by_hand, param=("roads",)) from None
     except ox._errors.ResponseStatusCodeError as exc:
-        raise FetchError(f"{url} refused the street query ({str(exc)[:120]}): {by_hand}") from None
+        raise FetchError(f"{url} refused the street query ({str(exc)[:120]}): {by_hand}", param=("roads",)) from None
     except (ox._errors.InsufficientResponseError, ValueError, KeyError, TypeError) as exc:
         raise FetchError(f"{url} sent no usable street network ({type(exc).__name__}: {str(exc)[:120]}): "
-                         f"{by_hand}") from None
+                         f"{by_hand}", param=("roads",)) from None
 
 
 def cached_street_network(area: Area, *, cache: Path | None = None) -> FetchedLayer | None:

@@ -27,8 +27,9 @@ ONS_ATTRIBUTION = ("Source: Office for National Statistics licensed under the Op
 
 
 _UNITS_BY_HAND = ("download the LSOA 2021 (or ward) boundaries from https://geoportal.statistics.gov.uk and Census "
-                  "2021 TS041 households by LSOA from https://www.nomisweb.co.uk, and give them with --units FILE "
-                  "--households FILE")
+                  "2021 TS041 households by LSOA from https://www.nomisweb.co.uk, and give them with units=FILE "
+                  "households=FILE")
+_UNITS_PARAMS = ("units", "households")
 _PAGE = 1000
 
 
@@ -65,14 +66,14 @@ def arcgis_features(layer_url: str, bounds: np.ndarray, *, page: int = _PAGE) ->
     features: list[dict] = []
     with _session() as s:
         while True:
-            resp = _http_get(s, url, params | {"resultOffset": len(features)}, _UNITS_BY_HAND)
+            resp = _http_get(s, url, params | {"resultOffset": len(features)}, _UNITS_BY_HAND, param=_UNITS_PARAMS)
             try:
                 body = resp.json()
             except ValueError:
-                raise FetchError(f"{url} sent something that is not GeoJSON: {_UNITS_BY_HAND}") from None
+                raise FetchError(f"{url} sent something that is not GeoJSON: {_UNITS_BY_HAND}", param=_UNITS_PARAMS) from None
             if not isinstance(body, dict) or "error" in body or not isinstance(body.get("features"), list):
                 why = (body.get("error") or {}).get("message", "no features list") if isinstance(body, dict) else ""
-                raise FetchError(f"{url} refused the query ({why}): {_UNITS_BY_HAND}")
+                raise FetchError(f"{url} refused the query ({why}): {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
             features += body["features"]
             more = body.get("exceededTransferLimit") or (body.get("properties") or {}).get("exceededTransferLimit")
             if not more or not body["features"]:
@@ -81,7 +82,7 @@ def arcgis_features(layer_url: str, bounds: np.ndarray, *, page: int = _PAGE) ->
         return gpd.GeoDataFrame.from_features(features, crs=settings.WGS84) if features else \
             gpd.GeoDataFrame(geometry=[], crs=settings.WGS84)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FetchError(f"{url} sent features that are not GeoJSON ({exc}): {_UNITS_BY_HAND}") from None
+        raise FetchError(f"{url} sent features that are not GeoJSON ({exc}): {_UNITS_BY_HAND}", param=_UNITS_PARAMS) from None
 
 
 def _code_columns(gdf: gpd.GeoDataFrame, prefix: str, url: str) -> tuple[str, str]:
@@ -119,13 +120,13 @@ def nomis_households(codes: list[str], *, batch: int = 100) -> pd.DataFrame:
     with _session() as s:
         for i in range(0, len(codes), batch):
             resp = _http_get(s, url, {"date": "latest", "geography": ",".join(codes[i:i + batch]), "measures": 20100,
-                                      "select": "GEOGRAPHY_CODE,GEOGRAPHY_NAME,OBS_VALUE"}, _UNITS_BY_HAND)
+                                      "select": "GEOGRAPHY_CODE,GEOGRAPHY_NAME,OBS_VALUE"}, _UNITS_BY_HAND, param=_UNITS_PARAMS)
             try:
                 part = pd.read_csv(io.StringIO(resp.text), dtype={"GEOGRAPHY_CODE": str})
             except (ValueError, pd.errors.ParserError):
                 part = pd.DataFrame()
             if not {"GEOGRAPHY_CODE", "GEOGRAPHY_NAME", "OBS_VALUE"} <= set(part.columns):
-                raise FetchError(f"{url} sent no GEOGRAPHY_CODE/GEOGRAPHY_NAME/OBS_VALUE table: {_UNITS_BY_HAND}")
+                raise FetchError(f"{url} sent no GEOGRAPHY_CODE/GEOGRAPHY_NAME/OBS_VALUE table: {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
             parts.append(part)
     hh = pd.concat(parts, ignore_index=True)
     hh["OBS_VALUE"] = pd.to_numeric(hh["OBS_VALUE"], errors="coerce")
@@ -134,7 +135,7 @@ def nomis_households(codes: list[str], *, batch: int = 100) -> pd.DataFrame:
     if twice or missing:
         what = f"{len(twice)} LSOAs with several counts, e.g. {twice[0]}" if twice else \
             f"no households for {len(missing)} LSOAs, e.g. {missing[0]}"
-        raise FetchError(f"{url}: {what}: {_UNITS_BY_HAND}")
+        raise FetchError(f"{url}: {what}: {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
     return hh.rename(columns={"GEOGRAPHY_CODE": "lsoa_code", "GEOGRAPHY_NAME": "lsoa_name",
                               "OBS_VALUE": "households"})[["lsoa_code", "lsoa_name", "households"]]
 
@@ -152,7 +153,7 @@ def _lsoas_with_households(area: Area) -> tuple[gpd.GeoDataFrame, dict[str, int]
     raw = arcgis_features(settings.ONS_LSOA_LAYER, bounds)
     if raw.empty:
         raise FetchError(f"{settings.ONS_LSOA_LAYER}: no LSOA meets {area.name}'s bounds (outside England and "
-                         f"Wales?): {_UNITS_BY_HAND}")
+                         f"Wales?): {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
     code, name = _code_columns(raw, "LSOA", settings.ONS_LSOA_LAYER)
     lsoas = _units_in(area, raw)
     hh = nomis_households(lsoas[code].astype(str).tolist())
@@ -199,7 +200,7 @@ def fetch_units(area: Area, *, level: str = "lsoa", cache: Path | None = None, r
         A service unreachable or refusing, or units without households.
     """
     if level not in UNIT_LEVELS:
-        raise OptionError(f"--level {level!r}: use one of {', '.join(UNIT_LEVELS)}")
+        raise OptionError(f"level={level!r}: use one of {', '.join(UNIT_LEVELS)}", param='level')
     path = _cache_folder("units", cache) / f"{area_key(area, 0.0, level)}.gpkg"
     if not refresh and (hit := _read_sidecar(path)) is not None:
         return hit
@@ -227,7 +228,7 @@ def _wards_with_households(area: Area, lsoas: gpd.GeoDataFrame) -> tuple[gpd.Geo
     _, bounds = _bounds_ll(area, 0.0)
     raw = arcgis_features(settings.ONS_WARD_LAYER, bounds)
     if raw.empty:
-        raise FetchError(f"{settings.ONS_WARD_LAYER}: no ward meets {area.name}'s bounds: {_UNITS_BY_HAND}")
+        raise FetchError(f"{settings.ONS_WARD_LAYER}: no ward meets {area.name}'s bounds: {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
     code, name = _code_columns(raw, "WD", settings.ONS_WARD_LAYER)
     wards = _units_in(area, raw)
     wards = interpolate_households(wards, lsoas, unit_column=code)
@@ -235,7 +236,7 @@ def _wards_with_households(area: Area, lsoas: gpd.GeoDataFrame) -> tuple[gpd.Geo
     empty = wards.loc[wards["households"] <= 0, code].astype(str).tolist()
     if empty:
         raise FetchError(f"{settings.ONS_WARD_LAYER}: ward {empty[0]} overlaps none of {area.name}'s LSOAs, so it "
-                         f"has no households ({len(empty)} such wards): {_UNITS_BY_HAND}")
+                         f"has no households ({len(empty)} such wards): {_UNITS_BY_HAND}", param=_UNITS_PARAMS)
     wards["unit"], wards["name"] = wards[code].astype(str), wards[name].astype(str)
     shared = gpd.overlay(lsoas[["unit", "geometry"]], wards[["geometry"]], how="intersection", keep_geom_type=True)
     used = sorted(set(shared.loc[shared.geometry.area > 1.0, "unit"]))  # more than a shared edge (1 m²)

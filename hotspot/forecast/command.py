@@ -110,9 +110,9 @@ def backtest_at_coverage(pc: PeriodCounts, *, coverage: float = 5.0, start: str 
         try:
             check_method(m)
         except ModelError as e:
-            raise OptionError(f"--methods: {e}") from None
+            raise OptionError(f"methods=: {e}", param='methods') from None
     if not 0 < coverage <= 100:
-        raise OptionError(f"--coverage must be a percentage in (0, 100], got {coverage:g}")
+        raise OptionError(f"coverage= must be a percentage in (0, 100], got {coverage:g}", param='coverage')
     level = coverage / 100.0
     first = str(pc.periods[min(settings.BACKTEST_WARMUP_PERIODS, len(pc.periods) - 1)])
     res = backtest(pc, start=start or first, end=end or str(pc.periods[-1]), methods=chosen,

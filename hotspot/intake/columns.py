@@ -42,10 +42,10 @@ def _roles(path: Path, table: pd.DataFrame, kind: str, columns: Mapping[str, str
         if name and name not in table.columns:
             raise InputFileError(f"{path}: column '{name}' (given for {role}) not found; columns are {list(table.columns)}")
     if cols["date"] is None:
-        raise InputFileError(f"{path}: required column for the date is missing (name it with --date-col); columns are {list(table.columns)}")
+        raise InputFileError(f"{path}: required column for the date is missing (name it with date_col=); columns are {list(table.columns)}", param='date_col')
     if crime_types and cols["type"] is None:
         raise InputFileError(f"{path}: a crime-type filter was asked for but there is no crime-type column (name it "
-                             "with --type-col, or give --crime-type all when every row is a burglary)")
+                             "with type_col=, or give crime_types=all when every row is a burglary)", param=('type_col', 'crime_types'))
     return cols
 
 

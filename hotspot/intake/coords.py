@@ -49,7 +49,7 @@ def _require_points(path: Path, geoms) -> None:
     if present.any() and not (present & (shapely.get_type_id(arr) == 0)).any():
         raise InputFileError(
             f"{path}: holds {_geom_types(geoms)} geometries, not points; incidents must be points "
-            "(one location per incident); a boundary layer goes to --area-file")
+            "(one location per incident); a boundary layer goes to area_file=", param='area_file')
 
 
 def _geometry_coordinates(p: _Parsed, geoms, file_crs, crs: CRS | None) -> None:
@@ -59,7 +59,7 @@ def _geometry_coordinates(p: _Parsed, geoms, file_crs, crs: CRS | None) -> None:
     safe = np.where(is_none, shapely.Point(), geoms)
     not_point = ~is_none & (shapely.get_type_id(safe) != 0)
     if file_crs is None and crs is None:
-        raise CRSError(f"{p.path}: layer has no CRS; give one with crs=/--crs")
+        raise CRSError(f"{p.path}: layer has no CRS; give one with crs=", param='crs')
     file_crs = as_crs(file_crs) if file_crs is not None else None
     pts0 = np.where(not_point | is_none, shapely.Point(0, 0), safe)
     metres_as_degrees = (file_crs is not None and file_crs.is_geographic and crs is not None
@@ -89,7 +89,7 @@ def _column_coordinates(p: _Parsed, cols: Mapping[str, str | None], crs: CRS | N
     use_xy = bool(x_col and y_col and (crs is not None or not (cols["lon"] and cols["lat"])))
     if use_xy and x_col and y_col:  # (use_xy implies both columns)
         if crs is None:
-            raise CRSError(f"{p.path}: x/y columns '{x_col}', '{y_col}' need a CRS (--crs EPSG:...)")
+            raise CRSError(f"{p.path}: x/y columns '{x_col}', '{y_col}' need a CRS (crs=EPSG:...)", param='crs')
         p.coord_crs, p.coord_cols = crs, (x_col, y_col)
         p.info["coordinates"] = {"columns": list(p.coord_cols), "crs": crs.to_string(), "how": "given with --crs"}
     elif cols["lon"] and cols["lat"]:
@@ -120,7 +120,7 @@ def _check_degrees(p: _Parsed) -> None:
         raise CRSError(
             f"{p.path}: {what} are declared as {p.coord_crs.to_string()} (degrees) but "
             f"{out.mean():.0%} of rows are not degrees (e.g. row {p.table.index[i]}: x={p.a[i]:g}, "
-            f"y={p.b[i]:g}); give their projected CRS with --crs")
+            f"y={p.b[i]:g}); give their projected CRS with crs=", param='crs')
 
 
 def _crs_cross_check(p: _Parsed, table: pd.DataFrame, lon_col: str, lat_col: str) -> None:
@@ -162,7 +162,7 @@ def _crs_cross_check(p: _Parsed, table: pd.DataFrame, lon_col: str, lat_col: str
         raise CRSError(
             f"{p.path}: x/y columns '{ca}', '{cb}' read as {crs_name} contradict the lon/lat columns "
             f"'{lon_col}', '{lat_col}': {what} (more than {settings.CRS_CHECK_TOLERANCE / 1000:g} km); "
-            "the x/y are not in that CRS: give their true CRS with --crs")
+            "the x/y are not in that CRS: give their true CRS with crs=", param='crs')
     p.info["coordinates"]["check"] = (
         f"x/y agree with lon/lat columns '{lon_col}', '{lat_col}': median {med:.3g} m over {int(use.sum()):,} rows")
 

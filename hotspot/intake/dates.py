@@ -68,7 +68,7 @@ def decide_date_order(s: pd.Series, path: Path | str, col: str) -> tuple[str | N
         raise InputFileError(
             f"{path}: column '{col}' mixes day-first and month-first dates: row {r1} {s[r1]!r} is day-first "
             f"(first field > 12), row {r2} {s[r2]!r} is month-first (second field > 12); "
-            "correct the file or give --date-format")
+            "correct the file or give date_format=", param='date_format')
     if len(day_proof):
         r = day_proof[0]
         return "day-first", f"inferred from the column: row {r} {s[r]!r} has a first field > 12 ({len(day_proof):,} rows do)"
@@ -78,7 +78,7 @@ def decide_date_order(s: pd.Series, path: Path | str, col: str) -> tuple[str | N
     r = numeric.index[numeric][0]
     raise InputFileError(
         f"{path}: column '{col}': day/month order cannot be told: in all {int(numeric.sum()):,} dates like "
-        f"{s[r]!r} (row {r}) both fields are 12 or less; give --date-format (e.g. %d/%m/%Y or %m/%d/%Y)")
+        f"{s[r]!r} (row {r}) both fields are 12 or less; give date_format= (e.g. %d/%m/%Y or %m/%d/%Y)", param='date_format')
 
 
 def _all_on_the_first(occ: pd.Series) -> bool:
@@ -133,7 +133,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
             try:
                 occ = _in_ns_range(p, pd.to_datetime(s, format=date_format, errors="coerce"), s, col)
             except ValueError as exc:
-                raise InputFileError(f"--date-format {date_format!r} is not a valid strftime format: {exc}") from None
+                raise InputFileError(f"date_format={date_format!r} is not a valid strftime format: {exc}", param='date_format') from None
             info.update(order=_format_order(date_format), how=f"format given: {date_format}")
         else:
             order, how = decide_date_order(s, p.path, col)

@@ -408,7 +408,7 @@ def _load_source(src, fmt: Format, notes: list[str], source_name: str | None):
         except Exception as exc:
             raise InputFileError(f"{path}: cannot read as GIS layer: {exc}") from None
         if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
-            raise InputFileError(f"{path}: not a GIS layer (no geometry column); read it as a table with --format auto or csv")
+            raise InputFileError(f"{path}: not a GIS layer (no geometry column); read it as a table with format=auto or csv", param='format')
         if gdf.empty:
             raise InputFileError(f"{path}: no features")
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)

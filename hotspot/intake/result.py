@@ -143,7 +143,7 @@ class IntakeResult:
         raise HotspotError(
             f"no incidents left: {self.rows:,} rows read, {self.n_filtered:,} filtered by crime type"
             + (f", {self.rejected:,} rejected ({reasons})" if self.rejected else "")
-            + f"; crime types present: {present} (check --crime-type and the area)")
+            + f"; crime types present: {present} (check crime_types= and the area)", param='crime_types')
 
     def summary(self) -> dict:
         """The JSON summary printed by ``hotspot validate --json``.

@@ -40,6 +40,6 @@ def league_sources(inputs: Sequence[str] | None = None, households: str | Path |
     if households is None:
         found = root / "demographics" / "lsoa2011_census2011_population_households.csv" if root else None
         if found is None or not found.is_file():
-            raise OptionError("give --households FILE (no reference Census households table found)")
+            raise OptionError("give households=FILE (no reference Census households table found)", param='households')
         households = found
     return list(inputs), Path(households)

@@ -74,13 +74,13 @@ def select_areas(layer: gpd.GeoDataFrame | str | Path, areas: str | Sequence[str
     else:
         wanted = [a.strip() for a in (areas.split(",") if isinstance(areas, str) else areas) if a.strip()]
         if not wanted:
-            raise AreaError("no areas named: give --areas all or a comma-separated list")
+            raise AreaError("no areas named: give areas=all or a comma-separated list", param='areas')
     out, seen, parents = [], set(), []
     for w in wanted:
         try:
             a = find_area(layer, w)
-        except AreaError as exc:  # the league's option is --areas
-            raise AreaError(str(exc).replace("e.g. --area ", "e.g. --areas ")) from None
+        except AreaError as exc:  # the league names its areas with areas= (--areas)
+            raise AreaError(str(exc).replace("e.g. area=", "e.g. areas="), param=('area', 'areas')) from None
         if (a.code, a.name) in seen:
             continue
         seen.add((a.code, a.name))

@@ -113,8 +113,8 @@ def households_by_area(path: str | Path, specs: Sequence[AreaSpec]) -> tuple[dic
     """
     p = Path(path)
     if not p.is_file():
-        raise InputFileError(f"{p}: households file not found (give --households FILE: an LSOA table with "
-                             "lad_code, lad_name and households columns)")
+        raise InputFileError(f"{p}: households file not found (give households=FILE: an LSOA table with "
+                             "lad_code, lad_name and households columns)", param='households')
     hh = pd.read_csv(p)
     for col in ("households",):
         if col not in hh:
@@ -138,7 +138,7 @@ def _assign_mode(sources: Sequence[str], assign: str) -> str:
     if assign in ("lsoa", "polygon"):
         return assign
     if assign != "auto":
-        raise HotspotError(f"--assign {assign!r}: use auto, lsoa or polygon")
+        raise HotspotError(f"assign={assign!r}: use auto, lsoa or polygon", param='assign')
     cols = [source_columns(s) for s in sources]
     return "lsoa" if all(LSOA_NAME_COLUMN in c for c in cols) else "polygon"
 
@@ -223,13 +223,13 @@ def build_league(sources: Sequence[str], layer: gpd.GeoDataFrame | str | Path, m
     """
     from ..periods import parse_month
 
-    M = parse_month(month, "--month")
+    M = parse_month(month, "month")
     if not sources:
         raise InputFileError("no inputs given")
     sources = [_fix_url(str(s)) for s in sources]
     specs = select_areas(layer, areas)
     if households is None:
-        raise InputFileError("a households file is needed for the rates (give --households FILE)")
+        raise InputFileError("a households file is needed for the rates (give households=FILE)", param='households')
     hh, warnings = households_by_area(households, specs)
     mode = _assign_mode(sources, assign)
     if mode == "lsoa" and assign == "auto" and any(_is_ward_code(s.code) for s in specs):
@@ -333,6 +333,6 @@ def _is_ward_code(code: str | None) -> bool:
 
 def _check_month(M: pd.Period, first: pd.Period, last: pd.Period) -> None:
     if M > last:
-        raise HotspotError(f"--month {M} is after the data's last month {last}; choose {last} or earlier")
+        raise HotspotError(f"month={M} is after the data's last month {last}; choose {last} or earlier", param='month')
     if M - 23 < first:
-        raise HotspotError(f"--month {M}: the rolling-12-month change needs 24 months up to it; the data start {first}")
+        raise HotspotError(f"month={M}: the rolling-12-month change needs 24 months up to it; the data start {first}", param='month')

@@ -66,12 +66,12 @@ from .model import RiskModel
 from .options import NanoBeatOptions, plan_nanobeats
 from .plan import NanoBeatPlan, write_plan
 from .planner import DEFAULT_HISTORY_WEIGHT, NanoBeatPlanner
-from .selection import select_segments, select_targets
+from .selection import grow_targets, select_segments, select_targets
 from .sources import DateLike, Sources
 from .streets import SegmentRisk, street_segments
 from .window import knox_window, planner_window, require_daily
 
 __all__ = ["BUSINESS_PLACES", "DEFAULT_HISTORY_WEIGHT", "GENERIC_PLACES", "CellRisk", "DateLike", "NanoBeatOptions",
            "NanoBeatPlan", "NanoBeatPlanner", "RiskModel", "SegmentRisk", "Sources", "business_premises",
-           "knox_window", "plan_nanobeats", "planner_window", "require_daily", "select_segments", "select_targets",
+           "knox_window", "plan_nanobeats", "planner_window", "require_daily", "grow_targets", "select_segments", "select_targets",
            "street_name", "street_segments", "write_plan"]

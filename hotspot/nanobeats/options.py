@@ -68,9 +68,9 @@ class NanoBeatOptions:
         from .._errors import OptionError
 
         if self.knox is not None and (self.distance is not None or self.days is not None or self.months is not None):
-            raise OptionError("give --from-knox or --distance/--days (--months), not both")
+            raise OptionError("give knox= or distance=/days= (months=), not both", param=('knox', 'distance', 'days', 'months'))
         if self.days is not None and self.months is not None:
-            raise OptionError("give --days (day-precision data) or --months (police.uk), not both")
+            raise OptionError("give days= (day-precision data) or months= (police.uk), not both", param=('days', 'months'))
 
     def context_buffer(self) -> float:
         """How far across the boundary context incidents matter: the
@@ -105,9 +105,9 @@ class NanoBeatOptions:
         """
         monthly = data_time_unit(incidents) == "month"
         if monthly and self.days is not None:
-            raise HotspotError(f"--days {self.days:g}: the dates are months only (police.uk); give --months N instead")
+            raise HotspotError(f"days={self.days:g}: the dates are months only (police.uk); give months=N instead", param=('days', 'months'))
         if not monthly and self.months is not None:
-            raise HotspotError(f"--months {self.months:g}: the dates have days; give --days N instead")
+            raise HotspotError(f"months={self.months:g}: the dates have days; give days=N instead", param=('months', 'days'))
         # a zero is the user's value (and refused by the planner), never the default
         distance = settings.NANOBEAT_DISTANCE_M if self.distance is None else self.distance
         if monthly:

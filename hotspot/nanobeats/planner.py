@@ -51,7 +51,7 @@ def _check_parameters(incidents: gpd.GeoDataFrame, area: Area, *, distance: floa
         raise HotspotError(f"cell ({cell:g} m), target_radius ({target_radius:g} m) and location_radius "
                            f"({location_radius:g} m) must be positive")
     if len(incidents) == 0:
-        raise HotspotError("no incidents to plan nano-beats from (check --crime-type and the area)")
+        raise HotspotError("no incidents to plan nano-beats from (check crime_types= and the area)", param='crime_types')
 
 
 class NanoBeatPlanner:
@@ -239,7 +239,7 @@ class NanoBeatPlanner:
         window = knox_window(knox, alpha=alpha, min_ratio=min_ratio)
         if window is None:
             raise HotspotError(f"the Knox result shows no near-repeat band with p <= {alpha} and ratio >= {min_ratio}; "
-                               "give --distance and --days instead")
+                               "give distance= and days= instead", param=('distance', 'days'))
         unit = getattr(knox, "time_unit", None) or (knox.get("time_unit") if isinstance(knox, Mapping) else None)
         if unit is None:  # an old Knox JSON: month dates allow only month bands, dates with days default to days
             unit = "months" if data_time_unit(incidents) == "month" else "days"
@@ -405,8 +405,8 @@ class NanoBeatPlanner:
         before = t < np.datetime64(as_of)
         fmt = "%Y-%m" if self.monthly else "%Y-%m-%d"
         if not before.any():
-            raise HotspotError(f"--as-of {as_of:%Y-%m-%d}: no burglary before it (the data start "
-                               f"{pd.Timestamp(t.min()):{fmt}}); plan for a date after the data")
+            raise HotspotError(f"as_of={as_of:%Y-%m-%d}: no burglary before it (the data start "
+                               f"{pd.Timestamp(t.min()):{fmt}}); plan for a date after the data", param='as_of')
         last = pd.Timestamp(t[before].max())
         window_start = (as_of.to_period("M") - int(self.days)).to_timestamp() if self.monthly \
             else as_of - pd.Timedelta(days=self.days)
@@ -418,7 +418,7 @@ class NanoBeatPlanner:
             # data that stop early are told from a quiet spell by the area's own rate: refused when
             # it predicts so many burglaries since the data end that none is implausible (P(0 | 5) < 1 %)
             if settings.AS_OF_MAX_GAP_DAYS is not None or expected >= settings.STALE_EXPECTED:
-                raise HotspotError(self._stale_message(as_of, end, fmt))
+                raise HotspotError(self._stale_message(as_of, end, fmt), param="as_of")
             return [f"no burglary in the data after {end:{fmt}}, where the area's rate over the year before "
                     f"predicts ~{expected:.1f} by --as-of {as_of:%Y-%m-%d}: a quiet spell, or data that end "
                     "early (check the extract runs to --as-of); targets come from the longer history only"]
@@ -439,14 +439,14 @@ class NanoBeatPlanner:
         return float(year.sum()) / 365 * max((as_of - end) / pd.Timedelta(days=1), 0.0)
 
     def _stale_message(self, as_of: pd.Timestamp, last: pd.Timestamp, fmt: str) -> str:
-        """One line: --as-of is more than the near-repeat window after the data
+        """One line: ``as_of`` is more than the near-repeat window after the data
         end, so a plan would rest on old burglaries only; the latest date it can be."""
         unit = "months" if self.monthly else "days"
         latest = ((last.to_period("M") + int(self.days)).to_timestamp() if self.monthly
                   else last + pd.Timedelta(days=self.days))
-        return (f"--as-of {as_of:%Y-%m-%d}: the data end {last:{fmt}}, more than the near-repeat window "
+        return (f"as_of={as_of:%Y-%m-%d}: the data end {last:{fmt}}, more than the near-repeat window "
                 f"({self.days:g} {unit}) before it, so no recent burglary could be known; add data up to "
-                f"--as-of or plan for {latest:%Y-%m-%d} at the latest")
+                f"as_of= or plan for {latest:%Y-%m-%d} at the latest")
 
     def _gap_note(self, as_of: pd.Timestamp, last: pd.Timestamp, fmt: str) -> list[str]:
         """A note when the data end inside the near-repeat window but not just
@@ -503,12 +503,14 @@ class NanoBeatPlanner:
                             risk_method=self._risk_method(), dosage=dose)
 
     def _risk_method(self) -> dict:
-        """What the last plan's risk was made of (for the JSON and the brief)."""
+        """What the last plan's risk was made of, and the targets' shape (for the JSON and the brief)."""
+        # discs stay the shape: risk-grown areas of equal size did not beat them on past data (README)
+        shape = {"target_shape": "disc"}
         if self.background == "forecast" and self.background_about is not None:
             given = {} if self.weight_given is None else {"weight": self.weight_given, "weight_rule": "given"}
-            return {"background": "forecast"} | self.background_about | given
+            return {"background": "forecast"} | self.background_about | given | shape
         return {"background": "history", "weight": self.history_weight,
-                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"}
+                "rule": f"decayed burglaries within {self.location_radius:g} m over {self.history_days:g} days"} | shape
 
     def _mark_shared(self, targets: gpd.GeoDataFrame, own_risk: list[float]) -> None:
         """Add ``context_share`` (the part of each target's risk that comes

@@ -5,6 +5,8 @@ Arrays in, index arrays out: no planner state."""
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 from scipy.signal import fftconvolve
 
@@ -71,6 +73,73 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         local = np.round(fftconvolve(r[_window(row, col, reach + rr)], disc, mode="same"), 12)
         near = _window(row, col, reach)
         score[near] = np.where(inside[near], local[rr:rr + 2 * reach + 1, rr:rr + 2 * reach + 1], -np.inf)
+    return targets
+
+
+def grow_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusion: np.ndarray,
+                 n_targets: int, search: float = 2.0) -> list[np.ndarray]:
+    """Greedy patrol areas of the disc's size grown over the risk.
+
+    Each target's centre is chosen as in :func:`select_targets` (the cell
+    whose ``disc`` neighbourhood holds the most risk). Its area is grown
+    from the centre cell over 4-adjacent cells in descending risk, inside
+    ``mask``, outside earlier targets and within ``search`` disc radii of
+    the centre, until it has as many cells as the disc (so every target has
+    the disc's area, pi r^2 to within the disc's rasterisation: equal
+    effort). The risk of the grown cells and under ``exclusion`` round the
+    centre is then cleared, and so on.
+
+    Parameters
+    ----------
+    risk : ndarray (ny, nx)
+        Risk per cell, summing to at most 1 (not modified).
+    mask : ndarray of bool (ny, nx)
+        Cells a target may cover.
+    disc, exclusion : ndarray (2k + 1, 2k + 1)
+        Target and exclusion stencils (non-zero = in), odd-sized, centred.
+    n_targets : int
+        At most this many targets.
+    search : float
+        Search radius as a multiple of the disc radius (dimensionless, >= 1).
+
+    Returns
+    -------
+    list of ndarray (k, 2)
+        (row, col) of each target's cells, best first; contiguous.
+    """
+    rr = disc.shape[0] // 2
+    size = int((disc > 0).sum())
+    ny, nx = risk.shape
+    r = risk.astype(float).copy()
+    taken = np.zeros(risk.shape, bool)
+    targets: list[np.ndarray] = []
+    excl = np.argwhere(exclusion > 0) - exclusion.shape[0] // 2
+    for _ in range(n_targets):
+        score = np.where(mask & ~taken, np.round(fftconvolve(r, disc, mode="same"), 12), -np.inf)
+        k = int(np.argmax(score))
+        if not np.isfinite(score.flat[k]) or score.flat[k] <= 1e-12:
+            break
+        row, col = divmod(k, nx)
+        got: list[tuple[int, int]] = []
+        seen = {(row, col)}
+        heap = [(-risk[row, col], row, col)]  # ties break on the first cell (row, col)
+        while heap and len(got) < size:
+            _, i, j = heapq.heappop(heap)
+            got.append((i, j))
+            for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+                a, b = i + di, j + dj
+                if ((a, b) in seen or not (0 <= a < ny and 0 <= b < nx) or not mask[a, b] or taken[a, b]
+                        or (a - row) ** 2 + (b - col) ** 2 > (search * (rr + 0.5)) ** 2):
+                    continue
+                seen.add((a, b))
+                heapq.heappush(heap, (-risk[a, b], a, b))
+        cells = np.array(got, int)
+        targets.append(cells)
+        taken[cells[:, 0], cells[:, 1]] = True
+        r[cells[:, 0], cells[:, 1]] = 0.0
+        ex = excl + (row, col)
+        ok = (ex[:, 0] >= 0) & (ex[:, 0] < ny) & (ex[:, 1] >= 0) & (ex[:, 1] < nx)
+        r[ex[ok, 0], ex[ok, 1]] = 0.0
     return targets
 
 

@@ -414,7 +414,7 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 6
     """
     chromium = find_chromium()
     if chromium is None:
-        raise HotspotError("--pdf needs Chromium (Debian: apt-get install chromium); the HTML page prints as is")
+        raise HotspotError("pdf= needs Chromium (Debian: apt-get install chromium); the HTML page prints as is", param='pdf')
     from ..atomic import atomic_path
 
     html_path, final_pdf = Path(html_path).resolve(), Path(pdf_path).resolve()

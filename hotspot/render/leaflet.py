@@ -84,7 +84,7 @@ def add_base_tiles(fmap: folium.Map, tiles: str | None) -> str | None:
         parts = urlsplit(t[4:])
         q = {k.lower(): v[-1] for k, v in parse_qs(parts.query).items()}
         if parts.scheme not in ("http", "https") or not q.get("layers"):
-            raise HotspotError(f"--tiles {tiles!r}: a WMS endpoint is wms:http(s)://HOST/PATH?layers=NAME")
+            raise HotspotError(f"tiles={tiles!r}: a WMS endpoint is wms:http(s)://HOST/PATH?layers=NAME", param='tiles')
         base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         folium.raster_layers.WmsTileLayer(base, layers=q["layers"], fmt=q.get("format", "image/png"),
                                           styles=q.get("styles", ""), transparent=False, version=q.get("version", "1.1.1"),
@@ -93,8 +93,8 @@ def add_base_tiles(fmap: folium.Map, tiles: str | None) -> str | None:
     if t.startswith(("http://", "https://")) and all(k in t for k in ("{z}", "{x}", "{y}")):
         folium.TileLayer(t, name="Base map", attr=esc(urlsplit(t).netloc), control=True, max_zoom=19).add_to(fmap)
         return "xyz"
-    raise HotspotError(f"--tiles {tiles!r}: use none, osm, light, an XYZ template like "
-                       "https://host/{z}/{x}/{y}.png, or wms:https://host/wms?layers=NAME")
+    raise HotspotError(f"tiles={tiles!r}: use none, osm, light, an XYZ template like "
+                       "https://host/{z}/{x}/{y}.png, or wms:https://host/wms?layers=NAME", param='tiles')
 
 
 def esc(value: object) -> str:

@@ -124,14 +124,14 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
     from ..campaigns.timing import seasonal_index
 
     if len(incidents) == 0:
-        raise HotspotError(f"no incidents for {area_name}: nothing to report (check --crime-type and the area)")
+        raise HotspotError(f"no incidents for {area_name}: nothing to report (check crime_types= and the area)", param='crime_types')
     from ..periods import parse_month
 
-    M = parse_month(month, "--month")
+    M = parse_month(month, "month")
     last = incidents["occurred"].max().to_period("M")
     if M > last:
-        raise HotspotError(f"--month {M}: the data end in {last}; months after it are missing, not zero "
-                           f"(choose {last} or earlier, or add the later months' data)")
+        raise HotspotError(f"month={M}: the data end in {last}; months after it are missing, not zero "
+                           f"(choose {last} or earlier, or add the later months' data)", param='month')
     series = monthly_series(incidents, end=M)
     series = series[series.index <= M]
     if len(series) < 24 or M - 23 < series.index.min():
@@ -142,8 +142,8 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
             raise HotspotError("no complete financial year in the data for a baseline")
         baseline_fy = fys[0]
     elif baseline_fy not in fys:
-        raise HotspotError(f"--baseline-fy {baseline_fy}: financial year {baseline_fy}/{baseline_fy + 1} is not "
-                           f"complete in the data (complete: {', '.join(map(str, fys)) or 'none'})")
+        raise HotspotError(f"baseline_fy={baseline_fy}: financial year {baseline_fy}/{baseline_fy + 1} is not "
+                           f"complete in the data (complete: {', '.join(map(str, fys)) or 'none'})", param='baseline_fy')
     missing = probably_missing_months(series)
     used = set(pd.period_range(M - 23, M, freq="M")) | set(
         pd.period_range(pd.Period(f"{baseline_fy}-04", "M"), pd.Period(f"{baseline_fy + 1}-03", "M"), freq="M"))
@@ -151,7 +151,7 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
     if gaps:
         raise HotspotError(f"month(s) {', '.join(map(str, gaps))} have no incident although the months around them "
                            f"have {settings.MISSING_MONTH_LEVEL:g}+ a month: the data look incomplete there; add "
-                           "those months or choose another --month/--baseline-fy")
+                           "those months or choose another month=/baseline_fy=", param=('month', 'baseline_fy'))
     warnings = [f"{p} has no incident although the months around it have {settings.MISSING_MONTH_LEVEL:g}+ a "
                 "month (probably missing data); the expected range is fitted with it" for p in missing]
     q, q_prev = window_sum(series, M, 3), window_sum(series, M - 12, 3)

@@ -88,8 +88,8 @@ class LondonContext:
             missing.
         """
         if counts_csv is None or population_csv is None:
-            raise InputFileError("London rates and ranks need both the reference counts (--reference-counts) and "
-                                 "the population (--population)")
+            raise InputFileError("London rates and ranks need both the reference counts (reference_counts=) and "
+                                 "the population (population=)", param=('reference_counts', 'population'))
         counts_csv = str(counts_csv)
         if counts_csv.endswith(".parquet"):
             table = pd.read_parquet(counts_csv, columns=["Crime ID", "Month", "LSOA name", "Longitude"])
@@ -212,8 +212,8 @@ class LondonContext:
         if bad:
             hints = "; ".join(f"{n!r}: did you mean {', '.join(difflib.get_close_matches(n, known, 3, 0.5)) or 'none'}"
                               for n in bad)
-            raise HotspotError(f"--peers: unknown area {hints} (known: the {len(known)} areas of the London counts, "
-                               "by name in any case or by code)")
+            raise HotspotError(f"peers=: unknown area {hints} (known: the {len(known)} areas of the London counts, "
+                               "by name in any case or by code)", param='peers')
         return list(names)
 
     def peers(self, area: str, n: int = 5) -> list[str]:
