@@ -394,8 +394,10 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
     filt = pd.concat(filtered, ignore_index=True) if filtered else pd.DataFrame(columns=["source_file", "source_row", "crime_type"])
     for frame in (inc, rej, filt):  # one dtype however many files (concat makes differing categories objects)
         for c in ("source_file", "date_precision"):
-            if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype):
-                frame[c] = frame[c].astype("category")
+            # ours is the first column of the name (a rejected row's raw columns may hold one too: a table loaded before)
+            i = next((k for k, name in enumerate(frame.columns) if name == c), None)
+            if i is not None and not isinstance(frame.iloc[:, i].dtype, pd.CategoricalDtype):
+                frame.isetitem(i, frame.iloc[:, i].astype("category"))
     result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=work, files=files, notes=notes)
     assert result.rows == result.accepted + result.rejected + result.n_filtered, "row conservation broken"
     return result
