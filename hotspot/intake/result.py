@@ -397,7 +397,7 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
             # ours is the first column of the name (a rejected row's raw columns may hold one too: a table loaded before)
             i = next((k for k, name in enumerate(frame.columns) if name == c), None)
             if i is not None and not isinstance(frame.iloc[:, i].dtype, pd.CategoricalDtype):
-                frame.isetitem(i, frame.iloc[:, i].astype("category"))
+                frame.isetitem(i, frame.iloc[:, i].astype("category").array)
     result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=work, files=files, notes=notes)
     assert result.rows == result.accepted + result.rejected + result.n_filtered, "row conservation broken"
     return result
