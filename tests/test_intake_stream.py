@@ -4,6 +4,7 @@ bounded intake memory)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import hotspot.intake.files as intake  # the CSV readers and STREAM_CSV_BYTES are looked up (and patched) here
@@ -39,8 +40,18 @@ def test_streamed_read_equals_the_whole_text_read(tmp_path, monkeypatch, text):
     monkeypatch.setattr(intake, "STREAM_CSV_BYTES", 0)
     streamed = read_incidents(path, crime_types="all")
     assert streamed.summary() == whole.summary()
-    assert streamed.incidents.equals(whole.incidents) and streamed.rejects.equals(whole.rejects)
-    assert (streamed.incidents.dtypes == whole.incidents.dtypes).all()
+    # a streamed file's repetitive original columns are Categoricals (memory): the same strings, nothing else
+    for res_s, res_w in ((streamed.incidents, whole.incidents), (streamed.rejects, whole.rejects)):
+        cats = [c for c in res_s.columns if isinstance(res_s[c].dtype, pd.CategoricalDtype)
+                and not isinstance(res_w[c].dtype, pd.CategoricalDtype)]  # source_file: one on either path
+        assert all(pd.api.types.is_string_dtype(res_w[c]) for c in cats)
+        assert res_s.astype({c: res_w[c].dtype for c in cats}).equals(res_w)
+        assert all(res_s[c].dtype == res_w[c].dtype for c in res_s.columns if c not in cats)
+    assert not any(isinstance(streamed.incidents[c].dtype, pd.CategoricalDtype)
+                   for c in ("incident_id", "crime_type", "location_text"))  # standard columns: text
+    # one value per file: a Categorical on either path (a byte per row, not the path's text per row)
+    assert all(isinstance(res.incidents[c].dtype, pd.CategoricalDtype)
+               for res in (streamed, whole) for c in ("source_file", "date_precision"))
     assert streamed.rows == streamed.accepted + streamed.rejected + streamed.n_filtered
 
 
@@ -58,3 +69,16 @@ def test_the_stream_leaves_what_it_cannot_read_exactly_to_the_whole_text_path(tm
     assert intake._read_csv_arrow(plain, ",", plain.read_text(encoding="utf-8")) is not None  # pyarrow read it
     assert list(table.columns) == HEADER.split(",") and list(table.index) == [1] and bad == []
     assert table.loc[1, "Location"] == "On or near High Street, Barnet" and table.loc[1, "Context"] == ""
+
+
+def test_categorical_text_is_made_formula_safe_and_escaped_like_any_text():
+    # a large CSV's repetitive columns arrive as Categoricals: the CSV writer and the map must still treat them as text
+    from hotspot.io.write import csv_safe
+    from hotspot.render.leaflet import escape_frame
+
+    df = pd.DataFrame({"Location": pd.Categorical(["=HYPERLINK(1)", "<b>x</b>", "=HYPERLINK(1)"]),
+                       "Longitude": pd.Categorical(["-0.2", "-0.3", "-0.2"])})
+    safe = csv_safe(df)
+    assert list(safe["Location"].astype(str)) == ["'=HYPERLINK(1)", "<b>x</b>", "'=HYPERLINK(1)"]
+    assert list(safe["Longitude"].astype(str)) == ["'-0.2", "'-0.3", "'-0.2"]  # as a str column is written
+    assert list(escape_frame(df)["Location"].astype(str))[1] == "&lt;b&gt;x&lt;/b&gt;"

@@ -160,7 +160,9 @@ def test_one_read_for_the_area_and_around_it_equals_the_two_reads(small_parquet,
     one, around = read_with_around(path, area, buffer_m=3000.0, crime_types="Burglary")
     assert len(loads) == 1
     assert one.summary() == own.summary() and one.accepted > 1000
-    assert one.incidents.equals(own.incidents) and one.rejects.equals(own.rejects) and one.filtered.equals(own.filtered)
+    # equal values; a Categorical's categories are those of the rows read (the wider read holds more), not compared
+    for got, want in ((one.incidents, own.incidents), (one.rejects, own.rejects), (one.filtered, own.filtered)):
+        pd.testing.assert_frame_equal(pd.DataFrame(got).astype(object), pd.DataFrame(want).astype(object))
     assert around.equals(ring) and len(around) > one.accepted
     if suffix == ".parquet":  # the area's own push-down note, not the wider read's
         assert [n for n in one.notes if "push-down" in n] == [n for n in own.notes if "push-down" in n] != []

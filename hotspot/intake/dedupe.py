@@ -20,31 +20,50 @@ def _stage_duplicates(parsed: list[_Parsed], notes: list[str]) -> None:
     """Stage 6, duplicates: a row whose id an earlier good row (any source,
     input order) already has is marked ``duplicate id``, naming the kept row;
     rows of one id at different places are counted in a note."""
-    ids = pd.concat([p.ids for p in parsed], ignore_index=True)
+    ids = pd.concat([p.ids for p in parsed], ignore_index=True) if len(parsed) > 1 else parsed[0].ids
     good = np.concatenate([(p.reason == None) & ~p.filtered for p in parsed])  # noqa: E711
     # a derived id (no id in the input) is a hash of the row's content: two equal rows in two files share it,
     # but without an id nothing shows they are one burglary, so only real ids make duplicates
-    good &= ~ids.str.startswith("derived-").to_numpy()
+    good &= ~ids.str.startswith("derived-").to_numpy(dtype=bool, na_value=False) & ids.notna().to_numpy()
     # each row's "file:row", built only for the kept rows named (not one string per input row: 0.3 GB at 3 M rows)
     names = np.concatenate([np.full(len(p.table), k) for k, p in enumerate(parsed)])
     rownum = np.concatenate([p.table.index.to_numpy() for p in parsed])
-    # grouped by integer codes of the ids, not by the ids as Python strings (one object per row: 0.35 GB at 3 M rows)
-    codes = pd.factorize(ids)[0]
-    first_pos = pd.Series(np.arange(len(ids)))[good].groupby(codes[good]).transform("first")
+    # the first good row of each id: by integer codes of the ids (never a Python string per row), sorted
+    # stably so the earliest row of a code comes first
+    rows = np.flatnonzero(good)
+    codes = _id_codes(ids)[rows]
+    order = np.argsort(codes, kind="stable")
+    starts = np.r_[True, codes[order][1:] != codes[order][:-1]]
+    first = rows[order][np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))]
+    later = first != rows[order]
+    dup_rows, kept = rows[order][later], first[later]
+    back = np.argsort(dup_rows, kind="stable")  # in input order, as the note and the marks expect
+    dup_rows, kept = dup_rows[back], kept[back]
     dup = np.zeros(len(ids), bool)
+    dup[dup_rows] = True
     dup_of = np.full(len(ids), "", dtype=object)
-    is_dup = first_pos.to_numpy() != first_pos.index.to_numpy()
-    dup[first_pos.index[is_dup]] = True
-    kept = first_pos.to_numpy()[is_dup]
-    dup_of[first_pos.index[is_dup]] = np.array([f"same id as {parsed[k].path.name}:{r}"
-                                                for k, r in zip(names[kept], rownum[kept])], dtype=object)
+    dup_of[dup_rows] = np.array([f"same id as {parsed[k].path.name}:{r}"
+                                 for k, r in zip(names[kept], rownum[kept])], dtype=object)
     offset = 0
     for p in parsed:
         sl = slice(offset, offset + len(p.table))
         _mark(p, dup[sl], "duplicate id", "id", dup_of[sl])
         offset += len(p.table)
-    notes.extend(_moved_duplicates_note(parsed, first_pos.index[is_dup], first_pos.to_numpy()[is_dup]))
+    notes.extend(_moved_duplicates_note(parsed, dup_rows, kept))
     _refuse_overlapping_sources(parsed)
+
+
+def _id_codes(ids: pd.Series) -> np.ndarray:
+    """An integer code per distinct id: by Arrow's hashing when the ids are
+    Arrow strings (no Python object per row), else by pandas'."""
+    import pyarrow as pa
+
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow":
+        arr = pa.array(ids.array)  # the Series' own Arrow data (one or more chunks), not copied
+        enc = (arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])).dictionary_encode()
+        return np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
+                              or [np.empty(0, np.int64)]).astype(np.int64)
+    return pd.factorize(ids)[0].astype(np.int64)
 
 
 def _moved_duplicates_note(parsed: list[_Parsed], dups: np.ndarray, kept: np.ndarray) -> list[str]:

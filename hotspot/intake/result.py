@@ -17,6 +17,7 @@ import pandas as pd
 from pyproj import CRS
 
 from .._errors import HotspotError, InputFileError
+from .._memory import release_free_memory
 from ..incidents import Incidents
 from .files import InputFile
 from .record import _Parsed
@@ -317,6 +318,36 @@ def _release(p: _Parsed) -> None:
     p.x = p.y = None
 
 
+def _same(text: str, n: int) -> pd.Categorical[str]:
+    """``text`` on ``n`` rows as a one-category Categorical: a byte per row,
+    where a text column holds the text once per row (a 3 M-row file's path:
+    0.1 GB, the largest single allocation of the read)."""
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([text]))
+
+
+def _points(x: np.ndarray, y: np.ndarray, crs: CRS):
+    """Points at ``x``, ``y`` (working CRS, metres), one shapely object per
+    distinct coordinate pair, shared by the rows that repeat it.
+
+    A shapely point takes ~200 bytes (0.6 GB for 3 M rows), while police.uk
+    rows repeat a few hundred thousand anonymised snap points: rows at the
+    same place refer to one immutable point (pairs compared bit for bit, so
+    every row gets exactly its own coordinates). Exact-address data, with
+    few repeats, get one point per row as before.
+    """
+    kx, nx = _bit_codes(x)
+    ky, ny = _bit_codes(y)
+    _, first, codes = np.unique(kx * max(ny, 1) + ky, return_index=True, return_inverse=True)
+    return gpd.points_from_xy(x[first], y[first], crs=crs)[codes]  # a GeometryArray, as points_from_xy gives
+
+
+def _bit_codes(v: np.ndarray) -> tuple[np.ndarray, int]:
+    """An integer code per distinct float of ``v`` by its bits (0.0 and -0.0
+    apart, as the points' coordinates are), and the number of codes."""
+    codes, uniq = pd.factorize(np.ascontiguousarray(v, dtype=np.float64).view(np.int64))
+    return codes.astype(np.int64), len(uniq)
+
+
 def _shared(p: _Parsed, raw: pd.DataFrame) -> dict[str, str]:
     """The record's series (``ids``, ``crime_type``, ``location``) that are a
     raw column itself (nothing stripped), by the column: the accepted table
@@ -339,7 +370,8 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table
         def meta(rows, path=str(p.path), index=raw.index):  # the rows' file and row number, built per use
-            return pd.DataFrame({"source_file": path, "source_row": index[rows]}, index=index[rows])
+            return pd.DataFrame({"source_file": _same(path, int(np.count_nonzero(rows))), "source_row": index[rows]},
+                                index=index[rows])
 
         bad = (p.reason != None) & ~p.filtered  # noqa: E711
         if bad.any():
@@ -357,7 +389,7 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
                 # and column (~0.75 GB for 3 M rows) only for the frame to turn them back into the same dtype
                 "incident_id": std_cols.get("ids", _rows(p.ids, ok)),
                 "occurred": _rows(p.occurred, ok),
-                "date_precision": p.precision,
+                "date_precision": _same(p.precision, int(ok.sum())),
                 "crime_type": std_cols.get("crime_type", _rows(p.crime_type, ok)),
                 "location_text": std_cols.get("location", _rows(p.location, ok)),
             }, index=raw.index[ok])
@@ -366,9 +398,10 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
             # only, the whole file's freed first (~0.12 GB for 3 M rows)
             p.reason, p.column, p.detail = (np.empty(0, dtype=object) for _ in range(3))
             x, y = x[ok], y[ok]
+            release_free_memory()  # the raw columns just released, before the points are made on top
             accepted.append(gpd.GeoDataFrame(
                 pd.concat([std, meta(ok), orig], axis=1),
-                geometry=gpd.points_from_xy(x, y), crs=work,
+                geometry=_points(x, y, work), crs=work,
             ))
             del x, y
         if p.filtered.any():
@@ -377,6 +410,8 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
     if accepted:
         inc = pd.concat(accepted, ignore_index=True)
         inc = gpd.GeoDataFrame(inc, geometry="geometry", crs=work)
+        del accepted
+        release_free_memory()
     else:
         inc = gpd.GeoDataFrame({c: [] for c in STANDARD_COLUMNS + ("source_file", "source_row")},
                                geometry=gpd.GeoSeries([], crs=work), crs=work)
@@ -384,6 +419,12 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
     rej_cols = ["source_file", "source_row", "reason", "column", "detail"]
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame(columns=rej_cols)
     filt = pd.concat(filtered, ignore_index=True) if filtered else pd.DataFrame(columns=["source_file", "source_row", "crime_type"])
+    for frame in (inc, rej, filt):  # one dtype however many files (concat makes differing categories objects)
+        for c in ("source_file", "date_precision"):
+            # ours is the first column of the name (a rejected row's raw columns may hold one too: a table loaded before)
+            i = next((k for k, name in enumerate(frame.columns) if name == c), None)
+            if i is not None and not isinstance(frame.iloc[:, i].dtype, pd.CategoricalDtype):
+                frame.isetitem(i, frame.iloc[:, i].astype("category").array)
     result = IntakeResult(incidents=inc, rejects=rej, filtered=filt, rows=rows, crs=work, files=files, notes=notes)
     assert result.rows == result.accepted + result.rejected + result.n_filtered, "row conservation broken"
     return result

@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from .. import settings
 from .._errors import CRSError, InputFileError
+from .._memory import release_free_memory
 from ..crs import as_crs, choose_working_crs, is_metric_projected, project
 from ..io.paths import expand_paths
 from ..io.source import StoreSource, area_bbox_lonlat, push_down
@@ -109,11 +110,13 @@ def read_incidents(
     notes: list[str] = []
     parsed, malformed = _stage_parse(sources, format, opts, columns=columns, date_format=date_format, notes=notes,
                                      source_name=source_name)
+    release_free_memory()  # the parse's transient cells, before the stages allocate on top (a large file's peak)
     _stage_coordinates(parsed, area, opts.now)
     work, crs_how = _stage_crs(parsed, area, opts.crs)
     _stage_project(parsed, work)
     membership = _stage_area(parsed, area, opts.tol, notes) if area is not None else None
     _stage_duplicates(parsed, notes)
+    release_free_memory()
     return _account(parsed, work, malformed, files, notes, crs_how=crs_how, membership=membership, types=opts.types)
 
 

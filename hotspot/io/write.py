@@ -13,7 +13,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -253,12 +253,13 @@ def _replace_run(conn, t: PgTarget, table: pd.DataFrame, rid: str, params: Mappi
     new). Returns the rows written."""
     import sqlalchemy as sa
 
-    out = table.copy()
+    out = table.copy(deep=False)  # the caller's columns shared, not copied (a 3 M-row load: ~1 GB)
     for c in ("run_id", "run_params", "written_at"):
         if c in out:
             raise StoreError(f"{t.shown}: the table to write already has a column '{c}' (reserved for the run)")
-    out["run_id"] = rid
-    out["run_params"] = json.dumps(params or {}, sort_keys=True, default=str)
+    # one value on every row: a one-category Categorical (a byte per row), not one copy of the JSON per row
+    out["run_id"] = _constant(rid, len(out), out.index)
+    out["run_params"] = _constant(json.dumps(params or {}, sort_keys=True, default=str), len(out), out.index)
     out["written_at"] = pd.Timestamp.now(tz="UTC")
     geo = _geo(out)
     if geo is not None:
@@ -273,9 +274,10 @@ def _replace_run(conn, t: PgTarget, table: pd.DataFrame, rid: str, params: Mappi
         conn.execute(sa.text(f"DELETE FROM {_table_sql(t)} WHERE run_id = :rid"), {"rid": rid})
     else:  # column types from pandas/GeoAlchemy2, rows by COPY below
         if geo is not None:
-            geo.iloc[:0].to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
+            _plain(geo.iloc[:0]).to_postgis(t.table, conn, schema=t.schema, if_exists="append", index=False)
         else:
-            pd.DataFrame(out).iloc[:0].to_sql(str(t.table), conn, schema=t.schema, if_exists="append", index=False)
+            _plain(pd.DataFrame(out).iloc[:0]).to_sql(str(t.table), conn, schema=t.schema, if_exists="append",
+                                                      index=False)
     _copy_rows(conn, t, out)
     if not exists:
         _create_indexes(conn, t, geo.geometry.name if geo is not None else None, index_columns)
@@ -300,9 +302,46 @@ def _create_indexes(conn, t: PgTarget, gname: str | None, index_columns: Sequenc
         conn.execute(sa.text(f"CREATE INDEX ON {_table_sql(t)} ({_q(c)}{ops})"))
 
 
+_Frame = TypeVar("_Frame", pd.DataFrame, gpd.GeoDataFrame)
+
+
+#: Rows per batch of :func:`_copy_rows`: each batch's cells become Python
+#: objects for the driver (~20 MB per 50,000 police.uk rows), never the whole table's.
+COPY_BATCH_ROWS = 50_000
+
+
+def _constant(value: str, n: int, index: pd.Index) -> pd.Series:
+    """``value`` on ``n`` rows as a one-category Categorical: a byte per row."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value])),
+                     index=index)
+
+
+def _plain(df: _Frame) -> _Frame:
+    """``df`` with each Categorical column (a large CSV's repetitive columns,
+    the run's constant columns) as its categories' own dtype: the same
+    values, so a new table's column types are what the plain column gives."""
+    cats = {c: df[c].cat.categories.dtype for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)}
+    return df.astype(cats) if cats else df
+
+
 def _copy_rows(conn, t: PgTarget, df: pd.DataFrame) -> None:
     """Append ``df`` with PostgreSQL ``COPY`` (psycopg 3): 10-20x faster than
-    the INSERTs of ``to_sql``/``to_postgis``. Geometries go as hex EWKB."""
+    the INSERTs of ``to_sql``/``to_postgis``. Geometries go as hex EWKB.
+
+    One COPY in the caller's transaction, fed :data:`COPY_BATCH_ROWS` rows
+    at a time: only a batch's cells are ever Python objects (the whole of a
+    3 M-row table as Python lists took ~8 GB)."""
+    names = ", ".join(_q(c) for c in df.columns)
+    cur = conn.connection.driver_connection.cursor()
+    with cur.copy(f"COPY {_table_sql(t)} ({names}) FROM STDIN") as cp:
+        for start in range(0, len(df), COPY_BATCH_ROWS):
+            for row in zip(*_copy_cells(df.iloc[start:start + COPY_BATCH_ROWS])):
+                cp.write_row(row)
+
+
+def _copy_cells(df: pd.DataFrame) -> list[list]:
+    """The cells of ``df`` column by column as the driver takes them: None
+    for missing, Python scalars, datetimes, geometries as hex EWKB."""
     cols = []
     geo_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df else None
     for c in df.columns:
@@ -317,14 +356,10 @@ def _copy_rows(conn, t: PgTarget, df: pd.DataFrame) -> None:
             cols.append(list(shapely.to_wkb(g, hex=True, include_srid=bool(srid))))
         elif pd.api.types.is_datetime64_any_dtype(s):
             cols.append([None if pd.isna(v) else v.to_pydatetime() for v in s])
-        else:
+        else:  # a Categorical gives its values here, as a text column does
             v = s.astype(object).where(s.notna(), None).tolist()
             cols.append([x.item() if isinstance(x, np.generic) else x for x in v])
-    names = ", ".join(_q(c) for c in df.columns)
-    cur = conn.connection.driver_connection.cursor()
-    with cur.copy(f"COPY {_table_sql(t)} ({names}) FROM STDIN") as cp:
-        for row in zip(*cols):
-            cp.write_row(row)
+    return cols
 
 
 def load_incidents(result: IntakeResult, dest: str, *, run_id: str | None = None,
@@ -353,7 +388,7 @@ def load_incidents(result: IntakeResult, dest: str, *, run_id: str | None = None
         ``{"table", "rejects_table", "run_id", "accepted", "rejected", "filtered", "rows"}``.
     """
     t = parse_pg_url(dest, need="table")
-    inc = result.incidents.copy()
+    inc = result.incidents.copy(deep=False)  # columns shared with the result, not copied
     # the row-order column: "fid", unless the input has a column of that name (kept as it is)
     order_col = ROW_ORDER_COLUMNS[0] if ROW_ORDER_COLUMNS[0] not in inc else ROW_ORDER_COLUMNS[1]
     if order_col in inc:

@@ -491,7 +491,8 @@ def incident_groups(incidents: gpd.GeoDataFrame, *, show_points: bool = False, c
     df = pd.DataFrame({
         "x": kx, "y": ky, "occurred": incidents["occurred"].to_numpy(),
         "loc": incidents["location_text"].fillna("").to_numpy(),
-        "outcome": incidents[outcome_col].fillna("").to_numpy() if outcome_col else "",
+        # as objects first: a Categorical (a large CSV's outcome column) cannot take "" unless it is a category
+        "outcome": incidents[outcome_col].astype(object).fillna("").to_numpy() if outcome_col else "",
     }).sort_values("occurred", kind="stable")
     out = df.groupby(["x", "y"], sort=False).agg(count=("occurred", "size"), first=("occurred", "min"),
                                                   last=("occurred", "max"), outcome=("outcome", "last")).reset_index()
