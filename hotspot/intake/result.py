@@ -280,10 +280,14 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 
 def _shared_strings(cat: pd.Categorical) -> np.ndarray:
-    """The values of a Categorical with no missing value as an object array
-    referring to one Python string per category (not one string per row:
-    a 10 KB location shared by 2 M rows stays 10 KB)."""
-    return np.asarray(cat.categories, dtype=object).take(cat.codes)
+    """The values of a Categorical as an object array referring to one
+    Python string per category (not one string per row: a 10 KB location
+    shared by 2 M rows stays 10 KB), NaN where a value is missing."""
+    out = np.asarray(cat.categories, dtype=object).take(cat.codes)
+    missing = cat.codes < 0
+    if missing.any():  # take() reads code -1 as the last category: a missing value would become a real one
+        out[missing] = np.nan
+    return out
 
 
 def _rows(s: pd.Series, rows: np.ndarray):
