@@ -331,7 +331,9 @@ def _monthly_from_parquet(path: str) -> tuple[pd.DataFrame, str]:
     keep = (id_codes < 0) | ~pd.Series(pair).duplicated().to_numpy()
     months = table["Month"].combine_chunks()
     month_codes = months.indices.fill_null(-1).to_numpy(zero_copy_only=False)[rows]
-    month = np.append(months.dictionary.to_numpy(zero_copy_only=False).astype(object), None)[month_codes]
+    month_values = np.empty(len(months.dictionary) + 1, dtype=object)  # the last: a missing month (code -1)
+    month_values[:-1] = months.dictionary.to_numpy(zero_copy_only=False)
+    month = month_values[month_codes]
     counts = pd.DataFrame({"area": area[keep], "month": month[keep]}).value_counts()
     wide = counts.unstack("month", fill_value=0)
     wide.columns = pd.PeriodIndex(wide.columns, freq="M", name="period")
