@@ -330,6 +330,7 @@ def _stage_hotspots(run: _Run) -> None:
     path = run.output("hotspots", "hotspots.gpkg")
     sel = _select_method(run, pc)
     surface = forecast_surface(pc, sel.best, run.as_of)
+    del pc  # the per-period arrays (and the method's cache) are done with: freed before Gi* (issue 22)
     recent12 = recent_incidents(inc, months=12)
     hot = hotspot_polygons(surface, hotspot_mask(surface, share=0.05), recent12)
     write_table(surface.to_gdf("score").drop(columns=["row", "col"]), path, layer="cells")

@@ -64,8 +64,9 @@ def sources_period_counts(sources: Sources, grid: Grid, mask: np.ndarray) -> Per
     k = (per - periods[0]).map(lambda d: d.n).to_numpy(np.int64)
     row, col, ok = grid.index(sources.x[own], sources.y[own])
     flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]
-    counts = np.bincount(flat, minlength=len(periods) * grid.ny * grid.nx).reshape(
-        len(periods), grid.ny, grid.nx).astype(float)
+    # straight into float64 (weights of one: whole numbers, exact), no int64 copy beside it (issue 22)
+    counts = np.bincount(flat, weights=np.ones(len(flat)), minlength=len(periods) * grid.ny * grid.nx).reshape(
+        len(periods), grid.ny, grid.nx)
     return PeriodCounts(grid, mask, periods, counts, freq)
 
 
@@ -206,6 +207,9 @@ class ForecastBackground:
             v = np.array([self._past_pai(m, o) for o in past])
             v = v[np.isfinite(v)]
             means[m] = float(v.mean()) if len(v) else float("nan")
+            # one candidate's cumulated arrays at a time, not all of them at once (issue 22: ~90 MB each
+            # for a borough); the PAIs are kept, and the chosen one's surface recomputes the same values
+            self.pc.release()
         finite = {m: v for m, v in means.items() if np.isfinite(v)}
         return (max(finite, key=lambda m: finite[m]) if finite else self.methods[0]), means
 

@@ -61,3 +61,44 @@ def test_every_borough_report_equals_an_independent_count(shared_data, london_fi
         small = name in rep.unranked
         assert (rep.london_rank is None) == small and not any("only partly" in w for w in rep.warnings), (name, rep.warnings)
     assert mismatches == []
+
+
+def _police_rows():
+    # two boroughs; id "a" twice in Barnet (one crime) and once in Brent (another crime: counted per area);
+    # a row without an id (its own crime), one without a location and one without an LSOA (both not counted)
+    return pd.DataFrame({
+        "Crime ID": ["a", "a", "a", None, "b", "c", "d"],
+        "Month": ["2024-01", "2024-02", "2024-01", "2024-01", "2024-02", "2024-02", "2024-02"],
+        "LSOA name": ["Barnet 001A", "Barnet 002B", "Brent 003C", "Barnet 001A", "Brent 003C", "Brent 004D", None],
+        "Longitude": [-0.2, -0.2, -0.25, -0.2, None, -0.25, -0.25],
+    })
+
+
+def test_parquet_counts_equal_the_table_counting_on_a_known_answer(tmp_path):
+    """The compact Parquet read (issue 22) counts as the in-memory table
+    counting does, and both give the hand count."""
+    from hotspot.report.london import _monthly_from_incident_table, _monthly_from_parquet
+
+    path = tmp_path / "london.parquet"
+    rows = _police_rows()
+    rows.to_parquet(path)
+    got, counting = _monthly_from_parquet(str(path))
+    want, _ = _monthly_from_incident_table(rows, str(path))
+    pd.testing.assert_frame_equal(got, want)
+    assert counting == "police.uk incidents, one burglary per Crime ID"
+    # Barnet: "a" (Jan; its Feb repeat is the same crime) + the id-less row (Jan); Brent: "a" (Jan), "c" (Feb)
+    assert got.loc["Barnet"].tolist() == [2, 0] and got.loc["Brent"].tolist() == [1, 1]
+    assert [str(p) for p in got.columns] == ["2024-01", "2024-02"]
+
+
+def test_parquet_counts_refuse_a_malformed_lsoa_name_by_its_row(tmp_path):
+    from hotspot._errors import InputFileError
+    from hotspot.report.london import _monthly_from_parquet
+
+    rows = _police_rows()
+    rows.loc[5, "LSOA name"] = "Brent"  # data row 6: no LSOA suffix
+    path = tmp_path / "london.parquet"
+    rows.to_parquet(path)
+    with pytest.raises(InputFileError, match=r"data row 6, column 'LSOA name': 'Brent' is not a police.uk LSOA "
+                                             r"name .*1 such rows"):
+        _monthly_from_parquet(str(path))
