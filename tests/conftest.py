@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
@@ -230,13 +229,6 @@ def browser():
     drv = open_browser()
     yield drv
     drv.quit()
-
-
-@pytest.fixture(autouse=True)
-def _no_warning_noise():
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        yield
 
 
 @pytest.fixture(scope="session")

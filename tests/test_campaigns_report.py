@@ -224,6 +224,53 @@ def test_poisson_glm_matches_scikit_learn():
     np.testing.assert_allclose(ours[0], ref.intercept_, atol=1e-5)
 
 
+def _month_design(n: int) -> np.ndarray:
+    return np.column_stack([np.ones(n), np.eye(12)[np.arange(n) % 12][:, 1:], (np.arange(n) - n / 2) / 12])
+
+
+def test_poisson_glm_leaves_out_a_zero_weight_row_even_when_its_mean_underflows():
+    # The left-out row sits far along the trend, where exp(eta) is 0.0 in
+    # floating point: it must change neither the coefficients nor warn.
+    from hotspot.report import poisson_glm
+
+    rng = np.random.default_rng(3)
+    X = _month_design(48)
+    y = rng.poisson(np.exp(X @ np.r_[2.0, rng.normal(0, 0.2, 11), -0.3])).astype(float)
+    far = np.r_[1.0, np.zeros(11), 5_000.0]  # exp(2 - 0.3 * 5000) underflows to 0
+    w = np.r_[np.ones(48), 0.0]
+    with_row = poisson_glm(np.vstack([X, far]), np.r_[y, 0.0], w)
+    np.testing.assert_allclose(with_row, poisson_glm(X, y), rtol=0, atol=1e-9)
+
+
+def test_poisson_glm_refuses_a_mean_that_falls_to_zero():
+    # No count at all in one calendar month: the likelihood grows without
+    # bound as that month's effect goes to minus infinity (no finite fit).
+    from hotspot._errors import ModelError
+    from hotspot.report import poisson_glm
+
+    X = _month_design(60)
+    y = np.where(np.arange(60) % 12 == 3, 0.0, 4.0)
+    with pytest.raises(ModelError, match="expects no burglaries at all in some months"):
+        poisson_glm(X, y)
+
+
+def test_expected_range_names_a_calendar_month_without_burglaries():
+    from hotspot._errors import ModelError
+
+    idx = pd.period_range("2019-01", periods=60, freq="M")
+    rng = np.random.default_rng(5)
+    counts = rng.poisson(3, 60)
+    counts[idx.month == 1] = counts[idx.month == 8] = 0
+    with pytest.raises(ModelError, match=r"no burglaries in any January, August of the 60 months fitted"):
+        expected_range(pd.Series(counts, index=idx))
+    counts[(idx.month == 8) & (idx.year == 2021)] = 1  # one August burglary: August has a finite effect
+    with pytest.raises(ModelError, match=r"no burglaries in any January of the"):
+        expected_range(pd.Series(counts, index=idx))
+    counts[(idx.month == 1) & (idx.year == 2020)] = 2
+    rng_ = expected_range(pd.Series(counts, index=idx))
+    assert np.isfinite(rng_["expected"]).all() and (rng_["expected"] > 0).all()
+
+
 # --------------------------------------------------------------------------- refusals and warnings (issue 9)
 
 
@@ -300,6 +347,14 @@ def test_a_handful_of_burglaries_gets_no_rating(barnet_intake):
     few = inc.iloc[::300]  # ~115 burglaries over 11 years: ~10 a year
     rep = build_report(few, "Barnet", "2024-12")
     assert rep.rag == "n/a" and any("too few for a rating" in w for w in rep.warnings)
+    # ~1 a month leaves a calendar month without any in five years: no band, said, and the counts still shown
+    assert any(w.startswith("the expected range cannot be fitted: no burglaries in any ") and
+               w.endswith("; no exceptions and no RAG rating") for w in rep.warnings)
+    assert rep.series["expected"].isna().all() and rep.exceptions == []
+    expected_counts = few["occurred"].dt.to_period("M").value_counts()
+    assert rep.series["observed"].sum() == expected_counts[expected_counts.index.isin(rep.series.index)].sum()
+    assert len(rep.to_csv_frame()) == 60
+    assert "no exceptions and no RAG rating" in report_html(rep)  # the chart draws the counts without a band
     assert build_report(inc, "Barnet", "2024-12").rag in ("RED", "AMBER", "GREEN")
 
 

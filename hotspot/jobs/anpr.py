@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from .._errors import ModelError
 from ..anpr.plan import CONTEXT_REACH_M as CONTEXT_REACH_M  # the context reach the docstring names, for the command
 from ..anpr.plan import ANPRPlan, plan_anpr, with_candidate_defaults
 from ..areas import Area, load_boundaries
@@ -87,7 +88,17 @@ def plan_anpr_for_area(area: Area, incidents: IncidentsLike, *, road_layers: dic
     Returns
     -------
     ANPRPlan
+
+    Raises
+    ------
+    ModelError
+        ``radius`` is not a positive number of metres (before any layer is
+        read), or the camera model cannot be built.
     """
+    if not radius > 0:
+        # refused before any layer is read (the reference ones take seconds and may warn), as the model would
+        raise ModelError("the coverage radius of a camera (radius=) must be a positive number of metres",
+                         param='radius')
     incidents = as_frame(incidents)
     inc = recent_incidents(incidents, months=months)
     roads_used = None

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .._errors import HotspotError, OptionError
+from .._errors import HotspotError, ModelError, OptionError
 from .london import LondonContext
 from .rag import rag_with_caveats
 from .series import change_pct, complete_financial_years, fy_volume, monthly_series, probably_missing_months, window_sum
-from .trend import expected_range
+from .trend import expected_range, observed_only
 
 
 @dataclass
@@ -157,7 +157,15 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
     q, q_prev = window_sum(series, M, 3), window_sum(series, M - 12, 3)
     r, r_prev = window_sum(series, M, 12), window_sum(series, M - 12, 12)
     base = fy_volume(series, baseline_fy)
-    rng = expected_range(series, z=z)
+    try:
+        rng = expected_range(series, z=z)
+    except ModelError as exc:
+        # too few burglaries a month for the model (a small area): the volumes stand, with no band, no
+        # exceptions and no rating, as the league does for a small ward
+        warnings.append(f"{exc}; no exceptions and no RAG rating")
+        rng = None
+    if rng is None:
+        rng = observed_only(series)
     recent = rng[rng.index > M - 24]
     exceptions = [{"month": str(p), "direction": row.direction, "observed": int(row.observed),
                    "expected": round(float(row.expected), 1)} for p, row in recent.iterrows() if row.direction]
@@ -176,6 +184,8 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
     change = change_pct(r, r_prev)
     rag, caveats = rag_with_caveats(r, r_prev, green=green, red=red, high_exception_recent=high_q)
     warnings.extend(caveats)
+    if rng["expected"].isna().all():
+        rag = "n/a"
     return PerformanceReport(
         area=area_name, month=M,
         latest_quarter={"volume": q, "change_pct": change_pct(q, q_prev)},
