@@ -59,6 +59,7 @@ SYSTEM: tuple[str, ...] = (
     "test_cli.py::test_nanobeats_from_knox",
     "test_cli.py::test_run_on_a_layer_of_one_area_skips_the_cross_border_stage_with_its_reason",
     "test_cli.py::test_run_reads_a_users_own_columns_and_crs",
+    "test_cli.py::test_run_takes_a_postcode_layer_for_its_brief",
     "test_cli.py::test_unusable_input_exits_2_with_one_line",
     "test_cli.py::test_version",
     "test_disclosure_leaks.py::test_check_public_fails_two_releases_that_subtract_below_k",

@@ -251,3 +251,34 @@ def test_run_reads_a_users_own_columns_and_crs(tmp_path):
     r = run(*common, "--crime-type", "all")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["accepted"] == n
+
+
+def test_run_takes_a_postcode_layer_for_its_brief(tmp_path):
+    # the run's notes tell a user without reference data to give --postcodes: the run has the option, and the layer
+    # names each target's nearest postcode in the brief
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import Point, box
+
+    rng = np.random.default_rng(6)
+    n = 300
+    pd.DataFrame({"ref": [f"r{k}" for k in range(n)],
+                  "when": (pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D")).strftime("%Y-%m-%d"),
+                  "E": rng.uniform(530000, 532000, n), "N": rng.uniform(180000, 182000, n), "type": "Burglary",
+                  }).to_csv(tmp_path / "own.csv", index=False)
+    gpd.GeoDataFrame({"name": ["Patch"]}, geometry=[box(529900, 179900, 532100, 182100)], crs=27700).to_file(
+        tmp_path / "patch.geojson")
+    xs, ys = np.meshgrid(np.arange(530000, 532001, 250), np.arange(180000, 182001, 250))
+    gpd.GeoDataFrame({"postcode": [f"ZZ{i // 10} {i % 10}AA" for i in range(xs.size)]},
+                     geometry=[Point(x, y) for x, y in zip(xs.ravel(), ys.ravel())], crs=27700).to_file(
+        tmp_path / "postcodes.geojson")
+    common = ["run", tmp_path / "own.csv", "--area-file", tmp_path / "patch.geojson", "--area", "Patch", "--no-reference",
+              "--no-gi", "--stages", "intake,nano-beats,audiences", "--out", tmp_path / "maps", "--reports",
+              tmp_path / "reports", "--json", "--crs", "EPSG:27700", "--id-col", "ref", "--date-col", "when",
+              "--x-col", "E", "--y-col", "N"]
+    without, given = run(*common), run(*common, "--postcodes", tmp_path / "postcodes.geojson")
+    assert without.returncode == 0 and given.returncode == 0, (without.stderr, given.stderr)
+    assert json.loads(without.stdout)["brief"]["with_postcode"] == 0
+    brief = json.loads(given.stdout)["brief"]
+    assert brief["targets"] == brief["with_postcode"] == 10

@@ -146,6 +146,7 @@ def run(
     red_routes: Annotated[Optional[Path], typer.Option("--red-routes", help="Red-route (TLRN) polygons.")] = None,
     existing_cameras: Annotated[Optional[Path], typer.Option("--existing-cameras", help="Your existing ANPR camera points: their cover counts as already covered (the TfL JamCams never do).")] = None,
     units: Annotated[Optional[Path], typer.Option("--units", help="LSOA polygons for the campaign.")] = None,
+    postcodes: Annotated[Optional[Path], typer.Option("--postcodes", help="Postcode layer (points or polygons): the nearest postcode of each target, camera site and leaflet drop (default: the reference data's postcode units, if any).")] = None,
     households: Annotated[Optional[Path], typer.Option("--households", help="Census households per LSOA (CSV).")] = None,
     neighbours_file: Annotated[Optional[Path], typer.Option("--neighbours-file", help="Layer of neighbouring areas (default: the boundary layer).")] = None,
     no_reference: Annotated[bool, typer.Option("--no-reference", help="Use only the files given, not the reference data's layers.")] = False,
@@ -172,6 +173,7 @@ def run(
         road_files={p.name: p for p in roads} if roads else None, street_files=list(roads) if roads else None,
         cell_m=cell, count_points=count_points, count_flows=count_flows,
         red_routes=red_routes, existing_cameras=existing_cameras, lsoa_file=units, households_file=households,
+        postcodes=postcodes,
         crime_types=crime_type, assess_targets=assess_targets, assess_start=assess_start).items() if v is not None}
     given["read_options"] = _intake_kwargs()
     config = RunConfig.from_reference(root, area or "", **given) if root is not None else RunConfig(area=area or "", **given)
