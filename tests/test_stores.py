@@ -372,3 +372,22 @@ def test_a_geojson_written_twice_is_the_same_bytes_and_named_after_its_file(tmp_
         write_table(table, p)
     assert one.read_bytes() == two.read_bytes()
     assert json.loads(one.read_text())["name"] == "sites"
+
+
+def test_an_input_column_named_fid_is_written_to_a_geopackage_as_data(tmp_path):
+    # GeoPackage calls its own integer key "fid": an input's "fid" (here text, and not unique) is kept as a column
+    path = tmp_path / "own.csv"
+    pd.DataFrame({"fid": ["a", "a", "b"], "Crime ID": ["c1", "c2", "c3"], "Month": "2024-01",
+                  "Longitude": [-0.2, -0.19, -0.18], "Latitude": [51.6, 51.61, 51.62], "Location": "On or near X",
+                  "Crime type": "Burglary"}).to_csv(path, index=False)
+    res = read_incidents(path)
+    write_table(res.incidents, tmp_path / "out.gpkg")
+    back = gpd.read_file(tmp_path / "out.gpkg")
+    assert back["fid"].tolist() == ["a", "a", "b"] and back["incident_id"].tolist() == res.incidents["incident_id"].tolist()
+
+
+def test_a_file_path_given_for_a_database_is_named_as_not_a_url(tmp_path):
+    from hotspot.io.urls import parse_pg_url
+
+    with pytest.raises(StoreError, match=r"out\.gpkg: not a postgresql:// URL"):
+        parse_pg_url(tmp_path / "out.gpkg", need="table")

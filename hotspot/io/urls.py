@@ -112,11 +112,14 @@ def parse_pg_url(url: str | Path, *, need: str = "either") -> PgTarget:
     Raises
     ------
     StoreError
-        No table/sql given, or both, or a malformed host/port.
+        Not a ``postgresql://`` URL, no table/sql given, or both, or a
+        malformed host/port.
     """
     import sqlalchemy as sa
 
     text = _fix_url(str(url))
+    if not is_pg_url(text):  # a file path would be shown as "postgresql:/path" and told to name a table
+        raise StoreError(f"{url}: not a postgresql:// URL; give postgresql://USER@HOST:PORT/DB?table=NAME")
     parts = urlsplit(text)
     query = parse_qsl(parts.query, keep_blank_values=True)
     table = next((v for k, v in query if k == "table"), None)

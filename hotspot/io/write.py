@@ -197,7 +197,13 @@ def _write_file(table: pd.DataFrame, path: Path, suffix: str, layer: str | None,
     elif suffix.endswith(".gpkg"):
         if geo is None:
             raise InputFileError(f"{where}: a GeoPackage output needs geometries; write .csv or .parquet for this table")
-        geo.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+        options = {}
+        if any(str(c).lower() == "fid" for c in geo.columns):
+            # GeoPackage's own integer key is called "fid": an input column of that name is data, kept under its name
+            taken = {str(c).lower() for c in geo.columns}
+            options["layer_options"] = {"FID": next(n for n in ("gpkg_fid", "gpkg_fid_1", "gpkg_fid_2", "_gpkg_fid")
+                                                    if n not in taken)}
+        geo.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", **options)
     else:
         raise InputFileError(f"{where}: unknown output type; use .geojson, .gpkg, .csv, .parquet or a postgresql:// URL")
 
