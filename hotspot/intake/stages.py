@@ -111,6 +111,13 @@ def read_incidents(
     parsed, malformed = _stage_parse(sources, format, opts, columns=columns, date_format=date_format, notes=notes,
                                      source_name=source_name)
     release_free_memory()  # the parse's transient cells, before the stages allocate on top (a large file's peak)
+    return _judge(parsed, area, opts, malformed, files, notes)
+
+
+def _judge(parsed: list[_Parsed], area: Area | None, opts: _Options, malformed: list[dict],
+           files: list[InputFile], notes: list[str]) -> IntakeResult:
+    """The stages after the parse, for one area (or none): coordinates, CRS,
+    projection, membership, duplicates, and the accounting of every row."""
     _stage_coordinates(parsed, area, opts.now)
     work, crs_how = _stage_crs(parsed, area, opts.crs)
     _stage_project(parsed, work)
@@ -202,14 +209,8 @@ def read_incidents_near(
     out = []
     for k, a in enumerate((area, wide)):
         fork, fork_files, fork_notes = _fork(parsed, files, notes, boxed, k)
-        _stage_coordinates(fork, a, opts.now)
-        work, crs_how = _stage_crs(fork, a, opts.crs)
-        _stage_project(fork, work)
-        membership = _stage_area(fork, a, opts.tol, fork_notes)
-        _stage_duplicates(fork, fork_notes)
         try:
-            out.append(_account(fork, work, malformed, fork_files, fork_notes, crs_how=crs_how,
-                                membership=membership, types=opts.types))
+            out.append(_judge(fork, a, opts, malformed, fork_files, fork_notes))
         except UnusableInputError as exc:
             if k == 0:
                 raise
