@@ -184,3 +184,22 @@ def is_lsoa_of(names: pd.Series, district: str) -> np.ndarray:
         True where the name is ``"<district> NNNX"``.
     """
     return names.astype(str).str.fullmatch(lsoa_name_pattern(district)).fillna(False).to_numpy(bool)
+
+
+def constant_column(value: str, n: int) -> pd.Categorical[str]:
+    """``value`` on ``n`` rows as a one-category Categorical: a byte per row,
+    where a text column would hold the text once per row (a 3 M-row file's
+    path on every row: 0.1 GB; a run's parameters as JSON: far more).
+
+    Parameters
+    ----------
+    value : str
+        The one value.
+    n : int
+        Rows.
+
+    Returns
+    -------
+    pandas.Categorical
+    """
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value]))

@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from .._errors import HotspotError, InputFileError
 from .._memory import release_free_memory
+from ..columns import constant_column
 from ..incidents import Incidents
 from .files import InputFile
 from .record import _Parsed
@@ -322,13 +323,6 @@ def _release(p: _Parsed) -> None:
     p.x = p.y = None
 
 
-def _same(text: str, n: int) -> pd.Categorical[str]:
-    """``text`` on ``n`` rows as a one-category Categorical: a byte per row,
-    where a text column holds the text once per row (a 3 M-row file's path:
-    0.1 GB, the largest single allocation of the read)."""
-    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([text]))
-
-
 def _points(x: np.ndarray, y: np.ndarray, crs: CRS):
     """Points at ``x``, ``y`` (working CRS, metres), one shapely object per
     distinct coordinate pair, shared by the rows that repeat it.
@@ -374,7 +368,7 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
         ok = (p.reason == None) & ~p.filtered  # noqa: E711
         raw = p.table
         def meta(rows, path=str(p.path), index=raw.index):  # the rows' file and row number, built per use
-            return pd.DataFrame({"source_file": _same(path, int(np.count_nonzero(rows))), "source_row": index[rows]},
+            return pd.DataFrame({"source_file": constant_column(path, int(np.count_nonzero(rows))), "source_row": index[rows]},
                                 index=index[rows])
 
         bad = (p.reason != None) & ~p.filtered  # noqa: E711
@@ -393,7 +387,7 @@ def _assemble(parsed: list[_Parsed], work: CRS, malformed: list[dict], files: li
                 # and column (~0.75 GB for 3 M rows) only for the frame to turn them back into the same dtype
                 "incident_id": std_cols.get("ids", _rows(p.ids, ok)),
                 "occurred": _rows(p.occurred, ok),
-                "date_precision": _same(p.precision, int(ok.sum())),
+                "date_precision": constant_column(p.precision, int(ok.sum())),
                 "crime_type": std_cols.get("crime_type", _rows(p.crime_type, ok)),
                 "location_text": std_cols.get("location", _rows(p.location, ok)),
             }, index=raw.index[ok])

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import HotspotError, InputFileError, StoreError
+from ..columns import constant_column
 from .paths import expand_paths
 from .postgis import _pg_columns
 from .raw import LSOA_NAME_COLUMN, ROW_ORDER_COLUMNS
@@ -264,8 +265,9 @@ def _replace_run(conn, t: PgTarget, table: pd.DataFrame, rid: str, params: Mappi
         if c in out:
             raise StoreError(f"{t.shown}: the table to write already has a column '{c}' (reserved for the run)")
     # one value on every row: a one-category Categorical (a byte per row), not one copy of the JSON per row
-    out["run_id"] = _constant(rid, len(out), out.index)
-    out["run_params"] = _constant(json.dumps(params or {}, sort_keys=True, default=str), len(out), out.index)
+    out["run_id"] = pd.Series(constant_column(rid, len(out)), index=out.index)
+    out["run_params"] = pd.Series(constant_column(json.dumps(params or {}, sort_keys=True, default=str), len(out)),
+                                  index=out.index)
     out["written_at"] = pd.Timestamp.now(tz="UTC")
     geo = _geo(out)
     if geo is not None:
@@ -314,12 +316,6 @@ _Frame = TypeVar("_Frame", pd.DataFrame, gpd.GeoDataFrame)
 #: Rows per batch of :func:`_copy_rows`: each batch's cells become Python
 #: objects for the driver (~20 MB per 50,000 police.uk rows), never the whole table's.
 COPY_BATCH_ROWS = 50_000
-
-
-def _constant(value: str, n: int, index: pd.Index) -> pd.Series:
-    """``value`` on ``n`` rows as a one-category Categorical: a byte per row."""
-    return pd.Series(pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value])),
-                     index=index)
 
 
 def _plain(df: _Frame) -> _Frame:
