@@ -139,12 +139,15 @@ class Context:
         """One note per neighbour without data, for the outputs."""
         out = []
         rows = self.neighbours[self.neighbours["status"] == "missing"]  # in the order of ``missing``
+        # the counts are over every month the context holds: said, as another note may speak of a shorter window
+        when = self.incidents["occurred"] if "occurred" in self.incidents and len(self.incidents) else None
+        span = f" in {when.min():%Y-%m}..{when.max():%Y-%m}" if when is not None else ""
         for n, count, exp in zip(rows["neighbour"], rows["incidents"], rows["expected_from_area"]):
             # without incidents of its own the area predicts nothing to compare with
             basis = ("and the area has no burglaries of its own to compare with" if exp is None or pd.isna(exp)
                      else f"where the area's own density predicts ~{exp:.0f}")
             out.append(f"no data for {n} within {self.buffer_m:g} m of the boundary ({int(count)} "
-                       f"burglaries {basis}): missing "
+                       f"burglaries{span} {basis}): missing "
                        "data, or an empty stretch such as a park or river; its burglaries are unknown, not zero")
         return out
 

@@ -241,6 +241,9 @@ def test_a_missing_neighbour_is_noted_when_the_area_has_no_burglary_of_its_own()
     notes = ctx.missing_notes()
     assert ctx.missing == ["North", BEYOND_LAYER] and len(notes) == 2
     assert "no data for North" in notes[0] and "no burglaries of its own" in notes[0]
+    # the counts are over every month the context holds, and the note says which (another may speak of 12 months)
+    when = ctx.incidents["occurred"]
+    assert f"burglaries in {when.min():%Y-%m}..{when.max():%Y-%m} and" in notes[0]
 
 
 def test_a_target_fed_from_across_the_boundary_is_named_after_its_own_street_and_says_so():
