@@ -97,6 +97,7 @@ HEAVY: tuple[str, ...] = (
     "test_hotspots.py::test_gi_star_finds_a_planted_cluster",
     "test_morning.py::test_a_run_reads_its_incidents_once_at_its_widest_buffer",
     "test_intake_memory.py::test_a_large_csv_is_read_in_bounded_memory_per_row",
+    "test_memory.py",
     "test_properties.py::test_rows_are_conserved_under_random_corruption",
 )
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .._memory import peak_rss_mb
 from ..league.areas import AreaSpec, select_areas
 from ..league.run import RunInfo, run_area_tasks
-from ..league.tasks import _ru_maxrss_mb
 from ..pipeline import RunConfig, run_area
 from ..sources import slug
 
@@ -97,7 +97,7 @@ def morning_task(spec: AreaSpec, base: dict[str, Any], root: str, gi: bool, refi
     hot = res.summary.get("hotspots") or {}
     return {"folder": str(folder), "outputs": outputs, "method": hot.get("method"),
             "reused": (hot.get("selection") or {}).get("reused"), "skipped": res.skipped,
-            "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid()}
+            "seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()}
 
 
 def run_areas(

@@ -6,7 +6,6 @@ compact dict the client combines.
 from __future__ import annotations
 
 import os
-import resource
 import time
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -14,16 +13,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .._memory import peak_rss_mb
 from ..columns import is_lsoa_of
 from ..io.source import StoreSource, is_store
 from .areas import AreaSpec
 
 if TYPE_CHECKING:  # annotations only
     from ..intake import IntakeResult
-
-
-def _ru_maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
 #: The police.uk columns the league and the backtest use (others are not read
@@ -131,7 +127,7 @@ def league_task(spec: AreaSpec, sources: Sequence[str], assign: str, months: tup
         "reasons": res.reasons, "notes": res.notes, "filtered": res.n_filtered, "crime_types": dict(res.crime_types),
         "first_month": str(res.incidents["occurred"].min().to_period("M")) if res.accepted else None,
         "last_month": str(res.incidents["occurred"].max().to_period("M")) if res.accepted else None,
-        "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid(),
+        "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid(),
     }
 
 
@@ -187,4 +183,4 @@ def backtest_task(spec: AreaSpec, sources: Sequence[str], *, cell: float, start:
     summ.insert(0, "area", spec.name)
     summ["best"] = summ["method"] == bt.best
     return {"area": spec.name, "summary": summ, "accepted": res.accepted, "periods": bt.n_periods,
-            "seconds": time.perf_counter() - t0, "peak_rss_mb": _ru_maxrss_mb(), "pid": os.getpid()}
+            "seconds": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(), "pid": os.getpid()}
