@@ -630,7 +630,7 @@ def run_area(
     tiles : str, optional
         Base tiles for the map (none by default: works offline).
     gi_star_layer : bool
-        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+        Add the Gi* layer (Getis-Ord Gi* with 999 permutations at 250 m cells).
     stages : list of str, optional
         Names from :data:`STAGES` to run (default all); the intake always runs.
     step : callable, optional
@@ -732,7 +732,7 @@ def run_demo(
     tiles : str, optional
         Base tiles for the map (none by default: works offline).
     gi_star_layer : bool
-        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+        Add the Gi* layer (Getis-Ord Gi* with 999 permutations at 250 m cells).
     refit : bool
         Fit the forecast method selection again (see :func:`run_area`).
 
