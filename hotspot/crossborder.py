@@ -76,8 +76,49 @@ def border_zones(area: Area, distances: Sequence[float] = ZONE_DISTANCES) -> gpd
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=area.crs)
 
 
+def within_distances(line: BaseGeometry, x: np.ndarray, y: np.ndarray, distances: Sequence[float], *,
+                     margin: float = 0.01) -> dict[float, np.ndarray]:
+    """Whether each point lies within each distance of ``line``: exactly
+    ``shapely.distance(line, point) <= distance``, without measuring every
+    point's distance to every segment.
+
+    A prepared geometry's indexed ``dwithin`` settles the points more than
+    ``margin`` from each cut-off; only those within ``margin`` of it are
+    measured with :func:`shapely.distance` (for a 1,700-vertex borough
+    boundary and 34 k points: ~0.1 s instead of ~0.5-1.5 s).
+
+    Parameters
+    ----------
+    line : shapely geometry
+        The lines (e.g. :func:`boundary_line`), metres.
+    x, y : ndarray
+        Point coordinates, metres in the line's CRS.
+    distances : sequence of float
+        Cut-offs, metres.
+    margin : float
+        Metres either side of a cut-off where the distance is measured.
+
+    Returns
+    -------
+    dict of float to ndarray of bool
+        Cut-off -> one flag per point.
+    """
+    geom = shapely.from_wkb(shapely.to_wkb(line))  # a copy to prepare: the caller's geometry is left as it is
+    shapely.prepare(geom)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    out = {}
+    for d in distances:
+        d = float(d)
+        flags = shapely.dwithin(geom, shapely.points(x, y), max(d - margin, 0.0))
+        unsure = np.flatnonzero(~flags)
+        unsure = unsure[shapely.dwithin(geom, shapely.points(x[unsure], y[unsure]), d + margin)]
+        flags[unsure] = shapely.distance(line, shapely.points(x[unsure], y[unsure])) <= d
+        out[d] = flags
+    return out
+
+
 def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Sequence[float] = ZONE_DISTANCES,
-                         by_month: bool = True) -> pd.DataFrame:
+                         by_month: bool = True, *, zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Share of incidents near the boundary against the share of area.
 
     Parameters
@@ -91,6 +132,9 @@ def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Seq
         Band widths, metres from the boundary (default 250, 500, 1000 m).
     by_month : bool
         Also give one set of rows per calendar month (default True).
+    zones : GeoDataFrame, optional
+        :func:`border_zones` of ``area`` and ``distances``, when the caller
+        has them (made here otherwise).
 
     Returns
     -------
@@ -100,19 +144,21 @@ def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Seq
         (incident share / area share; above 1 means burglary concentrates
         near the border).
     """
-    zones = border_zones(area, distances)
-    d = shapely.distance(boundary_line(area), shapely.points(incidents.geometry.x, incidents.geometry.y))
-    inside = shapely.intersects_xy(area.geometry, incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
-    d, occ = d[inside], incidents["occurred"].to_numpy()[inside]
+    if zones is None:
+        zones = border_zones(area, distances)
+    x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    inside = shapely.intersects_xy(area.geometry, x, y)
+    near = within_distances(boundary_line(area), x[inside], y[inside], zones["distance_m"])
+    occ = incidents["occurred"].to_numpy()[inside]
     month = pd.DatetimeIndex(occ).to_period("M").astype(str)
     rows = []
-    groups = [("all", np.ones(len(d), bool))]
+    groups = [("all", np.ones(len(occ), bool))]
     if by_month:
         groups += [(m, month == m) for m in sorted(set(month))]
     for label, sel in groups:
         n = int(sel.sum())
         for z in zones.itertuples():
-            k = int((d[sel] <= z.distance_m).sum())
+            k = int(near[z.distance_m][sel].sum())
             share = k / n if n else np.nan
             rows.append({"month": label, "distance_m": z.distance_m, "incidents": n, "in_zone": k,
                          "incident_share": share, "area_share": z.area_share,
@@ -177,6 +223,8 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
     line = boundary_line(area)
     rows = []
     nb = neighbours.to_crs(area.crs)
+    # the same for every neighbour: buffered once (each is ~0.02-0.05 s on a borough)
+    near_line, reach = (area.geometry.buffer(200), area.geometry.buffer(strip + 2000)) if len(nb) else (None, None)
     for _, r in nb.iterrows():
         shared = line.intersection(r.geometry.buffer(tolerance))
         if shared.is_empty or shared.length < 1:
@@ -191,7 +239,7 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
         # boundary: its data are missing (e.g. another police force), not zero
         # (police.uk forces record the odd crime over their border, so "any
         # incident" is not enough: ask for 1 per km^2 per year in the band)
-        clear = r.geometry.difference(area.geometry.buffer(200)).intersection(area.geometry.buffer(strip + 2000))
+        clear = r.geometry.difference(near_line).intersection(reach)
         n_clear = int(shapely.intersects_xy(clear, sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy()).sum())
         has_out = bool(years) and clear.area > 0 and n_clear / (clear.area / 1e6) / years >= min_density
         rows.append({

@@ -406,7 +406,7 @@ def _stage_crossborder(run: _Run) -> None:
         outside = build_context(area, run.around(cfg.incidents, cfg.fringe_m), own=run.incidents,
                                 buffer_m=cfg.fringe_m, neighbours=neighbours).incidents
     zones = border_zones(area)
-    conc = border_concentration(run.incidents, area)
+    conc = border_concentration(run.incidents, area, zones=zones)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
                                 name_column=name_column_of(neighbours))
     write_table(conc, run.output("border zones", "border_zones.csv"))
