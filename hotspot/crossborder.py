@@ -77,15 +77,17 @@ def border_zones(area: Area, distances: Sequence[float] = ZONE_DISTANCES) -> gpd
 
 
 def within_distances(line: BaseGeometry, x: np.ndarray, y: np.ndarray, distances: Sequence[float], *,
-                     margin: float = 0.01) -> dict[float, np.ndarray]:
+                     spacing: float = 5.0, margin: float = 0.01) -> dict[float, np.ndarray]:
     """Whether each point lies within each distance of ``line``: exactly
     ``shapely.distance(line, point) <= distance``, without measuring every
     point's distance to every segment.
 
-    A prepared geometry's indexed ``dwithin`` settles the points more than
-    ``margin`` from each cut-off; only those within ``margin`` of it are
-    measured with :func:`shapely.distance` (for a 1,700-vertex borough
-    boundary and 34 k points: ~0.1 s instead of ~0.5-1.5 s).
+    The nearest of points placed along the line at most ``spacing`` apart
+    (a KD-tree) bounds each point's distance ``d`` to the line:
+    ``near - spacing / 2 <= d <= near``. That settles every point more than
+    ``margin`` from a cut-off; the few left are measured with
+    :func:`shapely.distance` (a 1,700-vertex borough boundary and 34 k
+    points: ~0.03 s instead of ~0.5-2 s).
 
     Parameters
     ----------
@@ -95,23 +97,27 @@ def within_distances(line: BaseGeometry, x: np.ndarray, y: np.ndarray, distances
         Point coordinates, metres in the line's CRS.
     distances : sequence of float
         Cut-offs, metres.
+    spacing : float
+        Largest gap between the points placed along the line, metres.
     margin : float
-        Metres either side of a cut-off where the distance is measured.
+        Metres beyond the bounds (for rounding) where the distance is measured.
 
     Returns
     -------
     dict of float to ndarray of bool
         Cut-off -> one flag per point.
     """
-    geom = shapely.from_wkb(shapely.to_wkb(line))  # a copy to prepare: the caller's geometry is left as it is
-    shapely.prepare(geom)
     x, y = np.asarray(x, float), np.asarray(y, float)
+    distances = [float(d) for d in distances]
+    along = shapely.get_coordinates(shapely.segmentize(line, spacing))
+    # a sliding-midpoint tree suits points strung along lines; a point farther than every cut-off is inf
+    tree = cKDTree(along, balanced_tree=False, compact_nodes=False)
+    reach = max(distances, default=0.0) + spacing + margin
+    near = tree.query(np.column_stack([x, y]), distance_upper_bound=reach)[0] if len(x) else np.zeros(0)
     out = {}
     for d in distances:
-        d = float(d)
-        flags = shapely.dwithin(geom, shapely.points(x, y), max(d - margin, 0.0))
-        unsure = np.flatnonzero(~flags)
-        unsure = unsure[shapely.dwithin(geom, shapely.points(x[unsure], y[unsure]), d + margin)]
+        flags = near <= d - margin
+        unsure = np.flatnonzero(~flags & (near - spacing / 2 <= d + margin))
         flags[unsure] = shapely.distance(line, shapely.points(x[unsure], y[unsure])) <= d
         out[d] = flags
     return out
