@@ -220,12 +220,14 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
     if inside.crs is None or outside.crs is None or not inside.crs.equals(outside.crs):
         raise CRSError("inside and outside incidents must share one CRS (read both with the same area)")
     col = name_column or next((c for c in neighbours.columns if "name" in c.lower()), neighbours.columns[0])
-    months_in = set(inside["occurred"].dt.to_period("M"))
-    months_out = set(outside["occurred"].dt.to_period("M"))
-    common = sorted(months_in & months_out)
+    # each frame's months once, compared as a few distinct values (not a set of every row's Period)
+    period_in, period_out = inside["occurred"].dt.to_period("M"), outside["occurred"].dt.to_period("M")
+    common = sorted(set(period_in.unique()) & set(period_out.unique()))
     years = len(common) / 12.0
-    sel_in = inside[inside["occurred"].dt.to_period("M").isin(common)]
-    sel_out = outside[outside["occurred"].dt.to_period("M").isin(common)]
+    sel_in = inside[period_in.isin(common)]
+    sel_out = outside[period_out.isin(common)]
+    x_in, y_in = sel_in.geometry.x.to_numpy(), sel_in.geometry.y.to_numpy()
+    x_out, y_out = sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy()
     line = boundary_line(area)
     rows = []
     nb = neighbours.to_crs(area.crs)
@@ -238,15 +240,15 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
         band = shared.buffer(strip)
         zin = area.geometry.intersection(band)
         zout = r.geometry.difference(area.geometry).intersection(band)
-        n_in = int(shapely.intersects_xy(zin, sel_in.geometry.x.to_numpy(), sel_in.geometry.y.to_numpy()).sum())
-        pts_out = shapely.intersects_xy(zout, sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy())
+        n_in = int(shapely.intersects_xy(zin, x_in, y_in).sum())
+        pts_out = shapely.intersects_xy(zout, x_out, y_out)
         n_out = int(pts_out.sum())
         # no outside incident in this neighbour clear of the (generalised)
         # boundary: its data are missing (e.g. another police force), not zero
         # (police.uk forces record the odd crime over their border, so "any
         # incident" is not enough: ask for 1 per km^2 per year in the band)
         clear = r.geometry.difference(near_line).intersection(reach)
-        n_clear = int(shapely.intersects_xy(clear, sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy()).sum())
+        n_clear = int(shapely.intersects_xy(clear, x_out, y_out).sum())
         has_out = bool(years) and clear.area > 0 and n_clear / (clear.area / 1e6) / years >= min_density
         rows.append({
             "neighbour": r[col], "shared_boundary_km": shared.length / 1000,

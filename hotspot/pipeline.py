@@ -509,7 +509,7 @@ def _stage_nanobeats(run: _Run) -> None:
 def _stage_map(run: _Run) -> None:
     cfg, area, inc, layers = run.config, run.area, run.incidents, run.layers
     m = HotspotMap(area, tiles=run.tiles, title=f"hotspot: {area.name} burglary")
-    m.add_neighbours(layers.get("neighbours", area.neighbours()))
+    m.add_neighbours(layers["neighbours"] if "neighbours" in layers else area.neighbours())  # not made again
     m.add_incidents(recent_incidents(inc, months=cfg.map_months), name=f"Burglaries, last {cfg.map_months} months",
                     show_markers=False)
     if "surface" in layers:
