@@ -294,3 +294,26 @@ def test_gi_star_refuses_what_it_cannot_test():
         gi_star_grid(counts, np.ones((5, 5), bool), seed=-1)
     with pytest.raises(HotspotError, match="at least one incident"):
         gi_star_grid(np.zeros((5, 5)), np.ones((5, 5), bool))
+
+
+@pytest.mark.parametrize("freq", ["M", "W"])
+def test_period_counts_bin_each_incident_in_its_period_and_cell(freq):
+    # the periods' ordinals (vectorised) against counting Period by Period, on a grid cell by cell
+    from hotspot.forecast.counts import _bin_periods, period_of
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    occ = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    inc = gpd.GeoDataFrame({"occurred": occ}, geometry=gpd.points_from_xy(rng.uniform(-500, 3500, n),
+                                                                         rng.uniform(-500, 2500, n)), crs=27700)
+    grid = Grid.covering((0, 0, 3000, 2000), 100, 27700)
+    per = period_of(inc["occurred"], freq)
+    periods = pd.period_range(per.min() + 2, per.max() - 2, freq=freq)  # some incidents before and after
+    got = _bin_periods(inc, grid, periods, freq)
+    want = np.zeros_like(got)
+    row, col, ok = grid.index(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy())
+    for p, r, c, inside in zip(per, row, col, ok):
+        k = (p - periods[0]).n
+        if inside and 0 <= k < len(periods):
+            want[k, r, c] += 1
+    assert np.array_equal(got, want) and 0 < got.sum() < n
