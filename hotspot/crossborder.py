@@ -76,8 +76,55 @@ def border_zones(area: Area, distances: Sequence[float] = ZONE_DISTANCES) -> gpd
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=area.crs)
 
 
+def within_distances(line: BaseGeometry, x: np.ndarray, y: np.ndarray, distances: Sequence[float], *,
+                     spacing: float = 5.0, margin: float = 0.01) -> dict[float, np.ndarray]:
+    """Whether each point lies within each distance of ``line``: exactly
+    ``shapely.distance(line, point) <= distance``, without measuring every
+    point's distance to every segment.
+
+    The nearest of points placed along the line at most ``spacing`` apart
+    (a KD-tree) bounds each point's distance ``d`` to the line:
+    ``near - spacing / 2 <= d <= near``. That settles every point more than
+    ``margin`` from a cut-off; the few left are measured with
+    :func:`shapely.distance` (a 1,700-vertex borough boundary and 34 k
+    points: ~0.03 s instead of ~0.5-2 s).
+
+    Parameters
+    ----------
+    line : shapely geometry
+        The lines (e.g. :func:`boundary_line`), metres.
+    x, y : ndarray
+        Point coordinates, metres in the line's CRS.
+    distances : sequence of float
+        Cut-offs, metres.
+    spacing : float
+        Largest gap between the points placed along the line, metres.
+    margin : float
+        Metres beyond the bounds (for rounding) where the distance is measured.
+
+    Returns
+    -------
+    dict of float to ndarray of bool
+        Cut-off -> one flag per point.
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    distances = [float(d) for d in distances]
+    along = shapely.get_coordinates(shapely.segmentize(line, spacing))
+    # a sliding-midpoint tree suits points strung along lines; a point farther than every cut-off is inf
+    tree = cKDTree(along, balanced_tree=False, compact_nodes=False)
+    reach = max(distances, default=0.0) + spacing + margin
+    near = tree.query(np.column_stack([x, y]), distance_upper_bound=reach)[0] if len(x) else np.zeros(0)
+    out = {}
+    for d in distances:
+        flags = near <= d - margin
+        unsure = np.flatnonzero(~flags & (near - spacing / 2 <= d + margin))
+        flags[unsure] = shapely.distance(line, shapely.points(x[unsure], y[unsure])) <= d
+        out[d] = flags
+    return out
+
+
 def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Sequence[float] = ZONE_DISTANCES,
-                         by_month: bool = True) -> pd.DataFrame:
+                         by_month: bool = True, *, zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """Share of incidents near the boundary against the share of area.
 
     Parameters
@@ -91,6 +138,9 @@ def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Seq
         Band widths, metres from the boundary (default 250, 500, 1000 m).
     by_month : bool
         Also give one set of rows per calendar month (default True).
+    zones : GeoDataFrame, optional
+        :func:`border_zones` of ``area`` and ``distances``, when the caller
+        has them (made here otherwise).
 
     Returns
     -------
@@ -100,19 +150,21 @@ def border_concentration(incidents: gpd.GeoDataFrame, area: Area, distances: Seq
         (incident share / area share; above 1 means burglary concentrates
         near the border).
     """
-    zones = border_zones(area, distances)
-    d = shapely.distance(boundary_line(area), shapely.points(incidents.geometry.x, incidents.geometry.y))
-    inside = shapely.intersects_xy(area.geometry, incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
-    d, occ = d[inside], incidents["occurred"].to_numpy()[inside]
+    if zones is None:
+        zones = border_zones(area, distances)
+    x, y = incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy()
+    inside = shapely.intersects_xy(area.geometry, x, y)
+    near = within_distances(boundary_line(area), x[inside], y[inside], zones["distance_m"])
+    occ = incidents["occurred"].to_numpy()[inside]
     month = pd.DatetimeIndex(occ).to_period("M").astype(str)
     rows = []
-    groups = [("all", np.ones(len(d), bool))]
+    groups = [("all", np.ones(len(occ), bool))]
     if by_month:
         groups += [(m, month == m) for m in sorted(set(month))]
     for label, sel in groups:
         n = int(sel.sum())
         for z in zones.itertuples():
-            k = int((d[sel] <= z.distance_m).sum())
+            k = int(near[z.distance_m][sel].sum())
             share = k / n if n else np.nan
             rows.append({"month": label, "distance_m": z.distance_m, "incidents": n, "in_zone": k,
                          "incident_share": share, "area_share": z.area_share,
@@ -168,15 +220,19 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
     if inside.crs is None or outside.crs is None or not inside.crs.equals(outside.crs):
         raise CRSError("inside and outside incidents must share one CRS (read both with the same area)")
     col = name_column or next((c for c in neighbours.columns if "name" in c.lower()), neighbours.columns[0])
-    months_in = set(inside["occurred"].dt.to_period("M"))
-    months_out = set(outside["occurred"].dt.to_period("M"))
-    common = sorted(months_in & months_out)
+    # each frame's months once, compared as a few distinct values (not a set of every row's Period)
+    period_in, period_out = inside["occurred"].dt.to_period("M"), outside["occurred"].dt.to_period("M")
+    common = sorted(set(period_in.unique()) & set(period_out.unique()))
     years = len(common) / 12.0
-    sel_in = inside[inside["occurred"].dt.to_period("M").isin(common)]
-    sel_out = outside[outside["occurred"].dt.to_period("M").isin(common)]
+    sel_in = inside[period_in.isin(common)]
+    sel_out = outside[period_out.isin(common)]
+    x_in, y_in = sel_in.geometry.x.to_numpy(), sel_in.geometry.y.to_numpy()
+    x_out, y_out = sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy()
     line = boundary_line(area)
     rows = []
     nb = neighbours.to_crs(area.crs)
+    # the same for every neighbour: buffered once (each is ~0.02-0.05 s on a borough)
+    near_line, reach = (area.geometry.buffer(200), area.geometry.buffer(strip + 2000)) if len(nb) else (None, None)
     for _, r in nb.iterrows():
         shared = line.intersection(r.geometry.buffer(tolerance))
         if shared.is_empty or shared.length < 1:
@@ -184,15 +240,15 @@ def density_by_neighbour(inside: gpd.GeoDataFrame, outside: gpd.GeoDataFrame, ar
         band = shared.buffer(strip)
         zin = area.geometry.intersection(band)
         zout = r.geometry.difference(area.geometry).intersection(band)
-        n_in = int(shapely.intersects_xy(zin, sel_in.geometry.x.to_numpy(), sel_in.geometry.y.to_numpy()).sum())
-        pts_out = shapely.intersects_xy(zout, sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy())
+        n_in = int(shapely.intersects_xy(zin, x_in, y_in).sum())
+        pts_out = shapely.intersects_xy(zout, x_out, y_out)
         n_out = int(pts_out.sum())
         # no outside incident in this neighbour clear of the (generalised)
         # boundary: its data are missing (e.g. another police force), not zero
         # (police.uk forces record the odd crime over their border, so "any
         # incident" is not enough: ask for 1 per km^2 per year in the band)
-        clear = r.geometry.difference(area.geometry.buffer(200)).intersection(area.geometry.buffer(strip + 2000))
-        n_clear = int(shapely.intersects_xy(clear, sel_out.geometry.x.to_numpy(), sel_out.geometry.y.to_numpy()).sum())
+        clear = r.geometry.difference(near_line).intersection(reach)
+        n_clear = int(shapely.intersects_xy(clear, x_out, y_out).sum())
         has_out = bool(years) and clear.area > 0 and n_clear / (clear.area / 1e6) / years >= min_density
         rows.append({
             "neighbour": r[col], "shared_boundary_km": shared.length / 1000,

@@ -7,15 +7,16 @@
 * :func:`hotspot_polygons` - contiguous hot cells (edge-sharing, "rook")
   dissolved into polygons, ranked by the incidents they hold, with area and
   share of incidents.
-* :func:`gi_star` - Getis-Ord Gi* (esda, ``star=True``) on cell counts with
-  permutation p-values and a false-discovery-rate cut (Benjamini-Hochberg via
-  ``esda.fdr``), as hot and cold cells.
+* :func:`gi_star` - Getis-Ord Gi* (star, binary queen weights) on cell counts
+  with permutation p-values and a false-discovery-rate cut (Benjamini-Hochberg),
+  as hot and cold cells: :mod:`hotspot.gistar`, equal to esda's ``G_Local``
+  and ``fdr`` (same z-scores, same seeded permutations and p-values).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -109,37 +110,6 @@ def hotspot_polygons(surface: Surface, hot: np.ndarray, incidents: gpd.GeoDataFr
     return df
 
 
-_ESDA_KERNELS_CACHED: list[bool] = []
-
-
-def _cache_esda_kernels() -> None:
-    """esda's Gi* permutation kernels are numba functions that compile on
-    first use in every process (~25 s: most of a run whose forecast method
-    is cached); kept compiled in ``numba/`` of the cache folder
-    (:func:`hotspot.settings.cache_dir`, or ``$NUMBA_CACHE_DIR``), later
-    runs load them in a few seconds. Same code, same results: numba
-    recompiles when esda's source changes."""
-    if _ESDA_KERNELS_CACHED:
-        return
-    import os
-
-    import esda.crand
-    import esda.getisord
-    import numba
-    from numba.core.registry import CPUDispatcher
-
-    from . import settings
-
-    config: Any = numba.config  # its settings are set at import, untyped
-    if not os.environ.get("NUMBA_CACHE_DIR") and not config.CACHE_DIR:
-        config.CACHE_DIR = str(settings.cache_dir() / "numba")
-    for module in (esda.crand, esda.getisord):
-        for kernel in vars(module).values():
-            if isinstance(kernel, CPUDispatcher):
-                kernel.enable_caching()
-    _ESDA_KERNELS_CACHED.append(True)
-
-
 def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: int = 999, alpha: float = 0.05,
             seed: int = 0) -> gpd.GeoDataFrame:
     """Getis-Ord Gi* hot and cold cells from counts per cell.
@@ -170,27 +140,17 @@ def gi_star(counts: np.ndarray, grid: Grid, mask: np.ndarray, *, permutations: i
         In-area cells with ``count``, ``z``, ``p_sim``, ``class`` ("hot",
         "cold" or "not significant").
     """
-    import esda
-    from libpysal.weights import DistanceBand
+    from .gistar import fdr, gi_star_grid
 
-    _cache_esda_kernels()
-    X, Y = grid.centres()
-    pts = np.column_stack([X[mask], Y[mask]])
-    y = counts[mask].astype(float)
-    if len(y) < 10:
+    if int(np.count_nonzero(mask)) < 10:
         raise HotspotError("Gi* needs at least 10 cells in the area")
-    w = DistanceBand(pts, threshold=grid.cell * 1.5, binary=True, silence_warnings=True)
-    g = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, keep_simulations=False,
-                     n_jobs=1, seed=seed)
-    p = np.asarray(g.p_sim, float)
-    cut = esda.fdr(p, alpha)
-    z = np.asarray(g.Zs, float)
+    y, z, p = gi_star_grid(counts, mask, permutations=permutations, seed=seed)
+    cut = fdr(p, alpha)
     sig = p <= cut
     cls = np.where(sig & (z > 0), "hot", np.where(sig & (z < 0), "cold", "not significant"))
     rows, cols = np.nonzero(mask)
     return gpd.GeoDataFrame({"row": rows, "col": cols, "count": y, "z": z, "p_sim": p, "class": cls},
                             geometry=grid.boxes(rows, cols), crs=grid.crs)
-
 
 
 @dataclass

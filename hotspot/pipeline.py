@@ -406,7 +406,7 @@ def _stage_crossborder(run: _Run) -> None:
         outside = build_context(area, run.around(cfg.incidents, cfg.fringe_m), own=run.incidents,
                                 buffer_m=cfg.fringe_m, neighbours=neighbours).incidents
     zones = border_zones(area)
-    conc = border_concentration(run.incidents, area)
+    conc = border_concentration(run.incidents, area, zones=zones)
     dens = density_by_neighbour(run.incidents, outside, area, neighbours,
                                 name_column=name_column_of(neighbours))
     write_table(conc, run.output("border zones", "border_zones.csv"))
@@ -509,7 +509,7 @@ def _stage_nanobeats(run: _Run) -> None:
 def _stage_map(run: _Run) -> None:
     cfg, area, inc, layers = run.config, run.area, run.incidents, run.layers
     m = HotspotMap(area, tiles=run.tiles, title=f"hotspot: {area.name} burglary")
-    m.add_neighbours(layers.get("neighbours", area.neighbours()))
+    m.add_neighbours(layers["neighbours"] if "neighbours" in layers else area.neighbours())  # not made again
     m.add_incidents(recent_incidents(inc, months=cfg.map_months), name=f"Burglaries, last {cfg.map_months} months",
                     show_markers=False)
     if "surface" in layers:
@@ -630,7 +630,7 @@ def run_area(
     tiles : str, optional
         Base tiles for the map (none by default: works offline).
     gi_star_layer : bool
-        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+        Add the Gi* layer (Getis-Ord Gi* with 999 permutations at 250 m cells).
     stages : list of str, optional
         Names from :data:`STAGES` to run (default all); the intake always runs.
     step : callable, optional
@@ -732,7 +732,7 @@ def run_demo(
     tiles : str, optional
         Base tiles for the map (none by default: works offline).
     gi_star_layer : bool
-        Add the Gi* layer (esda compiles its kernels on first use: ~25 s).
+        Add the Gi* layer (Getis-Ord Gi* with 999 permutations at 250 m cells).
     refit : bool
         Fit the forecast method selection again (see :func:`run_area`).
 

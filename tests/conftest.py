@@ -95,6 +95,7 @@ HEAVY: tuple[str, ...] = (
     "test_forecast_sepp.py::test_em_reaches_the_maximum_likelihood_of_a_direct_optimiser",
     "test_hotspots.py::test_backtest_never_uses_the_future",
     "test_hotspots.py::test_gi_star_finds_a_planted_cluster",
+    "test_hotspots.py::test_gi_star_equals_esda_z_scores_p_values_and_classes",
     "test_morning.py::test_a_run_reads_its_incidents_once_at_its_widest_buffer",
     "test_intake_memory.py::test_a_large_csv_is_read_in_bounded_memory_per_row",
     "test_memory.py",

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, box
@@ -129,6 +130,30 @@ def test_border_zone_shares_by_hand():
     assert jan.in_zone == 1 and jan.incidents == 2
     feb = c[(c.month == "2024-02") & (c.distance_m == 250)].iloc[0]
     assert feb.in_zone == 2
+
+
+def test_within_distances_equals_measuring_every_distance():
+    # the indexed test with a margin against shapely.distance <= d on a jagged ring with a hole: random points,
+    # the vertices, points exactly at a cut-off from a vertex (ties) and points a hair either side of it
+    from shapely.geometry import Polygon
+
+    from hotspot.crossborder import within_distances
+
+    rng = np.random.default_rng(4)
+    t = np.sort(rng.uniform(0, 2 * np.pi, 400))
+    r = 3000 + rng.normal(0, 150, 400)
+    ring = np.column_stack([r * np.cos(t), r * np.sin(t)]) + 500_000.0
+    line = Polygon(ring, [ring[::7][::-1] * 0.25 + 375_000.0]).boundary
+    c = shapely.get_coordinates(line)
+    x = np.concatenate([rng.uniform(496_000, 504_000, 20_000), c[:, 0], c[:, 0] + 250.0, c[:, 0] - 500.0,
+                        c[:, 0] + 250.0 + 1e-9, c[:, 0] + 1000.0 - 1e-9])
+    y = np.concatenate([rng.uniform(496_000, 504_000, 20_000), c[:, 1], c[:, 1], c[:, 1], c[:, 1], c[:, 1]])
+    d = shapely.distance(line, shapely.points(x, y))
+    near = within_distances(line, x, y, (250.0, 500.0, 1000.0))
+    for cut in (250.0, 500.0, 1000.0):
+        assert np.array_equal(near[cut], d <= cut)
+        assert 0 < near[cut].sum() < len(x)
+    assert (d == 250.0).sum() > 0  # ties were tested
 
 
 def test_density_either_side_by_hand():

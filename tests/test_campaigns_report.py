@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -457,3 +458,34 @@ def test_report_and_league_rate_a_change_by_one_rule():
     assert rag == "RED" and len(notes) == 1 and "p = 0.19" in notes[0]
     assert rag_with_caveats(400, 300) == ("RED", []) and rag_with_caveats(300, 300) == ("AMBER", [])
     assert rag_with_caveats(200, 300, high_exception_recent=True) == ("AMBER", [])
+
+
+def test_read_postcodes_reads_what_it_uses_and_projects_as_geopandas(tmp_path):
+    # a GeoParquet postcode layer in lon/lat with columns the reader does not use: the points read are the points
+    # geopandas' to_crs makes, the postcode column is found in any case, and a missing column is named with them all
+    from shapely.geometry import Polygon
+
+    from hotspot._errors import InputFileError
+    from hotspot.places import read_postcodes
+
+    rng = np.random.default_rng(7)
+    n = 500
+    lon, lat = rng.uniform(-0.3, 0.1, n), rng.uniform(51.4, 51.6, n)
+    layer = gpd.GeoDataFrame({"Postcode": [f" n{i % 9}  {i}ab " for i in range(n)], "ward": ["W"] * n,
+                              "Delivery_Points": rng.integers(1, 40, n), "easting": np.arange(n)},
+                             geometry=gpd.points_from_xy(lon, lat), crs=4326)
+    path = tmp_path / "units.parquet"
+    layer.to_parquet(path)
+    got = read_postcodes(path, 27700)
+    want = layer.to_crs(27700)
+    assert np.array_equal(shapely.get_coordinates(got.geometry.values), shapely.get_coordinates(want.geometry.values))
+    assert got["postcode"].tolist() == [p.strip().upper() for p in layer["Postcode"]]
+    assert got["households"].tolist() == layer["Delivery_Points"].tolist()
+    assert got.crs.equals(want.crs)
+    polygons = layer.set_geometry([Polygon([(x, y), (x + 1e-3, y), (x, y + 1e-3)]) for x, y in zip(lon, lat)], crs=4326)
+    polygons.to_parquet(tmp_path / "polys.parquet")
+    by_polygon = read_postcodes(tmp_path / "polys.parquet", 27700)  # polygons: geopandas' own to_crs, then a point
+    assert np.array_equal(shapely.get_coordinates(by_polygon.geometry.values),
+                          shapely.get_coordinates(polygons.to_crs(27700).representative_point().values))
+    with pytest.raises(InputFileError, match="columns: Postcode, ward, Delivery_Points, easting, geometry"):
+        read_postcodes(path, 27700, column="pcd")

@@ -271,3 +271,27 @@ def test_a_neighbour_found_without_data_elsewhere_is_missing_here_too():
     assert set(marked.missing) == {"East", "North", BEYOND_LAYER}
     assert any(n.startswith("no data for East within 500 m") for n in marked.missing_notes())
     assert ctx.mark_missing(["Nowhere"]) is ctx and "East" not in ctx.missing  # the original is unchanged
+
+
+def test_ids_are_matched_as_isin_of_a_set_for_arrow_text_with_missing_ids():
+    # Arrow's lookup against pandas' isin(set(...)): arrow-backed and object text, chunked arrays, a missing id
+    # on one side or both (in only when both have one)
+    import pyarrow as pa
+
+    from hotspot.context import _is_in
+
+    rng = np.random.default_rng(3)
+    ids = [f"id{v}" for v in rng.integers(0, 400, 2000)]
+    ids[::37] = [None] * len(ids[::37])
+    among = [f"id{v}" for v in rng.integers(0, 400, 300)]
+    for left_nulls, right_nulls in ((True, True), (True, False), (False, True)):
+        left = [i if left_nulls or i is not None else "x" for i in ids]
+        right = among + ([None] if right_nulls else [])
+        for dtype in ("str", "string[pyarrow]", object):
+            a, b = pd.Series(left, dtype=dtype), pd.Series(right, dtype=dtype)
+            want = a.isin(set(b)).to_numpy()
+            assert np.array_equal(_is_in(a, b), want)
+            assert want.any() and not want.all()
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([ids[:900], ids[900:]])))
+    among_chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([among[:100], among[100:]])))
+    assert np.array_equal(_is_in(chunked, among_chunked), chunked.isin(set(among_chunked)).to_numpy())

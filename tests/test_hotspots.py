@@ -213,22 +213,107 @@ def test_gi_star_finds_a_planted_cluster():
     assert (null["class"] != "not significant").sum() <= 5
 
 
-def test_gi_star_kernels_are_compiled_once_and_kept():
-    # esda compiles its permutation kernels on first use in every process (~25 s of a warm run): kept on disk,
-    # a later run loads them; the kernels and their results are esda's own
-    from pathlib import Path
+def _esda_gi_star(counts, mask, cell, permutations, seed):
+    """esda's own G_Local and fdr on the same cells (the reference): binary
+    weights to the queen neighbours within 1.5 cells, the cell itself added."""
+    import warnings
 
-    import esda.getisord
-    from numba.core.caching import NullCache
-    from pyproj import CRS
+    import esda
+    from libpysal.weights import DistanceBand
 
+    rows, cols = np.nonzero(mask)
+    pts = np.column_stack([(cols + 0.5) * cell, (rows + 0.5) * cell])
+    y = counts[mask].astype(float)
+    w = DistanceBand(pts, threshold=cell * 1.5, binary=True, silence_warnings=True)
+    with warnings.catch_warnings():  # the reference's own notes (its default alternative; islands in the weights)
+        warnings.simplefilter("ignore")
+        g = esda.G_Local(y, w, transform="B", permutations=permutations, star=True, keep_simulations=False,
+                         n_jobs=1, seed=seed)
+    p = np.asarray(g.p_sim, float)
+    return np.asarray(g.Zs, float), p, esda.fdr(p, 0.05)
+
+
+def test_gi_star_equals_esda_z_scores_p_values_and_classes():
+    # the numpy Gi* (hotspot.gistar) against esda.G_Local on fields with ties (many equal small counts), islands
+    # (in-area cells with no in-area neighbour) and holes: z to the last bit, the seeded p-values equal
+    from hotspot.gistar import fdr, gi_star_grid
     from hotspot.hotspots import gi_star
 
-    grid = Grid(0.0, 0.0, 100.0, 12, 12, CRS.from_epsg(27700))
-    counts = np.random.default_rng(3).poisson(2.0, (12, 12)).astype(float)
-    gi = gi_star(counts, grid, np.ones((12, 12), bool), permutations=99, seed=1)
-    kernel = esda.getisord._g_local_star_crand
-    assert not isinstance(kernel._cache, NullCache)
-    assert any(Path(kernel._cache._cache_path).glob("*.nbi"))  # the index of the compiled kernel, on disk
-    again = gi_star(counts, grid, np.ones((12, 12), bool), permutations=99, seed=1)
+    rng = np.random.default_rng(22)
+    for trial in range(8):
+        ny, nx = (int(v) for v in rng.integers(8, 40, 2))
+        yy, xx = np.mgrid[:ny, :nx]
+        mask = ((yy - ny / 2) / (ny / 2)) ** 2 + ((xx - nx / 2) / (nx / 2)) ** 2 < 1
+        mask &= rng.random((ny, nx)) > 0.1 * (trial % 3)  # holes, and with them islands
+        mask[0, 0] = mask[0, nx - 1] = True  # corner cells apart from the rest: islands
+        mask[0, 1] = mask[1, 0] = mask[1, 1] = mask[0, nx - 2] = mask[1, nx - 2] = mask[1, nx - 1] = False
+        counts = rng.poisson(rng.gamma(0.4 + trial / 4, 2, (ny, nx))).astype(float)
+        counts[:3, :3] += 5 * (trial % 2)  # a planted cluster near an island
+        permutations, seed = (999, 99, 199)[trial % 3], int(rng.integers(0, 2**32))
+        z_ref, p_ref, cut_ref = _esda_gi_star(counts, mask, 250.0, permutations, seed)
+        y, z, p = gi_star_grid(counts, mask, permutations=permutations, seed=seed)
+        assert np.array_equal(y, counts[mask])
+        assert np.array_equal(z, z_ref)
+        assert np.array_equal(p, p_ref), f"trial {trial}: {np.count_nonzero(p != p_ref)} p-values differ"
+        assert fdr(p, 0.05) == cut_ref
+    grid = Grid(0.0, 0.0, 250.0, nx, ny, 27700)
+    gi = gi_star(counts, grid, mask, permutations=permutations, seed=seed)
+    sig = p_ref <= cut_ref
+    ref_class = np.where(sig & (z_ref > 0), "hot", np.where(sig & (z_ref < 0), "cold", "not significant"))
+    assert (gi["class"].to_numpy() == ref_class).all()
+    again = gi_star(counts, grid, mask, permutations=permutations, seed=seed)
     assert np.array_equal(again["p_sim"], gi["p_sim"])  # seeded: the same p-values
+    other = gi_star(counts, grid, mask, permutations=permutations, seed=seed + 1)
+    assert not np.array_equal(other["p_sim"], gi["p_sim"])  # the seed is used
+
+
+def test_gi_star_p_values_are_calibrated_under_the_null():
+    # an untouched random field: the pseudo p-values of the cells are ~uniform on (0, 0.5] (esda's directed rule
+    # takes the nearer tail), so ~10 % of the cells fall at or below 0.05 (each cell's test is exact; the cells
+    # share one set of draws, hence the wide band)
+    from hotspot.gistar import gi_star_grid
+
+    rng = np.random.default_rng(5)
+    shares = []
+    for seed in range(6):
+        counts = rng.poisson(2.0, (40, 40)).astype(float)
+        _, z, p = gi_star_grid(counts, np.ones((40, 40), bool), permutations=199, seed=seed)
+        assert p.min() == pytest.approx(1 / 200, rel=1e-6) and p.max() <= 0.5 + 1 / 200
+        shares.append(np.mean(p <= 0.05))
+    assert 0.06 < np.mean(shares) < 0.14
+
+
+def test_gi_star_refuses_what_it_cannot_test():
+    from hotspot._errors import HotspotError
+    from hotspot.gistar import gi_star_grid
+
+    counts = np.ones((5, 5))
+    with pytest.raises(HotspotError, match="permutation"):
+        gi_star_grid(counts, np.ones((5, 5), bool), permutations=0)
+    with pytest.raises(HotspotError, match="seed"):
+        gi_star_grid(counts, np.ones((5, 5), bool), seed=-1)
+    with pytest.raises(HotspotError, match="at least one incident"):
+        gi_star_grid(np.zeros((5, 5)), np.ones((5, 5), bool))
+
+
+@pytest.mark.parametrize("freq", ["M", "W"])
+def test_period_counts_bin_each_incident_in_its_period_and_cell(freq):
+    # the periods' ordinals (vectorised) against counting Period by Period, on a grid cell by cell
+    from hotspot.forecast.counts import _bin_periods, period_of
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    occ = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    inc = gpd.GeoDataFrame({"occurred": occ}, geometry=gpd.points_from_xy(rng.uniform(-500, 3500, n),
+                                                                         rng.uniform(-500, 2500, n)), crs=27700)
+    grid = Grid.covering((0, 0, 3000, 2000), 100, 27700)
+    per = period_of(inc["occurred"], freq)
+    periods = pd.period_range(per.min() + 2, per.max() - 2, freq=freq)  # some incidents before and after
+    got = _bin_periods(inc, grid, periods, freq)
+    want = np.zeros_like(got)
+    row, col, ok = grid.index(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy())
+    for p, r, c, inside in zip(per, row, col, ok):
+        k = (p - periods[0]).n
+        if inside and 0 <= k < len(periods):
+            want[k, r, c] += 1
+    assert np.array_equal(got, want) and 0 < got.sum() < n

@@ -47,7 +47,7 @@ OutReports = Annotated[Path, typer.Option("--reports", help="Folder for plans, t
 Tiles = Annotated[Optional[str], typer.Option("--tiles", help="Base tiles: osm or light (need a network); none by default.")]
 
 
-GiOpt = Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* layer (esda compiles its kernels ~25 s on first use).")]
+GiOpt = Annotated[bool, typer.Option("--gi/--no-gi", help="Gi* hot and cold cells (250 m, 999 permutations).")]
 
 
 Refit = Annotated[bool, typer.Option("--refit", help="Fit the forecast method selection again (default: reuse the one cached for the same counts and options).")]

@@ -274,7 +274,12 @@ def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodInde
     """Counts per (period, row, col); incidents outside ``periods`` or the
     grid are left out."""
     per = period_of(incidents["occurred"], freq)
-    k = np.asarray([(p - periods[0]).n for p in per], dtype=np.int64) if len(per) else np.array([], np.int64)
+    if not len(per):
+        k = np.array([], np.int64)
+    elif per.freq == periods.freq:  # periods of one frequency: their ordinals count the periods between them
+        k = per.asi8 - periods[0].ordinal
+    else:
+        k = np.asarray([(p - periods[0]).n for p in per], dtype=np.int64)
     row, col, ok = grid.index(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
     ok &= (k >= 0) & (k < len(periods))
     flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]

@@ -259,7 +259,7 @@ td.num {{ font-weight: bold; text-align: center; width: 18px; }}
 Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(plan.targets) else 0:.1f} ha each).</p>
 </div>{_FIT_ONE_PAGE}</body></html>"""
 
-    def save(self, path: str | Path, *, pdf: str | Path | None = None) -> Path:
+    def save(self, path: str | Path, *, pdf: str | Path | None = None, html: str | None = None) -> Path:
         """Write the HTML page (and with ``pdf`` its print).
 
         Parameters
@@ -271,18 +271,22 @@ Purple discs: the patrol areas ({plan.targets["area_m2"].mean() / 1e4 if len(pla
             are made under temporary names and renamed together at the end,
             so a run stopped while printing never leaves the new page beside
             the previous PDF.
+        html : str, optional
+            The page, when the caller made it already (:meth:`to_html`): a
+            save on another thread then only writes and prints.
 
         Returns
         -------
         Path
             The path of the page written.
         """
+        page_html = self.to_html() if html is None else html
         if pdf is None:
-            return write_page(path, self.to_html())
+            return write_page(path, page_html)
         from ..atomic import atomic_path
 
         with atomic_path(path) as page:
-            page.write_text(self.to_html(), encoding="utf-8")
+            page.write_text(page_html, encoding="utf-8")
             write_pdf(page, pdf)  # renamed into place first; the page follows as the block ends
         return Path(path)
 
