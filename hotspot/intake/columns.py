@@ -82,7 +82,10 @@ def _stripped(s: pd.Series) -> pd.Series:
     repetitive column) by its categories, so it stays one code per row,
     unless stripping makes two categories equal."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = s.cat.categories.str.strip()
+        old = s.cat.categories
+        cats = old.str.strip()
+        if cats.equals(old):  # nothing to strip (the usual case): no category renamed one Python string at a time
+            return s
         if cats.is_unique:
             return s.cat.rename_categories(list(cats))
     out = s.str.strip()
