@@ -29,7 +29,7 @@ from .dates import _mark_implausible_dates, _parse_dates
 from .dedupe import _stage_duplicates
 from .files import Format, IncidentInput, InputFile, _load_source
 from .membership import _membership
-from .record import _mark, _Parsed
+from .record import RowDetails, _mark, _Parsed
 from .result import IntakeResult, UnusableInputError, _account, _bit_codes
 
 if TYPE_CHECKING:  # for annotations only
@@ -350,9 +350,13 @@ def _stage_coordinates(parsed: list[_Parsed], area, now: pd.Timestamp) -> None:
         tol_swap = 2.0 if p.coord_crs.is_geographic else 200_000.0  # degrees / metres
         _check_coordinates(p, centres[p.coord_crs.to_wkt()], tol_swap)
         future = (p.occurred > now).to_numpy()
-        _mark(p, future, "future", None, lambda rows, occ=p.occurred: (
-            f"{d:%Y-%m-%d} is after {now:%Y-%m-%d}" if pd.notna(d) else "" for d in occ.iloc[rows]))
+        _mark(p, future, "future", None, _after(p.occurred, now))
         _mark_implausible_dates(p, now)
+
+
+def _after(occurred: pd.Series, now: pd.Timestamp) -> RowDetails:
+    """``<date> is after <now>`` for the marked rows of ``occurred``."""
+    return lambda rows: (f"{d:%Y-%m-%d} is after {now:%Y-%m-%d}" if pd.notna(d) else "" for d in occurred.iloc[rows])
 
 
 def _stage_crs(parsed: list[_Parsed], area: Area | None, user_crs: CRS | None) -> tuple[CRS, str]:
