@@ -192,7 +192,7 @@ def big(n: int, to: str | None = None, against: str | None = None) -> None:
                         print(f"{fmt:10s} {name:9s} {code:6s} failed: {r.stderr.strip().splitlines()[-1:]}")
                         continue
                     f = figs[name if code == "new" else f"{name}-old"] = json.loads(r.stdout.strip().splitlines()[-1])
-                    print(f"{fmt:10s} {name:9s} {code if against else '':6s} {f['rows']:9d} {f['accepted']:9d} "
+                    print(f"{fmt:10s} {name:9s} {code if against and name != 'pandas' else '':6s} {f['rows']:9d} {f['accepted']:9d} "
                           f"{f['seconds']:7.1f} {f['rows'] / f['seconds']:10,.0f} {f['peak_mb']:8.0f} "
                           f"{f['peak_mb'] * 1024 / f['rows']:6.2f}  (load {os.getloadavg()[0]:.2f})", flush=True)
             for kind in ("validate", "load", "intake"):
