@@ -16,6 +16,11 @@ all`` reads it, and with ``--to`` as ``load`` reads and writes it, into a
 table ``bench_intake_load`` dropped afterwards), and pandas.read_csv alone
 as the reference. Every intake checks rows = accepted + rejected + filtered.
 
+``--against CHECKOUT`` (with ``--big``) also runs every read with another
+checkout's code (e.g. ``/work/main``: its own ``benchmarks/bench_intake.py
+--one``), right after this checkout's, on the same files: old and new side
+by side in one session, with their ratio.
+
 ``--shared-string N`` writes an N-row police.uk Parquet file whose every
 Location is one 10 KB string (issue 21: 2 M rows, killed at 6 GiB) and
 validates it in a fresh process: seconds and peak RSS.
@@ -158,15 +163,18 @@ def one_read(kind: str, path: str) -> None:
     print(json.dumps({"seconds": secs, "rows": rows, "accepted": accepted, "peak_mb": peak}))
 
 
-def big(n: int, to: str | None = None) -> None:
+def big(n: int, to: str | None = None, against: str | None = None) -> None:
     import json
+    import os
     import subprocess
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
         files = make_big(n, Path(tmp))
-        print(f"{'file':10s} {'read':9s} {'rows':>9s} {'accepted':>9s} {'s':>7s} {'rows/s':>10s} {'peak MB':>8s} "
-              f"{'KB/row':>6s}")
+        print(f"{'file':10s} {'read':9s} {'code':6s} {'rows':>9s} {'accepted':>9s} {'s':>7s} {'rows/s':>10s} "
+              f"{'peak MB':>8s} {'KB/row':>6s}")
+        if against:
+            print(f"code 'old': {against}; load average {os.getloadavg()[0]:.2f} at the start")
         for fmt, path in files.items():
             figs = {}
             kinds = ["validate", "intake", "pandas"] if fmt == "csv" else ["intake", "pandas"]
@@ -174,15 +182,25 @@ def big(n: int, to: str | None = None) -> None:
                 sep = "&" if "?" in to else "?"
                 kinds.append(f"load={to}{sep}table=bench_intake_load")
             for kind in kinds:
-                r = subprocess.run([sys.executable, __file__, "--one", kind, str(path)], capture_output=True, text=True)
-                kind = kind.split("=")[0]
-                if r.returncode:
-                    print(f"{fmt:10s} {kind:9s} failed: {r.stderr.strip().splitlines()[-1:]}")
-                    continue
-                f = figs[kind] = json.loads(r.stdout.strip().splitlines()[-1])
-                print(f"{fmt:10s} {kind:9s} {f['rows']:9d} {f['accepted']:9d} {f['seconds']:7.1f} "
-                      f"{f['rows'] / f['seconds']:10,.0f} {f['peak_mb']:8.0f} {f['peak_mb'] * 1024 / f['rows']:6.2f}",
-                      flush=True)
+                codes = [("new", ROOT)] + ([("old", Path(against))] if against and kind != "pandas" else [])
+                for code, root in codes:
+                    script = root / "benchmarks" / "bench_intake.py"
+                    r = subprocess.run([sys.executable, str(script), "--one", kind, str(path)], capture_output=True,
+                                       text=True, cwd=root)
+                    name = kind.split("=")[0]
+                    if r.returncode:
+                        print(f"{fmt:10s} {name:9s} {code:6s} failed: {r.stderr.strip().splitlines()[-1:]}")
+                        continue
+                    f = figs[name if code == "new" else f"{name}-old"] = json.loads(r.stdout.strip().splitlines()[-1])
+                    print(f"{fmt:10s} {name:9s} {code if against and name != 'pandas' else '':6s} {f['rows']:9d} {f['accepted']:9d} "
+                          f"{f['seconds']:7.1f} {f['rows'] / f['seconds']:10,.0f} {f['peak_mb']:8.0f} "
+                          f"{f['peak_mb'] * 1024 / f['rows']:6.2f}  (load {os.getloadavg()[0]:.2f})", flush=True)
+            for kind in ("validate", "load", "intake"):
+                if kind in figs and f"{kind}-old" in figs:
+                    new, old = figs[kind], figs[f"{kind}-old"]
+                    print(f"{fmt:10s} {kind} new/old: time {new['seconds'] / old['seconds']:.2f} "
+                          f"(speed-up {old['seconds'] / new['seconds']:.1f}x), peak {new['peak_mb'] / old['peak_mb']:.2f}",
+                          flush=True)
             for kind in ("validate", "load", "intake"):
                 if kind in figs and "pandas" in figs:
                     print(f"{fmt:10s} {kind}/pandas: time {figs[kind]['seconds'] / figs['pandas']['seconds']:.1f}, "
@@ -210,6 +228,8 @@ def main():
     ap.add_argument("--shared-string", type=int, metavar="N",
                     help="rows of a generated police.uk Parquet file whose every Location is one 10 KB string")
     ap.add_argument("--to", help="with --big: also load the CSV into this postgresql:// database (a scratch table)")
+    ap.add_argument("--against", metavar="CHECKOUT",
+                    help="with --big: also run each read with this checkout's code (old vs new, side by side)")
     ap.add_argument("--one", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -217,7 +237,7 @@ def main():
     if args.shared_string:
         return shared_string(args.shared_string)
     if args.big:
-        return big(args.big, args.to)
+        return big(args.big, args.to, args.against)
     data = shared_data_dir()
     if data is None:
         sys.exit("reference data not found (../shared/data or $HOTSPOT_DATA_DIR)")

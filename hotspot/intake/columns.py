@@ -82,7 +82,10 @@ def _stripped(s: pd.Series) -> pd.Series:
     repetitive column) by its categories, so it stays one code per row,
     unless stripping makes two categories equal."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = s.cat.categories.str.strip()
+        old = s.cat.categories
+        cats = old.str.strip()
+        if cats.equals(old):  # nothing to strip (the usual case): no category renamed one Python string at a time
+            return s
         if cats.is_unique:
             return s.cat.rename_categories(list(cats))
     out = s.str.strip()
@@ -127,11 +130,46 @@ def _no_id_note(p: _Parsed, notes: list[str]) -> None:
     warnings.warn(note, stacklevel=4)
 
 
-def _stable_ids(path: Path, table: pd.DataFrame) -> pd.Series:
+def _stable_ids(path: Path, table: pd.DataFrame, rows: np.ndarray | None = None) -> pd.Series:
     """Derived ids for rows without one: a hash of the row's content plus its
     occurrence number among identical rows, so the same file always gives the
-    same ids and identical rows still get distinct ids."""
-    content = table.astype(str).agg("\x1f".join, axis=1)
+    same ids and identical rows still get distinct ids.
+
+    ``rows`` (a boolean mask; default every row) are the rows needing one:
+    the rows whose id cell is empty. A row identical to one of them has the
+    same id cell, so is one of them too: their occurrence numbers counted
+    among these rows alone are the ones counted over the whole table, and
+    the ids of the other rows are never made (they were one Python join and
+    hash per row of the file: ~300 s for 1 M rows with one empty id)."""
+    sub = table if rows is None else table[np.asarray(rows, bool)]
+    content = _row_text(sub)
     nth = content.groupby(content).cumcount().astype(str)
     return ("derived-" + (content + "\x1e" + nth).map(
-        lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])).set_axis(table.index)
+        lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])).set_axis(sub.index)
+
+
+def _row_text(table: pd.DataFrame) -> pd.Series:
+    """Each row's cells as text (``str()`` of each, as ``astype(str)`` gives
+    them) joined by the unit separator 0x1F, joined column by column in
+    Arrow rather than row by row in Python; row by row when a cell has no
+    text (a missing value)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = table.astype(str)
+    if len(text.columns) and not text.isna().to_numpy().any():
+        joined = pc.binary_join_element_wise(*[_arrow_text(text[c]) for c in text.columns],
+                                            pa.scalar("\x1f", pa.large_string()))
+        return pd.Series(joined.to_numpy(zero_copy_only=False), index=table.index, dtype=object)
+    return text.agg("\x1f".join, axis=1)
+
+
+def _arrow_text(s: pd.Series):
+    """A text column as Arrow large strings: its own Arrow data when it has
+    some (no Python string per cell), else converted."""
+    import pyarrow as pa
+
+    arr = s.array
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.storage == "pyarrow":
+        return pa.array(arr).cast(pa.large_string())
+    return pa.array(s.to_numpy(dtype=object), pa.large_string())

@@ -9,7 +9,7 @@ out-of-range and swapped coordinates, recognised against the data's centre.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +22,7 @@ from .._errors import CRSError, InputFileError
 from ..crs import as_crs, project, transformer
 from ..settings import GB_LONLAT_BOUNDS, WGS84
 from .columns import _stripped
-from .record import _mark, _Parsed
+from .record import RowDetails, _mark, _Parsed
 
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -37,12 +37,11 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return pd.to_numeric(s, errors="coerce").to_numpy(float), (s == "").to_numpy()
 
 
-def _cell_details(col: str, s: pd.Series) -> Iterator[str]:
-    """``col=value`` of every row, made only when :func:`_mark` reads them
-    (a generator expression would start iterating ``s`` at once, turning a
-    Categorical into one Python string per row even when no row is marked)."""
-    for v in s:
-        yield f"{col}={v!r}"
+def _cell_details(col: str, s: pd.Series) -> RowDetails:
+    """``col=value`` of the rows :func:`_mark` marks, made for them alone (a
+    Categorical is never turned into one Python string per row)."""
+    return lambda rows: (f"{col}={v!r}" for v in s.iloc[rows])
+
 
 
 def _parse_numbers(p: _Parsed, sa: pd.Series, sb: pd.Series) -> None:
@@ -95,7 +94,7 @@ def _geometry_coordinates(p: _Parsed, geoms, file_crs, crs: CRS | None) -> None:
                              "how": "given with --crs" if use_given else "declared in the file"}
     _mark(p, is_none, "missing coordinates", "geometry")
     _mark(p, not_point, "not a point geometry", "geometry",
-          (f"{t} geometry" for t in shapely.get_type_id(safe).astype(str)))
+          lambda rows: (f"{t} geometry" for t in shapely.get_type_id(safe[rows]).astype(str)))
     pts = np.where(not_point | is_none, shapely.Point(np.nan, np.nan), safe)
     p.a, p.b = shapely.get_x(pts), shapely.get_y(pts)
     _check_degrees(p)
@@ -217,7 +216,7 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         nearer = SWAP_NEARER * np.hypot(b - cx, a - cy) < np.hypot(a - cx, b - cy)
         swapped = finite & ~_near(a, b, cx, cy, tol) & _near(b, a, cx, cy, tol) & nearer
         _mark(p, swapped, "swapped", f"{ca}/{cb}",
-              (f"{ca}={x:g}, {cb}={y:g} look exchanged" for x, y in zip(a, b)))
+              lambda rows: (f"{ca}={x:g}, {cb}={y:g} look exchanged" for x, y in zip(a[rows], b[rows])))
     if p.info.get("format") == "police.uk street-level CSV" and p.coord_crs.is_geographic:
         # police.uk publishes England, Wales and Northern Ireland only: with or
         # without an area, a point outside Great Britain's box is wrong, and
@@ -226,11 +225,11 @@ def _check_coordinates(p: _Parsed, centre: tuple[float, float] | None, tol: floa
         inside = (a >= x0) & (a <= x1) & (b >= y0) & (b <= y1)
         flipped = (b >= x0) & (b <= x1) & (a >= y0) & (a <= y1)
         _mark(p, finite & ~inside & flipped, "swapped", f"{ca}/{cb}",
-              (f"{ca}={x:g}, {cb}={y:g} look exchanged (police.uk data lie in Great Britain)" for x, y in zip(a, b)))
+              lambda rows: (f"{ca}={x:g}, {cb}={y:g} look exchanged (police.uk data lie in Great Britain)" for x, y in zip(a[rows], b[rows])))
         _mark(p, finite & ~inside & ~((a == 0) & (b == 0)), "coordinates out of range", f"{ca}/{cb}",
-              (f"{ca}={x:g}, {cb}={y:g} is outside Great Britain (police.uk data)" for x, y in zip(a, b)))
+              lambda rows: (f"{ca}={x:g}, {cb}={y:g} is outside Great Britain (police.uk data)" for x, y in zip(a[rows], b[rows])))
     _mark(p, finite & ~in_range, "coordinates out of range", f"{ca}/{cb}",
-          (f"{ca}={x:g}, {cb}={y:g}" for x, y in zip(a, b)))
+          lambda rows: (f"{ca}={x:g}, {cb}={y:g}" for x, y in zip(a[rows], b[rows])))
 
 
 def _centre(parsed: list[_Parsed], coord_crs: CRS, area) -> tuple[float, float] | None:

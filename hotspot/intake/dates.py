@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import settings
 from .._errors import InputFileError
-from .record import _mark, _Parsed
+from .record import RowDetails, _mark, _Parsed
 
 # dd/mm/yyyy, mm/dd/yyyy, with "/", "." or "-" and an optional time after it.
 _NUMERIC_DATE = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T].*)?)$"
@@ -114,10 +114,10 @@ def _row_mask(p: _Parsed, sub: pd.Series) -> np.ndarray:
     return sub.reindex(p.table.index, fill_value=False).to_numpy(bool)
 
 
-def _row_detail(p: _Parsed, sub: pd.Series, text: pd.Series, why: str) -> list[str]:
-    """Per-row details ``col=value why`` over all of ``p``'s rows for the rows of ``sub``."""
-    return [f"{v!r} {why}" if hit else "" for v, hit in zip(text.reindex(p.table.index).fillna(""),
-                                                         _row_mask(p, sub))]
+def _row_detail(p: _Parsed, sub: pd.Series, text: pd.Series, why: str) -> RowDetails:
+    """Details ``value why`` of the marked rows (positions in ``p``; they are
+    rows of ``sub``)."""
+    return lambda rows: (f"{v!r} {why}" for v in text.reindex(p.table.index).fillna("").iloc[rows])
 
 
 def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_format: str | None) -> None:
@@ -191,7 +191,7 @@ def _parse_dates(p: _Parsed, s: pd.Series, col: str, month_only: bool, date_form
             precision = "day"
     occ = occ.astype("datetime64[ns]")
     hint = "" if date_format or not month_only else " (police.uk Month is YYYY-MM: give --date-format, e.g. %b-%y)"
-    _mark(p, occ.isna().to_numpy(), "unparsable date", col, (f"{col}={v!r}{hint}" for v in s))
+    _mark(p, occ.isna().to_numpy(), "unparsable date", col, lambda rows: (f"{col}={v!r}{hint}" for v in s.iloc[rows]))
     p.occurred, p.precision = occ, precision
     info["precision"] = precision
     p.info["dates"] = info
@@ -205,5 +205,5 @@ def _mark_implausible_dates(p: _Parsed, now: pd.Timestamp) -> None:
     earliest = pd.Timestamp(settings.EARLIEST_DATE)
     early = (p.occurred < earliest).to_numpy()
     _mark(p, early, "before earliest date", col,
-          (f"{d:%Y-%m-%d} is before {earliest:%Y-%m-%d} (settings.EARLIEST_DATE)" if pd.notna(d) else ""
-           for d in p.occurred))
+          lambda rows: (f"{d:%Y-%m-%d} is before {earliest:%Y-%m-%d} (settings.EARLIEST_DATE)" if pd.notna(d) else ""
+                        for d in p.occurred.iloc[rows]))

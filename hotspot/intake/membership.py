@@ -81,7 +81,7 @@ def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: floa
     elsewhere = has & ~mine
     info["attributed_elsewhere_inside_polygon"] += int((open_ & elsewhere & inside).sum())
     _mark(p, elsewhere, "outside area", "LSOA name",
-          (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in lsoa))
+          lambda rows: (f"police.uk places it in LSOA {v!r}, not in {area.name}" for v in lsoa.iloc[rows]))
     far = mine & ~near
     if (far & open_).any():
         d = np.full(len(x), np.nan)
@@ -89,8 +89,8 @@ def _judge_by_lsoa(p: _Parsed, dist: pd.Series, want: str, area, geom, tol: floa
         d[idx] = shapely.distance(geom, shapely.points(x[idx], y[idx]))
         info["attributed_here_beyond_tolerance"] += int((far & open_).sum())
         _mark(p, far, "outside area", cols,
-              (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
-               f"(edge tolerance {tol:g} m)" for v, dd in zip(lsoa, d)))
+              lambda rows: (f"LSOA {v!r} is in {area.name} but the point is {dd:,.0f} m outside it "
+               f"(edge tolerance {tol:g} m)" for v, dd in zip(lsoa.iloc[rows], d[rows])))
     info["recovered_within_tolerance"] += int((mine & near & ~inside & open_).sum())
     return ~has
 

@@ -335,8 +335,10 @@ def _points(x: np.ndarray, y: np.ndarray, crs: CRS):
     """
     kx, nx = _bit_codes(x)
     ky, ny = _bit_codes(y)
-    _, first, codes = np.unique(kx * max(ny, 1) + ky, return_index=True, return_inverse=True)
-    return gpd.points_from_xy(x[first], y[first], crs=crs)[codes]  # a GeometryArray, as points_from_xy gives
+    codes, pairs = pd.factorize(kx * max(ny, 1) + ky)  # by hashing: np.unique sorted 1 M keys (~0.1 s)
+    one = np.empty(len(pairs), np.int64)
+    one[codes] = np.arange(len(codes))  # a row of each pair (any: its rows hold the same bits)
+    return gpd.points_from_xy(x[one], y[one], crs=crs)[codes]  # a GeometryArray, as points_from_xy gives
 
 
 def _bit_codes(v: np.ndarray) -> tuple[np.ndarray, int]:
