@@ -50,7 +50,7 @@ def _show(name: str, res, secs: float) -> None:
     for b, r in res.ratios().items():
         print(f"  {b if '/' in b else 'planner / ' + b}: {r['ratio']:.3f} (95 % {r['lo']:.3f}-{r['hi']:.3f})")
     used = res.periods.loc[res.periods["method"] == PLANNER, "background"].value_counts()
-    print("  background used:", dict(used))
+    print("  background used:", {str(k): int(v) for k, v in used.items()})
 
 
 def city(args) -> None:
