@@ -5,6 +5,7 @@ near-repeat alone, same K and radius, paired by planning date.
 Run: python benchmarks/bench_targets.py chicago [--step 4] [--targets 168]
      python benchmarks/bench_targets.py vancouver|cincinnati   (K: targets covering ~1 % of the city, weekly)
      python benchmarks/bench_targets.py london [--boroughs 10] [--targets 20]
+     add --touching for the rows with touching discs (select_targets(spacing="touch"), both methods)
 
 Exact-date cities have no boundary file here: the study area is the union of
 400 m discs round every burglary (hotspot.areas.area_from_points). Planning
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from hotspot.areas import area_from_points, load_area  # noqa: E402
 from hotspot.intake import read_incidents  # noqa: E402
 from hotspot.settings import shared_data_dir  # noqa: E402
-from hotspot.target_backtest import COUNT_DISCS, NEAR_REPEAT, backtest_targets  # noqa: E402
+from hotspot.target_backtest import COUNT_DISCS, NEAR_REPEAT, PLANNER, TOUCH, TOUCH_COUNTS, backtest_targets  # noqa: E402
 
 CITIES = {
     "chicago": ("chicago_residential_burglary_2014_2017.csv", {"crs": "EPSG:26971"}, "2016-01-04", "2017-12-25"),
@@ -47,9 +48,9 @@ def _show(name: str, res, secs: float) -> None:
         print(s[["method", "plans", "incidents", "caught", "caught_share", "area_km2", "share_per_km2"]]
               .to_string(index=False))
     for b, r in res.ratios().items():
-        print(f"  planner / {b}: {r['ratio']:.3f} (95 % {r['lo']:.3f}-{r['hi']:.3f})")
-    used = res.periods.loc[res.periods["background"] != "", "background"].value_counts() // 2
-    print("  background used:", dict(used))
+        print(f"  {b if '/' in b else 'planner / ' + b}: {r['ratio']:.3f} (95 % {r['lo']:.3f}-{r['hi']:.3f})")
+    used = res.periods.loc[res.periods["method"] == PLANNER, "background"].value_counts()
+    print("  background used:", {str(k): int(v) for k, v in used.items()})
 
 
 def city(args) -> None:
@@ -61,7 +62,8 @@ def city(args) -> None:
         args.targets = max(1, round(0.01 * area.area_km2 / disc_km2))
     t0 = time.perf_counter()
     bt = backtest_targets(res.incidents, area, n_targets=args.targets, target_radius=args.radius,
-                          start=args.start or start, end=args.end or end, step=args.step, seed=0)
+                          start=args.start or start, end=args.end or end, step=args.step, seed=0,
+                          touching=args.touching)
     _show(args.city, bt, time.perf_counter() - t0)
 
 
@@ -78,12 +80,14 @@ def london(args) -> None:
         inc = read_incidents(d / LONDON, area=area).incidents
         t0 = time.perf_counter()
         bt = backtest_targets(inc, area, n_targets=args.targets, target_radius=args.radius,
-                              start=args.start or "2016-01", end=args.end or "2024-12", step=args.step, seed=0)
+                              start=args.start or "2016-01", end=args.end or "2024-12", step=args.step, seed=0,
+                              touching=args.touching)
         r = bt.ratios()
-        rows.append((b, r[COUNT_DISCS]["ratio"], r[COUNT_DISCS]["lo"], r[COUNT_DISCS]["hi"], r[NEAR_REPEAT]["ratio"]))
+        t = r.get(f"{TOUCH} / {TOUCH_COUNTS}", {"ratio": np.nan})["ratio"]
+        rows.append((b, r[COUNT_DISCS]["ratio"], r[COUNT_DISCS]["lo"], r[COUNT_DISCS]["hi"], r[NEAR_REPEAT]["ratio"], t))
         _show(b, bt, time.perf_counter() - t0)
         sys.stdout.flush()
-    t = pd.DataFrame(rows, columns=["borough", "vs_count_discs", "lo", "hi", "vs_near_repeat"])
+    t = pd.DataFrame(rows, columns=["borough", "vs_count_discs", "lo", "hi", "vs_near_repeat", "touching_vs_counts"])
     print("\n" + t.to_string(index=False))
     print(f"median ratio to count discs {t['vs_count_discs'].median():.3f}, lowest {t['vs_count_discs'].min():.3f}"
           f" ({t.loc[t['vs_count_discs'].idxmin(), 'borough']}), below 0.97: {(t['vs_count_discs'] < 0.97).sum()}")
@@ -98,6 +102,8 @@ def main() -> None:
     ap.add_argument("--start")
     ap.add_argument("--end")
     ap.add_argument("--boroughs", type=int, default=10)
+    ap.add_argument("--touching", action="store_true",
+                    help="also score touching discs (planner and count discs placed by the same rule)")
     args = ap.parse_args()
     np.seterr(all="ignore")
     if args.city == "london":

@@ -74,11 +74,18 @@ class TargetBacktest:
         Returns
         -------
         dict
-            Baseline -> ``{"ratio", "lo", "hi"}`` (paired bootstrap 95 %).
+            Baseline -> ``{"ratio", "lo", "hi"}`` (paired bootstrap 95 %);
+            with touching discs also ``"<TOUCH> / <TOUCH_COUNTS>"``.
         """
         row = {str(k): v for k, v in self.summary[self.summary["method"] == PLANNER].iloc[0].items()}
-        return {b: {"ratio": float(row[f"ratio_{k}"]), "lo": float(row[f"ratio_{k}_lo"]),
-                    "hi": float(row[f"ratio_{k}_hi"])} for k, b in (("counts", COUNT_DISCS), ("nr", NEAR_REPEAT))}
+        out = {b: {"ratio": float(row[f"ratio_{k}"]), "lo": float(row[f"ratio_{k}_lo"]),
+                   "hi": float(row[f"ratio_{k}_hi"])} for k, b in (("counts", COUNT_DISCS), ("nr", NEAR_REPEAT))}
+        touch = self.summary[self.summary["method"] == TOUCH]
+        if len(touch):  # touching discs over count discs placed the same way (``touching=True``)
+            t = touch.iloc[0]
+            out[f"{TOUCH} / {TOUCH_COUNTS}"] = {"ratio": float(t["ratio_counts"]), "lo": float(t["ratio_counts_lo"]),
+                                                "hi": float(t["ratio_counts_hi"])}
+        return out
 
     def to_json(self) -> dict:
         """The ``backtest --targets --json`` object (NaN as null).
@@ -147,10 +154,15 @@ def _summarise(per: pd.DataFrame, bootstrap: int, seed: int) -> pd.DataFrame:
     n = len(wide)
     rng = np.random.default_rng([seed, 20])
     idx = rng.integers(0, n, size=(bootstrap, n)) if bootstrap and n > 1 else np.empty((0, n), int)
-    for key, base in (("counts", COUNT_DISCS), ("nr", NEAR_REPEAT)):
-        ratio, lo, hi = _paired_ratio(wide[PLANNER].to_numpy(float), wide[base].to_numpy(float), tot, idx)
+    pairs = [(PLANNER, "counts", COUNT_DISCS), (PLANNER, "nr", NEAR_REPEAT)]
+    if TOUCH in wide:  # touching discs against count discs placed the same way
+        pairs.append((TOUCH, "counts", TOUCH_COUNTS))
+    for col in ("ratio_counts", "ratio_counts_lo", "ratio_counts_hi", "ratio_nr", "ratio_nr_lo", "ratio_nr_hi"):
+        s[col] = np.nan
+    for method, key, base in pairs:
+        ratio, lo, hi = _paired_ratio(wide[method].to_numpy(float), wide[base].to_numpy(float), tot, idx)
         for col, v in ((f"ratio_{key}", ratio), (f"ratio_{key}_lo", lo), (f"ratio_{key}_hi", hi)):
-            s[col] = np.where(s["method"] == PLANNER, v, np.nan)
+            s.loc[s["method"] == method, col] = v
     return s
 
 
@@ -164,6 +176,11 @@ FORECAST_ALONE = "forecast alone"
 GROWN = "nano-beats, risk-grown areas (disc area)"
 #: count risk with areas grown the same way (the fair comparison for :data:`GROWN`)
 GROWN_COUNTS = "count areas, risk-grown (disc area)"
+#: the planner with touching discs (``select_targets(spacing="touch")``: only overlaps ruled out, the ring
+#: round each target not cleared), its weight chosen with touching discs too
+TOUCH = "nano-beats, touching discs"
+#: count discs placed by the same touching rule (the fair comparison for :data:`TOUCH`)
+TOUCH_COUNTS = "count discs, touching"
 
 
 def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int = 10,
@@ -171,7 +188,7 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
                      end: str | pd.Timestamp | None = None, step: int = 1, distance: float | None = None,
                      window: float | Window | None = None, cell: float = settings.NANOBEAT_CELL_M,
                      methods: Sequence[str] | None = None,
-                     bootstrap: int = settings.BACKTEST_BOOTSTRAP, seed: int = 0,
+                     bootstrap: int = settings.BACKTEST_BOOTSTRAP, seed: int = 0, touching: bool = False,
                      progress: Callable[[int, int], None] | None = None) -> TargetBacktest:
     """Score the nano-beat planner against count discs and near-repeat alone
     at equal effort (``n_targets`` targets of ``target_radius`` metres each).
@@ -217,6 +234,10 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
         Bootstrap resamples of planning dates.
     seed : int
         Seed of the bootstrap.
+    touching : bool
+        Also score the planner and count discs with touching discs
+        (:data:`TOUCH`, :data:`TOUCH_COUNTS`: only overlaps ruled out, the
+        ring round each target not cleared), and their paired ratio.
     progress : callable, optional
         ``progress(done, total)`` after each planning date.
 
@@ -237,6 +258,9 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
                               cell=cell, target_radius=target_radius, history_weight=w, background="history")
     src, grid, mask, model = planner.sources, planner.grid, planner.mask, planner.cells
     target_risk = TargetRisk(planner, n_targets, methods=methods)
+    # the same background (its fits and PAIs), only the weight is chosen again with touching discs
+    touch_risk = TargetRisk(planner, n_targets, spacing="touch", background=target_risk.background) \
+        if touching else None
     t0 = pd.Timestamp(src.t.min())
     first = (t0 + pd.DateOffset(years=2)).to_period("M").to_timestamp() if src.monthly else \
         t0 + pd.DateOffset(years=2) + pd.offsets.Week(weekday=0)
@@ -254,8 +278,15 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
         risks = {PLANNER: planned, COUNT_DISCS: _count_disc_risk(src, grid, mask, D),
                  NEAR_REPEAT: nr, PREVIOUS: (1 - w) * nr + w * hist, FORECAST_ALONE: bg}
         future = _future_cells(src, grid, mask, D, src.monthly)
-        for name, risk in (risks | {SHAPED: planned, GROWN: planned, GROWN_COUNTS: risks[COUNT_DISCS]}).items():
-            if name == SHAPED:
+        extra = {SHAPED: planned, GROWN: planned, GROWN_COUNTS: risks[COUNT_DISCS]}
+        touch_about: dict[str, Any] = {}
+        if touch_risk is not None:
+            extra[TOUCH], touch_about = touch_risk.risk(D)
+            extra[TOUCH_COUNTS] = risks[COUNT_DISCS]
+        for name, risk in (risks | extra).items():
+            if name in (TOUCH, TOUCH_COUNTS):
+                groups = model.select(risk, n_targets, spacing="touch")
+            elif name == SHAPED:
                 groups = select_targets(risk, mask, model.disc, model.exclusion, n_targets, keep=SHAPE_KEEP)
             elif name in (GROWN, GROWN_COUNTS):
                 groups = grow_targets(risk, mask, model.disc, model.exclusion, n_targets)
@@ -263,8 +294,8 @@ def backtest_targets(incidents: gpd.GeoDataFrame, area: Area, *, n_targets: int 
                 groups = model.select(risk, n_targets)
             cells = _flat(groups, grid.nx)
             rows.append((D, name, len(future), int(np.isin(future, cells).sum()), len(cells) * cell_km2,
-                         about["method"] if name in (PLANNER, FORECAST_ALONE) else "",
-                         about["weight"] if name == PLANNER else np.nan))
+                         about["method"] if name in (PLANNER, FORECAST_ALONE, TOUCH) else "",
+                         about["weight"] if name == PLANNER else touch_about["weight"] if name == TOUCH else np.nan))
         if progress:
             progress(k + 1, len(dates))
     per = pd.DataFrame(rows, columns=["date", "method", "incidents", "caught", "area_km2", "background",

@@ -308,16 +308,26 @@ class TargetRisk:
         Past planning dates the weight is chosen on (default 8 weeks or 6 months).
     methods : sequence of str, optional
         Background candidates (:class:`ForecastBackground`).
+    spacing : {"clear", "touch"}
+        How targets keep apart (:func:`hotspot.nanobeats.select_targets`),
+        in the past plans the weight is chosen on.
+    background : ForecastBackground, optional
+        A background already built for this planner and ``n_targets``
+        (shared, so its fits and scores are not repeated).
     """
 
     def __init__(self, planner: NanoBeatPlanner, n_targets: int, *, weights: Sequence[float] = WEIGHTS,
-                 lookback: int | None = None, methods: Sequence[str] | None = None):
+                 lookback: int | None = None, methods: Sequence[str] | None = None, spacing: str = "clear",
+                 background: ForecastBackground | None = None):
         if not weights or not all(0 <= w <= 1 for w in weights):
             raise OptionError("background weights must lie between 0 and 1")
         self.planner, self.n_targets, self.weights = planner, int(n_targets), tuple(float(w) for w in weights)
         self.monthly = planner.sources.monthly
         self.lookback = int(lookback or (6 if self.monthly else 8))
-        self.background = ForecastBackground.from_planner(planner, n_targets, methods=methods)
+        if spacing not in ("clear", "touch"):
+            raise OptionError(f"spacing must be 'clear' or 'touch', got {spacing!r}")
+        self.spacing = spacing
+        self.background = background or ForecastBackground.from_planner(planner, n_targets, methods=methods)
         self._caught: dict[pd.Timestamp, np.ndarray] = {}
 
     def _step(self, D: pd.Timestamp, k: int) -> pd.Timestamp:
@@ -348,8 +358,8 @@ class TargetRisk:
             p = self.planner
             nr, bg, _ = self.parts(D)
             future = _future_cells(p.sources, p.grid, p.mask, D, self.monthly)
-            self._caught[D] = np.array([np.isin(future, _flat(p.cells.select((1 - w) * nr + w * bg, self.n_targets),
-                                                              p.grid.nx)).sum() for w in self.weights], float)
+            self._caught[D] = np.array([np.isin(future, _flat(p.cells.select((1 - w) * nr + w * bg, self.n_targets,
+                                                                            self.spacing), p.grid.nx)).sum() for w in self.weights], float)
         return self._caught[D]
 
     def choose_weight(self, D: pd.Timestamp) -> tuple[float, dict[str, float]]:

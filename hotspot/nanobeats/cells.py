@@ -98,7 +98,7 @@ class CellRisk:
         s[s < 1e-12] = 0.0  # FFT round-off would otherwise seed targets with noise
         return s
 
-    def select(self, risk: np.ndarray, n_targets: int) -> list[np.ndarray]:
+    def select(self, risk: np.ndarray, n_targets: int, spacing: str = "clear") -> list[np.ndarray]:
         """Compact patrol areas (:func:`select_targets`).
 
         Parameters
@@ -107,13 +107,15 @@ class CellRisk:
             ``(ny, nx)`` risk per cell.
         n_targets : int
             At most this many targets.
+        spacing : {"clear", "touch"}
+            How later targets keep away from earlier ones (:func:`select_targets`).
 
         Returns
         -------
         list of ndarray
             ``(k, 2)`` arrays of (row, col).
         """
-        return select_targets(risk, self.mask, self.disc, self.exclusion, n_targets)
+        return select_targets(risk, self.mask, self.disc, self.exclusion, n_targets, spacing=spacing)
 
     def group_sums(self, values: np.ndarray, groups: list[np.ndarray]) -> list[float]:
         """``values`` summed over each group's cells.

@@ -12,7 +12,7 @@ from scipy.signal import fftconvolve
 
 
 def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusion: np.ndarray,
-                   n_targets: int, keep: float = 0.0) -> list[np.ndarray]:
+                   n_targets: int, keep: float = 0.0, spacing: str = "clear") -> list[np.ndarray]:
     """Greedy compact patrol areas on a grid.
 
     The cell whose ``disc`` neighbourhood holds the most risk is chosen; that
@@ -34,13 +34,25 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         0 (default): a target is the whole disc. Above 0 it follows the
         risk: only the disc's cells with at least ``keep`` times the risk of
         its riskiest cell (0-1), so never larger than the disc.
+    spacing : {"clear", "touch"}
+        ``"clear"`` (default): the risk under ``exclusion`` round each
+        target is cleared, so later targets lie in other places.
+        ``"touch"``: only discs that would overlap an earlier target's cells
+        are ruled out (targets may touch); the risk is left as it is, so
+        every later disc is scored on the whole risk inside it - greedy
+        non-overlapping discs on the disc-integrated risk. ``exclusion``
+        is then unused.
 
     Returns
     -------
     list of ndarray (k, 2)
         (row, col) of each target's cells, best first.
     """
+    if spacing not in ("clear", "touch"):
+        raise ValueError(f"spacing must be 'clear' or 'touch', got {spacing!r}")
     rr, re = disc.shape[0] // 2, exclusion.shape[0] // 2  # half-widths, cells
+    if spacing == "touch":
+        re = 2 * rr  # the centres whose disc could reach this target's cells
     reach = re + rr  # clearing risk within re cells changes scores within re + rr
     pad = reach + rr
     # everything below slices the padded arrays, so no window is ever clipped
@@ -69,6 +81,13 @@ def select_targets(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, exclusi
         rows, cols = np.nonzero(patch)
         targets.append(np.column_stack([rows + row - rr - pad, cols + col - rr - pad]))
         taken[win] |= patch
+        if spacing == "touch":
+            # a centre is ruled out when its disc holds a taken cell; the rest keep their scores, since
+            # no risk changed (a disc that holds no taken cell is scored on exactly what it would patrol)
+            near = _window(row, col, 2 * rr)
+            hits = fftconvolve(taken[_window(row, col, 3 * rr)].astype(float), disc, mode="same")
+            score[near] = np.where(hits[rr:rr + 4 * rr + 1, rr:rr + 4 * rr + 1] > 0.5, -np.inf, score[near])
+            continue
         r[_window(row, col, re)][in_excl] = 0.0
         local = np.round(fftconvolve(r[_window(row, col, reach + rr)], disc, mode="same"), 12)
         near = _window(row, col, reach)
