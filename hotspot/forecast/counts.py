@@ -45,8 +45,8 @@ def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
 
 
 #: Periods smoothed per FFT call (:meth:`PeriodCounts._smoothed`): bounds the transform's temporaries
-#: (~12 MB for a borough's padded 50 m grid) whatever the number of periods.
-_FFT_BLOCK = 16
+#: (~25 MB for a borough's padded 50 m grid; 16 periods: ~50 MB) whatever the number of periods.
+_FFT_BLOCK = 8
 
 
 def _prospective_stencil(cell: float, radius: float) -> np.ndarray:
@@ -194,7 +194,7 @@ class PeriodCounts:
             cum = np.zeros((n + 1, len(cells)))
             per = cum[1:]
             if kind == "counts":
-                np.take(self.counts.reshape(n, -1), cells, axis=1, out=per)
+                np.take(self.counts.reshape(n, -1), cells, axis=1, out=per, mode="clip")  # "clip": unbuffered
             elif kind in ("kde", "prospective"):
                 st = (kernel_stencil(self.grid.cell, param, "quartic") * 1e6 if kind == "kde"
                       else _prospective_stencil(self.grid.cell, param))

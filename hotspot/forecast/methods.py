@@ -115,16 +115,12 @@ def cached_array(method: str) -> tuple[str, float | None] | None:
     return ("prospective", 400.0) if method == "prospective" else None
 
 
-#: The self-exciting model's background: counts decayed over two years (months or weeks).
-_SEPP_TAU = {"M": 24, "W": 104}
-
-
 def _sepp(pc: PeriodCounts) -> GridHawkes:
     from ..sepp import GridHawkes
 
     # background from long-term counts (two years, decayed) rather than a free rate per cell: on Chicago
     # (50 m, weekly, 1 %) PAI 18.10 against 16.94 for the free rates, which overfit two years of data
-    return GridHawkes.from_period_counts(pc, background_tau=_SEPP_TAU["W" if pc.freq.startswith("W") else "M"])
+    return GridHawkes.from_period_counts(pc, background_tau=104 if pc.freq.startswith("W") else 24)
 
 
 def _number(text: str, method: str) -> float:

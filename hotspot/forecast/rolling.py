@@ -156,7 +156,7 @@ def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
     # ~110 MB higher for a borough (issue 22). The learned model reads the others at every origin, so
     # those stay for the origin-by-origin pass. The order of scoring changes no score.
     shared = {cached_array(f) for f in FEATURES} if learned is not None else set()
-    if sepp is not None:
+    if sepp is not None and sepp.background_tau is not None:  # its background reads a decayed array
         shared.add(("decay", float(sepp.background_tau)))
     alone: dict[tuple, list[str]] = {}
     for m in scored:
