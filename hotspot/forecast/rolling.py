@@ -173,6 +173,7 @@ def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
     sel = {k: np.full((len(scored), o1 - w0 + 1), np.nan) for k in ("hit_rate", "pai", "pei")}
     rows = []
     for n_done, origin in enumerate(origins, start=1):
+        label = str(pc.periods[origin])  # once per period, not per row (~50 k rows for a borough)
         for mi, m in enumerate(scored):
             acc = done.pop((m, origin), None)
             if acc is None:
@@ -184,7 +185,7 @@ def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
             if origin < o0 or m not in methods:
                 continue
             for li, lev in enumerate(all_levels):
-                rows.append((m, str(pc.periods[origin]), lev, acc["hits"][li], acc["total"][li],
+                rows.append((m, label, lev, acc["hits"][li], acc["total"][li],
                              acc["hit_rate"][li], acc["pai"][li], acc["pei"][li]))
         if progress:
             progress(n_done, len(origins))
