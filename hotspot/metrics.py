@@ -89,8 +89,8 @@ def best_hits(counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAG
     return coverage_hits(c, c, levels)
 
 
-def accuracy(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAGE_LEVELS
-             ) -> dict[str, np.ndarray]:
+def accuracy(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np.ndarray = COVERAGE_LEVELS, *,
+             best: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Hit rate, PAI and PEI at each coverage level for one period.
 
     Parameters
@@ -101,6 +101,9 @@ def accuracy(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np
         Incidents per cell in the evaluation period.
     levels : sequence of float
         Coverage as shares of the cells (0-1).
+    best : array, optional
+        :func:`best_hits` of ``counts`` at ``levels``, when the caller scores
+        several forecasts of the same period (computed here otherwise).
 
     Returns
     -------
@@ -111,7 +114,7 @@ def accuracy(score: np.ndarray, counts: np.ndarray, levels: Sequence[float] | np
     lv = np.asarray(levels, float)
     total = float(np.sum(counts))
     hits = coverage_hits(score, counts, lv)
-    best = best_hits(counts, lv)
+    best = best_hits(counts, lv) if best is None else best
     with np.errstate(divide="ignore", invalid="ignore"):
         hit_rate = hits / total if total > 0 else np.full(len(lv), np.nan)
         pai = hit_rate / lv

@@ -50,6 +50,7 @@ SYSTEM: tuple[str, ...] = (
     "test_anpr_jamcams.py::test_a_users_existing_anpr_layer_covers_its_crossing",
     "test_anpr_jamcams.py::test_the_anpr_job_takes_the_reference_jamcams_as_context_not_cover",
     "test_api_cli_parity.py::test_usage_errors_are_one_line_exit_2",
+    "test_backtest_memory.py::test_a_backtest_without_the_learned_model_holds_about_one_array_at_a_time",
     "test_brief.py::test_brief_routes_on_an_openstreetmap_extract",
     "test_campaigns_report.py::test_allocations_are_optimal",
     "test_campaigns_report.py::test_budgets_are_never_exceeded",

@@ -44,6 +44,11 @@ def period_of(occurred: pd.Series, freq: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(pd.DatetimeIndex(occurred), freq=freq)
 
 
+#: Periods smoothed per FFT call (:meth:`PeriodCounts._smoothed`): bounds the transform's temporaries
+#: (~25 MB for a borough's padded 50 m grid; 16 periods: ~50 MB) whatever the number of periods.
+_FFT_BLOCK = 8
+
+
 def _prospective_stencil(cell: float, radius: float) -> np.ndarray:
     r = int(np.floor(radius / cell))
     off = np.arange(-r, r + 1)
@@ -81,6 +86,7 @@ class PeriodCounts:
     freq: str
     _cache: dict = field(default_factory=dict, repr=False)
     context_counts: np.ndarray | None = None
+    _cells: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def from_incidents(cls, incidents: gpd.GeoDataFrame, area: Area, *, cell: float = 50.0, freq: str | None = None,
@@ -145,46 +151,93 @@ class PeriodCounts:
         start = when.start_time if isinstance(when, pd.Period) else pd.Timestamp(str(when).split("/")[0])
         return (pd.Period(start, freq=self.freq) - self.periods[0]).n
 
+    @property
+    def cells(self) -> np.ndarray:
+        """Flat (row-major) indices of the in-area cells: the cells forecasts
+        are scored on and the only ones the cached arrays keep."""
+        if self._cells is None:
+            self._cells = np.flatnonzero(self.mask.ravel())
+        return self._cells
+
+    def _on_grid(self, values: np.ndarray) -> np.ndarray:
+        """In-area ``values`` (one per :attr:`cells`) as an ``(ny, nx)`` array, 0 outside the area."""
+        out = np.zeros(self.mask.size)
+        out[self.cells] = values
+        return out.reshape(self.mask.shape)
+
     def _smoothed(self, key: tuple) -> np.ndarray:
         """Per-period arrays smoothed by a stencil, cumulated over periods
-        (cum[k] = sum of periods < k), cached."""
+        (cum[k] = sum of periods < k), in-area cells only, cached.
+
+        Only the in-area cells are kept (issue 22): every forecast is read
+        there (scored on them, and a surface is 0 outside the area), and a
+        borough's cells are ~40 % of its padded grid, so each array is
+        ``(periods + 1, in-area cells)``, ~38 MB for Barnet's 135 months at
+        50 m instead of ~92 MB. The values are those of the whole grid's
+        arrays, bit for bit: smoothing still sees the whole grid (and the
+        context), and the clip and the cumulative sum are per cell.
+        """
         if key not in self._cache:
             kind, param = key
-            # smoothing spreads burglaries across the boundary too: it sees the context
-            seen = self.counts if self.context_counts is None else self.counts + self.context_counts
-            if kind == "counts":
-                per = self.counts
-            elif kind == "kde":
-                st = kernel_stencil(self.grid.cell, param, "quartic") * 1e6
-                per = fftconvolve(seen, st[None], mode="same", axes=(1, 2))
-            elif kind == "prospective":
-                per = fftconvolve(seen, _prospective_stencil(self.grid.cell, param)[None], mode="same", axes=(1, 2))
-            elif kind == "decay":
+            cells, n = self.cells, len(self.counts)
+            if kind == "decay":
                 # dec[k] = sum over periods s < k of counts[s] * exp(-(k - 1 - s) / tau)
                 lam = float(np.exp(-1.0 / param))
-                dec = np.zeros((len(self.counts) + 1,) + self.counts.shape[1:])
-                for k in range(1, len(dec)):
+                dec = np.zeros((n + 1, len(cells)))
+                for k in range(1, n + 1):
                     np.multiply(dec[k - 1], lam, out=dec[k])
-                    dec[k] += self.counts[k - 1]
+                    dec[k] += self.counts[k - 1].ravel()[cells]
                 self._cache[key] = dec
                 return dec
+            # cum[0] = 0 and the periods' values in cum[1:], cumulated there in place: no second
+            # (periods, cells) array beside it
+            cum = np.zeros((n + 1, len(cells)))
+            per = cum[1:]
+            if kind == "counts":
+                np.take(self.counts.reshape(n, -1), cells, axis=1, out=per, mode="clip")  # "clip": unbuffered
+            elif kind in ("kde", "prospective"):
+                st = (kernel_stencil(self.grid.cell, param, "quartic") * 1e6 if kind == "kde"
+                      else _prospective_stencil(self.grid.cell, param))
+                # a block of periods at a time: the FFT's padded complex arrays and the smoothed grid of
+                # every period at once were ~400 MB for a borough (issue 22); each period's 2-D transform
+                # is its own, so blocks give the same values bit for bit
+                for a in range(0, n, _FFT_BLOCK):
+                    b = min(a + _FFT_BLOCK, n)
+                    # smoothing spreads burglaries across the boundary too: it sees the context
+                    seen = self.counts[a:b] if self.context_counts is None else (
+                        self.counts[a:b] + self.context_counts[a:b])
+                    sm = fftconvolve(seen, st[None], mode="same", axes=(1, 2))
+                    per[a:b] = sm.reshape(b - a, -1)[:, cells]
+                    del seen, sm
             else:  # pragma: no cover
                 raise HotspotError(f"unknown smoothing {kind}")
-            per = np.clip(per, 0.0, None)
+            np.clip(per, 0.0, None, out=per)
             per[per < 1e-9] = 0.0  # FFT round-off
-            cum = np.zeros((len(per) + 1,) + per.shape[1:])
-            np.cumsum(per, axis=0, out=cum[1:])
+            for k in range(1, n):  # cum[k + 1] = cum[k] + per[k]: np.cumsum's sums, in the same order
+                cum[k + 1] += cum[k]
             self._cache[key] = cum
         return self._cache[key]
 
-    def release(self) -> None:
-        """Forget the cached smoothed arrays (each ``(periods + 1, ny, nx)``
-        float64, ~90 MB for a borough's 135 months at 50 m): a caller done
-        with a method frees its memory; asking again recomputes the same
-        values."""
-        self._cache.clear()
+    def release(self, key: tuple | None = None) -> None:
+        """Forget the cached smoothed arrays (each ``(periods + 1, in-area
+        cells)`` float64, ~38 MB for a borough's 135 months at 50 m): a
+        caller done with a method frees its memory; asking again recomputes
+        the same values.
 
-    def window(self, kind: str, param: float | None, origin: int, periods: int) -> np.ndarray:
+        Parameters
+        ----------
+        key : tuple, optional
+            Only this array (``(kind, parameter)``, as
+            :func:`hotspot.forecast.methods.cached_array` names it); default
+            all of them.
+        """
+        if key is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(key, None)
+
+    def window(self, kind: str, param: float | None, origin: int, periods: int, *,
+               in_area: bool = False) -> np.ndarray:
         """Sum over periods ``origin - periods`` .. ``origin - 1`` (never
         ``origin`` or later).
 
@@ -200,18 +253,22 @@ class PeriodCounts:
             Index of the forecast period; only earlier periods are summed.
         periods : int
             Window length, periods (months or weeks).
+        in_area : bool
+            Return the in-area cells only (one value per :attr:`cells`).
 
         Returns
         -------
         ndarray
-            ``(ny, nx)`` sums (incidents, or incidents per km² for ``"kde"``).
+            ``(ny, nx)`` sums (incidents, or incidents per km² for ``"kde"``),
+            0 outside the area; or with ``in_area`` one sum per in-area cell.
         """
         cum = self._smoothed((kind, param))
         hi = min(max(origin, 0), len(cum) - 1)
         lo = min(max(origin - periods, 0), hi)
-        return cum[hi] - cum[lo]
+        v = cum[hi] - cum[lo]
+        return v if in_area else self._on_grid(v)
 
-    def decayed(self, origin: int, tau: float) -> np.ndarray:
+    def decayed(self, origin: int, tau: float, *, in_area: bool = False) -> np.ndarray:
         """Incidents before period ``origin`` weighted by ``exp(-age / tau)``
         (age in periods, 0 for the period just before ``origin``).
 
@@ -221,24 +278,28 @@ class PeriodCounts:
             Index of the forecast period; only earlier periods count.
         tau : float
             E-folding time, periods (months or weeks).
+        in_area : bool
+            Return the in-area cells only (one value per :attr:`cells`).
 
         Returns
         -------
         ndarray
-            ``(ny, nx)`` decayed incident counts.
+            ``(ny, nx)`` decayed incident counts, 0 outside the area; or with
+            ``in_area`` one per in-area cell.
         """
         if tau <= 0:
             raise ModelError(f"decay time must be positive (periods), got {tau:g}")
         dec = self._smoothed(("decay", float(tau)))
-        if origin <= 0:
-            return np.zeros(self.counts.shape[1:])
         last = len(dec) - 1
-        if origin <= last:
-            return dec[origin]
-        # past the data: no new incidents, everything just ages
-        return dec[last] * np.exp(-(origin - last) / tau)
+        if origin <= 0:
+            v = np.zeros(dec.shape[1])
+        elif origin <= last:
+            v = dec[origin].copy()  # a copy: the caller may change it, the cache must not
+        else:  # past the data: no new incidents, everything just ages
+            v = dec[last] * np.exp(-(origin - last) / tau)
+        return v if in_area else self._on_grid(v)
 
-    def prospective(self, origin: int, *, radius: float = 400.0, weeks: int = 8) -> np.ndarray:
+    def prospective(self, origin: int, *, radius: float = 400.0, weeks: int = 8, in_area: bool = False) -> np.ndarray:
         """Bowers-Johnson-Pease prospective risk as of the start of period
         ``origin``: ages in weeks (months for monthly data; an incident in the
         previous period is age 0), window ``weeks`` (8 weeks = 2 months).
@@ -251,15 +312,18 @@ class PeriodCounts:
             Spread of each incident, metres (default 400 m).
         weeks : int
             Memory, weeks (converted to whole months for monthly data).
+        in_area : bool
+            Return the in-area cells only (one value per :attr:`cells`).
 
         Returns
         -------
         ndarray
-            ``(ny, nx)`` risk scores.
+            ``(ny, nx)`` risk scores, 0 outside the area; or with ``in_area``
+            one per in-area cell.
         """
         per = self._smoothed(("prospective", radius))
         span = weeks if self.freq == "W" else max(1, int(round(weeks * 7 / 30.44)))
-        out = np.zeros(self.counts.shape[1:])
+        out = np.zeros(per.shape[1])
         for age in range(span):
             k = origin - 1 - age
             if k < 0:
@@ -267,7 +331,7 @@ class PeriodCounts:
             if k >= len(per) - 1:
                 continue
             out += (per[k + 1] - per[k]) / (1.0 + age)
-        return out
+        return out if in_area else self._on_grid(out)
 
 
 def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodIndex, freq: str) -> np.ndarray:

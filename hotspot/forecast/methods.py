@@ -53,7 +53,7 @@ def baseline_for(freq: str) -> str:
     return WEEKLY_BASELINE if freq.startswith("W") else BASELINE
 
 
-def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
+def method_score(pc: PeriodCounts, method: str, origin: int, *, in_area: bool = False) -> np.ndarray:
     """The score of a non-learned method as of period ``origin``.
 
     Parameters
@@ -65,23 +65,54 @@ def method_score(pc: PeriodCounts, method: str, origin: int) -> np.ndarray:
         or ``prospective``.
     origin : int
         Index of the forecast period; only earlier periods are used.
+    in_area : bool
+        Return the in-area cells only (one score per :attr:`PeriodCounts.cells`).
 
     Returns
     -------
     ndarray
-        ``(ny, nx)`` scores (higher = riskier).
+        ``(ny, nx)`` scores (higher = riskier), 0 outside the area; or with
+        ``in_area`` one per in-area cell.
     """
     parts = method.split("_")
     if parts[0] == "counts":
-        return pc.window("counts", None, origin, int(parts[1]))
+        return pc.window("counts", None, origin, int(parts[1]), in_area=in_area)
     if parts[0] == "kde":
-        return pc.window("kde", float(parts[1].rstrip("m")), origin, int(parts[2]))
+        return pc.window("kde", float(parts[1].rstrip("m")), origin, int(parts[2]), in_area=in_area)
     if parts[0] == "decay" and len(parts) == 2:
-        return pc.decayed(origin, _number(parts[1], method))
+        return pc.decayed(origin, _number(parts[1], method), in_area=in_area)
     if method == "prospective":
-        return pc.prospective(origin)
+        return pc.prospective(origin, in_area=in_area)
     raise ModelError(f"unknown method {method!r}; known: {', '.join(DEFAULT_METHODS)} "
                      "(or counts_<periods>, decay_<periods>, kde_<metres>m_<periods>)")
+
+
+def cached_array(method: str) -> tuple[str, float | None] | None:
+    """The key of the cumulated array a method's scores are read from
+    (:meth:`PeriodCounts._smoothed`), or None for a method with none of
+    its own (``learned``, ``sepp``, unknown names).
+
+    Parameters
+    ----------
+    method : str
+        A method name.
+
+    Returns
+    -------
+    tuple or None
+        ``(kind, parameter)``, e.g. ``("kde", 200.0)`` for ``kde_200m_12``.
+    """
+    parts = method.split("_")
+    try:
+        if parts[0] == "counts" and len(parts) == 2:
+            return ("counts", None)
+        if parts[0] == "kde" and len(parts) == 3:
+            return ("kde", float(parts[1].rstrip("m")))
+        if parts[0] == "decay" and len(parts) == 2:
+            return ("decay", float(parts[1]))
+    except ValueError:
+        return None
+    return ("prospective", 400.0) if method == "prospective" else None
 
 
 def _sepp(pc: PeriodCounts) -> GridHawkes:
@@ -136,8 +167,14 @@ FEATURES = ("counts_1", "counts_3", "counts_12", "counts_36", "counts_60", "kde_
             "kde_400m_12", "prospective")
 
 
-def _features(pc: PeriodCounts, origin: int, cells: np.ndarray) -> np.ndarray:
-    return np.column_stack([method_score(pc, f, origin).ravel()[cells] for f in FEATURES])
+def _features(pc: PeriodCounts, origin: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The :data:`FEATURES` as of ``origin``, one row per in-area cell
+    (:attr:`PeriodCounts.cells`), written into ``out`` when given."""
+    if out is None:
+        out = np.empty((len(pc.cells), len(FEATURES)))
+    for j, f in enumerate(FEATURES):
+        out[:, j] = method_score(pc, f, origin, in_area=True)
+    return out
 
 
 class LearnedForecast:
@@ -150,21 +187,21 @@ class LearnedForecast:
     def __init__(self, pc: PeriodCounts, *, train_periods: int = 24, refit: int = 6, seed: int = 0,
                  max_rows: int = 400_000):
         self.pc, self.train_periods, self.refit, self.seed, self.max_rows = pc, train_periods, refit, seed, max_rows
-        self.cells = np.flatnonzero(pc.mask.ravel())
+        self.cells = pc.cells
         self._model: HistGradientBoostingRegressor | None = None
         self._fitted_at: int | None = None
 
     def _fit(self, origin: int) -> None:
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        xs, ys = [], []
-        for k in range(max(origin - self.train_periods, 12), origin):
-            xs.append(_features(self.pc, k, self.cells))
-            ys.append(self.pc.counts[k].ravel()[self.cells])
-        if not xs:
+        ks = range(max(origin - self.train_periods, 12), origin)
+        if not ks:
             self._model = None
             return
-        X, y = np.vstack(xs), np.concatenate(ys)
+        nc = len(self.cells)
+        y = np.empty(len(ks) * nc)  # training rows: period by period, the in-area cells of each
+        for i, k in enumerate(ks):
+            y[i * nc:(i + 1) * nc] = self.pc.counts[k].ravel()[self.cells]
         if len(y) > self.max_rows:
             # keep every cell with a burglary and a seeded sample of the rest,
             # re-weighting the sample so the Poisson mean stays unbiased
@@ -173,10 +210,22 @@ class LearnedForecast:
             neg = np.flatnonzero(y == 0)
             take = rng.choice(neg, size=max(self.max_rows - len(pos), 1), replace=False) if len(neg) else neg
             w = np.r_[np.ones(len(pos)), np.full(len(take), len(neg) / max(len(take), 1))]
-            idx = np.r_[pos, take]
-            X, y = X[idx], y[idx]
+            idx: np.ndarray | None = np.r_[pos, take]
+            y = y[idx]
         else:
-            w = np.ones(len(y))
+            idx, w = None, np.ones(len(y))
+        # only the kept rows' features, one period's block at a time, straight into place: the features
+        # of every row (~67 MB for a borough's 24 periods) were built and then sampled (issue 22)
+        X = np.empty((len(y), len(FEATURES)))
+        block = np.empty((nc, len(FEATURES)))
+        which = None if idx is None else idx // nc
+        for i, k in enumerate(ks):
+            _features(self.pc, k, block)
+            if idx is None:
+                X[i * nc:(i + 1) * nc] = block
+            else:
+                rows = np.flatnonzero(which == i)
+                X[rows] = block[idx[rows] - i * nc]
         model = HistGradientBoostingRegressor(loss="poisson", max_iter=150, learning_rate=0.08,
                                               max_leaf_nodes=31, min_samples_leaf=50, random_state=self.seed)
         model.fit(X, y, sample_weight=w)
@@ -200,7 +249,7 @@ class LearnedForecast:
             self._fit(origin)
         out = np.zeros(self.pc.counts.shape[1] * self.pc.counts.shape[2])
         if self._model is not None:
-            out[self.cells] = self._model.predict(_features(self.pc, origin, self.cells))
+            out[self.cells] = self._model.predict(_features(self.pc, origin))
         return out.reshape(self.pc.counts.shape[1:])
 
 

@@ -13,9 +13,18 @@ import numpy as np
 import pandas as pd
 
 from .._errors import HotspotError, ModelError
-from ..metrics import COVERAGE_LEVELS, accuracy
+from ..metrics import COVERAGE_LEVELS, accuracy, best_hits
 from .counts import PeriodCounts
-from .methods import DEFAULT_METHODS, LearnedForecast, _sepp, baseline_for, check_method, method_score
+from .methods import (
+    DEFAULT_METHODS,
+    FEATURES,
+    LearnedForecast,
+    _sepp,
+    baseline_for,
+    cached_array,
+    check_method,
+    method_score,
+)
 from .selection import SelectedScore, _choose, _nested_selection
 
 if TYPE_CHECKING:
@@ -122,7 +131,7 @@ def _score_origin(pc: PeriodCounts, m: str, origin: int, cells: np.ndarray,
     if m == "sepp":
         assert sepp is not None  # built by the caller whenever "sepp" is scored
         return sepp.score(origin).ravel()[cells]
-    return method_score(pc, m, origin).ravel()[cells]
+    return method_score(pc, m, origin, in_area=True)  # the in-area cells, in the order of `cells`
 
 
 def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
@@ -136,23 +145,47 @@ def _score_candidates(pc: PeriodCounts, scored: list[str], methods: list[str],
     selection level for every scored method and origin (NaN: no incidents).
     """
     w0, o0, o1 = span
-    cells = np.flatnonzero(pc.mask.ravel())
+    cells = pc.cells
     learned = LearnedForecast(pc, seed=seed) if "learned" in scored else None
     sepp = _sepp(pc) if "sepp" in scored else None
+    origins = range(w0, o1 + 1)
+    actual = {o: pc.counts[o].ravel()[cells] for o in origins}
+    best = {o: best_hits(actual[o], all_levels) for o in origins}  # the same for every method of a period
+    # Methods whose cumulated array nothing else reads (the decays) are scored first, one array at a
+    # time, each freed when its method is done: with all eight arrays alive at once the backtest peaked
+    # ~110 MB higher for a borough (issue 22). The learned model reads the others at every origin, so
+    # those stay for the origin-by-origin pass. The order of scoring changes no score.
+    shared = {cached_array(f) for f in FEATURES} if learned is not None else set()
+    if sepp is not None and sepp.background_tau is not None:  # its background reads a decayed array
+        shared.add(("decay", float(sepp.background_tau)))
+    alone: dict[tuple, list[str]] = {}
+    for m in scored:
+        key = None if m in scorers else cached_array(m)
+        if key is not None and key not in shared:
+            alone.setdefault(key, []).append(m)
+    done: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+    for key, ms in alone.items():
+        for origin in origins:
+            for m in ms:
+                done[m, origin] = accuracy(_score_origin(pc, m, origin, cells, scorers, learned, sepp),
+                                           actual[origin], all_levels, best=best[origin])
+        pc.release(key)
     sel = {k: np.full((len(scored), o1 - w0 + 1), np.nan) for k in ("hit_rate", "pai", "pei")}
     rows = []
-    origins = range(w0, o1 + 1)
     for n_done, origin in enumerate(origins, start=1):
-        actual = pc.counts[origin].ravel()[cells]
+        label = str(pc.periods[origin])  # once per period, not per row (~50 k rows for a borough)
         for mi, m in enumerate(scored):
-            acc = accuracy(_score_origin(pc, m, origin, cells, scorers, learned, sepp), actual, all_levels)
+            acc = done.pop((m, origin), None)
+            if acc is None:
+                acc = accuracy(_score_origin(pc, m, origin, cells, scorers, learned, sepp), actual[origin],
+                               all_levels, best=best[origin])
             if acc["total"][0] > 0:
                 for k in sel:
                     sel[k][mi, origin - w0] = acc[k][sel_li]
             if origin < o0 or m not in methods:
                 continue
             for li, lev in enumerate(all_levels):
-                rows.append((m, str(pc.periods[origin]), lev, acc["hits"][li], acc["total"][li],
+                rows.append((m, label, lev, acc["hits"][li], acc["total"][li],
                              acc["hit_rate"][li], acc["pai"][li], acc["pei"][li]))
         if progress:
             progress(n_done, len(origins))
