@@ -4,16 +4,14 @@ risk) and of the backtest rows that use them (issue 20)."""
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from test_targets import AREA, _moving_hotspots
 
-from hotspot.nanobeats import NanoBeatPlanner, select_targets
+from hotspot.nanobeats import select_targets
 from hotspot.nanobeats.cells import _disc
 from hotspot.target_backtest import TOUCH, TOUCH_COUNTS, backtest_targets
-from hotspot.targets import TargetRisk
 
 
 def _brute_force_touching(risk: np.ndarray, mask: np.ndarray, disc: np.ndarray, k: int) -> list[tuple[int, int]]:
@@ -88,20 +86,6 @@ def test_touching_discs_may_touch_where_clearing_moves_them_away():
 @pytest.fixture(scope="module")
 def moving():
     return _moving_hotspots()
-
-
-def test_touching_weight_choice_has_no_look_ahead(moving):
-    # the weight chosen with touching discs is a new path: burglaries after the date must change nothing
-    D = pd.Timestamp("2017-03-15")
-    later = moving[moving["occurred"] >= D].copy()
-    later["geometry"] = gpd.points_from_xy(np.full(len(later), 1000.0), np.full(len(later), 1000.0))
-    changed = pd.concat([moving[moving["occurred"] < D], later], ignore_index=True)
-    got = []
-    for inc in (moving, changed):
-        planner = NanoBeatPlanner(inc, AREA, days=14, background="history")
-        got.append(TargetRisk(planner, 6, methods=("decay_26",), spacing="touch").risk(D))
-    np.testing.assert_array_equal(got[0][0], got[1][0])
-    assert got[0][1] == got[1][1]
 
 
 def test_backtest_rows_with_touching_discs(moving):

@@ -117,7 +117,7 @@ def kde(
     months: Annotated[Optional[int], typer.Option("--months", help="Training window: the last N months before --as-of; with --public the fixed published window's length, a divisor of 12 (default 12: the latest whole calendar year).")] = None,
     hot_share: Annotated[float, typer.Option("--hot-share", help="Hotspots: top share of cells (0-1).")] = 0.05,
     hot_sd: Annotated[Optional[float], typer.Option("--hot-sd", help="Hotspots: cells above mean + K sd instead.")] = None,
-    gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (slow on first use).")] = False,
+    gi: Annotated[bool, typer.Option("--gi/--no-gi", help="Add a Gi* hot/cold layer (999 permutations, FDR 5 %).")] = False,
     gi_cell: Annotated[float, typer.Option("--gi-cell", help="Cell size for Gi*, metres.")] = 250.0,
     crime_type: CrimeType = None, crs: Crs = None, fmt: Fmt = "auto",
     map_out: MapOut = None,

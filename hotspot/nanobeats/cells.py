@@ -108,7 +108,8 @@ class CellRisk:
         n_targets : int
             At most this many targets.
         spacing : {"clear", "touch"}
-            How later targets keep away from earlier ones (:func:`select_targets`).
+            The rule (a name, unitless) by which later targets keep away from
+            earlier ones (:func:`select_targets`).
 
         Returns
         -------
