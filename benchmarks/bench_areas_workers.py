@@ -7,8 +7,9 @@ fitted and cached in a temporary folder, so the user's own cache is left
 alone), then warm passes (the selection reused) alternating 1 worker, 2
 workers, ``--repeat`` times, so a change in the machine's load hits both
 sides alike. Each pass is a fresh ``python cli.py run --areas ... --json``;
-printed per pass: wall time, the sum of the areas' own times, the peak memory
-of each worker (from the run's JSON: ``ru_maxrss`` at the end of each
+printed per pass: wall time, the sum of the areas' own times, the median and
+slowest area's own time (in the worker: no process start), the peak memory
+of each worker (from the run's JSON: its own ``VmHWM`` at the end of each
 worker's last task), the load average before and after; then the 2-vs-1
 speed-up of the warm passes (ratio of wall times, median over repeats).
 Outputs go to a temporary folder. Not a test: nothing asserts a time.
@@ -44,7 +45,11 @@ def one_pass(areas: str, workers: int, out: Path, cache: Path) -> dict:
     if r.returncode:
         sys.exit(r.stderr[-2000:])
     js = json.loads(r.stdout.strip().splitlines()[-1])
+    area_s = {name: d["seconds"] for name, d in js["done"].items()}
+    slowest = max(area_s, key=area_s.__getitem__) if area_s else ""
     return {"workers": workers, "wall_s": wall, "run_s": js["seconds"], "task_s": js["task_seconds"],
+            "slowest": f"{slowest} {area_s[slowest]:.1f} s" if slowest else "",
+            "median_area_s": statistics.median(area_s.values()) if area_s else float("nan"),
             "done": len(js["done"]), "failed": js["failed"], "peaks": sorted(js["peak_rss_mb_per_worker"].values()),
             "reused": sum(bool(d.get("reused")) for d in js["done"].values()), "load": (load0, os.getloadavg())}
 
@@ -68,6 +73,7 @@ def main() -> None:
             print(f"{label:6s} {w:7d} {f['wall_s']:7.1f} {f['task_s']:8.1f} {f['done']:4d} {f['reused']:6d} "
                   f"{', '.join(f'{p:.0f}' for p in f['peaks']):>20s}  "
                   f"{a[0]:.1f}/{a[1]:.1f}/{a[2]:.1f} -> {b[0]:.1f}/{b[1]:.1f}/{b[2]:.1f}"
+                  f"  area median {f['median_area_s']:.1f} s, slowest {f['slowest']}"
                   + (f"  failed: {f['failed']}" if f["failed"] else ""), flush=True)
     if warm[1] and warm[2]:
         print(f"warm speed-up, 2 workers vs 1 (median wall time ratio): "
