@@ -9,7 +9,7 @@ drop list, one map per audience plus an overview, and the public outputs
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,70 +87,54 @@ def write_audience_outputs(area: Area, *, maps_dir: str | Path, reports_dir: str
         Output name -> path.
     """
     with ThreadPoolExecutor(max_workers=1) as printer:
-        return _write_audience_outputs(
-            printer, area, maps_dir=maps_dir, reports_dir=reports_dir, name=name, incidents=incidents,
-            public_incidents=public_incidents, neighbours=neighbours, nanobeats=nanobeats, brief=brief, anpr=anpr,
-            campaign=campaign, surface=surface, hotspots=hotspots, recent=recent, roads=roads, postcodes=postcodes,
-            tiles=tiles, pdf=pdf, existing_label=existing_label, risk_basis=risk_basis, details=details)
+        maps_dir, reports_dir = Path(maps_dir), Path(reports_dir)
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        if brief is None and nanobeats is not None:
+            brief = patrol_brief(nanobeats, area, roads=roads, postcodes=postcodes)
+        printing: Future[Path] | None = None
+        printed = None
+        if brief is not None:
+            # Chromium (a second process, ~1 s idle) prints while this thread draws the maps and the other
+            # pages; the page is made here first (the brief's drawing stays on this thread), and a failed
+            # print raises below before returning
+            printed = reports_dir / f"{name}_patrol_brief.pdf" if pdf and find_chromium() is not None else None
+            printing = printer.submit(brief.save, reports_dir / f"{name}_patrol_brief.html", pdf=printed,
+                                      html=brief.to_html())
+        out: dict[str, Path] = {}
+        for key, path in audience_maps(area, maps_dir, name=name, neighbours=neighbours, nanobeats=nanobeats,
+                                       anpr=anpr, campaign=campaign, surface=surface, hotspots=hotspots, recent=recent,
+                                       tiles=tiles, existing_label=existing_label).items():
+            out[f"{key} map"] = path
+        if brief is not None:
+            out["patrol brief"] = reports_dir / f"{name}_patrol_brief.html"  # written by the printer (joined below)
+            if printed is not None:
+                out["patrol brief pdf"] = printed.resolve()
+            if details is not None:
+                rows = brief.rows
+                details["brief"] = {"targets": len(rows), "with_postcode": int(rows["postcode"].notna().sum()),
+                                    "with_street": int(rows["street"].notna().sum()),
+                                    "route_km": brief.to_json()["route_km"], "notes": list(brief.notes)}
+        if anpr is not None:
+            out["camera report"] = write_anpr_report(anpr, area.name, reports_dir / f"{name}_anpr_report.html",
+                                                     risk_basis=risk_basis)
+        if campaign is not None:
+            out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
+        from .._errors import HotspotError
+        from ..disclosure.check import check_public
 
+        pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
+        try:
+            out.update(public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
+                                      neighbours=neighbours, tiles=tiles, check=False))
+        except HotspotError as e:  # too little data for a whole published window: nothing public, said why
+            if details is None:
+                raise
+            details["public"] = f"no public outputs: {e}"
 
-def _write_audience_outputs(printer: Executor, area: Area, *, maps_dir: str | Path, reports_dir: str | Path,
-                            name: str, incidents: gpd.GeoDataFrame, public_incidents: gpd.GeoDataFrame | None,
-                            neighbours: gpd.GeoDataFrame | None, nanobeats: NanoBeatPlan | None,
-                            brief: PatrolBrief | None, anpr: ANPRPlan | None, campaign: CampaignPlan | None,
-                            surface: Surface | None, hotspots: gpd.GeoDataFrame | None,
-                            recent: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame | None,
-                            postcodes: gpd.GeoDataFrame | None, tiles: str | None, pdf: bool, existing_label: str,
-                            risk_basis: str, details: dict | None) -> dict[str, Path]:
-    """:func:`write_audience_outputs`, with the brief printed on ``printer``:
-    Chromium (a second process, ~1 s idle) prints while this thread draws the
-    maps and the other pages; its page is made here first (the brief's drawing
-    stays on this thread), and a failed print raises here before returning."""
-    maps_dir, reports_dir = Path(maps_dir), Path(reports_dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    if brief is None and nanobeats is not None:
-        brief = patrol_brief(nanobeats, area, roads=roads, postcodes=postcodes)
-    printing: Future[Path] | None = None
-    printed = None
-    if brief is not None:
-        printed = reports_dir / f"{name}_patrol_brief.pdf" if pdf and find_chromium() is not None else None
-        printing = printer.submit(brief.save, reports_dir / f"{name}_patrol_brief.html", pdf=printed,
-                                  html=brief.to_html())
-    out: dict[str, Path] = {}
-    for key, path in audience_maps(area, maps_dir, name=name, neighbours=neighbours, nanobeats=nanobeats,
-                                   anpr=anpr, campaign=campaign, surface=surface, hotspots=hotspots, recent=recent,
-                                   tiles=tiles, existing_label=existing_label).items():
-        out[f"{key} map"] = path
-    if brief is not None and printing is not None:
-        out["patrol brief"] = reports_dir / f"{name}_patrol_brief.html"  # written by the printer (joined below)
-        if printed is not None:
-            out["patrol brief pdf"] = printed.resolve()
-        if details is not None:
-            rows = brief.rows
-            details["brief"] = {"targets": len(rows), "with_postcode": int(rows["postcode"].notna().sum()),
-                                "with_street": int(rows["street"].notna().sum()),
-                                "route_km": brief.to_json()["route_km"], "notes": list(brief.notes)}
-    if anpr is not None:
-        out["camera report"] = write_anpr_report(anpr, area.name, reports_dir / f"{name}_anpr_report.html",
-                                                 risk_basis=risk_basis)
-    if campaign is not None:
-        out["drop list"] = write_drop_list(campaign, reports_dir / f"{name}_drop_list.csv")
-    from .._errors import HotspotError
-    from ..disclosure.check import check_public
-
-    pub = public_incidents if public_incidents is not None else incidents  # the map picks its fixed window
-    try:
-        out.update(public_outputs(area, pub, reports_dir / "public", name=name, campaign=campaign,
-                                  neighbours=neighbours, tiles=tiles, check=False))
-    except HotspotError as e:  # too little data for a whole published window: nothing public, said why
-        if details is None:
-            raise
-        details["public"] = f"no public outputs: {e}"
-
-    public = [p for k, p in out.items() if k.startswith("public")]
-    found = check_public(public, incidents)
-    if found:
-        raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
-    if printing is not None:
-        printing.result()  # the page and its print are in place (or their error is raised)
-    return out
+        public = [p for k, p in out.items() if k.startswith("public")]
+        found = check_public(public, incidents)
+        if found:
+            raise HotspotError("public outputs not safe to publish: " + "; ".join(map(str, found[:3])))
+        if printing is not None:
+            printing.result()  # the page and its print are in place (or their error is raised)
+        return out
