@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import settings
 from ._errors import OptionError
-from .forecast.counts import PeriodCounts, period_of
+from .forecast.counts import PeriodCounts, bin_periods, period_of
 from .forecast.methods import _sepp, check_method, method_score
 from .metrics import accuracy
 
@@ -61,13 +61,7 @@ def sources_period_counts(sources: Sources, grid: Grid, mask: np.ndarray) -> Per
     own = sources.own
     per = period_of(pd.Series(sources.t[own]), freq)
     periods = pd.period_range(per.min(), per.max(), freq=freq)
-    k = (per - periods[0]).map(lambda d: d.n).to_numpy(np.int64)
-    row, col, ok = grid.index(sources.x[own], sources.y[own])
-    flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]
-    # straight into float64 (weights of one: whole numbers, exact), no int64 copy beside it (issue 22)
-    counts = np.bincount(flat, weights=np.ones(len(flat)), minlength=len(periods) * grid.ny * grid.nx).reshape(
-        len(periods), grid.ny, grid.nx)
-    return PeriodCounts(grid, mask, periods, counts, freq)
+    return PeriodCounts(grid, mask, periods, bin_periods(per, sources.x[own], sources.y[own], grid, periods), freq)
 
 
 class ForecastBackground:

@@ -299,7 +299,7 @@ def test_gi_star_refuses_what_it_cannot_test():
 @pytest.mark.parametrize("freq", ["M", "W"])
 def test_period_counts_bin_each_incident_in_its_period_and_cell(freq):
     # the periods' ordinals (vectorised) against counting Period by Period, on a grid cell by cell
-    from hotspot.forecast.counts import _bin_periods, period_of
+    from hotspot.forecast.counts import bin_periods, period_of
 
     rng = np.random.default_rng(11)
     n = 3000
@@ -309,7 +309,7 @@ def test_period_counts_bin_each_incident_in_its_period_and_cell(freq):
     grid = Grid.covering((0, 0, 3000, 2000), 100, 27700)
     per = period_of(inc["occurred"], freq)
     periods = pd.period_range(per.min() + 2, per.max() - 2, freq=freq)  # some incidents before and after
-    got = _bin_periods(inc, grid, periods, freq)
+    got = bin_periods(per, inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy(), grid, periods)
     want = np.zeros_like(got)
     row, col, ok = grid.index(inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy())
     for p, r, c, inside in zip(per, row, col, ok):

@@ -129,8 +129,10 @@ class PeriodCounts:
                                  pad=context_pad if ctx is not None else 0.0)
         per = period_of(incidents["occurred"], freq)
         periods = pd.period_range(per.min(), per.max(), freq=freq)
-        counts = _bin_periods(incidents, grid, periods, freq)
-        context_counts = _bin_periods(ctx, grid, periods, freq) if ctx is not None and len(ctx) else None
+        counts = bin_periods(per, incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy(), grid, periods)
+        context_counts = (bin_periods(period_of(ctx["occurred"], freq), ctx.geometry.x.to_numpy(),
+                                      ctx.geometry.y.to_numpy(), grid, periods)
+                          if ctx is not None and len(ctx) else None)
         return cls(grid, grid.mask(area.geometry), periods, counts, freq, context_counts=context_counts)
 
     def index_of(self, when: str | pd.Timestamp | pd.Period) -> int:
@@ -334,17 +336,30 @@ class PeriodCounts:
         return out if in_area else self._on_grid(out)
 
 
-def _bin_periods(incidents: gpd.GeoDataFrame, grid: Grid, periods: pd.PeriodIndex, freq: str) -> np.ndarray:
-    """Counts per (period, row, col); incidents outside ``periods`` or the
-    grid are left out."""
-    per = period_of(incidents["occurred"], freq)
-    if not len(per):
-        k = np.array([], np.int64)
-    elif per.freq == periods.freq:  # periods of one frequency: their ordinals count the periods between them
-        k = per.asi8 - periods[0].ordinal
-    else:
-        k = np.asarray([(p - periods[0]).n for p in per], dtype=np.int64)
-    row, col, ok = grid.index(incidents.geometry.x.to_numpy(), incidents.geometry.y.to_numpy())
+def bin_periods(per: pd.PeriodIndex, x: np.ndarray, y: np.ndarray, grid: Grid,
+                periods: pd.PeriodIndex) -> np.ndarray:
+    """Counts per (period, row, col) of points in their periods.
+
+    Parameters
+    ----------
+    per : PeriodIndex
+        Each point's period (:func:`period_of`), of the frequency of ``periods``.
+    x, y : ndarray
+        The points' coordinates, metres in the grid's CRS.
+    grid : Grid
+        The cells.
+    periods : PeriodIndex
+        Consecutive periods, the first axis of the counts; points in other
+        periods or off the grid are left out.
+
+    Returns
+    -------
+    ndarray
+        ``(periods, ny, nx)`` float64 counts (incidents).
+    """
+    # periods of one frequency: their ordinals count the periods between them
+    k = np.asarray(per.asi8, np.int64) - periods[0].ordinal
+    row, col, ok = grid.index(np.asarray(x, float), np.asarray(y, float))
     ok &= (k >= 0) & (k < len(periods))
     flat = (k[ok] * grid.ny + row[ok]) * grid.nx + col[ok]
     # counted straight into float64 (weights of one: whole numbers, exact): no int64 copy of the
