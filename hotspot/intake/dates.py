@@ -104,8 +104,8 @@ def _in_ns_range(p: _Parsed, occ: pd.Series, s: pd.Series, col: str) -> pd.Serie
         return occ
     text = s.reindex(occ.index)
     _mark(p, _row_mask(p, early), "before earliest date", col,
-          _row_detail(p, early, text, f"is before {settings.EARLIEST_DATE} (settings.EARLIEST_DATE)"))
-    _mark(p, _row_mask(p, late), "future", col, _row_detail(p, late, text, "is in the future"))
+          _row_detail(p, text, f"is before {settings.EARLIEST_DATE} (settings.EARLIEST_DATE)"))
+    _mark(p, _row_mask(p, late), "future", col, _row_detail(p, text, "is in the future"))
     return occ.where(~(early | late))
 
 
@@ -114,9 +114,8 @@ def _row_mask(p: _Parsed, sub: pd.Series) -> np.ndarray:
     return sub.reindex(p.table.index, fill_value=False).to_numpy(bool)
 
 
-def _row_detail(p: _Parsed, sub: pd.Series, text: pd.Series, why: str) -> RowDetails:
-    """Details ``value why`` of the marked rows (positions in ``p``; they are
-    rows of ``sub``)."""
+def _row_detail(p: _Parsed, text: pd.Series, why: str) -> RowDetails:
+    """Details ``value why`` of the marked rows (positions in ``p``)."""
     return lambda rows: (f"{v!r} {why}" for v in text.reindex(p.table.index).fillna("").iloc[rows])
 
 

@@ -51,11 +51,9 @@ class _Parsed:
         keep = np.ones(len(self.table), bool) if rows is None else np.asarray(rows, bool)
         full = bool(keep.all())
 
-        def sub(v):
+        def sub(v):  # an array or a Series: a boolean mask selects rows of either
             if v is None:
                 return None
-            if isinstance(v, pd.Series):
-                return v.copy() if full else v[keep]
             return v.copy() if full else v[keep]
 
         table = self.table.copy(deep=False) if full else self.table[keep]
