@@ -333,12 +333,21 @@ def _points(x: np.ndarray, y: np.ndarray, crs: CRS):
     every row gets exactly its own coordinates). Exact-address data, with
     few repeats, get one point per row as before.
     """
-    kx, nx = _bit_codes(x)
-    ky, ny = _bit_codes(y)
-    codes, pairs = pd.factorize(kx * max(ny, 1) + ky)  # by hashing: np.unique sorted 1 M keys (~0.1 s)
-    one = np.empty(len(pairs), np.int64)
-    one[codes] = np.arange(len(codes))  # a row of each pair (any: its rows hold the same bits)
+    codes, one = _distinct_pairs(x, y)
     return gpd.points_from_xy(x[one], y[one], crs=crs)[codes]  # a GeometryArray, as points_from_xy gives
+
+
+def _distinct_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct coordinate pairs of ``x``, ``y``, told apart by their
+    bits (0.0 and -0.0, NaN payloads: each its own pair): each row's pair
+    number, and one row of each pair (any: the rows of a pair hold the same
+    bits). By hashing: np.unique sorted 1 M keys (~0.1 s)."""
+    kx, _ = _bit_codes(x)
+    ky, ny = _bit_codes(y)
+    codes, pairs = pd.factorize(kx * max(ny, 1) + ky)
+    one = np.empty(len(pairs), np.int64)
+    one[codes] = np.arange(len(codes))
+    return codes, one
 
 
 def _bit_codes(v: np.ndarray) -> tuple[np.ndarray, int]:

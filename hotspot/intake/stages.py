@@ -30,7 +30,7 @@ from .dedupe import _stage_duplicates
 from .files import Format, IncidentInput, InputFile, _load_source
 from .membership import _membership
 from .record import RowDetails, _mark, _Parsed
-from .result import IntakeResult, UnusableInputError, _account, _bit_codes
+from .result import IntakeResult, UnusableInputError, _account, _distinct_pairs
 
 if TYPE_CHECKING:  # for annotations only
     from ..areas import Area
@@ -431,18 +431,10 @@ def _project_distinct(a: np.ndarray, b: np.ndarray, src: CRS, dst: CRS) -> tuple
     tuple of numpy.ndarray
         ``(x, y)`` in ``dst`` units (metres), one per row.
     """
-    n = len(a)
-    if n == 0:
+    if len(a) == 0:
         return project(a, b, src, dst)
-    ka, na = _bit_codes(a)
-    kb, nb = _bit_codes(b)
-    if min(na, nb) > _DISTINCT_SHARE * n:  # one coordinate alone is mostly distinct: so are the pairs
+    codes, one = _distinct_pairs(a, b)
+    if len(one) > _DISTINCT_SHARE * len(a):
         return project(a, b, src, dst)
-    codes, pairs = pd.factorize(ka * nb + kb)
-    if len(pairs) > _DISTINCT_SHARE * n:
-        return project(a, b, src, dst)
-    # one row of each pair (any: the rows of a pair hold the same bits)
-    one = np.empty(len(pairs), np.int64)
-    one[codes] = np.arange(n)
     ux, uy = project(np.asarray(a, float)[one], np.asarray(b, float)[one], src, dst)
     return ux[codes], uy[codes]
