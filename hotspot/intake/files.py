@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputFileError
+from ..io.raw import text_type
 from ..io.source import StoreSource, read_store
 
 Format = Literal["auto", "policeuk", "csv", "vector"]
@@ -270,8 +271,7 @@ def _read_csv_arrow(path: Path, sep: str, head: str) -> pd.DataFrame | None:
         return None
     table = pa.Table.from_batches(batches)
     del batches
-    text = pd.StringDtype(na_value=np.nan)
-    return table.to_pandas(types_mapper=lambda t: text if t in (pa.string(), pa.large_string()) else None)
+    return table.to_pandas(types_mapper=text_type)
 
 
 #: A column of a streamed CSV whose first batch has at most this share of

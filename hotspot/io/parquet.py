@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._errors import InputFileError
 from ..columns import detect_columns, is_lsoa_of, lsoa_name_pattern
-from .raw import CATEGORICAL_SHARE, LSOA_NAME_COLUMN, TEXT, BBox, _to_strings
+from .raw import CATEGORICAL_SHARE, LSOA_NAME_COLUMN, BBox, _to_strings, text_type
 
 
 def _rg_stats(md: Any, name_to_idx: Mapping[str, int], rg: int, col: str | None) -> tuple[Any, Any] | None:
@@ -126,7 +126,7 @@ def read_parquet_raw(path: str | Path, *, bbox: BBox | None = None, lsoa_prefix:
     # different categories into one Python string per row when concatenating frames
     table = (pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table().select(out_cols)).unify_dictionaries()
     del parts
-    df = table.to_pandas(self_destruct=True, types_mapper=_text_type)
+    df = table.to_pandas(self_destruct=True, types_mapper=text_type)
     del table
     df.index = np.concatenate(numbers) if numbers else np.zeros(0, np.int64)
     return _to_strings(df), md.num_rows
@@ -249,13 +249,6 @@ def _decode(tab, columns: set[str]):
             plain = pa.chunked_array([ch.dictionary_decode() for ch in col.chunks], col.type.value_type)
             tab = tab.set_column(tab.schema.get_field_index(c), c, plain)
     return tab
-
-
-def _text_type(t):
-    """pandas' text dtype for Arrow strings (what a CSV read gives), no Python string per row."""
-    import pyarrow as pa
-
-    return TEXT if t in (pa.string(), pa.large_string()) else None
 
 
 def _per_value(col, test):

@@ -8,10 +8,13 @@ input.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # annotations only: pyarrow is imported where it is used
+    import pyarrow as pa
 
 #: A lon/lat box, degrees: (west, south, east, north).
 BBox = tuple[float, float, float, float]
@@ -36,6 +39,25 @@ CATEGORICAL_SHARE = 0.5
 #: The dtype of text columns: pandas' default string dtype (Arrow-backed,
 #: NaN for missing), what a CSV read gives.
 TEXT = pd.StringDtype(na_value=np.nan)
+
+
+def text_type(arrow_type: pa.DataType) -> pd.StringDtype | None:
+    """``types_mapper`` for ``pyarrow.Table.to_pandas``: Arrow strings as
+    :data:`TEXT` (what a CSV read gives: Arrow-backed, no Python string per
+    row), other types as pyarrow converts them (None).
+
+    Parameters
+    ----------
+    arrow_type : pyarrow.DataType
+        A column's Arrow type.
+
+    Returns
+    -------
+    pandas.StringDtype or None
+    """
+    import pyarrow as pa
+
+    return TEXT if arrow_type in (pa.string(), pa.large_string()) else None
 
 
 #: Rows whose distinct values decide whether an Arrow text column is worth
@@ -93,8 +115,7 @@ def _arrow_text(s: pd.Series):
         encoded = pa.table({"v": arr.dictionary_encode()}).unify_dictionaries()
         if len(encoded["v"].chunk(0).dictionary) <= CATEGORICAL_SHARE * max(len(s), 1):
             return _text_column(encoded.to_pandas()["v"])
-    return pa.table({"v": arr}).to_pandas(types_mapper=lambda t: TEXT if t in (pa.string(), pa.large_string())
-                                          else None)["v"].array
+    return pa.table({"v": arr}).to_pandas(types_mapper=text_type)["v"].array
 
 
 def _text_column(s: pd.Series):
