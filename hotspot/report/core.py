@@ -163,8 +163,6 @@ def build_report(incidents: pd.DataFrame, area_name: str, month: str, *, london:
         # too few burglaries a month for the model (a small area): the volumes stand, with no band, no
         # exceptions and no rating, as the league does for a small ward
         warnings.append(f"{exc}; no exceptions and no RAG rating")
-        rng = None
-    if rng is None:
         rng = observed_only(series)
     recent = rng[rng.index > M - 24]
     exceptions = [{"month": str(p), "direction": row.direction, "observed": int(row.observed),
