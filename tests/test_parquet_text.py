@@ -152,16 +152,22 @@ def test_parquet_intake_equals_the_per_cell_reader(tmp_path, monkeypatch, crime_
     assert "fid" in new.incidents and isinstance(new.incidents["Location"].dtype, pd.CategoricalDtype)
 
 
-def test_parquet_intake_equals_the_same_rows_as_csv(tmp_path):
-    table = _odd_police_uk()
-    pq.write_table(table, tmp_path / "rows.parquet", row_group_size=128)
-    # the CSV holds the text the Parquet values read as (floats as Python writes them, nulls as empty cells)
-    _old_to_strings(table.to_pandas()).to_csv(tmp_path / "rows.csv", index=False)
-    got = read_incidents(tmp_path / "rows.parquet", now="2025-06-01")
-    want = read_incidents(tmp_path / "rows.csv", now="2025-06-01")
-    g, w = _outputs(got, "rows.parquet"), _outputs(want, "rows.csv")
+def _read_as_parquet_and_csv(table, folder, name: str, row_group_size: int):
+    """``table`` written as Parquet and as the CSV of the text its values read
+    as (floats as Python writes them, nulls as empty cells), each read by the
+    intake: the results, and their outputs with the file names left out."""
+    pq.write_table(table, folder / f"{name}.parquet", row_group_size=row_group_size)
+    _old_to_strings(table.to_pandas()).to_csv(folder / f"{name}.csv", index=False)
+    got = read_incidents(folder / f"{name}.parquet", now="2025-06-01")
+    want = read_incidents(folder / f"{name}.csv", now="2025-06-01")
+    g, w = _outputs(got, f"{name}.parquet"), _outputs(want, f"{name}.csv")
     for s in (g[0], w[0]):
         s["sources"][0].pop("file")
+    return got, g, w
+
+
+def test_parquet_intake_equals_the_same_rows_as_csv(tmp_path):
+    got, g, w = _read_as_parquet_and_csv(_odd_police_uk(), tmp_path, "rows", 128)
     assert g == w
     assert got.rows == 400 and got.rejected > 50
 
@@ -180,14 +186,7 @@ def test_rejects_file_of_parquet_is_formula_safe(tmp_path):
 def test_real_police_uk_parquet_equals_csv(shared_data, tmp_path):
     """A borough's rows of the real London file, read from Parquet and from the CSV of the same rows."""
     table = pq.read_table(shared_data / "crime" / "london_burglary_police_uk_2013-12_2025-02.parquet")
-    table = table.slice(0, 60_000)
-    pq.write_table(table, tmp_path / "london.parquet", row_group_size=20_000)
-    _old_to_strings(table.to_pandas()).to_csv(tmp_path / "london.csv", index=False)
-    got = read_incidents(tmp_path / "london.parquet", now="2025-06-01")
-    want = read_incidents(tmp_path / "london.csv", now="2025-06-01")
-    g, w = _outputs(got, "london.parquet"), _outputs(want, "london.csv")
-    for s in (g[0], w[0]):
-        s["sources"][0].pop("file")
+    got, g, w = _read_as_parquet_and_csv(table.slice(0, 60_000), tmp_path, "london", 20_000)
     assert g == w
     assert got.accepted > 50_000
 
